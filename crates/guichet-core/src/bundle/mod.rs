@@ -1,0 +1,156 @@
+//! The trust bundle: the signed, versioned document that tells a kiosk which issuer keys,
+//! providers, zones, referential, revocations and rules to trust.
+//!
+//! Format: `schema/trust-bundle.md`. A bundle is [`open`](TrustBundle::open)ed against the
+//! platform root keys the kiosk pins; [`accept_update`](TrustBundle::accept_update) also refuses
+//! any sequence that is not higher than the one the kiosk has.
+
+pub mod document;
+pub mod envelope;
+mod validate;
+
+use std::collections::HashMap;
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+pub use document::{BundleDocument, KeyStatus, Rules};
+
+use crate::kid::Kid;
+
+/// Why a bundle was refused. Each kind of refusal has its own variant.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    /// Not a well-formed bundle: bad JSON, bad encoding, or a document that breaks the format's
+    /// rules (such as an issuer key whose kid is not its hash).
+    #[error("malformed trust bundle: {0}")]
+    Malformed(String),
+    /// Signed by a key the kiosk does not pin.
+    #[error("trust bundle signed by key {signer}, which this kiosk does not trust")]
+    WrongSigner {
+        /// The kid the envelope names.
+        signer: Kid,
+    },
+    /// The signature does not verify with the pinned key it names.
+    #[error("trust bundle signature does not verify")]
+    BadSignature,
+    /// Not newer than the bundle the kiosk already has (a rollback or a replay).
+    #[error("trust bundle sequence {offered} is not newer than the current {current}")]
+    NotNewer {
+        /// The sequence the kiosk has.
+        current: u64,
+        /// The sequence offered.
+        offered: u64,
+    },
+}
+
+impl BundleError {
+    /// A stable name for the refusal, as used in test vectors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BundleError::Malformed(_) => "MALFORMED",
+            BundleError::WrongSigner { .. } => "WRONG_SIGNER",
+            BundleError::BadSignature => "BAD_SIGNATURE",
+            BundleError::NotNewer { .. } => "NOT_NEWER",
+        }
+    }
+}
+
+/// An issuer key the bundle lists, ready to verify with.
+#[derive(Clone, Debug)]
+pub struct IssuerKey {
+    /// The key itself (checked canonical and not of small order).
+    pub verifying_key: VerifyingKey,
+    /// The provider it mints for.
+    pub provider: u32,
+    /// Active, retired or compromised.
+    pub status: KeyStatus,
+}
+
+/// An authentic, validated trust bundle.
+#[derive(Clone, Debug)]
+pub struct TrustBundle {
+    document: BundleDocument,
+    issuers: HashMap<Kid, IssuerKey>,
+    /// Per kid, sorted disjoint inclusive serial ranges.
+    revoked: HashMap<Kid, Vec<(u64, u64)>>,
+}
+
+impl TrustBundle {
+    /// Opens a bundle file: checks the envelope, the signature by one of `pinned_roots`, and the
+    /// document. No sequence check (use [`accept_update`](Self::accept_update) for updates).
+    pub fn open(bytes: &[u8], pinned_roots: &[VerifyingKey]) -> Result<TrustBundle, BundleError> {
+        let payload = envelope::open(bytes, pinned_roots)?;
+        let document: BundleDocument = serde_json::from_slice(&payload)
+            .map_err(|e| BundleError::Malformed(format!("invalid bundle document: {e}")))?;
+        validate::validate(document)
+    }
+
+    /// Opens a bundle offered as an update to `current` (the bundle the kiosk has, if any),
+    /// refusing it unless its sequence is strictly higher.
+    pub fn accept_update(
+        current: Option<&TrustBundle>,
+        bytes: &[u8],
+        pinned_roots: &[VerifyingKey],
+    ) -> Result<TrustBundle, BundleError> {
+        let offered = TrustBundle::open(bytes, pinned_roots)?;
+        match current {
+            Some(current) if offered.sequence() <= current.sequence() => {
+                Err(BundleError::NotNewer {
+                    current: current.sequence(),
+                    offered: offered.sequence(),
+                })
+            }
+            _ => Ok(offered),
+        }
+    }
+
+    /// The issuer side: the signed file for a document. The document is not validated here;
+    /// the platform validates before publishing, and tests use this to make malformed bundles.
+    pub fn seal(document: &BundleDocument, root: &SigningKey) -> Vec<u8> {
+        let payload = serde_json::to_vec(document).expect("a bundle document always serialises");
+        envelope::seal(&payload, root)
+    }
+
+    /// The document as published.
+    pub fn document(&self) -> &BundleDocument {
+        &self.document
+    }
+
+    /// The bundle's sequence number.
+    pub fn sequence(&self) -> u64 {
+        self.document.sequence
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &Rules {
+        &self.document.rules
+    }
+
+    /// The issuer key with this kid, if listed.
+    pub fn issuer(&self, kid: Kid) -> Option<&IssuerKey> {
+        self.issuers.get(&kid)
+    }
+
+    /// Whether the coupon (kid, serial) is revoked, one by one or within a range.
+    pub fn is_revoked(&self, kid: Kid, serial: u64) -> bool {
+        self.revoked.get(&kid).is_some_and(|ranges| {
+            let after = ranges.partition_point(|&(first, _)| first <= serial);
+            after > 0 && ranges[after - 1].1 >= serial
+        })
+    }
+
+    /// The provider's name, if the bundle lists it.
+    pub fn provider_name(&self, id: u32) -> Option<&str> {
+        let providers = &self.document.providers;
+        providers
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.as_str())
+    }
+
+    /// The zone's name, if the bundle lists it.
+    pub fn zone_name(&self, id: u32) -> Option<&str> {
+        let zones = &self.document.zones;
+        zones.iter().find(|z| z.id == id).map(|z| z.name.as_str())
+    }
+}

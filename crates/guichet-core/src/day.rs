@@ -1,0 +1,47 @@
+//! Day numbers: the PN1 dates, counted in calendar days since 2020-01-01.
+
+use jiff::civil::{date, Date};
+
+/// Day number 0.
+pub const EPOCH: Date = date(2020, 1, 1);
+
+/// The calendar date of a PN1 day number (every `u16` is a valid date, up to 2199-06-06).
+pub fn date_of(day: u16) -> Date {
+    EPOCH
+        .checked_add(jiff::Span::new().days(i64::from(day)))
+        .expect("2020-01-01 plus at most 65535 days is within jiff's range")
+}
+
+/// The day number of a date, which may be negative or above `u16::MAX` for dates outside
+/// what a coupon can carry (a wrong clock, say); comparisons stay exact.
+pub fn day_number(date: Date) -> i64 {
+    date.duration_since(EPOCH).as_hours() / 24
+}
+
+/// The PN1 day number of a date, if a coupon can carry it.
+pub fn to_day(date: Date) -> Option<u16> {
+    u16::try_from(day_number(date)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_match_the_calendar() {
+        assert_eq!(day_number(EPOCH), 0);
+        assert_eq!(day_number(date(2020, 12, 31)), 365);
+        assert_eq!(day_number(date(2026, 12, 31)), 2556);
+        assert_eq!(day_number(date(2019, 12, 31)), -1);
+        assert_eq!(date_of(2556), date(2026, 12, 31));
+        assert_eq!(date_of(u16::MAX), date(2199, 6, 6));
+        assert_eq!(to_day(date(2199, 6, 7)), None);
+    }
+
+    #[test]
+    fn date_of_and_to_day_are_inverse() {
+        for day in (0..=u16::MAX).step_by(97) {
+            assert_eq!(to_day(date_of(day)), Some(day));
+        }
+    }
+}
