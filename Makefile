@@ -1,0 +1,52 @@
+# Guichet — developer and CI entry points. `make test` is what CI runs.
+
+SHELL := /bin/bash
+
+# Debian packages needed to build, run and test the app (see shared/TOOLCHAIN.md).
+DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
+	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
+	xvfb xauth webkit2gtk-driver imagemagick
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+CARGO ?= cargo
+
+ifdef CI
+export CARGO_TERM_COLOR := never
+endif
+
+.PHONY: all setup build run test bench
+
+all: build
+
+# Installs the missing Debian packages; silent when all are present.
+setup:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Status}\n' "$$p" 2>/dev/null | grep -qx installed || echo "$$p"; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build:
+	$(CARGO) build --workspace --bins
+
+run: setup build
+	@if [ -z "$$DISPLAY" ]; then \
+		echo "run: DISPLAY is empty, starting guichet under xvfb-run -a (invisible virtual display)"; \
+		xvfb-run -a target/debug/guichet; \
+	else \
+		target/debug/guichet; \
+	fi
+
+test: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) run -q -p guichet-testdata -- --check
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace
+
+bench:
+	$(CARGO) bench -p guichet-core
