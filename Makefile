@@ -5,7 +5,8 @@ SHELL := /bin/bash
 # Debian packages needed to build, run and test the app (see shared/TOOLCHAIN.md).
 DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
 	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
-	xvfb xauth webkit2gtk-driver imagemagick
+	xvfb xauth webkit2gtk-driver imagemagick \
+	python3-jsonschema
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -45,6 +46,7 @@ test: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) run -q -p guichet-testdata -- --check
+	schema/check_json_schemas.py
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
