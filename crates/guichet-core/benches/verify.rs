@@ -46,6 +46,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("lower_case_body", |b| {
         b.iter(|| verify_offline(black_box(near_miss.as_bytes()), &context))
     });
+    group.bench_function("decode_only_valid_code", |b| {
+        b.iter(|| code::decode(black_box(valid.as_bytes())))
+    });
     // The floor: the one Ed25519 strict verification a valid code needs, measured in the same run.
     let signed = code::decode(valid.as_bytes()).unwrap();
     let signature = ed25519_dalek::Signature::from_bytes(&signed.signature);

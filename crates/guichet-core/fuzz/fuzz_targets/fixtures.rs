@@ -4,14 +4,13 @@
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use guichet_core::TrustBundle;
 
-/// The TEST ONLY platform root's seed (fixtures/keys/test-only-platform-root.json).
-const ROOT_SEED_HEX: &str = "d84bf3a0cf0c1de8dd62190acf92da2e7f897b18a3575e01326408bbe1787b01";
+/// The TEST ONLY platform root key file.
+const ROOT_KEY_FILE: &str = include_str!("../../../../fixtures/keys/test-only-platform-root.json");
 
 pub fn root_signing_key() -> SigningKey {
+    let (_, after) = ROOT_KEY_FILE.split_once("\"seed_hex\": \"").expect("the key file has a seed");
     let mut seed = [0; 32];
-    for (i, byte) in seed.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&ROOT_SEED_HEX[2 * i..2 * i + 2], 16).unwrap();
-    }
+    hex::decode_to_slice(&after[..64], &mut seed).expect("the seed is 64 hex digits");
     SigningKey::from_bytes(&seed)
 }
 
