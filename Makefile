@@ -48,7 +48,9 @@ test: setup
 	$(CARGO) run -q -p guichet-testdata -- --check
 	schema/check_json_schemas.py
 	$(CARGO) build --workspace --bins
-	$(CARGO) test --workspace
+	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee target/test-output.log
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
+		END { print "total: " passed " passed, " failed " failed" }' target/test-output.log
 
 bench:
 	$(CARGO) bench -p guichet-core
