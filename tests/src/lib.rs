@@ -157,11 +157,6 @@ impl ProcessGroup {
         }
     }
 
-    /// Id of the process group (the pid of its leader).
-    pub fn pgid(&self) -> u32 {
-        self.pgid
-    }
-
     /// Waits until a stdout line equal to `line` (ignoring surrounding
     /// whitespace) arrives, for at most `timeout`.
     ///
@@ -194,11 +189,6 @@ impl ProcessGroup {
                 }
             }
         }
-    }
-
-    /// The stdout lines received so far.
-    pub fn stdout_seen(&self) -> &[String] {
-        &self.stdout_seen
     }
 
     /// The last lines the process group wrote on stderr.

@@ -239,20 +239,10 @@ fn usage_errors_and_refused_bundles_exit_2_with_a_clear_message() {
         &std::fs::read(repo("fixtures/keys/test-only-other-root.json")).unwrap(),
     )
     .unwrap();
-    let mut cmd = guichet();
-    cmd.args(["verify", "--bundle"])
-        .arg(repo("fixtures/bundles/test-only-bundle-seq1.json"));
-    cmd.args([
-        "--root-key",
+    assert_bundle_refused(
+        &repo("fixtures/bundles/test-only-bundle-seq1.json"),
         other_root["public_key_hex"].as_str().unwrap(),
-        "x",
-    ]);
-    let output = run_with_stdin(cmd, b"");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("does not trust"),
-        "{}",
-        stderr(&output)
+        "does not trust",
     );
 
     let dir = std::env::temp_dir().join(format!("guichet-verify-cli-{}", std::process::id()));
@@ -270,28 +260,24 @@ fn usage_errors_and_refused_bundles_exit_2_with_a_clear_message() {
     );
     envelope["signature"] = Value::String(flipped);
     std::fs::write(&tampered, serde_json::to_vec(&envelope).unwrap()).unwrap();
-    let mut cmd = guichet();
-    cmd.args(["verify", "--bundle"])
-        .arg(&tampered)
-        .args(["--root-key", &root_key(), "x"]);
-    let output = run_with_stdin(cmd, b"");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("signature does not verify"),
-        "{}",
-        stderr(&output)
-    );
-
-    let mut cmd = guichet();
-    cmd.args(["verify", "--bundle"])
-        .arg(dir.join("missing.json"))
-        .args(["--root-key", &root_key(), "x"]);
-    let output = run_with_stdin(cmd, b"");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("cannot read"),
-        "{}",
-        stderr(&output)
-    );
+    assert_bundle_refused(&tampered, &root_key(), "signature does not verify");
+    assert_bundle_refused(&dir.join("missing.json"), &root_key(), "cannot read");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `guichet verify` with this bundle and root key exits 2 with `needle` on stderr.
+fn assert_bundle_refused(bundle: &Path, root_key: &str, needle: &str) {
+    let mut cmd = guichet();
+    cmd.args(["verify", "--bundle"])
+        .arg(bundle)
+        .args(["--root-key", root_key, "x"]);
+    let output = run_with_stdin(cmd, b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}: {stderr}",
+        bundle.display()
+    );
+    assert!(stderr.contains(needle), "{}: {stderr}", bundle.display());
 }
