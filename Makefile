@@ -11,6 +11,8 @@ DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 CARGO ?= cargo
+# Where `make test` keeps cargo test's output to total it.
+TEST_LOG := $(or $(CARGO_TARGET_DIR),target)/test-output.log
 
 ifdef CI
 export CARGO_TERM_COLOR := never
@@ -48,9 +50,9 @@ test: setup
 	$(CARGO) run -q -p guichet-testdata -- --check
 	schema/check_json_schemas.py
 	$(CARGO) build --workspace --bins
-	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee target/test-output.log
+	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
-		END { print "total: " passed " passed, " failed " failed" }' target/test-output.log
+		END { print "total: " passed " passed, " failed " failed" }' $(TEST_LOG)
 
 bench:
 	$(CARGO) bench -p guichet-core
