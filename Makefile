@@ -5,8 +5,8 @@ SHELL := /bin/bash
 # Debian packages needed to build, run and test the app (see shared/TOOLCHAIN.md).
 DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
 	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
-	xvfb xauth webkit2gtk-driver imagemagick \
-	python3-jsonschema
+	xvfb xauth webkit2gtk-driver imagemagick postgresql zbar-tools poppler-utils \
+	python3-jsonschema python3-zxing-cpp
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

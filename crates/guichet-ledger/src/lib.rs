@@ -1,0 +1,1 @@
+//! Kiosk ledger: every accepted coupon recorded durably, exactly once (SQLite).

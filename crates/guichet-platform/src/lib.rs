@@ -1,0 +1,1 @@
+//! Central platform: HTTP server, storage, minting and trust bundle publishing.

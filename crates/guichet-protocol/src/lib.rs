@@ -1,0 +1,1 @@
+//! Sync protocol between kiosk and platform: wire types and request signing (pure).

@@ -1,0 +1,1 @@
+//! Scanning: frame sources, QR decode worker and keyboard-wedge decoder.
