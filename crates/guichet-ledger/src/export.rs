@@ -1,0 +1,243 @@
+//! A review written out: an aligned text table, CSV or JSON, in French or English.
+//!
+//! CSV decision: in French the separator is `;` and amounts use a decimal comma, which is
+//! what spreadsheet programs set to French open without an import dialog; in English, `,`
+//! and a decimal point. Both are UTF-8 with a byte-order mark, so that spreadsheets read
+//! the accents right.
+
+use guichet_core::message::Lang;
+use jiff::Timestamp;
+
+use crate::report::{Review, ReviewLine, Tally};
+use crate::time;
+
+/// An output format of `guichet report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// One line per redemption.
+    Csv,
+    /// The summary and the lines.
+    Json,
+}
+
+/// Writes a review in `format`.
+pub fn render(review: &Review, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Table => table(review, lang),
+        Format::Csv => csv_text(review, lang),
+        Format::Json => serde_json::to_string_pretty(review).unwrap_or_default() + "\n",
+    }
+}
+
+/// An amount in euros, such as `10,00` (French) or `10.00` (English), without the sign.
+pub fn euros(cents: u64, lang: Lang) -> String {
+    let (units, cents) = (cents / 100, cents % 100);
+    match lang {
+        Lang::Fr => format!("{units},{cents:02}"),
+        Lang::En => format!("{units}.{cents:02}"),
+    }
+}
+
+fn local_time_of(line: &ReviewLine) -> String {
+    line.occurred_at
+        .parse::<Timestamp>()
+        .map(|t| time::local_time(t).strftime("%H:%M:%S").to_string())
+        .unwrap_or_else(|_| line.occurred_at.clone())
+}
+
+struct Words {
+    headers: [&'static str; 14],
+    cancelled: &'static str,
+    active: &'static str,
+    title: &'static str,
+    redeemed: &'static str,
+    cancelled_total: &'static str,
+    checkouts: &'static str,
+    paid_otherwise: &'static str,
+    by_mediator: &'static str,
+    by_area: &'static str,
+    by_provider: &'static str,
+    by_sync: &'static str,
+}
+
+fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Fr => Words {
+            headers: [
+                "jour",
+                "heure",
+                "médiateur",
+                "domaine",
+                "service",
+                "financeur",
+                "émetteur",
+                "numéro",
+                "valeur (€)",
+                "saisie",
+                "état",
+                "synchronisation",
+                "détail",
+                "id",
+            ],
+            cancelled: "annulé",
+            active: "valide",
+            title: "Journée",
+            redeemed: "Coupons encaissés",
+            cancelled_total: "Coupons annulés",
+            checkouts: "Passages en caisse",
+            paid_otherwise: "Payé autrement",
+            by_mediator: "Par médiateur",
+            by_area: "Par domaine",
+            by_provider: "Par financeur",
+            by_sync: "Par état de synchronisation",
+        },
+        Lang::En => Words {
+            headers: [
+                "day",
+                "time",
+                "mediator",
+                "area",
+                "service",
+                "provider",
+                "issuer",
+                "serial",
+                "value (€)",
+                "input",
+                "status",
+                "sync",
+                "detail",
+                "id",
+            ],
+            cancelled: "cancelled",
+            active: "valid",
+            title: "Day",
+            redeemed: "Coupons redeemed",
+            cancelled_total: "Coupons cancelled",
+            checkouts: "Checkouts",
+            paid_otherwise: "Paid otherwise",
+            by_mediator: "By mediator",
+            by_area: "By area",
+            by_provider: "By provider",
+            by_sync: "By sync state",
+        },
+    }
+}
+
+fn line_cells(line: &ReviewLine, lang: Lang) -> [String; 14] {
+    let w = words(lang);
+    [
+        line.local_day.clone(),
+        local_time_of(line),
+        line.mediator.clone(),
+        line.area.clone(),
+        line.service.clone(),
+        line.provider.to_string(),
+        line.kid.clone(),
+        line.serial.to_string(),
+        euros(u64::from(line.value_cents), lang),
+        line.input_method.as_str().to_string(),
+        if line.cancelled.is_some() {
+            w.cancelled
+        } else {
+            w.active
+        }
+        .to_string(),
+        line.sync_state.as_str().to_string(),
+        line.sync_detail.clone().unwrap_or_default(),
+        line.id.clone(),
+    ]
+}
+
+fn csv_text(review: &Review, lang: Lang) -> String {
+    let delimiter = match lang {
+        Lang::Fr => b';',
+        Lang::En => b',',
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail; a failed record would only shorten the output.
+    let _ = writer.write_record(words(lang).headers);
+    for line in &review.lines {
+        let _ = writer.write_record(line_cells(line, lang));
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+}
+
+fn table(review: &Review, lang: Lang) -> String {
+    let w = words(lang);
+    let s = &review.summary;
+    let tally = |t: &Tally| format!("{} × = {} €", t.count, euros(t.total_cents, lang));
+    let mut out = String::new();
+    let range = if s.from == s.to {
+        s.from.clone()
+    } else {
+        format!("{} → {}", s.from, s.to)
+    };
+    out += &format!("{} {range}\n", w.title);
+    out += &format!("  {}: {}\n", w.redeemed, tally(&s.redeemed));
+    out += &format!("  {}: {}\n", w.cancelled_total, tally(&s.cancelled));
+    out += &format!("  {}: {}\n", w.checkouts, s.checkouts);
+    out += &format!(
+        "  {}: {} €\n",
+        w.paid_otherwise,
+        euros(s.paid_otherwise_cents, lang)
+    );
+    let mut group = |title: &str, rows: Vec<(String, Tally)>| {
+        out += &format!("{title}\n");
+        for (key, t) in rows {
+            out += &format!("  {key:<24} {}\n", tally(&t));
+        }
+    };
+    group(
+        w.by_mediator,
+        s.by_mediator.iter().map(|(k, t)| (k.clone(), *t)).collect(),
+    );
+    group(
+        w.by_area,
+        s.by_area.iter().map(|(k, t)| (k.clone(), *t)).collect(),
+    );
+    group(
+        w.by_provider,
+        s.by_provider
+            .iter()
+            .map(|(k, t)| (k.to_string(), *t))
+            .collect(),
+    );
+    group(
+        w.by_sync,
+        s.by_sync_state
+            .iter()
+            .map(|(k, t)| (k.as_str().to_string(), *t))
+            .collect(),
+    );
+    out += "\n";
+    let rows: Vec<[String; 14]> = review.lines.iter().map(|l| line_cells(l, lang)).collect();
+    // The id and detail columns make the table too wide for a terminal; CSV and JSON have them.
+    let shown = 12;
+    let mut widths = [0usize; 14];
+    for (i, header) in w.headers.iter().enumerate() {
+        widths[i] = header.chars().count();
+    }
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let format_row = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    out += &format_row(w.headers[..shown].to_vec());
+    for row in &rows {
+        out += &format_row(row[..shown].iter().map(String::as_str).collect());
+    }
+    out
+}

@@ -1,0 +1,210 @@
+//! Opening the ledger file and the connection settings every operation relies on.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::entry::GENESIS_HASH;
+use crate::error::LedgerError;
+use crate::migrations::{self, SchemaState};
+
+/// How long a write waits for another process holding the ledger.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Rules the ledger applies that a center may configure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerSettings {
+    /// How long after a redemption a mediator may still cancel it (a manager always may).
+    pub mediator_cancel_window: SignedDuration,
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        LedgerSettings {
+            mediator_cancel_window: SignedDuration::from_mins(10),
+        }
+    }
+}
+
+/// The kiosk's ledger: one SQLite file (WAL, `synchronous=FULL`).
+///
+/// Reads take `&self`; writes take `&mut self` and run in `BEGIN IMMEDIATE` transactions, so
+/// two processes on the same file are serialised by SQLite's lock.
+pub struct Ledger {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) settings: LedgerSettings,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("path", &self.path).finish()
+    }
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger at `path` and brings its schema up to date.
+    ///
+    /// A damaged file, another application's database or a newer schema is refused with a
+    /// clear error and left untouched.
+    pub fn open(path: impl AsRef<Path>, settings: LedgerSettings) -> Result<Ledger, LedgerError> {
+        let path = path.as_ref().to_path_buf();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        // Reading the header first: a file that is not a database fails here, before any
+        // pragma could write to it.
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(sqlite)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(LedgerError::CannotOpen {
+                path,
+                detail: format!("write-ahead logging is unavailable (journal mode {mode})"),
+            });
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(sqlite)?;
+        match migrations::migrate(&mut conn).map_err(sqlite)? {
+            SchemaState::Current => {}
+            SchemaState::TooNew(found) => {
+                return Err(LedgerError::TooNew {
+                    path,
+                    found,
+                    known: migrations::latest_version(),
+                })
+            }
+            SchemaState::Foreign => {
+                return Err(LedgerError::Corrupt {
+                    path,
+                    detail: "another application's SQLite database".to_string(),
+                })
+            }
+        }
+        Ok(Ledger {
+            conn,
+            path,
+            settings,
+        })
+    }
+
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> LedgerSettings {
+        self.settings
+    }
+
+    /// Runs SQLite's full `PRAGMA integrity_check`; `Ok(())` when it says "ok".
+    pub fn integrity_check(&self) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.sqlite(e))?;
+        let lines: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.sqlite(e))?;
+        if lines == ["ok"] {
+            Ok(())
+        } else {
+            Err(LedgerError::Corrupt {
+                path: self.path.clone(),
+                detail: lines.join("; "),
+            })
+        }
+    }
+
+    /// Classifies a SQLite error on this ledger.
+    pub(crate) fn sqlite(&self, error: rusqlite::Error) -> LedgerError {
+        LedgerError::from_sqlite(&self.path, error)
+    }
+
+    /// Starts a write transaction that holds the write lock from its first statement.
+    pub(crate) fn write(&mut self) -> Result<Transaction<'_>, LedgerError> {
+        let path = self.path.clone();
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| LedgerError::from_sqlite(&path, e))
+    }
+}
+
+/// A `meta` value.
+pub(crate) fn meta_get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+/// Sets a `meta` value.
+pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
+
+/// The last link of the chain: its sequence number and hash (0 and zeros when empty).
+///
+/// Kept in `meta` and written with every entry, so that removing the last rows by hand
+/// shows as a break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainHead {
+    /// The last entry's `seq`, 0 for an empty ledger.
+    pub seq: i64,
+    /// The last entry's hash.
+    pub hash: [u8; 32],
+}
+
+impl ChainHead {
+    const GENESIS: ChainHead = ChainHead {
+        seq: 0,
+        hash: GENESIS_HASH,
+    };
+
+    fn to_text(self) -> String {
+        format!("{}:{}", self.seq, hex::encode(self.hash))
+    }
+
+    fn parse(text: &str) -> Option<ChainHead> {
+        let (seq, hash) = text.split_once(':')?;
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(hash, &mut bytes).ok()?;
+        Some(ChainHead {
+            seq: seq.parse().ok()?,
+            hash: bytes,
+        })
+    }
+
+    /// Reads the head (or, for `anchor`, the point pruning stopped at).
+    pub(crate) fn read(conn: &Connection, key: &str) -> Result<ChainHead, String> {
+        match meta_get(conn, key).map_err(|e| e.to_string())? {
+            None => Ok(ChainHead::GENESIS),
+            Some(text) => ChainHead::parse(&text).ok_or(format!("meta {key} = {text:?}")),
+        }
+    }
+
+    /// Writes it.
+    pub(crate) fn write(self, conn: &Connection, key: &str) -> rusqlite::Result<()> {
+        meta_set(conn, key, &self.to_text())
+    }
+}
+
+/// `meta` key of the chain head.
+pub(crate) const HEAD_KEY: &str = "chain_head";
+/// `meta` key of the chain anchor: the last pruned entry (genesis when nothing was pruned).
+pub(crate) const ANCHOR_KEY: &str = "chain_anchor";

@@ -1,0 +1,270 @@
+//! The outbox: each entry's sync state, kept apart from the permanent ledger, and the
+//! retention rule that may prune old entries once the platform has accepted them.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::entry::ChainedEntry;
+use crate::error::LedgerError;
+use crate::ledger::{ChainHead, Ledger, ANCHOR_KEY};
+use crate::store::{entry_from_row, ENTRY_COLUMNS};
+use crate::time;
+
+/// Where an entry stands with the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncState {
+    /// Not sent yet.
+    Pending,
+    /// Sent, no answer yet (it will be sent again: the platform is idempotent by id).
+    Sent,
+    /// Recorded by the platform.
+    Accepted,
+    /// The platform holds an earlier redemption of the same coupon.
+    Conflict,
+    /// The platform never minted this coupon.
+    Unknown,
+}
+
+impl SyncState {
+    /// All states, in display order.
+    pub const ALL: [SyncState; 5] = [
+        SyncState::Pending,
+        SyncState::Sent,
+        SyncState::Accepted,
+        SyncState::Conflict,
+        SyncState::Unknown,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Pending => "pending",
+            SyncState::Sent => "sent",
+            SyncState::Accepted => "accepted",
+            SyncState::Conflict => "conflict",
+            SyncState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<SyncState> {
+        SyncState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// The platform's answer for one entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncResult {
+    /// The entry id.
+    pub entry_id: String,
+    /// Accepted, conflict or unknown (pending and sent are the kiosk's own states).
+    pub state: SyncState,
+    /// The platform's explanation, for conflict and unknown.
+    pub detail: Option<String>,
+}
+
+/// How many entries stand in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    /// Not sent yet.
+    pub pending: u64,
+    /// Sent, awaiting an answer.
+    pub sent: u64,
+    /// Accepted by the platform.
+    pub accepted: u64,
+    /// In conflict.
+    pub conflict: u64,
+    /// Unknown to the platform.
+    pub unknown: u64,
+}
+
+impl SyncCounts {
+    /// Entries still to deliver (pending + sent).
+    pub fn to_deliver(&self) -> u64 {
+        self.pending + self.sent
+    }
+}
+
+impl Ledger {
+    /// The next entries to deliver (pending or sent), oldest first, at most `limit`.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<ChainedEntry>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries
+                 WHERE id IN (SELECT entry_id FROM outbox WHERE state IN ('pending', 'sent'))
+                 ORDER BY seq LIMIT ?1"
+            ))
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([limit as i64], entry_from_row)
+            .map_err(|e| self.sqlite(e))?;
+        let mut batch = Vec::new();
+        for row in rows {
+            batch.push(
+                row.map_err(|e| self.sqlite(e))?
+                    .map_err(LedgerError::BadRow)?,
+            );
+        }
+        Ok(batch)
+    }
+
+    /// Marks entries as sent (one more attempt), before the request leaves.
+    pub fn mark_sent(&mut self, entry_ids: &[String], now: Timestamp) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let at = time::utc_text(now);
+        let tx = self.write()?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE outbox SET state = 'sent', attempts = attempts + 1, updated_at = ?2
+                     WHERE entry_id = ?1 AND state IN ('pending', 'sent')",
+                )
+                .map_err(&sqlite)?;
+            for id in entry_ids {
+                stmt.execute(params![id, at]).map_err(&sqlite)?;
+            }
+        }
+        tx.commit().map_err(&sqlite)
+    }
+
+    /// Records the platform's answers (also later changes, such as accepted → conflict).
+    pub fn record_sync_results(
+        &mut self,
+        results: &[SyncResult],
+        now: Timestamp,
+    ) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let at = time::utc_text(now);
+        let tx = self.write()?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE outbox SET state = ?2, detail = ?3, updated_at = ?4 WHERE entry_id = ?1",
+                )
+                .map_err(&sqlite)?;
+            for result in results {
+                if matches!(result.state, SyncState::Pending | SyncState::Sent) {
+                    return Err(LedgerError::Invalid {
+                        field: "sync state",
+                        reason: format!("{} is not a platform answer", result.state.as_str()),
+                    });
+                }
+                stmt.execute(params![
+                    result.entry_id,
+                    result.state.as_str(),
+                    result.detail,
+                    at
+                ])
+                .map_err(&sqlite)?;
+            }
+        }
+        tx.commit().map_err(&sqlite)
+    }
+
+    /// The sync state of one entry, with the platform's explanation.
+    pub fn sync_state(
+        &self,
+        entry_id: &str,
+    ) -> Result<Option<(SyncState, Option<String>)>, LedgerError> {
+        use rusqlite::OptionalExtension;
+        let row: Option<(String, Option<String>)> = self
+            .conn
+            .prepare_cached("SELECT state, detail FROM outbox WHERE entry_id = ?1")
+            .and_then(|mut s| {
+                s.query_row([entry_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.sqlite(e))?;
+        match row {
+            None => Ok(None),
+            Some((state, detail)) => SyncState::parse(&state)
+                .map(|s| Some((s, detail)))
+                .ok_or_else(|| LedgerError::BadRow(format!("sync state {state:?}"))),
+        }
+    }
+
+    /// How many entries stand in each state.
+    pub fn sync_counts(&self) -> Result<SyncCounts, LedgerError> {
+        let mut counts = SyncCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")
+            .map_err(|e| self.sqlite(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.sqlite(e))?;
+        for row in rows {
+            let (state, n) = row.map_err(|e| self.sqlite(e))?;
+            let n = n as u64;
+            match SyncState::parse(&state) {
+                Some(SyncState::Pending) => counts.pending = n,
+                Some(SyncState::Sent) => counts.sent = n,
+                Some(SyncState::Accepted) => counts.accepted = n,
+                Some(SyncState::Conflict) => counts.conflict = n,
+                Some(SyncState::Unknown) => counts.unknown = n,
+                None => return Err(LedgerError::BadRow(format!("sync state {state:?}"))),
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Retention: removes the oldest entries recorded before `before_day`, as long as every
+    /// one of them was accepted by the platform (it stops at the first that was not). The
+    /// chain stays verifiable from the new anchor. Returns how many entries were removed.
+    pub fn prune_accepted(&mut self, before_day: Date) -> Result<u64, LedgerError> {
+        let path = self.path.clone();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let tx = self.write()?;
+        let cut: Option<i64> = tx
+            .query_row(
+                "SELECT coalesce(
+                     (SELECT min(e.seq) - 1 FROM entries e JOIN outbox o ON o.entry_id = e.id
+                      WHERE o.state <> 'accepted' OR e.local_day >= ?1),
+                     (SELECT max(seq) FROM entries))",
+                [before_day.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(&sqlite)?;
+        let anchor = ChainHead::read(&tx, ANCHOR_KEY).map_err(LedgerError::BadRow)?;
+        let Some(cut) = cut.filter(|&cut| cut > anchor.seq) else {
+            return Ok(0);
+        };
+        let hash: Vec<u8> = tx
+            .query_row("SELECT hash FROM entries WHERE seq = ?1", [cut], |r| {
+                r.get(0)
+            })
+            .map_err(&sqlite)?;
+        let hash = <[u8; 32]>::try_from(hash)
+            .map_err(|_| LedgerError::BadRow(format!("entry #{cut}: hash is not 32 bytes")))?;
+        let removed = tx
+            .execute_batch("INSERT INTO prune_gate (open) VALUES (1)")
+            .and_then(|()| {
+                tx.execute(
+                    "DELETE FROM outbox WHERE entry_id IN (SELECT id FROM entries WHERE seq <= ?1)",
+                    [cut],
+                )
+            })
+            .and_then(|_| tx.execute("DELETE FROM entries WHERE seq <= ?1", [cut]))
+            .and_then(|removed| {
+                tx.execute(
+                    "DELETE FROM checkouts WHERE id NOT IN
+                         (SELECT checkout_id FROM entries WHERE checkout_id IS NOT NULL)",
+                    [],
+                )?;
+                tx.execute_batch("DELETE FROM prune_gate")?;
+                Ok(removed)
+            })
+            .map_err(&sqlite)?;
+        ChainHead { seq: cut, hash }
+            .write(&tx, ANCHOR_KEY)
+            .map_err(&sqlite)?;
+        tx.commit().map_err(&sqlite)?;
+        Ok(removed as u64)
+    }
+}
