@@ -56,3 +56,4 @@ test: setup
 
 bench:
 	$(CARGO) bench -p guichet-core
+	$(CARGO) bench -p guichet-ledger --bench ledger

@@ -54,6 +54,8 @@ CREATE TABLE checkouts (
     paid_otherwise_cents INTEGER NOT NULL CHECK (paid_otherwise_cents >= 0)
 ) STRICT;
 
+CREATE INDEX checkouts_by_day ON checkouts (local_day);
+
 -- Derived index that makes double use impossible: one row per coupon with an active
 -- (not cancelled) redemption, written in the same transaction as the entries. It repeats
 -- when, where and by whom, so that it still answers after the entry itself is pruned.
@@ -70,8 +72,8 @@ CREATE TABLE active_coupons (
 -- Sync state per entry, kept apart from the permanent ledger (rows change here).
 CREATE TABLE outbox (
     entry_id   TEXT    PRIMARY KEY REFERENCES entries (id),
-    state      TEXT    NOT NULL CHECK (state IN ('pending', 'sent', 'accepted', 'conflict', 'unknown')),
-    detail     TEXT,                            -- the platform's explanation (conflict, unknown)
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'sent', 'accepted', 'conflict', 'unknown', 'cancelled')),
+    detail     TEXT,                            -- the platform's explanation (conflict)
     attempts   INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT    NOT NULL
 ) STRICT, WITHOUT ROWID;

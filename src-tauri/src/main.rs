@@ -1,11 +1,16 @@
 //! Guichet: the kiosk application.
 //!
 //! Without a subcommand it opens the counter window; `guichet verify` checks
-//! voucher codes offline from the command line.
+//! voucher codes offline, `guichet ledger verify` checks the ledger's hash chain and
+//! `guichet report` prints a day review; `guichet enroll` and `guichet sync` talk to the
+//! platform.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod app;
+mod cli;
+mod ledger_cli;
+mod sync_cli;
 mod verify;
 
 use std::process::ExitCode;
@@ -26,6 +31,14 @@ struct Cli {
 enum Command {
     /// Check voucher codes offline and print the verdict for each one.
     Verify(verify::VerifyArgs),
+    /// Check the ledger's hash chain and integrity.
+    Ledger(ledger_cli::LedgerArgs),
+    /// Print the day review of the ledger (table, CSV or JSON).
+    Report(ledger_cli::ReportArgs),
+    /// Enroll this kiosk with the platform, using a one-time code.
+    Enroll(sync_cli::EnrollArgs),
+    /// Run one sync cycle with the platform and print a summary.
+    Sync,
 }
 
 fn main() -> ExitCode {
@@ -33,5 +46,9 @@ fn main() -> ExitCode {
     match cli.command {
         None => app::run(),
         Some(Command::Verify(args)) => verify::run(args),
+        Some(Command::Ledger(args)) => ledger_cli::run_ledger(args),
+        Some(Command::Report(args)) => ledger_cli::run_report(args),
+        Some(Command::Enroll(args)) => sync_cli::run_enroll(args),
+        Some(Command::Sync) => sync_cli::run_sync(),
     }
 }

@@ -14,6 +14,8 @@ use guichet_core::message::{message, Lang, Report};
 use guichet_core::{verify_offline, Area, Context, TrustBundle, Verdict};
 use jiff::civil::Date;
 
+use crate::cli::Language;
+
 /// Arguments of `guichet verify`.
 #[derive(clap::Args, Debug)]
 #[command(
@@ -45,15 +47,6 @@ pub struct VerifyArgs {
     /// The codes to check; `-` reads one code per line from standard input.
     #[arg(value_name = "CODE", required = true, value_parser = clap::value_parser!(OsString))]
     codes: Vec<OsString>,
-}
-
-/// The text output's language.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum Language {
-    /// Français.
-    Fr,
-    /// English.
-    En,
 }
 
 fn parse_root_key(text: &str) -> Result<VerifyingKey, String> {
@@ -94,10 +87,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         area: args.area,
         center_zone: args.zone,
     };
-    let lang = match args.lang {
-        Language::Fr => Lang::Fr,
-        Language::En => Lang::En,
-    };
+    let lang = Lang::from(args.lang);
     let mut printer = Printer {
         out: io::stdout().lock(),
         json: args.json,

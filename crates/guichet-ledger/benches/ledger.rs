@@ -51,40 +51,34 @@ fn station() -> Station {
     }
 }
 
-/// Median and p99 of committing a one-coupon checkout.
-fn commit_latency(dir: &Path) -> Vec<Duration> {
+/// Commit latency of one-coupon checkouts and, interleaved on the same disk so that both
+/// see the same conditions, the floor: appending a small record to a file and
+/// `fdatasync`-ing it, as SQLite does for each WAL commit.
+fn commit_and_floor(dir: &Path) -> (Vec<Duration>, Vec<Duration>) {
     let mut ledger = Ledger::open(dir.join("commit.sqlite3"), LedgerSettings::default()).unwrap();
-    let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
-    (0..COMMITS as u64)
-        .map(|serial| {
-            let mut basket = Basket::new(Workshop {
-                area: Area::A1_1,
-                service: "S1".into(),
-            });
-            basket.add(coupon(serial), InputMethod::Camera).unwrap();
-            let started = Instant::now();
-            ledger.commit_checkout(&station(), &basket, now).unwrap();
-            started.elapsed()
-        })
-        .collect()
-}
-
-/// The floor: appending a small record to a file and `fdatasync`-ing it, as SQLite does for
-/// each WAL commit.
-fn fsync_floor(dir: &Path) -> Vec<Duration> {
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("fsync-floor"))
         .unwrap();
-    (0..COMMITS)
-        .map(|_| {
-            let started = Instant::now();
-            file.write_all(&[7u8; 512]).unwrap();
-            file.sync_data().unwrap();
-            started.elapsed()
-        })
-        .collect()
+    let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+    let mut commits = Vec::with_capacity(COMMITS);
+    let mut floor = Vec::with_capacity(COMMITS);
+    for serial in 0..COMMITS as u64 {
+        let mut basket = Basket::new(Workshop {
+            area: Area::A1_1,
+            service: "S1".into(),
+        });
+        basket.add(coupon(serial), InputMethod::Camera).unwrap();
+        let started = Instant::now();
+        ledger.commit_checkout(&station(), &basket, now).unwrap();
+        commits.push(started.elapsed());
+        let started = Instant::now();
+        file.write_all(&[7u8; 512]).unwrap();
+        file.sync_data().unwrap();
+        floor.push(started.elapsed());
+    }
+    (commits, floor)
 }
 
 /// Writes a valid ledger of `BIG` entries (hash chain included) straight through SQLite in
@@ -207,8 +201,7 @@ fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     println!("guichet-ledger bench (disk of {})", dir.path().display());
 
-    let mut floor = fsync_floor(dir.path());
-    let mut commits = commit_latency(dir.path());
+    let (mut commits, mut floor) = commit_and_floor(dir.path());
     let (floor_median, floor_p99) = (percentile(&mut floor, 0.5), percentile(&mut floor, 0.99));
     let (commit_median, commit_p99) = (
         percentile(&mut commits, 0.5),

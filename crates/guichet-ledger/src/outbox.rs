@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use crate::entry::ChainedEntry;
 use crate::error::LedgerError;
-use crate::ledger::{ChainHead, Ledger, ANCHOR_KEY};
+use crate::ledger::{meta_get, meta_set, ChainHead, Ledger, ANCHOR_KEY};
+
+/// `meta` key of the cursor of state changes pulled from the platform.
+const CURSOR_KEY: &str = "state_cursor";
 use crate::store::{entry_from_row, ENTRY_COLUMNS};
 use crate::time;
 
@@ -26,16 +29,19 @@ pub enum SyncState {
     Conflict,
     /// The platform never minted this coupon.
     Unknown,
+    /// The platform recorded that a later entry cancelled this redemption.
+    Cancelled,
 }
 
 impl SyncState {
     /// All states, in display order.
-    pub const ALL: [SyncState; 5] = [
+    pub const ALL: [SyncState; 6] = [
         SyncState::Pending,
         SyncState::Sent,
         SyncState::Accepted,
         SyncState::Conflict,
         SyncState::Unknown,
+        SyncState::Cancelled,
     ];
 
     /// The stored name.
@@ -46,6 +52,7 @@ impl SyncState {
             SyncState::Accepted => "accepted",
             SyncState::Conflict => "conflict",
             SyncState::Unknown => "unknown",
+            SyncState::Cancelled => "cancelled",
         }
     }
 
@@ -60,7 +67,7 @@ impl SyncState {
 pub struct SyncResult {
     /// The entry id.
     pub entry_id: String,
-    /// Accepted, conflict or unknown (pending and sent are the kiosk's own states).
+    /// Accepted, conflict, unknown or cancelled (pending and sent are the kiosk's own states).
     pub state: SyncState,
     /// The platform's explanation, for conflict and unknown.
     pub detail: Option<String>,
@@ -79,6 +86,8 @@ pub struct SyncCounts {
     pub conflict: u64,
     /// Unknown to the platform.
     pub unknown: u64,
+    /// Cancelled, as the platform knows.
+    pub cancelled: u64,
 }
 
 impl SyncCounts {
@@ -138,6 +147,37 @@ impl Ledger {
         results: &[SyncResult],
         now: Timestamp,
     ) -> Result<(), LedgerError> {
+        self.record_results(results, None, now)
+    }
+
+    /// Records a page of state changes pulled from the platform, and the cursor to ask from
+    /// next time, in one transaction.
+    pub fn record_state_changes(
+        &mut self,
+        results: &[SyncResult],
+        cursor: u64,
+        now: Timestamp,
+    ) -> Result<(), LedgerError> {
+        self.record_results(results, Some(cursor), now)
+    }
+
+    /// Where the last pull of state changes stopped (0 before the first).
+    pub fn state_cursor(&self) -> Result<u64, LedgerError> {
+        let text = meta_get(&self.conn, CURSOR_KEY).map_err(|e| self.sqlite(e))?;
+        match text {
+            None => Ok(0),
+            Some(text) => text
+                .parse()
+                .map_err(|_| LedgerError::BadRow(format!("meta {CURSOR_KEY} = {text:?}"))),
+        }
+    }
+
+    fn record_results(
+        &mut self,
+        results: &[SyncResult],
+        cursor: Option<u64>,
+        now: Timestamp,
+    ) -> Result<(), LedgerError> {
         let path = self.path.clone();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
         let at = time::utc_text(now);
@@ -163,6 +203,9 @@ impl Ledger {
                 ])
                 .map_err(&sqlite)?;
             }
+        }
+        if let Some(cursor) = cursor {
+            meta_set(&tx, CURSOR_KEY, &cursor.to_string()).map_err(&sqlite)?;
         }
         tx.commit().map_err(&sqlite)
     }
@@ -208,6 +251,7 @@ impl Ledger {
                 Some(SyncState::Accepted) => counts.accepted = n,
                 Some(SyncState::Conflict) => counts.conflict = n,
                 Some(SyncState::Unknown) => counts.unknown = n,
+                Some(SyncState::Cancelled) => counts.cancelled = n,
                 None => return Err(LedgerError::BadRow(format!("sync state {state:?}"))),
             }
         }

@@ -1,0 +1,244 @@
+//! Signed HTTP requests to the platform (reqwest).
+
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use guichet_protocol::signing::{nonce_hex, RequestToSign, NONCE_BYTES};
+use guichet_protocol::{
+    paths, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PushRequest, PushResponse,
+    StatesResponse,
+};
+use jiff::Timestamp;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+/// How long one request may take before it counts as a network failure.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No answer: offline, refused connection, timeout, cut mid-body. Retry later.
+    #[error("platform unreachable: {0}")]
+    Network(String),
+    /// The platform failed (5xx). Retry later.
+    #[error("the platform failed (HTTP {status}): {message}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// Its message, if any.
+        message: String,
+    },
+    /// The platform refused the request; retrying the same will not help.
+    #[error("the platform refused: {:?} ({})", .0.error, .0.message)]
+    Refused(ErrorBody),
+    /// An answer that is not what the protocol says.
+    #[error("unexpected answer from the platform: {0}")]
+    BadAnswer(String),
+    /// The platform URL is not usable.
+    #[error("bad platform URL {0}")]
+    BadUrl(String),
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Network(_) | ClientError::Server { .. } | ClientError::BadAnswer(_) => {
+                true
+            }
+            ClientError::Refused(body) => body.error.is_retryable(),
+            ClientError::BadUrl(_) => false,
+        }
+    }
+}
+
+/// A bundle pull's answer.
+#[derive(Debug)]
+pub enum BundleAnswer {
+    /// The kiosk's sequence is current (304).
+    Current,
+    /// A newer bundle file.
+    Newer(Vec<u8>),
+    /// Nothing published yet.
+    NonePublished,
+}
+
+/// An answer with the platform's clock.
+#[derive(Debug)]
+pub struct Dated<T> {
+    /// The answer.
+    pub value: T,
+    /// The platform's `Date` header, if it sent one.
+    pub server_time: Option<Timestamp>,
+}
+
+/// The platform's HTTP API.
+#[derive(Clone, Debug)]
+pub struct PlatformClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// A signer for the requests of one device.
+pub struct Signer<'a> {
+    /// The device id.
+    pub device_id: &'a str,
+    /// The device key.
+    pub key: &'a SigningKey,
+}
+
+impl PlatformClient {
+    /// A client for the platform at `base_url`.
+    pub fn new(base_url: &str) -> Result<PlatformClient, ClientError> {
+        let base = base_url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::BadUrl(base_url.to_string()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        Ok(PlatformClient { http, base })
+    }
+
+    /// `POST /v1/enroll` (unsigned).
+    pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse, ClientError> {
+        let body =
+            serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        let response = self
+            .http
+            .post(format!("{}{}", self.base, paths::ENROLL))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(network)?;
+        Ok(json_answer(response).await?.value)
+    }
+
+    /// `GET /v1/bundle?have=SEQ`.
+    pub async fn bundle(
+        &self,
+        signer: &Signer<'_>,
+        have: u64,
+    ) -> Result<Dated<BundleAnswer>, ClientError> {
+        let target = format!("{}?have={have}", paths::BUNDLE);
+        let response = self
+            .signed(signer, Method::GET, &target, Vec::new())
+            .await?;
+        let server_time = date_of(&response);
+        let value = match response.status() {
+            StatusCode::NOT_MODIFIED => BundleAnswer::Current,
+            StatusCode::OK => {
+                BundleAnswer::Newer(response.bytes().await.map_err(network)?.to_vec())
+            }
+            _ => match refusal(response).await {
+                ClientError::Refused(body) if body.error == ErrorCode::NoBundle => {
+                    BundleAnswer::NonePublished
+                }
+                other => return Err(other),
+            },
+        };
+        Ok(Dated { value, server_time })
+    }
+
+    /// `POST /v1/redemptions`.
+    pub async fn push(
+        &self,
+        signer: &Signer<'_>,
+        request: &PushRequest,
+    ) -> Result<Dated<PushResponse>, ClientError> {
+        let body =
+            serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        let response = self
+            .signed(signer, Method::POST, paths::REDEMPTIONS, body)
+            .await?;
+        json_answer(response).await
+    }
+
+    /// `GET /v1/redemptions/states?since=CURSOR`.
+    pub async fn states(
+        &self,
+        signer: &Signer<'_>,
+        since: u64,
+    ) -> Result<Dated<StatesResponse>, ClientError> {
+        let target = format!("{}?since={since}", paths::REDEMPTION_STATES);
+        let response = self
+            .signed(signer, Method::GET, &target, Vec::new())
+            .await?;
+        json_answer(response).await
+    }
+
+    async fn signed(
+        &self,
+        signer: &Signer<'_>,
+        method: Method,
+        target: &str,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut random = [0u8; NONCE_BYTES];
+        getrandom::fill(&mut random)
+            .map_err(|e| ClientError::Network(format!("no random source: {e}")))?;
+        let nonce = nonce_hex(random);
+        let headers = RequestToSign {
+            method: method.as_str(),
+            path_and_query: target,
+            device_id: signer.device_id,
+            timestamp: Timestamp::now().as_second(),
+            nonce: &nonce,
+            body: &body,
+        }
+        .sign(signer.key);
+        let mut request = self.http.request(method, format!("{}{target}", self.base));
+        for (name, value) in headers.to_pairs() {
+            request = request.header(name, value);
+        }
+        if !body.is_empty() {
+            request = request.header("content-type", "application/json");
+        }
+        request.body(body).send().await.map_err(network)
+    }
+}
+
+fn network(error: reqwest::Error) -> ClientError {
+    ClientError::Network(error.to_string())
+}
+
+fn date_of(response: &reqwest::Response) -> Option<Timestamp> {
+    let text = response.headers().get("date")?.to_str().ok()?;
+    jiff::fmt::rfc2822::parse(text)
+        .ok()
+        .map(|zoned| zoned.timestamp())
+}
+
+async fn refusal(response: reqwest::Response) -> ClientError {
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap_or_default();
+    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    match body {
+        Some(body) if status.is_client_error() => ClientError::Refused(body),
+        body if status.is_server_error() => ClientError::Server {
+            status: status.as_u16(),
+            message: body.map(|b| b.message).unwrap_or_default(),
+        },
+        _ => ClientError::BadAnswer(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )),
+    }
+}
+
+async fn json_answer<T: DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<Dated<T>, ClientError> {
+    if !response.status().is_success() {
+        return Err(refusal(response).await);
+    }
+    let server_time = date_of(&response);
+    let bytes = response.bytes().await.map_err(network)?;
+    let value =
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+    Ok(Dated { value, server_time })
+}

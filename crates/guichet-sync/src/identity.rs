@@ -1,0 +1,184 @@
+//! The kiosk's identity: its Ed25519 device key and what enrollment returned.
+//!
+//! Files in the data directory: `device-key` (the 32-byte secret as hex, mode 0600; it never
+//! leaves the kiosk) and `device.json` (platform URL, device id, center, pinned root keys).
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_protocol::signing::{parse_public_key, public_key_hex};
+use guichet_protocol::{CenterInfo, EnrollRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::client::{ClientError, PlatformClient};
+use crate::files::write_atomically;
+use crate::trust::{TrustError, TrustStore};
+
+const KEY_FILE: &str = "device-key";
+const DEVICE_FILE: &str = "device.json";
+
+/// What a kiosk knows about itself once enrolled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    /// The platform's base URL, such as `http://127.0.0.1:8080`.
+    pub platform_url: String,
+    /// This kiosk's device id.
+    pub device_id: String,
+    /// Its center.
+    pub center: CenterInfo,
+    /// The platform root keys that sign trust bundles, 64 hex digits each.
+    pub pinned_root_keys: Vec<String>,
+}
+
+/// An enrolled kiosk: its key and its enrollment.
+pub struct Identity {
+    /// What enrollment returned.
+    pub enrollment: Enrollment,
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("enrollment", &self.enrollment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the identity cannot be read or made.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// The kiosk has not been enrolled.
+    #[error(
+        "this kiosk is not enrolled yet (no {0}); run `guichet enroll --platform URL --code CODE`"
+    )]
+    NotEnrolled(PathBuf),
+    /// It already is.
+    #[error("this kiosk is already enrolled as device {0}")]
+    AlreadyEnrolled(String),
+    /// A file is unreadable or damaged.
+    #[error("{path}: {detail}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The platform refused or could not be reached.
+    #[error(transparent)]
+    Platform(#[from] ClientError),
+    /// The bundle that came with enrollment does not verify.
+    #[error("the platform's trust bundle was refused: {0}")]
+    Bundle(#[from] TrustError),
+}
+
+impl Identity {
+    /// Reads the identity from the data directory.
+    pub fn load(data_dir: &Path) -> Result<Identity, IdentityError> {
+        let device_path = data_dir.join(DEVICE_FILE);
+        let key_path = data_dir.join(KEY_FILE);
+        if !device_path.exists() {
+            return Err(IdentityError::NotEnrolled(device_path));
+        }
+        let bad = |path: &Path, detail: String| IdentityError::BadFile {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let text = std::fs::read(&device_path).map_err(|e| bad(&device_path, e.to_string()))?;
+        let enrollment: Enrollment =
+            serde_json::from_slice(&text).map_err(|e| bad(&device_path, e.to_string()))?;
+        let secret =
+            std::fs::read_to_string(&key_path).map_err(|e| bad(&key_path, e.to_string()))?;
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(secret.trim(), &mut bytes)
+            .map_err(|e| bad(&key_path, format!("not 64 hex digits: {e}")))?;
+        Ok(Identity {
+            enrollment,
+            key: SigningKey::from_bytes(&bytes),
+        })
+    }
+
+    /// The device key, to sign requests.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The device's public key.
+    pub fn public_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    /// The pinned root keys, parsed.
+    pub fn root_keys(&self) -> Result<Vec<VerifyingKey>, IdentityError> {
+        self.enrollment
+            .pinned_root_keys
+            .iter()
+            .map(|hex| {
+                parse_public_key(hex).map_err(|e| IdentityError::BadFile {
+                    path: PathBuf::from(DEVICE_FILE),
+                    detail: format!("pinned root key {hex}: {e}"),
+                })
+            })
+            .collect()
+    }
+
+    /// A client for the platform, signing as this device.
+    pub fn client(&self) -> Result<PlatformClient, ClientError> {
+        PlatformClient::new(&self.enrollment.platform_url)
+    }
+}
+
+/// Enrolls this kiosk: makes its device key, sends the public half with the one-time code,
+/// and keeps the answer (device id, center, pinned roots) and the bundle that came with it.
+pub async fn enroll(
+    data_dir: &Path,
+    platform_url: &str,
+    code: &str,
+    label: Option<String>,
+) -> Result<Identity, IdentityError> {
+    if let Ok(identity) = Identity::load(data_dir) {
+        return Err(IdentityError::AlreadyEnrolled(
+            identity.enrollment.device_id,
+        ));
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| IdentityError::BadFile {
+        path: data_dir.join(KEY_FILE),
+        detail: format!("no random source: {e}"),
+    })?;
+    let key = SigningKey::from_bytes(&secret);
+    let client = PlatformClient::new(platform_url)?;
+    let answer = client
+        .enroll(&EnrollRequest {
+            code: code.to_string(),
+            device_public_key: public_key_hex(&key.verifying_key()),
+            label,
+        })
+        .await?;
+    let identity = Identity {
+        enrollment: Enrollment {
+            platform_url: platform_url.trim_end_matches('/').to_string(),
+            device_id: answer.device_id,
+            center: answer.center,
+            pinned_root_keys: answer.pinned_root_keys,
+        },
+        key,
+    };
+    let roots = identity.root_keys()?;
+    if let Some(bundle) = answer.bundle {
+        TrustStore::install_first(data_dir, bundle.as_bytes(), &roots)?;
+    }
+    let write_error = |path: PathBuf| {
+        move |e: std::io::Error| IdentityError::BadFile {
+            path,
+            detail: e.to_string(),
+        }
+    };
+    let key_path = data_dir.join(KEY_FILE);
+    write_atomically(&key_path, hex::encode(secret).as_bytes(), true)
+        .map_err(write_error(key_path.clone()))?;
+    let device_path = data_dir.join(DEVICE_FILE);
+    let json = serde_json::to_vec_pretty(&identity.enrollment).unwrap_or_default();
+    write_atomically(&device_path, &json, false).map_err(write_error(device_path.clone()))?;
+    Ok(identity)
+}

@@ -1,0 +1,24 @@
+//! The kiosk side of the sync protocol (`schema/sync-api.md`).
+//!
+//! - [`identity`]: the device key (made here, private half in a 0600 file, never sent) and
+//!   what enrollment returned (device id, center, pinned root keys);
+//! - [`trust`]: the trust bundle in force, kept as the signed file, replaced only by a newer
+//!   one signed by a pinned root;
+//! - [`client`]: signed HTTP requests to the platform;
+//! - [`cycle`]: one sync cycle: pull the bundle, push the ledger's pending entries, pull
+//!   state changes.
+//!
+//! The ledger (`guichet-ledger`) stays the source of truth: an entry is marked with the
+//! platform's answer only after the answer arrived, and the platform is idempotent by entry
+//! id, so a cycle cut at any point is simply run again.
+
+pub mod client;
+pub mod cycle;
+mod files;
+pub mod identity;
+pub mod trust;
+
+pub use client::{ClientError, PlatformClient};
+pub use cycle::{sync_once, CycleError, CycleReport};
+pub use identity::{enroll, Identity, IdentityError};
+pub use trust::{TrustError, TrustStore};

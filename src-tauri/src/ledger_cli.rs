@@ -1,0 +1,173 @@
+//! `guichet ledger verify` and `guichet report`: the ledger from the command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use guichet_core::message::Lang;
+use guichet_ledger::export::{self, Format};
+use guichet_ledger::{Filters, Ledger, LedgerSettings, SyncState};
+use jiff::civil::Date;
+
+use crate::cli::{default_ledger_path, Language};
+
+/// Arguments of `guichet ledger`.
+#[derive(clap::Args, Debug)]
+pub struct LedgerArgs {
+    /// What to do with the ledger.
+    #[command(subcommand)]
+    command: LedgerCommand,
+}
+
+/// Subcommands of `guichet ledger`.
+#[derive(clap::Subcommand, Debug)]
+enum LedgerCommand {
+    /// Check the hash chain and SQLite's integrity; report the first broken link.
+    Verify {
+        /// The ledger file (default: the kiosk's).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
+}
+
+/// Arguments of `guichet report`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Exit status: 0 on success, 2 on a usage error or an unreadable ledger.")]
+pub struct ReportArgs {
+    /// The (first) day, YYYY-MM-DD.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    day: Date,
+    /// The last day of a range (inclusive); default: the same day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Option<Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Language of headers and labels.
+    #[arg(long, value_enum, default_value_t = Language::Fr)]
+    lang: Language,
+    /// Only this mediator.
+    #[arg(long)]
+    mediator: Option<String>,
+    /// Only this area (1.1 … 3.5).
+    #[arg(long)]
+    area: Option<guichet_core::Area>,
+    /// Only this provider id.
+    #[arg(long)]
+    provider: Option<u32>,
+    /// Only entries in this sync state.
+    #[arg(long, value_enum)]
+    sync_state: Option<SyncStateArg>,
+    /// The ledger file (default: the kiosk's).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+}
+
+/// `--format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum OutputFormat {
+    /// Aligned text.
+    Table,
+    /// CSV (`;` and decimal comma in French).
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// `--sync-state`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum SyncStateArg {
+    /// Not sent yet.
+    Pending,
+    /// Sent, awaiting an answer.
+    Sent,
+    /// Accepted by the platform.
+    Accepted,
+    /// In conflict.
+    Conflict,
+    /// Unknown to the platform.
+    Unknown,
+    /// Cancelled, as the platform knows.
+    Cancelled,
+}
+
+impl From<SyncStateArg> for SyncState {
+    fn from(arg: SyncStateArg) -> SyncState {
+        match arg {
+            SyncStateArg::Pending => SyncState::Pending,
+            SyncStateArg::Sent => SyncState::Sent,
+            SyncStateArg::Accepted => SyncState::Accepted,
+            SyncStateArg::Conflict => SyncState::Conflict,
+            SyncStateArg::Unknown => SyncState::Unknown,
+            SyncStateArg::Cancelled => SyncState::Cancelled,
+        }
+    }
+}
+
+/// Opens an existing ledger: these commands never create one.
+fn open_existing(db: Option<PathBuf>) -> Result<Ledger, String> {
+    let path = db.unwrap_or_else(default_ledger_path);
+    if !path.exists() {
+        return Err(format!("no ledger at {}", path.display()));
+    }
+    Ledger::open(&path, LedgerSettings::default()).map_err(|e| e.to_string())
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("guichet: {message}");
+    ExitCode::from(2)
+}
+
+/// Runs `guichet ledger …`. Exit status: 0 intact, 1 broken, 2 unreadable.
+pub fn run_ledger(args: LedgerArgs) -> ExitCode {
+    let LedgerCommand::Verify { db } = args.command;
+    let ledger = match open_existing(db) {
+        Ok(ledger) => ledger,
+        Err(message) => return fail(message),
+    };
+    let report = match ledger.verify_chain() {
+        Ok(report) => report,
+        Err(error) => return fail(error.to_string()),
+    };
+    if let Some(problem) = report.first_break {
+        println!("BROKEN after {} good entries: {problem}", report.entries);
+        return ExitCode::from(1);
+    }
+    if let Err(error) = ledger.integrity_check() {
+        println!("BROKEN: {error}");
+        return ExitCode::from(1);
+    }
+    println!(
+        "OK: {} entries, hash chain intact, integrity_check ok",
+        report.entries
+    );
+    ExitCode::SUCCESS
+}
+
+/// Runs `guichet report`.
+pub fn run_report(args: ReportArgs) -> ExitCode {
+    let ledger = match open_existing(args.db) {
+        Ok(ledger) => ledger,
+        Err(message) => return fail(message),
+    };
+    let to = args.to.unwrap_or(args.day);
+    if to < args.day {
+        return fail(format!("--to {to} is before --day {}", args.day));
+    }
+    let filters = Filters {
+        mediator: args.mediator,
+        area: args.area.map(|a| a.code().to_string()),
+        provider: args.provider,
+        sync_state: args.sync_state.map(SyncState::from),
+    };
+    let review = match ledger.review(args.day, to, &filters) {
+        Ok(review) => review,
+        Err(error) => return fail(error.to_string()),
+    };
+    let format = match args.format {
+        OutputFormat::Table => Format::Table,
+        OutputFormat::Csv => Format::Csv,
+        OutputFormat::Json => Format::Json,
+    };
+    print!("{}", export::render(&review, format, Lang::from(args.lang)));
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,106 @@
+//! `guichet enroll` and `guichet sync`: the sync client from the command line.
+
+use std::process::ExitCode;
+
+use guichet_ledger::{Ledger, LedgerSettings};
+use guichet_sync::{enroll, sync_once, Identity, TrustStore};
+
+use crate::cli::{data_dir, default_ledger_path};
+
+/// Arguments of `guichet enroll`.
+#[derive(clap::Args, Debug)]
+pub struct EnrollArgs {
+    /// The platform's URL, such as http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    platform: String,
+    /// The one-time enrollment code given by the platform's admin.
+    #[arg(long, value_name = "CODE")]
+    code: String,
+    /// A label for this kiosk, shown to admins.
+    #[arg(long)]
+    label: Option<String>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("guichet: {message}");
+    ExitCode::from(2)
+}
+
+/// Runs `guichet enroll`.
+pub fn run_enroll(args: EnrollArgs) -> ExitCode {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(message) => return fail(message),
+    };
+    let dir = data_dir();
+    match runtime.block_on(enroll(&dir, &args.platform, &args.code, args.label)) {
+        Ok(identity) => {
+            let e = &identity.enrollment;
+            println!(
+                "enrolled: device {} of center {} ({}, zone {})",
+                e.device_id, e.center.id, e.center.name, e.center.zone
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(error),
+    }
+}
+
+/// Runs `guichet sync`: one cycle, then a summary. Exit status 0 on success, 1 when the
+/// platform could not be reached (retry later), 2 on a refusal or a local error.
+pub fn run_sync() -> ExitCode {
+    let dir = data_dir();
+    let identity = match Identity::load(&dir) {
+        Ok(identity) => identity,
+        Err(error) => return fail(error),
+    };
+    let roots = match identity.root_keys() {
+        Ok(roots) => roots,
+        Err(error) => return fail(error),
+    };
+    let mut trust = match TrustStore::load(&dir, &roots) {
+        Ok(trust) => trust,
+        Err(error) => return fail(error),
+    };
+    let mut ledger = match Ledger::open(default_ledger_path(), LedgerSettings::default()) {
+        Ok(ledger) => ledger,
+        Err(error) => return fail(error),
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(message) => return fail(message),
+    };
+    match runtime.block_on(sync_once(&identity, &mut trust, &mut ledger)) {
+        Ok(report) => {
+            println!(
+                "sync: bundle {} ({}), pushed {}, state changes {}, pending {}, conflicts {}, unknown {}{}",
+                report.bundle_sequence.map_or("none".to_string(), |s| s.to_string()),
+                if report.bundle_updated { "updated" } else { "current" },
+                report.pushed,
+                report.state_changes,
+                report.pending,
+                report.conflicts,
+                report.unknown,
+                report
+                    .clock_skew_seconds
+                    .map_or(String::new(), |s| format!(", clock skew {s} s")),
+            );
+            if let Some(refusal) = report.bundle_refused {
+                println!("sync: the offered bundle was refused: {refusal}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) if error.is_retryable() => {
+            eprintln!("guichet: {error}; nothing is lost, the next sync retries");
+            ExitCode::from(1)
+        }
+        Err(error) => fail(error),
+    }
+}
