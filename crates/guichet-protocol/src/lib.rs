@@ -1,1 +1,24 @@
 //! Sync protocol between kiosk and platform: wire types and request signing (pure).
+//!
+//! The protocol is described in `schema/sync-api.md`. This crate holds what both sides must
+//! agree on, and nothing else:
+//! - [`paths`]: the endpoints and the limits;
+//! - [`wire`]: the JSON bodies (serde types);
+//! - [`hash`]: the 32-byte ledger chain hashes, carried as hex;
+//! - [`signing`]: the canonical request string, and signing and checking it with the device's
+//!   Ed25519 key;
+//! - [`error`]: the refusal codes, their HTTP status, and the JSON error body.
+//!
+//! Nothing here reads the clock, a random source, a file or the network: callers pass the
+//! time and the nonce in.
+
+pub mod error;
+pub mod hash;
+pub mod paths;
+pub mod signing;
+pub mod wire;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use hash::ChainHash;
+pub use signing::{AuthHeaders, RequestToSign, SigningError};
+pub use wire::*;

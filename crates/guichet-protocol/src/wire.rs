@@ -1,0 +1,254 @@
+//! The JSON bodies of the sync API (`schema/sync-api.md`).
+//!
+//! Times are RFC 3339 in UTC (`2026-11-23T09:41:07.123Z`), days `YYYY-MM-DD`, kids 16 hex
+//! digits, hashes 64 hex digits, ids UUIDs in their hyphenated form. Members this version does
+//! not define are ignored when read, so either side may add optional members later.
+
+use guichet_core::{Area, Kid};
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::hash::ChainHash;
+
+/// `POST /v1/enroll` request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// The one-time enrollment code an admin gave (case and dashes do not matter).
+    pub code: String,
+    /// The device's Ed25519 public key, 64 hex digits (the private half never leaves it).
+    pub device_public_key: String,
+    /// A name for the kiosk, shown to admins (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// The center a device belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CenterInfo {
+    /// The center's id, which every ledger entry of the device carries.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The center's zone (0 = unknown).
+    pub zone: u32,
+}
+
+/// `POST /v1/enroll` response (201).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The id to sign every later request with.
+    pub device_id: String,
+    /// The center the code was made for.
+    pub center: CenterInfo,
+    /// The platform root public keys to pin (64 hex digits each).
+    pub pinned_root_keys: Vec<String>,
+    /// The current trust bundle file (the envelope JSON, byte for byte), if one is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+    /// The platform's clock.
+    pub server_time: Timestamp,
+}
+
+/// How a coupon's code reached the kiosk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputMethod {
+    /// A webcam.
+    Camera,
+    /// A USB scanner (keyboard wedge or serial).
+    Scanner,
+    /// Typed or pasted.
+    Pasted,
+}
+
+/// Who recorded a cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorRole {
+    /// The mediator at the counter.
+    Mediator,
+    /// The center manager.
+    Manager,
+}
+
+/// A coupon accepted at the counter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionEvent {
+    /// The learner's checkout (one workshop, one or more coupons).
+    pub checkout_id: Uuid,
+    /// The coupon's issuer key id.
+    pub kid: Kid,
+    /// The coupon's serial.
+    pub serial: u64,
+    /// Face value in euro cents.
+    pub value_cents: u32,
+    /// The provider (funder) id the coupon carries.
+    pub provider: u32,
+    /// The workshop's area.
+    pub area: Area,
+    /// The workshop's service code.
+    pub service: String,
+    /// How the code was read.
+    pub input_method: InputMethod,
+}
+
+/// A compensating entry that cancels one earlier redemption of the same device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancellationEvent {
+    /// The id of the redemption it cancels.
+    pub cancels: Uuid,
+    /// Who cancelled.
+    pub actor_role: ActorRole,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a ledger entry records; the `kind` member tells which.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum EntryEvent {
+    /// `"kind": "redemption"`.
+    Redemption(RedemptionEvent),
+    /// `"kind": "cancellation"`.
+    Cancellation(CancellationEvent),
+}
+
+/// One entry of a kiosk's ledger, as pushed: its common members, the event's members
+/// (flattened, with `kind`), and its place in the device's hash chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// UUIDv7 made on the device; the platform stores an id once.
+    pub id: Uuid,
+    /// When it happened (UTC): for a redemption, when the coupon was accepted.
+    pub occurred_at: Timestamp,
+    /// The calendar day in Europe/Paris.
+    pub local_day: Date,
+    /// The center id (as given at enrollment).
+    pub center: String,
+    /// The device id (as given at enrollment).
+    pub device: String,
+    /// The mediator (redemption) or the person who cancelled.
+    pub actor: String,
+    /// The event.
+    #[serde(flatten)]
+    pub event: EntryEvent,
+    /// The previous entry's `hash` ([`ChainHash::GENESIS`] for the device's first entry).
+    pub prev_hash: ChainHash,
+    /// This entry's hash (the kiosk's; the platform does not recompute it).
+    pub hash: ChainHash,
+}
+
+impl LedgerEntry {
+    /// The coupon (kid, serial) of a redemption.
+    pub fn coupon(&self) -> Option<(Kid, u64)> {
+        match &self.event {
+            EntryEvent::Redemption(r) => Some((r.kid, r.serial)),
+            EntryEvent::Cancellation(_) => None,
+        }
+    }
+}
+
+/// `POST /v1/redemptions` request: consecutive entries of the device's chain, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// At least one, at most [`crate::paths::MAX_BATCH_ENTRIES`].
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// An entry's standing on the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryState {
+    /// Stored; a redemption in this state is the valid one for its coupon and is reimbursed.
+    /// Cancellations are always `accepted` once stored.
+    Accepted,
+    /// Stored; the same coupon was redeemed earlier under another id (see `conflict`).
+    /// Not reimbursed.
+    Conflict,
+    /// Stored; the platform never minted this coupon. Not reimbursed.
+    Unknown,
+    /// Stored; the redemption was cancelled by a later cancellation entry. Not reimbursed.
+    Cancelled,
+}
+
+impl EntryState {
+    /// The state's name on the wire (`"accepted"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Accepted => "accepted",
+            EntryState::Conflict => "conflict",
+            EntryState::Unknown => "unknown",
+            EntryState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The redemption that holds a coupon, told to the one in conflict with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictDetails {
+    /// The valid redemption's id.
+    pub other_id: Uuid,
+    /// When it was accepted (UTC).
+    pub redeemed_at: Timestamp,
+    /// Its day in Europe/Paris.
+    pub local_day: Date,
+    /// Its center id.
+    pub center: String,
+    /// Its center's name.
+    pub center_name: String,
+    /// Its device id.
+    pub device: String,
+}
+
+/// The state of one entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryResult {
+    /// The entry's id.
+    pub id: Uuid,
+    /// Its state now.
+    pub state: EntryState,
+    /// For `conflict`: the redemption that holds the coupon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<ConflictDetails>,
+}
+
+/// `POST /v1/redemptions` response (200): one result per entry of the request, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The state of each entry sent, in the request's order.
+    pub results: Vec<EntryResult>,
+    /// The hash of the last entry the platform now holds from this device.
+    pub chain_head: ChainHash,
+}
+
+/// `GET /v1/redemptions/states?since=CURSOR` response: entries of this device whose state
+/// changed after `since` (each entry at most once, with its latest state), oldest change first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatesResponse {
+    /// The changes (at most [`crate::paths::MAX_STATES_PER_PAGE`]).
+    pub changes: Vec<EntryResult>,
+    /// The cursor to pass as `since` next time.
+    pub cursor: u64,
+    /// True when more changes wait: ask again at once with the new cursor.
+    pub more: bool,
+}
+
+/// `GET /v1/device` response: what the platform holds for the calling device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceStatus {
+    /// The device id.
+    pub device_id: String,
+    /// Its center.
+    pub center: CenterInfo,
+    /// The hash of the last entry the platform holds from it ([`ChainHash::GENESIS`] if none).
+    pub chain_head: ChainHash,
+    /// How many of its entries the platform holds.
+    pub entries: u64,
+    /// The sequence of the current published bundle, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_sequence: Option<u64>,
+    /// The platform's clock.
+    pub server_time: Timestamp,
+}
