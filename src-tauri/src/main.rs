@@ -10,6 +10,7 @@
 mod app;
 mod cli;
 mod ledger_cli;
+mod redeem_cli;
 mod sync_cli;
 mod verify;
 
@@ -35,6 +36,8 @@ enum Command {
     Ledger(ledger_cli::LedgerArgs),
     /// Print the day review of the ledger (table, CSV or JSON).
     Report(ledger_cli::ReportArgs),
+    /// Verify codes against the kiosk's bundle and ledger and record them as one checkout.
+    Redeem(redeem_cli::RedeemArgs),
     /// Enroll this kiosk with the platform, using a one-time code.
     Enroll(sync_cli::EnrollArgs),
     /// Run one sync cycle with the platform and print a summary.
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Some(Command::Verify(args)) => verify::run(args),
         Some(Command::Ledger(args)) => ledger_cli::run_ledger(args),
         Some(Command::Report(args)) => ledger_cli::run_report(args),
+        Some(Command::Redeem(args)) => redeem_cli::run(args),
         Some(Command::Enroll(args)) => sync_cli::run_enroll(args),
         Some(Command::Sync) => sync_cli::run_sync(),
     }

@@ -57,7 +57,7 @@ fn parse_root_key(text: &str) -> Result<VerifyingKey, String> {
 }
 
 /// Today's calendar day in Europe/Paris, the day coupons are checked on.
-fn today_in_paris() -> Result<Date, String> {
+pub fn today_in_paris() -> Result<Date, String> {
     let paris = jiff::tz::TimeZone::get("Europe/Paris").map_err(|e| e.to_string())?;
     Ok(jiff::Timestamp::now().to_zoned_datetime(paris).date())
 }

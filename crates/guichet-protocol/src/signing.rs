@@ -305,7 +305,12 @@ mod tests {
     fn headers_round_trip_and_bad_formats_are_named() {
         let headers = request(b"").sign(&key());
         let pairs = headers.to_pairs();
-        let lookup = |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        let lookup = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(AuthHeaders::from_headers(lookup), Ok(headers.clone()));
         let without_nonce = |name: &str| (name != HEADER_NONCE).then(|| lookup(name)).flatten();
         assert_eq!(
@@ -339,10 +344,7 @@ mod tests {
     #[test]
     fn public_keys_must_be_canonical_and_of_large_order() {
         let public = key().verifying_key();
-        assert_eq!(
-            parse_public_key(&public_key_hex(&public)).unwrap(),
-            public
-        );
+        assert_eq!(parse_public_key(&public_key_hex(&public)).unwrap(), public);
         // The identity point (small order).
         let identity = format!("01{}", "00".repeat(31));
         assert_eq!(parse_public_key(&identity), Err(SigningError::BadPublicKey));
