@@ -27,6 +27,15 @@ enum LedgerCommand {
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
     },
+    /// Retention: remove entries recorded before a day, only those the platform accepted.
+    Prune {
+        /// Entries of earlier days may go.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: Date,
+        /// The ledger file (default: the kiosk's).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
 }
 
 /// Arguments of `guichet report`.
@@ -117,9 +126,16 @@ fn fail(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Runs `guichet ledger …`. Exit status: 0 intact, 1 broken, 2 unreadable.
+/// Runs `guichet ledger …`.
 pub fn run_ledger(args: LedgerArgs) -> ExitCode {
-    let LedgerCommand::Verify { db } = args.command;
+    match args.command {
+        LedgerCommand::Verify { db } => verify(db),
+        LedgerCommand::Prune { before, db } => prune(db, before),
+    }
+}
+
+/// `guichet ledger verify`. Exit status: 0 intact, 1 broken, 2 unreadable.
+fn verify(db: Option<PathBuf>) -> ExitCode {
     let ledger = match open_existing(db) {
         Ok(ledger) => ledger,
         Err(message) => return fail(message),
@@ -141,6 +157,21 @@ pub fn run_ledger(args: LedgerArgs) -> ExitCode {
         report.entries
     );
     ExitCode::SUCCESS
+}
+
+/// `guichet ledger prune`.
+fn prune(db: Option<PathBuf>, before: Date) -> ExitCode {
+    let mut ledger = match open_existing(db) {
+        Ok(ledger) => ledger,
+        Err(message) => return fail(message),
+    };
+    match ledger.prune_accepted(before) {
+        Ok(removed) => {
+            println!("pruned {removed} accepted entries recorded before {before}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(error.to_string()),
+    }
 }
 
 /// Runs `guichet report`.

@@ -33,11 +33,21 @@ const STDERR_TAIL_LINES: usize = 200;
 ///
 /// When the binary does not exist, with a message telling how to build it.
 pub fn guichet_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os(GUICHET_BIN_ENV).filter(|p| !p.is_empty()) {
+    workspace_bin("guichet", GUICHET_BIN_ENV)
+}
+
+/// Path of the `guichet-platform` binary, found like [`guichet_bin`]
+/// (override: `GUICHET_PLATFORM_BIN`).
+pub fn platform_bin() -> PathBuf {
+    workspace_bin("guichet-platform", "GUICHET_PLATFORM_BIN")
+}
+
+fn workspace_bin(name: &str, override_env: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(override_env).filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         assert!(
             path.is_file(),
-            "{GUICHET_BIN_ENV}={} does not name a file",
+            "{override_env}={} does not name a file",
             path.display()
         );
         return path;
@@ -51,10 +61,10 @@ pub fn guichet_bin() -> PathBuf {
     if dir.file_name() == Some(OsStr::new("deps")) {
         dir.pop();
     }
-    let bin = dir.join(format!("guichet{}", std::env::consts::EXE_SUFFIX));
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.is_file(),
-        "{} not found: run `cargo build -p guichet` first (or set {GUICHET_BIN_ENV})",
+        "{} not found: run `cargo build --workspace --bins` first (or set {override_env})",
         bin.display()
     );
     bin
@@ -164,27 +174,52 @@ impl ProcessGroup {
     /// status) and includes what the process printed.
     pub fn wait_for_line(&mut self, line: &str, timeout: Duration) -> Result<Duration, String> {
         let start = Instant::now();
-        let deadline = start + timeout;
+        self.wait_for_line_where(&format!("{line:?}"), |got| got.trim() == line, timeout)
+            .map(|_| start.elapsed())
+    }
+
+    /// Waits until a stdout line starting with `prefix` arrives, for at most
+    /// `timeout`; returns the rest of that line.
+    pub fn wait_for_line_starting(
+        &mut self,
+        prefix: &str,
+        timeout: Duration,
+    ) -> Result<String, String> {
+        let line = self.wait_for_line_where(
+            &format!("starting with {prefix:?}"),
+            |got| got.starts_with(prefix),
+            timeout,
+        )?;
+        Ok(line[prefix.len()..].to_string())
+    }
+
+    fn wait_for_line_where(
+        &mut self,
+        what: &str,
+        matches: impl Fn(&str) -> bool,
+        timeout: Duration,
+    ) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.stdout_lines.recv_timeout(left) {
                 Ok(got) => {
-                    let found = got.trim() == line;
-                    self.stdout_seen.push(got);
+                    let found = matches(&got);
+                    self.stdout_seen.push(got.clone());
                     if found {
-                        return Ok(start.elapsed());
+                        return Ok(got);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     let status = self.wait_exit(Duration::ZERO);
                     return Err(self.report(&format!(
-                        "no line {line:?} on stdout within {timeout:?} (leader: {status})"
+                        "no line {what} on stdout within {timeout:?} (leader: {status})"
                     )));
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = self.wait_exit(Duration::from_secs(5));
                     return Err(self.report(&format!(
-                        "stdout closed before the line {line:?} (exit status: {status})"
+                        "stdout closed before a line {what} (exit status: {status})"
                     )));
                 }
             }

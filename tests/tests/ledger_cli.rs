@@ -195,3 +195,24 @@ fn ledger_verify_refuses_a_file_that_is_not_a_ledger() {
         "{output:?}"
     );
 }
+
+#[test]
+fn ledger_prune_keeps_entries_the_platform_has_not_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.sqlite3");
+    sample_ledger(&db);
+    // Nothing was synced: nothing may go, whatever the day.
+    let output = run(&["ledger", "prune", "--before", "2030-01-01"], &db);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout(&output).starts_with("pruned 0 "),
+        "{}",
+        stdout(&output)
+    );
+    let intact = run(&["ledger", "verify"], &db);
+    assert!(
+        stdout(&intact).starts_with("OK: 4 entries"),
+        "{}",
+        stdout(&intact)
+    );
+}
