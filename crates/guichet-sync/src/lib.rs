@@ -6,19 +6,25 @@
 //!   one signed by a pinned root;
 //! - [`client`]: signed HTTP requests to the platform;
 //! - [`cycle`]: one sync cycle: pull the bundle, push the ledger's pending entries, pull
-//!   state changes.
+//!   state changes;
+//! - [`runner`]: the background loop (interval, "sync now", backoff with jitter) and the
+//!   status the counter shows.
 //!
 //! The ledger (`guichet-ledger`) stays the source of truth: an entry is marked with the
 //! platform's answer only after the answer arrived, and the platform is idempotent by entry
 //! id, so a cycle cut at any point is simply run again.
 
+pub mod backoff;
 pub mod client;
 pub mod cycle;
 mod files;
 pub mod identity;
+pub mod runner;
 pub mod trust;
 
+pub use backoff::Backoff;
 pub use client::{ClientError, PlatformClient};
 pub use cycle::{sync_once, CycleError, CycleReport};
 pub use identity::{enroll, Identity, IdentityError};
+pub use runner::{Connection, RunnerSettings, SyncRunner, SyncStatus};
 pub use trust::{TrustError, TrustStore};
