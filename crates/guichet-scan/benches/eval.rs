@@ -1,0 +1,384 @@
+//! The QR evaluation harness: every decoder on the same images, in one run.
+//!
+//! ```sh
+//! cargo bench -p guichet-scan --bench eval
+//! ```
+//!
+//! Sets: the qr-bench folders (`../shared/qr-bench/zxing-java/qrcode-*`, or `$QR_BENCH`), the
+//! voucher photo set (`fixtures/scan/vouchers`, 1280×720) and the code-free frames
+//! (`fixtures/scan/no-code`). Decoders: our cascade, each engine's part of it alone, plain rqrr,
+//! zxing-cpp and zbar (both in one Python process, `benches/reference_decoders.py`, timing the
+//! decode call alone) and `zbarimg` (one process per image, so its time includes the process
+//! start and the file decoding; its start cost is printed). Images are decoded from their files
+//! to grayscale once, before timing; every in-process time is the decode call on that grayscale
+//! image. Prints one Markdown table per set.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
+
+use guichet_scan::decode::{self, engines, Attempt, Decoder, DecoderConfig, Engine};
+use image::GrayImage;
+
+/// One image and the text it holds (`None`: it holds no code).
+struct Sample {
+    path: PathBuf,
+    image: GrayImage,
+    expected: Option<String>,
+}
+
+/// Images of qr-bench that hold a second, real code besides the one their `.txt` names: a
+/// text starting with this prefix is that code, not a wrong text.
+const KNOWN_SECOND_CODES: [(&str, &str); 1] = [("qrcode-2/16.png", "[内側QRコード]")];
+
+/// A decoder's results on one set.
+#[derive(Default)]
+struct Tally {
+    correct: usize,
+    wrong: usize,
+    times_ms: Vec<f64>,
+}
+
+impl Tally {
+    fn add(&mut self, sample: &Sample, texts: &[String], ms: f64) {
+        let expected = sample.expected.as_deref();
+        let second_code = |text: &str| {
+            KNOWN_SECOND_CODES
+                .iter()
+                .any(|(path, prefix)| sample.path.ends_with(path) && text.starts_with(prefix))
+        };
+        self.times_ms.push(ms);
+        if texts
+            .iter()
+            .any(|t| Some(t.as_str()) != expected && !second_code(t))
+        {
+            self.wrong += 1;
+        } else if expected.is_some_and(|e| texts.iter().any(|t| t == e)) {
+            self.correct += 1;
+        }
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        let mut t = self.times_ms.clone();
+        t.sort_by(f64::total_cmp);
+        if t.is_empty() {
+            return f64::NAN;
+        }
+        t[((t.len() - 1) as f64 * p).round() as usize]
+    }
+}
+
+const DECODERS: [&str; 7] = [
+    "guichet (cascade)",
+    "  rxing part alone",
+    "  rqrr part alone (with preprocessing)",
+    "plain rqrr",
+    "zxing-cpp (in-process)",
+    "zbar (libzbar, in-process)",
+    "zbarimg (one process per image)",
+];
+
+fn main() {
+    std::panic::set_hook(Box::new(|_| {})); // rqrr panics are caught and counted, not printed
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let qr_bench = std::env::var_os("QR_BENCH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared/qr-bench"));
+    let mut sets: Vec<(String, Vec<Sample>)> = Vec::new();
+    let zxing_java = qr_bench.join("zxing-java");
+    match sorted_entries(&zxing_java) {
+        Ok(folders) => {
+            for folder in folders.into_iter().filter(|f| f.is_dir()) {
+                let name = format!("qr-bench {}", file_name(&folder));
+                sets.push((name, load_set(&folder, "png", true)));
+            }
+        }
+        Err(e) => eprintln!("qr-bench skipped ({}): {e}", zxing_java.display()),
+    }
+    sets.push((
+        "vouchers".into(),
+        load_set(&repo.join("fixtures/scan/vouchers"), "jpg", true),
+    ));
+    sets.push((
+        "no code".into(),
+        load_set(&repo.join("fixtures/scan/no-code"), "jpg", false),
+    ));
+
+    let mut reference = ReferenceDecoders::start(&repo);
+    let zbarimg_start_ms = zbarimg_start_cost();
+    println!("zbarimg process start + 1×1 PNG: median {zbarimg_start_ms:.1} ms (included in its times)\n");
+
+    let mut qr_bench_total: Vec<Tally> = DECODERS.iter().map(|_| Tally::default()).collect();
+    let mut qr_bench_images = 0;
+    for (name, samples) in &sets {
+        let mut tallies: Vec<Tally> = DECODERS.iter().map(|_| Tally::default()).collect();
+        let mut winning_attempts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut panics = 0;
+        for sample in samples {
+            let configs = [
+                DecoderConfig::still_image(),
+                DecoderConfig::still_image().only(Engine::Rxing),
+                DecoderConfig::still_image().only(Engine::Rqrr),
+            ];
+            for (i, config) in configs.iter().enumerate() {
+                let result = decode::decode_frame(&sample.image, config);
+                let texts: Vec<String> = result.codes.iter().map(|c| c.text.clone()).collect();
+                tallies[i].add(sample, &texts, ms(result.elapsed));
+                panics += result.panics;
+                if i == 0 {
+                    let winner = result.codes.first().map(|c| c.attempt);
+                    *winning_attempts.entry(attempt_name(winner)).or_default() += 1;
+                }
+            }
+            let started = Instant::now();
+            let plain = engines::rqrr_gray(&sample.image).unwrap_or_default();
+            tallies[3].add(sample, &plain, ms(started.elapsed()));
+
+            if let Some(reference) = reference.as_mut() {
+                let answer = reference.decode(&sample.image);
+                tallies[4].add(sample, &answer.zxing, answer.zxing_ms);
+                tallies[5].add(sample, &answer.zbar, answer.zbar_ms);
+            }
+            if let Some((texts, ms)) = zbarimg(&sample.path) {
+                tallies[6].add(sample, &texts, ms);
+            }
+        }
+        print_table(name, samples.len(), &tallies);
+        if !name.starts_with("qr-bench") {
+            print_video_mode(samples);
+        }
+        println!("cascade: winning attempt per image {winning_attempts:?}; caught decoder panics: {panics}\n");
+        if name.starts_with("qr-bench") {
+            qr_bench_images += samples.len();
+            for (total, tally) in qr_bench_total.iter_mut().zip(tallies) {
+                total.correct += tally.correct;
+                total.wrong += tally.wrong;
+                total.times_ms.extend(tally.times_ms);
+            }
+        }
+    }
+    if qr_bench_images > 0 {
+        print_table("qr-bench, all folders", qr_bench_images, &qr_bench_total);
+    }
+}
+
+/// Video mode: each image shown for up to `VIDEO_FRAMES` frames to a fresh [`Decoder`] with
+/// the default (per-frame) budget, as the worker does with a camera.
+fn print_video_mode(samples: &[Sample]) {
+    const VIDEO_FRAMES: usize = 10;
+    let mut frames_to_read = Vec::new();
+    let mut unread = 0;
+    let mut wrong = 0;
+    let mut per_frame = Tally::default();
+    for sample in samples {
+        let mut decoder = Decoder::new(DecoderConfig::default());
+        let mut read_at = None;
+        for frame in 1..=VIDEO_FRAMES {
+            let result = decoder.decode(&sample.image);
+            per_frame.times_ms.push(ms(result.elapsed));
+            if result
+                .codes
+                .iter()
+                .any(|c| Some(&c.text) != sample.expected.as_ref())
+            {
+                wrong += 1;
+            }
+            if !result.codes.is_empty() {
+                read_at = Some(frame);
+                break;
+            }
+        }
+        match read_at {
+            Some(frame) => frames_to_read.push(frame),
+            None if sample.expected.is_some() => unread += 1,
+            None => {}
+        }
+    }
+    let read_in_first = frames_to_read.iter().filter(|&&f| f == 1).count();
+    let slowest = frames_to_read.iter().max().copied().unwrap_or(0);
+    println!(
+        "video mode ({} ms per frame): read {} of {} with codes ({} on the first frame, at worst frame {}), \
+         {} not read in {VIDEO_FRAMES} frames, {} wrong; per frame median {:.2} ms, p95 {:.2} ms, max {:.2} ms\n",
+        DecoderConfig::default().budget.as_millis(),
+        frames_to_read.len(),
+        samples.iter().filter(|s| s.expected.is_some()).count(),
+        read_in_first,
+        slowest,
+        unread,
+        wrong,
+        per_frame.percentile(0.5),
+        per_frame.percentile(0.95),
+        per_frame.percentile(1.0),
+    );
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn attempt_name(attempt: Option<Attempt>) -> String {
+    attempt.map_or_else(|| "none".into(), |a| format!("{a:?}"))
+}
+
+fn print_table(name: &str, images: usize, tallies: &[Tally]) {
+    println!("### {name} ({images} images)\n");
+    println!("| decoder | decoded correctly | wrong texts | median ms | p95 ms |");
+    println!("|---|---|---|---|---|");
+    for (decoder, tally) in DECODERS.iter().zip(tallies) {
+        if tally.times_ms.is_empty() {
+            println!("| {} | not run | | | |", decoder.trim());
+            continue;
+        }
+        println!(
+            "| {} | {}/{} | {} | {:.2} | {:.2} |",
+            decoder.trim(),
+            tally.correct,
+            images,
+            tally.wrong,
+            tally.percentile(0.5),
+            tally.percentile(0.95)
+        );
+    }
+    println!();
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The images with extension `ext` in `dir`, with their expected `.txt` when `with_text`.
+fn load_set(dir: &Path, ext: &str, with_text: bool) -> Vec<Sample> {
+    let entries = sorted_entries(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .map(|path| {
+            let image = image::open(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .to_luma8();
+            let expected = with_text.then(|| {
+                std::fs::read_to_string(path.with_extension("txt"))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            });
+            Sample {
+                path,
+                image,
+                expected,
+            }
+        })
+        .collect()
+}
+
+/// The Python process running zxing-cpp and libzbar.
+struct ReferenceDecoders {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReferenceAnswer {
+    zxing: Vec<String>,
+    zxing_ms: f64,
+    zbar: Vec<String>,
+    zbar_ms: f64,
+}
+
+impl ReferenceDecoders {
+    fn start(repo: &Path) -> Option<Self> {
+        let script = repo.join("crates/guichet-scan/benches/reference_decoders.py");
+        let spawned = Command::new("/usr/bin/python3")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn();
+        match spawned {
+            Ok(mut child) => {
+                let input = child.stdin.take()?;
+                let output = BufReader::new(child.stdout.take()?);
+                Some(ReferenceDecoders {
+                    child,
+                    input,
+                    output,
+                })
+            }
+            Err(e) => {
+                eprintln!("zxing-cpp and zbar skipped: {e}");
+                None
+            }
+        }
+    }
+
+    fn decode(&mut self, image: &GrayImage) -> ReferenceAnswer {
+        let mut frame = Vec::with_capacity(8 + image.as_raw().len());
+        frame.extend(image.width().to_le_bytes());
+        frame.extend(image.height().to_le_bytes());
+        frame.extend(image.as_raw());
+        self.input
+            .write_all(&frame)
+            .expect("send a frame to the reference decoders");
+        self.input.flush().expect("flush");
+        let mut line = String::new();
+        self.output
+            .read_line(&mut line)
+            .expect("read the reference decoders' answer");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("reference decoders: {e}: {line:?}"))
+    }
+}
+
+impl Drop for ReferenceDecoders {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `zbarimg` on one file, QR only: its texts and its wall time (process included).
+fn zbarimg(path: &Path) -> Option<(Vec<String>, f64)> {
+    let started = Instant::now();
+    let output = Command::new("zbarimg")
+        .args(["-q", "--xml", "-Sdisable", "-Sqrcode.enable"])
+        .arg(path)
+        .output()
+        .ok()?;
+    let elapsed = ms(started.elapsed());
+    // The XML form keeps multi-line texts and several symbols apart: one CDATA per symbol.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let texts = stdout
+        .split("<data><![CDATA[")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("]]></data>")
+                .map(|(text, _)| text.to_owned())
+        })
+        .collect();
+    Some((texts, elapsed))
+}
+
+/// The median wall time of `zbarimg` on a 1×1 image: what starting the process costs.
+fn zbarimg_start_cost() -> f64 {
+    let path = std::env::temp_dir().join(format!("guichet-eval-blank-{}.png", std::process::id()));
+    if GrayImage::new(1, 1).save(&path).is_err() {
+        return f64::NAN;
+    }
+    let mut tally = Tally::default();
+    for _ in 0..10 {
+        if let Some((_, ms)) = zbarimg(&path) {
+            tally.times_ms.push(ms);
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    tally.percentile(0.5)
+}

@@ -1,0 +1,240 @@
+//! The keyboard-wedge decoder: USB barcode scanners that type what they read as key presses.
+//!
+//! A web page sees each key press as a `keydown` event with `code` (the physical key, named
+//! after its place on a US keyboard), `key` (what the host's layout made of it), the Shift and
+//! Caps Lock states and a timestamp. [`WedgeDecoder::push`] takes those events one by one and
+//! returns a [`WedgeScan`] when a scanner burst ends with Enter or Tab.
+//!
+//! # How the text is recovered
+//! A scanner set to a layout (most ship in US mode) types each character by pressing the
+//! physical key that gives it **in that layout**. The host's layout (French AZERTY, German
+//! QWERTZ…) only changes `key`: a US-mode scanner typing `1` on a French host presses `Digit1`,
+//! which the host reads as `&`. So the decoder reads `code` + Shift through the *scanner's*
+//! layout and ignores `key` (used only for a key whose `code` is unknown, such as an empty code
+//! from a virtual keyboard). The scanner's layout need not be configured: the decoder tries
+//! each of [`WedgeConfig::layouts`] in order and keeps the first that reads a PN1 code
+//! (`PN1:` prefix), else the first that reads only QR alphanumeric characters, else the first
+//! that reads every key.
+//!
+//! Caps Lock: a scanner that ignores it sends Shift for upper case and the host inverts it; a
+//! scanner that compensates for it sends no Shift. Both mean upper case, so **with Caps Lock on,
+//! ASCII letters are read as upper case** (the only case a QR alphanumeric code, and so a PN1
+//! code, has); with Caps Lock off the case is the scanner's Shift.
+//!
+//! # Scanner or person
+//! A scanner types a whole code in a burst, a few milliseconds between keys; a person needs
+//! 60 ms or more. A burst is a run of printable keys with every gap at most
+//! [`WedgeConfig::max_key_gap_ms`], ended by Enter or Tab within that gap, of at least
+//! [`WedgeConfig::min_length`] characters. Anything else (slower typing, a gap in the middle, a
+//! lone Enter) is not a scan: the decoder forgets it and returns nothing.
+
+mod layout;
+
+pub use layout::Layout;
+use serde::{Deserialize, Serialize};
+
+/// One `keydown` event as a browser reports it.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct KeyEvent {
+    /// `KeyboardEvent.code`: the physical key (`KeyA`, `Digit1`, `Semicolon`, `Enter`…).
+    pub code: String,
+    /// `KeyboardEvent.key`: what the host's layout produced (`a`, `&`, `Shift`, `Dead`…).
+    pub key: String,
+    /// `KeyboardEvent.shiftKey`.
+    pub shift: bool,
+    /// `KeyboardEvent.getModifierState("CapsLock")`.
+    pub caps_lock: bool,
+    /// `KeyboardEvent.timeStamp`, in milliseconds.
+    pub timestamp_ms: f64,
+}
+
+/// A code read from a scanner burst.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct WedgeScan {
+    /// The scanned text, as the scanner meant it.
+    pub text: String,
+    /// The scanner layout the text was read with.
+    pub layout: Layout,
+    /// How long the burst took, first key to Enter/Tab, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// How bursts are told apart from typing, and which scanner layouts are tried.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct WedgeConfig {
+    /// Scanner layouts to try, in order (at least one; an empty list means [`Layout::Us`]).
+    pub layouts: Vec<Layout>,
+    /// The longest gap between two keys of one burst, in milliseconds.
+    pub max_key_gap_ms: f64,
+    /// The fewest characters a burst must have to be a scan.
+    pub min_length: usize,
+    /// The most characters kept; a longer burst (a stuck key) is dropped.
+    pub max_length: usize,
+}
+
+impl Default for WedgeConfig {
+    /// All layouts, 40 ms between keys, 4 to 1024 characters.
+    fn default() -> Self {
+        WedgeConfig {
+            layouts: Layout::ALL.to_vec(),
+            max_key_gap_ms: 40.0,
+            min_length: 4,
+            max_length: 1024,
+        }
+    }
+}
+
+/// Turns `keydown` events into scanned texts (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct WedgeDecoder {
+    config: WedgeConfig,
+    burst: Vec<PressedKey>,
+    burst_start_ms: f64,
+    last_key_ms: f64,
+}
+
+/// One printable key of the current burst.
+#[derive(Clone, Debug)]
+struct PressedKey {
+    code: String,
+    /// `key` when it is one character (used only when `code` is unknown).
+    host_char: Option<char>,
+    shift: bool,
+    caps_lock: bool,
+}
+
+impl WedgeDecoder {
+    /// A decoder with the given settings.
+    pub fn new(mut config: WedgeConfig) -> Self {
+        if config.layouts.is_empty() {
+            config.layouts.push(Layout::Us);
+        }
+        WedgeDecoder {
+            config,
+            burst: Vec::new(),
+            burst_start_ms: 0.0,
+            last_key_ms: 0.0,
+        }
+    }
+
+    /// Feeds one `keydown` event; returns the scan it completes, if any.
+    pub fn push(&mut self, event: &KeyEvent) -> Option<WedgeScan> {
+        if is_modifier(event) {
+            return None;
+        }
+        let gap = event.timestamp_ms - self.last_key_ms;
+        // A long gap, time going backwards or a NaN timestamp all end the burst.
+        let in_burst = !self.burst.is_empty() && (0.0..=self.config.max_key_gap_ms).contains(&gap);
+        if !in_burst {
+            self.burst.clear();
+        }
+        if matches!(event.code.as_str(), "Enter" | "NumpadEnter" | "Tab") {
+            let scan = (self.burst.len() >= self.config.min_length)
+                .then(|| self.read_burst(event.timestamp_ms));
+            self.burst.clear();
+            return scan;
+        }
+        let printable = single_char(&event.key).is_some()
+            || Layout::ALL
+                .iter()
+                .any(|layout| layout.char_for(&event.code, event.shift).is_some());
+        if !printable || self.burst.len() >= self.config.max_length {
+            // Backspace, arrows, function keys… are typing, not scanning; a burst longer than
+            // any code is a stuck key.
+            self.burst.clear();
+            return None;
+        }
+        if self.burst.is_empty() {
+            self.burst_start_ms = event.timestamp_ms;
+        }
+        self.burst.push(PressedKey {
+            code: event.code.clone(),
+            host_char: single_char(&event.key),
+            shift: event.shift,
+            caps_lock: event.caps_lock,
+        });
+        self.last_key_ms = event.timestamp_ms;
+        None
+    }
+
+    /// Forgets a burst in progress.
+    pub fn reset(&mut self) {
+        self.burst.clear();
+    }
+
+    /// Reads the current burst with the best-fitting scanner layout.
+    fn read_burst(&self, end_ms: f64) -> WedgeScan {
+        let readings: Vec<(Layout, Reading)> = self
+            .config
+            .layouts
+            .iter()
+            .map(|&layout| (layout, read_with(layout, &self.burst)))
+            .collect();
+        let best = readings
+            .iter()
+            .find(|(_, r)| r.complete && r.text.starts_with("PN1:"))
+            .or_else(|| {
+                readings
+                    .iter()
+                    .find(|(_, r)| r.complete && r.text.chars().all(is_qr_alphanumeric))
+            })
+            .or_else(|| readings.iter().find(|(_, r)| r.complete))
+            .unwrap_or(&readings[0]);
+        WedgeScan {
+            text: best.1.text.clone(),
+            layout: best.0,
+            duration_ms: end_ms - self.burst_start_ms,
+        }
+    }
+}
+
+impl Default for WedgeDecoder {
+    fn default() -> Self {
+        WedgeDecoder::new(WedgeConfig::default())
+    }
+}
+
+/// A burst read through one layout.
+struct Reading {
+    text: String,
+    /// Every key was known to the layout.
+    complete: bool,
+}
+
+fn read_with(layout: Layout, burst: &[PressedKey]) -> Reading {
+    let mut text = String::with_capacity(burst.len());
+    let mut complete = true;
+    for key in burst {
+        match layout.char_for(&key.code, key.shift) {
+            Some(c) if key.caps_lock && c.is_ascii_alphabetic() => {
+                text.push(c.to_ascii_uppercase())
+            }
+            Some(c) => text.push(c),
+            None => {
+                complete = false;
+                text.extend(key.host_char);
+            }
+        }
+    }
+    Reading { text, complete }
+}
+
+/// The QR alphanumeric set, which is also base45's alphabet plus nothing else.
+pub fn is_qr_alphanumeric(c: char) -> bool {
+    c.is_ascii_digit() || c.is_ascii_uppercase() || " $%*+-./:".contains(c)
+}
+
+fn is_modifier(event: &KeyEvent) -> bool {
+    const MODIFIER_CODES: [&str; 6] = ["Shift", "Control", "Alt", "Meta", "OS", "CapsLock"];
+    const MODIFIER_KEYS: [&str; 7] = [
+        "Shift", "Control", "Alt", "AltGraph", "Meta", "CapsLock", "NumLock",
+    ];
+    MODIFIER_CODES.iter().any(|m| event.code.starts_with(m))
+        || MODIFIER_KEYS.contains(&event.key.as_str())
+        || event.code == "NumLock"
+}
+
+fn single_char(key: &str) -> Option<char> {
+    let mut chars = key.chars();
+    chars.next().filter(|_| chars.next().is_none())
+}

@@ -1,0 +1,485 @@
+//! The keyboard-wedge decoder against the `keydown` events a browser reports for a scanner in
+//! one layout typing on a host in another.
+//!
+//! The tables here are written independently of the decoder's: `scanner_press` is what a
+//! scanner in a layout presses for each character of the QR alphanumeric set, `host_key` is the
+//! `KeyboardEvent.key` a browser on a host layout reports for a physical key (per the UI Events
+//! `code` values and each layout's chart). Real PN1 codes come from the TEST ONLY fixtures.
+
+use guichet_scan::wedge::{KeyEvent, Layout, WedgeConfig, WedgeDecoder, WedgeScan};
+
+const SCANNER_GAP_MS: f64 = 4.0;
+
+/// The physical key and Shift a scanner in `layout` presses to type `c`.
+fn scanner_press(layout: Layout, c: char) -> (String, bool) {
+    let letter = |l: char| format!("Key{l}");
+    let (code, shift) = match (layout, c) {
+        (Layout::Us, '0'..='9') => (format!("Digit{c}"), false),
+        (Layout::Us, 'A'..='Z') => (letter(c), true),
+        (Layout::Us, '$') => ("Digit4".into(), true),
+        (Layout::Us, '%') => ("Digit5".into(), true),
+        (Layout::Us, '*') => ("Digit8".into(), true),
+        (Layout::Us, '+') => ("Equal".into(), true),
+        (Layout::Us, '-') => ("Minus".into(), false),
+        (Layout::Us, '.') => ("Period".into(), false),
+        (Layout::Us, '/') => ("Slash".into(), false),
+        (Layout::Us, ':') => ("Semicolon".into(), true),
+        (Layout::FrAzerty, '0'..='9') => (format!("Digit{c}"), true),
+        (Layout::FrAzerty, 'A') => ("KeyQ".into(), true),
+        (Layout::FrAzerty, 'Q') => ("KeyA".into(), true),
+        (Layout::FrAzerty, 'Z') => ("KeyW".into(), true),
+        (Layout::FrAzerty, 'W') => ("KeyZ".into(), true),
+        (Layout::FrAzerty, 'M') => ("Semicolon".into(), true),
+        (Layout::FrAzerty, 'A'..='Z') => (letter(c), true),
+        (Layout::FrAzerty, '$') => ("BracketRight".into(), false),
+        (Layout::FrAzerty, '%') => ("Quote".into(), true),
+        (Layout::FrAzerty, '*') => ("Backslash".into(), false),
+        (Layout::FrAzerty, '+') => ("Equal".into(), true),
+        (Layout::FrAzerty, '-') => ("Digit6".into(), false),
+        (Layout::FrAzerty, '.') => ("Comma".into(), true),
+        (Layout::FrAzerty, '/') => ("Period".into(), true),
+        (Layout::FrAzerty, ':') => ("Period".into(), false),
+        (Layout::DeQwertz, '0'..='9') => (format!("Digit{c}"), false),
+        (Layout::DeQwertz, 'Y') => ("KeyZ".into(), true),
+        (Layout::DeQwertz, 'Z') => ("KeyY".into(), true),
+        (Layout::DeQwertz, 'A'..='Z') => (letter(c), true),
+        (Layout::DeQwertz, '$') => ("Digit4".into(), true),
+        (Layout::DeQwertz, '%') => ("Digit5".into(), true),
+        (Layout::DeQwertz, '*') => ("BracketRight".into(), true),
+        (Layout::DeQwertz, '+') => ("BracketRight".into(), false),
+        (Layout::DeQwertz, '-') => ("Slash".into(), false),
+        (Layout::DeQwertz, '.') => ("Period".into(), false),
+        (Layout::DeQwertz, '/') => ("Digit7".into(), true),
+        (Layout::DeQwertz, ':') => ("Period".into(), true),
+        (_, ' ') => ("Space".into(), false),
+        _ => panic!("{c:?} is not in the QR alphanumeric set"),
+    };
+    (code, shift)
+}
+
+/// `KeyboardEvent.key` on a host with `layout` (Windows/Linux behaviour: Caps Lock inverts
+/// Shift on letter keys only; dead keys report `Dead`).
+fn host_key(layout: Layout, code: &str, shift: bool, caps_lock: bool) -> String {
+    let letter_key = |lower: char| {
+        let upper = shift != caps_lock;
+        if upper {
+            lower.to_ascii_uppercase().to_string()
+        } else {
+            lower.to_string()
+        }
+    };
+    if code == "Space" {
+        return " ".into();
+    }
+    if let Some(d) = code.strip_prefix("Digit") {
+        let d: usize = d.parse().unwrap();
+        return match layout {
+            Layout::Us => {
+                let shifted = [")", "!", "@", "#", "$", "%", "^", "&", "*", "("][d];
+                if shift {
+                    shifted.to_string()
+                } else {
+                    d.to_string()
+                }
+            }
+            Layout::FrAzerty => {
+                let unshifted = ["à", "&", "é", "\"", "'", "(", "-", "è", "_", "ç"][d];
+                if shift {
+                    d.to_string()
+                } else {
+                    unshifted.to_string()
+                }
+            }
+            Layout::DeQwertz => {
+                let shifted = ["=", "!", "\"", "§", "$", "%", "&", "/", "(", ")"][d];
+                if shift {
+                    shifted.to_string()
+                } else {
+                    d.to_string()
+                }
+            }
+        };
+    }
+    if let Some(l) = code.strip_prefix("Key") {
+        let l = l.chars().next().unwrap().to_ascii_lowercase();
+        return match (layout, l) {
+            (Layout::FrAzerty, 'a') => letter_key('q'),
+            (Layout::FrAzerty, 'q') => letter_key('a'),
+            (Layout::FrAzerty, 'w') => letter_key('z'),
+            (Layout::FrAzerty, 'z') => letter_key('w'),
+            (Layout::FrAzerty, 'm') => if shift { "?" } else { "," }.into(),
+            (Layout::DeQwertz, 'y') => letter_key('z'),
+            (Layout::DeQwertz, 'z') => letter_key('y'),
+            _ => letter_key(l),
+        };
+    }
+    let (plain, shifted) = match (layout, code) {
+        (Layout::Us, "Minus") => ("-", "_"),
+        (Layout::Us, "Equal") => ("=", "+"),
+        (Layout::Us, "BracketRight") => ("]", "}"),
+        (Layout::Us, "Backslash") => ("\\", "|"),
+        (Layout::Us, "Semicolon") => (";", ":"),
+        (Layout::Us, "Quote") => ("'", "\""),
+        (Layout::Us, "Comma") => (",", "<"),
+        (Layout::Us, "Period") => (".", ">"),
+        (Layout::Us, "Slash") => ("/", "?"),
+        (Layout::FrAzerty, "Minus") => (")", "°"),
+        (Layout::FrAzerty, "Equal") => ("=", "+"),
+        (Layout::FrAzerty, "BracketRight") => ("$", "£"),
+        (Layout::FrAzerty, "Backslash") => ("*", "µ"),
+        (Layout::FrAzerty, "Semicolon") => return letter_key('m'),
+        (Layout::FrAzerty, "Quote") => ("ù", "%"),
+        (Layout::FrAzerty, "Comma") => (";", "."),
+        (Layout::FrAzerty, "Period") => (":", "/"),
+        (Layout::FrAzerty, "Slash") => ("!", "§"),
+        (Layout::DeQwertz, "Minus") => ("ß", "?"),
+        (Layout::DeQwertz, "Equal") => ("Dead", "Dead"),
+        (Layout::DeQwertz, "BracketRight") => ("+", "*"),
+        (Layout::DeQwertz, "Backslash") => ("#", "'"),
+        (Layout::DeQwertz, "Semicolon") => ("ö", "Ö"),
+        (Layout::DeQwertz, "Quote") => ("ä", "Ä"),
+        (Layout::DeQwertz, "Comma") => (",", ";"),
+        (Layout::DeQwertz, "Period") => (".", ":"),
+        (Layout::DeQwertz, "Slash") => ("-", "_"),
+        _ => panic!("no host key for {code} on {layout:?}"),
+    };
+    if shift { shifted } else { plain }.into()
+}
+
+/// How the scanner handles the host's Caps Lock.
+#[derive(Clone, Copy, Debug)]
+enum Caps {
+    Off,
+    /// On, and the scanner still sends Shift for upper case.
+    OnIgnored,
+    /// On, and the scanner drops Shift on letters to get upper case.
+    OnCompensated,
+}
+
+/// The `keydown` events a browser on `host` reports while a scanner in `scanner` layout types
+/// `text` then Enter, starting at `start_ms`.
+fn scanner_events(
+    scanner: Layout,
+    host: Layout,
+    caps: Caps,
+    text: &str,
+    start_ms: f64,
+) -> Vec<KeyEvent> {
+    let caps_lock = !matches!(caps, Caps::Off);
+    let mut t = start_ms;
+    let mut events = Vec::new();
+    for c in text.chars() {
+        let (code, mut shift) = scanner_press(scanner, c);
+        if matches!(caps, Caps::OnCompensated) && c.is_ascii_alphabetic() {
+            shift = false;
+        }
+        if shift {
+            events.push(event("ShiftLeft", "Shift", true, caps_lock, t));
+            t += 1.0;
+        }
+        let key = host_key(host, &code, shift, caps_lock);
+        events.push(event(&code, &key, shift, caps_lock, t));
+        t += SCANNER_GAP_MS;
+    }
+    events.push(event("Enter", "Enter", false, caps_lock, t));
+    events
+}
+
+fn event(code: &str, key: &str, shift: bool, caps_lock: bool, timestamp_ms: f64) -> KeyEvent {
+    KeyEvent {
+        code: code.into(),
+        key: key.into(),
+        shift,
+        caps_lock,
+        timestamp_ms,
+    }
+}
+
+fn feed(decoder: &mut WedgeDecoder, events: &[KeyEvent]) -> Vec<WedgeScan> {
+    events.iter().filter_map(|e| decoder.push(e)).collect()
+}
+
+fn demo_codes() -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/coupons/test-only-demo-codes.txt"
+    );
+    let codes: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(codes.len() >= 6);
+    codes
+}
+
+/// Every base45 character at least once, plus the PN1 prefix.
+const ALL_CHARACTERS: &str = "PN1:0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+#[test]
+fn every_scanner_and_host_layout_and_caps_lock_state_gives_the_code_back() {
+    let scenarios = [
+        (
+            "US scanner, French AZERTY host",
+            Layout::Us,
+            Layout::FrAzerty,
+            Caps::Off,
+        ),
+        (
+            "AZERTY scanner, US host",
+            Layout::FrAzerty,
+            Layout::Us,
+            Caps::Off,
+        ),
+        (
+            "US scanner, US host, Caps Lock on",
+            Layout::Us,
+            Layout::Us,
+            Caps::OnIgnored,
+        ),
+        (
+            "US scanner, US host, Caps Lock on, compensated",
+            Layout::Us,
+            Layout::Us,
+            Caps::OnCompensated,
+        ),
+        (
+            "US scanner, AZERTY host, Caps Lock on",
+            Layout::Us,
+            Layout::FrAzerty,
+            Caps::OnIgnored,
+        ),
+        (
+            "AZERTY scanner, AZERTY host, Caps Lock on, compensated",
+            Layout::FrAzerty,
+            Layout::FrAzerty,
+            Caps::OnCompensated,
+        ),
+        (
+            "US scanner, German QWERTZ host",
+            Layout::Us,
+            Layout::DeQwertz,
+            Caps::Off,
+        ),
+        (
+            "QWERTZ scanner, US host",
+            Layout::DeQwertz,
+            Layout::Us,
+            Caps::Off,
+        ),
+        (
+            "QWERTZ scanner, AZERTY host",
+            Layout::DeQwertz,
+            Layout::FrAzerty,
+            Caps::Off,
+        ),
+        (
+            "AZERTY scanner, QWERTZ host",
+            Layout::FrAzerty,
+            Layout::DeQwertz,
+            Caps::Off,
+        ),
+    ];
+    let mut texts = demo_codes();
+    texts.push(ALL_CHARACTERS.to_string());
+    for (name, scanner, host, caps) in scenarios {
+        let mut decoder = WedgeDecoder::default();
+        for (i, text) in texts.iter().enumerate() {
+            let events = scanner_events(scanner, host, caps, text, 10_000.0 * i as f64);
+            let scans = feed(&mut decoder, &events);
+            assert_eq!(scans.len(), 1, "{name}: {text}");
+            assert_eq!(&scans[0].text, text, "{name}");
+            assert_eq!(scans[0].layout, scanner, "{name}: {text}");
+        }
+    }
+}
+
+#[test]
+fn a_literal_browser_sequence_us_scanner_on_azerty_host() {
+    // "PN1:$%*+-./ 0" typed by a US-mode scanner, as Firefox/Chromium report it on a French host.
+    let seq: &[(&str, &str, bool)] = &[
+        ("ShiftLeft", "Shift", true),
+        ("KeyP", "P", true),
+        ("ShiftLeft", "Shift", true),
+        ("KeyN", "N", true),
+        ("Digit1", "&", false),
+        ("ShiftLeft", "Shift", true),
+        ("Semicolon", "M", true),
+        ("ShiftLeft", "Shift", true),
+        ("Digit4", "4", true),
+        ("ShiftLeft", "Shift", true),
+        ("Digit5", "5", true),
+        ("ShiftLeft", "Shift", true),
+        ("Digit8", "8", true),
+        ("ShiftLeft", "Shift", true),
+        ("Equal", "+", true),
+        ("Minus", ")", false),
+        ("Period", ":", false),
+        ("Slash", "!", false),
+        ("Space", " ", false),
+        ("Digit0", "à", false),
+        ("Enter", "Enter", false),
+    ];
+    let events: Vec<KeyEvent> = seq
+        .iter()
+        .enumerate()
+        .map(|(i, (code, key, shift))| event(code, key, *shift, false, 100.0 + 2.0 * i as f64))
+        .collect();
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert_eq!(scans.len(), 1);
+    assert_eq!(scans[0].text, "PN1:$%*+-./ 0");
+    assert_eq!(scans[0].layout, Layout::Us);
+    assert_eq!(scans[0].duration_ms, 38.0); // from the first character key (102 ms) to Enter (140 ms)
+}
+
+#[test]
+fn a_literal_browser_sequence_azerty_scanner_on_us_host() {
+    // "PN1:AZMQW" typed by an AZERTY-mode scanner on a US host, then Tab.
+    let seq: &[(&str, &str, bool)] = &[
+        ("KeyP", "P", true),
+        ("KeyN", "N", true),
+        ("Digit1", "!", true),
+        ("Period", ".", false),
+        ("KeyQ", "Q", true),
+        ("KeyW", "W", true),
+        ("Semicolon", ":", true),
+        ("KeyA", "A", true),
+        ("KeyZ", "Z", true),
+        ("Tab", "Tab", false),
+    ];
+    let events: Vec<KeyEvent> = seq
+        .iter()
+        .enumerate()
+        .map(|(i, (code, key, shift))| event(code, key, *shift, false, 5.0 * i as f64))
+        .collect();
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert_eq!(scans.len(), 1);
+    assert_eq!(scans[0].text, "PN1:AZMQW");
+    assert_eq!(scans[0].layout, Layout::FrAzerty);
+}
+
+#[test]
+fn the_first_layout_that_reads_a_pn1_code_wins_and_a_single_layout_reads_literally() {
+    let code = &demo_codes()[0];
+    let events = scanner_events(Layout::FrAzerty, Layout::Us, Caps::Off, code, 0.0);
+    let only_us = WedgeConfig {
+        layouts: vec![Layout::Us],
+        ..WedgeConfig::default()
+    };
+    let scans = feed(&mut WedgeDecoder::new(only_us), &events);
+    assert_eq!(scans.len(), 1);
+    assert!(scans[0].text.starts_with("PN!."), "{}", scans[0].text);
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert_eq!(&scans[0].text, code);
+}
+
+#[test]
+fn a_person_typing_is_not_a_scan() {
+    let mut decoder = WedgeDecoder::default();
+    // "PN1:ABCD" then Enter at a fast typist's 80 ms per key.
+    let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, "PN1:ABCD", 0.0);
+    for (i, e) in events.iter_mut().enumerate() {
+        e.timestamp_ms = 80.0 * i as f64;
+    }
+    assert!(feed(&mut decoder, &events).is_empty());
+    // A lone Enter, and a short fast burst (two keys) are not scans either.
+    assert!(feed(
+        &mut decoder,
+        &[event("Enter", "Enter", false, false, 10_000.0)]
+    )
+    .is_empty());
+    let short = scanner_events(Layout::Us, Layout::Us, Caps::Off, "OK", 20_000.0);
+    assert!(feed(&mut decoder, &short).is_empty());
+}
+
+#[test]
+fn typing_before_a_scan_and_a_gap_inside_a_burst_are_dropped() {
+    let code = &demo_codes()[1];
+    let mut decoder = WedgeDecoder::default();
+    let mut events: Vec<KeyEvent> = "abc"
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            event(
+                &format!("Key{}", c.to_ascii_uppercase()),
+                &c.to_string(),
+                false,
+                false,
+                150.0 * i as f64,
+            )
+        })
+        .collect();
+    events.extend(scanner_events(
+        Layout::Us,
+        Layout::Us,
+        Caps::Off,
+        code,
+        1_000.0,
+    ));
+    let scans = feed(&mut decoder, &events);
+    assert_eq!(scans.len(), 1);
+    assert_eq!(&scans[0].text, code);
+
+    // A 200 ms pause after the prefix: only what follows the pause is one burst.
+    let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, code, 50_000.0);
+    for e in events.iter_mut().skip(8) {
+        e.timestamp_ms += 200.0;
+    }
+    let scans = feed(&mut decoder, &events);
+    assert_eq!(scans.len(), 1);
+    assert!(!scans[0].text.starts_with("PN1:"));
+    assert!(code.ends_with(&scans[0].text));
+}
+
+#[test]
+fn backspace_or_arrows_break_a_burst_and_time_going_back_too() {
+    let mut decoder = WedgeDecoder::default();
+    let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, "PN1:ABCDEF", 0.0);
+    let enter = events.pop().unwrap();
+    events.push(event(
+        "Backspace",
+        "Backspace",
+        false,
+        false,
+        enter.timestamp_ms - 1.0,
+    ));
+    events.push(enter);
+    assert!(feed(&mut decoder, &events).is_empty());
+
+    let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, "PN1:ABCDEF", 1_000.0);
+    events[6].timestamp_ms = 0.0;
+    let scans = feed(&mut decoder, &events);
+    assert!(scans.iter().all(|s| s.text != "PN1:ABCDEF"));
+}
+
+#[test]
+fn a_stuck_key_never_grows_the_buffer_past_the_limit() {
+    let config = WedgeConfig {
+        max_length: 16,
+        ..WedgeConfig::default()
+    };
+    let mut decoder = WedgeDecoder::new(config);
+    let events: Vec<KeyEvent> = (0..1000)
+        .map(|i| event("KeyA", "a", false, false, i as f64))
+        .collect();
+    assert!(feed(&mut decoder, &events).is_empty());
+    // After the stuck key, a real scan still reads.
+    let scans = feed(
+        &mut decoder,
+        &scanner_events(Layout::Us, Layout::Us, Caps::Off, "PN1:XYZ", 5_000.0),
+    );
+    assert_eq!(scans[0].text, "PN1:XYZ");
+}
+
+#[test]
+fn unknown_codes_fall_back_to_the_host_key() {
+    // A virtual keyboard or remote desktop may send an empty `code`.
+    let events: Vec<KeyEvent> = "PN1:AB"
+        .chars()
+        .enumerate()
+        .map(|(i, c)| event("", &c.to_string(), false, false, i as f64))
+        .chain([event("Enter", "Enter", false, false, 10.0)])
+        .collect();
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert_eq!(scans[0].text, "PN1:AB");
+}
