@@ -4,6 +4,8 @@
 //! in the target directory (or the one named by `GUICHET_BIN`), in its own
 //! process group so that everything it starts can be stopped at once.
 
+pub mod proxy;
+
 use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};

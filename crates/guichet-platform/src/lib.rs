@@ -1,1 +1,23 @@
 //! Central platform: HTTP server, storage, minting and trust bundle publishing.
+//!
+//! - [`store`]: the data and its rules (enrollment, ingest with the conflict rule, reports),
+//!   over the [`db`] backends (SQLite or PostgreSQL);
+//! - [`server`]: the sync API of `schema/sync-api.md` (axum);
+//! - [`mint`]: coupons, their printable PDF and PNG files;
+//! - [`admin`]: what the `guichet-platform` subcommands do;
+//! - [`demo`]: an embedded demo platform for `make run`.
+
+pub mod admin;
+pub mod bundle;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod keys;
+pub mod mint;
+pub mod report;
+pub mod server;
+pub mod store;
+
+pub use error::Error;
+pub use store::Store;

@@ -1,0 +1,486 @@
+//! Platform benchmarks (a bench binary printing a table):
+//! 1. ingest throughput in batches, in process, on SQLite and PostgreSQL, against a bare
+//!    SQL insert of the same rows measured in the same run (the reference);
+//! 2. a bounded load generator: 500 concurrent kiosks, each enrolled, doing rounds of
+//!    bundle pull (304) + push of a batch + state poll against the real `guichet-platform
+//!    serve` binary; p50/p99/max request latency and the server's RSS (from /proc) at the end.
+//!
+//! `cargo bench -p guichet-platform --bench platform` (results: docs/platform-benchmarks.md).
+
+#[path = "../tests/common/pg.rs"]
+mod pg;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::SigningKey;
+use guichet_core::{Area, Kid, Scope};
+use guichet_platform::admin::{self, Paths};
+use guichet_platform::keys::{generate_key, random_bytes};
+use guichet_platform::store::MintRequest;
+use guichet_platform::Store;
+use guichet_protocol::signing::{nonce_hex, public_key_hex, RequestToSign};
+use guichet_protocol::{
+    paths, ChainHash, EnrollRequest, EnrollResponse, EntryEvent, InputMethod, LedgerEntry,
+    PushRequest, RedemptionEvent, StatesResponse,
+};
+use jiff::civil::date;
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+const INGEST_DEVICES: usize = 10;
+const INGEST_PER_DEVICE: usize = 2_000;
+const INGEST_BATCH: usize = 500;
+const KIOSKS: usize = 500;
+const ROUNDS: usize = 3;
+const LOAD_BATCH: usize = 10;
+
+struct Chain {
+    device: String,
+    center: String,
+    head: ChainHash,
+}
+
+impl Chain {
+    fn next(&mut self, kid: Kid, serial: u64) -> LedgerEntry {
+        let id = Uuid::now_v7();
+        let hash = ChainHash(
+            Sha256::new()
+                .chain_update(self.head.0)
+                .chain_update(id.as_bytes())
+                .finalize()
+                .into(),
+        );
+        let now = Timestamp::now();
+        let entry = LedgerEntry {
+            id,
+            occurred_at: now,
+            local_day: guichet_platform::clock::paris_day(now),
+            center: self.center.clone(),
+            device: self.device.clone(),
+            actor: "bench".into(),
+            event: EntryEvent::Redemption(RedemptionEvent {
+                checkout_id: Uuid::now_v7(),
+                kid,
+                serial,
+                value_cents: 1000,
+                provider: 1,
+                area: Area::A2_2,
+                service: "2.2.01".into(),
+                input_method: InputMethod::Scanner,
+            }),
+            prev_hash: self.head,
+            hash,
+        };
+        self.head = hash;
+        entry
+    }
+}
+
+/// Provider, center, key, referential, enough minted serials, a bundle.
+fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Kid {
+    let now = Timestamp::now();
+    store.add_provider(1, "Bench").unwrap();
+    store.add_center("B1", "Bench center", 33).unwrap();
+    let kid = store
+        .add_issuer_key(1, &generate_key().unwrap(), now)
+        .unwrap();
+    let referential = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/referential/example-referential.json"
+    ))
+    .unwrap();
+    store
+        .set_referential(&serde_json::from_str(&referential).unwrap())
+        .unwrap();
+    let mut left = booklets;
+    while left > 0 {
+        let now_booklets = left.min(10_000);
+        store
+            .record_mint(
+                &MintRequest {
+                    booklets: now_booklets,
+                    coupons_per_booklet: 10,
+                    value_cents: 1000,
+                    issued_on: date(2026, 1, 1),
+                    valid_until: date(2026, 12, 31),
+                    provider: 1,
+                    scope: Scope::ANY,
+                    zone: 0,
+                },
+                now,
+            )
+            .unwrap();
+        left -= now_booklets;
+    }
+    admin::publish(store, root, 30, None, now).unwrap();
+    kid
+}
+
+fn enroll_in_store(store: &Store, n: usize) -> Vec<Chain> {
+    let now = Timestamp::now();
+    (0..n)
+        .map(|_| {
+            let code = store
+                .create_enroll_code("B1", now + jiff::SignedDuration::from_hours(1), now)
+                .unwrap();
+            let key = generate_key().unwrap();
+            let (device, center) = store
+                .enroll(&code, &public_key_hex(&key.verifying_key()), None, now)
+                .unwrap();
+            Chain {
+                device,
+                center: center.id,
+                head: ChainHash::GENESIS,
+            }
+        })
+        .collect()
+}
+
+/// Redemptions per second of `Store::ingest` in batches, and of a bare insert of the same
+/// number of rows (the reference).
+fn ingest(location: &str) -> (f64, f64) {
+    let store = Store::open(location).unwrap();
+    let root = generate_key().unwrap();
+    let kid = seed(
+        &store,
+        &root,
+        (INGEST_DEVICES * INGEST_PER_DEVICE / 10) as u32,
+    );
+    let mut chains = enroll_in_store(&store, INGEST_DEVICES);
+    let mut batches = Vec::new();
+    let mut serial = 1;
+    for chain in &mut chains {
+        let entries: Vec<_> = (0..INGEST_PER_DEVICE)
+            .map(|_| {
+                serial += 1;
+                chain.next(kid, serial - 1)
+            })
+            .collect();
+        for batch in entries.chunks(INGEST_BATCH) {
+            batches.push((chain.device.clone(), batch.to_vec()));
+        }
+    }
+    let total = INGEST_DEVICES * INGEST_PER_DEVICE;
+    let started = Instant::now();
+    for (device, batch) in &batches {
+        store.ingest(device, batch, Timestamp::now()).unwrap();
+    }
+    let ingest_rate = total as f64 / started.elapsed().as_secs_f64();
+
+    // Reference: the same number of rows, bare inserts of a two-column table, in the same
+    // batches, through the same backend.
+    let reference = guichet_platform::db::open(location).unwrap();
+    guichet_platform::db::run(
+        reference.as_ref(),
+        guichet_platform::db::Mode::Write,
+        |tx| {
+            tx.execute(
+                "CREATE TABLE bench_reference (id TEXT PRIMARY KEY, hash TEXT NOT NULL)",
+                &[],
+            )
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+    for (_, batch) in &batches {
+        guichet_platform::db::run(
+            reference.as_ref(),
+            guichet_platform::db::Mode::Exclusive,
+            |tx| {
+                for entry in batch {
+                    tx.execute(
+                        "INSERT INTO bench_reference (id, hash) VALUES ($1, $2)",
+                        &[entry.id.to_string().into(), entry.hash.to_hex().into()],
+                    )?;
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    }
+    let reference_rate = total as f64 / started.elapsed().as_secs_f64();
+    (ingest_rate, reference_rate)
+}
+
+struct LoadResult {
+    requests: usize,
+    errors: usize,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    rss_kib: u64,
+    seconds: f64,
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+struct Kiosk {
+    client: reqwest::Client,
+    base: String,
+    key: SigningKey,
+    chain: Chain,
+}
+
+impl Kiosk {
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
+        let nonce = nonce_hex(random_bytes::<16>().unwrap());
+        let headers = RequestToSign {
+            method: method.as_str(),
+            path_and_query: path,
+            device_id: &self.chain.device,
+            timestamp: Timestamp::now().as_second(),
+            nonce: &nonce,
+            body: &body,
+        }
+        .sign(&self.key);
+        let mut builder = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers.to_pairs() {
+            builder = builder.header(name, value);
+        }
+        builder.body(body)
+    }
+}
+
+async fn timed(
+    latencies: &mut Vec<Duration>,
+    errors: &mut usize,
+    request: reqwest::RequestBuilder,
+    ok: &[u16],
+) -> Option<reqwest::Response> {
+    let started = Instant::now();
+    let response = request.send().await;
+    latencies.push(started.elapsed());
+    match response {
+        Ok(r) if ok.contains(&r.status().as_u16()) => Some(r),
+        _ => {
+            *errors += 1;
+            None
+        }
+    }
+}
+
+/// 500 kiosks against the real server binary on `database`.
+fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
+    let paths = Paths::new(dir, database.clone());
+    admin::init(&paths).unwrap();
+    let (store, root) = admin::open(&paths).unwrap();
+    let kid = seed(
+        &store,
+        &root,
+        (KIOSKS * ROUNDS * LOAD_BATCH / 10) as u32 + 1,
+    );
+    let codes: Vec<String> = (0..KIOSKS)
+        .map(|_| {
+            let now = Timestamp::now();
+            store
+                .create_enroll_code("B1", now + jiff::SignedDuration::from_hours(1), now)
+                .unwrap()
+        })
+        .collect();
+    drop(store);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guichet-platform"));
+    command.arg("--data-dir").arg(dir);
+    if let Some(database) = &database {
+        command.args(["--database", database]);
+    }
+    let mut child = command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let pid = child.id();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let result = runtime.block_on(async {
+        // Enroll every kiosk first (not timed).
+        let mut kiosks = Vec::new();
+        for code in codes {
+            let client = reqwest::Client::new();
+            let key = generate_key().unwrap();
+            let request = EnrollRequest {
+                code,
+                device_public_key: public_key_hex(&key.verifying_key()),
+                label: None,
+            };
+            let enrolled: EnrollResponse = client
+                .post(format!("{base}{}", paths::ENROLL))
+                .json(&request)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            kiosks.push(Kiosk {
+                client,
+                base: base.clone(),
+                key,
+                chain: Chain {
+                    device: enrolled.device_id,
+                    center: enrolled.center.id,
+                    head: ChainHash::GENESIS,
+                },
+            });
+        }
+        let start = Arc::new(tokio::sync::Barrier::new(KIOSKS));
+        let started = Instant::now();
+        let tasks: Vec<_> = kiosks
+            .into_iter()
+            .enumerate()
+            .map(|(k, mut kiosk)| {
+                let start = start.clone();
+                tokio::spawn(async move {
+                    start.wait().await;
+                    let (mut latencies, mut errors, mut cursor) = (Vec::new(), 0, 0u64);
+                    for round in 0..ROUNDS {
+                        if paced {
+                            // Kiosks sync on their own schedule: a random pause of 0–2 s
+                            // before each round (first sync spread over 2 s).
+                            let jitter = u16::from_le_bytes(random_bytes::<2>().unwrap()) % 2000;
+                            tokio::time::sleep(Duration::from_millis(jitter.into())).await;
+                        }
+                        timed(
+                            &mut latencies,
+                            &mut errors,
+                            kiosk.request(reqwest::Method::GET, "/v1/bundle?have=1", vec![]),
+                            &[304],
+                        )
+                        .await;
+                        let entries: Vec<_> = (0..LOAD_BATCH)
+                            .map(|i| {
+                                kiosk
+                                    .chain
+                                    .next(kid, (1 + (k * ROUNDS + round) * LOAD_BATCH + i) as u64)
+                            })
+                            .collect();
+                        let body = serde_json::to_vec(&PushRequest { entries }).unwrap();
+                        timed(
+                            &mut latencies,
+                            &mut errors,
+                            kiosk.request(reqwest::Method::POST, paths::REDEMPTIONS, body),
+                            &[200],
+                        )
+                        .await;
+                        let path = format!("/v1/redemptions/states?since={cursor}");
+                        if let Some(response) = timed(
+                            &mut latencies,
+                            &mut errors,
+                            kiosk.request(reqwest::Method::GET, &path, vec![]),
+                            &[200],
+                        )
+                        .await
+                        {
+                            if let Ok(states) = response.json::<StatesResponse>().await {
+                                cursor = states.cursor;
+                            }
+                        }
+                    }
+                    (latencies, errors)
+                })
+            })
+            .collect();
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        for task in tasks {
+            let (l, e) = task.await.unwrap();
+            latencies.extend(l);
+            errors += e;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        latencies.sort();
+        let at =
+            |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        LoadResult {
+            requests: latencies.len(),
+            errors,
+            p50: at(0.50),
+            p99: at(0.99),
+            max: *latencies.last().unwrap(),
+            rss_kib: rss_kib(pid),
+            seconds,
+        }
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!(
+        "Platform benchmarks (guichet-platform), {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!();
+    println!("| ingest, {} redemptions, batches of {} | redemptions/s | reference: bare insert of the same rows, rows/s |", INGEST_DEVICES * INGEST_PER_DEVICE, INGEST_BATCH);
+    println!("|---|---:|---:|");
+    let dir = tempfile::tempdir().unwrap();
+    let (rate, reference) = ingest(dir.path().join("ingest.db").to_str().unwrap());
+    println!("| SQLite | {rate:.0} | {reference:.0} |");
+    let cluster = pg::PgCluster::shared();
+    if let Some(cluster) = &cluster {
+        let (rate, reference) = ingest(&cluster.new_database());
+        println!("| PostgreSQL | {rate:.0} | {reference:.0} |");
+    }
+    println!();
+    println!("| load: {KIOSKS} concurrent kiosks × {ROUNDS} rounds (bundle 304, push {LOAD_BATCH}, states) | requests | errors | p50 ms | p99 ms | max ms | server RSS MiB | wall s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let row = |name: &str, r: LoadResult| {
+        println!(
+            "| {name} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} |",
+            r.requests,
+            r.errors,
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3,
+            r.max.as_secs_f64() * 1e3,
+            r.rss_kib as f64 / 1024.0,
+            r.seconds
+        )
+    };
+    // burst: every kiosk starts each round at once; paced: a random 0–2 s pause before each
+    // round, as kiosks syncing on their own schedule.
+    for paced in [false, true] {
+        let mode = if paced { "paced" } else { "burst" };
+        let sqlite_dir = tempfile::tempdir().unwrap();
+        row(
+            &format!("SQLite, {mode}"),
+            load(sqlite_dir.path(), None, paced),
+        );
+        if let Some(cluster) = &cluster {
+            let pg_dir = tempfile::tempdir().unwrap();
+            let database = Some(cluster.new_database());
+            row(
+                &format!("PostgreSQL, {mode}"),
+                load(pg_dir.path(), database, paced),
+            );
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! What the `guichet-platform` subcommands do, apart from parsing their arguments.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use guichet_core::bundle::document::{AreaEntry, Level, LocalizedText, Referential, Service};
+use guichet_core::Kid;
+use guichet_protocol::signing::public_key_hex;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::error::{io, Error};
+use crate::keys;
+use crate::server::Platform;
+use crate::store::Store;
+
+/// Where the platform keeps its files.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// The data directory (root key, and the SQLite database by default).
+    pub data_dir: PathBuf,
+    /// The database: a SQLite path or a `postgres://` URL.
+    pub database: String,
+}
+
+impl Paths {
+    /// The paths for a data directory, with the database there unless `database` is given.
+    pub fn new(data_dir: &Path, database: Option<String>) -> Paths {
+        Paths {
+            data_dir: data_dir.to_owned(),
+            database: database
+                .unwrap_or_else(|| data_dir.join("platform.db").display().to_string()),
+        }
+    }
+
+    /// The root key file (mode 0600).
+    pub fn root_key(&self) -> PathBuf {
+        self.data_dir.join("platform-root-key.json")
+    }
+}
+
+/// Creates the data directory, the root key (if none) and the database; returns the root
+/// key's kid and whether it was created now.
+pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
+    std::fs::create_dir_all(&paths.data_dir)
+        .map_err(io(format!("cannot create {}", paths.data_dir.display())))?;
+    let created = !paths.root_key().exists();
+    if created {
+        keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
+    }
+    let root = keys::read_root_key(&paths.root_key())?;
+    Store::open(&paths.database)?;
+    Ok((Kid::of_public_key(root.verifying_key().as_bytes()), created))
+}
+
+/// The store and the root key of an initialised platform.
+pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
+    let root = keys::read_root_key(&paths.root_key())?;
+    Ok((Store::open(&paths.database)?, root))
+}
+
+/// What the server needs, from an initialised platform.
+pub fn platform(paths: &Paths) -> Result<Platform, Error> {
+    let (store, root) = open(paths)?;
+    Ok(Platform {
+        store,
+        root_keys: vec![public_key_hex(&root.verifying_key())],
+    })
+}
+
+/// Reads a referential file: JSON (as `fixtures/referential/example-referential.json`) or
+/// CSV with the header `type,code,fr,en`, where `type` is `level`, `area` or `service`, and
+/// a service's area is its code's first two parts (`2.2.03` is in `2.2`).
+pub fn read_referential(path: &Path, version: Option<&str>) -> Result<Referential, Error> {
+    let text =
+        std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    let mut referential = if is_json {
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Invalid(format!("{}: not a referential: {e}", path.display())))?
+    } else {
+        referential_from_csv(&text, version.unwrap_or(""))?
+    };
+    if let Some(version) = version {
+        referential.version = version.to_owned();
+    }
+    if referential.version.trim().is_empty() {
+        return Err(Error::Invalid(
+            "the referential needs a version (--version)".into(),
+        ));
+    }
+    Ok(referential)
+}
+
+fn referential_from_csv(text: &str, version: &str) -> Result<Referential, Error> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut referential = Referential {
+        version: version.to_owned(),
+        example: false,
+        levels: Vec::new(),
+        areas: Vec::new(),
+        services: Vec::new(),
+    };
+    for (line, record) in reader.records().enumerate() {
+        let bad = |what: String| Error::Invalid(format!("CSV line {}: {what}", line + 2));
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let field = |i: usize| record.get(i).map(str::trim).unwrap_or("");
+        let name = LocalizedText {
+            fr: field(2).to_owned(),
+            en: field(3).to_owned(),
+        };
+        match field(0) {
+            "level" => referential.levels.push(Level {
+                level: field(1)
+                    .parse()
+                    .map_err(|_| bad(format!("level {:?}", field(1))))?,
+                name,
+            }),
+            "area" => referential.areas.push(AreaEntry {
+                code: field(1).parse().map_err(|e| bad(format!("{e}")))?,
+                name,
+            }),
+            "service" => {
+                let code = field(1);
+                let area = code
+                    .get(..3)
+                    .unwrap_or("")
+                    .parse()
+                    .map_err(|e| bad(format!("{e}")))?;
+                referential.services.push(Service {
+                    code: code.to_owned(),
+                    area,
+                    name,
+                });
+            }
+            other => return Err(bad(format!("type {other:?} is not level, area or service"))),
+        }
+    }
+    Ok(referential)
+}
+
+/// Publishes the next trust bundle (sequence + 1), valid `valid_days`; writes it to `out`
+/// if given. Returns its sequence and the file.
+pub fn publish(
+    store: &Store,
+    root: &SigningKey,
+    valid_days: u32,
+    out: Option<&Path>,
+    now: Timestamp,
+) -> Result<(u64, String), Error> {
+    let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
+    let (sequence, file) = store.publish_bundle(now, expires, |document| {
+        crate::bundle::seal_checked(document, root)
+    })?;
+    if let Some(out) = out {
+        std::fs::write(out, &file).map_err(io(format!("cannot write {}", out.display())))?;
+    }
+    Ok((sequence, file))
+}

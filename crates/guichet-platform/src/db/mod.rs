@@ -1,0 +1,171 @@
+//! The storage backends: SQL transactions over SQLite or PostgreSQL.
+//!
+//! The platform's logic ([`crate::store`]) is written once, against [`Database`] and [`Tx`];
+//! each backend runs the same SQL (a subset both dialects share: `$1` parameters, 64-bit
+//! integers and text only, `ON CONFLICT`, `RETURNING`) and maps values to and from [`Value`].
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::error::Error;
+
+/// A SQL value: the only types the platform's tables use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// NULL.
+    Null,
+    /// A 64-bit integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Value {
+        Value::Int(value)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(value: u32) -> Value {
+        Value::Int(i64::from(value))
+    }
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Value {
+        Value::Text(value)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Value {
+        Value::Text(value.to_owned())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(value: Option<T>) -> Value {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One result row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    /// Column `i` as an integer (an error if it is NULL or text).
+    pub fn int(&self, i: usize) -> Result<i64, Error> {
+        match self.0.get(i) {
+            Some(Value::Int(value)) => Ok(*value),
+            other => Err(Error::Storage(format!(
+                "column {i}: expected an integer, got {other:?}"
+            ))),
+        }
+    }
+
+    /// Column `i` as text (an error if it is NULL or an integer).
+    pub fn text(&self, i: usize) -> Result<String, Error> {
+        match self.0.get(i) {
+            Some(Value::Text(value)) => Ok(value.clone()),
+            other => Err(Error::Storage(format!(
+                "column {i}: expected text, got {other:?}"
+            ))),
+        }
+    }
+
+    /// Column `i` as text, or None if NULL.
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
+    /// Column `i` as an integer, or None if NULL.
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, Error> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+}
+
+/// An open transaction.
+pub trait Tx {
+    /// Runs a statement; the number of rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error>;
+    /// Runs a query; all its rows.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error>;
+}
+
+impl dyn Tx + '_ {
+    /// The first row of a query, if any.
+    pub fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, Error> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// The single row of a query (an error if none).
+    pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, Error> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| Error::Storage(format!("no row for {sql}")))
+    }
+}
+
+/// What a transaction may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Reads only.
+    Read,
+    /// Reads and writes.
+    Write,
+    /// Reads and writes, one at a time across every server sharing the database (ingest:
+    /// state versions must be handed out in commit order).
+    Exclusive,
+}
+
+/// A storage backend.
+pub trait Database: Send + Sync {
+    /// Runs `work` in one transaction: committed if it returns Ok, rolled back otherwise.
+    fn transaction(
+        &self,
+        mode: Mode,
+        work: &mut dyn FnMut(&mut dyn Tx) -> Result<(), Error>,
+    ) -> Result<(), Error>;
+
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+}
+
+/// Runs `work` in a transaction of `db` and returns its result.
+pub fn run<R>(
+    db: &dyn Database,
+    mode: Mode,
+    work: impl FnOnce(&mut dyn Tx) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let mut work = Some(work);
+    let mut result = None;
+    db.transaction(mode, &mut |tx| {
+        let work = work
+            .take()
+            .ok_or_else(|| Error::Storage("a transaction ran its work twice".into()))?;
+        result = Some(work(tx)?);
+        Ok(())
+    })?;
+    result.ok_or_else(|| Error::Storage("a transaction ended without a result".into()))
+}
+
+/// Opens a database from its location: `postgres://…` or `postgresql://…` for PostgreSQL,
+/// anything else is a SQLite file path (with or without a `sqlite:` prefix). Applies the
+/// migrations if needed.
+pub fn open(location: &str) -> Result<Box<dyn Database>, Error> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        Ok(Box::new(postgres::PostgresDb::open(location)?))
+    } else {
+        let path = location.strip_prefix("sqlite:").unwrap_or(location);
+        Ok(Box::new(sqlite::SqliteDb::open(std::path::Path::new(
+            path,
+        ))?))
+    }
+}

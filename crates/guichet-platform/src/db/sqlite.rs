@@ -1,0 +1,198 @@
+//! The SQLite backend (default, embedded): one writer connection and a few readers, WAL.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Database, Mode, Row, Tx, Value};
+use crate::error::Error;
+
+const MIGRATION: &str = include_str!("../../../../schema/platform-migrations/sqlite-0001.sql");
+const SCHEMA_VERSION: i64 = 1;
+const MAX_IDLE_READERS: usize = 8;
+
+fn storage(e: rusqlite::Error) -> Error {
+    Error::Storage(e.to_string())
+}
+
+/// A SQLite database file.
+pub struct SqliteDb {
+    path: std::path::PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn connect(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
+    // WAL: readers never wait for the writer. synchronous=NORMAL in WAL mode keeps every
+    // committed transaction through a crash of the process (SIGKILL); only a power loss may
+    // lose the last commits.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;",
+    )
+    .map_err(storage)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteDb {
+    /// Opens (or creates, mode 0600) the database file and applies the migrations.
+    pub fn open(path: &Path) -> Result<SqliteDb, Error> {
+        if !path.exists() {
+            create_private_file(path)?;
+        }
+        let writer = connect(path)?;
+        let version: i64 = writer
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(storage)?;
+        if version == 0 {
+            writer
+                .execute_batch(&format!(
+                    "BEGIN IMMEDIATE; {MIGRATION}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                ))
+                .map_err(storage)?;
+        } else if version != SCHEMA_VERSION {
+            return Err(Error::Storage(format!(
+                "{} has schema version {version}; this platform knows {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+        Ok(SqliteDb {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn reader(&self) -> Result<Connection, Error> {
+        let idle = self.readers.lock().map_err(poisoned)?.pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => connect(&self.path),
+        }
+    }
+}
+
+fn create_private_file(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Storage("a database connection lock is poisoned".into())
+}
+
+/// `$1` → `?1`: the SQL is written with PostgreSQL's numbered parameters; SQLite's `?NNN`
+/// binds the same index.
+fn to_sqlite(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(value) => ToSqlOutput::Borrowed(ValueRef::Integer(*value)),
+            Value::Text(value) => ToSqlOutput::Borrowed(ValueRef::Text(value.as_bytes())),
+        })
+    }
+}
+
+struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        let mut statement = self.conn.prepare_cached(&to_sqlite(sql)).map_err(storage)?;
+        let changed = statement
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(storage)?;
+        Ok(changed as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        let mut statement = self.conn.prepare_cached(&to_sqlite(sql)).map_err(storage)?;
+        let columns = statement.column_count();
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(params))
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(storage)? {
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                values.push(match row.get_ref(i).map_err(storage)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(value) => Value::Int(value),
+                    ValueRef::Real(value) => Value::Int(value as i64),
+                    ValueRef::Text(text) | ValueRef::Blob(text) => {
+                        Value::Text(String::from_utf8_lossy(text).into_owned())
+                    }
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+}
+
+fn in_transaction(
+    conn: &Connection,
+    begin: &str,
+    work: &mut dyn FnMut(&mut dyn Tx) -> Result<(), Error>,
+) -> Result<(), Error> {
+    conn.execute_batch(begin).map_err(storage)?;
+    match work(&mut SqliteTx { conn }) {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            storage(e)
+        }),
+        Err(e) => {
+            conn.execute_batch("ROLLBACK").map_err(storage)?;
+            Err(e)
+        }
+    }
+}
+
+impl Database for SqliteDb {
+    fn transaction(
+        &self,
+        mode: Mode,
+        work: &mut dyn FnMut(&mut dyn Tx) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match mode {
+            Mode::Read => {
+                let conn = self.reader()?;
+                let result = in_transaction(&conn, "BEGIN", work);
+                let mut idle = self.readers.lock().map_err(poisoned)?;
+                if result.is_ok() && idle.len() < MAX_IDLE_READERS {
+                    idle.push(conn);
+                }
+                result
+            }
+            // One writer connection: writes are serialised here, in the process, rather than
+            // by SQLite's busy handler (which sleeps).
+            Mode::Write | Mode::Exclusive => {
+                let conn = self.writer.lock().map_err(poisoned)?;
+                in_transaction(&conn, "BEGIN IMMEDIATE", work)
+            }
+        }
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

@@ -1,0 +1,510 @@
+//! `guichet-platform`: the central platform's command line (admins) and server.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use guichet_core::bundle::document::{KeyStatus, Rules};
+use guichet_core::{Area, Kid, Scope};
+use guichet_platform::admin::{self, Paths};
+use guichet_platform::clock::paris_day;
+use guichet_platform::store::MintRequest;
+use guichet_platform::{keys, mint, report, server, Error};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+
+#[derive(Parser)]
+#[command(
+    name = "guichet-platform",
+    version,
+    about = "Guichet central platform: admin commands and the sync server"
+)]
+struct Cli {
+    /// Data directory: root key file, and the SQLite database unless --database is given.
+    #[arg(long, global = true, default_value = "guichet-platform-data")]
+    data_dir: PathBuf,
+    /// Database: a SQLite file path, or a postgres://user@host:port/db URL.
+    #[arg(long, global = true)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the data directory, the platform root key (mode 0600) and the database.
+    Init,
+    /// Serve the sync API.
+    Serve {
+        /// Address to listen on (port 0: any free port; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:8440")]
+        listen: String,
+    },
+    /// Providers (funders).
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// Zones.
+    #[command(subcommand)]
+    Zone(ZoneCommand),
+    /// Centers.
+    #[command(subcommand)]
+    Center(CenterCommand),
+    /// Issuer keys (generated and kept by the platform).
+    #[command(subcommand, name = "issuer-key")]
+    IssuerKey(IssuerKeyCommand),
+    /// The skills referential.
+    #[command(subcommand)]
+    Referential(ReferentialCommand),
+    /// Revoke coupons: one serial, a range, or a whole booklet.
+    Revoke(RevokeArgs),
+    /// Verification rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Mint booklets: recorded, printed as a PDF and PNG files.
+    Mint(MintArgs),
+    /// Publish a new signed trust bundle (sequence + 1).
+    Publish {
+        /// Also write the bundle file here (for a USB stick).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Days until the bundle expires.
+        #[arg(long, default_value_t = 30)]
+        valid_days: u32,
+    },
+    /// Make a one-time enrollment code for a new kiosk.
+    EnrollCode {
+        /// The center the kiosk belongs to.
+        #[arg(long)]
+        center: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 24)]
+        valid_hours: u32,
+    },
+    /// Enrolled kiosks.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Monthly reimbursement report (CSV).
+    Report {
+        /// The month, YYYY-MM (days in Europe/Paris).
+        #[arg(long)]
+        month: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProviderCommand {
+    /// Add (or rename) a provider.
+    Add {
+        #[arg(long)]
+        id: u32,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ZoneCommand {
+    /// Add (or rename) a zone.
+    Add {
+        #[arg(long)]
+        id: u32,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CenterCommand {
+    /// Add a center.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Its zone (0 = unknown).
+        #[arg(long)]
+        zone: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum IssuerKeyCommand {
+    /// Generate a new active issuer key for a provider.
+    Add {
+        #[arg(long)]
+        provider: u32,
+    },
+    /// Stop minting with a key (its coupons stay valid).
+    Retire {
+        #[arg(long)]
+        kid: Kid,
+    },
+    /// Mark a key compromised (its coupons are refused).
+    Compromise {
+        #[arg(long)]
+        kid: Kid,
+    },
+    /// List the keys.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ReferentialCommand {
+    /// Import a referential file (JSON, or CSV `type,code,fr,en`).
+    Import {
+        file: PathBuf,
+        /// The referential's version (required for CSV).
+        #[arg(long)]
+        version: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct RevokeArgs {
+    /// The issuer key (with --serial or --first/--last).
+    #[arg(long)]
+    kid: Option<Kid>,
+    #[arg(long)]
+    serial: Option<u64>,
+    #[arg(long)]
+    first: Option<u64>,
+    #[arg(long)]
+    last: Option<u64>,
+    /// A booklet number (alone).
+    #[arg(long)]
+    booklet: Option<u64>,
+    #[arg(long, default_value = "lost or stolen")]
+    reason: String,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Change some rules (the others stay as they are).
+    Set {
+        #[arg(long)]
+        grace_days: Option<u16>,
+        #[arg(long)]
+        max_staleness_days: Option<u16>,
+        #[arg(long)]
+        minutes_per_coupon: Option<u16>,
+    },
+}
+
+#[derive(Args)]
+struct MintArgs {
+    /// How many booklets.
+    #[arg(long)]
+    booklets: u32,
+    /// Coupons per booklet: 5 or 10.
+    #[arg(long, default_value_t = 10)]
+    coupons: u32,
+    /// Face value of a coupon in cents.
+    #[arg(long, default_value_t = 1000)]
+    value_cents: u32,
+    /// Issue day (default: today in Europe/Paris).
+    #[arg(long)]
+    issued_on: Option<Date>,
+    /// Last valid day (default: 31 December of the issue year).
+    #[arg(long)]
+    valid_until: Option<Date>,
+    /// The provider (its active issuer key signs).
+    #[arg(long)]
+    provider: u32,
+    /// Allowed areas, comma-separated (such as 2.2,3.1); empty = any.
+    #[arg(long, default_value = "")]
+    scope: String,
+    /// Zone (0 = anywhere).
+    #[arg(long, default_value_t = 0)]
+    zone: u32,
+    /// Output directory for the PDF and PNG files.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// List enrolled kiosks.
+    List,
+    /// Refuse a kiosk's requests from now on.
+    Disable {
+        #[arg(long)]
+        id: String,
+    },
+    /// Accept a disabled kiosk again.
+    Enable {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+fn parse_scope(text: &str) -> Result<Scope, Error> {
+    let areas = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|code| {
+            code.parse::<Area>()
+                .map_err(|e| Error::Invalid(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Scope::of(&areas))
+}
+
+fn parse_month(text: &str) -> Result<Date, Error> {
+    format!("{text}-01")
+        .parse::<Date>()
+        .ok()
+        .filter(|_| text.len() == 7)
+        .ok_or_else(|| Error::Invalid(format!("{text:?} is not a month YYYY-MM")))
+}
+
+async fn serve(platform: server::Platform, listen: &str) -> Result<(), Error> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Io(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Io(e.to_string()))?;
+    println!(
+        "guichet-platform listening on http://{addr} ({})",
+        platform.store.backend()
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let stop = async {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    };
+    server::serve(listener, platform, stop)
+        .await
+        .map_err(|e| Error::Io(format!("server: {e}")))
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let paths = Paths::new(&cli.data_dir, cli.database);
+    let now = Timestamp::now();
+    let store = || admin::open(&paths).map(|(store, _)| store);
+    match cli.command {
+        Command::Init => {
+            let (kid, created) = admin::init(&paths)?;
+            let what = if created { "created" } else { "kept" };
+            println!(
+                "platform root key {kid} ({what}: {})",
+                paths.root_key().display()
+            );
+            println!("database ready: {}", paths.database);
+        }
+        Command::Serve { listen } => {
+            // Opened before the runtime starts: the PostgreSQL client blocks while connecting.
+            let platform = admin::platform(&paths)?;
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
+            runtime.block_on(serve(platform, &listen))?;
+        }
+        Command::Provider(ProviderCommand::Add { id, name }) => {
+            store()?.add_provider(id, &name)?;
+            println!("provider {id}: {name}");
+        }
+        Command::Zone(ZoneCommand::Add { id, name }) => {
+            store()?.add_zone(id, &name)?;
+            println!("zone {id}: {name}");
+        }
+        Command::Center(CenterCommand::Add { id, name, zone }) => {
+            store()?.add_center(&id, &name, zone)?;
+            println!("center {id}: {name} (zone {zone})");
+        }
+        Command::IssuerKey(command) => {
+            let store = store()?;
+            match command {
+                IssuerKeyCommand::Add { provider } => {
+                    let kid = store.add_issuer_key(provider, &keys::generate_key()?, now)?;
+                    println!("{kid}");
+                }
+                IssuerKeyCommand::Retire { kid } => {
+                    store.set_issuer_status(kid, KeyStatus::Retired)?
+                }
+                IssuerKeyCommand::Compromise { kid } => {
+                    store.set_issuer_status(kid, KeyStatus::Compromised)?
+                }
+                IssuerKeyCommand::List => {
+                    for key in store.issuer_keys()? {
+                        println!("{}\tprovider {}\t{:?}", key.kid, key.provider, key.status);
+                    }
+                }
+            }
+        }
+        Command::Referential(ReferentialCommand::Import { file, version }) => {
+            let referential = admin::read_referential(&file, version.as_deref())?;
+            store()?.set_referential(&referential)?;
+            println!(
+                "referential {}: {} areas, {} services",
+                referential.version,
+                referential.areas.len(),
+                referential.services.len()
+            );
+        }
+        Command::Revoke(args) => {
+            let store = store()?;
+            let (kid, first, last) = match args {
+                RevokeArgs {
+                    booklet: Some(number),
+                    kid: None,
+                    serial: None,
+                    first: None,
+                    last: None,
+                    ..
+                } => {
+                    let booklet = store
+                        .booklet(number)?
+                        .ok_or_else(|| Error::Invalid(format!("no booklet {number}")))?;
+                    let last = booklet.first_serial + u64::from(booklet.coupons) - 1;
+                    (booklet.kid, booklet.first_serial, last)
+                }
+                RevokeArgs {
+                    kid: Some(kid),
+                    serial: Some(serial),
+                    first: None,
+                    last: None,
+                    booklet: None,
+                    ..
+                } => (kid, serial, serial),
+                RevokeArgs {
+                    kid: Some(kid),
+                    first: Some(first),
+                    last: Some(last),
+                    serial: None,
+                    booklet: None,
+                    ..
+                } => (kid, first, last),
+                _ => return Err(Error::Invalid(
+                    "give --booklet N, or --kid with --serial N, or --kid with --first A --last B"
+                        .into(),
+                )),
+            };
+            store.revoke(kid, first, last, &args.reason, now)?;
+            println!("revoked {kid}:{first}..={last} (in the next published bundle)");
+        }
+        Command::Rules(RulesCommand::Set {
+            grace_days,
+            max_staleness_days,
+            minutes_per_coupon,
+        }) => {
+            let store = store()?;
+            let current = store.rules()?;
+            let rules = Rules {
+                grace_days: grace_days.unwrap_or(current.grace_days),
+                max_staleness_days: max_staleness_days.unwrap_or(current.max_staleness_days),
+                minutes_per_coupon: minutes_per_coupon.unwrap_or(current.minutes_per_coupon),
+            };
+            store.set_rules(&rules)?;
+            println!("{}", serde_json::to_string(&rules).unwrap_or_default());
+        }
+        Command::Mint(args) => {
+            let store = store()?;
+            let issued_on = args.issued_on.unwrap_or_else(|| paris_day(now));
+            let valid_until = match args.valid_until {
+                Some(day) => day,
+                None => Date::new(issued_on.year(), 12, 31)
+                    .map_err(|e| Error::Invalid(e.to_string()))?,
+            };
+            let request = MintRequest {
+                booklets: args.booklets,
+                coupons_per_booklet: args.coupons,
+                value_cents: args.value_cents,
+                issued_on,
+                valid_until,
+                provider: args.provider,
+                scope: parse_scope(&args.scope)?,
+                zone: args.zone,
+            };
+            let provider_name = store
+                .provider_name(args.provider)?
+                .ok_or_else(|| Error::Invalid(format!("no provider {}", args.provider)))?;
+            let output = mint::mint(&store, &request, &provider_name, &args.out, now)?;
+            for booklet in &output.booklets {
+                println!(
+                    "booklet {}: {} serials {}..={}",
+                    booklet.number,
+                    booklet.kid,
+                    booklet.first_serial,
+                    booklet.first_serial + u64::from(booklet.coupons) - 1
+                );
+            }
+            println!("PDF: {}", output.pdf.display());
+            println!(
+                "PNG: {} files in {}",
+                output.coupons.len(),
+                args.out.display()
+            );
+        }
+        Command::Publish { out, valid_days } => {
+            let (store, root) = admin::open(&paths)?;
+            let (sequence, _) = admin::publish(&store, &root, valid_days, out.as_deref(), now)?;
+            println!("published trust bundle {sequence}");
+            if let Some(out) = out {
+                println!("written to {}", out.display());
+            }
+        }
+        Command::EnrollCode {
+            center,
+            valid_hours,
+        } => {
+            let expires = now + SignedDuration::from_hours(i64::from(valid_hours.max(1)));
+            let code = store()?.create_enroll_code(&center, expires, now)?;
+            println!("{code}");
+            eprintln!("one-time code for center {center}, valid until {expires}");
+        }
+        Command::Device(command) => {
+            let store = store()?;
+            match command {
+                DeviceCommand::List => {
+                    for device in store.devices()? {
+                        let state = if device.disabled {
+                            "disabled"
+                        } else {
+                            "enabled"
+                        };
+                        let label = device.label.unwrap_or_default();
+                        let (id, center) = (&device.id, &device.center);
+                        println!(
+                            "{id}\t{center}\t{label}\t{state}\t{} entries",
+                            device.entries
+                        );
+                    }
+                }
+                DeviceCommand::Disable { id } => store.set_device_disabled(&id, true)?,
+                DeviceCommand::Enable { id } => store.set_device_disabled(&id, false)?,
+            }
+        }
+        Command::Report { month, out } => {
+            let day = parse_month(&month)?;
+            let report = store()?.month_report(day)?;
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
+                    report::write_csv(&report, &month, file)?;
+                }
+                None => report::write_csv(&report, &month, std::io::stdout().lock())?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("guichet-platform: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The sync API over HTTP (`schema/sync-api.md`), on axum.
+
+mod auth;
+mod body;
+mod handlers;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use guichet_protocol::{paths, ErrorCode};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::error::Error;
+use crate::store::Store;
+
+/// What the server needs.
+pub struct Platform {
+    /// The storage.
+    pub store: Store,
+    /// The root public keys kiosks pin (64 hex digits each).
+    pub root_keys: Vec<String>,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let body = self.body();
+        if body.error == ErrorCode::Internal {
+            eprintln!("guichet-platform: {self}");
+        }
+        let status = StatusCode::from_u16(body.error.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Runs blocking storage work off the async threads.
+async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> Result<R, Error> + Send + 'static,
+) -> Result<R, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Storage(format!("a storage task failed: {e}")))?
+}
+
+/// The router of the sync API.
+pub fn router(platform: Arc<Platform>) -> Router {
+    Router::new()
+        .route(paths::ENROLL, post(handlers::enroll))
+        .route(paths::BUNDLE, get(handlers::bundle))
+        .route(paths::REDEMPTIONS, post(handlers::push))
+        .route(paths::REDEMPTION_STATES, get(handlers::states))
+        .route(paths::DEVICE, get(handlers::device))
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .with_state(platform)
+}
+
+/// Serves the sync API on `listener` until `shutdown` completes; forgets old nonces every
+/// minute meanwhile.
+pub async fn serve(
+    listener: TcpListener,
+    platform: Platform,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let platform = Arc::new(platform);
+    let pruner = tokio::spawn(prune_nonces(platform.store.clone()));
+    let result = axum::serve(listener, router(platform))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    pruner.abort();
+    result
+}
+
+async fn prune_nonces(store: Store) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        // A nonce is kept twice the allowed skew after it was seen: long enough that no
+        // request carrying it can still pass the timestamp check.
+        let before = jiff::Timestamp::now().as_second()
+            - 2 * guichet_protocol::signing::MAX_CLOCK_SKEW_SECS
+            - 60;
+        let store = store.clone();
+        if let Err(e) = blocking(move || store.prune_nonces(before)).await {
+            eprintln!("guichet-platform: pruning nonces: {e}");
+        }
+    }
+}
+
+/// A server running in the background of the current tokio runtime; stopped when dropped.
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Binds `listen` (such as `127.0.0.1:0` for a free port) and serves in the background.
+pub async fn start(platform: Platform, listen: &str) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, platform, async {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(shutdown),
+        task: Some(task),
+    })
+}

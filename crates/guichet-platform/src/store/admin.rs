@@ -1,0 +1,425 @@
+//! What admins set up: providers, zones, centers, issuer keys, referential, rules,
+//! revocations, and the minting of booklets.
+
+use ed25519_dalek::SigningKey;
+use guichet_core::bundle::document::{KeyStatus, Referential, Rules};
+use guichet_core::{Kid, Scope};
+use jiff::civil::Date;
+use jiff::Timestamp;
+
+use super::{invalid, serial_to_db, stamp, Store};
+use crate::db::{Mode, Tx, Value};
+use crate::error::Error;
+
+/// An issuer key as the platform holds it.
+#[derive(Clone, Debug)]
+pub struct IssuerKeyRecord {
+    /// Its kid.
+    pub kid: Kid,
+    /// The provider it mints for.
+    pub provider: u32,
+    /// Active, retired or compromised.
+    pub status: KeyStatus,
+}
+
+/// What to mint.
+#[derive(Clone, Debug)]
+pub struct MintRequest {
+    /// How many booklets.
+    pub booklets: u32,
+    /// Coupons per booklet: 5 or 10.
+    pub coupons_per_booklet: u32,
+    /// Face value of each coupon, in euro cents.
+    pub value_cents: u32,
+    /// Issue day.
+    pub issued_on: Date,
+    /// Last valid day.
+    pub valid_until: Date,
+    /// The provider (funder); its newest active issuer key signs.
+    pub provider: u32,
+    /// The areas allowed ([`Scope::ANY`] for all).
+    pub scope: Scope,
+    /// The zone (0 = anywhere).
+    pub zone: u32,
+}
+
+/// A booklet recorded in the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookletRecord {
+    /// The booklet number (printed on it).
+    pub number: u64,
+    /// The issuer key's kid.
+    pub kid: Kid,
+    /// Its first coupon's serial; the others follow.
+    pub first_serial: u64,
+    /// How many coupons.
+    pub coupons: u32,
+}
+
+fn status_name(status: KeyStatus) -> &'static str {
+    match status {
+        KeyStatus::Active => "active",
+        KeyStatus::Retired => "retired",
+        KeyStatus::Compromised => "compromised",
+    }
+}
+
+pub(super) fn parse_status(text: &str) -> Result<KeyStatus, Error> {
+    match text {
+        "active" => Ok(KeyStatus::Active),
+        "retired" => Ok(KeyStatus::Retired),
+        "compromised" => Ok(KeyStatus::Compromised),
+        other => Err(Error::Storage(format!("unknown key status {other:?}"))),
+    }
+}
+
+fn exists(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> Result<bool, Error> {
+    Ok(tx.query_opt(sql, params)?.is_some())
+}
+
+fn put_setting(tx: &mut dyn Tx, key: &str, value: String) -> Result<(), Error> {
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[key.into(), value.into()],
+    )?;
+    Ok(())
+}
+
+pub(super) fn setting(tx: &mut dyn Tx, key: &str) -> Result<Option<String>, Error> {
+    tx.query_opt("SELECT value FROM settings WHERE key = $1", &[key.into()])?
+        .map(|row| row.text(0))
+        .transpose()
+}
+
+impl Store {
+    /// Adds a provider (funder), or renames it.
+    pub fn add_provider(&self, id: u32, name: &str) -> Result<(), Error> {
+        self.run(Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO providers (id, name) VALUES ($1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                &[id.into(), name.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A provider's name, if it exists.
+    pub fn provider_name(&self, id: u32) -> Result<Option<String>, Error> {
+        self.run(Mode::Read, |tx| {
+            tx.query_opt("SELECT name FROM providers WHERE id = $1", &[id.into()])?
+                .map(|row| row.text(0))
+                .transpose()
+        })
+    }
+
+    /// Adds a zone, or renames it. Zone ids start at 1.
+    pub fn add_zone(&self, id: u32, name: &str) -> Result<(), Error> {
+        if id == 0 {
+            return Err(invalid("zone 0 means \"anywhere\"; zone ids start at 1"));
+        }
+        self.run(Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO zones (id, name) VALUES ($1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                &[id.into(), name.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Adds a center in a zone (0 = unknown; otherwise the zone is created if missing, named
+    /// after its id).
+    pub fn add_center(&self, id: &str, name: &str, zone: u32) -> Result<(), Error> {
+        if id.trim().is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid(
+                "a center id is 1 to 64 printable ASCII characters without spaces",
+            ));
+        }
+        self.run(Mode::Write, |tx| {
+            if zone != 0 {
+                tx.execute(
+                    "INSERT INTO zones (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                    &[zone.into(), format!("Zone {zone}").into()],
+                )?;
+            }
+            let added = tx.execute(
+                "INSERT INTO centers (id, name, zone) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[id.into(), name.into(), zone.into()],
+            )?;
+            if added == 0 {
+                return Err(invalid(format!("center {id} already exists")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Records a new issuer key for a provider (the caller generated it); returns its kid.
+    pub fn add_issuer_key(
+        &self,
+        provider: u32,
+        key: &SigningKey,
+        now: Timestamp,
+    ) -> Result<Kid, Error> {
+        let public = key.verifying_key();
+        let kid = Kid::of_public_key(public.as_bytes());
+        self.run(Mode::Write, |tx| {
+            if !exists(
+                tx,
+                "SELECT 1 FROM providers WHERE id = $1",
+                &[provider.into()],
+            )? {
+                return Err(invalid(format!(
+                    "provider {provider} does not exist (add it first: provider add)"
+                )));
+            }
+            tx.execute(
+                "INSERT INTO issuer_keys (kid, public_key, secret_key, provider, status, \
+                 created_at, next_serial) VALUES ($1, $2, $3, $4, 'active', $5, $6)",
+                &[
+                    kid.to_hex().into(),
+                    hex::encode(public.as_bytes()).into(),
+                    hex::encode(key.to_bytes()).into(),
+                    provider.into(),
+                    stamp(now).into(),
+                    Value::Int(1),
+                ],
+            )?;
+            Ok(kid)
+        })
+    }
+
+    /// Sets an issuer key's status: retired (no more minting; its coupons stay valid) or
+    /// compromised (its coupons are refused). A compromised key cannot come back.
+    pub fn set_issuer_status(&self, kid: Kid, status: KeyStatus) -> Result<(), Error> {
+        self.run(Mode::Write, |tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT status FROM issuer_keys WHERE kid = $1",
+                    &[kid.to_hex().into()],
+                )?
+                .ok_or_else(|| invalid(format!("no issuer key {kid}")))?;
+            if parse_status(&row.text(0)?)? == KeyStatus::Compromised
+                && status != KeyStatus::Compromised
+            {
+                return Err(invalid(format!("issuer key {kid} is compromised for good")));
+            }
+            tx.execute(
+                "UPDATE issuer_keys SET status = $1 WHERE kid = $2",
+                &[status_name(status).into(), kid.to_hex().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every issuer key.
+    pub fn issuer_keys(&self) -> Result<Vec<IssuerKeyRecord>, Error> {
+        self.run(Mode::Read, |tx| {
+            tx.query(
+                "SELECT kid, provider, status FROM issuer_keys ORDER BY created_at, kid",
+                &[],
+            )?
+            .into_iter()
+            .map(|row| {
+                Ok(IssuerKeyRecord {
+                    kid: row
+                        .text(0)?
+                        .parse()
+                        .map_err(|e| Error::Storage(format!("{e}")))?,
+                    provider: u32::try_from(row.int(1)?)
+                        .map_err(|_| Error::Storage("provider out of range".into()))?,
+                    status: parse_status(&row.text(2)?)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Replaces the referential (checked: 3 levels, 9 areas, unique service codes).
+    pub fn set_referential(&self, referential: &Referential) -> Result<(), Error> {
+        crate::bundle::check_referential(referential)?;
+        let json = serde_json::to_string(referential).map_err(|e| invalid(e.to_string()))?;
+        self.run(Mode::Write, |tx| put_setting(tx, "referential", json))
+    }
+
+    /// Replaces the rules.
+    pub fn set_rules(&self, rules: &Rules) -> Result<(), Error> {
+        if rules.minutes_per_coupon == 0 || rules.max_staleness_days == 0 {
+            return Err(invalid(
+                "minutes per coupon and max staleness days must be positive",
+            ));
+        }
+        let json = serde_json::to_string(rules).map_err(|e| invalid(e.to_string()))?;
+        self.run(Mode::Write, |tx| put_setting(tx, "rules", json))
+    }
+
+    /// The rules in force (the defaults until set).
+    pub fn rules(&self) -> Result<Rules, Error> {
+        self.run(Mode::Read, |tx| match setting(tx, "rules")? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| Error::Storage(e.to_string())),
+            None => Ok(Rules::default()),
+        })
+    }
+
+    /// Revokes the inclusive serial range `first..=last` of an issuer key (a single serial
+    /// when equal); it goes into the next published bundle.
+    pub fn revoke(
+        &self,
+        kid: Kid,
+        first: u64,
+        last: u64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        if first > last {
+            return Err(invalid(format!("empty range {first}..={last}")));
+        }
+        self.run(Mode::Write, |tx| {
+            if !exists(
+                tx,
+                "SELECT 1 FROM issuer_keys WHERE kid = $1",
+                &[kid.to_hex().into()],
+            )? {
+                return Err(invalid(format!("no issuer key {kid}")));
+            }
+            tx.execute(
+                "INSERT INTO revocations (kid, first_serial, last_serial, reason, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    kid.to_hex().into(),
+                    Value::Int(serial_to_db(first)),
+                    Value::Int(serial_to_db(last)),
+                    reason.into(),
+                    stamp(now).into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A booklet by number.
+    pub fn booklet(&self, number: u64) -> Result<Option<BookletRecord>, Error> {
+        self.run(Mode::Read, |tx| {
+            tx.query_opt(
+                "SELECT number, kid, first_serial, coupons FROM booklets WHERE number = $1",
+                &[Value::Int(number as i64)],
+            )?
+            .map(|row| booklet_of(&row))
+            .transpose()
+        })
+    }
+
+    /// Allocates booklet numbers and serials for a mint and records the booklets; returns
+    /// them with the issuer key that must sign their coupons.
+    pub fn record_mint(
+        &self,
+        request: &MintRequest,
+        now: Timestamp,
+    ) -> Result<(SigningKey, Vec<BookletRecord>), Error> {
+        if !matches!(request.coupons_per_booklet, 5 | 10) {
+            return Err(invalid("a booklet has 5 or 10 coupons"));
+        }
+        if request.booklets == 0 || request.booklets > 10_000 {
+            return Err(invalid("mint 1 to 10000 booklets at a time"));
+        }
+        if request.valid_until < request.issued_on {
+            return Err(invalid("the validity ends before the issue day"));
+        }
+        if request.scope.has_unknown_bits() {
+            return Err(invalid("scope bits 9 to 15 name no area"));
+        }
+        let day = |date: Date| {
+            guichet_core::day::to_day(date)
+                .ok_or_else(|| invalid(format!("{date} cannot be carried by a coupon")))
+        };
+        day(request.issued_on)?;
+        day(request.valid_until)?;
+        self.run(Mode::Write, |tx| {
+            let key_row = tx
+                .query_opt(
+                    "SELECT kid, secret_key FROM issuer_keys WHERE provider = $1 \
+                     AND status = 'active' ORDER BY created_at DESC, kid LIMIT 1",
+                    &[request.provider.into()],
+                )?
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "provider {} has no active issuer key (issuer-key add --provider {})",
+                        request.provider, request.provider
+                    ))
+                })?;
+            if request.zone != 0
+                && !exists(
+                    tx,
+                    "SELECT 1 FROM zones WHERE id = $1",
+                    &[request.zone.into()],
+                )?
+            {
+                return Err(invalid(format!("zone {} does not exist", request.zone)));
+            }
+            let kid = key_row.text(0)?;
+            let mut secret = [0; 32];
+            hex::decode_to_slice(key_row.text(1)?, &mut secret)
+                .map_err(|_| Error::Storage("an issuer secret key is not 64 hex digits".into()))?;
+            let total = i64::from(request.booklets) * i64::from(request.coupons_per_booklet);
+            let next_serial = tx
+                .query_one(
+                    "UPDATE issuer_keys SET next_serial = next_serial + $1 WHERE kid = $2 \
+                     RETURNING next_serial",
+                    &[Value::Int(total), kid.as_str().into()],
+                )?
+                .int(0)?;
+            let last_number = tx
+                .query_one(
+                    "UPDATE counters SET value = value + $1 WHERE name = 'booklet' RETURNING value",
+                    &[Value::Int(request.booklets.into())],
+                )?
+                .int(0)?;
+            let first_serial = next_serial - total;
+            let first_number = last_number - i64::from(request.booklets) + 1;
+            let mut booklets = Vec::new();
+            for i in 0..i64::from(request.booklets) {
+                let number = first_number + i;
+                let first = first_serial + i * i64::from(request.coupons_per_booklet);
+                tx.execute(
+                    "INSERT INTO booklets (number, kid, first_serial, coupons, value_cents, \
+                     issued_on, valid_until, provider, scope, zone, minted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    &[
+                        Value::Int(number),
+                        kid.as_str().into(),
+                        Value::Int(first),
+                        request.coupons_per_booklet.into(),
+                        request.value_cents.into(),
+                        request.issued_on.to_string().into(),
+                        request.valid_until.to_string().into(),
+                        request.provider.into(),
+                        Value::Int(request.scope.0.into()),
+                        request.zone.into(),
+                        stamp(now).into(),
+                    ],
+                )?;
+                booklets.push(BookletRecord {
+                    number: number as u64,
+                    kid: kid.parse().map_err(|e| Error::Storage(format!("{e}")))?,
+                    first_serial: first as u64,
+                    coupons: request.coupons_per_booklet,
+                });
+            }
+            Ok((SigningKey::from_bytes(&secret), booklets))
+        })
+    }
+}
+
+fn booklet_of(row: &crate::db::Row) -> Result<BookletRecord, Error> {
+    Ok(BookletRecord {
+        number: row.int(0)? as u64,
+        kid: row
+            .text(1)?
+            .parse()
+            .map_err(|e| Error::Storage(format!("{e}")))?,
+        first_serial: row.int(2)? as u64,
+        coupons: row.int(3)? as u32,
+    })
+}

@@ -1,0 +1,296 @@
+//! Enrollment codes, devices and their nonces.
+
+use ed25519_dalek::VerifyingKey;
+use guichet_protocol::signing::parse_public_key;
+use guichet_protocol::{CenterInfo, ChainHash, DeviceStatus, ErrorCode};
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::bundle::latest_sequence;
+use super::{invalid, stamp, Store};
+use crate::db::{Mode, Tx, Value};
+use crate::error::Error;
+
+/// An enrolled device, as the request checks need it.
+#[derive(Clone, Debug)]
+pub struct DeviceRecord {
+    /// Its id.
+    pub id: String,
+    /// Its public key.
+    pub public_key: VerifyingKey,
+    /// Its center's id.
+    pub center: String,
+    /// Whether an admin disabled it.
+    pub disabled: bool,
+}
+
+/// A device as admins list it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceSummary {
+    /// Its id.
+    pub id: String,
+    /// Its center's id.
+    pub center: String,
+    /// The label given at enrollment.
+    pub label: Option<String>,
+    /// Whether it is disabled.
+    pub disabled: bool,
+    /// How many of its entries the platform holds.
+    pub entries: u64,
+}
+
+/// The code alphabet: no 0/O, 1/I/L, so it reads and types without mistakes.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LENGTH: usize = 12;
+
+/// The canonical form of a code as typed: upper case, without spaces and dashes.
+fn normalise(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn code_hash(code: &str) -> String {
+    hex::encode(Sha256::digest(normalise(code).as_bytes()))
+}
+
+/// A new random code, `XXXX-XXXX-XXXX` (about 59 bits).
+fn new_code() -> Result<String, Error> {
+    let mut random = [0u8; CODE_LENGTH];
+    getrandom::fill(&mut random).map_err(|e| Error::Io(format!("no random source: {e}")))?;
+    let mut code = String::new();
+    for (i, byte) in random.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            code.push('-');
+        }
+        // 256 = 8 × 31 + 8: the bias toward the first 8 characters is negligible here.
+        code.push(CODE_ALPHABET[*byte as usize % CODE_ALPHABET.len()] as char);
+    }
+    Ok(code)
+}
+
+pub(super) fn center_info(tx: &mut dyn Tx, id: &str) -> Result<CenterInfo, Error> {
+    let row = tx
+        .query_opt("SELECT name, zone FROM centers WHERE id = $1", &[id.into()])?
+        .ok_or_else(|| Error::Storage(format!("center {id} is missing")))?;
+    Ok(CenterInfo {
+        id: id.to_owned(),
+        name: row.text(0)?,
+        zone: row.int(1)? as u32,
+    })
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
+    Error::refused(code, message)
+}
+
+impl Store {
+    /// Makes a one-time enrollment code for a center, valid until `expires_at`.
+    pub fn create_enroll_code(
+        &self,
+        center: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<String, Error> {
+        let code = new_code()?;
+        self.run(Mode::Write, |tx| {
+            if tx
+                .query_opt("SELECT 1 FROM centers WHERE id = $1", &[center.into()])?
+                .is_none()
+            {
+                return Err(invalid(format!("center {center} does not exist")));
+            }
+            tx.execute(
+                "INSERT INTO enroll_codes (code_hash, center, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    code_hash(&code).into(),
+                    center.into(),
+                    Value::Int(expires_at.as_second()),
+                    stamp(now).into(),
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(code)
+    }
+
+    /// Enrolls a device with a one-time code; returns its new id and center.
+    pub fn enroll(
+        &self,
+        code: &str,
+        device_public_key: &str,
+        label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(String, CenterInfo), Error> {
+        let key = parse_public_key(device_public_key)
+            .map_err(|e| refused(ErrorCode::MalformedBody, format!("device_public_key: {e}")))?;
+        let hash = code_hash(code);
+        let device_id = Uuid::now_v7().to_string();
+        self.run(Mode::Write, |tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT center, expires_at, used_at FROM enroll_codes WHERE code_hash = $1",
+                    &[hash.as_str().into()],
+                )?
+                .ok_or_else(|| refused(ErrorCode::EnrollCodeInvalid, "unknown enrollment code"))?;
+            let center = row.text(0)?;
+            if row.opt_text(2)?.is_some() {
+                return Err(refused(
+                    ErrorCode::EnrollCodeInvalid,
+                    "this enrollment code was already used",
+                ));
+            }
+            if row.int(1)? <= now.as_second() {
+                return Err(refused(
+                    ErrorCode::EnrollCodeInvalid,
+                    "this enrollment code expired",
+                ));
+            }
+            let public_hex = hex::encode(key.as_bytes());
+            if tx
+                .query_opt(
+                    "SELECT 1 FROM devices WHERE public_key = $1",
+                    &[public_hex.as_str().into()],
+                )?
+                .is_some()
+            {
+                return Err(refused(
+                    ErrorCode::DeviceKeyTaken,
+                    "this device key is already enrolled",
+                ));
+            }
+            // The guarded update makes the code single-use even against a concurrent enroll.
+            let claimed = tx.execute(
+                "UPDATE enroll_codes SET used_at = $1, device = $2 \
+                 WHERE code_hash = $3 AND used_at IS NULL",
+                &[
+                    stamp(now).into(),
+                    device_id.as_str().into(),
+                    hash.as_str().into(),
+                ],
+            )?;
+            if claimed != 1 {
+                return Err(refused(
+                    ErrorCode::EnrollCodeInvalid,
+                    "this enrollment code was already used",
+                ));
+            }
+            tx.execute(
+                "INSERT INTO devices (id, public_key, center, label, enrolled_at, disabled, \
+                 chain_head, entry_count) VALUES ($1, $2, $3, $4, $5, 0, $6, 0)",
+                &[
+                    device_id.as_str().into(),
+                    public_hex.into(),
+                    center.as_str().into(),
+                    label.into(),
+                    stamp(now).into(),
+                    ChainHash::GENESIS.to_hex().into(),
+                ],
+            )?;
+            Ok((device_id.clone(), center_info(tx, &center)?))
+        })
+    }
+
+    /// The device with this id, if enrolled.
+    pub fn device(&self, id: &str) -> Result<Option<DeviceRecord>, Error> {
+        self.run(Mode::Read, |tx| {
+            tx.query_opt(
+                "SELECT public_key, center, disabled FROM devices WHERE id = $1",
+                &[id.into()],
+            )?
+            .map(|row| {
+                Ok(DeviceRecord {
+                    id: id.to_owned(),
+                    public_key: parse_public_key(&row.text(0)?)
+                        .map_err(|e| Error::Storage(e.to_string()))?,
+                    center: row.text(1)?,
+                    disabled: row.int(2)? != 0,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Disables (or re-enables) a device: its requests are refused with `DEVICE_DISABLED`.
+    pub fn set_device_disabled(&self, id: &str, disabled: bool) -> Result<(), Error> {
+        self.run(Mode::Write, |tx| {
+            let changed = tx.execute(
+                "UPDATE devices SET disabled = $1 WHERE id = $2",
+                &[Value::Int(disabled.into()), id.into()],
+            )?;
+            if changed == 0 {
+                return Err(invalid(format!("no device {id}")));
+            }
+            Ok(())
+        })
+    }
+
+    /// Every enrolled device.
+    pub fn devices(&self) -> Result<Vec<DeviceSummary>, Error> {
+        self.run(Mode::Read, |tx| {
+            tx.query(
+                "SELECT id, center, label, disabled, entry_count FROM devices ORDER BY enrolled_at, id",
+                &[],
+            )?
+            .iter()
+            .map(|row| {
+                Ok(DeviceSummary {
+                    id: row.text(0)?,
+                    center: row.text(1)?,
+                    label: row.opt_text(2)?,
+                    disabled: row.int(3)? != 0,
+                    entries: row.int(4)? as u64,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Records a device's nonce; false if the device used it before (a replay).
+    pub fn record_nonce(&self, device: &str, nonce: &str, now: Timestamp) -> Result<bool, Error> {
+        self.run(Mode::Write, |tx| {
+            let added = tx.execute(
+                "INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (device, nonce) DO NOTHING",
+                &[device.into(), nonce.into(), Value::Int(now.as_second())],
+            )?;
+            Ok(added == 1)
+        })
+    }
+
+    /// Forgets nonces seen before `before` (unix seconds); returns how many.
+    pub fn prune_nonces(&self, before: i64) -> Result<u64, Error> {
+        self.run(Mode::Write, |tx| {
+            tx.execute(
+                "DELETE FROM nonces WHERE seen_at < $1",
+                &[Value::Int(before)],
+            )
+        })
+    }
+
+    /// What the platform holds for a device.
+    pub fn device_status(&self, device: &str, now: Timestamp) -> Result<DeviceStatus, Error> {
+        self.run(Mode::Read, |tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT center, chain_head, entry_count FROM devices WHERE id = $1",
+                    &[device.into()],
+                )?
+                .ok_or_else(|| refused(ErrorCode::UnknownDevice, "unknown device"))?;
+            Ok(DeviceStatus {
+                device_id: device.to_owned(),
+                center: center_info(tx, &row.text(0)?)?,
+                chain_head: row
+                    .text(1)?
+                    .parse()
+                    .map_err(|e| Error::Storage(format!("{e}")))?,
+                entries: row.int(2)? as u64,
+                bundle_sequence: latest_sequence(tx)?,
+                server_time: now,
+            })
+        })
+    }
+}

@@ -1,0 +1,339 @@
+//! The real `guichet-platform` binary: every admin subcommand, `serve` over HTTP, the report,
+//! and a SIGKILL during ingest (nothing lost, nothing doubled after a restart).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use guichet_core::TrustBundle;
+use guichet_platform::keys::generate_key;
+use guichet_protocol::signing::public_key_hex;
+use guichet_protocol::{
+    paths, ChainHash, DeviceStatus, EnrollRequest, EnrollResponse, PushResponse,
+};
+use jiff::Timestamp;
+
+const BIN: &str = env!("CARGO_BIN_EXE_guichet-platform");
+
+fn platform(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "guichet-platform {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn platform_fails(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "guichet-platform {args:?} should fail"
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// `guichet-platform serve` on a free port; killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Server { child, url }
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn set_up(dir: &Path) -> (String, String) {
+    let out = platform(dir, &["init"]);
+    assert!(out.contains("platform root key"));
+    let mode = std::fs::metadata(dir.join("platform-root-key.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the root key file is private");
+    platform(
+        dir,
+        &["provider", "add", "--id", "7", "--name", "Département test"],
+    );
+    platform(
+        dir,
+        &[
+            "center",
+            "add",
+            "--id",
+            "C1",
+            "--name",
+            "Médiathèque Nord",
+            "--zone",
+            "33",
+        ],
+    );
+    let kid = platform(dir, &["issuer-key", "add", "--provider", "7"])
+        .trim()
+        .to_owned();
+    let referential = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/referential/example-referential.json"
+    );
+    platform(dir, &["referential", "import", referential]);
+    platform(dir, &["rules", "set", "--grace-days", "31"]);
+    let print = dir.join("print");
+    let out = platform(
+        dir,
+        &[
+            "mint",
+            "--booklets",
+            "2",
+            "--coupons",
+            "5",
+            "--provider",
+            "7",
+            "--scope",
+            "2.2",
+            "--issued-on",
+            "2026-01-05",
+            "--out",
+            print.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.contains("booklet 1:") && out.contains("booklet 2:"),
+        "{out}"
+    );
+    assert!(print.join("booklets-000001-000002.pdf").exists());
+    let code = platform(dir, &["enroll-code", "--center", "C1"])
+        .trim()
+        .to_owned();
+    (kid, code)
+}
+
+#[test]
+fn admin_commands_publish_serve_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (kid, code) = set_up(dir);
+    platform(dir, &["revoke", "--booklet", "2"]);
+    platform(dir, &["revoke", "--kid", &kid, "--serial", "3"]);
+    assert!(platform_fails(dir, &["revoke", "--serial", "3"]).contains("--kid"));
+    let usb = dir.join("bundle.json");
+    assert!(platform(dir, &["publish", "--out", usb.to_str().unwrap()]).contains("bundle 1"));
+
+    let server = Server::start(dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let key = generate_key().unwrap();
+    let enrolled: EnrollResponse = runtime.block_on(async {
+        let request = EnrollRequest {
+            code,
+            device_public_key: public_key_hex(&key.verifying_key()),
+            label: None,
+        };
+        let response = client
+            .post(format!("{}{}", server.url, paths::ENROLL))
+            .json(&request)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    });
+    assert_eq!(
+        enrolled.bundle.as_deref(),
+        Some(std::fs::read_to_string(&usb).unwrap().as_str())
+    );
+    let root = guichet_protocol::signing::parse_public_key(&enrolled.pinned_root_keys[0]).unwrap();
+    let bundle = TrustBundle::open(std::fs::read(&usb).unwrap().as_slice(), &[root]).unwrap();
+    let kid = kid.parse().unwrap();
+    assert!(bundle.is_revoked(kid, 3) && bundle.is_revoked(kid, 6) && bundle.is_revoked(kid, 10));
+    assert!(!bundle.is_revoked(kid, 2));
+
+    let mut kiosk = common::Kiosk {
+        client,
+        base: server.url.clone(),
+        key,
+        device_id: enrolled.device_id,
+        center: enrolled.center,
+        head: ChainHash::GENESIS,
+    };
+    let at: Timestamp = "2026-02-10T10:00:00Z".parse().unwrap();
+    let entries = [
+        kiosk.redemption(kid, 1, at),
+        kiosk.redemption(kid, 2, at),
+        kiosk.redemption(kid, 999, at),
+    ];
+    let pushed: PushResponse =
+        runtime.block_on(async { kiosk.push(&entries).await.json().await.unwrap() });
+    assert_eq!(pushed.results.len(), 3);
+
+    let csv = platform(dir, &["report", "--month", "2026-02"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("section,month,center"));
+    assert!(
+        lines.contains(
+            &"reimbursement,2026-02,C1,Médiathèque Nord,7,Département test,2,20.00,,,,,,"
+        ),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("unknown,2026-02,C1,") && l.contains(",999,")),
+        "{csv}"
+    );
+    let empty = platform(dir, &["report", "--month", "2026-03"]);
+    assert_eq!(empty.lines().count(), 1);
+    assert!(platform_fails(dir, &["report", "--month", "2026-3"]).contains("YYYY-MM"));
+}
+
+#[test]
+fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (kid, code) = set_up(dir);
+    platform(dir, &["publish"]);
+    let kid = kid.parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut server = Server::start(dir);
+    let client = reqwest::Client::new();
+    let key = generate_key().unwrap();
+    let enrolled: EnrollResponse = runtime.block_on(async {
+        let request = EnrollRequest {
+            code,
+            device_public_key: public_key_hex(&key.verifying_key()),
+            label: None,
+        };
+        client
+            .post(format!("{}{}", server.url, paths::ENROLL))
+            .json(&request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let mut kiosk = common::Kiosk {
+        client,
+        base: server.url.clone(),
+        key,
+        device_id: enrolled.device_id,
+        center: enrolled.center,
+        head: ChainHash::GENESIS,
+    };
+    let now = Timestamp::now();
+    let entries: Vec<_> = (0..3000)
+        .map(|i| kiosk.redemption(kid, 100_000 + i, now))
+        .collect();
+    // Ten small batches acknowledged, then a large one in flight when the platform dies.
+    let mut batches: Vec<&[_]> = entries[..1000].chunks(100).collect();
+    batches.push(&entries[1000..]);
+    let acknowledged = runtime.block_on(async {
+        let mut acknowledged = 0;
+        for batch in &batches[..10] {
+            assert_eq!(kiosk.push(batch).await.status(), 200);
+            acknowledged += batch.len();
+        }
+        let in_flight = kiosk.try_push(batches[10]);
+        let kill = async {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            let _ = Command::new("kill")
+                .args(["-KILL", &server.child.id().to_string()])
+                .status();
+        };
+        let (answer, ()) = tokio::join!(in_flight, kill);
+        if answer.is_ok_and(|r| r.status() == 200) {
+            acknowledged += batches[10].len();
+        }
+        acknowledged
+    });
+    server.kill();
+
+    let server = Server::start(dir);
+    kiosk.base = server.url.clone();
+    runtime.block_on(async {
+        let status: DeviceStatus = kiosk
+            .signed(reqwest::Method::GET, paths::DEVICE, vec![])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            status.entries as usize >= acknowledged,
+            "nothing acknowledged was lost"
+        );
+        let held = status.entries as usize;
+        assert_eq!(
+            status.chain_head,
+            entries[held - 1].hash,
+            "the held entries are a prefix"
+        );
+        // Resend everything: held entries are answered again, the rest stored once.
+        for batch in &batches {
+            assert_eq!(kiosk.push(batch).await.status(), 200);
+        }
+        let status: DeviceStatus = kiosk
+            .signed(reqwest::Method::GET, paths::DEVICE, vec![])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status.entries as usize, entries.len());
+        assert_eq!(status.chain_head, entries[entries.len() - 1].hash);
+    });
+    drop(server);
+    let store = guichet_platform::Store::open(dir.join("platform.db").to_str().unwrap()).unwrap();
+    assert_eq!(
+        store.entry_count().unwrap() as usize,
+        entries.len(),
+        "nothing doubled"
+    );
+}

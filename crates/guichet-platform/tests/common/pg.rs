@@ -1,0 +1,187 @@
+//! A throwaway PostgreSQL cluster on a random loopback port, for tests and benches.
+//!
+//! One cluster is shared by the tests of a process while any of them holds it, and stopped
+//! when the last one drops it (also when a test panics). Each test gets its own database.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+/// A running cluster; stopped on drop.
+pub struct PgCluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    as_root: bool,
+}
+
+static SHARED: Mutex<Weak<PgCluster>> = Mutex::new(Weak::new());
+static DATABASES: AtomicU32 = AtomicU32::new(0);
+
+fn postgres_bin() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin"))
+        .filter(|p| p.join("initdb").exists() && p.join("pg_ctl").exists())
+        .collect();
+    dirs.sort_by_key(|p| {
+        p.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    dirs.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl PgCluster {
+    fn command(&self, program: &Path) -> Command {
+        if self.as_root {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
+    fn start() -> Result<PgCluster, String> {
+        let bin =
+            postgres_bin().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
+        let dir = std::env::temp_dir().join(format!(
+            "guichet-pg-{}-{}",
+            std::process::id(),
+            DATABASES.fetch_add(1000, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let as_root = is_root();
+        let mut cluster = PgCluster {
+            dir,
+            bin,
+            port: 0,
+            as_root,
+        };
+        if as_root {
+            let status = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&cluster.dir)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err("chown postgres failed".into());
+            }
+        }
+        let initdb = cluster
+            .command(&cluster.bin.join("initdb"))
+            .arg("-D")
+            .arg(cluster.dir.join("data"))
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !initdb.success() {
+            return Err("initdb failed".into());
+        }
+        for _attempt in 0..3 {
+            cluster.port = free_port();
+            let options = format!(
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=200",
+                cluster.port,
+                cluster.dir.display()
+            );
+            let started = cluster
+                .command(&cluster.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(cluster.dir.join("data"))
+                .arg("-l")
+                .arg(cluster.dir.join("log"))
+                .args(["-w", "-o", &options, "start"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|e| e.to_string())?;
+            if started.success() {
+                return Ok(cluster);
+            }
+        }
+        Err(format!(
+            "pg_ctl start failed; see {}/log",
+            cluster.dir.display()
+        ))
+    }
+
+    /// The shared cluster, started if none is running; None (after a loud message) when
+    /// PostgreSQL is not installed.
+    pub fn shared() -> Option<Arc<PgCluster>> {
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cluster) = shared.upgrade() {
+            return Some(cluster);
+        }
+        if postgres_bin().is_none() {
+            eprintln!(
+                "\n!!!!! SKIPPED: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); \
+                 the PostgreSQL backend was NOT tested !!!!!\n"
+            );
+            return None;
+        }
+        let cluster = Arc::new(PgCluster::start().expect("a throwaway PostgreSQL cluster"));
+        *shared = Arc::downgrade(&cluster);
+        Some(cluster)
+    }
+
+    /// A new, empty database; its URL.
+    pub fn new_database(&self) -> String {
+        let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
+        let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .expect("connect to the throwaway cluster");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+        self.url(&name)
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,523 @@
+//! The sync API over real HTTP on 127.0.0.1, on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{blocking, Backend, TestPlatform};
+use guichet_core::TrustBundle;
+use guichet_platform::keys::generate_key;
+use guichet_protocol::signing::{parse_public_key, HEADER_NONCE};
+use guichet_protocol::{
+    paths, ChainHash, DeviceStatus, EnrollResponse, EntryState, ErrorBody, ErrorCode, PushResponse,
+    StatesResponse,
+};
+use jiff::{SignedDuration, Timestamp};
+use reqwest::Method;
+
+async fn expect_error(response: reqwest::Response, status: u16, code: ErrorCode) -> ErrorBody {
+    assert_eq!(response.status().as_u16(), status, "status");
+    assert!(
+        response.headers().contains_key("date"),
+        "a Date header on every answer"
+    );
+    let body: ErrorBody = response.json().await.expect("a JSON error body");
+    assert_eq!(body.error, code, "{}", body.message);
+    body
+}
+
+async fn enrollment_gives_device_center_roots_and_bundle_once(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let code = platform.enroll_code("C1").await;
+    let key = generate_key().unwrap();
+    let response = platform.post_enroll(&code, &key).await;
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().contains_key("date"));
+    let enrolled: EnrollResponse = response.json().await.unwrap();
+    assert_eq!(enrolled.center.id, "C1");
+    assert_eq!(enrolled.center.zone, 33);
+    let roots: Vec<_> = enrolled
+        .pinned_root_keys
+        .iter()
+        .map(|k| parse_public_key(k).unwrap())
+        .collect();
+    assert_eq!(roots, vec![platform.root.verifying_key()]);
+    let bundle = TrustBundle::open(enrolled.bundle.unwrap().as_bytes(), &roots).unwrap();
+    assert_eq!(bundle.sequence(), 1);
+    assert!(bundle.issuer(platform.kid).is_some());
+
+    // The same code again, even with the dashes and case changed, and another key.
+    let retyped = code.replace('-', "").to_lowercase();
+    let again = platform
+        .post_enroll(&retyped, &generate_key().unwrap())
+        .await;
+    expect_error(again, 403, ErrorCode::EnrollCodeInvalid).await;
+    let unknown = platform
+        .post_enroll("AAAA-BBBB-CCCC", &generate_key().unwrap())
+        .await;
+    expect_error(unknown, 403, ErrorCode::EnrollCodeInvalid).await;
+    // The same device key with a fresh code.
+    let fresh = platform.enroll_code("C1").await;
+    expect_error(
+        platform.post_enroll(&fresh, &key).await,
+        409,
+        ErrorCode::DeviceKeyTaken,
+    )
+    .await;
+}
+
+async fn an_expired_code_is_refused(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let store = platform.store.clone();
+    let code = tokio::task::spawn_blocking(move || {
+        let past = Timestamp::now() - SignedDuration::from_hours(2);
+        store.create_enroll_code("C1", past + SignedDuration::from_hours(1), past)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let response = platform.post_enroll(&code, &generate_key().unwrap()).await;
+    let body = expect_error(response, 403, ErrorCode::EnrollCodeInvalid).await;
+    assert!(body.message.contains("expired"), "{}", body.message);
+}
+
+async fn forged_replayed_stale_and_unknown_requests_are_refused(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let kiosk = platform.kiosk("C1").await;
+    let now = Timestamp::now().as_second();
+
+    let ok = kiosk
+        .signed(Method::GET, paths::DEVICE, vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let status: DeviceStatus = ok.json().await.unwrap();
+    assert_eq!((status.chain_head, status.entries), (ChainHash::GENESIS, 0));
+
+    let forger = generate_key().unwrap();
+    let forged = kiosk.signed_with(
+        Method::GET,
+        paths::DEVICE,
+        vec![],
+        now,
+        &common::random_nonce(),
+        &forger,
+    );
+    expect_error(forged.send().await.unwrap(), 401, ErrorCode::BadSignature).await;
+
+    let nonce = common::random_nonce();
+    let first = kiosk.signed_with(Method::GET, paths::DEVICE, vec![], now, &nonce, &kiosk.key);
+    assert_eq!(first.send().await.unwrap().status(), 200);
+    let replay = kiosk.signed_with(Method::GET, paths::DEVICE, vec![], now, &nonce, &kiosk.key);
+    expect_error(replay.send().await.unwrap(), 401, ErrorCode::ReplayedNonce).await;
+
+    for skew in [-301, 301, -86_400] {
+        let stale = kiosk.signed_with(
+            Method::GET,
+            paths::DEVICE,
+            vec![],
+            now + skew,
+            &common::random_nonce(),
+            &kiosk.key,
+        );
+        expect_error(stale.send().await.unwrap(), 401, ErrorCode::StaleTimestamp).await;
+    }
+
+    let mut stranger = platform.kiosk("C2").await;
+    stranger.device_id = "0193f0a4-0000-7000-8000-000000000000".into();
+    let unknown = stranger.signed(Method::GET, paths::DEVICE, vec![]);
+    expect_error(unknown.send().await.unwrap(), 401, ErrorCode::UnknownDevice).await;
+
+    let missing = platform
+        .client
+        .get(platform.url(paths::DEVICE))
+        .send()
+        .await
+        .unwrap();
+    expect_error(missing, 401, ErrorCode::MissingAuth).await;
+    let mut bad_nonce = kiosk
+        .signed(Method::GET, paths::DEVICE, vec![])
+        .build()
+        .unwrap();
+    bad_nonce
+        .headers_mut()
+        .insert(HEADER_NONCE, "xyz".parse().unwrap());
+    expect_error(
+        platform.client.execute(bad_nonce).await.unwrap(),
+        401,
+        ErrorCode::MissingAuth,
+    )
+    .await;
+
+    let store = platform.store.clone();
+    let id = kiosk.device_id.clone();
+    tokio::task::spawn_blocking(move || store.set_device_disabled(&id, true))
+        .await
+        .unwrap()
+        .unwrap();
+    let disabled = kiosk.signed(Method::GET, paths::DEVICE, vec![]);
+    expect_error(
+        disabled.send().await.unwrap(),
+        403,
+        ErrorCode::DeviceDisabled,
+    )
+    .await;
+}
+
+async fn malformed_and_oversized_bodies_get_json_errors(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let kiosk = platform.kiosk("C1").await;
+    for body in [&b"{not json"[..], b"{}", b"{\"entries\": 5}", b""] {
+        let response = kiosk
+            .signed(Method::POST, paths::REDEMPTIONS, body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, 400, ErrorCode::MalformedBody).await;
+    }
+    let empty = kiosk.signed(
+        Method::POST,
+        paths::REDEMPTIONS,
+        b"{\"entries\": []}".to_vec(),
+    );
+    expect_error(empty.send().await.unwrap(), 400, ErrorCode::MalformedBody).await;
+    let garbage_enroll = platform
+        .client
+        .post(platform.url(paths::ENROLL))
+        .body("][")
+        .send()
+        .await
+        .unwrap();
+    expect_error(garbage_enroll, 400, ErrorCode::MalformedBody).await;
+
+    let huge = vec![b' '; paths::MAX_BODY_BYTES + 1];
+    let response = kiosk
+        .signed(Method::POST, paths::REDEMPTIONS, huge)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 413, ErrorCode::BodyTooLarge).await;
+    let very_huge = vec![b' '; 5 * paths::MAX_BODY_BYTES];
+    let response = platform
+        .client
+        .post(platform.url(paths::ENROLL))
+        .body(very_huge)
+        .send()
+        .await;
+    // Far beyond the limit the platform may answer before reading it all, or close.
+    if let Ok(response) = response {
+        expect_error(response, 413, ErrorCode::BodyTooLarge).await;
+    }
+
+    expect_error(
+        platform
+            .client
+            .get(platform.url("/v2/nothing"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        ErrorCode::NotFound,
+    )
+    .await;
+    expect_error(
+        platform
+            .client
+            .get(platform.url(paths::ENROLL))
+            .send()
+            .await
+            .unwrap(),
+        405,
+        ErrorCode::MethodNotAllowed,
+    )
+    .await;
+    let bad_query = kiosk.signed(Method::GET, "/v1/bundle?have=-1", vec![]);
+    expect_error(
+        bad_query.send().await.unwrap(),
+        400,
+        ErrorCode::MalformedQuery,
+    )
+    .await;
+}
+
+async fn the_bundle_is_304_when_current_and_newer_otherwise(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let kiosk = platform.kiosk("C1").await;
+    let current = kiosk
+        .signed(Method::GET, "/v1/bundle?have=1", vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(current.status(), 304);
+    assert!(current.headers().contains_key("date"));
+    let store = platform.store.clone();
+    let root = platform.root.clone();
+    tokio::task::spawn_blocking(move || common::publish(&store, &root))
+        .await
+        .unwrap();
+    let newer = kiosk
+        .signed(Method::GET, "/v1/bundle?have=1", vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(newer.status(), 200);
+    assert_eq!(newer.headers()[paths::HEADER_BUNDLE_SEQUENCE], "2");
+    let bytes = newer.bytes().await.unwrap();
+    let store = platform.store.clone();
+    let latest = blocking(move || store.latest_bundle())
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    let first = TrustBundle::open(latest.as_bytes(), &[platform.root.verifying_key()]).unwrap();
+    let accepted =
+        TrustBundle::accept_update(None, &bytes, &[platform.root.verifying_key()]).unwrap();
+    assert_eq!(accepted.sequence(), first.sequence());
+    let none = kiosk
+        .signed(Method::GET, paths::BUNDLE, vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 200);
+}
+
+async fn a_resent_push_gets_the_same_answer_and_stores_nothing_twice(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let mut kiosk = platform.kiosk("C1").await;
+    let now = Timestamp::now();
+    let entries: Vec<_> = (1..=3)
+        .map(|serial| kiosk.redemption(platform.kid, serial, now))
+        .collect();
+    let first: PushResponse = kiosk.push(&entries).await.json().await.unwrap();
+    assert!(first
+        .results
+        .iter()
+        .all(|r| r.state == EntryState::Accepted));
+    assert_eq!(first.chain_head, entries[2].hash);
+    let again: PushResponse = kiosk.push(&entries).await.json().await.unwrap();
+    assert_eq!(again, first);
+    // A batch that repeats held entries then continues the chain.
+    let more = [entries[2].clone(), kiosk.redemption(platform.kid, 4, now)];
+    let continued: PushResponse = kiosk.push(&more).await.json().await.unwrap();
+    assert_eq!(continued.results.len(), 2);
+    let store = platform.store.clone();
+    assert_eq!(blocking(move || store.entry_count()).await.unwrap(), 4);
+    let status: DeviceStatus = kiosk
+        .signed(Method::GET, paths::DEVICE, vec![])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((status.entries, status.chain_head), (4, more[1].hash));
+    // The same id with other content is refused.
+    let mut altered = entries[0].clone();
+    altered.hash = ChainHash([9; 32]);
+    let response = kiosk.push(&[altered]).await;
+    expect_error(response, 409, ErrorCode::EntryMismatch).await;
+}
+
+async fn a_gap_in_the_chain_is_refused_with_the_platform_head(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let mut kiosk = platform.kiosk("C1").await;
+    let now = Timestamp::now();
+    let first = kiosk.redemption(platform.kid, 1, now);
+    assert_eq!(kiosk.push(std::slice::from_ref(&first)).await.status(), 200);
+    let _lost = kiosk.redemption(platform.kid, 2, now);
+    let third = kiosk.redemption(platform.kid, 3, now);
+    let body = expect_error(
+        kiosk.push(std::slice::from_ref(&third)).await,
+        409,
+        ErrorCode::ChainGap,
+    )
+    .await;
+    assert_eq!(body.chain_head, Some(first.hash));
+    let store = platform.store.clone();
+    assert_eq!(blocking(move || store.entry_count()).await.unwrap(), 1);
+    // Within a batch too.
+    let mut other = platform.kiosk("C1").await;
+    let a = other.redemption(platform.kid, 5, now);
+    let _skipped = other.redemption(platform.kid, 6, now);
+    let c = other.redemption(platform.kid, 7, now);
+    expect_error(other.push(&[a, c]).await, 409, ErrorCode::ChainGap).await;
+    // Entries naming another device are refused.
+    let mut third_kiosk = platform.kiosk("C2").await;
+    let mut foreign = third_kiosk.redemption(platform.kid, 8, now);
+    foreign.device = kiosk.device_id.clone();
+    expect_error(
+        third_kiosk.push(&[foreign]).await,
+        422,
+        ErrorCode::WrongDevice,
+    )
+    .await;
+}
+
+async fn the_earliest_redemption_wins_and_the_other_kiosk_learns_it(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let mut late = platform.kiosk("C1").await;
+    let mut early = platform.kiosk("C2").await;
+    let now = Timestamp::now();
+    let late_entry = late.redemption(platform.kid, 3, now);
+    let early_entry = early.redemption(platform.kid, 3, now - SignedDuration::from_hours(1));
+
+    let states: StatesResponse = late
+        .signed(Method::GET, "/v1/redemptions/states?since=0", vec![])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(states.changes.is_empty());
+    let cursor = states.cursor;
+
+    let pushed: PushResponse = late
+        .push(std::slice::from_ref(&late_entry))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Accepted);
+    let pushed: PushResponse = early
+        .push(std::slice::from_ref(&early_entry))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Accepted);
+
+    let path = format!("/v1/redemptions/states?since={cursor}");
+    let states: StatesResponse = late
+        .signed(Method::GET, &path, vec![])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!states.more);
+    assert_eq!(states.changes.len(), 1);
+    let change = &states.changes[0];
+    assert_eq!(
+        (change.id, change.state),
+        (late_entry.id, EntryState::Conflict)
+    );
+    let details = change.conflict.as_ref().unwrap();
+    assert_eq!(details.other_id, early_entry.id);
+    assert_eq!(details.center, "C2");
+    assert_eq!(details.center_name, "Centre social Sud");
+    assert_eq!(details.redeemed_at, early_entry.occurred_at);
+    // Nothing new after the returned cursor.
+    let path = format!("/v1/redemptions/states?since={}", states.cursor);
+    let after: StatesResponse = late
+        .signed(Method::GET, &path, vec![])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(after.changes.is_empty());
+    // A resend answers the current state.
+    let resent: PushResponse = late
+        .push(std::slice::from_ref(&late_entry))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resent.results[0].state, EntryState::Conflict);
+
+    // Cancelling the valid one makes the other valid again.
+    let cancellation = early.cancellation(early_entry.id);
+    let pushed: PushResponse = early.push(&[cancellation]).await.json().await.unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Accepted);
+    let (store, id) = (platform.store.clone(), early_entry.id.to_string());
+    let cancelled = blocking(move || store.entry_state(&id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cancelled.state, EntryState::Cancelled);
+    let path = format!("/v1/redemptions/states?since={}", states.cursor);
+    let back: StatesResponse = late
+        .signed(Method::GET, &path, vec![])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(back.changes.len(), 1);
+    assert_eq!(back.changes[0].state, EntryState::Accepted);
+    assert_eq!(back.changes[0].conflict, None);
+}
+
+async fn a_coupon_never_minted_is_unknown_and_reports_list_it_apart(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let mut kiosk = platform.kiosk("C1").await;
+    let mut other = platform.kiosk("C2").await;
+    let now = Timestamp::now();
+    let entries = [
+        kiosk.redemption(platform.kid, 1, now),
+        kiosk.redemption(platform.kid, 11, now),
+        kiosk.redemption(guichet_core::Kid([1; 8]), 1, now),
+        kiosk.redemption(platform.kid, u64::MAX, now),
+        kiosk.redemption(platform.kid, 2, now),
+    ];
+    let pushed: PushResponse = kiosk.push(&entries).await.json().await.unwrap();
+    let states: Vec<_> = pushed.results.iter().map(|r| r.state).collect();
+    use EntryState::{Accepted, Unknown};
+    assert_eq!(states, [Accepted, Unknown, Unknown, Unknown, Accepted]);
+    let conflicting = other.redemption(platform.kid, 2, now + SignedDuration::from_secs(5));
+    let pushed: PushResponse = other.push(&[conflicting]).await.json().await.unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Conflict);
+
+    let store = platform.store.clone();
+    let report = blocking(move || store.month_report(guichet_platform::clock::paris_day(now)))
+        .await
+        .unwrap();
+    assert_eq!(report.reimbursements.len(), 1);
+    let line = &report.reimbursements[0];
+    assert_eq!(
+        (
+            line.center.as_str(),
+            line.provider,
+            line.coupons,
+            line.amount_cents
+        ),
+        ("C1", 7, 2, 2000)
+    );
+    assert_eq!(report.unknown.len(), 3);
+    assert!(report.unknown.iter().any(|u| u.serial == u64::MAX));
+    assert_eq!(report.conflicts.len(), 1);
+    assert_eq!(report.conflicts[0].center, "C2");
+}
+
+on_both_backends!(
+    enrollment_gives_device_center_roots_and_bundle_once,
+    an_expired_code_is_refused,
+    forged_replayed_stale_and_unknown_requests_are_refused,
+    malformed_and_oversized_bodies_get_json_errors,
+    the_bundle_is_304_when_current_and_newer_otherwise,
+    a_resent_push_gets_the_same_answer_and_stores_nothing_twice,
+    a_gap_in_the_chain_is_refused_with_the_platform_head,
+    the_earliest_redemption_wins_and_the_other_kiosk_learns_it,
+    a_coupon_never_minted_is_unknown_and_reports_list_it_apart,
+);

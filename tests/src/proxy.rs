@@ -1,0 +1,176 @@
+//! A loopback TCP proxy that injects network faults between a kiosk and the platform.
+//!
+//! Each new connection gets the next fault of a fixed cycle while the proxy is faulty
+//! ([`FaultyProxy::set_faulty`]); once healed, every connection passes through untouched.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+/// What the proxy does to one connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Forwards both ways untouched.
+    Pass,
+    /// Closes the client's connection at once, before reading anything.
+    Drop,
+    /// Answers `500 Internal Server Error` without forwarding anything.
+    ServerError,
+    /// Forwards the requests, lets only the first this many bytes of the answers through,
+    /// then cuts.
+    CutAnswer(usize),
+    /// Forwards everything until the kiosk sends a POST (a push), forwards the push, then
+    /// cuts before its answer: the platform stored the batch, the kiosk never learns it.
+    CutPushAnswer,
+    /// Waits, then forwards untouched.
+    Delay,
+}
+
+/// The faults, in the order connections get them while faulty.
+pub const FAULT_CYCLE: [Fault; 5] = [
+    Fault::CutAnswer(24),
+    Fault::ServerError,
+    Fault::CutPushAnswer,
+    Fault::Drop,
+    Fault::Delay,
+];
+
+/// A running proxy to one upstream address.
+pub struct FaultyProxy {
+    addr: SocketAddr,
+    faulty: Arc<AtomicBool>,
+    /// Connections accepted since the last [`FaultyProxy::set_faulty`].
+    connections: Arc<AtomicUsize>,
+}
+
+impl FaultyProxy {
+    /// Listens on a free loopback port and forwards to `upstream`.
+    pub fn start(upstream: SocketAddr) -> FaultyProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let faulty = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (flag, count) = (Arc::clone(&faulty), Arc::clone(&connections));
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let fault = if flag.load(Ordering::SeqCst) {
+                    FAULT_CYCLE[n % FAULT_CYCLE.len()]
+                } else {
+                    Fault::Pass
+                };
+                thread::spawn(move || handle(client, upstream, fault));
+            }
+        });
+        FaultyProxy {
+            addr,
+            faulty,
+            connections,
+        }
+    }
+
+    /// The proxy's URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Turns the faults on (starting again from the first of [`FAULT_CYCLE`]) or off.
+    pub fn set_faulty(&self, faulty: bool) {
+        self.connections.store(0, Ordering::SeqCst);
+        self.faulty.store(faulty, Ordering::SeqCst);
+    }
+}
+
+fn handle(client: TcpStream, upstream: SocketAddr, fault: Fault) {
+    match fault {
+        Fault::Drop => {
+            let _ = client.shutdown(Shutdown::Both);
+        }
+        Fault::ServerError => {
+            let mut client = client;
+            let mut buffer = [0u8; 4096];
+            let _ = client.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = client.read(&mut buffer);
+            let _ = client.write_all(
+                b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+            let _ = client.shutdown(Shutdown::Both);
+        }
+        Fault::Delay => {
+            thread::sleep(Duration::from_millis(1500));
+            forward(client, upstream, Cut::Never);
+        }
+        Fault::Pass => forward(client, upstream, Cut::Never),
+        Fault::CutAnswer(limit) => forward(client, upstream, Cut::AfterBytes(limit)),
+        Fault::CutPushAnswer => forward(client, upstream, Cut::AtPushAnswer),
+    }
+}
+
+/// Where [`forward`] stops passing answers.
+#[derive(Clone, Copy)]
+enum Cut {
+    Never,
+    AfterBytes(usize),
+    AtPushAnswer,
+}
+
+/// Copies both ways, cutting the answers as `cut` says.
+fn forward(client: TcpStream, upstream: SocketAddr, cut: Cut) {
+    let Ok(server) = TcpStream::connect(upstream) else {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    };
+    let (Ok(mut client_in), Ok(mut server_out)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    let push_sent = Arc::new(AtomicBool::new(false));
+    let push_flag = Arc::clone(&push_sent);
+    let upload = thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = client_in.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            if chunk[..n].starts_with(b"POST ") {
+                push_flag.store(true, Ordering::SeqCst);
+            }
+            if server_out.write_all(&chunk[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = server_out.shutdown(Shutdown::Write);
+    });
+    let (mut server_in, mut client_out) = (server, client);
+    let mut passed = 0usize;
+    let mut chunk = [0u8; 8192];
+    while let Ok(n) = server_in.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        let take = match cut {
+            Cut::Never => n,
+            Cut::AfterBytes(limit) => n.min(limit - passed),
+            Cut::AtPushAnswer if push_sent.load(Ordering::SeqCst) => 0,
+            Cut::AtPushAnswer => n,
+        };
+        if take > 0 && client_out.write_all(&chunk[..take]).is_err() {
+            break;
+        }
+        passed += take;
+        if take < n {
+            // Cut: let the platform finish its answer (it has acted on the request), then
+            // close the kiosk's side mid-answer.
+            let mut rest = Vec::new();
+            let _ = server_in.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = server_in.read_to_end(&mut rest);
+            break;
+        }
+    }
+    let _ = client_out.shutdown(Shutdown::Both);
+    let _ = server_in.shutdown(Shutdown::Both);
+    let _ = upload.join();
+}

@@ -1,0 +1,347 @@
+//! The whole loop with real processes on 127.0.0.1: the platform mints and publishes, kiosks
+//! enroll, redeem coupons read back from the printed PNGs (zbarimg), sync, and the platform
+//! reports them; two offline kiosks accepting one coupon end with one valid and one conflict.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use guichet_e2e::proxy::FaultyProxy;
+use guichet_e2e::{guichet, platform_bin, ProcessGroup};
+use serde_json::Value;
+
+fn repo(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+fn checked(output: Output, what: &str) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn platform(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(platform_bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    checked(output, &format!("guichet-platform {args:?}"))
+}
+
+fn kiosk(dir: &Path, args: &[&str]) -> Output {
+    guichet()
+        .env("GUICHET_DATA_DIR", dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A platform with a center, a provider, a referential, 1 minted booklet of 5 and a
+/// published bundle, serving on a free port.
+struct World {
+    dir: tempfile::TempDir,
+    server: ProcessGroup,
+    url: String,
+    codes: Vec<String>,
+}
+
+impl World {
+    fn start() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("platform");
+        platform(&p, &["init"]);
+        platform(
+            &p,
+            &["provider", "add", "--id", "1", "--name", "Région test"],
+        );
+        platform(
+            &p,
+            &[
+                "center",
+                "add",
+                "--id",
+                "C1",
+                "--name",
+                "Médiathèque",
+                "--zone",
+                "33",
+            ],
+        );
+        platform(&p, &["issuer-key", "add", "--provider", "1"]);
+        let referential = repo("fixtures/referential/example-referential.json");
+        platform(
+            &p,
+            &["referential", "import", referential.to_str().unwrap()],
+        );
+        let print = dir.path().join("print");
+        platform(
+            &p,
+            &[
+                "mint",
+                "--booklets",
+                "1",
+                "--coupons",
+                "5",
+                "--provider",
+                "1",
+                "--out",
+                print.to_str().unwrap(),
+            ],
+        );
+        platform(&p, &["publish"]);
+        let codes = read_printed_codes(&print);
+        assert_eq!(codes.len(), 5, "{codes:?}");
+        let mut command = Command::new(platform_bin());
+        command
+            .arg("--data-dir")
+            .arg(&p)
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        let mut server = ProcessGroup::spawn(command);
+        let rest = server
+            .wait_for_line_starting("guichet-platform listening on ", Duration::from_secs(20))
+            .unwrap();
+        let url = rest.split_whitespace().next().unwrap().to_string();
+        World {
+            dir,
+            server,
+            url,
+            codes,
+        }
+    }
+
+    fn enroll_kiosk(&self, name: &str) -> PathBuf {
+        self.enroll_kiosk_via(name, &self.url)
+    }
+
+    fn enroll_kiosk_via(&self, name: &str, url: &str) -> PathBuf {
+        let code = platform(
+            &self.dir.path().join("platform"),
+            &["enroll-code", "--center", "C1"],
+        );
+        let kiosk_dir = self.dir.path().join(name);
+        let out = checked(
+            kiosk(
+                &kiosk_dir,
+                &["enroll", "--platform", url, "--code", code.trim()],
+            ),
+            "guichet enroll",
+        );
+        assert!(out.contains("enrolled: device"), "{out}");
+        kiosk_dir
+    }
+}
+
+/// Decodes every printed PNG with zbarimg, as a scanner would read the paper.
+fn read_printed_codes(dir: &Path) -> Vec<String> {
+    let mut pngs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pngs.sort();
+    pngs.iter()
+        .map(|png| {
+            let output = Command::new("zbarimg")
+                .args(["--raw", "-q"])
+                .arg(png)
+                .output()
+                .unwrap();
+            checked(output, "zbarimg").trim().to_string()
+        })
+        .collect()
+}
+
+fn sync(kiosk_dir: &Path) -> String {
+    checked(kiosk(kiosk_dir, &["sync"]), "guichet sync")
+}
+
+fn today() -> String {
+    let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    jiff::Timestamp::now()
+        .to_zoned_datetime(paris)
+        .date()
+        .to_string()
+}
+
+/// The kiosk's review of yesterday and today (Paris), so that a test running across
+/// midnight still sees its redemptions.
+fn kiosk_review(kiosk_dir: &Path) -> Value {
+    let today = today();
+    let yesterday = today
+        .parse::<jiff::civil::Date>()
+        .unwrap()
+        .yesterday()
+        .unwrap()
+        .to_string();
+    let out = checked(
+        kiosk(
+            kiosk_dir,
+            &[
+                "report", "--day", &yesterday, "--to", &today, "--format", "json",
+            ],
+        ),
+        "guichet report",
+    );
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once() {
+    let world = World::start();
+    let k = world.enroll_kiosk("kiosk-a");
+    let redeem = |code: &str| {
+        kiosk(
+            &k,
+            &[
+                "redeem",
+                "--area",
+                "1.1",
+                "--service",
+                "S1",
+                "--mediator",
+                "Zoé",
+                code,
+            ],
+        )
+    };
+    let first = redeem(&world.codes[0]);
+    let text = checked(first, "guichet redeem");
+    assert!(
+        text.starts_with("OK\t") && text.contains("RECORDED"),
+        "{text}"
+    );
+    let again = redeem(&world.codes[0]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("ALREADY_REDEEMED\t"));
+
+    let out = sync(&k);
+    assert!(out.contains("pushed 1"), "{out}");
+    assert!(out.contains("pending 0"), "{out}");
+    // A second cycle sends nothing again.
+    let out = sync(&k);
+    assert!(out.contains("pushed 0"), "{out}");
+    let review = kiosk_review(&k);
+    assert_eq!(
+        review["summary"]["by_sync_state"]["accepted"]["count"], 1,
+        "{review}"
+    );
+
+    let month = &today()[..7];
+    let report = platform(
+        &world.dir.path().join("platform"),
+        &["report", "--month", month],
+    );
+    assert!(report.contains("C1"), "{report}");
+    drop(world.server);
+}
+
+#[test]
+fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict() {
+    let world = World::start();
+    let a = world.enroll_kiosk("kiosk-a");
+    let b = world.enroll_kiosk("kiosk-b");
+    // Both offline: each has only its own ledger, so both accept the same photocopied coupon.
+    for k in [&a, &b] {
+        let out = kiosk(
+            k,
+            &[
+                "redeem",
+                "--area",
+                "1.1",
+                "--service",
+                "S1",
+                "--mediator",
+                "Zoé",
+                &world.codes[1],
+            ],
+        );
+        checked(out, "guichet redeem");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sync(&a);
+    sync(&b);
+    sync(&a);
+    let state = |k: &Path| {
+        let review = kiosk_review(k);
+        review["lines"][0]["sync_state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state(&a), "accepted");
+    assert_eq!(state(&b), "conflict");
+    let detail = kiosk_review(&b)["lines"][0]["sync_detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("C1"), "the conflict says where: {detail}");
+    drop(world.server);
+}
+
+#[test]
+fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once() {
+    let world = World::start();
+    let upstream = world.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = FaultyProxy::start(upstream);
+    let k = world.enroll_kiosk_via("kiosk-a", &proxy.url());
+    for code in &world.codes {
+        let out = kiosk(
+            &k,
+            &[
+                "redeem",
+                "--area",
+                "1.1",
+                "--service",
+                "S1",
+                "--mediator",
+                "Zoé",
+                code,
+            ],
+        );
+        checked(out, "guichet redeem");
+    }
+    // A cut answer, a 500, a push whose answer is cut, a dropped connection: every cycle
+    // fails (exit 1, "retry later").
+    proxy.set_faulty(true);
+    for attempt in 0..4 {
+        let output = kiosk(&k, &["sync"]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "attempt {attempt}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // One push got through before its answer was cut: the platform stored the five
+    // entries, and the kiosk, which never read the answer, still has them to deliver.
+    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    assert!(devices.contains("\t5 entries"), "{devices}");
+    let before = kiosk_review(&k);
+    assert_eq!(
+        before["summary"]["by_sync_state"]["sent"]["count"], 5,
+        "{before}"
+    );
+    // A slow connection (1.5 s before anything passes) still completes.
+    let slow = sync(&k);
+    assert!(slow.contains("pending 0"), "{slow}");
+    proxy.set_faulty(false);
+    let out = sync(&k);
+    assert!(out.contains("pending 0"), "{out}");
+    let review = kiosk_review(&k);
+    assert_eq!(
+        review["summary"]["by_sync_state"]["accepted"]["count"], 5,
+        "{review}"
+    );
+    // The platform holds each of the five entries once.
+    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    assert!(devices.contains("\t5 entries"), "{devices}");
+    drop(world.server);
+}
