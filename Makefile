@@ -36,12 +36,29 @@ setup:
 build:
 	$(CARGO) build --workspace --bins
 
+# A fresh demo on every run: the demo platform (its own data directory, a random loopback
+# port), an enrolled kiosk with its own data directory, then the window.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+DEMO_DIR := $(TARGET_DIR)/demo
+
 run: setup build
-	@if [ -z "$$DISPLAY" ]; then \
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	@$(TARGET_DIR)/debug/guichet-platform --data-dir $(DEMO_DIR)/platform demo > $(DEMO_DIR)/platform.log 2>&1 & \
+	platform=$$!; trap 'kill $$platform 2>/dev/null' EXIT; \
+	for i in $$(seq 150); do grep -q "listening on" $(DEMO_DIR)/platform.log && break; sleep 0.2; done; \
+	url=$$(sed -n 's/^guichet-platform listening on \([^ ]*\).*/\1/p' $(DEMO_DIR)/platform.log); \
+	code=$$(sed -n 's/^enroll code: //p' $(DEMO_DIR)/platform.log); \
+	if [ -z "$$url" ]; then cat $(DEMO_DIR)/platform.log; echo "run: the demo platform did not start"; exit 1; fi; \
+	export GUICHET_DATA_DIR=$(DEMO_DIR)/kiosk; \
+	$(TARGET_DIR)/debug/guichet enroll --platform "$$url" --code "$$code" --label demo && \
+	$(TARGET_DIR)/debug/guichet sync && \
+	echo "run: demo platform at $$url; printable booklets: $(DEMO_DIR)/platform/demo-booklets.pdf" && \
+	echo "run: try  GUICHET_DATA_DIR=$$GUICHET_DATA_DIR $(TARGET_DIR)/debug/guichet redeem --area 1.1 --service S1 --mediator Zoé $$(head -1 $(DEMO_DIR)/platform/demo-codes.txt)" && \
+	if [ -z "$$DISPLAY" ]; then \
 		echo "run: DISPLAY is empty, starting guichet under xvfb-run -a (invisible virtual display)"; \
-		xvfb-run -a target/debug/guichet; \
+		xvfb-run -a $(TARGET_DIR)/debug/guichet; \
 	else \
-		target/debug/guichet; \
+		$(TARGET_DIR)/debug/guichet; \
 	fi
 
 test: setup

@@ -34,6 +34,10 @@ struct Cli {
 enum Command {
     /// Create the data directory, the platform root key (mode 0600) and the database.
     Init,
+    /// The demo platform of `make run`: sets up the data directory once (demo center,
+    /// provider, key, referential, booklets, bundle), prints the enrollment code, the PDF and
+    /// the codes, and serves on a free loopback port until stopped.
+    Demo,
     /// Serve the sync API.
     Serve {
         /// Address to listen on (port 0: any free port; the address is printed).
@@ -288,6 +292,25 @@ async fn serve(platform: server::Platform, listen: &str) -> Result<(), Error> {
         .map_err(|e| Error::Io(format!("server: {e}")))
 }
 
+async fn demo(dir: &std::path::Path) -> Result<(), Error> {
+    let demo = guichet_platform::demo::start(dir).await?;
+    println!("demo booklets (PDF): {}", demo.pdf_path.display());
+    println!("demo codes: {}", dir.join("demo-codes.txt").display());
+    println!("demo center: {}", demo.center_id);
+    println!("enroll code: {}", demo.enroll_code);
+    println!("guichet-platform listening on {} (demo)", demo.url);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::Io(e.to_string()))?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    demo.server.stop().await;
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Error> {
     let paths = Paths::new(&cli.data_dir, cli.database);
     let now = Timestamp::now();
@@ -301,6 +324,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                 paths.root_key().display()
             );
             println!("database ready: {}", paths.database);
+        }
+        Command::Demo => {
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
+            runtime.block_on(demo(&cli.data_dir))?;
         }
         Command::Serve { listen } => {
             // Opened before the runtime starts: the PostgreSQL client blocks while connecting.
