@@ -1,0 +1,89 @@
+//! The kiosk's trust store against every trust-bundle test vector, on real files: an accepted
+//! bundle replaces `bundle.json`; a refused one (older, same sequence, another root, damaged)
+//! leaves the file byte for byte as it was, and a reload still gives the bundle in force.
+
+use std::path::Path;
+
+use ed25519_dalek::VerifyingKey;
+use guichet_sync::TrustStore;
+use serde_json::Value;
+
+fn repo(relative: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}
+
+fn pinned_root(vectors: &Value) -> VerifyingKey {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(
+        vectors["pinned_root_public_key"].as_str().unwrap(),
+        &mut bytes,
+    )
+    .unwrap();
+    VerifyingKey::from_bytes(&bytes).unwrap()
+}
+
+#[test]
+fn every_bundle_vector_through_the_kiosk_trust_store() {
+    let text = std::fs::read_to_string(repo("schema/test-vectors/trust-bundle-v1.json")).unwrap();
+    let vectors: Value = serde_json::from_str(&text).unwrap();
+    let roots = [pinned_root(&vectors)];
+    let cases = vectors["cases"].as_array().unwrap();
+    assert!(cases.len() >= 30);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bundle.json");
+        let before = case["current"].as_str().map(|current| {
+            let bytes = std::fs::read(repo(&format!(
+                "fixtures/bundles/test-only-bundle-{current}.json"
+            )))
+            .unwrap();
+            std::fs::write(&file, &bytes).unwrap();
+            bytes
+        });
+        let mut store = TrustStore::load(dir.path(), &roots).unwrap();
+        // A case gives its bytes as text, or as hex when they are not UTF-8.
+        let offered: Vec<u8> = match case["offered"].as_str() {
+            Some(text) => text.as_bytes().to_vec(),
+            None => hex::decode(case["offered_hex"].as_str().unwrap()).unwrap(),
+        };
+        let result = store.accept(&offered, &roots);
+        let expected = case["expected"].as_str().unwrap();
+        match result {
+            Ok(sequence) => {
+                assert_eq!(expected, "ACCEPTED", "{name}");
+                assert_eq!(Some(sequence), case["expected_sequence"].as_u64(), "{name}");
+                assert_eq!(std::fs::read(&file).unwrap(), offered, "{name}");
+            }
+            Err(refusal) => {
+                assert!(
+                    refusal.to_string().starts_with(expected),
+                    "{name}: {refusal}"
+                );
+                assert_eq!(std::fs::read(&file).ok(), before, "{name}: file changed");
+            }
+        }
+        let in_force = store.bundle().map(|b| b.sequence());
+        let reloaded = TrustStore::load(dir.path(), &roots).unwrap();
+        assert_eq!(reloaded.bundle().map(|b| b.sequence()), in_force, "{name}");
+    }
+}
+
+#[test]
+fn a_bundle_file_edited_on_disk_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("schema/test-vectors/trust-bundle-v1.json")).unwrap();
+    let vectors: Value = serde_json::from_str(&text).unwrap();
+    let mut bytes = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq2.json")).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(dir.path().join("bundle.json"), &bytes).unwrap();
+    let error = TrustStore::load(dir.path(), &[pinned_root(&vectors)]).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("BAD_SIGNATURE") || message.starts_with("MALFORMED"),
+        "{message}"
+    );
+}
