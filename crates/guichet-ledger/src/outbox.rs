@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use jiff::Timestamp;
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::entry::ChainedEntry;
 use crate::error::LedgerError;
@@ -16,7 +16,7 @@ use crate::store::{entry_from_row, ENTRY_COLUMNS};
 use crate::time;
 
 /// Where an entry stands with the platform.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncState {
     /// Not sent yet.

@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use image::GrayImage;
+
+use crate::decode::preprocess::downscale_to;
 use crate::decode::{Attempt, Decoder, DecoderConfig};
 use crate::source::{FrameSource, SourceError, SourceInfo};
 
@@ -53,6 +56,9 @@ pub enum ScanEvent {
         /// The source.
         source: SourceInfo,
     },
+    /// A small copy of the current frame for the window's camera preview, at most every
+    /// [`WorkerConfig::preview_every`].
+    Preview(Preview),
     /// The worker has ended: the stream ended, the source failed for good, or `stop()`.
     Ended {
         /// The source.
@@ -61,6 +67,23 @@ pub enum ScanEvent {
         error: Option<String>,
     },
 }
+
+/// A frame shrunk for display (longer side at most [`PREVIEW_MAX_SIDE`] pixels).
+#[derive(Clone, PartialEq, Debug)]
+pub struct Preview {
+    /// The shrunk frame.
+    pub image: GrayImage,
+}
+
+// `GrayImage` is not `Serialize`; a preview is a picture, never logged as JSON.
+impl Serialize for Preview {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("preview")
+    }
+}
+
+/// The longer side of a preview frame, in pixels.
+pub const PREVIEW_MAX_SIDE: u32 = 320;
 
 /// How a worker decodes and reports.
 #[derive(Clone, PartialEq, Debug)]
@@ -71,15 +94,18 @@ pub struct WorkerConfig {
     pub cooldown: Duration,
     /// How long to wait after a source error before asking for a frame again.
     pub retry_after_error: Duration,
+    /// How often to send a [`ScanEvent::Preview`]; `None` sends none.
+    pub preview_every: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
-    /// The default decoder, a 3 s cooldown, 100 ms between retries.
+    /// The default decoder, a 3 s cooldown, 100 ms between retries, no preview.
     fn default() -> Self {
         WorkerConfig {
             decoder: DecoderConfig::default(),
             cooldown: Duration::from_secs(3),
             retry_after_error: Duration::from_millis(100),
+            preview_every: None,
         }
     }
 }
@@ -180,6 +206,7 @@ fn run_frames<S: FrameSource>(
     let mut cooldown = Cooldown::new(config.cooldown);
     let mut in_trouble = false;
     let mut error = None;
+    let mut last_preview: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
         let frame = match source.next_frame() {
             Ok(Some(frame)) => frame,
@@ -209,6 +236,16 @@ fn run_frames<S: FrameSource>(
                 source: info.clone(),
             }) {
                 return;
+            }
+        }
+        if let Some(every) = config.preview_every {
+            if last_preview.is_none_or(|at| at.elapsed() >= every) {
+                last_preview = Some(Instant::now());
+                let image = downscale_to(&frame.image, PREVIEW_MAX_SIDE)
+                    .unwrap_or_else(|| frame.image.clone());
+                if !events.send(ScanEvent::Preview(Preview { image })) {
+                    return;
+                }
             }
         }
         let result = decoder.decode(&frame.image);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use guichet_scan::decode::{self, DecoderConfig};
 use guichet_scan::source::replay::ReplaySource;
 use guichet_scan::source::{camera, Frame, FrameSource, SourceError, SourceInfo, SourceKind};
-use guichet_scan::worker::{ScanEvent, ScanWorker, WorkerConfig};
+use guichet_scan::worker::{Preview, ScanEvent, ScanWorker, WorkerConfig, PREVIEW_MAX_SIDE};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan")
@@ -181,6 +181,7 @@ fn a_camera_that_vanishes_mid_stream_is_reported_once_and_resumes() {
             ScanEvent::Scan(_) => "scan",
             ScanEvent::SourceProblem { .. } => "problem",
             ScanEvent::SourceRecovered { .. } => "recovered",
+            ScanEvent::Preview(_) => "preview",
             ScanEvent::Ended { .. } => "ended",
         })
         .collect();
@@ -270,4 +271,42 @@ fn a_serial_scanner_on_a_pseudo_terminal_sends_one_scan_per_line() {
     }
     assert_eq!(texts, vec![code, "PN1:SECOND".to_string()]);
     worker.stop();
+}
+
+fn previews_with(every: Duration) -> (Vec<Preview>, Vec<String>) {
+    let (a, _) = voucher("006-perspective");
+    let files = vec![a; 6];
+    let (_worker, events) = ScanWorker::spawn(
+        replay_info(),
+        move || Ok(ReplaySource::from_files("preview".into(), files, 0.0)),
+        WorkerConfig {
+            decoder: DecoderConfig::still_image(),
+            preview_every: Some(every),
+            ..WorkerConfig::default()
+        },
+    );
+    let events = collect(&events);
+    let previews = events
+        .iter()
+        .filter_map(|e| match e {
+            ScanEvent::Preview(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    (previews, scanned(&events))
+}
+
+#[test]
+fn previews_are_small_and_paced() {
+    let (_, text) = voucher("006-perspective");
+    let (every_frame, scans) = previews_with(Duration::ZERO);
+    assert_eq!(every_frame.len(), 6);
+    assert_eq!(scans, vec![text.clone()]);
+    for preview in &every_frame {
+        let side = preview.image.width().max(preview.image.height());
+        assert!(side > 0 && side <= PREVIEW_MAX_SIDE, "{side} px");
+    }
+    let (rarely, scans) = previews_with(Duration::from_secs(3600));
+    assert_eq!(rarely.len(), 1, "only the first frame within the period");
+    assert_eq!(scans, vec![text]);
 }

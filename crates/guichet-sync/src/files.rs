@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file, fsync and rename; `private` makes the
 /// file readable by its owner only (mode 0600).
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;

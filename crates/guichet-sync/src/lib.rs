@@ -17,7 +17,7 @@
 pub mod backoff;
 pub mod client;
 pub mod cycle;
-mod files;
+pub mod files;
 pub mod identity;
 pub mod runner;
 pub mod trust;

@@ -68,14 +68,64 @@ impl TrustStore {
         Ok(store)
     }
 
+    /// Reads `bundle.json` again if another store (the sync loop, an import) replaced it.
+    pub fn reload(&mut self, roots: &[VerifyingKey]) -> Result<(), TrustError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => {
+                let on_disk = TrustBundle::open(&bytes, roots)?;
+                if self
+                    .bundle
+                    .as_ref()
+                    .is_none_or(|b| on_disk.sequence() > b.sequence())
+                {
+                    self.bundle = Some(on_disk);
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.file_error(e)),
+        }
+    }
+
+    fn lock(&self) -> Result<std::fs::File, TrustError> {
+        let path = self.path.with_extension("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.file_error(e))?;
+        file.lock().map_err(|e| self.file_error(e))?;
+        Ok(file)
+    }
+
+    fn file_error(&self, e: std::io::Error) -> TrustError {
+        TrustError::File {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
+    }
+
     /// The bundle in force, if any.
     pub fn bundle(&self) -> Option<&TrustBundle> {
         self.bundle.as_ref()
     }
 
-    /// Accepts `bytes` as the new bundle if it verifies and is newer, then keeps the file.
-    /// Returns the new sequence.
+    /// Accepts `bytes` as the new bundle if it verifies and is newer than the one in force,
+    /// then keeps the file. Returns the new sequence.
+    ///
+    /// The sync loop and an admin's USB import may offer bundles at the same time, each from
+    /// its own `TrustStore`: an exclusive lock on `bundle.lock` serialises them, and the file
+    /// is read again under the lock, so neither can replace a newer bundle the other has just
+    /// written.
     pub fn accept(&mut self, bytes: &[u8], roots: &[VerifyingKey]) -> Result<u64, TrustError> {
+        let _lock = self.lock()?;
+        match self.reload(roots) {
+            // A damaged file on disk does not block a good update; the bundle in memory
+            // was verified when it was loaded.
+            Ok(()) | Err(TrustError::Refused(_)) => {}
+            Err(error) => return Err(error),
+        }
         let offered = TrustBundle::accept_update(self.bundle.as_ref(), bytes, roots)?;
         write_atomically(&self.path, bytes, false).map_err(|e| TrustError::File {
             path: self.path.clone(),

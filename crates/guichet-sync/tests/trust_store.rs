@@ -87,3 +87,21 @@ fn a_bundle_file_edited_on_disk_is_refused_at_load() {
         "{message}"
     );
 }
+
+/// Regression: the sync loop and a USB import each hold a `TrustStore`. A store that loaded
+/// before the other accepted seq 2 must not then accept seq 1 over it.
+#[test]
+fn a_stale_store_cannot_write_an_older_bundle_over_a_newer_one() {
+    let text = std::fs::read_to_string(repo("schema/test-vectors/trust-bundle-v1.json")).unwrap();
+    let roots = [pinned_root(&serde_json::from_str(&text).unwrap())];
+    let seq1 = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq1.json")).unwrap();
+    let seq2 = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq2.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sync_loop = TrustStore::load(dir.path(), &roots).unwrap();
+    let mut usb_import = TrustStore::load(dir.path(), &roots).unwrap();
+    assert_eq!(usb_import.accept(&seq2, &roots).unwrap(), 2);
+    let refusal = sync_loop.accept(&seq1, &roots).unwrap_err();
+    assert!(refusal.to_string().starts_with("NOT_NEWER"), "{refusal}");
+    assert_eq!(std::fs::read(dir.path().join("bundle.json")).unwrap(), seq2);
+    assert_eq!(sync_loop.bundle().map(|b| b.sequence()), Some(2));
+}

@@ -1,0 +1,372 @@
+//! Administration: PINs, enrollment, signed update files from a USB stick, issuer keys,
+//! settings.
+
+use std::path::{Path, PathBuf};
+
+use guichet_core::bundle::document::KeyStatus;
+use guichet_core::{BundleError, TrustBundle};
+use guichet_scan::wedge::{WedgeConfig, WedgeDecoder};
+use guichet_sync::TrustError;
+use serde::Serialize;
+
+use crate::kiosk::Kiosk;
+use crate::pin::{PinHash, Role};
+use crate::prefs::Settings;
+use crate::text::{Problem, Text};
+
+/// The largest update file read (a bundle with long revocation lists stays far below).
+const MAX_UPDATE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Where removable media are mounted on Debian desktops.
+const MEDIA_ROOTS: [&str; 3] = ["/media", "/run/media", "/mnt"];
+
+/// The facts of a bundle an admin compares before and after an import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BundleFacts {
+    /// Sequence.
+    pub sequence: u64,
+    /// Issued at (RFC 3339).
+    pub issued_at: String,
+    /// Expires at (RFC 3339).
+    pub expires_at: String,
+    /// The referential's version.
+    pub referential_version: String,
+    /// Issuer keys listed.
+    pub keys: usize,
+    /// Of which compromised.
+    pub revoked_keys: usize,
+    /// Serials revoked one by one or in ranges (ranges counted by their size).
+    pub revoked_serials: u64,
+}
+
+impl BundleFacts {
+    fn of(bundle: &TrustBundle) -> BundleFacts {
+        let d = bundle.document();
+        BundleFacts {
+            sequence: d.sequence,
+            issued_at: d.issued_at.to_string(),
+            expires_at: d.expires_at.to_string(),
+            referential_version: d.referential.version.clone(),
+            keys: d.issuer_keys.len(),
+            revoked_keys: d
+                .issuer_keys
+                .iter()
+                .filter(|k| k.status == KeyStatus::Compromised)
+                .count(),
+            revoked_serials: d
+                .revocations
+                .iter()
+                .map(|r| {
+                    r.serials.len() as u64
+                        + r.ranges
+                            .iter()
+                            .map(|range| range.last.saturating_sub(range.first) + 1)
+                            .sum::<u64>()
+                })
+                .sum(),
+        }
+    }
+}
+
+/// What an import did, with a before/after summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateSummary {
+    /// Whether the file is now in force.
+    pub accepted: bool,
+    /// `ACCEPTED` or the refusal (`NOT_NEWER`, `BAD_SIGNATURE`, `WRONG_SIGNER`, `MALFORMED`,
+    /// `UNREADABLE`).
+    pub code: String,
+    /// In words.
+    pub message: Text,
+    /// The bundle in force before.
+    pub before: Option<BundleFacts>,
+    /// The bundle in force after (accepted only).
+    pub after: Option<BundleFacts>,
+    /// Keys listed now and not before.
+    pub keys_added: Vec<String>,
+    /// Keys compromised now and not before.
+    pub keys_revoked: Vec<String>,
+    /// Keys retired now and not before.
+    pub keys_retired: Vec<String>,
+    /// Revoked serials now minus before.
+    pub revocations_added: i64,
+}
+
+/// An issuer key as the admin screen lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IssuerKeyView {
+    /// Kid, hex.
+    pub kid: String,
+    /// Provider name.
+    pub provider: String,
+    /// `active`, `retired` or `revoked`.
+    pub status: &'static str,
+}
+
+fn status_word(status: KeyStatus) -> &'static str {
+    match status {
+        KeyStatus::Active => "active",
+        KeyStatus::Retired => "retired",
+        KeyStatus::Compromised => "revoked",
+    }
+}
+
+fn keys_with(bundle: Option<&TrustBundle>, status: Option<KeyStatus>) -> Vec<String> {
+    bundle
+        .map(|b| {
+            b.document()
+                .issuer_keys
+                .iter()
+                .filter(|k| status.is_none_or(|s| k.status == s))
+                .map(|k| k.kid.to_hex())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn newly(before: &[String], after: Vec<String>) -> Vec<String> {
+    after.into_iter().filter(|k| !before.contains(k)).collect()
+}
+
+fn refusal_text(error: &BundleError) -> Text {
+    match error {
+        BundleError::NotNewer { current, offered } => Text::new(
+            format!("Fichier refusé : sa version (n° {offered}) n'est pas plus récente que celle en place (n° {current})."),
+            format!("File refused: its version (no. {offered}) is not newer than the one in force (no. {current})."),
+        ),
+        BundleError::BadSignature | BundleError::WrongSigner { .. } => Text::new(
+            "Fichier refusé : sa signature n'est pas celle de la plateforme. Il a pu être modifié ; ne l'utilisez pas.",
+            "File refused: it is not signed by the platform. It may have been altered; do not use it.",
+        ),
+        BundleError::Malformed(_) => Text::new(
+            format!("Fichier refusé : ce n'est pas une mise à jour Guichet valable ({error})."),
+            format!("File refused: not a valid Guichet update ({error})."),
+        ),
+    }
+}
+
+/// Signed update files on removable media (and in `$GUICHET_UPDATE_DIRS`, colon-separated):
+/// JSON files whose first bytes name the trust-bundle format. Three levels deep at most.
+pub fn update_files() -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = MEDIA_ROOTS.iter().map(PathBuf::from).collect();
+    if let Some(extra) = std::env::var_os("GUICHET_UPDATE_DIRS") {
+        roots.extend(std::env::split_paths(&extra));
+    }
+    let mut found = Vec::new();
+    for root in roots {
+        collect_updates(&root, 3, &mut found);
+    }
+    found.sort();
+    found
+}
+
+fn collect_updates(dir: &Path, depth: u32, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() && depth > 0 => collect_updates(&path, depth - 1, found),
+            Ok(kind)
+                if kind.is_file()
+                    && path.extension().is_some_and(|e| e == "json")
+                    && looks_like_update(&path) =>
+            {
+                found.push(path);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn looks_like_update(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head));
+    read.is_ok_and(|n| String::from_utf8_lossy(&head[..n]).contains("guichet-trust-bundle-v1"))
+}
+
+impl Kiosk {
+    /// Sets a role's first PIN, or changes any PIN when the admin is unlocked.
+    pub fn set_pin(&mut self, role: Role, pin: &str) -> Result<(), Problem> {
+        let exists = match role {
+            Role::Manager => self.prefs.pins.manager.is_some(),
+            Role::Admin => self.prefs.pins.admin.is_some(),
+        };
+        if exists {
+            self.require(Role::Admin)?;
+        }
+        let hash = PinHash::new(pin)?;
+        match role {
+            Role::Manager => self.prefs.pins.manager = Some(hash),
+            Role::Admin => self.prefs.pins.admin = Some(hash),
+        }
+        self.prefs.save(&self.data_dir)?;
+        if self.unlocked != Some(Role::Admin) {
+            self.unlocked = Some(role);
+        }
+        Ok(())
+    }
+
+    /// Opens a role's screens with its PIN (the admin's PIN also opens the manager's).
+    pub fn unlock(&mut self, role: Role, pin: &str) -> Result<(), Problem> {
+        let admin = self
+            .prefs
+            .pins
+            .admin
+            .as_ref()
+            .is_some_and(|h| h.matches(pin));
+        let own = match role {
+            Role::Manager => self
+                .prefs
+                .pins
+                .manager
+                .as_ref()
+                .is_some_and(|h| h.matches(pin)),
+            Role::Admin => admin,
+        };
+        if admin {
+            self.unlocked = Some(Role::Admin);
+            Ok(())
+        } else if own {
+            self.unlocked = Some(role);
+            Ok(())
+        } else {
+            Err(Problem::new("WRONG_PIN", "Code incorrect.", "Wrong PIN."))
+        }
+    }
+
+    /// Closes the restricted screens.
+    pub fn lock(&mut self) {
+        self.unlocked = None;
+    }
+
+    /// Checks that enrolling is allowed now (admin unlocked, not enrolled yet).
+    pub fn may_enroll(&self) -> Result<(), Problem> {
+        // A brand-new kiosk has no admin PIN yet: the one who sets it is the admin.
+        self.require(Role::Admin)?;
+        if self.enrolled.is_some() {
+            return Err(Problem::new(
+                "ALREADY_ENROLLED",
+                "Ce kiosque est déjà inscrit.",
+                "This kiosk is already enrolled.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads the identity and bundle written by a successful enrollment.
+    pub fn enrolled_now(&mut self) -> Result<(), Problem> {
+        self.load_enrollment()
+    }
+
+    /// Imports a signed update file (from a USB stick): accepted only if signed by a pinned
+    /// root and newer than the bundle in force.
+    pub fn import_update(&mut self, path: &Path) -> Result<UpdateSummary, Problem> {
+        self.require(Role::Admin)?;
+        self.refresh_bundle();
+        let Some(enrolled) = self.enrolled.as_mut() else {
+            return Err(Problem::new(
+                "NOT_ENROLLED",
+                "Inscrivez d'abord le kiosque : ses clés racines viennent de l'inscription.",
+                "Enroll the kiosk first: its root keys come from enrollment.",
+            ));
+        };
+        let before = enrolled.trust.bundle().cloned();
+        let bytes = read_update(path)?;
+        let before_facts = before.as_ref().map(BundleFacts::of);
+        match enrolled.trust.accept(&bytes, &enrolled.roots) {
+            Ok(_) => {
+                let after = enrolled.trust.bundle();
+                let revoked = |b: Option<&TrustBundle>| {
+                    b.map_or(0, |b| BundleFacts::of(b).revoked_serials as i64)
+                };
+                let summary = UpdateSummary {
+                    accepted: true,
+                    code: "ACCEPTED".into(),
+                    message: Text::new("Mise à jour installée.", "Update installed."),
+                    before: before_facts,
+                    after: after.map(BundleFacts::of),
+                    keys_added: newly(&keys_with(before.as_ref(), None), keys_with(after, None)),
+                    keys_revoked: newly(
+                        &keys_with(before.as_ref(), Some(KeyStatus::Compromised)),
+                        keys_with(after, Some(KeyStatus::Compromised)),
+                    ),
+                    keys_retired: newly(
+                        &keys_with(before.as_ref(), Some(KeyStatus::Retired)),
+                        keys_with(after, Some(KeyStatus::Retired)),
+                    ),
+                    revocations_added: revoked(after) - revoked(before.as_ref()),
+                };
+                Ok(summary)
+            }
+            Err(TrustError::Refused(error)) => Ok(UpdateSummary {
+                accepted: false,
+                code: error.code().to_string(),
+                message: refusal_text(&error),
+                before: before_facts,
+                after: None,
+                keys_added: Vec::new(),
+                keys_revoked: Vec::new(),
+                keys_retired: Vec::new(),
+                revocations_added: 0,
+            }),
+            Err(error) => Err(Problem::local(
+                "BUNDLE_FILE",
+                "La liste en place n'a pas pu être remplacée",
+                "The list in force could not be replaced",
+                error,
+            )),
+        }
+    }
+
+    /// The issuer keys of the bundle in force.
+    pub fn issuer_keys(&self) -> Vec<IssuerKeyView> {
+        let Some(bundle) = self.bundle() else {
+            return Vec::new();
+        };
+        bundle
+            .document()
+            .issuer_keys
+            .iter()
+            .map(|k| IssuerKeyView {
+                kid: k.kid.to_hex(),
+                provider: bundle
+                    .provider_name(k.provider)
+                    .map_or_else(|| format!("#{}", k.provider), str::to_string),
+                status: status_word(k.status),
+            })
+            .collect()
+    }
+
+    /// Saves new settings (admin).
+    pub fn save_settings(&mut self, settings: Settings) -> Result<(), Problem> {
+        self.require(Role::Admin)?;
+        self.wedge = WedgeDecoder::new(WedgeConfig {
+            layouts: settings.scanner_layout.layouts(),
+            ..WedgeConfig::default()
+        });
+        self.prefs.settings = settings;
+        self.prefs.save(&self.data_dir)
+    }
+}
+
+fn read_update(path: &Path) -> Result<Vec<u8>, Problem> {
+    let unreadable = |detail: String| {
+        Problem::new(
+            "UNREADABLE",
+            format!("Fichier illisible ({}) : {detail}", path.display()),
+            format!("Unreadable file ({}): {detail}", path.display()),
+        )
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| unreadable(e.to_string()))?
+        .len();
+    if size > MAX_UPDATE_BYTES {
+        return Err(unreadable(format!(
+            "{size} bytes, more than {MAX_UPDATE_BYTES}"
+        )));
+    }
+    std::fs::read(path).map_err(|e| unreadable(e.to_string()))
+}

@@ -1,0 +1,586 @@
+//! The counter: scans become verdicts, verdicts fill a learner's basket, "Valider" commits
+//! it, and the last checkout can be undone within the mediator's window.
+
+use guichet_core::verify::Outcome;
+use guichet_core::{verify, Area, Context, Verdict};
+use guichet_ledger::{
+    Basket, CancelError, Canceller, CheckoutError, InputMethod, Role, Station, Workshop,
+};
+use guichet_scan::wedge::KeyEvent;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::kiosk::Kiosk;
+use crate::prefs::WorkshopChoice;
+use crate::text::{Problem, Text};
+
+/// One coupon in the basket as the window lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BasketLine {
+    /// Issuer key id, hex.
+    pub kid: String,
+    /// Serial.
+    pub serial: u64,
+    /// Face value, cents.
+    pub value_cents: u32,
+    /// The provider's name.
+    pub provider: String,
+    /// How it was read.
+    pub input: InputMethod,
+}
+
+/// The learner's basket as the window shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BasketView {
+    /// The workshop paid for.
+    pub workshop: Option<WorkshopChoice>,
+    /// The coupons, in scan order.
+    pub coupons: Vec<BasketLine>,
+    /// Their total, cents.
+    pub coupons_total_cents: u64,
+    /// Paid otherwise, cents.
+    pub paid_otherwise_cents: u64,
+    /// Everything, cents.
+    pub total_cents: u64,
+}
+
+/// What a scan did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanKind {
+    /// The coupon joined the basket.
+    Accepted,
+    /// The verdict is not OK (or the counter is not ready).
+    Refused,
+    /// The coupon is already in the basket.
+    Duplicate,
+    /// Not a scan (keys typed by a person).
+    Ignored,
+}
+
+/// Which sound the window plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sound {
+    /// Accepted.
+    Accepted,
+    /// Refused.
+    Refused,
+    /// Look again (duplicate, counter not ready).
+    Warning,
+    /// Silence.
+    None,
+}
+
+/// A scan's result for the verdict card.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanResult {
+    /// What happened.
+    pub kind: ScanKind,
+    /// The verdict code (`OK`, `ALREADY_REDEEMED`…) or a counter code (`DUPLICATE_IN_BASKET`,
+    /// `NO_WORKSHOP`, `NO_BUNDLE`, `NOT_A_SCAN`).
+    pub code: String,
+    /// The sound.
+    pub sound: Sound,
+    /// The reason in plain words.
+    pub message: Text,
+    /// The coupon's serial, when decoded.
+    pub serial: Option<u64>,
+    /// Its face value, cents.
+    pub value_cents: Option<u32>,
+    /// Its provider's name.
+    pub provider: Option<String>,
+    /// How it was read.
+    pub input: InputMethod,
+    /// Camera scans: when the frame was captured, ms since the Unix epoch.
+    pub captured_at_ms: Option<f64>,
+    /// The basket after the scan.
+    pub basket: BasketView,
+}
+
+/// The checkout that can still be undone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LastCheckout {
+    /// Its id.
+    pub checkout_id: String,
+    /// Coupons.
+    pub count: usize,
+    /// Coupons + paid otherwise, cents.
+    pub total_cents: u64,
+    /// The end of the mediator's window (RFC 3339).
+    pub undo_until: Timestamp,
+}
+
+impl LastCheckout {
+    /// Whether a mediator may still undo it at `now`.
+    pub fn can_undo(&self, now: Timestamp) -> bool {
+        now < self.undo_until
+    }
+}
+
+/// What "Valider" or "undo" did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommitResult {
+    /// `committed` or `refused`.
+    pub kind: &'static str,
+    /// `COMMITTED`, `UNDONE`, `EMPTY_BASKET`, `ALREADY_REDEEMED`, `NO_WORKSHOP`,
+    /// `NO_MEDIATOR`, `NOTHING_TO_UNDO`, `WINDOW_PASSED`.
+    pub code: &'static str,
+    /// What to show.
+    pub message: Text,
+    /// The basket afterwards.
+    pub basket: BasketView,
+    /// The checkout that can be undone now.
+    pub last_checkout: Option<LastCheckout>,
+}
+
+fn euros(cents: u64) -> (String, String) {
+    (
+        format!("{},{:02} €", cents / 100, cents % 100),
+        format!("€{}.{:02}", cents / 100, cents % 100),
+    )
+}
+
+impl Kiosk {
+    /// Chooses the workshop (kept between runs). A basket for another workshop is emptied:
+    /// its coupons were checked against the old area.
+    pub fn set_workshop(&mut self, area: &str, service: &str) -> Result<(), Problem> {
+        let parsed: Area = area.parse().map_err(|_| {
+            Problem::new(
+                "BAD_AREA",
+                format!("Domaine inconnu : {area}"),
+                format!("Unknown area: {area}"),
+            )
+        })?;
+        if let Some(bundle) = self.bundle() {
+            let known = bundle
+                .document()
+                .referential
+                .services
+                .iter()
+                .any(|s| s.code == service && s.area == parsed);
+            if !known {
+                return Err(Problem::new(
+                    "BAD_SERVICE",
+                    format!("Le service {service} n'existe pas dans le domaine {area}."),
+                    format!("Service {service} does not exist in area {area}."),
+                ));
+            }
+        }
+        let choice = WorkshopChoice {
+            area: parsed.code().to_string(),
+            service: service.to_string(),
+        };
+        if self.prefs.workshop.as_ref() != Some(&choice) {
+            self.basket = None;
+        }
+        self.prefs.workshop = Some(choice);
+        self.prefs.save(&self.data_dir)
+    }
+
+    fn workshop(&self) -> Option<Workshop> {
+        let choice = self.prefs.workshop.as_ref()?;
+        Some(Workshop {
+            area: choice.area.parse().ok()?,
+            service: choice.service.clone(),
+        })
+    }
+
+    fn provider_name(&self, id: u32) -> String {
+        self.bundle()
+            .and_then(|b| b.provider_name(id))
+            .map_or_else(|| format!("#{id}"), str::to_string)
+    }
+
+    /// The basket as the window shows it.
+    pub fn basket_view(&self) -> BasketView {
+        let Some(basket) = &self.basket else {
+            return BasketView {
+                workshop: self.prefs.workshop.clone(),
+                ..BasketView::default()
+            };
+        };
+        let coupons_total_cents = basket.coupons_total_cents();
+        let paid_otherwise_cents = u64::from(basket.paid_otherwise_cents);
+        BasketView {
+            workshop: self.prefs.workshop.clone(),
+            coupons: basket
+                .coupons()
+                .iter()
+                .map(|c| BasketLine {
+                    kid: c.coupon.kid.to_hex(),
+                    serial: c.coupon.serial,
+                    value_cents: c.coupon.value_cents,
+                    provider: self.provider_name(c.coupon.provider),
+                    input: c.input,
+                })
+                .collect(),
+            coupons_total_cents,
+            paid_otherwise_cents,
+            total_cents: coupons_total_cents + paid_otherwise_cents,
+        }
+    }
+
+    fn counter_not_ready(&self, code: &str, message: Text, input: InputMethod) -> ScanResult {
+        ScanResult {
+            kind: ScanKind::Refused,
+            code: code.to_string(),
+            sound: Sound::Warning,
+            message,
+            serial: None,
+            value_cents: None,
+            provider: None,
+            input,
+            captured_at_ms: None,
+            basket: self.basket_view(),
+        }
+    }
+
+    /// Verifies a scanned text at `now` and, if it is OK, adds the coupon to the basket.
+    /// Only a ledger fault is an error; every text gives a result.
+    pub fn scan(
+        &mut self,
+        text: &[u8],
+        input: InputMethod,
+        now: Timestamp,
+    ) -> Result<ScanResult, Problem> {
+        self.refresh_bundle();
+        let Some(workshop) = self.workshop() else {
+            return Ok(self.counter_not_ready(
+                "NO_WORKSHOP",
+                Text::new(
+                    "Choisissez d'abord l'atelier (F6), puis scannez à nouveau.",
+                    "Choose the workshop first (F6), then scan again.",
+                ),
+                input,
+            ));
+        };
+        let Some(enrolled) = self.enrolled.as_ref() else {
+            return Ok(self.counter_not_ready(
+                "NOT_ENROLLED",
+                Text::new(
+                    "Ce kiosque n'est pas encore inscrit : un administrateur doit l'inscrire (F10).",
+                    "This kiosk is not enrolled yet: an admin must enroll it (F10).",
+                ),
+                input,
+            ));
+        };
+        let Some(bundle) = enrolled.trust.bundle() else {
+            return Ok(self.counter_not_ready(
+                "NO_BUNDLE",
+                Text::new(
+                    "Aucune liste de clés : synchronisez le kiosque ou importez une mise à jour.",
+                    "No key list: sync the kiosk or import an update.",
+                ),
+                input,
+            ));
+        };
+        let context = Context {
+            bundle,
+            today: guichet_ledger::local_day(now),
+            area: Some(workshop.area),
+            center_zone: enrolled.identity.enrollment.center.zone,
+        };
+        let verdict = verify(text, &context, &self.ledger)
+            .map_err(|e| Problem::local("LEDGER", "Registre illisible", "Ledger unreadable", e))?;
+        Ok(self.place_in_basket(verdict, workshop, input))
+    }
+
+    fn place_in_basket(
+        &mut self,
+        verdict: Verdict,
+        workshop: Workshop,
+        input: InputMethod,
+    ) -> ScanResult {
+        let coupon = verdict.coupon;
+        let (mut kind, mut code, mut sound, mut message) = if verdict.is_ok() {
+            (
+                ScanKind::Accepted,
+                verdict.code().to_string(),
+                Sound::Accepted,
+                Text::of_verdict(&verdict),
+            )
+        } else {
+            (
+                ScanKind::Refused,
+                verdict.code().to_string(),
+                Sound::Refused,
+                Text::of_verdict(&verdict),
+            )
+        };
+        if let (ScanKind::Accepted, Some(coupon)) = (kind, coupon) {
+            let basket = self.basket.get_or_insert_with(|| Basket::new(workshop));
+            if basket.add(coupon, input).is_err() {
+                kind = ScanKind::Duplicate;
+                code = "DUPLICATE_IN_BASKET".into();
+                sound = Sound::Warning;
+                message = Text::new(
+                    format!("Le coupon n° {} est déjà dans le panier.", coupon.serial),
+                    format!("Coupon no. {} is already in the basket.", coupon.serial),
+                );
+            }
+        }
+        ScanResult {
+            kind,
+            code,
+            sound,
+            message,
+            serial: coupon.map(|c| c.serial),
+            value_cents: coupon.map(|c| c.value_cents),
+            provider: coupon.map(|c| self.provider_name(c.provider)),
+            input,
+            captured_at_ms: None,
+            basket: self.basket_view(),
+        }
+    }
+
+    /// Feeds the `keydown` events of one burst (up to its Enter or Tab) to the wedge decoder;
+    /// a scanner burst is scanned, typing is ignored.
+    pub fn wedge_burst(
+        &mut self,
+        keys: &[KeyEvent],
+        now: Timestamp,
+    ) -> Result<ScanResult, Problem> {
+        let mut scanned = None;
+        for key in keys {
+            if let Some(scan) = self.wedge.push(key) {
+                scanned = Some(scan);
+            }
+        }
+        self.wedge.reset();
+        match scanned {
+            Some(scan) => self.scan(scan.text.as_bytes(), InputMethod::Scanner, now),
+            None => Ok(ScanResult {
+                kind: ScanKind::Ignored,
+                code: "NOT_A_SCAN".into(),
+                sound: Sound::None,
+                message: Text::new("Saisie clavier ignorée.", "Keyboard typing ignored."),
+                serial: None,
+                value_cents: None,
+                provider: None,
+                input: InputMethod::Scanner,
+                captured_at_ms: None,
+                basket: self.basket_view(),
+            }),
+        }
+    }
+
+    /// Takes a coupon out of the basket.
+    pub fn basket_remove(&mut self, kid: &str, serial: u64) -> BasketView {
+        if let (Some(basket), Ok(kid)) = (self.basket.as_mut(), kid.parse()) {
+            basket.remove(kid, serial);
+        }
+        self.basket_view()
+    }
+
+    /// Sets what the learner paid otherwise (cash, card).
+    pub fn basket_paid_otherwise(&mut self, cents: u32) -> Result<BasketView, Problem> {
+        let Some(workshop) = self.workshop() else {
+            return Err(Problem::new(
+                "NO_WORKSHOP",
+                "Choisissez d'abord l'atelier.",
+                "Choose the workshop first.",
+            ));
+        };
+        if cents > 100_000 {
+            return Err(Problem::new(
+                "AMOUNT_TOO_HIGH",
+                "Montant trop élevé (1 000 € au plus).",
+                "Amount too high (at most €1,000).",
+            ));
+        }
+        self.basket
+            .get_or_insert_with(|| Basket::new(workshop))
+            .paid_otherwise_cents = cents;
+        Ok(self.basket_view())
+    }
+
+    /// Empties the basket.
+    pub fn basket_clear(&mut self) -> BasketView {
+        self.basket = None;
+        self.basket_view()
+    }
+
+    fn station(&self) -> Option<Station> {
+        let enrollment = &self.enrolled.as_ref()?.identity.enrollment;
+        Some(Station {
+            center: enrollment.center.id.clone(),
+            device: enrollment.device_id.clone(),
+            mediator: self.prefs.mediator.clone(),
+        })
+    }
+
+    fn refused(&self, code: &'static str, message: Text) -> CommitResult {
+        CommitResult {
+            kind: "refused",
+            code,
+            message,
+            basket: self.basket_view(),
+            last_checkout: self.last_checkout.clone(),
+        }
+    }
+
+    /// "Valider": records every coupon of the basket in one transaction, or none.
+    pub fn basket_commit(&mut self, now: Timestamp) -> Result<CommitResult, Problem> {
+        if self.prefs.mediator.is_empty() {
+            return Ok(self.refused(
+                "NO_MEDIATOR",
+                Text::new(
+                    "Indiquez votre nom (F7) avant de valider.",
+                    "Enter your name (F7) before validating.",
+                ),
+            ));
+        }
+        let Some(station) = self.station() else {
+            return Ok(self.refused(
+                "NOT_ENROLLED",
+                Text::new(
+                    "Ce kiosque n'est pas inscrit.",
+                    "This kiosk is not enrolled.",
+                ),
+            ));
+        };
+        let Some(basket) = self.basket.as_ref().filter(|b| !b.coupons().is_empty()) else {
+            return Ok(self.refused(
+                "EMPTY_BASKET",
+                Text::new(
+                    "Le panier est vide : scannez un coupon.",
+                    "The basket is empty: scan a coupon.",
+                ),
+            ));
+        };
+        match self.ledger.commit_checkout(&station, basket, now) {
+            Ok(receipt) => {
+                let total = self.basket_view().total_cents;
+                let count = receipt.redemptions.len();
+                self.last_checkout = Some(LastCheckout {
+                    checkout_id: receipt.checkout_id,
+                    count,
+                    total_cents: total,
+                    undo_until: now + self.ledger_settings.mediator_cancel_window,
+                });
+                self.basket = None;
+                let (fr, en) = euros(total);
+                Ok(CommitResult {
+                    kind: "committed",
+                    code: "COMMITTED",
+                    message: Text::new(
+                        format!("Validé : {count} coupon(s), {fr}."),
+                        format!("Recorded: {count} coupon(s), {en}."),
+                    ),
+                    basket: self.basket_view(),
+                    last_checkout: self.last_checkout.clone(),
+                })
+            }
+            Err(CheckoutError::AlreadyRedeemed { kid, serial, prior }) => {
+                // Another kiosk process took it since the scan: drop it, keep the rest.
+                let coupon = basket
+                    .coupons()
+                    .iter()
+                    .find(|c| c.coupon.kid == kid && c.coupon.serial == serial)
+                    .map(|c| c.coupon);
+                if let Some(basket) = self.basket.as_mut() {
+                    basket.remove(kid, serial);
+                }
+                let verdict = Verdict {
+                    outcome: Outcome::AlreadyRedeemed(prior),
+                    coupon,
+                };
+                let reason = Text::of_verdict(&verdict);
+                Ok(self.refused(
+                    "ALREADY_REDEEMED",
+                    Text::new(
+                        format!("{} Il a été retiré du panier ; rien n'est enregistré, validez à nouveau.", reason.fr),
+                        format!("{} It was taken out of the basket; nothing was recorded, validate again.", reason.en),
+                    ),
+                ))
+            }
+            Err(CheckoutError::EmptyBasket | CheckoutError::DuplicateInBasket { .. }) => Ok(self
+                .refused(
+                    "EMPTY_BASKET",
+                    Text::new(
+                        "Le panier est vide : scannez un coupon.",
+                        "The basket is empty: scan a coupon.",
+                    ),
+                )),
+            Err(CheckoutError::Ledger(e)) => Err(Problem::local(
+                e.code(),
+                "Rien n'a été enregistré",
+                "Nothing was recorded",
+                e,
+            )),
+        }
+    }
+
+    /// Undoes the last checkout (a mediator, within the window).
+    pub fn undo_last_checkout(&mut self, now: Timestamp) -> Result<CommitResult, Problem> {
+        let Some(last) = self.last_checkout.clone() else {
+            return Ok(self.refused(
+                "NOTHING_TO_UNDO",
+                Text::new("Aucun passage à annuler.", "No checkout to undo."),
+            ));
+        };
+        let Some(station) = self.station() else {
+            return Ok(self.refused(
+                "NOT_ENROLLED",
+                Text::new("Kiosque non inscrit.", "Kiosk not enrolled."),
+            ));
+        };
+        let canceller = Canceller {
+            name: if station.mediator.is_empty() {
+                "?".into()
+            } else {
+                station.mediator
+            },
+            role: Role::Mediator,
+            center: station.center,
+            device: station.device,
+        };
+        let reason = "annulation au guichet / undone at the counter";
+        match self
+            .ledger
+            .cancel_checkout(&last.checkout_id, &canceller, reason, now)
+        {
+            Ok(_) => {
+                self.last_checkout = None;
+                let (fr, en) = euros(last.total_cents);
+                Ok(CommitResult {
+                    kind: "committed",
+                    code: "UNDONE",
+                    message: Text::new(
+                        format!("Passage annulé : {} coupon(s), {fr}.", last.count),
+                        format!("Checkout undone: {} coupon(s), {en}.", last.count),
+                    ),
+                    basket: self.basket_view(),
+                    last_checkout: None,
+                })
+            }
+            Err(CancelError::WindowPassed { window_minutes, .. }) => {
+                self.last_checkout = None;
+                Ok(self.refused(
+                    "WINDOW_PASSED",
+                    Text::new(
+                        format!("Plus de {window_minutes} minutes : seul un responsable peut annuler (F8)."),
+                        format!("More than {window_minutes} minutes: only a manager can cancel (F8)."),
+                    ),
+                ))
+            }
+            Err(CancelError::AlreadyCancelled(_) | CancelError::NotFound(_)) => {
+                self.last_checkout = None;
+                Ok(self.refused(
+                    "NOTHING_TO_UNDO",
+                    Text::new(
+                        "Ce passage est déjà annulé.",
+                        "This checkout is already undone.",
+                    ),
+                ))
+            }
+            Err(CancelError::Ledger(e)) => Err(Problem::local(
+                e.code(),
+                "Rien n'a été annulé",
+                "Nothing was undone",
+                e,
+            )),
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! The kiosk: its files (identity, trust bundle, ledger, preferences) and the state of the
+//! window session (basket, last checkout, unlocked role). Each screen adds its methods in its
+//! own module; this one opens, reloads and describes.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use ed25519_dalek::VerifyingKey;
+use guichet_core::TrustBundle;
+use guichet_ledger::{Basket, Ledger, LedgerSettings};
+use guichet_scan::wedge::{WedgeConfig, WedgeDecoder};
+use guichet_sync::{Identity, IdentityError, SyncStatus, TrustStore};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::counter::{BasketView, LastCheckout};
+use crate::pin::Role;
+use crate::prefs::{Prefs, Settings, WorkshopChoice};
+use crate::referential::ReferentialView;
+use crate::status::{CameraStatus, Status};
+use crate::text::{Problem, UiLang};
+
+/// The ledger file inside the data directory.
+pub const LEDGER_FILE: &str = "ledger.sqlite3";
+
+/// The kiosk's enrollment as the window shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CenterView {
+    /// Center id.
+    pub id: String,
+    /// Center name.
+    pub name: String,
+    /// Its zone.
+    pub zone: u32,
+}
+
+/// Which PINs exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PinsSet {
+    /// The manager's.
+    pub manager: bool,
+    /// The admin's.
+    pub admin: bool,
+}
+
+/// Everything the window needs to draw itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    /// Window language.
+    pub lang: UiLang,
+    /// Whether the kiosk is enrolled.
+    pub enrolled: bool,
+    /// Its center.
+    pub center: Option<CenterView>,
+    /// Its device id.
+    pub device_id: Option<String>,
+    /// The mediator at the counter ("" when nobody typed a name).
+    pub mediator: String,
+    /// The workshop chosen.
+    pub workshop: Option<WorkshopChoice>,
+    /// Areas and services from the bundle in force.
+    pub referential: Option<ReferentialView>,
+    /// The learner's basket.
+    pub basket: BasketView,
+    /// The checkout that can still be undone.
+    pub last_checkout: Option<LastCheckout>,
+    /// The status bar.
+    pub status: Status,
+    /// The settings.
+    pub settings: Settings,
+    /// Which PINs are set.
+    pub pins_set: PinsSet,
+    /// The role unlocked in this session.
+    pub unlocked: Option<Role>,
+}
+
+/// The enrolled part: who the kiosk is and what it trusts.
+pub(crate) struct Enrolled {
+    pub(crate) identity: Identity,
+    pub(crate) roots: Vec<VerifyingKey>,
+    pub(crate) trust: TrustStore,
+    /// `bundle.json`'s modification time when last read.
+    pub(crate) bundle_seen: Option<SystemTime>,
+}
+
+/// The kiosk behind the window.
+pub struct Kiosk {
+    pub(crate) data_dir: PathBuf,
+    pub(crate) prefs: Prefs,
+    pub(crate) enrolled: Option<Enrolled>,
+    pub(crate) ledger: Ledger,
+    pub(crate) ledger_settings: LedgerSettings,
+    pub(crate) basket: Option<Basket>,
+    pub(crate) last_checkout: Option<LastCheckout>,
+    pub(crate) unlocked: Option<Role>,
+    pub(crate) wedge: WedgeDecoder,
+}
+
+impl std::fmt::Debug for Kiosk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kiosk")
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kiosk {
+    /// Opens the kiosk's files in `data_dir` (created if missing). A kiosk that is not
+    /// enrolled yet opens too: the window then shows the enrollment screen.
+    pub fn open(data_dir: &Path) -> Result<Kiosk, Problem> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Problem::local(
+                "DATA_DIR",
+                &format!("Dossier de données inaccessible ({})", data_dir.display()),
+                &format!("Data directory unusable ({})", data_dir.display()),
+                e,
+            )
+        })?;
+        let prefs = Prefs::load(data_dir)?;
+        let ledger_settings = LedgerSettings::default();
+        let ledger = Ledger::open(data_dir.join(LEDGER_FILE), ledger_settings)
+            .map_err(|e| Problem::local(e.code(), "Registre inutilisable", "Ledger unusable", e))?;
+        let wedge = WedgeDecoder::new(WedgeConfig {
+            layouts: prefs.settings.scanner_layout.layouts(),
+            ..WedgeConfig::default()
+        });
+        let mut kiosk = Kiosk {
+            data_dir: data_dir.to_path_buf(),
+            prefs,
+            enrolled: None,
+            ledger,
+            ledger_settings,
+            basket: None,
+            last_checkout: None,
+            unlocked: None,
+            wedge,
+        };
+        kiosk.load_enrollment()?;
+        Ok(kiosk)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The ledger file.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.data_dir.join(LEDGER_FILE)
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.prefs.settings
+    }
+
+    /// Reads the identity and the trust bundle (after `open` and after enrolling).
+    pub(crate) fn load_enrollment(&mut self) -> Result<(), Problem> {
+        let identity = match Identity::load(&self.data_dir) {
+            Ok(identity) => identity,
+            Err(IdentityError::NotEnrolled(_)) => {
+                self.enrolled = None;
+                return Ok(());
+            }
+            Err(e) => {
+                return Err(Problem::local(
+                    "IDENTITY",
+                    "Identité du kiosque illisible",
+                    "Kiosk identity unreadable",
+                    e,
+                ))
+            }
+        };
+        let roots = identity.root_keys().map_err(|e| {
+            Problem::local(
+                "IDENTITY",
+                "Clés racines illisibles",
+                "Root keys unreadable",
+                e,
+            )
+        })?;
+        let trust = TrustStore::load(&self.data_dir, &roots).map_err(|e| {
+            Problem::local(
+                "BUNDLE",
+                "Paquet de confiance refusé",
+                "Trust bundle refused",
+                e,
+            )
+        })?;
+        self.enrolled = Some(Enrolled {
+            identity,
+            roots,
+            trust,
+            bundle_seen: self.bundle_modified(),
+        });
+        Ok(())
+    }
+
+    fn bundle_modified(&self) -> Option<SystemTime> {
+        std::fs::metadata(self.data_dir.join("bundle.json"))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    /// Picks up a bundle the sync loop (or another process) wrote since the last look: one
+    /// `stat` when nothing changed.
+    pub(crate) fn refresh_bundle(&mut self) {
+        let modified = self.bundle_modified();
+        let Some(enrolled) = self.enrolled.as_mut() else {
+            return;
+        };
+        if modified != enrolled.bundle_seen {
+            // A refused file (edited by hand) leaves the verified bundle in memory in force.
+            let _ = enrolled.trust.reload(&enrolled.roots);
+            enrolled.bundle_seen = modified;
+        }
+    }
+
+    /// The bundle in force.
+    pub(crate) fn bundle(&self) -> Option<&TrustBundle> {
+        self.enrolled.as_ref().and_then(|e| e.trust.bundle())
+    }
+
+    /// Everything the window draws, as of `now`.
+    pub fn snapshot(
+        &mut self,
+        sync: &SyncStatus,
+        camera: &CameraStatus,
+        now: Timestamp,
+    ) -> Snapshot {
+        self.refresh_bundle();
+        let enrollment = self.enrolled.as_ref().map(|e| &e.identity.enrollment);
+        Snapshot {
+            lang: self.prefs.settings.lang,
+            enrolled: enrollment.is_some(),
+            center: enrollment.map(|e| CenterView {
+                id: e.center.id.clone(),
+                name: e.center.name.clone(),
+                zone: e.center.zone,
+            }),
+            device_id: enrollment.map(|e| e.device_id.clone()),
+            mediator: self.prefs.mediator.clone(),
+            workshop: self.prefs.workshop.clone(),
+            referential: self.bundle().map(ReferentialView::of),
+            basket: self.basket_view(),
+            last_checkout: self.last_checkout.clone().filter(|c| c.can_undo(now)),
+            status: self.status(sync, camera, now),
+            settings: self.prefs.settings.clone(),
+            pins_set: PinsSet {
+                manager: self.prefs.pins.manager.is_some(),
+                admin: self.prefs.pins.admin.is_some(),
+            },
+            unlocked: self.unlocked,
+        }
+    }
+
+    /// Changes the window language.
+    pub fn set_lang(&mut self, lang: UiLang) -> Result<(), Problem> {
+        self.prefs.settings.lang = lang;
+        self.prefs.save(&self.data_dir)
+    }
+
+    /// Sets the mediator at the counter (trimmed; empty allowed, but then nothing commits).
+    pub fn set_mediator(&mut self, name: &str) -> Result<(), Problem> {
+        let name = name.trim();
+        if name.chars().count() > 60 || name.chars().any(char::is_control) {
+            return Err(Problem::new(
+                "BAD_NAME",
+                "Nom de médiateur trop long ou invalide.",
+                "Mediator name too long or invalid.",
+            ));
+        }
+        self.prefs.mediator = name.to_string();
+        self.prefs.save(&self.data_dir)
+    }
+}

@@ -1,0 +1,30 @@
+//! The kiosk's screens as a library: the counter (scans, verdicts, basket, checkout, undo),
+//! the status bar, the day review (list, totals, cancellations, CSV and PDF exports) and the
+//! administration (PINs, enrollment, signed update files, issuer keys, settings).
+//!
+//! The Tauri shell (`src-tauri`) holds one [`Kiosk`] and translates window calls into its
+//! methods and its results into JSON; every rule lives here or in the crates below
+//! (`guichet-core` decides verdicts, `guichet-ledger` records, `guichet-sync` trusts and
+//! syncs, `guichet-scan` reads codes). Methods take the current time as an argument, so tests
+//! can move the clock. The window protocol is `schema/kiosk-ui.md`.
+
+pub mod admin;
+pub mod camera;
+pub mod counter;
+mod day_pdf;
+pub mod kiosk;
+pub mod pin;
+pub mod prefs;
+pub mod referential;
+pub mod review;
+pub mod status;
+pub mod text;
+
+pub use admin::{update_files, BundleFacts, IssuerKeyView, UpdateSummary};
+pub use counter::{BasketView, CommitResult, LastCheckout, ScanKind, ScanResult, Sound};
+pub use kiosk::{Kiosk, Snapshot};
+pub use pin::Role;
+pub use prefs::{CameraKind, CameraSetting, ScannerLayout, Settings};
+pub use review::{Exported, ReviewQuery, ReviewView};
+pub use status::{CameraStatus, Status};
+pub use text::{Problem, Text, UiLang};

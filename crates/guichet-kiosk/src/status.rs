@@ -1,0 +1,149 @@
+//! The status bar: sync state, bundle age, clock, camera. Always visible.
+
+use guichet_ledger::ClockStatus;
+use guichet_sync::{Connection, SyncStatus};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::kiosk::Kiosk;
+
+/// How current the trust bundle is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BundleState {
+    /// No bundle yet.
+    None,
+    /// Younger than the rules' `max_staleness_days`.
+    Fresh,
+    /// Older than that: the kiosk should sync (amber).
+    Stale,
+    /// Past its `expires_at` (red).
+    Expired,
+}
+
+/// The bundle part of the status bar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BundleStatus {
+    /// Fresh, stale, expired.
+    pub state: BundleState,
+    /// Its sequence.
+    pub sequence: Option<u64>,
+    /// When it was issued.
+    pub issued_at: Option<Timestamp>,
+    /// Whole days since then.
+    pub age_days: Option<i64>,
+}
+
+/// The clock part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ClockView {
+    /// `ok` or `behind`.
+    pub state: &'static str,
+    /// How far behind the latest trusted time, seconds (0 when ok).
+    pub behind_seconds: i64,
+}
+
+/// The camera part.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CameraStatus {
+    /// `off`, `running` or `problem`.
+    pub state: &'static str,
+    /// The source's name.
+    pub name: String,
+    /// The problem, in words.
+    pub message: Option<String>,
+}
+
+impl CameraStatus {
+    /// No camera.
+    pub fn off() -> CameraStatus {
+        CameraStatus {
+            state: "off",
+            name: String::new(),
+            message: None,
+        }
+    }
+}
+
+/// The status bar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Online, offline…
+    pub connection: Connection,
+    /// Last successful sync.
+    pub last_success: Option<Timestamp>,
+    /// Last sync error.
+    pub last_error: Option<String>,
+    /// Entries still to deliver (read from the ledger now, not at the last sync).
+    pub pending: u64,
+    /// Entries in conflict.
+    pub conflicts: u64,
+    /// The bundle.
+    pub bundle: BundleStatus,
+    /// The clock.
+    pub clock: ClockView,
+    /// The camera.
+    pub camera: CameraStatus,
+}
+
+impl Kiosk {
+    /// The status bar as of `now`.
+    pub fn status(&self, sync: &SyncStatus, camera: &CameraStatus, now: Timestamp) -> Status {
+        let counts = self.ledger.sync_counts().ok();
+        let bundle = match self.bundle() {
+            None => BundleStatus {
+                state: BundleState::None,
+                sequence: None,
+                issued_at: None,
+                age_days: None,
+            },
+            Some(bundle) => {
+                let document = bundle.document();
+                let age = now.duration_since(document.issued_at);
+                let stale_after =
+                    SignedDuration::from_hours(24 * i64::from(document.rules.max_staleness_days));
+                let state = if now >= document.expires_at {
+                    BundleState::Expired
+                } else if age > stale_after {
+                    BundleState::Stale
+                } else {
+                    BundleState::Fresh
+                };
+                BundleStatus {
+                    state,
+                    sequence: Some(bundle.sequence()),
+                    issued_at: Some(document.issued_at),
+                    age_days: Some(age.as_hours().max(0) / 24),
+                }
+            }
+        };
+        let clock = match self.ledger.clock_status(now) {
+            Ok(ClockStatus::Behind { latest_trusted }) => ClockView {
+                state: "behind",
+                behind_seconds: latest_trusted.duration_since(now).as_secs(),
+            },
+            _ => ClockView {
+                state: "ok",
+                behind_seconds: 0,
+            },
+        };
+        let connection = if self.enrolled.is_none() {
+            Connection::NotEnrolled
+        } else if sync.connection == Connection::NotEnrolled {
+            // Enrolled a moment ago; the sync loop has not looked again yet.
+            Connection::Syncing
+        } else {
+            sync.connection.clone()
+        };
+        Status {
+            connection,
+            last_success: sync.last_success,
+            last_error: sync.last_error.clone(),
+            pending: counts.map_or(sync.pending, |c| c.to_deliver()),
+            conflicts: counts.map_or(sync.conflicts, |c| c.conflict),
+            bundle,
+            clock,
+            camera: camera.clone(),
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The commands the page invokes (`schema/kiosk-ui.md`). Each one locks the kiosk, calls one
+//! method with the current time, and returns its result or its `Problem`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use guichet_kiosk::counter::{BasketView, CommitResult, ScanResult};
+use guichet_kiosk::{
+    Exported, IssuerKeyView, Problem, ReviewQuery, ReviewView, Role, Settings, Snapshot, Text,
+    UiLang, UpdateSummary,
+};
+use guichet_ledger::InputMethod;
+use guichet_scan::wedge::KeyEvent;
+use jiff::Timestamp;
+use serde::Deserialize;
+use tauri::{AppHandle, Manager, State};
+
+use super::state::Shell;
+use super::UI_READY_LINE;
+
+type Answer<T> = Result<T, Problem>;
+
+/// Every command, for the builder.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        ui_ready,
+        snapshot,
+        set_lang,
+        set_mediator,
+        set_workshop,
+        scan_text,
+        wedge_burst,
+        basket_remove,
+        basket_paid_otherwise,
+        basket_clear,
+        basket_commit,
+        undo_last_checkout,
+        set_pin,
+        unlock,
+        lock,
+        review,
+        cancel_redemption,
+        export_csv,
+        export_pdf,
+        enroll,
+        update_files,
+        import_update,
+        issuer_keys,
+        sync_now,
+        save_settings,
+    ]
+}
+
+fn snapshot_of(shell: &Shell) -> Snapshot {
+    let sync = shell.sync_status();
+    let camera = shell.camera_status();
+    shell.kiosk().snapshot(&sync, &camera, Timestamp::now())
+}
+
+/// Called by the page once its first snapshot is drawn: announces it on stdout with the
+/// time since the process started (the cold-start figure).
+#[tauri::command]
+fn ui_ready(shell: State<'_, Shell>) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout must not take the window down with it.
+    let _ = writeln!(
+        out,
+        "{UI_READY_LINE} after {} ms",
+        shell.started.elapsed().as_millis()
+    );
+    let _ = out.flush();
+}
+
+#[tauri::command]
+fn snapshot(shell: State<'_, Shell>) -> Snapshot {
+    snapshot_of(&shell)
+}
+
+#[tauri::command]
+fn set_lang(shell: State<'_, Shell>, lang: UiLang) -> Answer<Snapshot> {
+    shell.kiosk().set_lang(lang)?;
+    Ok(snapshot_of(&shell))
+}
+
+#[tauri::command]
+fn set_mediator(shell: State<'_, Shell>, name: String) -> Answer<Snapshot> {
+    shell.kiosk().set_mediator(&name)?;
+    Ok(snapshot_of(&shell))
+}
+
+#[tauri::command]
+fn set_workshop(shell: State<'_, Shell>, area: String, service: String) -> Answer<Snapshot> {
+    shell.kiosk().set_workshop(&area, &service)?;
+    Ok(snapshot_of(&shell))
+}
+
+/// How a text reached the page.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum TypedInput {
+    Scanner,
+    Pasted,
+}
+
+#[tauri::command]
+fn scan_text(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    text: String,
+    input: TypedInput,
+) -> Answer<ScanResult> {
+    let input = match input {
+        TypedInput::Scanner => InputMethod::Scanner,
+        TypedInput::Pasted => InputMethod::Pasted,
+    };
+    let result = shell.kiosk().scan(text.as_bytes(), input, Timestamp::now());
+    shell.emit_status(&app);
+    result
+}
+
+/// A `keydown` as the page sends it (camelCase, as JavaScript names it).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageKey {
+    code: String,
+    key: String,
+    shift: bool,
+    caps_lock: bool,
+    timestamp_ms: f64,
+}
+
+#[tauri::command]
+fn wedge_burst(shell: State<'_, Shell>, keys: Vec<PageKey>) -> Answer<ScanResult> {
+    let keys: Vec<KeyEvent> = keys
+        .into_iter()
+        .map(|k| KeyEvent {
+            code: k.code,
+            key: k.key,
+            shift: k.shift,
+            caps_lock: k.caps_lock,
+            timestamp_ms: k.timestamp_ms,
+        })
+        .collect();
+    shell.kiosk().wedge_burst(&keys, Timestamp::now())
+}
+
+#[tauri::command]
+fn basket_remove(shell: State<'_, Shell>, kid: String, serial: u64) -> BasketView {
+    shell.kiosk().basket_remove(&kid, serial)
+}
+
+#[tauri::command]
+fn basket_paid_otherwise(shell: State<'_, Shell>, cents: u32) -> Answer<BasketView> {
+    shell.kiosk().basket_paid_otherwise(cents)
+}
+
+#[tauri::command]
+fn basket_clear(shell: State<'_, Shell>) -> BasketView {
+    shell.kiosk().basket_clear()
+}
+
+#[tauri::command]
+fn basket_commit(app: AppHandle, shell: State<'_, Shell>) -> Answer<CommitResult> {
+    let result = shell.kiosk().basket_commit(Timestamp::now());
+    shell.emit_status(&app);
+    shell.sync_now();
+    result
+}
+
+#[tauri::command]
+fn undo_last_checkout(app: AppHandle, shell: State<'_, Shell>) -> Answer<CommitResult> {
+    let result = shell.kiosk().undo_last_checkout(Timestamp::now());
+    shell.emit_status(&app);
+    result
+}
+
+#[tauri::command]
+fn set_pin(shell: State<'_, Shell>, role: Role, pin: String) -> Answer<Snapshot> {
+    shell.kiosk().set_pin(role, &pin)?;
+    Ok(snapshot_of(&shell))
+}
+
+#[tauri::command]
+fn unlock(shell: State<'_, Shell>, role: Role, pin: String) -> Answer<Snapshot> {
+    shell.kiosk().unlock(role, &pin)?;
+    Ok(snapshot_of(&shell))
+}
+
+#[tauri::command]
+fn lock(shell: State<'_, Shell>) -> Snapshot {
+    shell.kiosk().lock();
+    snapshot_of(&shell)
+}
+
+#[tauri::command]
+fn review(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<ReviewView> {
+    shell.kiosk().review(&query)
+}
+
+#[tauri::command]
+fn cancel_redemption(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    id: String,
+    reason: String,
+) -> Answer<serde_json::Value> {
+    let message: Text = shell
+        .kiosk()
+        .cancel_redemption(&id, &reason, Timestamp::now())?;
+    shell.emit_status(&app);
+    shell.sync_now();
+    Ok(serde_json::json!({ "message": message }))
+}
+
+#[tauri::command]
+fn export_csv(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
+    shell.kiosk().export_csv(&query)
+}
+
+#[tauri::command]
+fn export_pdf(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
+    shell.kiosk().export_pdf(&query, Timestamp::now())
+}
+
+#[tauri::command]
+async fn enroll(app: AppHandle, url: String, code: String) -> Answer<Snapshot> {
+    let shell = app.state::<Shell>();
+    let data_dir = {
+        let kiosk = shell.kiosk();
+        kiosk.may_enroll()?;
+        kiosk.data_dir().to_path_buf()
+    };
+    guichet_sync::enroll(&data_dir, url.trim(), code.trim(), Some("guichet".into()))
+        .await
+        .map_err(|e| Problem::local("ENROLL", "Inscription impossible", "Enrollment failed", e))?;
+    shell.kiosk().enrolled_now()?;
+    shell.sync_now();
+    Ok(snapshot_of(&shell))
+}
+
+#[tauri::command]
+fn update_files() -> Vec<PathBuf> {
+    guichet_kiosk::update_files()
+}
+
+#[tauri::command]
+fn import_update(app: AppHandle, shell: State<'_, Shell>, path: PathBuf) -> Answer<UpdateSummary> {
+    let summary = shell.kiosk().import_update(&path);
+    shell.emit_status(&app);
+    summary
+}
+
+#[tauri::command]
+fn issuer_keys(shell: State<'_, Shell>) -> Vec<IssuerKeyView> {
+    shell.kiosk().issuer_keys()
+}
+
+#[tauri::command]
+fn sync_now(shell: State<'_, Shell>) {
+    shell.sync_now();
+}
+
+#[tauri::command]
+fn save_settings(app: AppHandle, shell: State<'_, Shell>, settings: Settings) -> Answer<Snapshot> {
+    let fullscreen = settings.fullscreen;
+    shell.kiosk().save_settings(settings)?;
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.set_fullscreen(fullscreen);
+    }
+    shell.restart_camera(&app);
+    Ok(snapshot_of(&shell))
+}
