@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
 	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
 	xvfb xauth webkit2gtk-driver imagemagick postgresql zbar-tools poppler-utils \
-	python3-jsonschema python3-zxing-cpp
+	python3-jsonschema python3-zxing-cpp xdotool
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -18,7 +18,7 @@ ifdef CI
 export CARGO_TERM_COLOR := never
 endif
 
-.PHONY: all setup build run test bench
+.PHONY: all setup build run test bench screenshots
 
 all: build
 
@@ -32,6 +32,9 @@ setup:
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# The WebDriver proxy for the window tests, from crates.io (about a minute, once).
+	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
+		$(CARGO) install tauri-driver --locked --version ^2
 
 build:
 	$(CARGO) build --workspace --bins
@@ -49,11 +52,13 @@ run: setup build
 	url=$$(sed -n 's/^guichet-platform listening on \([^ ]*\).*/\1/p' $(DEMO_DIR)/platform.log); \
 	code=$$(sed -n 's/^enroll code: //p' $(DEMO_DIR)/platform.log); \
 	if [ -z "$$url" ]; then cat $(DEMO_DIR)/platform.log; echo "run: the demo platform did not start"; exit 1; fi; \
-	export GUICHET_DATA_DIR=$(DEMO_DIR)/kiosk; \
+	mkdir -p $(DEMO_DIR)/camera && cp fixtures/scan/no-code/* $(DEMO_DIR)/camera/ && \
+	cp $(DEMO_DIR)/platform/print/booklet-000001-serial-1.png $(DEMO_DIR)/camera/; \
+	export GUICHET_DATA_DIR=$(DEMO_DIR)/kiosk GUICHET_REPLAY_DIR=$(DEMO_DIR)/camera; \
 	$(TARGET_DIR)/debug/guichet enroll --platform "$$url" --code "$$code" --label demo && \
 	$(TARGET_DIR)/debug/guichet sync && \
 	echo "run: demo platform at $$url; printable booklets: $(DEMO_DIR)/platform/demo-booklets.pdf" && \
-	echo "run: try  GUICHET_DATA_DIR=$$GUICHET_DATA_DIR $(TARGET_DIR)/debug/guichet redeem --area 1.1 --service S1 --mediator Zoé $$(head -1 $(DEMO_DIR)/platform/demo-codes.txt)" && \
+	echo "run: try  GUICHET_DATA_DIR=$$GUICHET_DATA_DIR $(TARGET_DIR)/debug/guichet redeem --area 1.1 --service 1.1.01 --mediator Zoé $$(head -1 $(DEMO_DIR)/platform/demo-codes.txt)" && \
 	if [ -z "$$DISPLAY" ]; then \
 		echo "run: DISPLAY is empty, starting guichet under xvfb-run -a (invisible virtual display)"; \
 		xvfb-run -a $(TARGET_DIR)/debug/guichet; \
@@ -70,6 +75,11 @@ test: setup
 	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
 		END { print "total: " passed " passed, " failed " failed" }' $(TEST_LOG)
+
+# Pictures of every screen in French and English, for the README (docs/screenshots/).
+screenshots: setup
+	$(CARGO) build -p guichet
+	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test kiosk_window -- --nocapture
 
 bench:
 	$(CARGO) bench -p guichet-core

@@ -4,6 +4,7 @@
 //! in the target directory (or the one named by `GUICHET_BIN`), in its own
 //! process group so that everything it starts can be stopped at once.
 
+pub mod keys;
 pub mod proxy;
 
 use std::collections::VecDeque;
@@ -178,6 +179,44 @@ impl ProcessGroup {
         let start = Instant::now();
         self.wait_for_line_where(&format!("{line:?}"), |got| got.trim() == line, timeout)
             .map(|_| start.elapsed())
+    }
+
+    /// The process group's id (its leader's pid).
+    pub fn pgid(&self) -> u32 {
+        self.pgid
+    }
+
+    /// Resident memory of the group's processes whose command name contains one of `names`,
+    /// in KiB, summed (a Tauri app is its own process plus WebKit's web and network
+    /// processes).
+    pub fn resident_kib(&self, names: &[&str]) -> u64 {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        let mut total = 0;
+        for entry in entries.flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid pgrp …: comm may hold spaces, so split after the ')'.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let comm = &stat[open + 1..close];
+            let pgrp = stat[close + 1..].split_whitespace().nth(2);
+            if pgrp != Some(self.pgid.to_string().as_str())
+                || !names.iter().any(|n| comm.contains(n))
+            {
+                continue;
+            }
+            let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        total
     }
 
     /// Waits until a stdout line starting with `prefix` arrives, for at most

@@ -58,17 +58,15 @@ fn snapshot_of(shell: &Shell) -> Snapshot {
 }
 
 /// Called by the page once its first snapshot is drawn: announces it on stdout with the
-/// time since the process started (the cold-start figure).
+/// time since the process started (the cold-start figure), and returns that time in ms.
 #[tauri::command]
-fn ui_ready(shell: State<'_, Shell>) {
+fn ui_ready(shell: State<'_, Shell>) -> u64 {
+    let elapsed = u64::try_from(shell.started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut out = std::io::stdout().lock();
     // A closed stdout must not take the window down with it.
-    let _ = writeln!(
-        out,
-        "{UI_READY_LINE} after {} ms",
-        shell.started.elapsed().as_millis()
-    );
+    let _ = writeln!(out, "{UI_READY_LINE} after {elapsed} ms");
     let _ = out.flush();
+    elapsed
 }
 
 #[tauri::command]

@@ -1,0 +1,527 @@
+//! The kiosk window driven through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb with a
+//! French AZERTY host: scans through key events and through the replay camera, the
+//! basket, the day review, USB updates, both languages.
+//!
+//! Two keyboard paths. Real key events: `xdotool` (XTEST) types through the X server, GTK and
+//! WebKit into the page, as a scanner does. Their keymap is US: this Xvfb keeps its US map
+//! whatever `setxkbmap fr`, `xkbcomp` or `xmodmap` upload (each returns 0 and the map stays,
+//! checked with `xkbcomp -xkb $DISPLAY -`), and WebDriver's own "send keys" makes up its events
+//! from a US table too (an `&` arrives as `Digit7`). So the AZERTY host is played by
+//! dispatching the exact `keydown`s an AZERTY host reports for a US-mode scanner
+//! (`guichet_e2e::keys`: `1` arrives as `key "&"`, `code "Digit1"`) into the page. Every screen is saved as a picture
+//! (`$GUICHET_SCREENSHOTS_DIR`, else the target's temporary directory); `docs/screenshots/`
+//! holds a copy made with `make screenshots`. The verdict timings the page records are
+//! printed as a table (docs/benchmarks.md).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use guichet_e2e::keys::us_scanner_on_azerty;
+use guichet_e2e::{find_on_path, guichet_bin, xvfb_run, ProcessGroup};
+use serde_json::{json, Value};
+
+const ROOT_PUBLIC_KEY: &str = "db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn repo(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+/// OK 1000001, OK 1000002, REVOKED, OK (retired issuer), ISSUER_REVOKED, UNKNOWN_ISSUER.
+fn demo_codes() -> Vec<String> {
+    std::fs::read_to_string(repo("fixtures/coupons/test-only-demo-codes.txt"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// An enrolled kiosk (the TEST ONLY root pinned, bundle seq 1) whose platform is unreachable.
+fn enrolled_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let device = json!({
+        "platform_url": "http://127.0.0.1:9",
+        "device_id": "dev-window",
+        "center": { "id": "ctr-window", "name": "Espace numérique de test", "zone": 0 },
+        "pinned_root_keys": [ROOT_PUBLIC_KEY],
+    });
+    std::fs::write(dir.path().join("device.json"), device.to_string()).unwrap();
+    std::fs::write(dir.path().join("device-key"), "22".repeat(32)).unwrap();
+    std::fs::copy(
+        repo("fixtures/bundles/test-only-bundle-seq1.json"),
+        dir.path().join("bundle.json"),
+    )
+    .unwrap();
+    dir
+}
+
+/// tauri-driver on a free port inside its own Xvfb with the French keymap, and a session.
+struct Window {
+    client: Option<Client>,
+    driver: ProcessGroup,
+    shots: PathBuf,
+    /// `DISPLAY` and `XAUTHORITY` of the Xvfb, for xdotool.
+    x_env: Vec<(String, String)>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+impl Window {
+    async fn open(data_dir: &Path) -> Window {
+        let tauri_driver = find_on_path("tauri-driver")
+            .or_else(|| {
+                let home = std::env::var_os("HOME")?;
+                let path = PathBuf::from(home).join(".cargo/bin/tauri-driver");
+                path.exists().then_some(path)
+            })
+            .expect("tauri-driver is missing: `make setup` installs it");
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new(xvfb_run());
+        cmd.args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c"])
+            .arg(r#"echo "x: $DISPLAY $XAUTHORITY" && exec "$0" --port "$1" --native-port "$2""#)
+            .arg(tauri_driver)
+            .arg(port.to_string())
+            .arg(native.to_string())
+            .env("GUICHET_DATA_DIR", data_dir);
+        let mut driver = ProcessGroup::spawn(cmd);
+        let x = driver
+            .wait_for_line_starting("x: ", WAIT)
+            .unwrap_or_else(|e| panic!("Xvfb did not start: {e}"));
+        let mut x = x.split_whitespace();
+        let x_env = vec![
+            (
+                "DISPLAY".to_string(),
+                x.next().unwrap_or_default().to_string(),
+            ),
+            (
+                "XAUTHORITY".to_string(),
+                x.next().unwrap_or_default().to_string(),
+            ),
+        ];
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("wry"));
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": guichet_bin() }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let start = Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(e) if start.elapsed() > Duration::from_secs(60) => {
+                    panic!("no WebDriver session: {e}; {:?}", driver.stderr_tail())
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        };
+        let shots = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+        std::fs::create_dir_all(&shots).unwrap();
+        let window = Window {
+            client: Some(client),
+            driver,
+            shots,
+            x_env,
+        };
+        window.wait_js("return document.body.dataset.screen === 'counter' && (document.getElementById('center-name')?.textContent ?? '').length > 0").await;
+        window
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client().execute(script, vec![]).await.unwrap()
+    }
+
+    /// Waits until `script` returns true.
+    async fn wait_js(&self, script: &str) {
+        let start = Instant::now();
+        loop {
+            if let Ok(Value::Bool(true)) = self.client().execute(script, vec![]).await {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                let error = self
+                    .client()
+                    .execute(
+                        "return document.getElementById('error')?.textContent",
+                        vec![],
+                    )
+                    .await;
+                panic!("timed out waiting for: {script}; #error = {error:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.client()
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> String {
+        self.find(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Runs xdotool on the Xvfb (the pointer over the window, so that it has the focus).
+    fn xdotool(&self, args: &[&str]) {
+        let status = Command::new("xdotool")
+            .envs(self.x_env.iter().map(|(k, v)| (k, v)))
+            .args(["mousemove", "640", "400", "sleep", "0.05"])
+            .args(args)
+            .status()
+            .expect("xdotool is missing: `make setup` installs it");
+        assert!(status.success(), "xdotool {args:?}");
+    }
+
+    async fn focus_counter(&self) -> u64 {
+        self.js("document.activeElement && document.activeElement.blur(); document.getElementById('screen-counter').focus(); return true").await;
+        self.attr("#verdict", "data-seq").await.parse().unwrap_or(0)
+    }
+
+    /// Types `text` and Enter with real X key events, 3 ms apart as a scanner does, and waits
+    /// for the verdict card: (code, input).
+    async fn scan_with_keys(&self, text: &str) -> (String, String) {
+        let seq = self.focus_counter().await;
+        // `type` takes the rest of the line as text; its carriage return is the Return key.
+        self.xdotool(&["type", "--delay", "3", &format!("{text}\r")]);
+        self.verdict_after(seq).await
+    }
+
+    /// Plays a US-mode scanner on an AZERTY host: the page receives the host's `keydown`s.
+    async fn scan_on_azerty(&self, text: &str) -> (String, String) {
+        let seq = self.focus_counter().await;
+        let keys: Vec<Value> = us_scanner_on_azerty(text)
+            .into_iter()
+            .map(|k| json!({ "code": k.code, "key": k.key, "shiftKey": k.shift }))
+            .collect();
+        self.client()
+            .execute(
+                "for (const k of arguments[0]) { document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { ...k, bubbles: true, cancelable: true })); } return true;",
+                vec![Value::Array(keys)],
+            )
+            .await
+            .unwrap();
+        self.verdict_after(seq).await
+    }
+
+    async fn verdict_after(&self, seq: u64) -> (String, String) {
+        self.wait_js(&format!(
+            "return Number(document.getElementById('verdict').dataset.seq) > {seq}"
+        ))
+        .await;
+        (
+            self.attr("#verdict", "data-code").await,
+            self.attr("#verdict", "data-input").await,
+        )
+    }
+
+    /// Presses a function key (or Escape) with a real X key event.
+    async fn press(&self, key: &str) {
+        self.xdotool(&["key", key]);
+    }
+
+    /// Chooses an option as the keyboard would (value set, `change` fired).
+    async fn select(&self, css: &str, value: &str) {
+        let select = self.find(css).await;
+        self.client()
+            .execute(
+                "const s = arguments[0]; s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true })); return s.value === arguments[1];",
+                vec![serde_json::to_value(&select).unwrap(), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Saves a picture of the window once two frames have been painted.
+    async fn shot(&self, name: &str) {
+        self.client()
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let png = self.client().screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Closes the session first (or the app outlives the driver), then stops the driver.
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+        self.driver.kill();
+    }
+}
+
+/// Opens a restricted screen with `key`, choosing the PIN on first use.
+async fn open_restricted(window: &Window, key: &str, pin: &str) {
+    window.press(key).await;
+    window
+        .wait_js("return document.getElementById('pin-dialog').open")
+        .await;
+    if window.attr("#pin-dialog", "data-mode").await == "choose" {
+        window.type_into("#pin-input", pin).await;
+        window.type_into("#pin-confirm", pin).await;
+    } else {
+        window.type_into("#pin-input", pin).await;
+    }
+    window.find("#pin-submit").await.click().await.unwrap();
+    window
+        .wait_js("return !document.getElementById('pin-dialog').open")
+        .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_counter_review_and_administration_in_a_real_window() {
+    let data = enrolled_dir();
+    let camera = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo("fixtures/scan/vouchers/001-perspective.jpg"),
+        camera.path().join("001-perspective.jpg"),
+    )
+    .unwrap();
+    let codes = demo_codes();
+    let window = Window::open(data.path()).await;
+    assert_eq!(
+        window.js("return document.documentElement.lang").await,
+        "fr"
+    );
+    window.shot("fr-1-counter-ready").await;
+
+    // Choose the workshop and the mediator.
+    window.select("#workshop-area", "1.1").await;
+    window.wait_js("return [...document.querySelectorAll('#workshop-service option')].some(o => o.value === '1.1.01')").await;
+    window.select("#workshop-service", "1.1.01").await;
+    window
+        .type_into("#mediator", &format!("Zoé{}", char::from(Key::Enter)))
+        .await;
+    window
+        .wait_js("return document.activeElement.id !== 'mediator'")
+        .await;
+
+    // A US-mode scanner on an AZERTY host: the right verdict.
+    let (code, input) = window.scan_on_azerty(&codes[0]).await;
+    assert_eq!((code.as_str(), input.as_str()), ("OK", "scanner"));
+    assert!(window.text("#verdict-serial").await.contains("1000001"));
+    window.shot("fr-2-verdict-accepted").await;
+    // The same coupon again, real key events: caught in the basket.
+    let (code, _) = window.scan_with_keys(&codes[0]).await;
+    assert_eq!(code, "DUPLICATE_IN_BASKET");
+    window.shot("fr-3-verdict-duplicate").await;
+    // A revoked coupon: refused, with its reason.
+    let (code, _) = window.scan_with_keys(&codes[2]).await;
+    assert_eq!(code, "REVOKED");
+    assert!(!window.text("#verdict-message").await.is_empty());
+    window.shot("fr-4-verdict-refused").await;
+    // The retired issuer's coupon joins: two in the basket, 20 €.
+    let (code, _) = window.scan_on_azerty(&codes[3]).await;
+    assert_eq!(code, "OK");
+    assert_eq!(
+        window
+            .js("return document.querySelectorAll('#basket-list > li').length")
+            .await,
+        2
+    );
+    window
+        .type_into("#paid-otherwise", &format!("5{}", char::from(Key::Enter)))
+        .await;
+    window
+        .wait_js("return document.getElementById('basket-total').textContent.includes('25,00')")
+        .await;
+    window.shot("fr-5-basket").await;
+
+    // Valider (F2) commits the basket.
+    window.press("F2").await;
+    window
+        .wait_js("return document.getElementById('basket-message').dataset.code === 'COMMITTED'")
+        .await;
+    assert_eq!(
+        window
+            .js("return document.querySelectorAll('#basket-list > li').length")
+            .await,
+        0
+    );
+    window
+        .wait_js("return document.getElementById('status-pending').dataset.state === 'pending'")
+        .await;
+    // Scanned again after the checkout: already used, with when and where.
+    let (code, _) = window.scan_with_keys(&codes[0]).await;
+    assert_eq!(code, "ALREADY_REDEEMED");
+    window.shot("fr-6-verdict-already-used").await;
+
+    // Administration: first PIN, USB updates (older refused, newer accepted), camera.
+    open_restricted(&window, "F10", "2468").await;
+    window
+        .wait_js("return document.body.dataset.screen === 'admin'")
+        .await;
+    window.shot("fr-7-admin").await;
+    let usb = tempfile::tempdir().unwrap();
+    let seq1 = usb.path().join("guichet-update-seq1.json");
+    let seq2 = usb.path().join("guichet-update-seq2.json");
+    std::fs::copy(repo("fixtures/bundles/test-only-bundle-seq1.json"), &seq1).unwrap();
+    std::fs::copy(repo("fixtures/bundles/test-only-bundle-seq2.json"), &seq2).unwrap();
+    for (file, accepted, code) in [(&seq2, "true", "ACCEPTED"), (&seq1, "false", "NOT_NEWER")] {
+        window
+            .type_into("#import-path", file.to_str().unwrap())
+            .await;
+        window.find("#import-button").await.click().await.unwrap();
+        window
+            .wait_js(&format!(
+                "return document.getElementById('import-result').dataset.code === '{code}'"
+            ))
+            .await;
+        assert_eq!(
+            window.attr("#import-result", "data-accepted").await,
+            accepted
+        );
+        window
+            .shot(&format!("fr-8-import-{}", code.to_lowercase()))
+            .await;
+    }
+    assert_eq!(
+        std::fs::read(data.path().join("bundle.json")).unwrap(),
+        std::fs::read(&seq2).unwrap()
+    );
+    window.select("#settings-camera-kind", "replay").await;
+    window
+        .type_into("#settings-camera-folder", camera.path().to_str().unwrap())
+        .await;
+    window.find("#settings-save").await.click().await.unwrap();
+    window
+        .wait_js("return document.getElementById('status-camera').dataset.state === 'running'")
+        .await;
+
+    // Back at the counter, the replayed camera reads coupon 1000002.
+    window.press("Escape").await;
+    window.wait_js("return document.getElementById('verdict').dataset.input === 'camera' && document.getElementById('verdict').dataset.code === 'OK'").await;
+    assert!(window.text("#verdict-serial").await.contains("1000002"));
+    window.shot("fr-9-verdict-camera").await;
+    window.press("F2").await;
+    window
+        .wait_js("return document.getElementById('basket-message').dataset.code === 'COMMITTED'")
+        .await;
+
+    // The day review (the admin PIN opens it too): 3 coupons, 30 €, 5 € paid otherwise.
+    open_restricted(&window, "F8", "2468").await;
+    window.wait_js("return document.body.dataset.screen === 'review' && document.querySelectorAll('#review-lines > tr').length === 3").await;
+    assert_eq!(window.text("#review-count").await.trim(), "3");
+    assert!(window.text("#review-total").await.contains("30,00"));
+    assert!(window.text("#review-paid-otherwise").await.contains("5,00"));
+    window.shot("fr-10-review").await;
+
+    // English: every screen again.
+    window.press("F12").await;
+    window
+        .wait_js("return document.documentElement.lang === 'en'")
+        .await;
+    window.shot("en-10-review").await;
+    window.press("Escape").await;
+    window
+        .wait_js("return document.body.dataset.screen === 'counter'")
+        .await;
+    let (code, _) = window.scan_with_keys(&codes[4]).await;
+    assert_eq!(code, "ISSUER_REVOKED");
+    window.shot("en-4-verdict-refused").await;
+    let (code, _) = window.scan_on_azerty(&codes[5]).await;
+    assert_eq!(code, "UNKNOWN_ISSUER");
+    window.shot("en-4b-verdict-unknown-issuer").await;
+    open_restricted(&window, "F10", "2468").await;
+    window
+        .wait_js("return document.body.dataset.screen === 'admin'")
+        .await;
+    window.shot("en-7-admin").await;
+
+    print_timings(&window).await;
+    print_start_and_memory(&window).await;
+    window.close().await;
+}
+
+/// Prints the app's cold start (process start → first snapshot painted, as the shell answered
+/// `ui_ready`) and the resident memory of the app and its WebKit processes after the scans.
+async fn print_start_and_memory(window: &Window) {
+    let start = window.js("return window.guichetStartMs").await;
+    assert!(
+        start.as_u64().is_some_and(|ms| ms > 0),
+        "the page keeps the start time: {start}"
+    );
+    // The app and its WebKit web and network processes, not WebKitWebDriver (comm names are
+    // cut at 15 bytes).
+    let kib = window
+        .driver
+        .resident_kib(&["guichet", "WebKitWebProces", "WebKitNetworkPr"]);
+    assert!(kib > 0, "the app's processes are in the driver's group");
+    println!("cold start to a ready counter: {start} ms");
+    println!(
+        "resident memory (app + WebKit processes): {} MiB",
+        kib / 1024
+    );
+}
+
+/// Prints the verdict timings the page recorded (Enter or frame → card painted).
+async fn print_timings(window: &Window) {
+    let timings = window.js("return window.guichetTimings || []").await;
+    let timings = timings.as_array().cloned().unwrap_or_default();
+    assert!(!timings.is_empty(), "the page records its timings");
+    println!("| input | verdicts | median ms | max ms |");
+    println!("|---|---|---|---|");
+    for input in ["scanner", "camera"] {
+        let mut ms: Vec<f64> = timings
+            .iter()
+            .filter(|t| t["input"] == input)
+            .filter_map(|t| t["ms"].as_f64())
+            .collect();
+        if ms.is_empty() {
+            continue;
+        }
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "| {input} | {} | {:.1} | {:.1} |",
+            ms.len(),
+            ms[ms.len() / 2],
+            ms[ms.len() - 1]
+        );
+    }
+}

@@ -1,0 +1,60 @@
+// screens.js — which screen is shown (counter, review, admin), the PIN gate in front of the
+// protected ones, and locking the shell again when the protected area is left.
+
+import { call } from "./api.js";
+import { byId } from "./dom.js";
+import { focusCounter } from "./focus.js";
+import { askPin } from "./pin.js";
+import { current, setSnapshot } from "./state.js";
+import { run } from "./task.js";
+
+// The roles whose unlock opens each protected screen (the shell enforces it on every call).
+const ROLES = { review: ["manager", "admin"], admin: ["admin"] };
+const SCREENS = ["counter", "review", "admin"];
+
+let shown = "counter";
+const enterHandlers = {};
+
+/** The screen shown: "counter", "review" or "admin". */
+export function currentScreen() {
+  return shown;
+}
+
+/** Calls `handler()` each time the screen `name` is opened. */
+export function onEnter(name, handler) {
+  enterHandlers[name] = handler;
+}
+
+/** Asks the shell to lock if a role is unlocked. */
+export async function lockIfUnlocked() {
+  if (!current()?.unlocked) return;
+  await run(async () => setSnapshot(await call("lock")));
+}
+
+/**
+ * Opens the screen `name`. A protected screen first needs an unlocked role that opens it (the
+ * PIN dialog asks); going back to the counter locks.
+ */
+export async function openScreen(name) {
+  if (name === shown) return;
+  if (name === "counter") {
+    display("counter");
+    focusCounter();
+    await lockIfUnlocked();
+    return;
+  }
+  if (!current()) return; // the first Snapshot (with pins_set) has not come yet
+  if (!ROLES[name].includes(current().unlocked)) {
+    const unlocked = await askPin(ROLES[name]);
+    if (!unlocked) return;
+  }
+  display(name);
+  byId(`screen-${name}`).focus({ preventScroll: true });
+  enterHandlers[name]?.();
+}
+
+function display(name) {
+  shown = name;
+  document.body.dataset.screen = name;
+  for (const screen of SCREENS) byId(`screen-${screen}`).hidden = screen !== name;
+}

@@ -1,0 +1,53 @@
+// status.js — the status bar shown on every screen: center, connection, last sync, pending and
+// conflicting redemptions, trust bundle, clock and camera, as the shell's Status says.
+
+import { byId } from "./dom.js";
+import { whenShort } from "./format.js";
+import { currentLang, onLangChange, t } from "./i18n.js";
+import { current, onChange } from "./state.js";
+
+const KEYS = new Set(["status", "center"]);
+
+function chip(id, label, state, title = "") {
+  const el = byId(id);
+  el.textContent = label;
+  el.dataset.state = state;
+  el.title = title;
+}
+
+function render() {
+  const snapshot = current();
+  if (!snapshot) return;
+  const { status, center } = snapshot;
+  const lang = currentLang();
+
+  byId("center-name").textContent = center ? t("status.center", { name: center.name }) : t("status.app");
+  chip("status-connection", t(`connection.${status.connection}`), status.connection, status.last_error ?? "");
+  chip(
+    "status-last-sync",
+    status.last_success ? t("status.lastSync", { when: whenShort(status.last_success, lang) }) : t("status.neverSynced"),
+    status.last_success ? "done" : "never",
+  );
+  chip("status-pending", t("status.pending", { n: status.pending }), status.pending > 0 ? "pending" : "none");
+  chip("status-conflicts", t("status.conflicts", { n: status.conflicts }), status.conflicts > 0 ? "conflict" : "none");
+
+  const { bundle } = status;
+  chip("status-bundle", t(`bundle.${bundle.state}`, { sequence: bundle.sequence ?? "–", n: bundle.age_days ?? 0 }), bundle.state);
+
+  const clock = byId("status-clock");
+  clock.hidden = status.clock.state !== "behind";
+  chip("status-clock", t("status.clockBehind", { n: Math.max(1, Math.round(status.clock.behind_seconds / 60)) }), status.clock.state);
+
+  const { camera } = status;
+  chip("status-camera", t(`camera.${camera.state}`), camera.state, camera.message ?? camera.name);
+}
+
+/** Starts rendering the bar from every Snapshot and `status` event. */
+export function startStatusBar() {
+  onChange((snapshot, changed) => {
+    if ([...changed].some((key) => KEYS.has(key))) render();
+  });
+  onLangChange(render);
+  // "14:02" becomes "23/11 14:02" once the day has changed.
+  setInterval(render, 60_000);
+}
