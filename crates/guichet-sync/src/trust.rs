@@ -88,6 +88,9 @@ impl TrustStore {
     }
 
     fn lock(&self) -> Result<std::fs::File, TrustError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| self.file_error(e))?;
+        }
         let path = self.path.with_extension("lock");
         let file = std::fs::OpenOptions::new()
             .create(true)

@@ -105,3 +105,17 @@ fn a_stale_store_cannot_write_an_older_bundle_over_a_newer_one() {
     assert_eq!(std::fs::read(dir.path().join("bundle.json")).unwrap(), seq2);
     assert_eq!(sync_loop.bundle().map(|b| b.sequence()), Some(2));
 }
+
+/// Regression: enrollment installs the first bundle into a data directory that may not
+/// exist yet; taking the lock must not fail there.
+#[test]
+fn the_first_bundle_goes_into_a_data_directory_not_made_yet() {
+    let text = std::fs::read_to_string(repo("schema/test-vectors/trust-bundle-v1.json")).unwrap();
+    let roots = [pinned_root(&serde_json::from_str(&text).unwrap())];
+    let seq1 = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq1.json")).unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("kiosk");
+    let mut store = TrustStore::load(&dir, &roots).unwrap();
+    assert_eq!(store.accept(&seq1, &roots).unwrap(), 1);
+    assert_eq!(std::fs::read(dir.join("bundle.json")).unwrap(), seq1);
+}
