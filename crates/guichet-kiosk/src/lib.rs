@@ -9,6 +9,7 @@
 //! can move the clock. The window protocol is `schema/kiosk-ui.md`.
 
 pub mod admin;
+pub mod autostart;
 pub mod camera;
 pub mod counter;
 mod day_pdf;

@@ -261,7 +261,14 @@ fn sync_now(shell: State<'_, Shell>) {
 #[tauri::command]
 fn save_settings(app: AppHandle, shell: State<'_, Shell>, settings: Settings) -> Answer<Snapshot> {
     let fullscreen = settings.fullscreen;
+    let autostart = settings.autostart;
     shell.kiosk().save_settings(settings)?;
+    if let (Ok(exe), Some(dir)) = (
+        std::env::current_exe(),
+        guichet_kiosk::autostart::autostart_dir(),
+    ) {
+        guichet_kiosk::autostart::apply(autostart, &exe, &dir)?;
+    }
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_fullscreen(fullscreen);
     }
