@@ -2,11 +2,13 @@
 //!
 //! Each new connection gets the next fault of a fixed cycle while the proxy is faulty
 //! ([`FaultyProxy::set_faulty`]); once healed, every connection passes through untouched.
+//! It can also play a man in the middle that answers the bundle pull itself with bytes of
+//! the test's choosing ([`FaultyProxy::answer_bundle_with`]).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -44,6 +46,8 @@ pub struct FaultyProxy {
     faulty: Arc<AtomicBool>,
     /// Connections accepted since the last [`FaultyProxy::set_faulty`].
     connections: Arc<AtomicUsize>,
+    /// The body to answer `GET /v1/bundle` with, instead of the platform's.
+    bundle: Arc<Mutex<Option<Vec<u8>>>>,
 }
 
 impl FaultyProxy {
@@ -53,7 +57,9 @@ impl FaultyProxy {
         let addr = listener.local_addr().expect("proxy address");
         let faulty = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(AtomicUsize::new(0));
+        let bundle: Arc<Mutex<Option<Vec<u8>>>> = Arc::new(Mutex::new(None));
         let (flag, count) = (Arc::clone(&faulty), Arc::clone(&connections));
+        let substitute = Arc::clone(&bundle);
         thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
@@ -63,19 +69,32 @@ impl FaultyProxy {
                 } else {
                     Fault::Pass
                 };
-                thread::spawn(move || handle(client, upstream, fault));
+                let bundle = substitute.lock().ok().and_then(|b| b.clone());
+                thread::spawn(move || match (fault, bundle) {
+                    (Fault::Pass, Some(bundle)) => intercept_bundle(client, upstream, &bundle),
+                    _ => handle(client, upstream, fault),
+                });
             }
         });
         FaultyProxy {
             addr,
             faulty,
             connections,
+            bundle,
         }
     }
 
     /// The proxy's URL, `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Answers every bundle pull with `bundle` (a 200 naming sequence 999), or stops doing so
+    /// with `None`; other requests pass.
+    pub fn answer_bundle_with(&self, bundle: Option<Vec<u8>>) {
+        if let Ok(mut slot) = self.bundle.lock() {
+            *slot = bundle;
+        }
     }
 
     /// Turns the faults on (starting again from the first of [`FAULT_CYCLE`]) or off.
@@ -110,6 +129,28 @@ fn handle(client: TcpStream, upstream: SocketAddr, fault: Fault) {
     }
 }
 
+/// Reads the request head; a bundle pull gets `bundle` as its answer, anything else goes to
+/// the platform.
+fn intercept_bundle(mut client: TcpStream, upstream: SocketAddr, bundle: &[u8]) {
+    let mut first = [0u8; 8192];
+    let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(n) = client.read(&mut first) else {
+        return;
+    };
+    let _ = client.set_read_timeout(None);
+    if first[..n].starts_with(b"GET /v1/bundle") {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nguichet-bundle-sequence: 999\r\nconnection: close\r\n\r\n",
+            bundle.len()
+        );
+        let _ = client.write_all(head.as_bytes());
+        let _ = client.write_all(bundle);
+        let _ = client.shutdown(Shutdown::Both);
+    } else {
+        forward_after(client, upstream, Cut::Never, &first[..n]);
+    }
+}
+
 /// Where [`forward`] stops passing answers.
 #[derive(Clone, Copy)]
 enum Cut {
@@ -120,10 +161,19 @@ enum Cut {
 
 /// Copies both ways, cutting the answers as `cut` says.
 fn forward(client: TcpStream, upstream: SocketAddr, cut: Cut) {
-    let Ok(server) = TcpStream::connect(upstream) else {
+    forward_after(client, upstream, cut, &[]);
+}
+
+/// [`forward`], the client having already sent `already_read`.
+fn forward_after(client: TcpStream, upstream: SocketAddr, cut: Cut, already_read: &[u8]) {
+    let Ok(mut server) = TcpStream::connect(upstream) else {
         let _ = client.shutdown(Shutdown::Both);
         return;
     };
+    if server.write_all(already_read).is_err() {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
     let (Ok(mut client_in), Ok(mut server_out)) = (client.try_clone(), server.try_clone()) else {
         return;
     };

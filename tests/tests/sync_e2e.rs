@@ -345,3 +345,73 @@ fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once() 
     assert!(devices.contains("\t5 entries"), "{devices}");
     drop(world.server);
 }
+
+/// A man in the middle answers the kiosk's bundle pull with an older bundle, a forged one
+/// and one from another root: each is refused with its reason, `bundle.json` stays as it
+/// was, and the rest of the cycle (the push) still goes through.
+#[test]
+fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused() {
+    let world = World::start();
+    let upstream = world.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = FaultyProxy::start(upstream);
+    let k = world.enroll_kiosk_via("kiosk-mitm", &proxy.url());
+    let first = std::fs::read(k.join("bundle.json")).unwrap();
+    platform(&world.dir.path().join("platform"), &["publish"]);
+    let out = sync(&k);
+    assert!(out.contains("updated"), "{out}");
+    let current = std::fs::read(k.join("bundle.json")).unwrap();
+    assert_ne!(current, first);
+
+    let mut forged: Value = serde_json::from_slice(&current).unwrap();
+    let signature = forged["signature"].as_str().unwrap().to_string();
+    let flipped = if signature.starts_with('0') { "1" } else { "0" };
+    forged["signature"] = Value::String(format!("{flipped}{}", &signature[1..]));
+    let foreign = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq2.json")).unwrap();
+    let cases = [
+        ("NOT_NEWER", first),
+        ("BAD_SIGNATURE", forged.to_string().into_bytes()),
+        ("WRONG_SIGNER", foreign),
+        ("MALFORMED", b"<html>captive portal</html>".to_vec()),
+    ];
+    for (i, (expected, bytes)) in cases.into_iter().enumerate() {
+        let code = world.codes[i].clone();
+        checked(
+            kiosk(
+                &k,
+                &[
+                    "redeem",
+                    "--area",
+                    "1.1",
+                    "--service",
+                    "S1",
+                    "--mediator",
+                    "Zoé",
+                    &code,
+                ],
+            ),
+            "guichet redeem",
+        );
+        proxy.answer_bundle_with(Some(bytes));
+        let out = sync(&k);
+        assert!(
+            out.contains(&format!("the offered bundle was refused: {expected}")),
+            "{expected}: {out}"
+        );
+        assert!(
+            out.contains("pending 0"),
+            "{expected}: the push still went through: {out}"
+        );
+        assert_eq!(
+            std::fs::read(k.join("bundle.json")).unwrap(),
+            current,
+            "{expected}"
+        );
+    }
+    proxy.answer_bundle_with(None);
+    let out = sync(&k);
+    assert!(
+        out.contains("(current)") && !out.contains("refused"),
+        "{out}"
+    );
+    drop(world.server);
+}
