@@ -92,6 +92,12 @@ pub fn run_sync() -> ExitCode {
                     .clock_skew_seconds
                     .map_or(String::new(), |s| format!(", clock skew {s} s")),
             );
+            if report.requeued_after_gap > 0 {
+                println!(
+                    "sync: the platform had lost {} entries of this kiosk (restored backup?); they were sent again",
+                    report.requeued_after_gap
+                );
+            }
             if let Some(refusal) = report.bundle_refused {
                 println!("sync: the offered bundle was refused: {refusal}");
             }

@@ -117,6 +117,23 @@ impl World {
         }
     }
 
+    /// Stops the platform, lets `between` act on its stopped data directory, and serves it
+    /// again on the same address.
+    fn restart_with(&mut self, between: impl FnOnce(&Path)) {
+        self.server.kill();
+        between(&self.dir.path().join("platform"));
+        let address = self.url.trim_start_matches("http://").to_string();
+        let mut command = Command::new(platform_bin());
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path().join("platform"))
+            .args(["serve", "--listen", &address]);
+        self.server = ProcessGroup::spawn(command);
+        self.server
+            .wait_for_line_starting("guichet-platform listening on ", Duration::from_secs(20))
+            .unwrap();
+    }
+
     fn enroll_kiosk(&self, name: &str) -> PathBuf {
         self.enroll_kiosk_via(name, &self.url)
     }
@@ -413,5 +430,80 @@ fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused()
         out.contains("(current)") && !out.contains("refused"),
         "{out}"
     );
+    drop(world.server);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The platform is restored from a backup that misses the kiosk's last entries: the next
+/// push gets `CHAIN_GAP`, the kiosk sends them again from the platform's chain head, and the
+/// platform ends with every entry once.
+#[test]
+fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
+    let mut world = World::start();
+    let k = world.enroll_kiosk("kiosk-restore");
+    let redeem = |code: &str| {
+        checked(
+            kiosk(
+                &k,
+                &[
+                    "redeem",
+                    "--area",
+                    "1.1",
+                    "--service",
+                    "S1",
+                    "--mediator",
+                    "Zoé",
+                    code,
+                ],
+            ),
+            "guichet redeem",
+        )
+    };
+    redeem(&world.codes[0]);
+    assert!(sync(&k).contains("pending 0"));
+    let backup = tempfile::tempdir().unwrap();
+    world.restart_with(|data| copy_dir(data, backup.path()));
+    redeem(&world.codes[1]);
+    redeem(&world.codes[2]);
+    assert!(sync(&k).contains("pending 0"));
+    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    assert!(devices.contains("\t3 entries"), "{devices}");
+
+    world.restart_with(|data| {
+        std::fs::remove_dir_all(data).unwrap();
+        copy_dir(backup.path(), data);
+    });
+    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    assert!(
+        devices.contains("\t1 entries"),
+        "the backup holds one: {devices}"
+    );
+    redeem(&world.codes[3]);
+    let out = sync(&k);
+    assert!(
+        out.contains("had lost 3 entries") && out.contains("pending 0"),
+        "{out}"
+    );
+    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    assert!(devices.contains("\t4 entries"), "{devices}");
+    let review = kiosk_review(&k);
+    assert_eq!(
+        review["summary"]["by_sync_state"]["accepted"]["count"], 4,
+        "{review}"
+    );
+    // Nothing more to send: the next cycle pushes nothing again.
+    let again = sync(&k);
+    assert!(!again.contains("had lost"), "{again}");
     drop(world.server);
 }

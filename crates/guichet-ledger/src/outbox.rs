@@ -3,10 +3,10 @@
 
 use jiff::civil::Date;
 use jiff::Timestamp;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::entry::ChainedEntry;
+use crate::entry::{ChainedEntry, GENESIS_HASH};
 use crate::error::LedgerError;
 use crate::ledger::{meta_get, meta_set, ChainHead, Ledger, ANCHOR_KEY};
 
@@ -139,6 +139,64 @@ impl Ledger {
             }
         }
         tx.commit().map_err(&sqlite)
+    }
+
+    /// Puts every entry after the one whose hash is `platform_head` back to `pending`: the
+    /// platform answered `CHAIN_GAP` because it lost them (restored from a backup) and needs
+    /// them again. The genesis hash (all zeros) means it holds none. Returns how many entries
+    /// were re-queued.
+    ///
+    /// Fails with [`LedgerError::Invalid`] when `platform_head` is neither an entry of this
+    /// ledger nor its pruning anchor, or when entries the platform lacks were pruned here
+    /// (they cannot be sent again: an admin must reconcile).
+    pub fn requeue_after(
+        &mut self,
+        platform_head: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<u64, LedgerError> {
+        let path = self.path.clone();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let tx = self.write()?;
+        let anchor = ChainHead::read(&tx, ANCHOR_KEY).map_err(LedgerError::BadRow)?;
+        let found: Option<i64> = tx
+            .query_row(
+                "SELECT seq FROM entries WHERE hash = ?1",
+                [&platform_head[..]],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&sqlite)?;
+        let after = match found {
+            Some(seq) => seq,
+            None if *platform_head == anchor.hash => i64::try_from(anchor.seq).unwrap_or(i64::MAX),
+            None if *platform_head == GENESIS_HASH => {
+                return Err(LedgerError::Invalid {
+                    field: "chain_head",
+                    reason: format!(
+                        "the platform holds none of this kiosk's entries, but entries up to {} were pruned here after the platform accepted them",
+                        anchor.seq
+                    ),
+                })
+            }
+            None => {
+                return Err(LedgerError::Invalid {
+                    field: "chain_head",
+                    reason: format!(
+                        "the platform's chain head {} is not an entry of this ledger",
+                        hex::encode(platform_head)
+                    ),
+                })
+            }
+        };
+        let requeued = tx
+            .execute(
+                "UPDATE outbox SET state = 'pending', detail = NULL, updated_at = ?2
+                 WHERE entry_id IN (SELECT id FROM entries WHERE seq > ?1) AND state <> 'pending'",
+                params![after, time::utc_text(now)],
+            )
+            .map_err(&sqlite)?;
+        tx.commit().map_err(&sqlite)?;
+        Ok(requeued as u64)
     }
 
     /// Records the platform's answers (also later changes, such as accepted → conflict).

@@ -459,6 +459,73 @@ fn the_outbox_tracks_each_entry_until_the_platform_answers() {
 }
 
 #[test]
+fn a_platform_that_lost_entries_gets_them_queued_again_from_its_head() {
+    let (_dir, _path, mut ledger) = fresh();
+    redeem(&mut ledger, &[1, 2, 3], MORNING);
+    let batch = ledger.outbox_batch(10).unwrap();
+    let accepted: Vec<SyncResult> = batch
+        .iter()
+        .map(|e| SyncResult {
+            entry_id: e.entry.id.clone(),
+            state: SyncState::Accepted,
+            detail: None,
+        })
+        .collect();
+    ledger.record_sync_results(&accepted, at(MORNING)).unwrap();
+    assert!(ledger.outbox_batch(10).unwrap().is_empty());
+    // The platform holds only the first entry: the two after it go again, in chain order.
+    assert_eq!(
+        ledger.requeue_after(&batch[0].hash, at(MORNING)).unwrap(),
+        2
+    );
+    let again = ledger.outbox_batch(10).unwrap();
+    assert_eq!(again.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(again[0].prev_hash, batch[0].hash);
+    // It holds none: everything goes again.
+    assert_eq!(
+        ledger
+            .requeue_after(&guichet_ledger::GENESIS_HASH, at(MORNING))
+            .unwrap(),
+        1
+    );
+    assert_eq!(ledger.outbox_batch(10).unwrap().len(), 3);
+    // A head this ledger never had is refused, and changes nothing.
+    let error = ledger.requeue_after(&[7; 32], at(MORNING)).unwrap_err();
+    assert!(
+        error.to_string().contains("not an entry of this ledger"),
+        "{error}"
+    );
+}
+
+#[test]
+fn entries_pruned_here_cannot_be_sent_again_to_a_platform_that_lost_them() {
+    let (_dir, _path, mut ledger) = fresh();
+    redeem(&mut ledger, &[1], "2026-10-01T09:00:00Z");
+    redeem(&mut ledger, &[2], MORNING);
+    let batch = ledger.outbox_batch(10).unwrap();
+    let accepted: Vec<SyncResult> = batch
+        .iter()
+        .map(|e| SyncResult {
+            entry_id: e.entry.id.clone(),
+            state: SyncState::Accepted,
+            detail: None,
+        })
+        .collect();
+    ledger.record_sync_results(&accepted, at(MORNING)).unwrap();
+    assert_eq!(ledger.prune_accepted(date(2026, 11, 1)).unwrap(), 1);
+    // The platform's head is the pruned entry (the anchor): the one after it goes again.
+    assert_eq!(
+        ledger.requeue_after(&batch[0].hash, at(MORNING)).unwrap(),
+        1
+    );
+    // It holds nothing: the pruned entry cannot be sent; a clear refusal.
+    let error = ledger
+        .requeue_after(&guichet_ledger::GENESIS_HASH, at(MORNING))
+        .unwrap_err();
+    assert!(error.to_string().contains("pruned"), "{error}");
+}
+
+#[test]
 fn retention_prunes_only_old_accepted_entries_and_keeps_the_chain_verifiable() {
     let (_dir, _path, mut ledger) = fresh();
     redeem(&mut ledger, &[1], "2026-10-01T09:00:00Z");

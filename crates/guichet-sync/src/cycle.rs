@@ -3,8 +3,8 @@
 use guichet_core::{Area, Kid};
 use guichet_ledger::{ChainedEntry, EntryBody, Ledger, LedgerError, SyncResult, SyncState};
 use guichet_protocol::{
-    ActorRole, CancellationEvent, ChainHash, EntryEvent, EntryResult, EntryState, InputMethod,
-    LedgerEntry, PushRequest, RedemptionEvent,
+    ActorRole, CancellationEvent, ChainHash, EntryEvent, EntryResult, EntryState, ErrorCode,
+    InputMethod, LedgerEntry, PushRequest, RedemptionEvent,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -37,6 +37,8 @@ pub struct CycleReport {
     pub unknown: u64,
     /// Platform clock minus the kiosk's, seconds, when the platform sent its `Date`.
     pub clock_skew_seconds: Option<i64>,
+    /// Entries put back in the queue because the platform had lost them (`CHAIN_GAP`).
+    pub requeued_after_gap: u64,
 }
 
 /// Why a cycle stopped.
@@ -98,6 +100,7 @@ pub async fn sync_once(
     }
     report.bundle_sequence = trust.bundle().map(|b| b.sequence());
 
+    let mut gap_handled = false;
     loop {
         let batch = ledger.outbox_batch(BATCH_SIZE)?;
         if batch.is_empty() {
@@ -106,7 +109,22 @@ pub async fn sync_once(
         let entries = batch.iter().map(to_wire).collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<String> = batch.iter().map(|e| e.entry.id.clone()).collect();
         ledger.mark_sent(&ids, Timestamp::now())?;
-        let answer = client.push(&signer, &PushRequest { entries }).await?;
+        let answer = match client.push(&signer, &PushRequest { entries }).await {
+            Ok(answer) => answer,
+            // The platform lost the end of this kiosk's chain (restored from a backup):
+            // resend from the entry after its head, once per cycle.
+            Err(ClientError::Refused(body))
+                if body.error == ErrorCode::ChainGap && !gap_handled =>
+            {
+                let head = body
+                    .chain_head
+                    .ok_or_else(|| ClientError::BadAnswer("CHAIN_GAP without chain_head".into()))?;
+                report.requeued_after_gap = ledger.requeue_after(&head.0, Timestamp::now())?;
+                gap_handled = true;
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
         server_time = answer.server_time.or(server_time);
         report.pushed += batch.len() as u64;
         let results: Vec<SyncResult> = answer.value.results.iter().map(to_sync_result).collect();
