@@ -168,7 +168,7 @@ impl Ledger {
             .map_err(&sqlite)?;
         let after = match found {
             Some(seq) => seq,
-            None if *platform_head == anchor.hash => i64::try_from(anchor.seq).unwrap_or(i64::MAX),
+            None if *platform_head == anchor.hash => anchor.seq,
             None if *platform_head == GENESIS_HASH => {
                 return Err(LedgerError::Invalid {
                     field: "chain_head",
