@@ -4,10 +4,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 use std::time::Duration;
 
 use guichet_e2e::proxy::FaultyProxy;
+// The platform's own throwaway-cluster helper, shared rather than copied.
+#[path = "../../crates/guichet-platform/tests/common/pg.rs"]
+mod pg;
 use guichet_e2e::{guichet, platform_bin, ProcessGroup};
+use pg::PgCluster;
 use serde_json::Value;
 
 fn repo(relative: &str) -> PathBuf {
@@ -26,13 +31,18 @@ fn checked(output: Output, what: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn platform(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(platform_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
+/// The platform's command line on a data directory and, for PostgreSQL, a database URL.
+fn platform_command(dir: &Path, database: Option<&str>) -> Command {
+    let mut command = Command::new(platform_bin());
+    command.arg("--data-dir").arg(dir);
+    if let Some(url) = database {
+        command.args(["--database", url]);
+    }
+    command
+}
+
+fn platform(dir: &Path, database: Option<&str>, args: &[&str]) -> String {
+    let output = platform_command(dir, database).args(args).output().unwrap();
     checked(output, &format!("guichet-platform {args:?}"))
 }
 
@@ -51,12 +61,34 @@ struct World {
     server: ProcessGroup,
     url: String,
     codes: Vec<String>,
+    /// The PostgreSQL database, when the platform runs on one.
+    database: Option<String>,
+    /// Keeps the throwaway cluster running while the world lives.
+    _cluster: Option<Arc<PgCluster>>,
+}
+
+/// The platform's database.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
 }
 
 impl World {
     fn start() -> World {
+        World::on(Backend::Sqlite).expect("SQLite is always there")
+    }
+
+    /// A world on `backend`; `None` (after a loud message) when PostgreSQL is not installed.
+    fn on(backend: Backend) -> Option<World> {
+        let cluster = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgCluster::shared()?),
+        };
+        let database = cluster.as_ref().map(|c| c.new_database());
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("platform");
+        let platform = |p: &Path, args: &[&str]| platform(p, database.as_deref(), args);
         platform(&p, &["init"]);
         platform(
             &p,
@@ -99,22 +131,30 @@ impl World {
         platform(&p, &["publish"]);
         let codes = read_printed_codes(&print);
         assert_eq!(codes.len(), 5, "{codes:?}");
-        let mut command = Command::new(platform_bin());
-        command
-            .arg("--data-dir")
-            .arg(&p)
-            .args(["serve", "--listen", "127.0.0.1:0"]);
+        let mut command = platform_command(&p, database.as_deref());
+        command.args(["serve", "--listen", "127.0.0.1:0"]);
         let mut server = ProcessGroup::spawn(command);
         let rest = server
             .wait_for_line_starting("guichet-platform listening on ", Duration::from_secs(20))
             .unwrap();
         let url = rest.split_whitespace().next().unwrap().to_string();
-        World {
+        Some(World {
             dir,
             server,
             url,
             codes,
-        }
+            database,
+            _cluster: cluster,
+        })
+    }
+
+    /// Runs an admin command of the platform.
+    fn admin(&self, args: &[&str]) -> String {
+        platform(
+            &self.dir.path().join("platform"),
+            self.database.as_deref(),
+            args,
+        )
     }
 
     /// Stops the platform, lets `between` act on its stopped data directory, and serves it
@@ -123,11 +163,9 @@ impl World {
         self.server.kill();
         between(&self.dir.path().join("platform"));
         let address = self.url.trim_start_matches("http://").to_string();
-        let mut command = Command::new(platform_bin());
-        command
-            .arg("--data-dir")
-            .arg(self.dir.path().join("platform"))
-            .args(["serve", "--listen", &address]);
+        let mut command =
+            platform_command(&self.dir.path().join("platform"), self.database.as_deref());
+        command.args(["serve", "--listen", &address]);
         self.server = ProcessGroup::spawn(command);
         self.server
             .wait_for_line_starting("guichet-platform listening on ", Duration::from_secs(20))
@@ -139,10 +177,7 @@ impl World {
     }
 
     fn enroll_kiosk_via(&self, name: &str, url: &str) -> PathBuf {
-        let code = platform(
-            &self.dir.path().join("platform"),
-            &["enroll-code", "--center", "C1"],
-        );
+        let code = self.admin(&["enroll-code", "--center", "C1"]);
         let kiosk_dir = self.dir.path().join(name);
         let out = checked(
             kiosk(
@@ -210,9 +245,7 @@ fn kiosk_review(kiosk_dir: &Path) -> Value {
     serde_json::from_str(&out).unwrap()
 }
 
-#[test]
-fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once() {
-    let world = World::start();
+fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once(world: World) {
     let k = world.enroll_kiosk("kiosk-a");
     let redeem = |code: &str| {
         kiosk(
@@ -252,17 +285,12 @@ fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once() {
     );
 
     let month = &today()[..7];
-    let report = platform(
-        &world.dir.path().join("platform"),
-        &["report", "--month", month],
-    );
+    let report = world.admin(&["report", "--month", month]);
     assert!(report.contains("C1"), "{report}");
     drop(world.server);
 }
 
-#[test]
-fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict() {
-    let world = World::start();
+fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict(world: World) {
     let a = world.enroll_kiosk("kiosk-a");
     let b = world.enroll_kiosk("kiosk-b");
     // Both offline: each has only its own ledger, so both accept the same photocopied coupon.
@@ -303,9 +331,7 @@ fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict()
     drop(world.server);
 }
 
-#[test]
-fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once() {
-    let world = World::start();
+fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once(world: World) {
     let upstream = world.url.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultyProxy::start(upstream);
     let k = world.enroll_kiosk_via("kiosk-a", &proxy.url());
@@ -339,7 +365,7 @@ fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once() 
     }
     // One push got through before its answer was cut: the platform stored the five
     // entries, and the kiosk, which never read the answer, still has them to deliver.
-    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    let devices = world.admin(&["device", "list"]);
     assert!(devices.contains("\t5 entries"), "{devices}");
     let before = kiosk_review(&k);
     assert_eq!(
@@ -358,7 +384,7 @@ fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once() 
         "{review}"
     );
     // The platform holds each of the five entries once.
-    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    let devices = world.admin(&["device", "list"]);
     assert!(devices.contains("\t5 entries"), "{devices}");
     drop(world.server);
 }
@@ -366,14 +392,12 @@ fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once() 
 /// A man in the middle answers the kiosk's bundle pull with an older bundle, a forged one
 /// and one from another root: each is refused with its reason, `bundle.json` stays as it
 /// was, and the rest of the cycle (the push) still goes through.
-#[test]
-fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused() {
-    let world = World::start();
+fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(world: World) {
     let upstream = world.url.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultyProxy::start(upstream);
     let k = world.enroll_kiosk_via("kiosk-mitm", &proxy.url());
     let first = std::fs::read(k.join("bundle.json")).unwrap();
-    platform(&world.dir.path().join("platform"), &["publish"]);
+    world.admin(&["publish"]);
     let out = sync(&k);
     assert!(out.contains("updated"), "{out}");
     let current = std::fs::read(k.join("bundle.json")).unwrap();
@@ -477,14 +501,14 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
     redeem(&world.codes[1]);
     redeem(&world.codes[2]);
     assert!(sync(&k).contains("pending 0"));
-    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    let devices = world.admin(&["device", "list"]);
     assert!(devices.contains("\t3 entries"), "{devices}");
 
     world.restart_with(|data| {
         std::fs::remove_dir_all(data).unwrap();
         copy_dir(backup.path(), data);
     });
-    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    let devices = world.admin(&["device", "list"]);
     assert!(
         devices.contains("\t1 entries"),
         "the backup holds one: {devices}"
@@ -495,7 +519,7 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
         out.contains("had lost 3 entries") && out.contains("pending 0"),
         "{out}"
     );
-    let devices = platform(&world.dir.path().join("platform"), &["device", "list"]);
+    let devices = world.admin(&["device", "list"]);
     assert!(devices.contains("\t4 entries"), "{devices}");
     let review = kiosk_review(&k);
     assert_eq!(
@@ -506,4 +530,52 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
     let again = sync(&k);
     assert!(!again.contains("had lost"), "{again}");
     drop(world.server);
+}
+
+#[test]
+fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_sqlite() {
+    a_coupon_redeemed_at_the_counter_reaches_the_platform_once(World::start());
+}
+
+#[test]
+fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_postgresql() {
+    if let Some(world) = World::on(Backend::Postgres) {
+        a_coupon_redeemed_at_the_counter_reaches_the_platform_once(world);
+    }
+}
+
+#[test]
+fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict_on_sqlite() {
+    two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict(World::start());
+}
+
+#[test]
+fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict_on_postgresql() {
+    if let Some(world) = World::on(Backend::Postgres) {
+        two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict(world);
+    }
+}
+
+#[test]
+fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once_on_sqlite() {
+    after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once(World::start());
+}
+
+#[test]
+fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once_on_postgresql() {
+    if let Some(world) = World::on(Backend::Postgres) {
+        after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once(world);
+    }
+}
+
+#[test]
+fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused_on_sqlite() {
+    a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(World::start());
+}
+
+#[test]
+fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused_on_postgresql() {
+    if let Some(world) = World::on(Backend::Postgres) {
+        a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(world);
+    }
 }
