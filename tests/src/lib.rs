@@ -4,6 +4,7 @@
 //! in the target directory (or the one named by `GUICHET_BIN`), in its own
 //! process group so that everything it starts can be stopped at once.
 
+pub mod fixtures;
 pub mod keys;
 pub mod proxy;
 

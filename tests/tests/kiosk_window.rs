@@ -21,44 +21,17 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
+use guichet_e2e::fixtures::{demo_codes, repo, write_enrolled_kiosk};
 use guichet_e2e::keys::us_scanner_on_azerty;
 use guichet_e2e::{find_on_path, guichet_bin, xvfb_run, ProcessGroup};
 use serde_json::{json, Value};
 
-const ROOT_PUBLIC_KEY: &str = "db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0";
 const WAIT: Duration = Duration::from_secs(30);
 
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative)
-}
-
-/// OK 1000001, OK 1000002, REVOKED, OK (retired issuer), ISSUER_REVOKED, UNKNOWN_ISSUER.
-fn demo_codes() -> Vec<String> {
-    std::fs::read_to_string(repo("fixtures/coupons/test-only-demo-codes.txt"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// An enrolled kiosk (the TEST ONLY root pinned, bundle seq 1) whose platform is unreachable.
+/// An enrolled kiosk whose platform is unreachable.
 fn enrolled_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let device = json!({
-        "platform_url": "http://127.0.0.1:9",
-        "device_id": "dev-window",
-        "center": { "id": "ctr-window", "name": "Espace numérique de test", "zone": 0 },
-        "pinned_root_keys": [ROOT_PUBLIC_KEY],
-    });
-    std::fs::write(dir.path().join("device.json"), device.to_string()).unwrap();
-    std::fs::write(dir.path().join("device-key"), "22".repeat(32)).unwrap();
-    std::fs::copy(
-        repo("fixtures/bundles/test-only-bundle-seq1.json"),
-        dir.path().join("bundle.json"),
-    )
-    .unwrap();
+    write_enrolled_kiosk(dir.path(), "Espace numérique de test");
     dir
 }
 

@@ -11,15 +11,10 @@ use guichet_e2e::proxy::FaultyProxy;
 // The platform's own throwaway-cluster helper, shared rather than copied.
 #[path = "../../crates/guichet-platform/tests/common/pg.rs"]
 mod pg;
+use guichet_e2e::fixtures::repo;
 use guichet_e2e::{guichet, platform_bin, ProcessGroup};
 use pg::PgCluster;
 use serde_json::Value;
-
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative)
-}
 
 fn checked(output: Output, what: &str) -> String {
     assert!(
@@ -532,50 +527,34 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
     drop(world.server);
 }
 
-#[test]
-fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_sqlite() {
-    a_coupon_redeemed_at_the_counter_reaches_the_platform_once(World::start());
+/// Runs each scenario on SQLite and, when PostgreSQL is installed, on a throwaway cluster.
+macro_rules! on_both_backends {
+    ($($scenario:ident => $on_sqlite:ident, $on_postgresql:ident;)*) => {$(
+        #[test]
+        fn $on_sqlite() {
+            $scenario(World::start());
+        }
+
+        #[test]
+        fn $on_postgresql() {
+            if let Some(world) = World::on(Backend::Postgres) {
+                $scenario(world);
+            }
+        }
+    )*};
 }
 
-#[test]
-fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_postgresql() {
-    if let Some(world) = World::on(Backend::Postgres) {
-        a_coupon_redeemed_at_the_counter_reaches_the_platform_once(world);
-    }
-}
-
-#[test]
-fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict_on_sqlite() {
-    two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict(World::start());
-}
-
-#[test]
-fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict_on_postgresql() {
-    if let Some(world) = World::on(Backend::Postgres) {
-        two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict(world);
-    }
-}
-
-#[test]
-fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once_on_sqlite() {
-    after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once(World::start());
-}
-
-#[test]
-fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once_on_postgresql() {
-    if let Some(world) = World::on(Backend::Postgres) {
-        after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once(world);
-    }
-}
-
-#[test]
-fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused_on_sqlite() {
-    a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(World::start());
-}
-
-#[test]
-fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused_on_postgresql() {
-    if let Some(world) = World::on(Backend::Postgres) {
-        a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(world);
-    }
+on_both_backends! {
+    a_coupon_redeemed_at_the_counter_reaches_the_platform_once =>
+        a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_sqlite,
+        a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_postgresql;
+    two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict =>
+        two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict_on_sqlite,
+        two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict_on_postgresql;
+    after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once =>
+        after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once_on_sqlite,
+        after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once_on_postgresql;
+    a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused =>
+        a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused_on_sqlite,
+        a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused_on_postgresql;
 }

@@ -2,17 +2,12 @@
 
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use guichet_e2e::fixtures::repo;
 use guichet_e2e::guichet;
 use serde_json::Value;
-
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative)
-}
 
 fn root_key() -> String {
     let key: Value = serde_json::from_slice(

@@ -1,32 +1,16 @@
 //! The kiosk's screens on real files: an enrolled data directory (the TEST ONLY platform root
 //! pinned, the fixture bundle seq 1), a real SQLite ledger, the fixture demo coupons.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use guichet_e2e::fixtures::{demo_codes, repo, write_enrolled_kiosk};
+use guichet_e2e::keys::us_scanner_on_azerty;
 use guichet_kiosk::counter::{ScanKind, Sound};
 use guichet_kiosk::{CameraStatus, Kiosk, ReviewQuery, Role, ScannerLayout, Settings, UiLang};
 use guichet_ledger::InputMethod;
 use guichet_scan::wedge::KeyEvent;
 use guichet_sync::SyncStatus;
 use jiff::{SignedDuration, Timestamp};
-
-const ROOT_PUBLIC_KEY: &str = "db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0";
-
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative)
-}
-
-/// The fixture codes: OK 1000001, OK 1000002, REVOKED, OK (retired issuer), ISSUER_REVOKED,
-/// UNKNOWN_ISSUER (fixtures/coupons/README.md).
-fn demo_codes() -> Vec<String> {
-    std::fs::read_to_string(repo("fixtures/coupons/test-only-demo-codes.txt"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
 
 fn now() -> Timestamp {
     "2026-11-24T09:30:00Z".parse().unwrap()
@@ -35,19 +19,7 @@ fn now() -> Timestamp {
 /// A data directory as enrollment leaves it, with the seq 1 bundle.
 fn enrolled_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let device = serde_json::json!({
-        "platform_url": "http://127.0.0.1:9",
-        "device_id": "dev-test",
-        "center": { "id": "ctr-test", "name": "Centre de test", "zone": 0 },
-        "pinned_root_keys": [ROOT_PUBLIC_KEY],
-    });
-    std::fs::write(dir.path().join("device.json"), device.to_string()).unwrap();
-    std::fs::write(dir.path().join("device-key"), "11".repeat(32)).unwrap();
-    std::fs::copy(
-        repo("fixtures/bundles/test-only-bundle-seq1.json"),
-        dir.path().join("bundle.json"),
-    )
-    .unwrap();
+    write_enrolled_kiosk(dir.path(), "Centre de test");
     dir
 }
 
@@ -279,71 +251,19 @@ impl AdminShortcut for Kiosk {
     }
 }
 
-/// The `keydown` events a US-layout scanner produces on a French AZERTY host.
+/// The `keydown` events a US-layout scanner produces on a French AZERTY host, `gap_ms` apart.
 fn us_scanner_keys(text: &str, start_ms: f64, gap_ms: f64) -> Vec<KeyEvent> {
-    let mut keys = Vec::new();
-    let mut t = start_ms;
-    for c in text.chars().chain(std::iter::once('\n')) {
-        let (code, shift) = us_key(c);
-        keys.push(KeyEvent {
-            code: code.clone(),
-            key: azerty_key(&code, shift),
-            shift,
+    us_scanner_on_azerty(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| KeyEvent {
+            code: k.code,
+            key: k.key,
+            shift: k.shift,
             caps_lock: false,
-            timestamp_ms: t,
-        });
-        t += gap_ms;
-    }
-    keys
-}
-
-fn us_key(c: char) -> (String, bool) {
-    match c {
-        '\n' => ("Enter".into(), false),
-        'A'..='Z' => (format!("Key{c}"), true),
-        '0'..='9' => (format!("Digit{c}"), false),
-        ' ' => ("Space".into(), false),
-        ':' => ("Semicolon".into(), true),
-        '$' => ("Digit4".into(), true),
-        '%' => ("Digit5".into(), true),
-        '*' => ("Digit8".into(), true),
-        '+' => ("Equal".into(), true),
-        '-' => ("Minus".into(), false),
-        '.' => ("Period".into(), false),
-        '/' => ("Slash".into(), false),
-        other => panic!("not in the QR alphanumeric set: {other}"),
-    }
-}
-
-/// What an AZERTY host reports as `key` for a physical key (enough for these tests).
-fn azerty_key(code: &str, shift: bool) -> String {
-    let digits = ["à", "&", "é", "\"", "'", "(", "-", "è", "_", "ç"];
-    match code {
-        "Enter" => "Enter".into(),
-        "Space" => " ".into(),
-        c if c.starts_with("Digit") => {
-            let d: usize = c[5..].parse().unwrap();
-            if shift {
-                d.to_string()
-            } else {
-                digits[d].to_string()
-            }
-        }
-        "KeyQ" => if shift { "A" } else { "a" }.into(),
-        "KeyA" => if shift { "Q" } else { "q" }.into(),
-        "KeyW" => if shift { "Z" } else { "z" }.into(),
-        "KeyZ" => if shift { "W" } else { "w" }.into(),
-        "Semicolon" => if shift { "M" } else { "m" }.into(),
-        c if c.starts_with("Key") => {
-            let letter = c[3..].to_string();
-            if shift {
-                letter
-            } else {
-                letter.to_lowercase()
-            }
-        }
-        _ => "Unidentified".into(),
-    }
+            timestamp_ms: start_ms + gap_ms * i as f64,
+        })
+        .collect()
 }
 
 #[test]
