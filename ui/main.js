@@ -12,7 +12,7 @@ import { currentLang, setLang, translatePage } from "./js/i18n.js";
 import { enterReview, startReview } from "./js/review.js";
 import { currentScreen, lockIfUnlocked, onEnter, openScreen } from "./js/screens.js";
 import { bindShortcuts } from "./js/shortcuts.js";
-import { resumeOnGesture } from "./js/sound.js";
+import { resumeOnGesture, warmUp } from "./js/sound.js";
 import { onChange, patch, setSnapshot } from "./js/state.js";
 import { startStatusBar } from "./js/status.js";
 import { clearProblem, run, showProblem } from "./js/task.js";
@@ -116,13 +116,14 @@ async function start() {
   await lockIfUnlocked();
   focusCounter();
   // The shell answers with the milliseconds since its process started (the cold start).
-  afterPaint(() =>
+  afterPaint(() => {
+    warmUp();
     call("ui_ready")
       .then((ms) => {
         window.guichetStartMs = ms;
       })
-      .catch(showProblem),
-  );
+      .catch(showProblem);
+  });
 }
 
 start().catch((problem) => console.error("guichet: the page could not start", problem));

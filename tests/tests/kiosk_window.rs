@@ -573,6 +573,7 @@ async fn print_timings(window: &Window) {
         if ms.is_empty() {
             continue;
         }
+        println!("{input}, in scan order: {ms:?}");
         ms.sort_by(f64::total_cmp);
         println!(
             "| {input} | {} | {:.1} | {:.1} |",

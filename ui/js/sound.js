@@ -33,6 +33,14 @@ function audio() {
   return context;
 }
 
+/**
+ * Creates the audio output ahead of the first verdict: WebKit starts its audio pipeline on
+ * the first AudioContext, which otherwise delays the first card by tens of milliseconds.
+ */
+export function warmUp() {
+  audio();
+}
+
 /** Lets a context created before any key press start playing (browsers wait for a gesture). */
 export function resumeOnGesture() {
   const resume = () => {
