@@ -276,6 +276,10 @@ impl Window {
     }
 
     /// Saves a picture of the window once two frames have been painted.
+    ///
+    /// The picture is taken from the X server (ImageMagick's `import`), not with WebDriver's
+    /// screenshot: with WebKit's compositing off (the app's default) that one repaints the
+    /// whole page in software and took up to a minute a picture here.
     async fn shot(&self, name: &str) {
         self.client()
             .execute_async(
@@ -284,8 +288,14 @@ impl Window {
             )
             .await
             .unwrap();
-        let png = self.client().screenshot().await.unwrap();
-        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+        let path = self.shots.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .envs(self.x_env.iter().map(|(k, v)| (k, v)))
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("ImageMagick's import (make setup installs it)");
+        assert!(status.success(), "import {}", path.display());
     }
 
     /// Closes the session first (or the app outlives the driver), then stops the driver.

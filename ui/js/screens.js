@@ -57,4 +57,6 @@ function display(name) {
   shown = name;
   document.body.dataset.screen = name;
   for (const screen of SCREENS) byId(`screen-${screen}`).hidden = screen !== name;
+  // A screen opens at its top, not where it was left.
+  byId(`screen-${name}`).scrollTop = 0;
 }
