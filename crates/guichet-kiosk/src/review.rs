@@ -314,7 +314,13 @@ impl Kiosk {
     pub fn export_csv(&self, query: &ReviewQuery) -> Result<Exported, Problem> {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
-        let csv = export::render(&review, Format::Csv, Lang::from(self.prefs.settings.lang));
+        let name = |id| self.provider_label(id);
+        let csv = export::render_named(
+            &review,
+            Format::Csv,
+            Lang::from(self.prefs.settings.lang),
+            &name,
+        );
         Kiosk::write_export(&self.export_path(from, to, "csv"), csv.as_bytes())
     }
 
@@ -328,7 +334,8 @@ impl Kiosk {
             .as_ref()
             .map(|e| e.identity.enrollment.center.name.clone())
             .unwrap_or_default();
-        let table = export::render(&review, Format::Table, lang);
+        let table =
+            export::render_named(&review, Format::Table, lang, &|id| self.provider_label(id));
         let pdf = day_pdf::render(&center, &table, now, lang);
         Kiosk::write_export(&self.export_path(from, to, "pdf"), &pdf)
     }

@@ -353,6 +353,10 @@ fn day_review_totals_filters_cancellation_and_exports() {
         text.starts_with('\u{feff}') && text.contains("médiateur") && text.contains(";annulé;")
     );
     assert_eq!(text.lines().filter(|l| l.contains("2026-11-24")).count(), 3);
+    assert!(
+        text.contains(";Département de la Gironde (exemple);"),
+        "providers by name: {text}"
+    );
     let pdf = kiosk.export_pdf(&query, now()).unwrap();
     let bytes = std::fs::read(&pdf.path).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));

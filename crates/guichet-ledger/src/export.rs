@@ -22,11 +22,22 @@ pub enum Format {
     Json,
 }
 
-/// Writes a review in `format`.
+/// Writes a review in `format`, providers by their id.
 pub fn render(review: &Review, format: Format, lang: Lang) -> String {
+    render_named(review, format, lang, &|id| id.to_string())
+}
+
+/// Writes a review in `format`, each provider as `provider_name` calls it (the ledger knows
+/// only ids; the kiosk's trust bundle knows the names). JSON keeps the ids.
+pub fn render_named(
+    review: &Review,
+    format: Format,
+    lang: Lang,
+    provider_name: &dyn Fn(u32) -> String,
+) -> String {
     match format {
-        Format::Table => table(review, lang),
-        Format::Csv => csv_text(review, lang),
+        Format::Table => table(review, lang, provider_name),
+        Format::Csv => csv_text(review, lang, provider_name),
         Format::Json => serde_json::to_string_pretty(review).unwrap_or_default() + "\n",
     }
 }
@@ -125,7 +136,11 @@ fn words(lang: Lang) -> Words {
     }
 }
 
-fn line_cells(line: &ReviewLine, lang: Lang) -> [String; 14] {
+fn line_cells(
+    line: &ReviewLine,
+    lang: Lang,
+    provider_name: &dyn Fn(u32) -> String,
+) -> [String; 14] {
     let w = words(lang);
     [
         line.local_day.clone(),
@@ -133,7 +148,7 @@ fn line_cells(line: &ReviewLine, lang: Lang) -> [String; 14] {
         line.mediator.clone(),
         line.area.clone(),
         line.service.clone(),
-        line.provider.to_string(),
+        provider_name(line.provider),
         line.kid.clone(),
         line.serial.to_string(),
         euros(u64::from(line.value_cents), lang),
@@ -150,7 +165,7 @@ fn line_cells(line: &ReviewLine, lang: Lang) -> [String; 14] {
     ]
 }
 
-fn csv_text(review: &Review, lang: Lang) -> String {
+fn csv_text(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> String {
     let delimiter = match lang {
         Lang::Fr => b';',
         Lang::En => b',',
@@ -161,13 +176,13 @@ fn csv_text(review: &Review, lang: Lang) -> String {
     // Writing to a Vec cannot fail; a failed record would only shorten the output.
     let _ = writer.write_record(words(lang).headers);
     for line in &review.lines {
-        let _ = writer.write_record(line_cells(line, lang));
+        let _ = writer.write_record(line_cells(line, lang, provider_name));
     }
     let bytes = writer.into_inner().unwrap_or_default();
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
 }
 
-fn table(review: &Review, lang: Lang) -> String {
+fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> String {
     let w = words(lang);
     let s = &review.summary;
     let tally = |t: &Tally| format!("{} × = {} €", t.count, euros(t.total_cents, lang));
@@ -204,7 +219,7 @@ fn table(review: &Review, lang: Lang) -> String {
         w.by_provider,
         s.by_provider
             .iter()
-            .map(|(k, t)| (k.to_string(), *t))
+            .map(|(k, t)| (provider_name(*k), *t))
             .collect(),
     );
     group(
@@ -215,7 +230,11 @@ fn table(review: &Review, lang: Lang) -> String {
             .collect(),
     );
     out += "\n";
-    let rows: Vec<[String; 14]> = review.lines.iter().map(|l| line_cells(l, lang)).collect();
+    let rows: Vec<[String; 14]> = review
+        .lines
+        .iter()
+        .map(|l| line_cells(l, lang, provider_name))
+        .collect();
     // The id and detail columns make the table too wide for a terminal; CSV and JSON have them.
     let shown = 12;
     let mut widths = [0usize; 14];
