@@ -307,12 +307,16 @@ impl Window {
     }
 }
 
-/// Opens a restricted screen with `key`, choosing the PIN on first use.
-async fn open_restricted(window: &Window, key: &str, pin: &str) {
+/// Opens a restricted screen with `key`, choosing the PIN on first use; `shot` names a picture
+/// of the PIN dialog.
+async fn open_restricted(window: &Window, key: &str, pin: &str, shot: Option<&str>) {
     window.press(key).await;
     window
         .wait_js("return document.getElementById('pin-dialog').open")
         .await;
+    if let Some(name) = shot {
+        window.shot(name).await;
+    }
     if window.attr("#pin-dialog", "data-mode").await == "choose" {
         window.type_into("#pin-input", pin).await;
         window.type_into("#pin-confirm", pin).await;
@@ -404,7 +408,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     window.shot("fr-6-verdict-already-used").await;
 
     // Administration: first PIN, USB updates (older refused, newer accepted), camera.
-    open_restricted(&window, "F10", "2468").await;
+    open_restricted(&window, "F10", "2468", Some("fr-7a-pin-choose")).await;
     window
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;
@@ -456,7 +460,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
         .await;
 
     // The day review (the admin PIN opens it too): 3 coupons, 30 €, 5 € paid otherwise.
-    open_restricted(&window, "F8", "2468").await;
+    open_restricted(&window, "F8", "2468", None).await;
     window.wait_js("return document.body.dataset.screen === 'review' && document.querySelectorAll('#review-lines > tr').length === 3").await;
     assert_eq!(window.text("#review-count").await.trim(), "3");
     assert!(window.text("#review-total").await.contains("30,00"));
@@ -485,7 +489,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     let (code, _) = window.scan_on_azerty(&codes[5]).await;
     assert_eq!(code, "UNKNOWN_ISSUER");
     window.shot("en-4b-verdict-unknown-issuer").await;
-    open_restricted(&window, "F10", "2468").await;
+    open_restricted(&window, "F10", "2468", Some("en-7a-pin-enter")).await;
     window
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;
