@@ -49,6 +49,23 @@ fn kiosk(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `guichet redeem` of one code for the test workshop, by Zoé.
+fn redeem(kiosk_dir: &Path, code: &str) -> Output {
+    kiosk(
+        kiosk_dir,
+        &[
+            "redeem",
+            "--area",
+            "1.1",
+            "--service",
+            "S1",
+            "--mediator",
+            "Zoé",
+            code,
+        ],
+    )
+}
+
 /// A platform with a center, a provider, a referential, 1 minted booklet of 5 and a
 /// published bundle, serving on a free port.
 struct World {
@@ -242,28 +259,13 @@ fn kiosk_review(kiosk_dir: &Path) -> Value {
 
 fn a_coupon_redeemed_at_the_counter_reaches_the_platform_once(world: World) {
     let k = world.enroll_kiosk("kiosk-a");
-    let redeem = |code: &str| {
-        kiosk(
-            &k,
-            &[
-                "redeem",
-                "--area",
-                "1.1",
-                "--service",
-                "S1",
-                "--mediator",
-                "Zoé",
-                code,
-            ],
-        )
-    };
-    let first = redeem(&world.codes[0]);
+    let first = redeem(&k, &world.codes[0]);
     let text = checked(first, "guichet redeem");
     assert!(
         text.starts_with("OK\t") && text.contains("RECORDED"),
         "{text}"
     );
-    let again = redeem(&world.codes[0]);
+    let again = redeem(&k, &world.codes[0]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stdout).starts_with("ALREADY_REDEEMED\t"));
 
@@ -290,20 +292,7 @@ fn two_offline_kiosks_accepting_one_coupon_end_with_one_valid_and_one_conflict(w
     let b = world.enroll_kiosk("kiosk-b");
     // Both offline: each has only its own ledger, so both accept the same photocopied coupon.
     for k in [&a, &b] {
-        let out = kiosk(
-            k,
-            &[
-                "redeem",
-                "--area",
-                "1.1",
-                "--service",
-                "S1",
-                "--mediator",
-                "Zoé",
-                &world.codes[1],
-            ],
-        );
-        checked(out, "guichet redeem");
+        checked(redeem(k, &world.codes[1]), "guichet redeem");
         std::thread::sleep(Duration::from_millis(20));
     }
     sync(&a);
@@ -331,20 +320,7 @@ fn after_network_faults_heal_every_redemption_is_on_the_platform_exactly_once(wo
     let proxy = FaultyProxy::start(upstream);
     let k = world.enroll_kiosk_via("kiosk-a", &proxy.url());
     for code in &world.codes {
-        let out = kiosk(
-            &k,
-            &[
-                "redeem",
-                "--area",
-                "1.1",
-                "--service",
-                "S1",
-                "--mediator",
-                "Zoé",
-                code,
-            ],
-        );
-        checked(out, "guichet redeem");
+        checked(redeem(&k, code), "guichet redeem");
     }
     // A cut answer, a 500, a push whose answer is cut, a dropped connection: every cycle
     // fails (exit 1, "retry later").
@@ -411,22 +387,7 @@ fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(w
     ];
     for (i, (expected, bytes)) in cases.into_iter().enumerate() {
         let code = world.codes[i].clone();
-        checked(
-            kiosk(
-                &k,
-                &[
-                    "redeem",
-                    "--area",
-                    "1.1",
-                    "--service",
-                    "S1",
-                    "--mediator",
-                    "Zoé",
-                    &code,
-                ],
-            ),
-            "guichet redeem",
-        );
+        checked(redeem(&k, &code), "guichet redeem");
         proxy.answer_bundle_with(Some(bytes));
         let out = sync(&k);
         assert!(
@@ -471,30 +432,13 @@ fn copy_dir(from: &Path, to: &Path) {
 fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
     let mut world = World::start();
     let k = world.enroll_kiosk("kiosk-restore");
-    let redeem = |code: &str| {
-        checked(
-            kiosk(
-                &k,
-                &[
-                    "redeem",
-                    "--area",
-                    "1.1",
-                    "--service",
-                    "S1",
-                    "--mediator",
-                    "Zoé",
-                    code,
-                ],
-            ),
-            "guichet redeem",
-        )
-    };
-    redeem(&world.codes[0]);
+    let redeem_here = |code: &str| checked(redeem(&k, code), "guichet redeem");
+    redeem_here(&world.codes[0]);
     assert!(sync(&k).contains("pending 0"));
     let backup = tempfile::tempdir().unwrap();
     world.restart_with(|data| copy_dir(data, backup.path()));
-    redeem(&world.codes[1]);
-    redeem(&world.codes[2]);
+    redeem_here(&world.codes[1]);
+    redeem_here(&world.codes[2]);
     assert!(sync(&k).contains("pending 0"));
     let devices = world.admin(&["device", "list"]);
     assert!(devices.contains("\t3 entries"), "{devices}");
@@ -508,7 +452,7 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
         devices.contains("\t1 entries"),
         "the backup holds one: {devices}"
     );
-    redeem(&world.codes[3]);
+    redeem_here(&world.codes[3]);
     let out = sync(&k);
     assert!(
         out.contains("had lost 3 entries") && out.contains("pending 0"),

@@ -1,8 +1,10 @@
 //! The counter: scans become verdicts, verdicts fill a learner's basket, "Valider" commits
 //! it, and the last checkout can be undone within the mediator's window.
 
+use guichet_core::message::Lang;
 use guichet_core::verify::Outcome;
 use guichet_core::{verify, Area, Context, Verdict};
+use guichet_ledger::export;
 use guichet_ledger::{
     Basket, CancelError, Canceller, CheckoutError, InputMethod, Role, Station, Workshop,
 };
@@ -134,10 +136,11 @@ pub struct CommitResult {
     pub last_checkout: Option<LastCheckout>,
 }
 
+/// An amount in French and English, as the ledger's exports write it.
 fn euros(cents: u64) -> (String, String) {
     (
-        format!("{},{:02} €", cents / 100, cents % 100),
-        format!("€{}.{:02}", cents / 100, cents % 100),
+        format!("{} €", export::euros(cents, Lang::Fr)),
+        format!("€{}", export::euros(cents, Lang::En)),
     )
 }
 
@@ -184,12 +187,6 @@ impl Kiosk {
             area: choice.area.parse().ok()?,
             service: choice.service.clone(),
         })
-    }
-
-    fn provider_name(&self, id: u32) -> String {
-        self.bundle()
-            .and_then(|b| b.provider_name(id))
-            .map_or_else(|| format!("#{id}"), str::to_string)
     }
 
     /// The basket as the window shows it.
@@ -293,21 +290,13 @@ impl Kiosk {
         input: InputMethod,
     ) -> ScanResult {
         let coupon = verdict.coupon;
-        let (mut kind, mut code, mut sound, mut message) = if verdict.is_ok() {
-            (
-                ScanKind::Accepted,
-                verdict.code().to_string(),
-                Sound::Accepted,
-                Text::of_verdict(&verdict),
-            )
+        let (mut kind, mut sound) = if verdict.is_ok() {
+            (ScanKind::Accepted, Sound::Accepted)
         } else {
-            (
-                ScanKind::Refused,
-                verdict.code().to_string(),
-                Sound::Refused,
-                Text::of_verdict(&verdict),
-            )
+            (ScanKind::Refused, Sound::Refused)
         };
+        let mut code = verdict.code().to_string();
+        let mut message = Text::of_verdict(&verdict);
         if let (ScanKind::Accepted, Some(coupon)) = (kind, coupon) {
             let basket = self.basket.get_or_insert_with(|| Basket::new(workshop));
             if basket.add(coupon, input).is_err() {

@@ -47,10 +47,7 @@ pub fn render(center: &str, table: &str, printed_at: Timestamp, lang: Lang) -> V
     } else {
         lines.chunks(lines_per_page()).collect()
     };
-    let printed = printed_at
-        .to_zoned_datetime(
-            jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC),
-        )
+    let printed = guichet_ledger::local_time(printed_at)
         .strftime("%d/%m/%Y %H:%M")
         .to_string();
     let mut pdf = Pdf::new();

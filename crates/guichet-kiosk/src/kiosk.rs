@@ -221,6 +221,13 @@ impl Kiosk {
         self.enrolled.as_ref().and_then(|e| e.trust.bundle())
     }
 
+    /// A provider's name from the bundle in force, `#id` when it lists none.
+    pub(crate) fn provider_name(&self, id: u32) -> String {
+        self.bundle()
+            .and_then(|b| b.provider_name(id))
+            .map_or_else(|| format!("#{id}"), str::to_string)
+    }
+
     /// Everything the window draws, as of `now`.
     pub fn snapshot(
         &mut self,

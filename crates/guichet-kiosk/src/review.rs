@@ -108,14 +108,10 @@ fn parse_day(text: &str) -> Result<Date, Problem> {
 }
 
 fn local_hhmm(utc: &str) -> String {
-    utc.parse::<Timestamp>()
-        .ok()
-        .and_then(|t| {
-            jiff::tz::TimeZone::get("Europe/Paris")
-                .ok()
-                .map(|tz| t.to_zoned_datetime(tz))
-        })
-        .map_or_else(|| utc.to_string(), |z| z.strftime("%H:%M").to_string())
+    utc.parse::<Timestamp>().map_or_else(
+        |_| utc.to_string(),
+        |t| guichet_ledger::local_time(t).strftime("%H:%M").to_string(),
+    )
 }
 
 impl Kiosk {
@@ -178,12 +174,6 @@ impl Kiosk {
         Ok((from, to, review))
     }
 
-    fn provider_label(&self, id: u32) -> String {
-        self.bundle()
-            .and_then(|b| b.provider_name(id))
-            .map_or_else(|| format!("#{id}"), str::to_string)
-    }
-
     /// The review of the query's days (manager or admin).
     pub fn review(&self, query: &ReviewQuery) -> Result<ReviewView, Problem> {
         self.require(Role::Manager)?;
@@ -202,7 +192,7 @@ impl Kiosk {
         let mut providers: Vec<String> = everything
             .lines
             .iter()
-            .map(|l| self.provider_label(l.provider))
+            .map(|l| self.provider_name(l.provider))
             .collect();
         providers.sort();
         providers.dedup();
@@ -220,7 +210,7 @@ impl Kiosk {
                 by_provider: s
                     .by_provider
                     .into_iter()
-                    .map(|(id, tally)| (self.provider_label(id), tally))
+                    .map(|(id, tally)| (self.provider_name(id), tally))
                     .collect(),
                 by_sync_state: s.by_sync_state,
             },
@@ -229,7 +219,7 @@ impl Kiosk {
                 .into_iter()
                 .map(|line| LineView {
                     local_time: local_hhmm(&line.occurred_at),
-                    provider_name: self.provider_label(line.provider),
+                    provider_name: self.provider_name(line.provider),
                     line,
                 })
                 .collect(),
@@ -314,7 +304,7 @@ impl Kiosk {
     pub fn export_csv(&self, query: &ReviewQuery) -> Result<Exported, Problem> {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
-        let name = |id| self.provider_label(id);
+        let name = |id| self.provider_name(id);
         let csv = export::render_named(
             &review,
             Format::Csv,
@@ -335,7 +325,7 @@ impl Kiosk {
             .map(|e| e.identity.enrollment.center.name.clone())
             .unwrap_or_default();
         let table =
-            export::render_named(&review, Format::Table, lang, &|id| self.provider_label(id));
+            export::render_named(&review, Format::Table, lang, &|id| self.provider_name(id));
         let pdf = day_pdf::render(&center, &table, now, lang);
         Kiosk::write_export(&self.export_path(from, to, "pdf"), &pdf)
     }

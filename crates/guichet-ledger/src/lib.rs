@@ -46,4 +46,4 @@ pub use ledger::{ChainHead, Ledger, LedgerSettings};
 pub use migrations::latest_version as schema_version;
 pub use outbox::{SyncCounts, SyncResult, SyncState};
 pub use report::{CancelledBy, Filters, Review, ReviewLine, Summary, Tally};
-pub use time::local_day;
+pub use time::{local_day, local_time};

@@ -458,11 +458,8 @@ fn the_outbox_tracks_each_entry_until_the_platform_answers() {
         .is_err());
 }
 
-#[test]
-fn a_platform_that_lost_entries_gets_them_queued_again_from_its_head() {
-    let (_dir, _path, mut ledger) = fresh();
-    redeem(&mut ledger, &[1, 2, 3], MORNING);
-    let batch = ledger.outbox_batch(10).unwrap();
+/// Records the platform's "accepted" for every entry of `batch`.
+fn accept_all(ledger: &mut Ledger, batch: &[guichet_ledger::ChainedEntry]) {
     let accepted: Vec<SyncResult> = batch
         .iter()
         .map(|e| SyncResult {
@@ -472,6 +469,14 @@ fn a_platform_that_lost_entries_gets_them_queued_again_from_its_head() {
         })
         .collect();
     ledger.record_sync_results(&accepted, at(MORNING)).unwrap();
+}
+
+#[test]
+fn a_platform_that_lost_entries_gets_them_queued_again_from_its_head() {
+    let (_dir, _path, mut ledger) = fresh();
+    redeem(&mut ledger, &[1, 2, 3], MORNING);
+    let batch = ledger.outbox_batch(10).unwrap();
+    accept_all(&mut ledger, &batch);
     assert!(ledger.outbox_batch(10).unwrap().is_empty());
     // The platform holds only the first entry: the two after it go again, in chain order.
     assert_eq!(
@@ -503,15 +508,7 @@ fn entries_pruned_here_cannot_be_sent_again_to_a_platform_that_lost_them() {
     redeem(&mut ledger, &[1], "2026-10-01T09:00:00Z");
     redeem(&mut ledger, &[2], MORNING);
     let batch = ledger.outbox_batch(10).unwrap();
-    let accepted: Vec<SyncResult> = batch
-        .iter()
-        .map(|e| SyncResult {
-            entry_id: e.entry.id.clone(),
-            state: SyncState::Accepted,
-            detail: None,
-        })
-        .collect();
-    ledger.record_sync_results(&accepted, at(MORNING)).unwrap();
+    accept_all(&mut ledger, &batch);
     assert_eq!(ledger.prune_accepted(date(2026, 11, 1)).unwrap(), 1);
     // The platform's head is the pruned entry (the anchor): the one after it goes again.
     assert_eq!(
