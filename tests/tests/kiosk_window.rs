@@ -493,6 +493,13 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     window
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;
+    // Left scrolled down at the settings, the screen opens again at its top.
+    assert_eq!(
+        window
+            .js("return document.getElementById('screen-admin').scrollTop")
+            .await,
+        json!(0)
+    );
     window.shot("en-7-admin").await;
 
     print_timings(&window).await;
