@@ -16,6 +16,8 @@ TEST_LOG := $(or $(CARGO_TARGET_DIR),target)/test-output.log
 
 ifdef CI
 export CARGO_TERM_COLOR := never
+# A one-off build gains nothing from incremental caches, which double the disk used.
+export CARGO_INCREMENTAL := 0
 endif
 
 .PHONY: all setup build run test bench screenshots
