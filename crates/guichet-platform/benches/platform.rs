@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
+use guichet_platform::db::batch;
 use guichet_platform::keys::{generate_key, random_bytes};
 use guichet_platform::store::MintRequest;
 use guichet_platform::Store;
@@ -172,8 +173,8 @@ fn ingest(location: &str) -> (f64, f64) {
     }
     let ingest_rate = total as f64 / started.elapsed().as_secs_f64();
 
-    // Reference: the same number of rows, bare inserts of a two-column table, in the same
-    // batches, through the same backend.
+    // Reference: the same number of rows, bare multi-row inserts of a two-column table, in
+    // the same batches and chunks, through the same backend.
     let reference = guichet_platform::db::open(location).unwrap();
     guichet_platform::db::run(
         reference.as_ref(),
@@ -190,12 +191,19 @@ fn ingest(location: &str) -> (f64, f64) {
     for (_, batch) in &batches {
         guichet_platform::db::run(
             reference.as_ref(),
-            guichet_platform::db::Mode::Exclusive,
+            guichet_platform::db::Mode::Write,
             |tx| {
-                for entry in batch {
+                for chunk in batch::chunks(batch) {
+                    let values: Vec<_> = chunk
+                        .iter()
+                        .flat_map(|entry| [entry.id.to_string().into(), entry.hash.to_hex().into()])
+                        .collect();
                     tx.execute(
-                        "INSERT INTO bench_reference (id, hash) VALUES ($1, $2)",
-                        &[entry.id.to_string().into(), entry.hash.to_hex().into()],
+                        &format!(
+                            "INSERT INTO bench_reference (id, hash) VALUES {}",
+                            batch::tuples(chunk.len(), &["{}", "{}"])
+                        ),
+                        &values,
                     )?;
                 }
                 Ok(())

@@ -53,7 +53,7 @@ fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
 
     let prefix = dir.path().join("page");
     let status = Command::new("pdftoppm")
-        .args(["-r", "150", "-png"])
+        .args(["-r", "300", "-png"])
         .arg(&minted.pdf)
         .arg(&prefix)
         .status()

@@ -4,6 +4,7 @@
 //! each backend runs the same SQL (a subset both dialects share: `$1` parameters, 64-bit
 //! integers and text only, `ON CONFLICT`, `RETURNING`) and maps values to and from [`Value`].
 
+pub mod batch;
 pub mod postgres;
 pub mod sqlite;
 
@@ -98,6 +99,12 @@ pub trait Tx {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error>;
     /// Runs a query; all its rows.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error>;
+    /// Takes the named locks until the transaction ends, waiting for any other transaction
+    /// (of any server sharing the database) that holds one of them. The names of one call are
+    /// taken in a fixed order, so two calls never wait for each other in a cycle; callers take
+    /// their locks in a fixed order of kinds too (see `store::ingest`). A no-op where write
+    /// transactions already run one at a time (SQLite).
+    fn lock(&mut self, names: &[String]) -> Result<(), Error>;
 }
 
 impl dyn Tx + '_ {
@@ -120,9 +127,6 @@ pub enum Mode {
     Read,
     /// Reads and writes.
     Write,
-    /// Reads and writes, one at a time across every server sharing the database (ingest:
-    /// state versions must be handed out in commit order).
-    Exclusive,
 }
 
 /// A storage backend.

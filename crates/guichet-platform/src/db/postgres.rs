@@ -2,22 +2,31 @@
 //!
 //! A small pool of synchronous clients, each with its own cache of prepared statements
 //! (`postgres` has no statement cache of its own, and the pools built on it do not keep one
-//! per connection). Exclusive transactions take a transaction-scoped advisory lock, so ingest
-//! is serialised across every server sharing the database.
+//! per connection). [`Tx::lock`] takes transaction-scoped advisory locks, so writers that
+//! must not interleave wait for each other across every server sharing the database, while
+//! the others run side by side. Reads run without `BEGIN`/`COMMIT`: each statement is its own
+//! transaction, which at READ COMMITTED sees exactly what it would see inside one, and saves
+//! two round trips.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, IsolationLevel, NoTls, Statement};
+use postgres::{Client, GenericClient, IsolationLevel, NoTls, Statement};
+use sha2::{Digest, Sha256};
 
-use super::{Database, Mode, Row, Tx, Value};
+use super::{batch, Database, Mode, Row, Tx, Value};
 use crate::error::Error;
 
-const MIGRATION: &str = include_str!("../../../../schema/platform-migrations/postgres-0001.sql");
-const SCHEMA_VERSION: i64 = 1;
-/// The advisory lock key of exclusive transactions ("GUICHET" on a phone keypad).
-const INGEST_LOCK: i64 = 4_842_438;
+/// The migrations, in order: `max(version)` of the table `platform_schema` is how many the
+/// database has (each migration records its own number).
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../../../schema/platform-migrations/postgres-0001.sql"),
+    include_str!("../../../../schema/platform-migrations/postgres-0002.sql"),
+];
+/// The advisory lock key of migrations ("GUICHET" on a phone keypad); [`lock_key`]s of named
+/// locks are other numbers, but for a 2^-64 chance.
+const MIGRATION_LOCK: i64 = 4_842_438;
 const MAX_CONNECTIONS: usize = 32;
 
 fn storage(e: postgres::Error) -> Error {
@@ -47,24 +56,27 @@ impl PostgresDb {
         let mut client = Client::connect(url, NoTls)
             .map_err(|e| Error::Storage(format!("cannot connect to PostgreSQL: {e}")))?;
         let mut tx = client.transaction().map_err(storage)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .map_err(storage)?;
         let exists: bool = tx
             .query_one("SELECT to_regclass('platform_schema') IS NOT NULL", &[])
             .map_err(storage)?
             .get(0);
-        if exists {
-            let version: i64 = tx
-                .query_one("SELECT max(version) FROM platform_schema", &[])
+        let version: i64 = if exists {
+            tx.query_one("SELECT max(version) FROM platform_schema", &[])
                 .map_err(storage)?
-                .get(0);
-            if version != SCHEMA_VERSION {
-                return Err(Error::Storage(format!(
-                    "the database has schema version {version}; this platform knows {SCHEMA_VERSION}"
-                )));
-            }
+                .get(0)
         } else {
-            tx.batch_execute(MIGRATION).map_err(storage)?;
+            0
+        };
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(Error::Storage(format!(
+                "the database has schema version {version}; this platform knows up to {known}"
+            )));
+        }
+        for migration in MIGRATIONS.iter().skip(version as usize) {
+            tx.batch_execute(migration).map_err(storage)?;
         }
         tx.commit().map_err(storage)?;
         Ok(PostgresDb {
@@ -124,9 +136,18 @@ fn poisoned<T>(_: T) -> Error {
     Error::Storage("the PostgreSQL pool lock is poisoned".into())
 }
 
-struct PgTx<'a, 'c> {
-    tx: &'a mut postgres::Transaction<'c>,
+/// Statements of one transaction (or, for reads, of one checked-out client).
+struct PgTx<'a, C: GenericClient> {
+    client: &'a mut C,
     statements: &'a mut HashMap<String, Statement>,
+}
+
+/// A lock name's advisory lock key: the first 8 bytes of its SHA-256.
+fn lock_key(name: &str) -> i64 {
+    let digest = Sha256::digest(name.as_bytes());
+    let mut key = [0; 8];
+    key.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(key)
 }
 
 /// A value bound to a parameter of the type PostgreSQL inferred for it.
@@ -170,12 +191,12 @@ fn read_value(row: &postgres::Row, i: usize) -> Result<Value, Error> {
     Ok(value.unwrap_or(Value::Null))
 }
 
-impl PgTx<'_, '_> {
+impl<C: GenericClient> PgTx<'_, C> {
     fn statement(&mut self, sql: &str) -> Result<Statement, Error> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.tx.prepare(sql).map_err(storage)?;
+        let statement = self.client.prepare(sql).map_err(storage)?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -195,17 +216,17 @@ impl PgTx<'_, '_> {
     }
 }
 
-impl Tx for PgTx<'_, '_> {
+impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
         let (statement, bound) = self.bound(sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
-        self.tx.execute(&statement, &refs).map_err(storage)
+        self.client.execute(&statement, &refs).map_err(storage)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
         let (statement, bound) = self.bound(sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
-        let rows = self.tx.query(&statement, &refs).map_err(storage)?;
+        let rows = self.client.query(&statement, &refs).map_err(storage)?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -214,6 +235,24 @@ impl Tx for PgTx<'_, '_> {
                     .map(Row)
             })
             .collect()
+    }
+
+    fn lock(&mut self, names: &[String]) -> Result<(), Error> {
+        let mut keys: Vec<i64> = names.iter().map(|name| lock_key(name)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        // One statement a chunk: a VALUES list is scanned in the order written.
+        for chunk in batch::chunks(&keys) {
+            let params: Vec<Value> = chunk.iter().map(|key| Value::Int(*key)).collect();
+            self.execute(
+                &format!(
+                    "SELECT pg_advisory_xact_lock(l.column1) FROM (VALUES {}) AS l",
+                    batch::tuples(chunk.len(), &["CAST({} AS BIGINT)"])
+                ),
+                &params,
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -242,18 +281,16 @@ impl Database for PostgresDb {
         let mut conn = self.checkout()?;
         let result = (|| {
             let Connection { client, statements } = &mut conn;
+            if mode == Mode::Read {
+                return work(&mut PgTx { client, statements });
+            }
             let mut tx = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::ReadCommitted)
-                .read_only(mode == Mode::Read)
                 .start()
                 .map_err(storage)?;
-            if mode == Mode::Exclusive {
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
-                    .map_err(storage)?;
-            }
             work(&mut PgTx {
-                tx: &mut tx,
+                client: &mut tx,
                 statements,
             })?;
             tx.commit().map_err(storage)

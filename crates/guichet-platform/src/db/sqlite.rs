@@ -9,8 +9,11 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Database, Mode, Row, Tx, Value};
 use crate::error::Error;
 
-const MIGRATION: &str = include_str!("../../../../schema/platform-migrations/sqlite-0001.sql");
-const SCHEMA_VERSION: i64 = 1;
+/// The migrations, in order: the database's `PRAGMA user_version` is how many it has.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../../../schema/platform-migrations/sqlite-0001.sql"),
+    include_str!("../../../../schema/platform-migrations/sqlite-0002.sql"),
+];
 const MAX_IDLE_READERS: usize = 8;
 
 fn storage(e: rusqlite::Error) -> Error {
@@ -38,7 +41,7 @@ fn connect(path: &Path) -> Result<Connection, Error> {
          PRAGMA busy_timeout = 10000;",
     )
     .map_err(storage)?;
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
 
@@ -52,17 +55,20 @@ impl SqliteDb {
         let version: i64 = writer
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(storage)?;
-        if version == 0 {
-            writer
-                .execute_batch(&format!(
-                    "BEGIN IMMEDIATE; {MIGRATION}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-                ))
-                .map_err(storage)?;
-        } else if version != SCHEMA_VERSION {
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
             return Err(Error::Storage(format!(
-                "{} has schema version {version}; this platform knows {SCHEMA_VERSION}",
+                "{} has schema version {version}; this platform knows up to {known}",
                 path.display()
             )));
+        }
+        for (applied, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let version = applied + 1;
+            writer
+                .execute_batch(&format!(
+                    "BEGIN IMMEDIATE; {migration}; PRAGMA user_version = {version}; COMMIT;"
+                ))
+                .map_err(storage)?;
         }
         Ok(SqliteDb {
             path: path.to_owned(),
@@ -147,6 +153,11 @@ impl Tx for SqliteTx<'_> {
         }
         Ok(out)
     }
+
+    /// Write transactions already run one at a time, on the one writer connection.
+    fn lock(&mut self, _names: &[String]) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 fn in_transaction(
@@ -185,7 +196,7 @@ impl Database for SqliteDb {
             }
             // One writer connection: writes are serialised here, in the process, rather than
             // by SQLite's busy handler (which sleeps).
-            Mode::Write | Mode::Exclusive => {
+            Mode::Write => {
                 let conn = self.writer.lock().map_err(poisoned)?;
                 in_transaction(&conn, "BEGIN IMMEDIATE", work)
             }

@@ -105,7 +105,9 @@ impl Store {
         expires_at: Timestamp,
         seal: impl FnOnce(&BundleDocument) -> Result<Vec<u8>, Error>,
     ) -> Result<(u64, String), Error> {
-        self.run(Mode::Exclusive, |tx| {
+        self.run(Mode::Write, |tx| {
+            // Two publishers would otherwise both take the same next sequence.
+            tx.lock(&["bundle".to_owned()])?;
             let last = tx
                 .query_one("SELECT COALESCE(MAX(sequence), 0) FROM bundles", &[])?
                 .int(0)?;

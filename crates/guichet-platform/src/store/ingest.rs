@@ -1,17 +1,18 @@
 //! Redemption push: the chain check, idempotent storage, and the conflict rule.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use guichet_protocol::paths::{MAX_BATCH_ENTRIES, MAX_STATES_PER_PAGE};
 use guichet_protocol::{
-    ChainHash, ConflictDetails, EntryEvent, EntryResult, EntryState, ErrorBody, ErrorCode,
-    LedgerEntry, PushResponse, StatesResponse,
+    ChainHash, EntryEvent, EntryResult, EntryState, ErrorBody, ErrorCode, LedgerEntry,
+    PushResponse, StatesResponse,
 };
 use jiff::Timestamp;
 
-use super::devices::center_info;
+use super::settle::{redeeming_devices, settle_coupons, Coupon};
+use super::versions::Versions;
 use super::{serial_to_db, stamp, Store};
-use crate::db::{Mode, Row, Tx, Value};
+use crate::db::{batch, Mode, Tx, Value};
 use crate::error::Error;
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
@@ -29,18 +30,6 @@ fn parse_state(text: &str) -> Result<EntryState, Error> {
         "unknown" => Ok(EntryState::Unknown),
         "cancelled" => Ok(EntryState::Cancelled),
         other => Err(storage(format!("unknown entry state {other:?}"))),
-    }
-}
-
-/// Hands out state versions within one exclusive transaction.
-struct Versions {
-    last: i64,
-}
-
-impl Versions {
-    fn next(&mut self) -> i64 {
-        self.last += 1;
-        self.last
     }
 }
 
@@ -87,7 +76,14 @@ fn check_batch(device: &str, center: &str, entries: &[LedgerEntry]) -> Result<()
     Ok(())
 }
 
-fn insert(tx: &mut dyn Tx, entry: &LedgerEntry, now: Timestamp, version: i64) -> Result<(), Error> {
+/// The columns of `entries` a push writes, in [`entry_values`]' order (`state` starts
+/// `accepted`; the conflict rule runs once the batch is in).
+const ENTRY_COLUMNS: &str = "id, device, center, occurred_at, occurred_us, local_day, actor, \
+     prev_hash, hash, received_at, version, kind, checkout_id, kid, serial, value_cents, \
+     provider, area, service, input_method, cancels, actor_role, reason, state";
+
+/// One entry's values for [`ENTRY_COLUMNS`], but for `state`.
+fn entry_values(entry: &LedgerEntry, now: Timestamp, version: i64) -> Vec<Value> {
     let mut values: Vec<Value> = vec![
         entry.id.to_string().into(),
         entry.device.as_str().into(),
@@ -141,91 +137,81 @@ fn insert(tx: &mut dyn Tx, entry: &LedgerEntry, now: Timestamp, version: i64) ->
             ]);
         }
     }
-    // Every entry starts `accepted`; the conflict rule runs once the batch is in.
-    tx.execute(
-        "INSERT INTO entries (id, device, center, occurred_at, occurred_us, local_day, actor, \
-         prev_hash, hash, received_at, version, kind, checkout_id, kid, serial, value_cents, \
-         provider, area, service, input_method, cancels, actor_role, reason, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, 'accepted')",
-        &values,
-    )?;
+    values
+}
+
+/// Inserts a device's new entries, a chunk per statement, each with the device's next state
+/// version.
+fn insert_all(
+    tx: &mut dyn Tx,
+    device: &str,
+    entries: &[LedgerEntry],
+    now: Timestamp,
+    versions: &mut Versions,
+) -> Result<(), Error> {
+    const PARAMETERS: usize = 23;
+    let mut row = vec!["{}"; PARAMETERS];
+    row.push("'accepted'");
+    for chunk in batch::chunks(entries) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * PARAMETERS);
+        for entry in chunk {
+            values.extend(entry_values(entry, now, versions.next(device)?));
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO entries ({ENTRY_COLUMNS}) VALUES {}",
+                batch::tuples(chunk.len(), &row)
+            ),
+            &values,
+        )?;
+    }
     Ok(())
 }
 
-/// Applies the conflict rule to every redemption of one coupon: among those not cancelled,
-/// the earliest `occurred_at` (then the smaller id) is `accepted` and the others `conflict`;
-/// all are `unknown` if no minted booklet holds the coupon.
-fn settle_coupon(
+/// The ids, devices and hashes of the entries of `ids` the platform already holds.
+fn held_entries(
     tx: &mut dyn Tx,
-    kid: &str,
-    serial: i64,
-    versions: &mut Versions,
-) -> Result<(), Error> {
-    let mut rows = tx.query(
-        "SELECT id, occurred_us, state, conflict, occurred_at, local_day, center, device \
-         FROM entries WHERE kind = 'redemption' AND kid = $1 AND serial = $2 \
-         AND state <> 'cancelled'",
-        &[kid.into(), Value::Int(serial)],
-    )?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut keyed = rows
-        .drain(..)
-        .map(|row| Ok((row.int(1)?, row.text(0)?, row)))
-        .collect::<Result<Vec<(i64, String, Row)>, Error>>()?;
-    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    // The booklet that would hold the serial: the last one starting at or before it (an
-    // index seek on (kid, first_serial), whatever the number of booklets).
-    let minted = match tx.query_opt(
-        "SELECT first_serial, coupons FROM booklets WHERE kid = $1 AND first_serial <= $2 \
-         ORDER BY first_serial DESC LIMIT 1",
-        &[kid.into(), Value::Int(serial)],
-    )? {
-        Some(booklet) => serial - booklet.int(0)? < booklet.int(1)?,
-        None => false,
-    };
-    let holder = &keyed[0].2;
-    // The details are only needed when another redemption is in conflict with the holder.
-    let holder_details = if minted && keyed.len() > 1 {
-        let center = holder.text(6)?;
-        Some(ConflictDetails {
-            other_id: holder.text(0)?.parse().map_err(storage)?,
-            redeemed_at: holder.text(4)?.parse().map_err(storage)?,
-            local_day: holder.text(5)?.parse().map_err(storage)?,
-            center_name: center_info(tx, &center)
-                .map(|c| c.name)
-                .unwrap_or_else(|_| center.clone()),
-            center,
-            device: holder.text(7)?,
-        })
-    } else {
-        None
-    };
-    for (i, (_, id, row)) in keyed.iter().enumerate() {
-        let (state, conflict) = match &holder_details {
-            _ if !minted => (EntryState::Unknown, None),
-            _ if i == 0 => (EntryState::Accepted, None),
-            None => (EntryState::Accepted, None),
-            Some(details) => (
-                EntryState::Conflict,
-                Some(serde_json::to_string(details).map_err(storage)?),
+    ids: &[String],
+) -> Result<HashMap<String, (String, String)>, Error> {
+    let mut held = HashMap::new();
+    for chunk in batch::chunks(ids) {
+        let params: Vec<Value> = chunk.iter().map(|id| id.as_str().into()).collect();
+        for row in tx.query(
+            &format!(
+                "SELECT id, device, hash FROM entries WHERE id IN ({})",
+                batch::list(chunk.len())
             ),
-        };
-        if row.text(2)? != state.as_str() || row.opt_text(3)? != conflict {
-            tx.execute(
-                "UPDATE entries SET state = $1, conflict = $2, version = $3 WHERE id = $4",
-                &[
-                    state.as_str().into(),
-                    conflict.into(),
-                    Value::Int(versions.next()),
-                    id.as_str().into(),
-                ],
-            )?;
+            &params,
+        )? {
+            held.insert(row.text(0)?, (row.text(1)?, row.text(2)?));
         }
     }
-    Ok(())
+    Ok(held)
+}
+
+/// Each entry's current state, in the order of `ids`.
+fn current_results(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<EntryResult>, Error> {
+    let mut states = HashMap::new();
+    for chunk in batch::chunks(ids) {
+        let params: Vec<Value> = chunk.iter().map(|id| id.as_str().into()).collect();
+        for row in tx.query(
+            &format!(
+                "SELECT id, state, conflict FROM entries WHERE id IN ({})",
+                batch::list(chunk.len())
+            ),
+            &params,
+        )? {
+            states.insert(row.text(0)?, (row.text(1)?, row.opt_text(2)?));
+        }
+    }
+    ids.iter()
+        .map(|id| {
+            let (state, conflict) = states
+                .get(id)
+                .ok_or_else(|| storage(format!("entry {id} vanished during its push")))?;
+            result_of(id, state, conflict.clone())
+        })
+        .collect()
 }
 
 fn result_of(id: &str, state: &str, conflict: Option<String>) -> Result<EntryResult, Error> {
@@ -238,14 +224,6 @@ fn result_of(id: &str, state: &str, conflict: Option<String>) -> Result<EntryRes
     })
 }
 
-fn current_result(tx: &mut dyn Tx, id: &str) -> Result<EntryResult, Error> {
-    let row = tx.query_one(
-        "SELECT state, conflict FROM entries WHERE id = $1",
-        &[id.into()],
-    )?;
-    result_of(id, &row.text(0)?, row.opt_text(1)?)
-}
-
 impl Store {
     /// Stores a batch of a device's ledger entries (see `schema/sync-api.md`): all or nothing,
     /// idempotent by id; answers each entry's state.
@@ -255,7 +233,12 @@ impl Store {
         entries: &[LedgerEntry],
         now: Timestamp,
     ) -> Result<PushResponse, Error> {
-        self.run(Mode::Exclusive, |tx| {
+        self.run(Mode::Write, |tx| {
+            // Locks are taken in this order of kinds (never back): the pushing device, the
+            // coupons of the batch, the state versions of the devices they may change. So two
+            // pushes never wait for each other in a cycle, and pushes about other coupons and
+            // other devices run side by side.
+            tx.lock(&[format!("push:{device}")])?;
             let device_row = tx
                 .query_opt("SELECT center, chain_head FROM devices WHERE id = $1", &[device.into()])?
                 .ok_or_else(|| refused(ErrorCode::UnknownDevice, "unknown device"))?;
@@ -264,29 +247,24 @@ impl Store {
             check_batch(device, &center, entries)?;
 
             // Entries already held must be a prefix of the batch, each the same as held.
-            let mut first_new = None;
-            for (i, entry) in entries.iter().enumerate() {
-                let held = tx.query_opt(
-                    "SELECT device, hash FROM entries WHERE id = $1",
-                    &[entry.id.to_string().into()],
-                )?;
-                match (held, first_new) {
-                    (None, None) => first_new = Some(i),
-                    (None, Some(_)) => {}
-                    (Some(row), None) => {
-                        if row.text(0)? != device || row.text(1)? != entry.hash.to_hex() {
-                            return Err(refused(
-                                ErrorCode::EntryMismatch,
-                                format!("entry {} is already held with other content", entry.id),
-                            ));
-                        }
-                    }
-                    (Some(_), Some(_)) => {
-                        return Err(refused(
-                            ErrorCode::EntryMismatch,
-                            format!("entry {} is already held, but follows entries that are not", entry.id),
-                        ));
-                    }
+            let ids: Vec<String> = entries.iter().map(|entry| entry.id.to_string()).collect();
+            let held = held_entries(tx, &ids)?;
+            let first_new = ids.iter().position(|id| !held.contains_key(id));
+            for (i, (entry, id)) in entries.iter().zip(&ids).enumerate() {
+                let Some((held_device, held_hash)) = held.get(id) else {
+                    continue;
+                };
+                if first_new.is_some_and(|first| i > first) {
+                    return Err(refused(
+                        ErrorCode::EntryMismatch,
+                        format!("entry {id} is already held, but follows entries that are not"),
+                    ));
+                }
+                if held_device != device || *held_hash != entry.hash.to_hex() {
+                    return Err(refused(
+                        ErrorCode::EntryMismatch,
+                        format!("entry {id} is already held with other content"),
+                    ));
                 }
             }
             let mut chain_head = head;
@@ -301,46 +279,41 @@ impl Store {
                         chain_head: Some(head),
                     }));
                 }
-                let mut versions = Versions {
-                    last: tx
-                        .query_one("SELECT value FROM counters WHERE name = 'state_version'", &[])?
-                        .int(0)?,
-                };
-                let mut coupons: BTreeSet<(String, i64)> = BTreeSet::new();
-                for entry in &entries[first..] {
-                    insert(tx, entry, now, versions.next())?;
-                    match &entry.event {
-                        EntryEvent::Redemption(r) => {
-                            coupons.insert((r.kid.to_hex(), serial_to_db(r.serial)));
-                        }
-                        EntryEvent::Cancellation(c) => {
-                            if let Some(coupon) = cancel(tx, device, &c.cancels.to_string(), &mut versions)? {
-                                coupons.insert(coupon);
-                            }
-                        }
+                let new = &entries[first..];
+                let cancelled = cancelled_redemptions(tx, device, new)?;
+                let mut coupons: BTreeSet<Coupon> = cancelled.values().cloned().collect();
+                for entry in new {
+                    if let EntryEvent::Redemption(r) = &entry.event {
+                        coupons.insert((r.kid.to_hex(), serial_to_db(r.serial)));
                     }
                 }
-                for (kid, serial) in &coupons {
-                    settle_coupon(tx, kid, *serial, &mut versions)?;
+                let names: Vec<String> =
+                    coupons.iter().map(|(kid, serial)| format!("coupon:{kid}:{serial}")).collect();
+                tx.lock(&names)?;
+                let mut devices = redeeming_devices(tx, &coupons)?;
+                devices.insert(device.to_owned());
+                let mut versions = Versions::lock(tx, &devices)?;
+
+                insert_all(tx, device, new, now, &mut versions)?;
+                for id in cancelled.keys() {
+                    tx.execute(
+                        "UPDATE entries SET state = 'cancelled', conflict = NULL, version = $1 WHERE id = $2",
+                        &[Value::Int(versions.next(device)?), id.as_str().into()],
+                    )?;
                 }
+                settle_coupons(tx, &coupons, &mut versions)?;
+                versions.store(tx)?;
                 chain_head = entries[entries.len() - 1].hash;
                 tx.execute(
                     "UPDATE devices SET chain_head = $1, entry_count = entry_count + $2 WHERE id = $3",
                     &[
                         chain_head.to_hex().into(),
-                        Value::Int((entries.len() - first) as i64),
+                        Value::Int(new.len() as i64),
                         device.into(),
                     ],
                 )?;
-                tx.execute(
-                    "UPDATE counters SET value = $1 WHERE name = 'state_version'",
-                    &[Value::Int(versions.last)],
-                )?;
             }
-            let results = entries
-                .iter()
-                .map(|entry| current_result(tx, &entry.id.to_string()))
-                .collect::<Result<_, _>>()?;
+            let results = current_results(tx, &ids)?;
             Ok(PushResponse { results, chain_head })
         })
     }
@@ -399,24 +372,42 @@ impl Store {
     }
 }
 
-/// Marks the device's redemption `cancels` as cancelled; returns its coupon, to settle again.
-/// A cancellation of an id the platform does not hold for this device changes nothing.
-fn cancel(
+/// The redemptions of this device that the cancellations among `new` cancel, with their
+/// coupons: each one either held already or earlier in the same batch. A cancellation of an id
+/// the platform does not hold for this device changes nothing.
+fn cancelled_redemptions(
     tx: &mut dyn Tx,
     device: &str,
-    cancels: &str,
-    versions: &mut Versions,
-) -> Result<Option<(String, i64)>, Error> {
-    let Some(row) = tx.query_opt(
-        "SELECT kid, serial FROM entries WHERE id = $1 AND device = $2 AND kind = 'redemption'",
-        &[cancels.into(), device.into()],
-    )?
-    else {
-        return Ok(None);
-    };
-    tx.execute(
-        "UPDATE entries SET state = 'cancelled', conflict = NULL, version = $1 WHERE id = $2",
-        &[Value::Int(versions.next()), cancels.into()],
-    )?;
-    Ok(Some((row.text(0)?, row.int(1)?)))
+    new: &[LedgerEntry],
+) -> Result<BTreeMap<String, Coupon>, Error> {
+    let mut earlier: HashMap<String, Coupon> = HashMap::new();
+    let mut cancelled = BTreeMap::new();
+    for entry in new {
+        match &entry.event {
+            EntryEvent::Redemption(r) => {
+                earlier.insert(
+                    entry.id.to_string(),
+                    (r.kid.to_hex(), serial_to_db(r.serial)),
+                );
+            }
+            EntryEvent::Cancellation(c) => {
+                let id = c.cancels.to_string();
+                let coupon = match earlier.get(&id) {
+                    Some(coupon) => Some(coupon.clone()),
+                    None => tx
+                        .query_opt(
+                            "SELECT kid, serial FROM entries \
+                             WHERE id = $1 AND device = $2 AND kind = 'redemption'",
+                            &[id.as_str().into(), device.into()],
+                        )?
+                        .map(|row| Ok::<_, Error>((row.text(0)?, row.int(1)?)))
+                        .transpose()?,
+                };
+                if let Some(coupon) = coupon {
+                    cancelled.insert(id, coupon);
+                }
+            }
+        }
+    }
+    Ok(cancelled)
 }

@@ -8,6 +8,8 @@ mod bundle;
 mod devices;
 mod ingest;
 mod report;
+mod settle;
+mod versions;
 
 use std::sync::Arc;
 

@@ -1,0 +1,315 @@
+//! Pushes from many kiosks at once, straight into the store, on SQLite and on PostgreSQL
+//! (where they run side by side, held apart only by the locks of `store::ingest`); and the
+//! schema upgrade that made state versions per device.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use common::{Backend, Kiosk};
+use guichet_core::Kid;
+use guichet_platform::keys::generate_key;
+use guichet_platform::Store;
+use guichet_protocol::signing::public_key_hex;
+use guichet_protocol::{EntryEvent, EntryResult, EntryState, LedgerEntry};
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+const KIOSKS: usize = 8;
+const PUSHES: usize = 6;
+const PER_PUSH: usize = 4;
+/// The seeded booklet: serials 1..=10.
+const COUPONS: u64 = 10;
+
+/// A kiosk enrolled through the store (no HTTP: the entries go to `Store::ingest`).
+fn enroll(store: &Store, center: &str) -> Kiosk {
+    let now = Timestamp::now();
+    let key = generate_key().unwrap();
+    let code = store
+        .create_enroll_code(center, now + SignedDuration::from_hours(1), now)
+        .unwrap();
+    let (device_id, center) = store
+        .enroll(&code, &public_key_hex(&key.verifying_key()), None, now)
+        .unwrap();
+    Kiosk {
+        client: reqwest::Client::new(),
+        base: String::new(),
+        key,
+        device_id,
+        center,
+        head: guichet_protocol::ChainHash::GENESIS,
+    }
+}
+
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// The pushes of one kiosk: redemptions of coupons every kiosk also redeems, at scattered
+/// times, and now and then a cancellation of one of its own earlier redemptions.
+fn pushes(kiosk: &mut Kiosk, kid: Kid, dice: &mut Dice) -> Vec<Vec<LedgerEntry>> {
+    let start = Timestamp::now() - SignedDuration::from_hours(10);
+    let mut own = Vec::new();
+    (0..PUSHES)
+        .map(|_| {
+            (0..PER_PUSH)
+                .map(|_| {
+                    if !own.is_empty() && dice.below(5) == 0 {
+                        let cancels = own.remove(dice.below(own.len() as u64) as usize);
+                        kiosk.cancellation(cancels)
+                    } else {
+                        let at = start + SignedDuration::from_secs(dice.below(30_000) as i64);
+                        let entry = kiosk.redemption(kid, 1 + dice.below(COUPONS), at);
+                        own.push(entry.id);
+                        entry
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What the conflict rule must give once everything is in: per coupon, the earliest
+/// redemption not cancelled (then the smaller id) is accepted, the others in conflict.
+fn expected_states(entries: &[LedgerEntry]) -> HashMap<Uuid, EntryState> {
+    let cancelled: Vec<Uuid> = entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            EntryEvent::Cancellation(c) => Some(c.cancels),
+            EntryEvent::Redemption(_) => None,
+        })
+        .collect();
+    let mut by_coupon: BTreeMap<u64, Vec<&LedgerEntry>> = BTreeMap::new();
+    let mut states = HashMap::new();
+    for entry in entries {
+        if let EntryEvent::Redemption(r) = &entry.event {
+            if cancelled.contains(&entry.id) {
+                states.insert(entry.id, EntryState::Cancelled);
+            } else {
+                by_coupon.entry(r.serial).or_default().push(entry);
+            }
+        }
+    }
+    for mut redemptions in by_coupon.into_values() {
+        redemptions.sort_by_key(|e| (e.occurred_at.as_microsecond(), e.id.to_string()));
+        for (i, entry) in redemptions.iter().enumerate() {
+            let state = if i == 0 {
+                EntryState::Accepted
+            } else {
+                EntryState::Conflict
+            };
+            states.insert(entry.id, state);
+        }
+    }
+    states
+}
+
+/// Follows one device's state changes with its cursor, as a kiosk does.
+fn follow(store: &Store, device: &str, cursor: &mut u64, seen: &mut HashMap<Uuid, EntryResult>) {
+    loop {
+        let page = store.states_since(device, *cursor, 1000).unwrap();
+        for change in page.changes {
+            seen.insert(change.id, change);
+        }
+        *cursor = page.cursor;
+        if !page.more {
+            return;
+        }
+    }
+}
+
+fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((store, _cluster)) = common::fresh_store(backend, dir.path()) else {
+        return;
+    };
+    let kid = common::seed(&store, &generate_key().unwrap());
+    let mut dice = Dice(0x5EED_1234_ABCD_0001);
+    let mut kiosks: Vec<(String, Vec<Vec<LedgerEntry>>)> = (0..KIOSKS)
+        .map(|i| {
+            let mut kiosk = enroll(&store, if i % 2 == 0 { "C1" } else { "C2" });
+            let batches = pushes(&mut kiosk, kid, &mut dice);
+            (kiosk.device_id, batches)
+        })
+        .collect();
+    let everything: Vec<LedgerEntry> = kiosks
+        .iter()
+        .flat_map(|(_, batches)| batches.iter().flatten().cloned())
+        .collect();
+
+    let pushing = Arc::new(AtomicBool::new(true));
+    let followers: Vec<_> = kiosks
+        .iter()
+        .map(|(device, _)| {
+            let (store, device, pushing) = (store.clone(), device.clone(), pushing.clone());
+            std::thread::spawn(move || {
+                let (mut cursor, mut seen) = (0, HashMap::new());
+                while pushing.load(Ordering::SeqCst) {
+                    follow(&store, &device, &mut cursor, &mut seen);
+                }
+                follow(&store, &device, &mut cursor, &mut seen);
+                seen
+            })
+        })
+        .collect();
+    let pushers: Vec<_> = kiosks
+        .drain(..)
+        .map(|(device, batches)| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for batch in batches {
+                    let now = Timestamp::now();
+                    store
+                        .ingest(&device, &batch, now)
+                        .unwrap_or_else(|e| panic!("a push of {device} failed: {e}"));
+                }
+            })
+        })
+        .collect();
+    for pusher in pushers {
+        pusher.join().unwrap();
+    }
+    pushing.store(false, Ordering::SeqCst);
+
+    let expected = expected_states(&everything);
+    let mut followed: HashMap<Uuid, EntryResult> = HashMap::new();
+    for follower in followers {
+        followed.extend(follower.join().unwrap());
+    }
+    let mut accepted_per_coupon: BTreeMap<u64, usize> = BTreeMap::new();
+    for entry in &everything {
+        let EntryEvent::Redemption(r) = &entry.event else {
+            continue;
+        };
+        let stored = store.entry_state(&entry.id.to_string()).unwrap().unwrap();
+        assert_eq!(
+            stored.state, expected[&entry.id],
+            "entry {} of coupon {}",
+            entry.id, r.serial
+        );
+        // What each kiosk learnt by following its cursor is the final state: no change was
+        // skipped by a cursor that moved past a version committed later.
+        assert_eq!(
+            followed.get(&entry.id).map(|c| c.state),
+            Some(stored.state),
+            "the cursor of device {} missed the last change of entry {}",
+            entry.device,
+            entry.id
+        );
+        if stored.state == EntryState::Accepted {
+            *accepted_per_coupon.entry(r.serial).or_default() += 1;
+        }
+    }
+    assert!(accepted_per_coupon.values().all(|&n| n == 1));
+    assert_eq!(
+        store.entry_count().unwrap(),
+        (KIOSKS * PUSHES * PER_PUSH) as u64
+    );
+}
+
+/// A database made by the first schema (the platform-wide state counter at 42, one device)
+/// opened by this platform: the device's versions continue after 42, so the cursor its kiosk
+/// holds still sees the next change.
+fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let version_1_rows = "UPDATE counters SET value = 42 WHERE name = 'state_version';
+        INSERT INTO centers (id, name, zone) VALUES ('C0', 'Espace numérique', 33);
+        INSERT INTO devices (id, public_key, center, enrolled_at, chain_head)
+        VALUES ('old-kiosk', 'aa', 'C0', '2026-01-01T00:00:00Z',
+                '0000000000000000000000000000000000000000000000000000000000000000');";
+    let (location, _cluster) = match backend {
+        Backend::Sqlite => {
+            let path = dir.path().join("v1.db");
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(include_str!(
+                "../../../schema/platform-migrations/sqlite-0001.sql"
+            ))
+            .unwrap();
+            conn.execute_batch(version_1_rows).unwrap();
+            conn.execute_batch("PRAGMA user_version = 1").unwrap();
+            (path.to_str().unwrap().to_owned(), None)
+        }
+        Backend::Postgres => {
+            let Some(cluster) = common::pg::PgCluster::shared() else {
+                return;
+            };
+            let url = cluster.new_database();
+            let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+            client
+                .batch_execute(include_str!(
+                    "../../../schema/platform-migrations/postgres-0001.sql"
+                ))
+                .unwrap();
+            client.batch_execute(version_1_rows).unwrap();
+            (url, Some(cluster))
+        }
+    };
+    let store = Store::open(&location).unwrap();
+    let kid = common::seed(&store, &generate_key().unwrap());
+    let mut kiosk = Kiosk {
+        client: reqwest::Client::new(),
+        base: String::new(),
+        key: generate_key().unwrap(),
+        device_id: "old-kiosk".into(),
+        center: guichet_protocol::CenterInfo {
+            id: "C0".into(),
+            name: "Espace numérique".into(),
+            zone: 33,
+        },
+        head: guichet_protocol::ChainHash::GENESIS,
+    };
+    let entry = kiosk.redemption(kid, 1, Timestamp::now());
+    store
+        .ingest("old-kiosk", std::slice::from_ref(&entry), Timestamp::now())
+        .unwrap();
+    let page = store.states_since("old-kiosk", 42, 1000).unwrap();
+    assert_eq!(
+        page.changes.len(),
+        1,
+        "the first change after the held cursor"
+    );
+    assert_eq!(page.changes[0].id, entry.id);
+    assert_eq!(page.cursor, 43);
+    drop(store);
+    // Opening it again applies nothing twice.
+    let store = Store::open(&location).unwrap();
+    assert_eq!(store.entry_count().unwrap(), 1);
+}
+
+mod sqlite {
+    #[test]
+    fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once() {
+        super::kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(
+            super::Backend::Sqlite,
+        );
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_and_cursors_stay_valid() {
+        super::a_version_1_database_is_upgraded_and_cursors_stay_valid(super::Backend::Sqlite);
+    }
+}
+
+mod postgres {
+    #[test]
+    fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once() {
+        super::kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(
+            super::Backend::Postgres,
+        );
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_and_cursors_stay_valid() {
+        super::a_version_1_database_is_upgraded_and_cursors_stay_valid(super::Backend::Postgres);
+    }
+}
