@@ -5,6 +5,9 @@
 //! [`MAX_CHUNK`]`.ilog2() + 1` distinct statement texts per shape, which the backends' prepared
 //! statement caches keep.
 
+use super::{Row, Tx, Value};
+use crate::error::Error;
+
 /// The largest chunk: 256 rows of the widest statement (23 parameters) stay far below both
 /// backends' parameter limits (SQLite 32,766, PostgreSQL 65,535).
 pub const MAX_CHUNK: usize = 256;
@@ -56,6 +59,17 @@ pub fn list(n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The rows of `select` (a query ending in `IN`) over every key of `keys`: a chunk of keys per
+/// statement, `select` followed by the chunk's parenthesised list of placeholders.
+pub fn query_in(tx: &mut dyn Tx, select: &str, keys: &[&str]) -> Result<Vec<Row>, Error> {
+    let mut rows = Vec::new();
+    for chunk in chunks(keys) {
+        let params: Vec<Value> = chunk.iter().map(|&key| key.into()).collect();
+        rows.extend(tx.query(&format!("{select} ({})", list(chunk.len())), &params)?);
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -168,44 +168,26 @@ fn insert_all(
     Ok(())
 }
 
-/// The ids, devices and hashes of the entries of `ids` the platform already holds.
-fn held_entries(
-    tx: &mut dyn Tx,
-    ids: &[String],
-) -> Result<HashMap<String, (String, String)>, Error> {
-    let mut held = HashMap::new();
-    for chunk in batch::chunks(ids) {
-        let params: Vec<Value> = chunk.iter().map(|id| id.as_str().into()).collect();
-        for row in tx.query(
-            &format!(
-                "SELECT id, device, hash FROM entries WHERE id IN ({})",
-                batch::list(chunk.len())
-            ),
-            &params,
-        )? {
-            held.insert(row.text(0)?, (row.text(1)?, row.text(2)?));
-        }
-    }
-    Ok(held)
+/// The devices and hashes of the entries of `ids` the platform already holds, by id.
+fn held_entries(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, (String, String)>, Error> {
+    batch::query_in(tx, "SELECT id, device, hash FROM entries WHERE id IN", ids)?
+        .iter()
+        .map(|row| Ok((row.text(0)?, (row.text(1)?, row.text(2)?))))
+        .collect()
 }
 
 /// Each entry's current state, in the order of `ids`.
-fn current_results(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<EntryResult>, Error> {
-    let mut states = HashMap::new();
-    for chunk in batch::chunks(ids) {
-        let params: Vec<Value> = chunk.iter().map(|id| id.as_str().into()).collect();
-        for row in tx.query(
-            &format!(
-                "SELECT id, state, conflict FROM entries WHERE id IN ({})",
-                batch::list(chunk.len())
-            ),
-            &params,
-        )? {
-            states.insert(row.text(0)?, (row.text(1)?, row.opt_text(2)?));
-        }
-    }
+fn current_results(tx: &mut dyn Tx, ids: &[&str]) -> Result<Vec<EntryResult>, Error> {
+    let states = batch::query_in(
+        tx,
+        "SELECT id, state, conflict FROM entries WHERE id IN",
+        ids,
+    )?
+    .iter()
+    .map(|row| Ok((row.text(0)?, (row.text(1)?, row.opt_text(2)?))))
+    .collect::<Result<HashMap<_, _>, Error>>()?;
     ids.iter()
-        .map(|id| {
+        .map(|&id| {
             let (state, conflict) = states
                 .get(id)
                 .ok_or_else(|| storage(format!("entry {id} vanished during its push")))?;
@@ -248,10 +230,11 @@ impl Store {
 
             // Entries already held must be a prefix of the batch, each the same as held.
             let ids: Vec<String> = entries.iter().map(|entry| entry.id.to_string()).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             let held = held_entries(tx, &ids)?;
-            let first_new = ids.iter().position(|id| !held.contains_key(id));
+            let first_new = ids.iter().position(|&id| !held.contains_key(id));
             for (i, (entry, id)) in entries.iter().zip(&ids).enumerate() {
-                let Some((held_device, held_hash)) = held.get(id) else {
+                let Some((held_device, held_hash)) = held.get(*id) else {
                     continue;
                 };
                 if first_new.is_some_and(|first| i > first) {

@@ -23,20 +23,15 @@ impl Versions {
     pub(super) fn lock(tx: &mut dyn Tx, devices: &BTreeSet<String>) -> Result<Versions, Error> {
         let names: Vec<String> = devices.iter().map(|d| format!("versions:{d}")).collect();
         tx.lock(&names)?;
-        let devices: Vec<&String> = devices.iter().collect();
-        let mut last = BTreeMap::new();
-        for chunk in batch::chunks(&devices) {
-            let params: Vec<Value> = chunk.iter().map(|d| d.as_str().into()).collect();
-            for row in tx.query(
-                &format!(
-                    "SELECT id, state_version FROM devices WHERE id IN ({})",
-                    batch::list(chunk.len())
-                ),
-                &params,
-            )? {
-                last.insert(row.text(0)?, row.int(1)?);
-            }
-        }
+        let devices: Vec<&str> = devices.iter().map(String::as_str).collect();
+        let last = batch::query_in(
+            tx,
+            "SELECT id, state_version FROM devices WHERE id IN",
+            &devices,
+        )?
+        .iter()
+        .map(|row| Ok((row.text(0)?, row.int(1)?)))
+        .collect::<Result<BTreeMap<_, _>, Error>>()?;
         Ok(Versions {
             read: last.clone(),
             last,
