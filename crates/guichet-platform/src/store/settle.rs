@@ -20,6 +20,24 @@ pub(super) type Coupon = (String, i64);
 /// type inside `VALUES`.
 const COUPON_TUPLE: [&str; 2] = ["CAST({} AS TEXT)", "CAST({} AS BIGINT)"];
 
+/// `select` once per coupon of a chunk of `n`, each with `AND kid = $i AND serial = $j`, joined
+/// by `union` (`UNION` or `UNION ALL`). Not `(kid, serial) IN (VALUES …)`: PostgreSQL may hash
+/// that list against every redemption, a plan it picks when its statistics still describe a
+/// smaller table (measured: 9 ms a push instead of 0.1 ms while `entries` grew); an equality on
+/// both columns of `entries_by_coupon` is an index lookup whatever the statistics.
+fn per_coupon(select: &str, union: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{select} AND kid = ${} AND serial = ${}",
+                2 * i + 1,
+                2 * i + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(&format!(" {union} "))
+}
+
 fn coupon_params(chunk: &[&Coupon]) -> Vec<Value> {
     chunk
         .iter()
@@ -37,10 +55,10 @@ pub(super) fn redeeming_devices(
     let mut devices = BTreeSet::new();
     for chunk in batch::chunks(&coupons) {
         for row in tx.query(
-            &format!(
-                "SELECT DISTINCT device FROM entries WHERE kind = 'redemption' \
-                 AND state <> 'cancelled' AND (kid, serial) IN (VALUES {})",
-                batch::tuples(chunk.len(), &COUPON_TUPLE)
+            &per_coupon(
+                "SELECT device FROM entries WHERE kind = 'redemption' AND state <> 'cancelled'",
+                "UNION",
+                chunk.len(),
             ),
             &coupon_params(chunk),
         )? {
@@ -65,10 +83,11 @@ pub(super) fn settle_coupons(
         let params = coupon_params(chunk);
         let tuples = batch::tuples(chunk.len(), &COUPON_TUPLE);
         for row in tx.query(
-            &format!(
+            &per_coupon(
                 "SELECT id, occurred_us, state, conflict, occurred_at, local_day, center, device, \
-                 kid, serial FROM entries WHERE kind = 'redemption' AND state <> 'cancelled' \
-                 AND (kid, serial) IN (VALUES {tuples})"
+                 kid, serial FROM entries WHERE kind = 'redemption' AND state <> 'cancelled'",
+                "UNION ALL",
+                chunk.len(),
             ),
             &params,
         )? {
