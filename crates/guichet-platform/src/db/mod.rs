@@ -127,6 +127,9 @@ pub enum Mode {
     Read,
     /// Reads and writes.
     Write,
+    /// Each statement is its own transaction, for work that is one write statement (on
+    /// PostgreSQL this saves the `BEGIN` and `COMMIT` round trips).
+    Autocommit,
 }
 
 /// A storage backend.

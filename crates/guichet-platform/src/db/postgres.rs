@@ -4,9 +4,9 @@
 //! (`postgres` has no statement cache of its own, and the pools built on it do not keep one
 //! per connection). [`Tx::lock`] takes transaction-scoped advisory locks, so writers that
 //! must not interleave wait for each other across every server sharing the database, while
-//! the others run side by side. Reads run without `BEGIN`/`COMMIT`: each statement is its own
-//! transaction, which at READ COMMITTED sees exactly what it would see inside one, and saves
-//! two round trips.
+//! the others run side by side. Reads (and [`Mode::Autocommit`]) run without `BEGIN` and
+//! `COMMIT`: each statement is its own transaction, which at READ COMMITTED sees exactly what
+//! it would see inside one, and saves two round trips.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
@@ -281,7 +281,7 @@ impl Database for PostgresDb {
         let mut conn = self.checkout()?;
         let result = (|| {
             let Connection { client, statements } = &mut conn;
-            if mode == Mode::Read {
+            if matches!(mode, Mode::Read | Mode::Autocommit) {
                 return work(&mut PgTx { client, statements });
             }
             let mut tx = client

@@ -200,6 +200,10 @@ impl Database for SqliteDb {
                 let conn = self.writer.lock().map_err(poisoned)?;
                 in_transaction(&conn, "BEGIN IMMEDIATE", work)
             }
+            Mode::Autocommit => {
+                let conn = self.writer.lock().map_err(poisoned)?;
+                work(&mut SqliteTx { conn: &conn })
+            }
         }
     }
 

@@ -251,7 +251,8 @@ impl Store {
 
     /// Records a device's nonce; false if the device used it before (a replay).
     pub fn record_nonce(&self, device: &str, nonce: &str, now: Timestamp) -> Result<bool, Error> {
-        self.run(Mode::Write, |tx| {
+        // Every signed request writes one: a single statement, so no transaction round trips.
+        self.run(Mode::Autocommit, |tx| {
             let added = tx.execute(
                 "INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (device, nonce) DO NOTHING",
