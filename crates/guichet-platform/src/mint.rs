@@ -122,11 +122,31 @@ fn draw_text(content: &mut Content, x: f32, y: f32, text: &CouponText) {
     }
 }
 
+/// Draws each row's runs of dark modules as one rectangle: no hairline seams between
+/// neighbouring modules where a viewer anti-aliases, and a smaller file than a rectangle a
+/// module.
 fn draw_qr(content: &mut Content, qr: &QrCode, left: f32, top: f32) {
-    for (x, y) in dark_modules(qr) {
+    let mut run: Option<(usize, usize, usize)> = None; // (row, first column, length)
+    let flush = |run: (usize, usize, usize), content: &mut Content| {
+        let (y, x, length) = run;
         let px = left + (x + QUIET_ZONE) as f32 * MODULE;
         let py = top - (y + QUIET_ZONE + 1) as f32 * MODULE;
-        content.rect(px, py, MODULE, MODULE);
+        content.rect(px, py, length as f32 * MODULE, MODULE);
+    };
+    for (x, y) in dark_modules(qr) {
+        run = match run {
+            Some((row, first, length)) if row == y && first + length == x => {
+                Some((row, first, length + 1))
+            }
+            Some(done) => {
+                flush(done, content);
+                Some((y, x, 1))
+            }
+            None => Some((y, x, 1)),
+        };
+    }
+    if let Some(done) = run {
+        flush(done, content);
     }
     content.fill_nonzero();
 }

@@ -13,16 +13,23 @@ use guichet_platform::store::MintRequest;
 use jiff::civil::date;
 use jiff::Timestamp;
 
+/// Every code zbarimg reads in the images, one zbarimg run an image: a single run over several
+/// images now and then missed a code that a run on its image alone reads (zbar 0.23.92).
 fn zbar(paths: &[std::path::PathBuf]) -> BTreeSet<String> {
-    let output = Command::new("zbarimg")
-        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
-        .args(paths)
-        .output()
-        .expect("zbarimg (zbar-tools) is installed");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
+    paths
+        .iter()
+        .flat_map(|path| {
+            let output = Command::new("zbarimg")
+                .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+                .arg(path)
+                .output()
+                .expect("zbarimg (zbar-tools) is installed");
+            String::from_utf8(output.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -51,26 +58,34 @@ fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
     assert_eq!(minted.coupons[0].serial, 11);
     let expected: BTreeSet<String> = minted.coupons.iter().map(|c| c.code.clone()).collect();
 
-    let prefix = dir.path().join("page");
-    let status = Command::new("pdftoppm")
-        .args(["-r", "300", "-png"])
-        .arg(&minted.pdf)
-        .arg(&prefix)
-        .status()
-        .expect("pdftoppm (poppler-utils) is installed");
-    assert!(status.success());
-    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("page"))
-        .collect();
-    pages.sort();
-    assert_eq!(pages.len(), 2, "one page a booklet");
-    assert_eq!(
-        zbar(&pages),
-        expected,
-        "codes read back from the rendered PDF"
-    );
+    // zbar misses one code of a page now and then (about one run in four), a different one at
+    // another resolution: each code must be read from the PDF rendered at 150 or at 300 dpi,
+    // and nothing else may be read.
+    let mut read = BTreeSet::new();
+    for dpi in ["150", "300"] {
+        let prefix = dir.path().join(format!("page-{dpi}"));
+        let status = Command::new("pdftoppm")
+            .args(["-r", dpi, "-png"])
+            .arg(&minted.pdf)
+            .arg(&prefix)
+            .status()
+            .expect("pdftoppm (poppler-utils) is installed");
+        assert!(status.success());
+        let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("page-{dpi}-"))
+            })
+            .collect();
+        pages.sort();
+        assert_eq!(pages.len(), 2, "one page a booklet");
+        read.extend(zbar(&pages));
+    }
+    assert_eq!(read, expected, "codes read back from the rendered PDF");
 
     let pngs: Vec<_> = minted.coupons.iter().map(|c| c.png.clone()).collect();
     assert_eq!(zbar(&pngs), expected, "codes read back from the PNG files");
