@@ -6,12 +6,14 @@
 //!
 //! Sets: the qr-bench folders (`../shared/qr-bench/zxing-java/qrcode-*`, or `$QR_BENCH`), the
 //! voucher photo set (`fixtures/scan/vouchers`, 1280×720) and the code-free frames
-//! (`fixtures/scan/no-code`). Decoders: our cascade, each engine's part of it alone, plain rqrr,
-//! zxing-cpp and zbar (both in one Python process, `benches/reference_decoders.py`, timing the
-//! decode call alone) and `zbarimg` (one process per image, so its time includes the process
-//! start and the file decoding; its start cost is printed). Images are decoded from their files
-//! to grayscale once, before timing; every in-process time is the decode call on that grayscale
-//! image. Prints one Markdown table per set.
+//! (`fixtures/scan/no-code`). Decoders: our cascade, the cascade without its finder gate, each
+//! engine's part of it alone, plain rqrr, zxing-cpp and zbar (both in one Python process,
+//! `benches/reference_decoders.py`, timing the decode call alone) and `zbarimg` (one process per
+//! image, so its time includes the process start and the file decoding; its start cost is
+//! printed). Images are decoded from their files to grayscale once, before timing, and decoded
+//! once untimed; every in-process time is the decode call on that grayscale image. Prints one
+//! Markdown table per set, what the finder gate lets through, and the video mode for the voucher
+//! and code-free sets.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
-use guichet_scan::decode::{self, engines, Attempt, Decoder, DecoderConfig, Engine};
+use guichet_scan::decode::{self, engines, gate, Attempt, Decoder, DecoderConfig, Engine};
 use image::GrayImage;
 
 /// One image and the text it holds (`None`: it holds no code).
@@ -70,8 +72,9 @@ impl Tally {
     }
 }
 
-const DECODERS: [&str; 7] = [
+const DECODERS: [&str; 8] = [
     "guichet (cascade)",
+    "  cascade without the finder gate",
     "  rxing part alone",
     "  rqrr part alone (with preprocessing)",
     "plain rqrr",
@@ -112,13 +115,22 @@ fn main() {
 
     let mut qr_bench_total: Vec<Tally> = DECODERS.iter().map(|_| Tally::default()).collect();
     let mut qr_bench_images = 0;
+    let mut qr_bench_gate = GateTally::default();
     for (name, samples) in &sets {
         let mut tallies: Vec<Tally> = DECODERS.iter().map(|_| Tally::default()).collect();
         let mut winning_attempts: BTreeMap<String, usize> = BTreeMap::new();
         let mut panics = 0;
+        let mut gate = GateTally::default();
         for sample in samples {
+            // Untimed: the first decode of an image pays for first touching its pixels and
+            // for the allocator mapping fresh pages, which would fall on whichever row ran first.
+            decode::decode_frame(&sample.image, &DecoderConfig::still_image());
             let configs = [
                 DecoderConfig::still_image(),
+                DecoderConfig {
+                    finder_gate: false,
+                    ..DecoderConfig::still_image()
+                },
                 DecoderConfig::still_image().only(Engine::Rxing),
                 DecoderConfig::still_image().only(Engine::Rqrr),
             ];
@@ -130,28 +142,34 @@ fn main() {
                 if i == 0 {
                     let winner = result.codes.first().map(|c| c.attempt);
                     *winning_attempts.entry(attempt_name(winner)).or_default() += 1;
+                    gate.skipped += usize::from(result.no_finder_patterns);
+                }
+                if i == 1 {
+                    gate.add(sample, &texts);
                 }
             }
             let started = Instant::now();
             let plain = engines::rqrr_gray(&sample.image).unwrap_or_default();
-            tallies[3].add(sample, &plain, ms(started.elapsed()));
+            tallies[4].add(sample, &plain, ms(started.elapsed()));
 
             if let Some(reference) = reference.as_mut() {
                 let answer = reference.decode(&sample.image);
-                tallies[4].add(sample, &answer.zxing, answer.zxing_ms);
-                tallies[5].add(sample, &answer.zbar, answer.zbar_ms);
+                tallies[5].add(sample, &answer.zxing, answer.zxing_ms);
+                tallies[6].add(sample, &answer.zbar, answer.zbar_ms);
             }
             if let Some((texts, ms)) = zbarimg(&sample.path) {
-                tallies[6].add(sample, &texts, ms);
+                tallies[7].add(sample, &texts, ms);
             }
         }
         print_table(name, samples.len(), &tallies);
+        gate.print(samples.len());
         if !name.starts_with("qr-bench") {
             print_video_mode(samples);
         }
         println!("cascade: winning attempt per image {winning_attempts:?}; caught decoder panics: {panics}\n");
         if name.starts_with("qr-bench") {
             qr_bench_images += samples.len();
+            qr_bench_gate.merge(&gate);
             for (total, tally) in qr_bench_total.iter_mut().zip(tallies) {
                 total.correct += tally.correct;
                 total.wrong += tally.wrong;
@@ -161,6 +179,50 @@ fn main() {
     }
     if qr_bench_images > 0 {
         print_table("qr-bench, all folders", qr_bench_images, &qr_bench_total);
+        qr_bench_gate.print(qr_bench_images);
+    }
+}
+
+/// The finder gate ([`gate::worth_retrying`]) on every image, against what the cascade without
+/// the gate reads.
+#[derive(Default)]
+struct GateTally {
+    /// Images the gate lets through.
+    passed: usize,
+    /// Images the cascade without the gate reads the expected code from.
+    read: usize,
+    /// Of those, images the gate stops (each would be a lost read, were the primary attempt
+    /// to miss it).
+    read_but_stopped: usize,
+    /// Images where the cascade (with the gate) skipped the retries.
+    skipped: usize,
+}
+
+impl GateTally {
+    fn add(&mut self, sample: &Sample, texts_without_gate: &[String]) {
+        let passed = gate::worth_retrying(&sample.image, DecoderConfig::default().max_side);
+        let read = sample
+            .expected
+            .as_ref()
+            .is_some_and(|e| texts_without_gate.contains(e));
+        self.passed += usize::from(passed);
+        self.read += usize::from(read);
+        self.read_but_stopped += usize::from(read && !passed);
+    }
+
+    fn merge(&mut self, other: &GateTally) {
+        self.passed += other.passed;
+        self.read += other.read;
+        self.read_but_stopped += other.read_but_stopped;
+        self.skipped += other.skipped;
+    }
+
+    fn print(&self, images: usize) {
+        println!(
+            "finder gate: lets {} of {images} images through; stops {} of the {} the cascade \
+             without it reads; the cascade skipped the retries on {}\n",
+            self.passed, self.read_but_stopped, self.read, self.skipped
+        );
     }
 }
 
@@ -172,12 +234,14 @@ fn print_video_mode(samples: &[Sample]) {
     let mut unread = 0;
     let mut wrong = 0;
     let mut per_frame = Tally::default();
+    let mut skipped = 0;
     for sample in samples {
         let mut decoder = Decoder::new(DecoderConfig::default());
         let mut read_at = None;
         for frame in 1..=VIDEO_FRAMES {
             let result = decoder.decode(&sample.image);
             per_frame.times_ms.push(ms(result.elapsed));
+            skipped += usize::from(result.no_finder_patterns);
             if result
                 .codes
                 .iter()
@@ -200,7 +264,8 @@ fn print_video_mode(samples: &[Sample]) {
     let slowest = frames_to_read.iter().max().copied().unwrap_or(0);
     println!(
         "video mode ({} ms per frame): read {} of {} with codes ({} on the first frame, at worst frame {}), \
-         {} not read in {VIDEO_FRAMES} frames, {} wrong; per frame median {:.2} ms, p95 {:.2} ms, max {:.2} ms\n",
+         {} not read in {VIDEO_FRAMES} frames, {} wrong; per frame median {:.2} ms, p95 {:.2} ms, max {:.2} ms; \
+         retries skipped by the finder gate on {} of {} frames\n",
         DecoderConfig::default().budget.as_millis(),
         frames_to_read.len(),
         samples.iter().filter(|s| s.expected.is_some()).count(),
@@ -211,6 +276,8 @@ fn print_video_mode(samples: &[Sample]) {
         per_frame.percentile(0.5),
         per_frame.percentile(0.95),
         per_frame.percentile(1.0),
+        skipped,
+        per_frame.times_ms.len(),
     );
 }
 

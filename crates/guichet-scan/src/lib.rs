@@ -45,8 +45,9 @@
 //! a camera, one scan per line.
 //!
 //! **Decoding alone** ([`decode`]): [`decode::decode_frame`] for a still image,
-//! [`decode::Decoder`] for a stream; rxing then rqrr with preprocessing retries, every call
-//! inside `catch_unwind`, within a time budget per frame. Measurements: `docs/scanning.md`.
+//! [`decode::Decoder`] for a stream; rxing then rxing and rqrr retries on preprocessed frames
+//! (skipped when no finder pattern is in sight), every call inside `catch_unwind`, within a
+//! time budget per frame. Measurements: `docs/scanning.md`.
 
 pub mod decode;
 pub mod serial;

@@ -4,15 +4,21 @@
 //! degenerate capstone groups); rxing is a large port and is treated the same way. A panic inside
 //! one call is caught and counted, and the frame goes on to the next attempt. Both engines build
 //! their own state from the pixels on every call, so nothing they own outlives a panic.
+//!
+//! rxing's QR reader is driven step by step (binarize, find the finder patterns, group them in
+//! sets, sample and decode each set), as its `QrReader::decode_multiple` does, so that the
+//! finder-pattern sets of the primary attempt are kept for the finder gate ([`super::gate`])
+//! and the binarization is [`binarize`]'s.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use image::GrayImage;
-use rxing::common::HybridBinarizer;
-use rxing::multi::MultipleBarcodeReader;
-use rxing::qrcode::cpp_port::QrReader;
-use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source};
+use rxing::common::{BitMatrix, DetectorRXingResult};
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 use serde::Serialize;
+
+use super::binarize;
 
 /// Which decoder read a code.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, Serialize)]
@@ -72,30 +78,145 @@ pub fn rqrr_bitmap(
     })
 }
 
-/// rxing's QR reader (zxing-cpp's detector, hybrid local binarizer) on a grayscale image;
-/// `try_harder` searches every row for finder patterns instead of a sample of them.
-pub fn rxing_gray(image: &GrayImage, try_harder: bool) -> Result<Vec<String>, EnginePanicked> {
-    if image.width() == 0 || image.height() == 0 {
-        return Ok(Vec::new());
-    }
+/// What rxing found in one image.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct RxingReading {
+    /// The texts read.
+    pub texts: Vec<String>,
+    /// How many finder-pattern sets (three finder patterns placed as on a code) its detector
+    /// found, read or not.
+    pub finder_sets: usize,
+}
+
+/// rxing's QR reader (zxing-cpp's detector, rxing's local-block binarization through
+/// [`binarize`]) on a grayscale image; `try_harder` searches every row for finder
+/// patterns instead of a sample of them.
+pub fn rxing_gray(image: &GrayImage, try_harder: bool) -> Result<RxingReading, EnginePanicked> {
+    caught(|| black_matrix(image, |matrix| read_qr(matrix, try_harder)).unwrap_or_default())
+}
+
+/// How many finder-pattern sets rxing's detector (as in [`rxing_gray`]) finds in `image`,
+/// without sampling or decoding them, looking only for patterns whose modules are at least
+/// `min_module_size` pixels (0: any).
+pub fn rxing_finder_sets(image: &GrayImage, min_module_size: u32) -> Result<usize, EnginePanicked> {
     caught(|| {
-        let Ok(source) = Luma8Source::new_with_slice(image.as_raw(), image.width(), image.height())
-        else {
-            return Vec::new();
+        black_matrix(image, |matrix| {
+            let mut patterns = FindFinderPatterns(matrix, false, min_module_size);
+            GenerateFinderPatternSets(&mut patterns).len()
+        })
+        .unwrap_or_default()
+    })
+}
+
+/// `f` on the black matrix of `image` (`None` for an image rxing cannot binarize).
+fn black_matrix<T>(image: &GrayImage, f: impl FnOnce(&BitMatrix) -> T) -> Option<T> {
+    binarize::black_matrix(image).as_ref().map(f)
+}
+
+/// rxing's multi-code QR reader (`QrReader::decode_multiple`, QR codes only, no minimum module
+/// size), step by step so that the finder-pattern sets it found are kept.
+fn read_qr(matrix: &BitMatrix, try_harder: bool) -> RxingReading {
+    let sets = GenerateFinderPatternSets(&mut FindFinderPatterns(matrix, try_harder, 0));
+    let mut used = Vec::new();
+    let mut texts = Vec::new();
+    for set in &sets {
+        let corners = [set.bl, set.tl, set.tr];
+        if corners.iter().any(|c| used.contains(c)) {
+            continue;
+        }
+        let Ok(detected) = SampleQR(matrix, set) else {
+            continue;
         };
+        let Ok(decoded) = Decode(detected.getBits()) else {
+            continue;
+        };
+        if decoded.isValid() {
+            used.extend(corners);
+            texts.push(decoded.text());
+        }
+    }
+    RxingReading {
+        texts,
+        finder_sets: sets.len(),
+    }
+}
+
+fn caught<T, F: FnOnce() -> T>(f: F) -> Result<T, EnginePanicked> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| EnginePanicked)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use qrcode::{Color, QrCode};
+    use rxing::common::HybridBinarizer;
+    use rxing::multi::MultipleBarcodeReader;
+    use rxing::qrcode::cpp_port::QrReader;
+    use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source};
+
+    use super::*;
+
+    /// rxing's own multi-code QR reader on its own binarizer.
+    fn qr_reader(image: &GrayImage) -> Vec<String> {
+        let source = Luma8Source::new_with_slice(image.as_raw(), image.width(), image.height());
         let hints = DecodeHints {
-            TryHarder: Some(try_harder),
             PossibleFormats: Some([BarcodeFormat::QR_CODE].into_iter().collect()),
             ..DecodeHints::default()
         };
-        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source.unwrap()));
         QrReader
             .decode_multiple_with_hints(&mut bitmap, &hints)
             .map(|results| results.iter().map(|r| r.getText().to_owned()).collect())
             .unwrap_or_default()
-    })
-}
+    }
 
-fn caught<F: FnOnce() -> Vec<String>>(f: F) -> Result<Vec<String>, EnginePanicked> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| EnginePanicked)
+    /// Two codes side by side, 5 pixels per module, on white.
+    fn two_codes() -> GrayImage {
+        let mut image = GrayImage::from_pixel(400, 200, image::Luma([255]));
+        for (text, left) in [("PN1:LEFT", 20), ("PN1:RIGHT", 220)] {
+            let code = QrCode::new(text.as_bytes()).unwrap();
+            let side = code.width() as u32;
+            for (i, color) in code.to_colors().into_iter().enumerate() {
+                if color == Color::Dark {
+                    let (mx, my) = (i as u32 % side, i as u32 / side);
+                    for (dx, dy) in (0..25).map(|d| (d % 5, d / 5)) {
+                        image.put_pixel(left + 5 * mx + dx, 40 + 5 * my + dy, image::Luma([0]));
+                    }
+                }
+            }
+        }
+        image
+    }
+
+    #[test]
+    fn the_step_by_step_reader_reads_what_rxings_reader_reads() {
+        let two = two_codes();
+        let reading = rxing_gray(&two, false).unwrap();
+        let mut texts = reading.texts.clone();
+        texts.sort();
+        assert_eq!(texts, ["PN1:LEFT", "PN1:RIGHT"]);
+        assert!(reading.finder_sets >= 2);
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan");
+        let mut images = vec![two];
+        for name in [
+            "vouchers/000-perspective.jpg",
+            "vouchers/070-phone-screen.jpg",
+            "vouchers/084-small.jpg",
+            "no-code/002-noise.jpg",
+        ] {
+            images.push(image::open(fixtures.join(name)).unwrap().to_luma8());
+        }
+        for image in &images {
+            let mut ours = rxing_gray(image, false).unwrap().texts;
+            let mut theirs = qr_reader(image);
+            ours.sort();
+            theirs.sort();
+            assert_eq!(ours, theirs);
+        }
+        let noise = &images[4];
+        assert_eq!(rxing_gray(noise, false).unwrap().finder_sets, 0);
+        assert_eq!(rxing_finder_sets(noise, 0), Ok(0));
+        assert_eq!(rxing_finder_sets(&images[1], 0), Ok(1));
+    }
 }

@@ -1,30 +1,39 @@
 //! Reading QR codes in one grayscale frame: a cascade of attempts within a time budget.
 //!
 //! A [`Decoder`] first makes the primary attempt, rxing on the frame (downscaled first when its
-//! longer side exceeds [`DecoderConfig::max_side`]), which reads most codes in a few
-//! milliseconds. When it reads nothing, the retries follow, cheapest first:
+//! longer side exceeds [`DecoderConfig::max_side`]), which reads most codes in a millisecond or
+//! so. When it reads nothing, the finder gate ([`gate`]) asks whether the frame shows three
+//! finder patterns placed as on a code anywhere; when it does not (an empty counter, a hand, a
+//! code-free page), the frame ends there. Otherwise the retries follow, in order of measured
+//! codes read per millisecond (`docs/scanning.md`):
 //!
 //! - rxing on the inverted frame (light-on-dark codes, phone screens in dark mode);
-//! - rqrr on the frame at half size (the next pyramid level: large or blurred codes);
-//! - rqrr on a local-mean (adaptive) threshold at half size, then at full size (shadows, glare);
 //! - rxing on the contrast-stretched frame (dim and washed-out photos);
-//! - rqrr on the frame with its own threshold, and on the contrast-stretched frame;
-//! - rxing "try harder" (every row scanned for finder patterns).
+//! - rqrr on a local-mean (adaptive) threshold at half size, then at full size (shadows, glare);
+//! - rqrr on the frame with its own threshold;
+//! - and, having read nothing the others did not on the evaluation sets: rxing "try harder"
+//!   (every row scanned for finder patterns), rqrr on the frame at half size and on the
+//!   contrast-stretched frame.
 //!
 //! The decoder stops at the first attempt that reads a code and reports every code that attempt
-//! read (several coupons in one frame), without duplicates. It never starts a retry that its
-//! running estimate of that retry's cost says would end past [`DecoderConfig::budget`]. On a
-//! video stream the retries a frame had no time for are made on the next frames: each frame
-//! starts with the first retry the previous one skipped (or with the one that last read a
-//! code), so a code held in view meets every retry that fits a frame within a few frames, while
-//! no frame overruns its budget. Retries that cannot fit a frame's budget at all (rqrr on a full
-//! 1280×720 frame takes about 15 ms) only run with a larger budget, as for still images. [`decode_frame`] decodes a
-//! still image with the whole cascade (a fresh decoder, retries from the first).
+//! read (several coupons in one frame), without duplicates. It never starts a step (gate or
+//! retry) that its running estimate of that step's cost says would end past
+//! [`DecoderConfig::budget`]; the estimates are averages per pixel, plus on each frame whatever
+//! time the primary attempt took beyond its own estimate (a noisy frame is dearer for every
+//! step). On a video stream the retries a frame had no time for are made on the next frames:
+//! each frame starts with the first retry the previous one skipped (or with the one that last
+//! read a code), so a code held in view meets every retry that fits a frame within a few frames.
+//! Retries that cannot fit a frame's budget at all (rqrr on a full 1280×720 frame takes about
+//! 15 ms) only run with a larger budget, as for still images. [`decode_frame`] decodes a still
+//! image with the whole cascade (a fresh decoder, retries from the first).
 //!
-//! Every decoder call is inside `catch_unwind` ([`engines`]). The order and the costs come from
-//! the evaluation harness (`docs/scanning.md`).
+//! Every decoder call is inside `catch_unwind` ([`engines`]); rxing binarizes through
+//! [`binarize`], a faster port of its own binarizer. The order and the costs come from the
+//! evaluation harness (`docs/scanning.md`).
 
+pub mod binarize;
 pub mod engines;
+pub mod gate;
 pub mod preprocess;
 
 use std::time::{Duration, Instant};
@@ -45,6 +54,9 @@ pub struct DecoderConfig {
     /// The attempts to make, in order: the first is the primary attempt, the others the
     /// retries ([`Attempt::CASCADE`] by default).
     pub attempts: Vec<Attempt>,
+    /// Skip the retries on a frame showing no finder-pattern set ([`gate`]); on by default,
+    /// off for an engine alone ([`DecoderConfig::only`]).
+    pub finder_gate: bool,
 }
 
 impl Default for DecoderConfig {
@@ -55,6 +67,7 @@ impl Default for DecoderConfig {
             budget: Duration::from_millis(8),
             max_side: 1280,
             attempts: Attempt::CASCADE.to_vec(),
+            finder_gate: true,
         }
     }
 }
@@ -68,7 +81,8 @@ impl DecoderConfig {
         }
     }
 
-    /// These settings with only the attempts that use `engine`, in cascade order.
+    /// These settings with only the attempts that use `engine`, in cascade order, and no
+    /// finder gate (which uses rxing's detector).
     pub fn only(self, engine: Engine) -> Self {
         DecoderConfig {
             attempts: self
@@ -76,6 +90,7 @@ impl DecoderConfig {
                 .into_iter()
                 .filter(|a| a.engine() == engine)
                 .collect(),
+            finder_gate: false,
             ..self
         }
     }
@@ -89,20 +104,20 @@ pub enum Attempt {
     RxingFrame,
     /// rxing on the inverted frame.
     RxingInverted,
-    /// rqrr on the frame at half size.
-    RqrrHalf,
-    /// rqrr on a local-mean threshold of the frame at half size.
-    RqrrAdaptiveHalf,
     /// rxing on the contrast-stretched frame.
     RxingStretched,
+    /// rqrr on a local-mean threshold of the frame at half size.
+    RqrrAdaptiveHalf,
     /// rqrr on a local-mean threshold of the frame.
     RqrrAdaptive,
     /// rqrr on the frame, with its own threshold.
     RqrrFrame,
-    /// rqrr on the contrast-stretched frame.
-    RqrrStretched,
     /// rxing scanning every row.
     RxingHarder,
+    /// rqrr on the frame at half size.
+    RqrrHalf,
+    /// rqrr on the contrast-stretched frame.
+    RqrrStretched,
 }
 
 impl Attempt {
@@ -110,13 +125,13 @@ impl Attempt {
     pub const CASCADE: [Attempt; 9] = [
         Attempt::RxingFrame,
         Attempt::RxingInverted,
-        Attempt::RqrrHalf,
-        Attempt::RqrrAdaptiveHalf,
         Attempt::RxingStretched,
+        Attempt::RqrrAdaptiveHalf,
         Attempt::RqrrAdaptive,
         Attempt::RqrrFrame,
-        Attempt::RqrrStretched,
         Attempt::RxingHarder,
+        Attempt::RqrrHalf,
+        Attempt::RqrrStretched,
     ];
 
     /// The decoder this attempt runs.
@@ -131,14 +146,14 @@ impl Attempt {
     }
 
     /// A first estimate of the attempt's cost per pixel of the frame, in nanoseconds, before
-    /// the decoder has measured it (the harness's 1280×720 frames without a code on one 2 GHz
-    /// core, rounded up).
+    /// the decoder has measured it (the median on the harness's 1280×720 voucher photos on one
+    /// 2 GHz core shared with other work, rounded up). An estimate only changes once its
+    /// attempt has run, so one set too high would keep its attempt out of every video frame.
     fn typical_ns_per_pixel(self) -> f64 {
         match self {
-            Attempt::RxingFrame | Attempt::RxingInverted => 4.0,
+            Attempt::RxingFrame | Attempt::RxingInverted | Attempt::RxingHarder => 1.0,
+            Attempt::RxingStretched => 2.0,
             Attempt::RqrrHalf | Attempt::RqrrAdaptiveHalf => 3.0,
-            Attempt::RxingStretched => 8.0,
-            Attempt::RxingHarder => 6.0,
             Attempt::RqrrAdaptive | Attempt::RqrrFrame | Attempt::RqrrStretched => 16.0,
         }
     }
@@ -164,6 +179,9 @@ pub struct FrameDecode {
     pub panics: usize,
     /// The budget ran out before every attempt had run.
     pub out_of_time: bool,
+    /// The primary attempt read nothing and the finder gate found no finder-pattern set, so no
+    /// retry ran ([`gate`]).
+    pub no_finder_patterns: bool,
     /// Time spent on the frame.
     pub elapsed: Duration,
 }
@@ -184,7 +202,12 @@ pub struct Decoder {
     /// Running estimate of each attempt's cost per pixel of the frame, in nanoseconds, by
     /// position in `config.attempts`.
     cost_ns_per_pixel: Vec<f64>,
+    /// Running estimate of the finder gate's cost per pixel of the frame, in nanoseconds.
+    gate_ns_per_pixel: f64,
 }
+
+/// Estimated costs are multiplied by this, for margin (costs vary from frame to frame).
+const COST_MARGIN: f64 = 1.5;
 
 impl Decoder {
     /// A decoder for one stream.
@@ -198,6 +221,7 @@ impl Decoder {
             config,
             next_retry: 0,
             cost_ns_per_pixel,
+            gate_ns_per_pixel: TYPICAL_GATE_NS_PER_PIXEL,
         }
     }
 
@@ -209,18 +233,27 @@ impl Decoder {
             return result;
         }
         let mut images = Prepared::new(frame, self.config.max_side);
-        self.attempt(0, &mut images, &mut result);
+        let pixels = images.pixels();
+        let expected = self.cost_ns_per_pixel[0] * pixels;
+        let took = self.attempt(0, &mut images, &mut result);
+        // A frame on which the primary attempt took longer than expected (sensor noise, fine
+        // texture, or the machine busy) is taken to make every later step overrun as much.
+        let overrun = overrun(expected, took);
+        let estimate = |ns_per_pixel: f64| {
+            Duration::from_nanos((COST_MARGIN * ns_per_pixel * pixels) as u64) + overrun
+        };
         let retries = self.config.attempts.len() - 1;
+        let mut gate_pending = self.config.finder_gate;
         let mut resume_at = None;
         for k in 0..retries {
             if !result.codes.is_empty() {
                 break;
             }
             let index = 1 + (self.next_retry + k) % retries;
-            // Costs vary from frame to frame: half as much again as the average, for margin.
-            let cost = Duration::from_nanos(
-                (1.5 * self.cost_ns_per_pixel[index] * images.pixels()) as u64,
-            );
+            let mut cost = estimate(self.cost_ns_per_pixel[index]);
+            if gate_pending {
+                cost += estimate(self.gate_ns_per_pixel);
+            }
             if started.elapsed() + cost > self.config.budget {
                 // No time left for this one on this frame: the next frame starts with it, if
                 // it fits a frame at all (otherwise it only runs with a larger budget).
@@ -229,6 +262,15 @@ impl Decoder {
                     resume_at = Some(index);
                 }
                 continue;
+            }
+            if gate_pending {
+                gate_pending = false;
+                if !self.gate(&mut images, &mut result) {
+                    // Nothing to read here; the next frame goes on where this one would have.
+                    result.no_finder_patterns = true;
+                    resume_at.get_or_insert(1 + self.next_retry);
+                    break;
+                }
             }
             self.attempt(index, &mut images, &mut result);
             if !result.codes.is_empty() {
@@ -241,7 +283,8 @@ impl Decoder {
         result
     }
 
-    fn attempt(&mut self, index: usize, images: &mut Prepared, result: &mut FrameDecode) {
+    /// Runs attempt `index`; returns how long it took, in nanoseconds.
+    fn attempt(&mut self, index: usize, images: &mut Prepared, result: &mut FrameDecode) -> f64 {
         let attempt = self.config.attempts[index];
         let started = Instant::now();
         result.attempts += 1;
@@ -255,11 +298,38 @@ impl Decoder {
             }
             Err(engines::EnginePanicked) => result.panics += 1,
         }
-        let took = started.elapsed().as_nanos() as f64 / images.pixels().max(1.0);
-        // An exponential moving average, weight 1/4 on the new cost.
-        let cost = &mut self.cost_ns_per_pixel[index];
-        *cost = 0.75 * *cost + 0.25 * took;
+        let took = started.elapsed().as_nanos() as f64;
+        update_average(&mut self.cost_ns_per_pixel[index], took / images.pixels());
+        took
     }
+
+    /// The finder gate: whether the retries are worth making on this frame.
+    fn gate(&mut self, images: &mut Prepared, result: &mut FrameDecode) -> bool {
+        let started = Instant::now();
+        let frame_sets = images.frame_finder_sets;
+        let check = gate::check(frame_sets, images.gate_views());
+        result.panics += check.panics;
+        let took = started.elapsed().as_nanos() as f64;
+        update_average(&mut self.gate_ns_per_pixel, took / images.pixels());
+        check.retry
+    }
+}
+
+/// The finder gate's cost per pixel before the decoder has measured it, in nanoseconds (the
+/// harness's 1280×720 frames without a code on one 2 GHz core, rounded up).
+const TYPICAL_GATE_NS_PER_PIXEL: f64 = 1.5;
+
+/// How much longer than expected the primary attempt took on a frame (`took` against its
+/// running average `expected`, in nanoseconds). An absolute time rather than a ratio: on a
+/// small frame, the machine pausing the thread for a few milliseconds would make a ratio of
+/// fifty, and keep every retry out of a budget they would fit.
+fn overrun(expected: f64, took: f64) -> Duration {
+    Duration::from_nanos((took - expected).max(0.0) as u64)
+}
+
+/// An exponential moving average, weight 1/4 on the new value.
+fn update_average(average: &mut f64, new: f64) {
+    *average = 0.75 * *average + 0.25 * new;
 }
 
 /// The frame and the images derived from it, each made once, when an attempt first needs it.
@@ -269,6 +339,8 @@ struct Prepared<'a> {
     half: Option<GrayImage>,
     stretched: Option<GrayImage>,
     inverted: Option<GrayImage>,
+    /// The finder-pattern sets rxing found in the frame, once [`Attempt::RxingFrame`] ran.
+    frame_finder_sets: Option<usize>,
 }
 
 impl<'a> Prepared<'a> {
@@ -279,6 +351,7 @@ impl<'a> Prepared<'a> {
             half: None,
             stretched: None,
             inverted: None,
+            frame_finder_sets: None,
         }
     }
 
@@ -293,16 +366,35 @@ impl<'a> Prepared<'a> {
     }
 
     fn run(&mut self, attempt: Attempt) -> Result<Vec<String>, engines::EnginePanicked> {
+        let rxing = |image: &GrayImage, try_harder| {
+            engines::rxing_gray(image, try_harder).map(|reading| reading.texts)
+        };
         match attempt {
-            Attempt::RxingFrame => engines::rxing_gray(self.frame(), false),
-            Attempt::RxingInverted => engines::rxing_gray(self.inverted(), false),
+            Attempt::RxingFrame => {
+                let reading = engines::rxing_gray(self.frame(), false)?;
+                self.frame_finder_sets = Some(reading.finder_sets);
+                Ok(reading.texts)
+            }
+            Attempt::RxingInverted => rxing(self.inverted(), false),
             Attempt::RqrrHalf => engines::rqrr_gray(self.half()),
             Attempt::RqrrAdaptiveHalf => rqrr_adaptive(self.half()),
-            Attempt::RxingStretched => engines::rxing_gray(self.stretched(), false),
+            Attempt::RxingStretched => rxing(self.stretched(), false),
             Attempt::RqrrAdaptive => rqrr_adaptive(self.frame()),
             Attempt::RqrrFrame => engines::rqrr_gray(self.frame()),
             Attempt::RqrrStretched => engines::rqrr_gray(self.stretched()),
-            Attempt::RxingHarder => engines::rxing_gray(self.frame(), true),
+            Attempt::RxingHarder => rxing(self.frame(), true),
+        }
+    }
+
+    /// The images the finder gate looks at.
+    fn gate_views(&mut self) -> gate::Views<'_> {
+        self.half();
+        self.inverted();
+        let frame = self.downscaled.as_ref().unwrap_or(self.original);
+        gate::Views {
+            frame,
+            inverted: self.inverted.as_ref().unwrap_or(frame),
+            half: self.half.as_ref().unwrap_or(frame),
         }
     }
 
@@ -333,4 +425,42 @@ fn rqrr_adaptive(image: &GrayImage) -> Result<Vec<String>, engines::EnginePanick
     let radius = (image.width().min(image.height()) / 16).max(4);
     let black = preprocess::adaptive_threshold(image, radius, 8);
     engines::rqrr_bitmap(image.width() as usize, image.height() as usize, &black)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No time limit: which steps run depends on the frame alone.
+    fn untimed(finder_gate: bool) -> DecoderConfig {
+        DecoderConfig {
+            budget: Duration::from_secs(600),
+            finder_gate,
+            ..DecoderConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_frame_without_finder_patterns_stops_after_the_primary_attempt() {
+        let blank = GrayImage::from_pixel(320, 240, image::Luma([128]));
+        let mut decoder = Decoder::new(untimed(true));
+        decoder.next_retry = 3;
+        let result = decoder.decode(&blank);
+        assert!(result.codes.is_empty());
+        assert!(result.no_finder_patterns && !result.out_of_time);
+        assert_eq!(result.attempts, 1);
+        // The next frame resumes the retries where this one would have.
+        assert_eq!(decoder.next_retry, 3);
+        // Without the gate, every retry runs.
+        let result = Decoder::new(untimed(false)).decode(&blank);
+        assert!(!result.no_finder_patterns);
+        assert_eq!(result.attempts, Attempt::CASCADE.len());
+    }
+
+    #[test]
+    fn a_dear_frame_adds_its_overrun_to_the_estimates_a_cheap_one_nothing() {
+        assert_eq!(overrun(1000.0, 4000.0), Duration::from_nanos(3000));
+        assert_eq!(overrun(1000.0, 500.0), Duration::ZERO);
+        assert_eq!(overrun(f64::NAN, 500.0), Duration::ZERO);
+    }
 }

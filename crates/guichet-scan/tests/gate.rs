@@ -1,0 +1,71 @@
+//! The finder gate on the fixture photos: it never stops the retries on a frame that holds a
+//! code, and stops them on every code-free frame.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use guichet_scan::decode::{self, gate, Attempt, DecoderConfig};
+
+fn photos(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/scan")
+        .join(folder);
+    let mut photos: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    photos.sort();
+    photos
+}
+
+fn gray(path: &Path) -> image::GrayImage {
+    image::open(path).unwrap().to_luma8()
+}
+
+/// The still-image cascade with no time limit, so that what runs depends on the frame alone.
+fn untimed() -> DecoderConfig {
+    DecoderConfig {
+        budget: Duration::from_secs(600),
+        ..DecoderConfig::still_image()
+    }
+}
+
+#[test]
+fn the_gate_lets_every_voucher_photo_through_and_stops_every_code_free_frame() {
+    let max_side = DecoderConfig::default().max_side;
+    let vouchers = photos("vouchers");
+    assert_eq!(vouchers.len(), 100);
+    for path in vouchers {
+        assert!(gate::worth_retrying(&gray(&path), max_side), "{path:?}");
+    }
+    let empty = photos("no-code");
+    assert_eq!(empty.len(), 6);
+    for path in empty {
+        assert!(!gate::worth_retrying(&gray(&path), max_side), "{path:?}");
+    }
+}
+
+#[test]
+fn codes_only_a_retry_reads_are_read_and_code_free_frames_end_after_the_primary_attempt() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan/vouchers");
+    // A dark-mode phone screen and a blurred print: the primary attempt reads neither.
+    for (stem, attempt) in [
+        ("070-phone-screen", Attempt::RxingInverted),
+        ("012-blur", Attempt::RxingStretched),
+    ] {
+        let image = gray(&dir.join(format!("{stem}.jpg")));
+        let text = std::fs::read_to_string(dir.join(format!("{stem}.txt"))).unwrap();
+        let result = decode::decode_frame(&image, &untimed());
+        assert!(!result.no_finder_patterns, "{stem}");
+        assert_eq!(result.codes.len(), 1, "{stem}");
+        assert_eq!(result.codes[0].text, text, "{stem}");
+        assert_eq!(result.codes[0].attempt, attempt, "{stem}");
+    }
+    for path in photos("no-code") {
+        let result = decode::decode_frame(&gray(&path), &untimed());
+        assert!(result.codes.is_empty(), "{path:?}");
+        assert!(result.no_finder_patterns, "{path:?}");
+        assert_eq!(result.attempts, 1, "{path:?}");
+    }
+}
