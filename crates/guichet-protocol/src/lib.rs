@@ -7,17 +7,22 @@
 //! - [`hash`]: the 32-byte ledger chain hashes, carried as hex;
 //! - [`signing`]: the canonical request string, and signing and checking it with the device's
 //!   Ed25519 key;
-//! - [`error`]: the refusal codes, their HTTP status, and the JSON error body.
+//! - [`error`]: the refusal codes, their HTTP status, and the JSON error body;
+//! - [`cause`]: why a redemption is rejected or held, with French and English messages;
+//! - [`limits`]: the field limits both sides enforce.
 //!
 //! Nothing here reads the clock, a random source, a file or the network: callers pass the
 //! time and the nonce in.
 
+pub mod cause;
 pub mod error;
 pub mod hash;
+pub mod limits;
 pub mod paths;
 pub mod signing;
 pub mod wire;
 
+pub use cause::{Cause, CauseCode};
 pub use error::{ErrorBody, ErrorCode};
 pub use hash::ChainHash;
 pub use signing::{AuthHeaders, RequestToSign, SigningError};

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::cause::Cause;
 use crate::hash::ChainHash;
 
 /// `POST /v1/enroll` request.
@@ -92,6 +93,12 @@ pub struct RedemptionEvent {
     pub service: String,
     /// How the code was read.
     pub input_method: InputMethod,
+    /// The full code the kiosk read (the `PN1:` text): the proof that the kiosk held the
+    /// coupon. The platform verifies it and takes value, provider, dates, scope and zone from
+    /// it; the copies above must equal the code's. Absent only for entries recorded before
+    /// kiosks kept codes (ledger format 1): those cannot prove possession and are held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A compensating entry that cancels one earlier redemption of the same device.
@@ -171,6 +178,10 @@ pub enum EntryState {
     Unknown,
     /// Stored; the redemption was cancelled by a later cancellation entry. Not reimbursed.
     Cancelled,
+    /// Stored; the platform's checks (or an admin) refused it (see `cause`). Never reimbursed.
+    Rejected,
+    /// Stored; waiting for an admin's review (see `cause`). Not reimbursed unless accepted.
+    Held,
 }
 
 impl EntryState {
@@ -181,7 +192,27 @@ impl EntryState {
             EntryState::Conflict => "conflict",
             EntryState::Unknown => "unknown",
             EntryState::Cancelled => "cancelled",
+            EntryState::Rejected => "rejected",
+            EntryState::Held => "held",
         }
+    }
+
+    /// The state of a wire name, `None` for a name this version does not define.
+    pub fn parse(text: &str) -> Option<EntryState> {
+        Some(match text {
+            "accepted" => EntryState::Accepted,
+            "conflict" => EntryState::Conflict,
+            "unknown" => EntryState::Unknown,
+            "cancelled" => EntryState::Cancelled,
+            "rejected" => EntryState::Rejected,
+            "held" => EntryState::Held,
+            _ => return None,
+        })
+    }
+
+    /// Whether the platform pays for a redemption in this state.
+    pub fn is_reimbursed(self) -> bool {
+        self == EntryState::Accepted
     }
 }
 
@@ -212,6 +243,9 @@ pub struct EntryResult {
     /// For `conflict`: the redemption that holds the coupon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<ConflictDetails>,
+    /// For `rejected` and `held`: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
 }
 
 /// `POST /v1/redemptions` response (200): one result per entry of the request, in order.
