@@ -86,6 +86,7 @@ impl Chain {
 fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Kid {
     let now = Timestamp::now();
     store.add_provider(1, "Bench").unwrap();
+    store.add_zone(33, "Bench zone").unwrap();
     store.add_center("B1", "Bench center", 33).unwrap();
     let kid = store
         .add_issuer_key(1, &generate_key().unwrap(), now)

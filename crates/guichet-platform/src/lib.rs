@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod keys;
 pub mod mint;
+pub mod proof;
 pub mod report;
 pub mod server;
 pub mod store;

@@ -8,8 +8,9 @@ use guichet_core::bundle::document::{KeyStatus, Rules};
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
 use guichet_platform::clock::paris_day;
-use guichet_platform::store::MintRequest;
+use guichet_platform::store::{Decision, MintRequest};
 use guichet_platform::{keys, mint, report, server, Error};
+use guichet_protocol::EntryState;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
@@ -75,6 +76,9 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         valid_days: u32,
     },
+    /// Review held and conflicting redemptions: list them, accept or reject one.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Make a one-time enrollment code for a new kiosk.
     EnrollCode {
         /// The center the kiosk belongs to.
@@ -229,6 +233,34 @@ struct MintArgs {
 }
 
 #[derive(Subcommand)]
+enum ReviewCommand {
+    /// List the redemptions waiting for a decision (held and conflicting), or those of one
+    /// state.
+    List {
+        /// Only this state: held, conflict or rejected.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Pay a held or conflicting redemption (a conflicting one takes the coupon from the one
+    /// holding it).
+    Accept(DecisionArgs),
+    /// Never pay a redemption.
+    Reject(DecisionArgs),
+}
+
+#[derive(Args)]
+struct DecisionArgs {
+    /// The redemption's id.
+    id: String,
+    /// The admin deciding (recorded).
+    #[arg(long)]
+    by: String,
+    /// Why (recorded; a rejection's reason is shown to the kiosk).
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Subcommand)]
 enum DeviceCommand {
     /// List enrolled kiosks.
     List,
@@ -311,6 +343,60 @@ async fn demo(dir: &std::path::Path) -> Result<(), Error> {
     Ok(())
 }
 
+fn review(
+    store: &guichet_platform::Store,
+    command: ReviewCommand,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let (decision, args) = match command {
+        ReviewCommand::List { state } => {
+            let states = match state.as_deref() {
+                None => vec![EntryState::Held, EntryState::Conflict],
+                Some(name) => vec![EntryState::parse(name)
+                    .filter(|s| {
+                        matches!(
+                            s,
+                            EntryState::Held | EntryState::Conflict | EntryState::Rejected
+                        )
+                    })
+                    .ok_or_else(|| {
+                        Error::Invalid(format!("{name:?}: the state is held, conflict or rejected"))
+                    })?],
+            };
+            println!("id\tstate\tcenter\tdevice\tkid\tserial\toccurred_at\treceived_at\twhy");
+            for line in store.review_list(&states)? {
+                let why = match (&line.result.conflict, &line.result.cause) {
+                    (Some(conflict), _) => {
+                        format!("held by {} ({})", conflict.other_id, conflict.center_name)
+                    }
+                    (None, Some(cause)) => {
+                        format!("{}: {}", cause.code.as_str(), cause.message("fr"))
+                    }
+                    (None, None) => String::new(),
+                };
+                println!(
+                    "{}\t{}\t{} {}\t{}\t{}\t{}\t{}\t{}\t{why}",
+                    line.result.id,
+                    line.result.state.as_str(),
+                    line.center.0,
+                    line.center.1,
+                    line.device,
+                    line.coupon.0,
+                    line.coupon.1,
+                    line.occurred_at,
+                    line.received_at,
+                );
+            }
+            return Ok(());
+        }
+        ReviewCommand::Accept(args) => (Decision::Accept, args),
+        ReviewCommand::Reject(args) => (Decision::Reject, args),
+    };
+    let result = store.review_decide(&args.id, decision, &args.by, &args.reason, now)?;
+    println!("{}\t{}", result.id, result.state.as_str());
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Error> {
     let paths = Paths::new(&cli.data_dir, cli.database);
     let now = Timestamp::now();
@@ -355,10 +441,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                     println!("{kid}");
                 }
                 IssuerKeyCommand::Retire { kid } => {
-                    store.set_issuer_status(kid, KeyStatus::Retired)?
+                    store.set_issuer_status(kid, KeyStatus::Retired, now)?
                 }
                 IssuerKeyCommand::Compromise { kid } => {
-                    store.set_issuer_status(kid, KeyStatus::Compromised)?
+                    store.set_issuer_status(kid, KeyStatus::Compromised, now)?
                 }
                 IssuerKeyCommand::List => {
                     for key in store.issuer_keys()? {
@@ -465,6 +551,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 );
             }
             println!("PDF: {}", output.pdf.display());
+            println!("codes: {}", output.codes.display());
             println!(
                 "PNG: {} files in {}",
                 output.coupons.len(),
@@ -510,6 +597,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 DeviceCommand::Enable { id } => store.set_device_disabled(&id, false)?,
             }
         }
+        Command::Review(command) => review(&store()?, command, now)?,
         Command::Report { month, out } => {
             let day = parse_month(&month)?;
             let report = store()?.month_report(day)?;

@@ -36,6 +36,9 @@ pub struct MintOutput {
     pub coupons: Vec<MintedCoupon>,
     /// The printable PDF.
     pub pdf: PathBuf,
+    /// The codes as text, one coupon a line (`booklet` TAB `serial` TAB `code`: a code may hold spaces), for a printer's or a
+    /// distributor's own tools. As valuable as the printed coupons.
+    pub codes: PathBuf,
 }
 
 /// QR modules around the code that must stay blank.
@@ -299,9 +302,16 @@ pub fn mint(
     let pdf = out_dir.join(format!("booklets-{first:06}-{last:06}.pdf"));
     std::fs::write(&pdf, render_pdf(&booklets, &coupons, provider_name))
         .map_err(io(format!("cannot write {}", pdf.display())))?;
+    let codes = out_dir.join(format!("booklets-{first:06}-{last:06}.txt"));
+    let text: String = coupons
+        .iter()
+        .map(|(_, minted, _)| format!("{}\t{}\t{}\n", minted.booklet, minted.serial, minted.code))
+        .collect();
+    std::fs::write(&codes, text).map_err(io(format!("cannot write {}", codes.display())))?;
     Ok(MintOutput {
         booklets,
         coupons: coupons.into_iter().map(|(_, minted, _)| minted).collect(),
         pdf,
+        codes,
     })
 }

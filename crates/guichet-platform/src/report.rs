@@ -1,8 +1,9 @@
 //! The monthly reimbursement report as CSV.
 //!
 //! One table, its first column `section` telling the part: `reimbursement` rows (per center
-//! and provider: `coupons`, `amount_eur`), then `conflict` and `unknown` rows (one per
-//! redemption, not reimbursed, listed apart with their coupon and details).
+//! and provider: `coupons`, `amount_eur`), then `conflict`, `unknown`, `rejected` and `held`
+//! rows (one per redemption, not reimbursed, listed apart with their coupon and why; their
+//! `amount_eur` only where the platform verified the code).
 
 use std::io::Write;
 
@@ -58,17 +59,19 @@ pub fn write_csv(report: &MonthReport, month: &str, out: impl Write) -> Result<(
     for (section, lines) in [
         ("conflict", &report.conflicts),
         ("unknown", &report.unknown),
+        ("rejected", &report.rejected),
+        ("held", &report.held),
     ] {
         for line in lines {
             csv.write_record([
                 section,
                 month,
                 &line.center,
-                "",
+                &line.center_name,
                 &line.provider.to_string(),
-                "",
+                &line.provider_name,
                 "1",
-                &amount(line.value_cents),
+                &line.value_cents.map(amount).unwrap_or_default(),
                 &line.id,
                 &line.device,
                 &line.kid,

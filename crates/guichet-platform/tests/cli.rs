@@ -100,6 +100,12 @@ fn set_up(dir: &Path) -> (String, String) {
         dir,
         &["provider", "add", "--id", "7", "--name", "Département test"],
     );
+    assert!(platform_fails(
+        dir,
+        &["center", "add", "--id", "C9", "--name", "Nulle part", "--zone", "33"]
+    )
+    .contains("zone 33 does not exist"));
+    platform(dir, &["zone", "add", "--id", "33", "--name", "Gironde"]);
     platform(
         dir,
         &[
@@ -152,6 +158,28 @@ fn set_up(dir: &Path) -> (String, String) {
     (kid, code)
 }
 
+/// The codes `mint` wrote beside the PDF of [`set_up`], by serial.
+fn printed_codes(dir: &Path) -> std::collections::HashMap<u64, String> {
+    std::fs::read_to_string(dir.join("print/booklets-000001-000002.txt"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            (fields[1].parse().unwrap(), fields[2].to_owned())
+        })
+        .collect()
+}
+
+/// A minter whose coupons look like the printed ones but whose key is not the platform's:
+/// the codes it makes are forgeries.
+fn printed_minter(dir: &Path) -> common::Minter {
+    let code = &printed_codes(dir)[&1];
+    common::Minter {
+        issuer: generate_key().unwrap(),
+        coupon: guichet_core::code::decode(code.as_bytes()).unwrap().coupon,
+    }
+}
+
 #[test]
 fn admin_commands_publish_serve_and_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -195,15 +223,18 @@ fn admin_commands_publish_serve_and_report() {
     let mut kiosk = common::Kiosk {
         client,
         base: server.url.clone(),
+        minter: printed_minter(dir),
         key,
         device_id: enrolled.device_id,
         center: enrolled.center,
         head: ChainHash::GENESIS,
     };
+    let codes = printed_codes(dir);
     let at: Timestamp = "2026-02-10T10:00:00Z".parse().unwrap();
     let entries = [
-        kiosk.redemption(kid, 1, at),
-        kiosk.redemption(kid, 2, at),
+        kiosk.redemption_of(&codes[&1], at, |_| {}),
+        kiosk.redemption_of(&codes[&2], at, |_| {}),
+        // Serial 999 was never printed: a code for it can only be forged.
         kiosk.redemption(kid, 999, at),
     ];
     let pushed: PushResponse =
@@ -220,9 +251,10 @@ fn admin_commands_publish_serve_and_report() {
         "{csv}"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("unknown,2026-02,C1,") && l.contains(",999,")),
+        lines.iter().any(|l| l
+            .starts_with("rejected,2026-02,C1,Médiathèque Nord,7,Département test,1,,")
+            && l.contains(",999,")
+            && l.contains("BAD_SIGNATURE")),
         "{csv}"
     );
     let empty = platform(dir, &["report", "--month", "2026-03"]);
@@ -260,6 +292,7 @@ fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
     let mut kiosk = common::Kiosk {
         client,
         base: server.url.clone(),
+        minter: printed_minter(dir),
         key,
         device_id: enrolled.device_id,
         center: enrolled.center,

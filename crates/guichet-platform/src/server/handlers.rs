@@ -56,7 +56,11 @@ pub async fn enroll(State(platform): Shared, request: Request) -> Result<Respons
             enroll.label.as_deref(),
             now,
         )?;
-        Ok((device_id, center, store.latest_bundle()?))
+        let bundle = store.latest_bundle()?;
+        if let Some((sequence, _)) = &bundle {
+            store.record_bundle_held(&device_id, *sequence, now)?;
+        }
+        Ok((device_id, center, bundle))
     })
     .await?;
     let response = EnrollResponse {
@@ -72,10 +76,22 @@ pub async fn enroll(State(platform): Shared, request: Request) -> Result<Respons
 /// `GET /v1/bundle?have=SEQ`.
 pub async fn bundle(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (parts, bytes) = split(request).await?;
-    authenticate(&platform, &parts, &bytes).await?;
+    let device = authenticate(&platform, &parts, &bytes).await?;
     let have = query_number(&parts, "have")?.unwrap_or(0);
     let store = platform.store.clone();
-    let Some((sequence, file)) = blocking(move || store.latest_bundle()).await? else {
+    let now = Timestamp::now();
+    // What the kiosk holds from now on (what it says it has, or what it is sent) decides what
+    // it could know of revocations (`crate::proof`).
+    let Some((sequence, file)) = blocking(move || {
+        let latest = store.latest_bundle()?;
+        if let Some((sequence, _)) = &latest {
+            // Served now (200), or already held (304: `have` ≥ the latest).
+            store.record_bundle_held(&device.id, *sequence, now)?;
+        }
+        Ok(latest)
+    })
+    .await?
+    else {
         return Err(Error::refused(
             ErrorCode::NoBundle,
             "no trust bundle is published yet",

@@ -129,8 +129,8 @@ impl Store {
         })
     }
 
-    /// Adds a center in a zone (0 = unknown; otherwise the zone is created if missing, named
-    /// after its id).
+    /// Adds a center in a zone (0 = unknown; otherwise the zone must exist: a mistyped zone
+    /// would silently refuse or accept the wrong coupons).
     pub fn add_center(&self, id: &str, name: &str, zone: u32) -> Result<(), Error> {
         if id.trim().is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid(
@@ -138,11 +138,10 @@ impl Store {
             ));
         }
         self.run(Mode::Write, |tx| {
-            if zone != 0 {
-                tx.execute(
-                    "INSERT INTO zones (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-                    &[zone.into(), format!("Zone {zone}").into()],
-                )?;
+            if zone != 0 && !exists(tx, "SELECT 1 FROM zones WHERE id = $1", &[zone.into()])? {
+                return Err(invalid(format!(
+                    "zone {zone} does not exist (zone add {zone} NAME first)"
+                )));
             }
             let added = tx.execute(
                 "INSERT INTO centers (id, name, zone) VALUES ($1, $2, $3) \
@@ -193,7 +192,12 @@ impl Store {
 
     /// Sets an issuer key's status: retired (no more minting; its coupons stay valid) or
     /// compromised (its coupons are refused). A compromised key cannot come back.
-    pub fn set_issuer_status(&self, kid: Kid, status: KeyStatus) -> Result<(), Error> {
+    pub fn set_issuer_status(
+        &self,
+        kid: Kid,
+        status: KeyStatus,
+        now: Timestamp,
+    ) -> Result<(), Error> {
         self.run(Mode::Write, |tx| {
             let row = tx
                 .query_opt(
@@ -206,9 +210,16 @@ impl Store {
             {
                 return Err(invalid(format!("issuer key {kid} is compromised for good")));
             }
+            // The first time a key is marked compromised is when kiosks may learn it (the next
+            // bundle); redemptions are judged against that moment.
             tx.execute(
-                "UPDATE issuer_keys SET status = $1 WHERE kid = $2",
-                &[status_name(status).into(), kid.to_hex().into()],
+                "UPDATE issuer_keys SET status = $1, compromised_at = CASE \
+                 WHEN $1 = 'compromised' THEN COALESCE(compromised_at, $2) END WHERE kid = $3",
+                &[
+                    status_name(status).into(),
+                    stamp(now).into(),
+                    kid.to_hex().into(),
+                ],
             )?;
             Ok(())
         })
@@ -318,6 +329,9 @@ impl Store {
         request: &MintRequest,
         now: Timestamp,
     ) -> Result<(SigningKey, Vec<BookletRecord>), Error> {
+        if request.value_cents == 0 {
+            return Err(invalid("a coupon is worth more than 0 cents"));
+        }
         if !matches!(request.coupons_per_booklet, 5 | 10) {
             return Err(invalid("a booklet has 5 or 10 coupons"));
         }

@@ -1,6 +1,7 @@
 //! Enrollment codes, devices and their nonces.
 
 use ed25519_dalek::VerifyingKey;
+use guichet_protocol::limits::MAX_LABEL_CHARS;
 use guichet_protocol::signing::parse_public_key;
 use guichet_protocol::{CenterInfo, ChainHash, DeviceStatus, ErrorCode};
 use jiff::Timestamp;
@@ -125,6 +126,10 @@ impl Store {
         label: Option<&str>,
         now: Timestamp,
     ) -> Result<(String, CenterInfo), Error> {
+        if let Some(label) = label {
+            guichet_protocol::limits::check_text("label", label, MAX_LABEL_CHARS)
+                .map_err(|e| refused(ErrorCode::MalformedBody, e.to_string()))?;
+        }
         let key = parse_public_key(device_public_key)
             .map_err(|e| refused(ErrorCode::MalformedBody, format!("device_public_key: {e}")))?;
         let hash = code_hash(code);
@@ -191,6 +196,32 @@ impl Store {
                 ],
             )?;
             Ok((device_id.clone(), center_info(tx, &center)?))
+        })
+    }
+
+    /// Records that `device` holds bundle `sequence` from `now` on (the first time only): the
+    /// platform sent it (enrollment, bundle pull), or the kiosk said it holds it (`have`). A
+    /// kiosk claiming a bundle it lacks only makes what it could know earlier, never later,
+    /// so that claim is believed. Used to tell what a kiosk could know of a revocation or a
+    /// compromised key ([`crate::proof`]). A sequence never published is ignored.
+    pub fn record_bundle_held(
+        &self,
+        device: &str,
+        sequence: u64,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        self.run(Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO device_bundles (device, sequence, since_us) \
+                 SELECT $1, sequence, $3 FROM bundles WHERE sequence = $2 \
+                 ON CONFLICT (device, sequence) DO NOTHING",
+                &[
+                    device.into(),
+                    Value::Int(sequence.min(i64::MAX as u64) as i64),
+                    Value::Int(now.as_microsecond()),
+                ],
+            )?;
+            Ok(())
         })
     }
 

@@ -3,17 +3,21 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use guichet_protocol::paths::{MAX_BATCH_ENTRIES, MAX_STATES_PER_PAGE};
+use guichet_protocol::signing::MAX_CLOCK_SKEW_SECS;
 use guichet_protocol::{
-    ChainHash, EntryEvent, EntryResult, EntryState, ErrorBody, ErrorCode, LedgerEntry,
-    PushResponse, StatesResponse,
+    limits, Cause, CauseCode, ChainHash, EntryEvent, EntryResult, EntryState, ErrorBody, ErrorCode,
+    LedgerEntry, PushResponse, StatesResponse,
 };
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
+use super::facts::{self, PushFacts};
 use super::settle::{redeeming_devices, settle_coupons, Coupon};
 use super::versions::Versions;
 use super::{serial_to_db, stamp, Store};
-use crate::db::{batch, Mode, Tx, Value};
+use crate::clock::paris_day;
+use crate::db::{batch, Mode, Row, Tx, Value};
 use crate::error::Error;
+use crate::proof::{self, Facts, Proof};
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
     Error::refused(code, message)
@@ -24,13 +28,7 @@ fn storage(e: impl std::fmt::Display) -> Error {
 }
 
 fn parse_state(text: &str) -> Result<EntryState, Error> {
-    match text {
-        "accepted" => Ok(EntryState::Accepted),
-        "conflict" => Ok(EntryState::Conflict),
-        "unknown" => Ok(EntryState::Unknown),
-        "cancelled" => Ok(EntryState::Cancelled),
-        other => Err(storage(format!("unknown entry state {other:?}"))),
-    }
+    EntryState::parse(text).ok_or_else(|| storage(format!("unknown entry state {text:?}")))
 }
 
 /// Checks what can be checked without the database: size, chain continuity within the
@@ -52,6 +50,8 @@ fn check_batch(device: &str, center: &str, entries: &[LedgerEntry]) -> Result<()
         ));
     }
     for entry in entries {
+        limits::check_entry(entry)
+            .map_err(|e| refused(ErrorCode::MalformedBody, format!("entry {}: {e}", entry.id)))?;
         if entry.device != device || entry.center != center {
             return Err(refused(
                 ErrorCode::WrongDevice,
@@ -76,21 +76,52 @@ fn check_batch(device: &str, center: &str, entries: &[LedgerEntry]) -> Result<()
     Ok(())
 }
 
-/// The columns of `entries` a push writes, in [`entry_values`]' order (`state` starts
-/// `accepted`; the conflict rule runs once the batch is in).
+/// The columns of `entries` a push writes, in [`entry_values`]' order (a proven redemption
+/// starts `accepted`; the conflict rule runs once the batch is in).
 const ENTRY_COLUMNS: &str = "id, device, center, occurred_at, occurred_us, local_day, actor, \
      prev_hash, hash, received_at, version, kind, checkout_id, kid, serial, value_cents, \
-     provider, area, service, input_method, cancels, actor_role, reason, state";
+     provider, area, service, input_method, cancels, actor_role, reason, code, verdict, cause, \
+     received_us, state";
 
-/// One entry's values for [`ENTRY_COLUMNS`], but for `state`.
-fn entry_values(entry: &LedgerEntry, now: Timestamp, version: i64) -> Vec<Value> {
+/// What the platform decided of one new entry at ingest: its first state, the verdict its
+/// checks gave (`ok`, `rejected`, `held`, `unknown`) and the cause.
+struct Decided {
+    state: EntryState,
+    verdict: &'static str,
+    cause: Option<Cause>,
+}
+
+impl Decided {
+    fn of(proof: Proof) -> Decided {
+        let (state, verdict, cause) = match proof {
+            Proof::Proven => (EntryState::Accepted, "ok", None),
+            Proof::NotMinted => (EntryState::Unknown, "unknown", None),
+            Proof::Rejected(cause) => (EntryState::Rejected, "rejected", Some(cause)),
+            Proof::Held(cause) => (EntryState::Held, "held", Some(cause)),
+        };
+        Decided {
+            state,
+            verdict,
+            cause,
+        }
+    }
+}
+
+/// One entry's values for [`ENTRY_COLUMNS`]. The report day is the platform's own reading of
+/// `occurred_at` in Europe/Paris, not the kiosk's `local_day`.
+fn entry_values(
+    entry: &LedgerEntry,
+    now: Timestamp,
+    version: i64,
+    decided: &Decided,
+) -> Result<Vec<Value>, Error> {
     let mut values: Vec<Value> = vec![
         entry.id.to_string().into(),
         entry.device.as_str().into(),
         entry.center.as_str().into(),
         stamp(entry.occurred_at).into(),
         Value::Int(entry.occurred_at.as_microsecond()),
-        entry.local_day.to_string().into(),
+        paris_day(entry.occurred_at).to_string().into(),
         entry.actor.as_str().into(),
         entry.prev_hash.to_hex().into(),
         entry.hash.to_hex().into(),
@@ -115,6 +146,7 @@ fn entry_values(entry: &LedgerEntry, now: Timestamp, version: i64) -> Vec<Value>
                 Value::Null,
                 Value::Null,
                 Value::Null,
+                r.code.as_deref().into(),
             ]);
         }
         EntryEvent::Cancellation(c) => {
@@ -134,10 +166,23 @@ fn entry_values(entry: &LedgerEntry, now: Timestamp, version: i64) -> Vec<Value>
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .into(),
                 c.reason.as_str().into(),
+                Value::Null,
             ]);
         }
     }
-    values
+    values.extend([
+        decided.verdict.into(),
+        decided
+            .cause
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(storage)?
+            .into(),
+        Value::Int(now.as_microsecond()),
+        decided.state.as_str().into(),
+    ]);
+    Ok(values)
 }
 
 /// Inserts a device's new entries, a chunk per statement, each with the device's next state
@@ -145,17 +190,16 @@ fn entry_values(entry: &LedgerEntry, now: Timestamp, version: i64) -> Vec<Value>
 fn insert_all(
     tx: &mut dyn Tx,
     device: &str,
-    entries: &[LedgerEntry],
+    entries: &[(&LedgerEntry, Decided)],
     now: Timestamp,
     versions: &mut Versions,
 ) -> Result<(), Error> {
-    const PARAMETERS: usize = 23;
-    let mut row = vec!["{}"; PARAMETERS];
-    row.push("'accepted'");
+    const PARAMETERS: usize = 28;
+    let row = vec!["{}"; PARAMETERS];
     for chunk in batch::chunks(entries) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * PARAMETERS);
-        for entry in chunk {
-            values.extend(entry_values(entry, now, versions.next(device)?));
+        for (entry, decided) in chunk {
+            values.extend(entry_values(entry, now, versions.next(device)?, decided)?);
         }
         tx.execute(
             &format!(
@@ -178,31 +222,51 @@ fn held_entries(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, (String
 
 /// Each entry's current state, in the order of `ids`.
 fn current_results(tx: &mut dyn Tx, ids: &[&str]) -> Result<Vec<EntryResult>, Error> {
-    let states = batch::query_in(
+    let results = batch::query_in(
         tx,
-        "SELECT id, state, conflict FROM entries WHERE id IN",
+        &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id IN"),
         ids,
     )?
     .iter()
-    .map(|row| Ok((row.text(0)?, (row.text(1)?, row.opt_text(2)?))))
+    .map(|row| Ok((row.text(0)?, result_of(row)?)))
     .collect::<Result<HashMap<_, _>, Error>>()?;
     ids.iter()
         .map(|&id| {
-            let (state, conflict) = states
+            results
                 .get(id)
-                .ok_or_else(|| storage(format!("entry {id} vanished during its push")))?;
-            result_of(id, state, conflict.clone())
+                .cloned()
+                .ok_or_else(|| storage(format!("entry {id} vanished during its push")))
         })
         .collect()
 }
 
-fn result_of(id: &str, state: &str, conflict: Option<String>) -> Result<EntryResult, Error> {
-    Ok(EntryResult {
-        id: id.parse().map_err(storage)?,
-        state: parse_state(state)?,
-        conflict: conflict
+/// The columns [`result_of`] reads, in its order.
+pub(super) const RESULT_COLUMNS: &str = "id, state, conflict, cause, decision, decision_reason";
+
+/// An entry's state as the kiosk is told it, from a row of [`RESULT_COLUMNS`]: a rejection
+/// by an admin gives their reason as the cause.
+pub(super) fn result_of(row: &Row) -> Result<EntryResult, Error> {
+    let state = parse_state(&row.text(1)?)?;
+    let cause = match (state, row.opt_text(4)?.as_deref()) {
+        (EntryState::Rejected, Some("reject")) => Some(Cause {
+            code: CauseCode::AdminRejected,
+            detail: row.opt_text(5)?,
+        }),
+        (EntryState::Rejected | EntryState::Held, _) => row
+            .opt_text(3)?
             .map(|json| serde_json::from_str(&json).map_err(storage))
             .transpose()?,
+        _ => None,
+    };
+    Ok(EntryResult {
+        id: row.text(0)?.parse().map_err(storage)?,
+        state,
+        conflict: row
+            .opt_text(2)?
+            .filter(|_| state == EntryState::Conflict)
+            .map(|json| serde_json::from_str(&json).map_err(storage))
+            .transpose()?,
+        cause,
     })
 }
 
@@ -277,7 +341,9 @@ impl Store {
                 devices.insert(device.to_owned());
                 let mut versions = Versions::lock(tx, &devices)?;
 
-                insert_all(tx, device, new, now, &mut versions)?;
+                let facts = facts::gather(tx, device, &center, new)?;
+                let (decided, last_occurred) = decide_all(new, &facts, now);
+                insert_all(tx, device, &decided, now, &mut versions)?;
                 for id in cancelled.keys() {
                     tx.execute(
                         "UPDATE entries SET state = 'cancelled', conflict = NULL, version = $1 WHERE id = $2",
@@ -288,10 +354,12 @@ impl Store {
                 versions.store(tx)?;
                 chain_head = entries[entries.len() - 1].hash;
                 tx.execute(
-                    "UPDATE devices SET chain_head = $1, entry_count = entry_count + $2 WHERE id = $3",
+                    "UPDATE devices SET chain_head = $1, entry_count = entry_count + $2, \
+                     last_occurred_us = $3 WHERE id = $4",
                     &[
                         chain_head.to_hex().into(),
                         Value::Int(new.len() as i64),
+                        last_occurred.map(|at| Value::Int(at.as_microsecond())).into(),
                         device.into(),
                     ],
                 )?;
@@ -312,8 +380,10 @@ impl Store {
         let limit = limit.clamp(1, MAX_STATES_PER_PAGE);
         self.run(Mode::Read, |tx| {
             let rows = tx.query(
-                "SELECT id, state, conflict, version FROM entries \
-                 WHERE device = $1 AND version > $2 ORDER BY version LIMIT $3",
+                &format!(
+                    "SELECT {RESULT_COLUMNS}, version FROM entries \
+                     WHERE device = $1 AND version > $2 ORDER BY version LIMIT $3"
+                ),
                 &[
                     device.into(),
                     Value::Int(since.min(i64::MAX as u64) as i64),
@@ -324,8 +394,8 @@ impl Store {
             let mut cursor = since;
             let mut changes = Vec::new();
             for row in rows.iter().take(limit) {
-                changes.push(result_of(&row.text(0)?, &row.text(1)?, row.opt_text(2)?)?);
-                cursor = row.int(3)? as u64;
+                changes.push(result_of(row)?);
+                cursor = row.int(6)? as u64;
             }
             Ok(StatesResponse {
                 changes,
@@ -339,10 +409,10 @@ impl Store {
     pub fn entry_state(&self, id: &str) -> Result<Option<EntryResult>, Error> {
         self.run(Mode::Read, |tx| {
             tx.query_opt(
-                "SELECT state, conflict FROM entries WHERE id = $1",
+                &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id = $1"),
                 &[id.into()],
             )?
-            .map(|row| result_of(id, &row.text(0)?, row.opt_text(1)?))
+            .map(|row| result_of(&row))
             .transpose()
         })
     }
@@ -353,6 +423,45 @@ impl Store {
             Ok(tx.query_one("SELECT COUNT(*) FROM entries", &[])?.int(0)? as u64)
         })
     }
+}
+
+/// The platform's checks of each new entry (cancellations need none), and the latest
+/// plausible time of the device's chain after them: an entry dated beyond the time the
+/// platform received it does not move that bound, so one wrong clock does not hold every
+/// later entry.
+fn decide_all<'a>(
+    new: &'a [LedgerEntry],
+    facts: &PushFacts,
+    now: Timestamp,
+) -> (Vec<(&'a LedgerEntry, Decided)>, Option<Timestamp>) {
+    let shared = Facts {
+        issuers: &facts.issuers,
+        booklets: &facts.booklets,
+        revocations: &facts.revocations,
+        center_zone: facts.center_zone,
+        referential: facts.referential.as_ref(),
+        grace_days: facts.grace_days,
+        knowledge: &facts.knowledge,
+        received_at: now,
+    };
+    let plausible_until = now
+        .checked_add(SignedDuration::from_secs(MAX_CLOCK_SKEW_SECS))
+        .unwrap_or(Timestamp::MAX);
+    let mut previous = facts.previous;
+    let mut decided = Vec::with_capacity(new.len());
+    for entry in new {
+        let outcome = match &entry.event {
+            EntryEvent::Redemption(r) => {
+                Decided::of(proof::check(r, entry.occurred_at, previous, &shared))
+            }
+            EntryEvent::Cancellation(_) => Decided::of(Proof::Proven),
+        };
+        if entry.occurred_at <= plausible_until {
+            previous = previous.max(Some(entry.occurred_at));
+        }
+        decided.push((entry, outcome));
+    }
+    (decided, previous)
 }
 
 /// The redemptions of this device that the cancellations among `new` cancel, with their

@@ -6,8 +6,10 @@
 mod admin;
 mod bundle;
 mod devices;
+mod facts;
 mod ingest;
 mod report;
+mod review;
 mod settle;
 mod versions;
 
@@ -21,6 +23,7 @@ use crate::error::Error;
 pub use admin::{BookletRecord, IssuerKeyRecord, MintRequest};
 pub use devices::{DeviceRecord, DeviceSummary};
 pub use report::{EntryLine, MonthReport, ReimbursementLine};
+pub use review::{Decision, ReviewLine};
 
 /// The platform's storage, over either backend.
 #[derive(Clone)]

@@ -2,8 +2,11 @@
 
 use jiff::civil::Date;
 
+use guichet_protocol::EntryState;
+
+use super::ingest::{result_of, RESULT_COLUMNS};
 use super::{serial_from_db, Store};
-use crate::db::{Mode, Value};
+use crate::db::{Mode, Row, Value};
 use crate::error::Error;
 
 /// What one center is owed for one provider's coupons.
@@ -23,26 +26,34 @@ pub struct ReimbursementLine {
     pub amount_cents: i64,
 }
 
-/// A redemption listed apart (conflict or unknown coupon).
+/// A redemption listed apart (not reimbursed: conflict, unknown coupon, rejected, held).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryLine {
     /// The redemption id.
     pub id: String,
+    /// Its state.
+    pub state: EntryState,
     /// Center id.
     pub center: String,
+    /// Center name.
+    pub center_name: String,
     /// Device id.
     pub device: String,
     /// Coupon kid (hex).
     pub kid: String,
     /// Coupon serial.
     pub serial: u64,
-    /// Face value in cents.
-    pub value_cents: i64,
-    /// Provider id.
+    /// Face value in cents, where the platform verified the code (else the kiosk's copy
+    /// cannot be believed, and none is given).
+    pub value_cents: Option<i64>,
+    /// Provider id (the code's where verified, else the kiosk's copy).
     pub provider: u32,
-    /// When (RFC 3339 UTC).
+    /// Provider name (empty if unknown).
+    pub provider_name: String,
+    /// When (RFC 3339 UTC), as the kiosk dated it.
     pub redeemed_at: String,
-    /// The conflict details (JSON), for conflicts.
+    /// Why it is not reimbursed: the redemption holding the coupon (conflict, JSON) or the
+    /// cause (rejected, held) in French.
     pub detail: Option<String>,
 }
 
@@ -55,6 +66,10 @@ pub struct MonthReport {
     pub conflicts: Vec<EntryLine>,
     /// Redemptions of coupons never minted (not reimbursed).
     pub unknown: Vec<EntryLine>,
+    /// Redemptions the platform's checks or an admin refused (never reimbursed).
+    pub rejected: Vec<EntryLine>,
+    /// Redemptions waiting for an admin's review (not reimbursed until accepted).
+    pub held: Vec<EntryLine>,
 }
 
 impl Store {
@@ -89,35 +104,63 @@ impl Store {
                     })
                 })
                 .collect::<Result<_, Error>>()?;
-            let mut listed = |state: &str| -> Result<Vec<EntryLine>, Error> {
+            let mut listed = |state: EntryState| -> Result<Vec<EntryLine>, Error> {
                 tx.query(
-                    "SELECT id, center, device, kid, serial, value_cents, provider, occurred_at, \
-                     conflict FROM entries WHERE kind = 'redemption' AND state = $1 \
-                     AND local_day >= $2 AND local_day < $3 ORDER BY occurred_us, id",
-                    &[state.into(), range[0].clone(), range[1].clone()],
+                    &format!(
+                        "SELECT e.id, e.center, c.name, e.device, e.kid, e.serial, \
+                         e.value_cents, e.provider, p.name, e.occurred_at, e.verdict, \
+                         {} FROM entries e JOIN centers c ON c.id = e.center \
+                         LEFT JOIN providers p ON p.id = e.provider \
+                         WHERE e.kind = 'redemption' AND e.state = $1 \
+                         AND e.local_day >= $2 AND e.local_day < $3 ORDER BY e.occurred_us, e.id",
+                        RESULT_COLUMNS
+                            .split(", ")
+                            .map(|column| format!("e.{column}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    &[state.as_str().into(), range[0].clone(), range[1].clone()],
                 )?
                 .iter()
                 .map(|row| {
+                    let result = result_of(&Row(row.0[11..].to_vec()))?;
+                    let detail = match (&result.conflict, &result.cause) {
+                        (Some(conflict), _) => Some(
+                            serde_json::to_string(conflict)
+                                .map_err(|e| Error::Storage(e.to_string()))?,
+                        ),
+                        (None, Some(cause)) => {
+                            Some(format!("{}: {}", cause.code.as_str(), cause.message("fr")))
+                        }
+                        (None, None) => None,
+                    };
                     Ok(EntryLine {
                         id: row.text(0)?,
+                        state,
                         center: row.text(1)?,
-                        device: row.text(2)?,
-                        kid: row.text(3)?,
-                        serial: serial_from_db(row.int(4)?),
-                        value_cents: row.int(5)?,
-                        provider: row.int(6)? as u32,
-                        redeemed_at: row.text(7)?,
-                        detail: row.opt_text(8)?,
+                        center_name: row.text(2)?,
+                        device: row.text(3)?,
+                        kid: row.text(4)?,
+                        serial: serial_from_db(row.int(5)?),
+                        value_cents: (row.text(10)? == "ok").then(|| row.int(6)).transpose()?,
+                        provider: row.int(7)? as u32,
+                        provider_name: row.opt_text(8)?.unwrap_or_default(),
+                        redeemed_at: row.text(9)?,
+                        detail,
                     })
                 })
                 .collect()
             };
-            let conflicts = listed("conflict")?;
-            let unknown = listed("unknown")?;
+            let conflicts = listed(EntryState::Conflict)?;
+            let unknown = listed(EntryState::Unknown)?;
+            let rejected = listed(EntryState::Rejected)?;
+            let held = listed(EntryState::Held)?;
             Ok(MonthReport {
                 reimbursements,
                 conflicts,
                 unknown,
+                rejected,
+                held,
             })
         })
     }

@@ -16,10 +16,6 @@ fn storage(e: impl std::fmt::Display) -> Error {
 /// A coupon as stored: issuer key id (hex) and serial ([`serial_to_db`]).
 pub(super) type Coupon = (String, i64);
 
-/// The coupon columns of a `VALUES` list: typed, since PostgreSQL cannot infer a parameter's
-/// type inside `VALUES`.
-const COUPON_TUPLE: [&str; 2] = ["CAST({} AS TEXT)", "CAST({} AS BIGINT)"];
-
 /// `select` once per coupon of a chunk of `n`, each with `AND kid = $i AND serial = $j`, joined
 /// by `union` (`UNION` or `UNION ALL`). Not `(kid, serial) IN (VALUES …)`: PostgreSQL may hash
 /// that list against every redemption, a plan it picks when its statistics still describe a
@@ -68,9 +64,11 @@ pub(super) fn redeeming_devices(
     Ok(devices)
 }
 
-/// Applies the conflict rule to every redemption of each coupon: among those not cancelled,
-/// the earliest `occurred_at` (then the smaller id) is `accepted` and the others `conflict`;
-/// all are `unknown` if no minted booklet holds the coupon.
+/// The columns [`settle_coupon`] reads, in its order.
+const SETTLE_COLUMNS: &str = "id, received_us, state, conflict, occurred_at, local_day, center, \
+     device, kid, serial, verdict, decision, decided_at";
+
+/// Applies the conflict rule to every redemption (not cancelled) of each coupon.
 pub(super) fn settle_coupons(
     tx: &mut dyn Tx,
     coupons: &BTreeSet<Coupon>,
@@ -78,85 +76,99 @@ pub(super) fn settle_coupons(
 ) -> Result<(), Error> {
     let coupons: Vec<&Coupon> = coupons.iter().collect();
     let mut redemptions: BTreeMap<Coupon, Vec<Row>> = BTreeMap::new();
-    let mut minted: BTreeSet<Coupon> = BTreeSet::new();
     for chunk in batch::chunks(&coupons) {
-        let params = coupon_params(chunk);
-        let tuples = batch::tuples(chunk.len(), &COUPON_TUPLE);
         for row in tx.query(
             &per_coupon(
-                "SELECT id, occurred_us, state, conflict, occurred_at, local_day, center, device, \
-                 kid, serial FROM entries WHERE kind = 'redemption' AND state <> 'cancelled'",
+                &format!(
+                    "SELECT {SETTLE_COLUMNS} FROM entries \
+                     WHERE kind = 'redemption' AND state <> 'cancelled'"
+                ),
                 "UNION ALL",
                 chunk.len(),
             ),
-            &params,
+            &coupon_params(chunk),
         )? {
             let coupon = (row.text(8)?, row.int(9)?);
             redemptions.entry(coupon).or_default().push(row);
         }
-        // The booklet that would hold each serial: the last one starting at or before it (an
-        // index seek on (kid, first_serial), whatever the number of booklets). `column1` and
-        // `column2` are the names both SQLite and PostgreSQL give a VALUES list's columns.
-        for row in tx.query(
-            &format!(
-                "SELECT c.column1, c.column2, (SELECT b.first_serial + b.coupons FROM booklets b \
-                 WHERE b.kid = c.column1 AND b.first_serial <= c.column2 \
-                 ORDER BY b.first_serial DESC LIMIT 1) FROM (VALUES {tuples}) AS c"
-            ),
-            &params,
-        )? {
-            let (kid, serial) = (row.text(0)?, row.int(1)?);
-            if row.opt_int(2)?.is_some_and(|end| serial < end) {
-                minted.insert((kid, serial));
-            }
-        }
     }
-    for (coupon, rows) in redemptions {
-        settle_coupon(tx, rows, minted.contains(&coupon), versions)?;
+    for rows in redemptions.into_values() {
+        settle_coupon(tx, rows, versions)?;
     }
     Ok(())
 }
 
-/// The conflict rule for one coupon's redemptions (not cancelled), as
-/// [`settle_coupons`] read them.
-fn settle_coupon(
-    tx: &mut dyn Tx,
-    rows: Vec<Row>,
-    minted: bool,
-    versions: &mut Versions,
-) -> Result<(), Error> {
-    let mut keyed = rows
-        .into_iter()
-        .map(|row| Ok((row.int(1)?, row.text(0)?, row)))
-        .collect::<Result<Vec<(i64, String, Row)>, Error>>()?;
-    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    let holder = &keyed[0].2;
-    // The details are only needed when another redemption is in conflict with the holder.
-    let holder_details = if minted && keyed.len() > 1 {
-        let center = holder.text(6)?;
-        Some(ConflictDetails {
-            other_id: holder.text(0)?.parse().map_err(storage)?,
-            redeemed_at: holder.text(4)?.parse().map_err(storage)?,
-            local_day: holder.text(5)?.parse().map_err(storage)?,
-            center_name: center_info(tx, &center)
-                .map(|c| c.name)
-                .unwrap_or_else(|_| center.clone()),
-            center,
-            device: holder.text(7)?,
+/// What a redemption is, before the conflict rule: a contender for its coupon, or a state of
+/// its own.
+fn standing(row: &Row) -> Result<Option<EntryState>, Error> {
+    let decision = row.opt_text(11)?;
+    Ok(match (row.text(10)?.as_str(), decision.as_deref()) {
+        (_, Some("reject")) | ("rejected", _) => Some(EntryState::Rejected),
+        ("unknown", _) => Some(EntryState::Unknown),
+        ("held", Some("accept")) | ("ok", _) => None,
+        ("held", _) => Some(EntryState::Held),
+        (other, _) => return Err(storage(format!("unknown verdict {other:?}"))),
+    })
+}
+
+/// The conflict rule for one coupon's redemptions (not cancelled), as [`settle_coupons`] read
+/// them. Rejected, held and unknown ones never hold the coupon. Among the others (the
+/// contenders) the holder is, in this order: the one an admin accepted last, the one holding
+/// it already, the first received (then the smaller id). So a push can never take a coupon
+/// away from a redemption the platform accepted before: first received wins.
+fn settle_coupon(tx: &mut dyn Tx, rows: Vec<Row>, versions: &mut Versions) -> Result<(), Error> {
+    let mut contenders: Vec<&Row> = Vec::new();
+    let mut fixed: Vec<(&Row, EntryState)> = Vec::new();
+    for row in &rows {
+        match standing(row)? {
+            Some(state) => fixed.push((row, state)),
+            None => contenders.push(row),
+        }
+    }
+    let mut ranked = contenders
+        .iter()
+        .map(|row| {
+            let admin_accepted = row.opt_text(11)?.as_deref() == Some("accept");
+            Ok((
+                std::cmp::Reverse(admin_accepted.then(|| row.opt_text(12)).transpose()?),
+                row.text(2)? != "accepted",
+                row.int(1)?,
+                row.text(0)?,
+                *row,
+            ))
         })
-    } else {
-        None
+        .collect::<Result<Vec<_>, Error>>()?;
+    ranked.sort_by(|a, b| (&a.0, a.1, a.2, &a.3).cmp(&(&b.0, b.1, b.2, &b.3)));
+    let holder_details = match ranked.first() {
+        Some(first) if ranked.len() > 1 => {
+            let holder = first.4;
+            let center = holder.text(6)?;
+            Some(ConflictDetails {
+                other_id: holder.text(0)?.parse().map_err(storage)?,
+                redeemed_at: holder.text(4)?.parse().map_err(storage)?,
+                local_day: holder.text(5)?.parse().map_err(storage)?,
+                center_name: center_info(tx, &center)
+                    .map(|c| c.name)
+                    .unwrap_or_else(|_| center.clone()),
+                center,
+                device: holder.text(7)?,
+            })
+        }
+        _ => None,
     };
-    for (i, (_, id, row)) in keyed.iter().enumerate() {
-        let (state, conflict) = match &holder_details {
-            _ if !minted => (EntryState::Unknown, None),
-            _ if i == 0 => (EntryState::Accepted, None),
-            None => (EntryState::Accepted, None),
-            Some(details) => (
+    let mut updates: Vec<(&Row, EntryState, Option<String>)> = Vec::new();
+    for (i, ranked) in ranked.iter().enumerate() {
+        match (&holder_details, i) {
+            (Some(details), 1..) => updates.push((
+                ranked.4,
                 EntryState::Conflict,
                 Some(serde_json::to_string(details).map_err(storage)?),
-            ),
-        };
+            )),
+            _ => updates.push((ranked.4, EntryState::Accepted, None)),
+        }
+    }
+    updates.extend(fixed.into_iter().map(|(row, state)| (row, state, None)));
+    for (row, state, conflict) in updates {
         if row.text(2)? != state.as_str() || row.opt_text(3)? != conflict {
             tx.execute(
                 "UPDATE entries SET state = $1, conflict = $2, version = $3 WHERE id = $4",
@@ -164,7 +176,7 @@ fn settle_coupon(
                     state.as_str().into(),
                     conflict.into(),
                     Value::Int(versions.next(&row.text(7)?)?),
-                    id.as_str().into(),
+                    row.text(0)?.into(),
                 ],
             )?;
         }

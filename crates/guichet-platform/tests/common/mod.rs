@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 use guichet_core::bundle::document::Referential;
+use guichet_core::code::{self, Coupon};
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::keys::generate_key;
 use guichet_platform::server::{self, Platform, RunningServer};
@@ -19,7 +20,7 @@ use guichet_protocol::{
     paths, CenterInfo, ChainHash, EnrollRequest, EnrollResponse, EntryEvent, InputMethod,
     LedgerEntry, PushRequest, RedemptionEvent,
 };
-use jiff::civil::date;
+use jiff::civil::Date;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -37,6 +38,8 @@ pub struct TestPlatform {
     pub store: Store,
     pub root: SigningKey,
     pub kid: Kid,
+    /// Signs codes as the minted booklet's coupons (TEST ONLY: the platform's issuer key).
+    pub minter: Minter,
     pub server: RunningServer,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -70,9 +73,53 @@ pub fn fresh_store(
     }
 }
 
+/// What the seeded booklet's coupons say, and the key that signs them: codes as a printer
+/// would print them, for any serial.
+#[derive(Clone)]
+pub struct Minter {
+    pub issuer: SigningKey,
+    pub coupon: Coupon,
+}
+
+impl Minter {
+    /// The PN1 code of `serial` (of the seeded booklet's kind).
+    pub fn code(&self, serial: u64) -> String {
+        code::encode(
+            &Coupon {
+                serial,
+                ..self.coupon
+            },
+            &self.issuer,
+        )
+    }
+
+    /// The code of a coupon changed by `change`, signed by `issuer`.
+    pub fn code_with(&self, issuer: &SigningKey, change: impl FnOnce(&mut Coupon)) -> String {
+        let mut coupon = self.coupon;
+        change(&mut coupon);
+        code::encode(&coupon, issuer)
+    }
+}
+
+/// The seeded booklet's issue day (30 days ago) and last day (in a year): the tests do not
+/// expire with the calendar.
+pub fn booklet_days() -> (Date, Date) {
+    let today = guichet_platform::clock::paris_day(Timestamp::now());
+    (
+        today.checked_sub(jiff::Span::new().days(30)).unwrap(),
+        today.checked_add(jiff::Span::new().days(365)).unwrap(),
+    )
+}
+
 /// Providers, centers, a key, a booklet and a bundle in a fresh store.
 pub fn seed(store: &Store, root: &SigningKey) -> Kid {
+    seed_minter(store, root).coupon.kid
+}
+
+/// [`seed`], answering how to sign the booklet's codes.
+pub fn seed_minter(store: &Store, root: &SigningKey) -> Minter {
     let now = Timestamp::now();
+    let (issued_on, valid_until) = booklet_days();
     store.add_provider(7, "Département test").unwrap();
     store.add_zone(33, "Gironde").unwrap();
     store.add_center("C1", "Médiathèque Nord", 33).unwrap();
@@ -81,14 +128,14 @@ pub fn seed(store: &Store, root: &SigningKey) -> Kid {
         .add_issuer_key(7, &generate_key().unwrap(), now)
         .unwrap();
     store.set_referential(&referential()).unwrap();
-    store
+    let (issuer, _) = store
         .record_mint(
             &MintRequest {
                 booklets: 1,
                 coupons_per_booklet: 10,
                 value_cents: 1000,
-                issued_on: date(2026, 1, 1),
-                valid_until: date(2026, 12, 31),
+                issued_on,
+                valid_until,
                 provider: 7,
                 scope: Scope::of(&[Area::A2_2]),
                 zone: 0,
@@ -97,7 +144,20 @@ pub fn seed(store: &Store, root: &SigningKey) -> Kid {
         )
         .unwrap();
     publish(store, root);
-    kid
+    let day = |date| guichet_core::day::to_day(date).unwrap();
+    Minter {
+        issuer,
+        coupon: Coupon {
+            kid,
+            serial: 1,
+            value_cents: 1000,
+            issued_on: day(issued_on),
+            valid_until: day(valid_until),
+            provider: 7,
+            scope: Scope::of(&[Area::A2_2]),
+            zone: 0,
+        },
+    }
 }
 
 pub fn publish(store: &Store, root: &SigningKey) -> u64 {
@@ -119,13 +179,14 @@ impl TestPlatform {
         let path = dir.path().to_owned();
         let (store, cluster) = blocking(move || fresh_store(backend, &path)).await?;
         let root = generate_key().unwrap();
-        let kid = {
+        let minter = {
             let store = store.clone();
             let root = root.clone();
-            tokio::task::spawn_blocking(move || seed(&store, &root))
+            tokio::task::spawn_blocking(move || seed_minter(&store, &root))
                 .await
                 .unwrap()
         };
+        let kid = minter.coupon.kid;
         let platform = Platform {
             store: store.clone(),
             root_keys: vec![public_key_hex(&root.verifying_key())],
@@ -135,6 +196,7 @@ impl TestPlatform {
             store,
             root,
             kid,
+            minter,
             server,
             client: reqwest::Client::new(),
             _dir: dir,
@@ -183,6 +245,7 @@ impl TestPlatform {
         Kiosk {
             client: self.client.clone(),
             base: self.server.url(),
+            minter: self.minter.clone(),
             key,
             device_id: enrolled.device_id,
             center: enrolled.center,
@@ -195,6 +258,7 @@ impl TestPlatform {
 pub struct Kiosk {
     pub client: reqwest::Client,
     pub base: String,
+    pub minter: Minter,
     pub key: SigningKey,
     pub device_id: String,
     pub center: CenterInfo,
@@ -253,8 +317,47 @@ impl Kiosk {
         )
     }
 
-    /// The next redemption of this kiosk's chain.
+    /// The next redemption of this kiosk's chain: coupon `serial` of key `kid`, its code
+    /// signed as the seeded booklet's (so a serial outside the booklet is a signed code of a
+    /// coupon never minted).
     pub fn redemption(&mut self, kid: Kid, serial: u64, occurred_at: Timestamp) -> LedgerEntry {
+        let code = self
+            .minter
+            .code_with(&self.minter.issuer.clone(), |coupon| {
+                coupon.kid = kid;
+                coupon.serial = serial;
+            });
+        self.redemption_of(&code, occurred_at, |_| {})
+    }
+
+    /// The next redemption of this kiosk's chain, of `code` as read, with the entry's fields
+    /// copied from the code (as an honest kiosk does), then changed by `change`.
+    pub fn redemption_of(
+        &mut self,
+        code: &str,
+        occurred_at: Timestamp,
+        change: impl FnOnce(&mut RedemptionEvent),
+    ) -> LedgerEntry {
+        let coupon = code::decode(code.as_bytes())
+            .map(|signed| signed.coupon)
+            .unwrap_or(self.minter.coupon);
+        let mut event = RedemptionEvent {
+            checkout_id: Uuid::now_v7(),
+            kid: coupon.kid,
+            serial: coupon.serial,
+            value_cents: coupon.value_cents,
+            provider: coupon.provider,
+            area: Area::A2_2,
+            service: "2.2.01".into(),
+            input_method: InputMethod::Scanner,
+            code: Some(code.to_owned()),
+        };
+        change(&mut event);
+        self.entry(EntryEvent::Redemption(event), occurred_at)
+    }
+
+    /// The next entry of this kiosk's chain.
+    pub fn entry(&mut self, event: EntryEvent, occurred_at: Timestamp) -> LedgerEntry {
         let id = Uuid::now_v7();
         let hash = ChainHash(
             Sha256::new()
@@ -270,16 +373,7 @@ impl Kiosk {
             center: self.center.id.clone(),
             device: self.device_id.clone(),
             actor: "Awa".into(),
-            event: EntryEvent::Redemption(RedemptionEvent {
-                checkout_id: Uuid::now_v7(),
-                kid,
-                serial,
-                value_cents: 1000,
-                provider: 7,
-                area: Area::A2_2,
-                service: "2.2.01".into(),
-                input_method: InputMethod::Scanner,
-            }),
+            event,
             prev_hash: self.head,
             hash,
         };
@@ -287,8 +381,13 @@ impl Kiosk {
         entry
     }
 
-    /// The next cancellation of this kiosk's chain.
+    /// The next cancellation of this kiosk's chain, made now.
     pub fn cancellation(&mut self, cancels: Uuid) -> LedgerEntry {
+        self.cancellation_at(cancels, Timestamp::now())
+    }
+
+    /// The next cancellation of this kiosk's chain, made at `now`.
+    pub fn cancellation_at(&mut self, cancels: Uuid, now: Timestamp) -> LedgerEntry {
         let id = Uuid::now_v7();
         let hash = ChainHash(
             Sha256::new()
@@ -297,7 +396,6 @@ impl Kiosk {
                 .finalize()
                 .into(),
         );
-        let now = Timestamp::now();
         let entry = LedgerEntry {
             id,
             occurred_at: now,
