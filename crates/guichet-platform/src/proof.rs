@@ -129,9 +129,10 @@ fn reject(code: CauseCode) -> Proof {
 
 /// Checks one redemption dated `occurred_at`, whose device's previous entry is dated
 /// `previous` (if any), in this order: the code is present and well-formed, equals the
-/// entry's copies, is signed by a platform issuer key and agrees with its booklet; the key is
-/// not compromised, nor the coupon revoked, to the kiosk's knowledge; the day is within the
-/// validity and grace; zone, area and service fit; then the time bounds (holds).
+/// entry's copies, is signed by a platform issuer key and agrees with its booklet; the time
+/// is possible (else it is held: every date check after it would read a date the kiosk
+/// chose); the key is not compromised, nor the coupon revoked, to the kiosk's knowledge; the
+/// day is within the validity and grace; zone, area and service fit.
 pub fn check(
     redemption: &RedemptionEvent,
     occurred_at: Timestamp,
@@ -175,38 +176,8 @@ pub fn check(
     if !agrees(&coupon, booklet) {
         return reject(CauseCode::CodeMismatch);
     }
-    let knew = |fact: Timestamp| {
-        facts
-            .knowledge
-            .known_since(fact)
-            .is_some_and(|since| since <= occurred_at)
-    };
-    if issuer.compromised_at.is_some_and(knew) {
-        return reject(CauseCode::IssuerRevoked);
-    }
     let day = paris_day(occurred_at);
-    let day_number = day_number(day);
-    if day_number > i64::from(coupon.valid_until) + i64::from(facts.grace_days) {
-        return reject(CauseCode::Expired);
-    }
-    let revoked = facts.revocations.get(&coupon.kid).is_some_and(|ranges| {
-        ranges.iter().any(|range| {
-            (range.first..=range.last).contains(&coupon.serial) && knew(range.revoked_at)
-        })
-    });
-    if revoked {
-        return reject(CauseCode::Revoked);
-    }
-    if coupon.zone != 0 && facts.center_zone != 0 && coupon.zone != facts.center_zone {
-        return reject(CauseCode::OutOfZone);
-    }
-    if !coupon.scope.allows(redemption.area) {
-        return reject(CauseCode::OutOfScope);
-    }
-    if !service_in_area(facts.referential, &redemption.service, redemption.area) {
-        return reject(CauseCode::UnknownService);
-    }
-    if day_number < i64::from(coupon.issued_on) {
+    if day_number(day) < i64::from(coupon.issued_on) {
         return Proof::Held(Cause::with_detail(
             CauseCode::BeforeIssue,
             format!("{day} < {}", date_of(coupon.issued_on)),
@@ -227,6 +198,35 @@ pub fn check(
             CauseCode::BeforePrevious,
             format!("{occurred_at} < {previous}"),
         ));
+    }
+    let knew = |fact: Timestamp| {
+        facts
+            .knowledge
+            .known_since(fact)
+            .is_some_and(|since| since <= occurred_at)
+    };
+    if issuer.compromised_at.is_some_and(knew) {
+        return reject(CauseCode::IssuerRevoked);
+    }
+    if day_number(day) > i64::from(coupon.valid_until) + i64::from(facts.grace_days) {
+        return reject(CauseCode::Expired);
+    }
+    let revoked = facts.revocations.get(&coupon.kid).is_some_and(|ranges| {
+        ranges.iter().any(|range| {
+            (range.first..=range.last).contains(&coupon.serial) && knew(range.revoked_at)
+        })
+    });
+    if revoked {
+        return reject(CauseCode::Revoked);
+    }
+    if coupon.zone != 0 && facts.center_zone != 0 && coupon.zone != facts.center_zone {
+        return reject(CauseCode::OutOfZone);
+    }
+    if !coupon.scope.allows(redemption.area) {
+        return reject(CauseCode::OutOfScope);
+    }
+    if !service_in_area(facts.referential, &redemption.service, redemption.area) {
+        return reject(CauseCode::UnknownService);
     }
     Proof::Proven
 }

@@ -102,7 +102,16 @@ fn set_up(dir: &Path) -> (String, String) {
     );
     assert!(platform_fails(
         dir,
-        &["center", "add", "--id", "C9", "--name", "Nulle part", "--zone", "33"]
+        &[
+            "center",
+            "add",
+            "--id",
+            "C9",
+            "--name",
+            "Nulle part",
+            "--zone",
+            "33"
+        ]
     )
     .contains("zone 33 does not exist"));
     platform(dir, &["zone", "add", "--id", "33", "--name", "Gironde"]);

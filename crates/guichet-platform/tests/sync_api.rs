@@ -496,7 +496,10 @@ async fn a_coupon_never_minted_is_unknown_and_reports_list_it_apart(backend: Bac
     assert_eq!(report.unknown.len(), 2);
     assert!(report.unknown.iter().any(|u| u.serial == u64::MAX));
     assert_eq!(report.rejected.len(), 1);
-    assert_eq!(report.rejected[0].value_cents, None, "a forged value is not shown");
+    assert_eq!(
+        report.rejected[0].value_cents, None,
+        "a forged value is not shown"
+    );
     assert_eq!(report.conflicts.len(), 1);
     assert_eq!(report.conflicts[0].center, "C2");
 }
