@@ -219,16 +219,24 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
     );
 }
 
-/// A database made by the first schema (the platform-wide state counter at 42, one device)
-/// opened by this platform: the device's versions continue after 42, so the cursor its kiosk
-/// holds still sees the next change.
+/// A database made by the first schema (the platform-wide state counter at 42, one device,
+/// one accepted redemption stored without a code) opened by this platform: the device's
+/// versions continue after 42, so the cursor its kiosk holds still sees the next change; the
+/// redemption stored before codes were kept keeps its state and stays in its month's report
+/// (it was settled and reported under the old rules; new entries without a code are held).
 fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let version_1_rows = "UPDATE counters SET value = 42 WHERE name = 'state_version';
         INSERT INTO centers (id, name, zone) VALUES ('C0', 'Espace numérique', 33);
         INSERT INTO devices (id, public_key, center, enrolled_at, chain_head)
         VALUES ('old-kiosk', 'aa', 'C0', '2026-01-01T00:00:00Z',
-                '0000000000000000000000000000000000000000000000000000000000000000');";
+                '0000000000000000000000000000000000000000000000000000000000000000');
+        INSERT INTO entries (id, device, center, kind, occurred_at, occurred_us, local_day, actor,
+            checkout_id, kid, serial, value_cents, provider, area, service, input_method,
+            prev_hash, hash, received_at, state, version)
+        VALUES ('01900000-0000-7000-8000-000000000001', 'gone-kiosk', 'C0', 'redemption', '2026-01-10T09:00:00Z',
+            1768035600000000, '2026-01-10', 'Awa', 'c1', '0102030405060708', 5, 1000, 7, '2.2',
+            '2.2.01', 'scanner', 'p', 'h', '2026-01-10T10:00:00.5Z', 'accepted', 3);";
     let (location, _cluster) = match backend {
         Backend::Sqlite => {
             let path = dir.path().join("v1.db");
@@ -284,10 +292,17 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     );
     assert_eq!(page.changes[0].id, entry.id);
     assert_eq!(page.cursor, 43);
+    let legacy = store.entry_state("01900000-0000-7000-8000-000000000001").unwrap().unwrap();
+    assert_eq!(legacy.state, EntryState::Accepted);
+    let report = store.month_report(jiff::civil::date(2026, 1, 1)).unwrap();
+    assert_eq!(
+        report.reimbursements.iter().map(|l| l.amount_cents).sum::<i64>(),
+        1000
+    );
     drop(store);
     // Opening it again applies nothing twice.
     let store = Store::open(&location).unwrap();
-    assert_eq!(store.entry_count().unwrap(), 1);
+    assert_eq!(store.entry_count().unwrap(), 2);
 }
 
 mod sqlite {
