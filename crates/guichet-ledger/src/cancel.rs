@@ -5,7 +5,9 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::checkout::new_id;
-use crate::entry::{check_text, CancellationFields, Entry, EntryBody, Role};
+use guichet_protocol::limits;
+
+use crate::entry::{check_text, check_typed, CancellationFields, Entry, EntryBody, Role};
 use crate::error::LedgerError;
 use crate::ledger::Ledger;
 use crate::store::{self, AppendError};
@@ -96,8 +98,10 @@ impl Ledger {
         reason: &str,
         now: Timestamp,
     ) -> Result<Vec<Cancellation>, CancelError> {
-        check_text("canceller", &by.name)?;
-        check_text("reason", reason)?;
+        check_typed("actor", &by.name, limits::MAX_ACTOR_CHARS)?;
+        check_typed("reason", reason, limits::MAX_REASON_CHARS)?;
+        check_text("center", &by.center)?;
+        check_text("device", &by.device)?;
         let window = self.settings.mediator_cancel_window;
         let path = self.path.clone();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);

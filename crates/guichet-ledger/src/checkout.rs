@@ -1,12 +1,13 @@
 //! A learner's checkout: the basket of coupons for one workshop, committed all at once.
 
-use guichet_core::{Area, Coupon, Kid, PriorRedemption};
+use guichet_core::{code, Area, Coupon, Kid, Malformed, PriorRedemption};
+use guichet_protocol::limits;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::clock::{self, ClockStatus};
-use crate::entry::{check_text, Entry, EntryBody, InputMethod, RedemptionFields};
+use crate::entry::{check_text, check_typed, Entry, EntryBody, InputMethod, RedemptionFields};
 use crate::error::LedgerError;
 use crate::ledger::Ledger;
 use crate::store::{self, serial_to_sql, AppendError};
@@ -33,12 +34,15 @@ pub struct Station {
 }
 
 /// One coupon in a basket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BasketCoupon {
-    /// The verified coupon.
+    /// The coupon, as decoded from `code`.
     pub coupon: Coupon,
     /// How it was read.
     pub input: InputMethod,
+    /// The code as read, trimmed (the `PN1:` text that `guichet_core::code::decode` took):
+    /// recorded in the entry, so the platform can check the kiosk held the coupon.
+    pub code: String,
 }
 
 /// Why a coupon cannot join the basket or the basket cannot be committed.
@@ -55,6 +59,16 @@ pub enum CheckoutError {
     /// The basket holds no coupon.
     #[error("the basket is empty")]
     EmptyBasket,
+    /// The text read is not a well-formed code (the counter adds only verified coupons).
+    #[error("the text read is not a coupon code")]
+    Malformed(#[source] Malformed),
+    /// The basket already holds as many coupons as one checkout may
+    /// (`guichet_protocol::limits::MAX_COUPONS_PER_CHECKOUT`).
+    #[error("a checkout holds at most {limit} coupons")]
+    TooManyCoupons {
+        /// The limit.
+        limit: usize,
+    },
     /// A coupon already has an active redemption (possibly made a moment ago by another
     /// process): nothing of this checkout was recorded.
     #[error("coupon {serial} was already accepted; nothing was recorded")]
@@ -91,16 +105,31 @@ impl Basket {
         }
     }
 
-    /// Adds a verified coupon; the same coupon twice is refused.
-    pub fn add(&mut self, coupon: Coupon, input: InputMethod) -> Result<(), CheckoutError> {
+    /// Adds the coupon of a code the counter read and verified (`read` as it came, the
+    /// ledger keeps it trimmed) and returns it. The coupon is the one the code carries, so
+    /// the entry's fields and its code always agree. Refused: a text that is not a code,
+    /// the same coupon twice, more coupons than a checkout may hold.
+    pub fn add(&mut self, read: &[u8], input: InputMethod) -> Result<Coupon, CheckoutError> {
+        let coupon = code::decode(read).map_err(CheckoutError::Malformed)?.coupon;
         if self.contains(coupon.kid, coupon.serial) {
             return Err(CheckoutError::DuplicateInBasket {
                 kid: coupon.kid,
                 serial: coupon.serial,
             });
         }
-        self.coupons.push(BasketCoupon { coupon, input });
-        Ok(())
+        if self.coupons.len() >= limits::MAX_COUPONS_PER_CHECKOUT {
+            return Err(CheckoutError::TooManyCoupons {
+                limit: limits::MAX_COUPONS_PER_CHECKOUT,
+            });
+        }
+        // A decoded code is "PN1:" and base45 characters: ASCII.
+        let code = String::from_utf8_lossy(code::trim(read)).into_owned();
+        self.coupons.push(BasketCoupon {
+            coupon,
+            input,
+            code,
+        });
+        Ok(coupon)
     }
 
     /// Removes a coupon; `false` when it was not there.
@@ -174,10 +203,19 @@ impl Ledger {
     ) -> Result<Receipt, CheckoutError> {
         check_text("center", &station.center)?;
         check_text("device", &station.device)?;
-        check_text("mediator", &station.mediator)?;
-        check_text("service", &basket.workshop.service)?;
+        check_typed("actor", &station.mediator, limits::MAX_ACTOR_CHARS)?;
+        check_typed(
+            "service",
+            &basket.workshop.service,
+            limits::MAX_SERVICE_CHARS,
+        )?;
         if basket.coupons.is_empty() {
             return Err(CheckoutError::EmptyBasket);
+        }
+        if basket.coupons.len() > limits::MAX_COUPONS_PER_CHECKOUT {
+            return Err(CheckoutError::TooManyCoupons {
+                limit: limits::MAX_COUPONS_PER_CHECKOUT,
+            });
         }
         let occurred_at = time::utc_text(now);
         let local_day = time::local_day(now).to_string();
@@ -234,6 +272,7 @@ impl Ledger {
                     area: basket.workshop.area.code().to_string(),
                     service: basket.workshop.service.clone(),
                     input_method: item.input,
+                    code: Some(item.code.clone()),
                 }),
             };
             let chained = store::append(&tx, entry, &occurred_at).map_err(|e| match e {

@@ -1,21 +1,29 @@
 //! One ledger entry as stored, and its place in the hash chain.
 //!
-//! The canonical bytes of an entry are `guichet-ledger-entry-v1\n` followed by each field as
+//! The canonical bytes of an entry are a tag line followed by each field as
 //! `name:length:value\n` (length in bytes, decimal), in the order [`Entry::canonical_bytes`]
 //! writes them. The length prefix makes the encoding unambiguous whatever the text holds.
+//! A redemption that carries the code the kiosk read is tagged `guichet-ledger-entry-v2` and
+//! has one more field, `code`, after `input_method`; every other entry (cancellations, and
+//! redemptions recorded before kiosks kept codes) keeps the `guichet-ledger-entry-v1` bytes,
+//! so chains written by older kiosks still verify.
 //! `hash = SHA-256(prev_hash || canonical bytes)`; the first entry's `prev_hash` is 32 zero
 //! bytes (schema/ledger.md).
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use guichet_protocol::limits;
+
 use crate::error::LedgerError;
 
 /// The `prev_hash` of the first entry of a ledger.
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
 
-/// The tag that starts every entry's canonical bytes.
-const CANONICAL_TAG: &[u8] = b"guichet-ledger-entry-v1\n";
+/// The tag that starts the canonical bytes of an entry without a code.
+const CANONICAL_TAG_V1: &[u8] = b"guichet-ledger-entry-v1\n";
+/// The tag that starts the canonical bytes of a redemption with its code.
+const CANONICAL_TAG_V2: &[u8] = b"guichet-ledger-entry-v2\n";
 
 /// How a coupon reached the kiosk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -98,6 +106,9 @@ pub struct RedemptionFields {
     pub service: String,
     /// How the code was read.
     pub input_method: InputMethod,
+    /// The full code the kiosk read (the `PN1:` text, trimmed): the proof that it held the
+    /// coupon. `None` only for entries recorded before kiosks kept codes (ledger format 1).
+    pub code: Option<String>,
 }
 
 /// A compensating entry that cancels one redemption.
@@ -163,9 +174,21 @@ impl Entry {
         }
     }
 
+    /// The canonical format of this entry: 2 for a redemption with its code, else 1.
+    pub fn format_version(&self) -> u8 {
+        match &self.body {
+            EntryBody::Redemption(RedemptionFields { code: Some(_), .. }) => 2,
+            _ => 1,
+        }
+    }
+
     /// The bytes the hash covers (module docs).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut out = CANONICAL_TAG.to_vec();
+        let mut out = match self.format_version() {
+            2 => CANONICAL_TAG_V2,
+            _ => CANONICAL_TAG_V1,
+        }
+        .to_vec();
         let mut field = |name: &str, value: &str| {
             out.extend_from_slice(format!("{name}:{}:", value.len()).as_bytes());
             out.extend_from_slice(value.as_bytes());
@@ -188,6 +211,9 @@ impl Entry {
                 field("area", &r.area);
                 field("service", &r.service);
                 field("input_method", r.input_method.as_str());
+                if let Some(code) = &r.code {
+                    field("code", code);
+                }
             }
             EntryBody::Cancellation(c) => {
                 field("cancels", &c.cancels);
@@ -207,18 +233,42 @@ impl Entry {
     }
 }
 
-/// Refuses text the ledger should not hold: empty, too long, or with control characters.
+/// Refuses an identifier the ledger should not hold (center, device): empty, longer than
+/// 200 bytes, or with control characters.
 pub(crate) fn check_text(field: &'static str, value: &str) -> Result<(), LedgerError> {
+    check_bounded(field, value, None)
+}
+
+/// Refuses a text people type that the platform would refuse (`guichet_protocol::limits`:
+/// blank, or more than `limit` characters), or that holds control characters.
+pub(crate) fn check_typed(
+    field: &'static str,
+    value: &str,
+    limit: usize,
+) -> Result<(), LedgerError> {
+    check_bounded(field, value, Some(limit))
+}
+
+fn check_bounded(
+    field: &'static str,
+    value: &str,
+    limit: Option<usize>,
+) -> Result<(), LedgerError> {
     const MAX_LEN: usize = 200;
     let invalid = |reason: &str| LedgerError::Invalid {
         field,
         reason: reason.to_string(),
     };
-    if value.trim().is_empty() {
-        return Err(invalid("must not be empty"));
-    }
-    if value.len() > MAX_LEN {
-        return Err(invalid(&format!("longer than {MAX_LEN} bytes")));
+    match limit {
+        Some(limit) => limits::check_text(field, value, limit)?,
+        None => {
+            if value.trim().is_empty() {
+                return Err(invalid("must not be empty"));
+            }
+            if value.len() > MAX_LEN {
+                return Err(invalid(&format!("longer than {MAX_LEN} bytes")));
+            }
+        }
     }
     if value.chars().any(char::is_control) {
         return Err(invalid("contains a control character"));

@@ -65,6 +65,10 @@ pub enum LedgerError {
         /// Why it is refused.
         reason: String,
     },
+    /// A text is blank or over the limit both kiosk and platform enforce
+    /// (`guichet_protocol::limits`): nothing was recorded.
+    #[error("nothing was recorded: {0}")]
+    Limit(#[from] guichet_protocol::limits::LimitError),
     /// A row does not read back as the ledger wrote it (edited by hand?).
     #[error("the ledger holds an unreadable row: {0}; run `guichet ledger verify`")]
     BadRow(String),
@@ -110,6 +114,7 @@ impl LedgerError {
             LedgerError::CannotOpen { .. } => "CANNOT_OPEN",
             LedgerError::Busy { .. } => "BUSY",
             LedgerError::Invalid { .. } => "INVALID",
+            LedgerError::Limit(_) => "LIMIT",
             LedgerError::BadRow(_) => "BAD_ROW",
             LedgerError::Sqlite { .. } => "DATABASE",
         }

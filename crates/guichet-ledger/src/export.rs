@@ -6,8 +6,10 @@
 //! the accents right.
 
 use guichet_core::message::Lang;
+use guichet_protocol::ConflictDetails;
 use jiff::Timestamp;
 
+use crate::outbox::SyncState;
 use crate::report::{Review, ReviewLine, Tally};
 use crate::time;
 
@@ -51,6 +53,50 @@ pub fn euros(cents: u64, lang: Lang) -> String {
     }
 }
 
+/// A sync state in words, French or English.
+pub fn sync_state_words(state: SyncState, lang: Lang) -> &'static str {
+    let (fr, en) = match state {
+        SyncState::Pending => ("en attente", "pending"),
+        SyncState::Sent => ("envoyé", "sent"),
+        SyncState::Accepted => ("accepté", "accepted"),
+        SyncState::Conflict => ("conflit", "conflict"),
+        SyncState::Rejected => ("refusé", "rejected"),
+        SyncState::Held => ("en examen", "held"),
+        SyncState::Unknown => ("inconnu", "unknown"),
+        SyncState::Cancelled => ("annulé", "cancelled"),
+    };
+    match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
+}
+
+/// The platform's explanation of a line in words: the cause's message for a rejected or held
+/// redemption, else the detail as the platform sent it.
+pub fn sync_detail_words(line: &ReviewLine, lang: Lang) -> String {
+    let code = match lang {
+        Lang::Fr => "fr",
+        Lang::En => "en",
+    };
+    match (&line.cause, &line.sync_detail) {
+        (Some(cause), _) => cause.message(code),
+        (None, Some(detail)) => match serde_json::from_str::<ConflictDetails>(detail) {
+            Ok(other) if line.sync_state == SyncState::Conflict => match lang {
+                Lang::Fr => format!(
+                    "déjà encaissé le {} à {} ({})",
+                    other.local_day, other.center_name, other.center
+                ),
+                Lang::En => format!(
+                    "already redeemed on {} at {} ({})",
+                    other.local_day, other.center_name, other.center
+                ),
+            },
+            _ => detail.clone(),
+        },
+        (None, None) => String::new(),
+    }
+}
+
 fn local_time_of(line: &ReviewLine) -> String {
     line.occurred_at
         .parse::<Timestamp>()
@@ -71,6 +117,7 @@ struct Words {
     by_area: &'static str,
     by_provider: &'static str,
     by_sync: &'static str,
+    attention: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -103,6 +150,7 @@ fn words(lang: Lang) -> Words {
             by_area: "Par domaine",
             by_provider: "Par financeur",
             by_sync: "Par état de synchronisation",
+            attention: "À examiner (conflits, refusés, en examen)",
         },
         Lang::En => Words {
             headers: [
@@ -132,6 +180,7 @@ fn words(lang: Lang) -> Words {
             by_area: "By area",
             by_provider: "By provider",
             by_sync: "By sync state",
+            attention: "To review (conflicts, rejected, held)",
         },
     }
 }
@@ -159,8 +208,8 @@ fn line_cells(
             w.active
         }
         .to_string(),
-        line.sync_state.as_str().to_string(),
-        line.sync_detail.clone().unwrap_or_default(),
+        sync_state_words(line.sync_state, lang).to_string(),
+        sync_detail_words(line, lang),
         line.id.clone(),
     ]
 }
@@ -226,7 +275,7 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
         w.by_sync,
         s.by_sync_state
             .iter()
-            .map(|(k, t)| (k.as_str().to_string(), *t))
+            .map(|(k, t)| (sync_state_words(*k, lang).to_string(), *t))
             .collect(),
     );
     out += "\n";
@@ -257,6 +306,28 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
     out += &format_row(w.headers[..shown].to_vec());
     for row in &rows {
         out += &format_row(row[..shown].iter().map(String::as_str).collect());
+    }
+    // What the table leaves out for width, but a person must act on: each line in conflict,
+    // rejected or held, with the platform's reason.
+    let attention: Vec<(&ReviewLine, &[String; 14])> = review
+        .lines
+        .iter()
+        .zip(&rows)
+        .filter(|(line, _)| line.sync_state.needs_attention())
+        .collect();
+    if !attention.is_empty() {
+        out += &format!("\n{}\n", w.attention);
+        for (line, row) in attention {
+            out += &format!(
+                "  {} {}  {} {}  {}: {}\n",
+                row[0],
+                row[1],
+                row[6],
+                row[7],
+                sync_state_words(line.sync_state, lang),
+                sync_detail_words(line, lang)
+            );
+        }
     }
     out
 }

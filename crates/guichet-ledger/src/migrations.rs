@@ -10,7 +10,10 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i64 = 0x4755_4943;
 
 /// The migrations in order; migration `n` (from 1) brings `user_version` to `n`.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../../schema/migrations/0001_ledger.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../schema/migrations/0001_ledger.sql"),
+    include_str!("../../../schema/migrations/0002_codes_and_causes.sql"),
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

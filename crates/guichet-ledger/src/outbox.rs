@@ -31,15 +31,22 @@ pub enum SyncState {
     Unknown,
     /// The platform recorded that a later entry cancelled this redemption.
     Cancelled,
+    /// The platform's checks (or an admin) refused this redemption: never reimbursed. The
+    /// cause is in the detail.
+    Rejected,
+    /// The platform holds this redemption for an admin's review (the cause is in the detail).
+    Held,
 }
 
 impl SyncState {
     /// All states, in display order.
-    pub const ALL: [SyncState; 6] = [
+    pub const ALL: [SyncState; 8] = [
         SyncState::Pending,
         SyncState::Sent,
         SyncState::Accepted,
         SyncState::Conflict,
+        SyncState::Rejected,
+        SyncState::Held,
         SyncState::Unknown,
         SyncState::Cancelled,
     ];
@@ -53,7 +60,17 @@ impl SyncState {
             SyncState::Conflict => "conflict",
             SyncState::Unknown => "unknown",
             SyncState::Cancelled => "cancelled",
+            SyncState::Rejected => "rejected",
+            SyncState::Held => "held",
         }
+    }
+
+    /// Whether a person must look at an entry in this state (conflict, rejected, held).
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            SyncState::Conflict | SyncState::Rejected | SyncState::Held
+        )
     }
 
     /// Parses a stored name.
@@ -67,9 +84,11 @@ impl SyncState {
 pub struct SyncResult {
     /// The entry id.
     pub entry_id: String,
-    /// Accepted, conflict, unknown or cancelled (pending and sent are the kiosk's own states).
+    /// Accepted, conflict, unknown, cancelled, rejected or held (pending and sent are the
+    /// kiosk's own states).
     pub state: SyncState,
-    /// The platform's explanation, for conflict and unknown.
+    /// The platform's explanation as JSON: the conflict's details, or the cause of a rejected
+    /// or held redemption (`guichet_protocol::Cause`).
     pub detail: Option<String>,
 }
 
@@ -88,12 +107,21 @@ pub struct SyncCounts {
     pub unknown: u64,
     /// Cancelled, as the platform knows.
     pub cancelled: u64,
+    /// Rejected by the platform.
+    pub rejected: u64,
+    /// Held by the platform for review.
+    pub held: u64,
 }
 
 impl SyncCounts {
     /// Entries still to deliver (pending + sent).
     pub fn to_deliver(&self) -> u64 {
         self.pending + self.sent
+    }
+
+    /// Entries a person must look at: in conflict, rejected or held.
+    pub fn needing_attention(&self) -> u64 {
+        self.conflict + self.rejected + self.held
     }
 }
 
@@ -310,6 +338,8 @@ impl Ledger {
                 Some(SyncState::Conflict) => counts.conflict = n,
                 Some(SyncState::Unknown) => counts.unknown = n,
                 Some(SyncState::Cancelled) => counts.cancelled = n,
+                Some(SyncState::Rejected) => counts.rejected = n,
+                Some(SyncState::Held) => counts.held = n,
                 None => return Err(LedgerError::BadRow(format!("sync state {state:?}"))),
             }
         }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use guichet_protocol::Cause;
 use jiff::civil::Date;
 use rusqlite::{params, Row};
 use serde::Serialize;
@@ -67,8 +68,10 @@ pub struct ReviewLine {
     pub cancelled: Option<CancelledBy>,
     /// Sync state.
     pub sync_state: SyncState,
-    /// The platform's explanation (conflict, unknown).
+    /// The platform's explanation as it sent it (JSON: a conflict's details, a cause).
     pub sync_detail: Option<String>,
+    /// Why the platform rejected or held it (read from the detail), for those two states.
+    pub cause: Option<Cause>,
 }
 
 /// A count and a total.
@@ -256,6 +259,13 @@ fn line_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ReviewLine, String>> 
         }),
         None => None,
     };
+    let sync_detail: Option<String> = row.get(16)?;
+    let cause = match sync_state {
+        SyncState::Rejected | SyncState::Held => sync_detail
+            .as_deref()
+            .and_then(|detail| serde_json::from_str::<Cause>(detail).ok()),
+        _ => None,
+    };
     Ok(Ok(ReviewLine {
         occurred_at: row.get(1)?,
         local_day: row.get(2)?,
@@ -270,7 +280,8 @@ fn line_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ReviewLine, String>> 
         checkout_id: row.get(11)?,
         cancelled,
         sync_state,
-        sync_detail: row.get(16)?,
+        sync_detail,
+        cause,
         id,
     }))
 }

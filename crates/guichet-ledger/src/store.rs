@@ -11,7 +11,7 @@ use crate::ledger::{ChainHead, HEAD_KEY};
 /// The columns [`entry_from_row`] reads, in its order.
 pub(crate) const ENTRY_COLUMNS: &str = "seq, id, kind, occurred_at, local_day, center, device, \
      actor, checkout_id, kid, serial, value_cents, provider, area, service, input_method, \
-     cancels, actor_role, reason, prev_hash, hash";
+     cancels, actor_role, reason, prev_hash, hash, code";
 
 /// Appends `entry` after the chain head, with its outbox row (pending), in the caller's
 /// transaction. Returns the entry with its links.
@@ -30,9 +30,9 @@ pub(crate) fn append(
     tx.prepare_cached(
         "INSERT INTO entries (seq, id, kind, occurred_at, local_day, center, device, actor,
              checkout_id, kid, serial, value_cents, provider, area, service, input_method,
-             cancels, actor_role, reason, prev_hash, hash)
+             cancels, actor_role, reason, prev_hash, hash, code)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-             ?17, ?18, ?19, ?20, ?21)",
+             ?17, ?18, ?19, ?20, ?21, ?22)",
     )?
     .execute(params![
         seq,
@@ -56,6 +56,7 @@ pub(crate) fn append(
         cancellation.map(|c| &c.reason),
         &head.hash[..],
         &hash[..],
+        redemption.and_then(|r| r.code.as_deref()),
     ])?;
     tx.prepare_cached(
         "INSERT INTO outbox (entry_id, state, updated_at) VALUES (?1, 'pending', ?2)",
@@ -128,6 +129,7 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ChainedEn
                 area,
                 service,
                 input_method,
+                code: row.get(21)?,
             })
         }
         "cancellation" => {

@@ -9,6 +9,7 @@ use guichet_ledger::{
     export, CancelError, ChainBreak, CheckoutError, ClockStatus, Filters, InputMethod, Ledger,
     LedgerError, LedgerSettings, Role, SyncResult, SyncState,
 };
+use guichet_protocol::limits::LimitError;
 use jiff::civil::date;
 use rusqlite::Connection;
 
@@ -96,7 +97,9 @@ fn a_checkout_is_all_or_nothing() {
 #[test]
 fn the_same_coupon_twice_in_a_basket_is_caught_before_commit() {
     let mut basket = basket(&[5]);
-    let error = basket.add(coupon(5), InputMethod::Scanner).unwrap_err();
+    let error = basket
+        .add(code(5).as_bytes(), InputMethod::Scanner)
+        .unwrap_err();
     assert!(matches!(
         error,
         CheckoutError::DuplicateInBasket { serial: 5, .. }
@@ -121,10 +124,10 @@ fn bad_text_is_refused_before_anything_is_written() {
         assert!(
             matches!(
                 error,
-                CheckoutError::Ledger(LedgerError::Invalid {
-                    field: "mediator",
-                    ..
-                })
+                CheckoutError::Ledger(
+                    LedgerError::Invalid { field: "actor", .. }
+                        | LedgerError::Limit(LimitError::Empty { field: "actor" })
+                )
             ),
             "{mediator:?}: {error:?}"
         );
@@ -316,8 +319,12 @@ fn review_totals_and_filters() {
     let (_dir, _path, mut ledger) = fresh();
     let mut other = basket(&[]);
     other.workshop = workshop(Area::A2_2);
-    other.add(coupon(10), InputMethod::Scanner).unwrap();
-    other.add(coupon(11), InputMethod::Scanner).unwrap();
+    other
+        .add(code(10).as_bytes(), InputMethod::Scanner)
+        .unwrap();
+    other
+        .add(code(11).as_bytes(), InputMethod::Scanner)
+        .unwrap();
     other.paid_otherwise_cents = 550;
     ledger
         .commit_checkout(&station("Zoé"), &other, at(MORNING))

@@ -1,5 +1,5 @@
-//! The hash chain against schema/test-vectors/ledger-entry-v1.json, which a Python script
-//! computed from schema/ledger.md alone.
+//! The hash chain against schema/test-vectors/ledger-entry-v1.json and -v2.json, which a
+//! Python script computed from schema/ledger.md alone.
 
 use guichet_ledger::{
     CancellationFields, Entry, EntryBody, InputMethod, RedemptionFields, Role, GENESIS_HASH,
@@ -28,6 +28,7 @@ fn entry_of(v: &Value) -> Entry {
             area: text(v, "area"),
             service: text(v, "service"),
             input_method: InputMethod::parse(&text(v, "input_method")).unwrap(),
+            code: v["code"].as_str().map(str::to_string),
         }),
         "cancellation" => EntryBody::Cancellation(CancellationFields {
             cancels: text(v, "cancels"),
@@ -47,16 +48,16 @@ fn entry_of(v: &Value) -> Entry {
     }
 }
 
-#[test]
-fn canonical_bytes_and_hashes_match_the_vectors() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../schema/test-vectors/ledger-entry-v1.json"
+fn check(file: &str) -> Vec<Entry> {
+    let path = format!(
+        "{}/../../schema/test-vectors/{file}",
+        env!("CARGO_MANIFEST_DIR")
     );
     let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = vectors["cases"].as_array().unwrap();
     assert!(cases.len() >= 3);
     let mut prev = GENESIS_HASH;
+    let mut entries = Vec::new();
     for case in cases {
         let entry = entry_of(&case["entry"]);
         assert_eq!(hex::encode(prev), text(case, "prev_hash"), "{}", entry.id);
@@ -69,5 +70,46 @@ fn canonical_bytes_and_hashes_match_the_vectors() {
         let hash = entry.chain_hash(&prev);
         assert_eq!(hex::encode(hash), text(case, "hash"), "{}", entry.id);
         prev = hash;
+        entries.push(entry);
+    }
+    entries
+}
+
+#[test]
+fn canonical_bytes_and_hashes_match_the_vectors() {
+    let entries = check("ledger-entry-v1.json");
+    assert!(entries.iter().all(|e| e.format_version() == 1));
+}
+
+#[test]
+fn format_2_entries_carry_their_code_after_format_1_ones_in_one_chain() {
+    let entries = check("ledger-entry-v2.json");
+    let versions: Vec<u8> = entries.iter().map(Entry::format_version).collect();
+    assert!(
+        versions.contains(&1) && versions.contains(&2),
+        "{versions:?}"
+    );
+    // The vectors' codes are well formed and carry the entry's coupon.
+    for entry in &entries {
+        if let EntryBody::Redemption(RedemptionFields {
+            code: Some(code),
+            kid,
+            serial,
+            value_cents,
+            provider,
+            ..
+        }) = &entry.body
+        {
+            let coupon = guichet_core::code::decode(code.as_bytes()).unwrap().coupon;
+            assert_eq!(
+                (
+                    coupon.kid.to_hex(),
+                    coupon.serial,
+                    coupon.value_cents,
+                    coupon.provider
+                ),
+                (kid.clone(), *serial, *value_cents, *provider)
+            );
+        }
     }
 }
