@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use guichet_core::{Area, Kid, Scope};
+use guichet_core::{Area, Coupon, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
 use guichet_platform::db::batch;
 use guichet_platform::keys::{generate_key, random_bytes};
@@ -28,7 +28,6 @@ use guichet_protocol::{
     paths, ChainHash, EnrollRequest, EnrollResponse, EntryEvent, InputMethod, LedgerEntry,
     PushRequest, RedemptionEvent, StatesResponse,
 };
-use jiff::civil::date;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -40,14 +39,27 @@ const KIOSKS: usize = 500;
 const ROUNDS: usize = 3;
 const LOAD_BATCH: usize = 10;
 
+/// Signs codes as the seeded booklets' coupons (the platform's issuer key, bench only).
+struct Minter {
+    issuer: SigningKey,
+    coupon: Coupon,
+}
+
 struct Chain {
     device: String,
     center: String,
     head: ChainHash,
+    minter: Arc<Minter>,
 }
 
 impl Chain {
-    fn next(&mut self, kid: Kid, serial: u64) -> LedgerEntry {
+    /// The next redemption: coupon `serial` with its real code, as an honest kiosk pushes it.
+    fn next(&mut self, serial: u64) -> LedgerEntry {
+        let coupon = Coupon {
+            serial,
+            ..self.minter.coupon
+        };
+        let code = guichet_core::code::encode(&coupon, &self.minter.issuer);
         let id = Uuid::now_v7();
         let hash = ChainHash(
             Sha256::new()
@@ -66,13 +78,14 @@ impl Chain {
             actor: "bench".into(),
             event: EntryEvent::Redemption(RedemptionEvent {
                 checkout_id: Uuid::now_v7(),
-                kid,
+                kid: coupon.kid,
                 serial,
-                value_cents: 1000,
-                provider: 1,
+                value_cents: coupon.value_cents,
+                provider: coupon.provider,
                 area: Area::A2_2,
                 service: "2.2.01".into(),
                 input_method: InputMethod::Scanner,
+                code: Some(code),
             }),
             prev_hash: self.head,
             hash,
@@ -82,9 +95,14 @@ impl Chain {
     }
 }
 
-/// Provider, center, key, referential, enough minted serials, a bundle.
-fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Kid {
+/// Provider, center, key, referential, enough minted serials, a bundle; answers how to sign
+/// their codes.
+fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
     let now = Timestamp::now();
+    let today = guichet_platform::clock::paris_day(now);
+    let issued_on = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    let valid_until = today.checked_add(jiff::Span::new().days(365)).unwrap();
+    let mut issuer = None;
     store.add_provider(1, "Bench").unwrap();
     store.add_zone(33, "Bench zone").unwrap();
     store.add_center("B1", "Bench center", 33).unwrap();
@@ -102,14 +120,14 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Kid {
     let mut left = booklets;
     while left > 0 {
         let now_booklets = left.min(10_000);
-        store
+        let (key, _) = store
             .record_mint(
                 &MintRequest {
                     booklets: now_booklets,
                     coupons_per_booklet: 10,
                     value_cents: 1000,
-                    issued_on: date(2026, 1, 1),
-                    valid_until: date(2026, 12, 31),
+                    issued_on,
+                    valid_until,
                     provider: 1,
                     scope: Scope::ANY,
                     zone: 0,
@@ -117,13 +135,27 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Kid {
                 now,
             )
             .unwrap();
+        issuer = Some(key);
         left -= now_booklets;
     }
     admin::publish(store, root, 30, None, now).unwrap();
-    kid
+    let day = |date| guichet_core::day::to_day(date).unwrap();
+    Arc::new(Minter {
+        issuer: issuer.expect("at least one booklet"),
+        coupon: Coupon {
+            kid,
+            serial: 0,
+            value_cents: 1000,
+            issued_on: day(issued_on),
+            valid_until: day(valid_until),
+            provider: 1,
+            scope: Scope::ANY,
+            zone: 0,
+        },
+    })
 }
 
-fn enroll_in_store(store: &Store, n: usize) -> Vec<Chain> {
+fn enroll_in_store(store: &Store, n: usize, minter: &Arc<Minter>) -> Vec<Chain> {
     let now = Timestamp::now();
     (0..n)
         .map(|_| {
@@ -138,6 +170,7 @@ fn enroll_in_store(store: &Store, n: usize) -> Vec<Chain> {
                 device,
                 center: center.id,
                 head: ChainHash::GENESIS,
+                minter: minter.clone(),
             }
         })
         .collect()
@@ -148,19 +181,19 @@ fn enroll_in_store(store: &Store, n: usize) -> Vec<Chain> {
 fn ingest(location: &str) -> (f64, f64) {
     let store = Store::open(location).unwrap();
     let root = generate_key().unwrap();
-    let kid = seed(
+    let minter = seed(
         &store,
         &root,
         (INGEST_DEVICES * INGEST_PER_DEVICE / 10) as u32,
     );
-    let mut chains = enroll_in_store(&store, INGEST_DEVICES);
+    let mut chains = enroll_in_store(&store, INGEST_DEVICES, &minter);
     let mut batches = Vec::new();
     let mut serial = 1;
     for chain in &mut chains {
         let entries: Vec<_> = (0..INGEST_PER_DEVICE)
             .map(|_| {
                 serial += 1;
-                chain.next(kid, serial - 1)
+                chain.next(serial - 1)
             })
             .collect();
         for batch in entries.chunks(INGEST_BATCH) {
@@ -173,6 +206,17 @@ fn ingest(location: &str) -> (f64, f64) {
         store.ingest(device, batch, Timestamp::now()).unwrap();
     }
     let ingest_rate = total as f64 / started.elapsed().as_secs_f64();
+    let accepted = store
+        .month_report(guichet_platform::clock::paris_day(Timestamp::now()))
+        .unwrap()
+        .reimbursements
+        .iter()
+        .map(|line| line.coupons)
+        .sum::<u64>();
+    assert_eq!(
+        accepted as usize, total,
+        "every benched redemption is proven and paid"
+    );
 
     // Reference: the same number of rows, bare multi-row inserts of a two-column table, in
     // the same batches and chunks, through the same backend.
@@ -214,6 +258,35 @@ fn ingest(location: &str) -> (f64, f64) {
     }
     let reference_rate = total as f64 / started.elapsed().as_secs_f64();
     (ingest_rate, reference_rate)
+}
+
+/// The reference cost of settlement's verification: `verify_strict` of one code's signature,
+/// calls per second on one core.
+fn bare_verify_rate() -> f64 {
+    let issuer = generate_key().unwrap();
+    let coupon = Coupon {
+        kid: Kid::of_public_key(issuer.verifying_key().as_bytes()),
+        serial: 1,
+        value_cents: 1000,
+        issued_on: 2000,
+        valid_until: 2400,
+        provider: 1,
+        scope: Scope::ANY,
+        zone: 0,
+    };
+    let code = guichet_core::code::encode(&coupon, &issuer);
+    let signed = guichet_core::code::decode(code.as_bytes()).unwrap();
+    let message = signed.signed_message();
+    let signature = ed25519_dalek::Signature::from_bytes(&signed.signature);
+    let key = issuer.verifying_key();
+    const CALLS: u32 = 20_000;
+    let started = Instant::now();
+    for _ in 0..CALLS {
+        assert!(key
+            .verify_strict(std::hint::black_box(&message), &signature)
+            .is_ok());
+    }
+    f64::from(CALLS) / started.elapsed().as_secs_f64()
 }
 
 struct LoadResult {
@@ -290,7 +363,7 @@ fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
     let paths = Paths::new(dir, database.clone());
     admin::init(&paths).unwrap();
     let (store, root) = admin::open(&paths).unwrap();
-    let kid = seed(
+    let minter = seed(
         &store,
         &root,
         (KIOSKS * ROUNDS * LOAD_BATCH / 10) as u32 + 1,
@@ -354,6 +427,7 @@ fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
                     device: enrolled.device_id,
                     center: enrolled.center.id,
                     head: ChainHash::GENESIS,
+                    minter: minter.clone(),
                 },
             });
         }
@@ -385,7 +459,7 @@ fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
                             .map(|i| {
                                 kiosk
                                     .chain
-                                    .next(kid, (1 + (k * ROUNDS + round) * LOAD_BATCH + i) as u64)
+                                    .next((1 + (k * ROUNDS + round) * LOAD_BATCH + i) as u64)
                             })
                             .collect();
                         let body = serde_json::to_vec(&PushRequest { entries }).unwrap();
@@ -449,15 +523,16 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!();
-    println!("| ingest, {} redemptions, batches of {} | redemptions/s | reference: bare insert of the same rows, rows/s |", INGEST_DEVICES * INGEST_PER_DEVICE, INGEST_BATCH);
-    println!("|---|---:|---:|");
+    let verifies = bare_verify_rate();
+    println!("| ingest with verification, {} redemptions, batches of {} | redemptions/s | reference: bare insert of the same rows, rows/s | reference: bare Ed25519 verify_strict of one code, per s (one core) |", INGEST_DEVICES * INGEST_PER_DEVICE, INGEST_BATCH);
+    println!("|---|---:|---:|---:|");
     let dir = tempfile::tempdir().unwrap();
     let (rate, reference) = ingest(dir.path().join("ingest.db").to_str().unwrap());
-    println!("| SQLite | {rate:.0} | {reference:.0} |");
+    println!("| SQLite | {rate:.0} | {reference:.0} | {verifies:.0} |");
     let cluster = pg::PgCluster::shared();
     if let Some(cluster) = &cluster {
         let (rate, reference) = ingest(&cluster.new_database());
-        println!("| PostgreSQL | {rate:.0} | {reference:.0} |");
+        println!("| PostgreSQL | {rate:.0} | {reference:.0} | {verifies:.0} |");
     }
     println!();
     println!("| load: {KIOSKS} concurrent kiosks × {ROUNDS} rounds (bundle 304, push {LOAD_BATCH}, states) | requests | errors | p50 ms | p99 ms | max ms | server RSS MiB | wall s |");

@@ -292,11 +292,18 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     );
     assert_eq!(page.changes[0].id, entry.id);
     assert_eq!(page.cursor, 43);
-    let legacy = store.entry_state("01900000-0000-7000-8000-000000000001").unwrap().unwrap();
+    let legacy = store
+        .entry_state("01900000-0000-7000-8000-000000000001")
+        .unwrap()
+        .unwrap();
     assert_eq!(legacy.state, EntryState::Accepted);
     let report = store.month_report(jiff::civil::date(2026, 1, 1)).unwrap();
     assert_eq!(
-        report.reimbursements.iter().map(|l| l.amount_cents).sum::<i64>(),
+        report
+            .reimbursements
+            .iter()
+            .map(|l| l.amount_cents)
+            .sum::<i64>(),
         1000
     );
     drop(store);
