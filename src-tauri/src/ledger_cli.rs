@@ -97,6 +97,10 @@ enum SyncStateArg {
     Unknown,
     /// Cancelled, as the platform knows.
     Cancelled,
+    /// Rejected by the platform (never reimbursed; the cause is in the detail column).
+    Rejected,
+    /// Held by the platform for an admin's review (the cause is in the detail column).
+    Held,
 }
 
 impl From<SyncStateArg> for SyncState {
@@ -108,6 +112,8 @@ impl From<SyncStateArg> for SyncState {
             SyncStateArg::Conflict => SyncState::Conflict,
             SyncStateArg::Unknown => SyncState::Unknown,
             SyncStateArg::Cancelled => SyncState::Cancelled,
+            SyncStateArg::Rejected => SyncState::Rejected,
+            SyncStateArg::Held => SyncState::Held,
         }
     }
 }

@@ -90,14 +90,21 @@ pub fn run(args: RedeemArgs) -> ExitCode {
             Err(error) => return fail(error),
         };
         println!("{}\t{}", verdict.code(), message(&verdict, lang));
-        match verdict.coupon {
-            Some(coupon) if verdict.is_ok() => {
-                if let Err(error) = basket.add(coupon, InputMethod::Pasted) {
+        if verdict.is_ok() {
+            // The basket keeps the code read: the entry carries it to the platform.
+            match basket.add(code.as_bytes(), InputMethod::Pasted) {
+                Ok(_) => {}
+                Err(error @ CheckoutError::DuplicateInBasket { .. }) => {
                     println!("DUPLICATE\t{error}");
                     refused = true;
                 }
+                Err(error) => {
+                    println!("REFUSED\t{error}");
+                    refused = true;
+                }
             }
-            _ => refused = true,
+        } else {
+            refused = true;
         }
     }
     if refused {

@@ -80,13 +80,15 @@ pub fn run_sync() -> ExitCode {
     match runtime.block_on(sync_once(&identity, &mut trust, &mut ledger)) {
         Ok(report) => {
             println!(
-                "sync: bundle {} ({}), pushed {}, state changes {}, pending {}, conflicts {}, unknown {}{}",
+                "sync: bundle {} ({}), pushed {}, state changes {}, pending {}, conflicts {}, rejected {}, held {}, unknown {}{}",
                 report.bundle_sequence.map_or("none".to_string(), |s| s.to_string()),
                 if report.bundle_updated { "updated" } else { "current" },
                 report.pushed,
                 report.state_changes,
                 report.pending,
                 report.conflicts,
+                report.rejected,
+                report.held,
                 report.unknown,
                 report
                     .clock_skew_seconds

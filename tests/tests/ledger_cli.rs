@@ -5,7 +5,9 @@ use std::process::Output;
 
 use guichet_core::{Area, Coupon, Kid, Scope};
 use guichet_e2e::guichet;
-use guichet_ledger::{Basket, InputMethod, Ledger, LedgerSettings, Station, Workshop};
+use guichet_ledger::{
+    Basket, InputMethod, Ledger, LedgerSettings, Station, SyncResult, SyncState, Workshop,
+};
 
 fn coupon(serial: u64, provider: u32) -> Coupon {
     Coupon {
@@ -20,6 +22,13 @@ fn coupon(serial: u64, provider: u32) -> Coupon {
     }
 }
 
+/// A well-formed code of `coupon` (signature zeros: the ledger decodes, it does not verify).
+fn code_of(coupon: &Coupon) -> String {
+    let mut bytes = coupon.to_payload().to_vec();
+    bytes.extend_from_slice(&[0; 64]);
+    guichet_core::code::text_of(&bytes)
+}
+
 /// Two checkouts on 23 November 2026 (three coupons, 5,50 € paid otherwise), one the next day.
 fn sample_ledger(path: &Path) {
     let mut ledger = Ledger::open(path, LedgerSettings::default()).unwrap();
@@ -32,8 +41,12 @@ fn sample_ledger(path: &Path) {
         area: Area::A1_1,
         service: "S-MAIL".into(),
     });
-    first.add(coupon(1, 1), InputMethod::Scanner).unwrap();
-    first.add(coupon(2, 2), InputMethod::Scanner).unwrap();
+    first
+        .add(code_of(&coupon(1, 1)).as_bytes(), InputMethod::Scanner)
+        .unwrap();
+    first
+        .add(code_of(&coupon(2, 2)).as_bytes(), InputMethod::Scanner)
+        .unwrap();
     first.paid_otherwise_cents = 550;
     ledger
         .commit_checkout(
@@ -46,7 +59,9 @@ fn sample_ledger(path: &Path) {
         area: Area::A3_2,
         service: "S-CAF".into(),
     });
-    second.add(coupon(3, 1), InputMethod::Camera).unwrap();
+    second
+        .add(code_of(&coupon(3, 1)).as_bytes(), InputMethod::Camera)
+        .unwrap();
     ledger
         .commit_checkout(
             &station("Amine"),
@@ -58,7 +73,9 @@ fn sample_ledger(path: &Path) {
         area: Area::A1_1,
         service: "S-MAIL".into(),
     });
-    third.add(coupon(4, 1), InputMethod::Pasted).unwrap();
+    third
+        .add(code_of(&coupon(4, 1)).as_bytes(), InputMethod::Pasted)
+        .unwrap();
     ledger
         .commit_checkout(
             &station("Amine"),
@@ -215,4 +232,84 @@ fn ledger_prune_keeps_entries_the_platform_has_not_accepted() {
         "{}",
         stdout(&intact)
     );
+}
+
+#[test]
+fn report_shows_rejected_and_held_redemptions_with_their_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.sqlite3");
+    sample_ledger(&db);
+    let mut ledger = Ledger::open(&db, LedgerSettings::default()).unwrap();
+    let ids: Vec<String> = ledger
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entry.id)
+        .collect();
+    ledger
+        .record_sync_results(
+            &[
+                SyncResult {
+                    entry_id: ids[0].clone(),
+                    state: SyncState::Rejected,
+                    detail: Some(r#"{"code":"OUT_OF_SCOPE"}"#.into()),
+                },
+                SyncResult {
+                    entry_id: ids[1].clone(),
+                    state: SyncState::Held,
+                    detail: Some(r#"{"code":"NO_PROOF"}"#.into()),
+                },
+            ],
+            "2026-11-23T10:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+    drop(ledger);
+
+    let table = stdout(&run(
+        &["report", "--day", "2026-11-23", "--lang", "en"],
+        &db,
+    ));
+    assert!(
+        table.contains("rejected: workshop outside the pass's scope"),
+        "{table}"
+    );
+    assert!(
+        table.contains("held: recorded without the pass's code: to be reviewed"),
+        "{table}"
+    );
+    let csv = run(
+        &[
+            "report",
+            "--day",
+            "2026-11-23",
+            "--format",
+            "csv",
+            "--sync-state",
+            "rejected",
+        ],
+        &db,
+    );
+    assert!(csv.status.success(), "{csv:?}");
+    let text = stdout(&csv);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<_> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][11], "refusé");
+    assert_eq!(&rows[0][12], "atelier hors du champ du pass");
+    let json = run(
+        &[
+            "report",
+            "--day",
+            "2026-11-23",
+            "--format",
+            "json",
+            "--sync-state",
+            "held",
+        ],
+        &db,
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["lines"][0]["cause"]["code"], "NO_PROOF");
 }

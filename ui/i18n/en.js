@@ -38,7 +38,8 @@ export default {
   "status.lastSync": "Synced {when}",
   "status.neverSynced": "Never synced",
   "status.pending": "Pending: {n}",
-  "status.conflicts": "Conflicts: {n}",
+  "status.attention": "To review: {n}",
+  "status.attentionDetail": "conflicts: {conflicts}, rejected: {rejected}, held: {held}",
   "status.clockBehind": "Clock {n} min behind",
 
   "connection.not_enrolled": "Not enrolled",
@@ -170,6 +171,8 @@ export default {
   "sync.sent": "Sent",
   "sync.accepted": "Accepted",
   "sync.conflict": "Conflict",
+  "sync.rejected": "Rejected",
+  "sync.held": "Held for review",
   "sync.unknown": "Unknown",
   "sync.cancelled": "Cancelled",
 

@@ -38,7 +38,8 @@ export default {
   "status.lastSync": "Synchro {when}",
   "status.neverSynced": "Jamais synchronisé",
   "status.pending": "En attente : {n}",
-  "status.conflicts": "Conflits : {n}",
+  "status.attention": "À examiner : {n}",
+  "status.attentionDetail": "conflits : {conflicts}, refusés : {rejected}, en examen : {held}",
   "status.clockBehind": "Horloge en retard de {n} min",
 
   "connection.not_enrolled": "Non inscrit",
@@ -170,6 +171,8 @@ export default {
   "sync.sent": "Envoyé",
   "sync.accepted": "Accepté",
   "sync.conflict": "Conflit",
+  "sync.rejected": "Refusé",
+  "sync.held": "En examen",
   "sync.unknown": "Inconnu",
   "sync.cancelled": "Annulé",
 

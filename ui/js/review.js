@@ -9,7 +9,7 @@ import { bothLangs, currentLang, has, onLangChange, t, text } from "./i18n.js";
 import { current } from "./state.js";
 import { run, showProblem } from "./task.js";
 
-const SYNC_STATES = ["pending", "sent", "accepted", "conflict", "unknown", "cancelled"];
+const SYNC_STATES = ["pending", "sent", "accepted", "conflict", "rejected", "held", "unknown", "cancelled"];
 
 const fields = {
   from: byId("review-from"),
@@ -114,10 +114,12 @@ function syncCell(line) {
   badge.dataset.state = line.sync_state;
   badge.textContent = syncLabel(line.sync_state);
   parts.push(badge);
-  if (line.sync_detail) {
+  // A rejected or held redemption: the platform's cause in words; else its detail as sent.
+  const detailText = line.cause_message ? text(line.cause_message) : line.sync_detail;
+  if (detailText) {
     const detail = document.createElement("span");
     detail.className = "lines__detail";
-    detail.textContent = line.sync_detail;
+    detail.textContent = detailText;
     parts.push(detail);
   }
   if (line.cancelled) {

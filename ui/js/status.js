@@ -1,5 +1,5 @@
-// status.js — the status bar shown on every screen: center, connection, last sync, pending and
-// conflicting redemptions, trust bundle, clock and camera, as the shell's Status says.
+// status.js — the status bar shown on every screen: center, connection, last sync, pending
+// redemptions and those needing attention (conflict, rejected, held), trust bundle, clock and camera, as the shell's Status says.
 
 import { byId } from "./dom.js";
 import { whenShort } from "./format.js";
@@ -29,7 +29,13 @@ function render() {
     status.last_success ? "done" : "never",
   );
   chip("status-pending", t("status.pending", { n: status.pending }), status.pending > 0 ? "pending" : "none");
-  chip("status-conflicts", t("status.conflicts", { n: status.conflicts }), status.conflicts > 0 ? "conflict" : "none");
+  // Conflicts, rejected and held redemptions all need someone to look (the day review says why).
+  chip(
+    "status-conflicts",
+    t("status.attention", { n: status.attention }),
+    status.attention > 0 ? "conflict" : "none",
+    t("status.attentionDetail", { conflicts: status.conflicts, rejected: status.rejected, held: status.held }),
+  );
 
   const { bundle } = status;
   chip("status-bundle", t(`bundle.${bundle.state}`, { sequence: bundle.sequence ?? "–", n: bundle.age_days ?? 0 }), bundle.state);

@@ -6,15 +6,17 @@ use guichet_core::verify::Outcome;
 use guichet_core::{verify, Area, Context, Verdict};
 use guichet_ledger::export;
 use guichet_ledger::{
-    Basket, CancelError, Canceller, CheckoutError, InputMethod, Role, Station, Workshop,
+    Basket, CancelError, Canceller, CheckoutError, InputMethod, LedgerError, Role, Station,
+    Workshop,
 };
+use guichet_protocol::limits;
 use guichet_scan::wedge::KeyEvent;
 use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::kiosk::Kiosk;
 use crate::prefs::WorkshopChoice;
-use crate::text::{Problem, Text};
+use crate::text::{limit_problem, Problem, Text};
 
 /// One coupon in the basket as the window lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -155,6 +157,8 @@ impl Kiosk {
                 format!("Unknown area: {area}"),
             )
         })?;
+        limits::check_text("service", service, limits::MAX_SERVICE_CHARS)
+            .map_err(|e| limit_problem(&e))?;
         if let Some(bundle) = self.bundle() {
             let known = bundle
                 .document()
@@ -280,12 +284,13 @@ impl Kiosk {
         };
         let verdict = verify(text, &context, &self.ledger)
             .map_err(|e| Problem::local("LEDGER", "Registre illisible", "Ledger unreadable", e))?;
-        Ok(self.place_in_basket(verdict, workshop, input))
+        Ok(self.place_in_basket(verdict, text, workshop, input))
     }
 
     fn place_in_basket(
         &mut self,
         verdict: Verdict,
+        read: &[u8],
         workshop: Workshop,
         input: InputMethod,
     ) -> ScanResult {
@@ -299,14 +304,27 @@ impl Kiosk {
         let mut message = Text::of_verdict(&verdict);
         if let (ScanKind::Accepted, Some(coupon)) = (kind, coupon) {
             let basket = self.basket.get_or_insert_with(|| Basket::new(workshop));
-            if basket.add(coupon, input).is_err() {
-                kind = ScanKind::Duplicate;
-                code = "DUPLICATE_IN_BASKET".into();
-                sound = Sound::Warning;
-                message = Text::new(
-                    format!("Le coupon n° {} est déjà dans le panier.", coupon.serial),
-                    format!("Coupon no. {} is already in the basket.", coupon.serial),
-                );
+            // The basket keeps the text read: the entry carries it to the platform as proof.
+            match basket.add(read, input) {
+                Ok(_) => {}
+                Err(CheckoutError::TooManyCoupons { limit }) => {
+                    kind = ScanKind::Refused;
+                    code = "BASKET_FULL".into();
+                    sound = Sound::Warning;
+                    message = Text::new(
+                        format!("Panier plein : {limit} coupons au plus par passage. Validez, puis scannez la suite."),
+                        format!("Basket full: at most {limit} coupons per checkout. Validate, then scan the rest."),
+                    );
+                }
+                Err(_) => {
+                    kind = ScanKind::Duplicate;
+                    code = "DUPLICATE_IN_BASKET".into();
+                    sound = Sound::Warning;
+                    message = Text::new(
+                        format!("Le coupon n° {} est déjà dans le panier.", coupon.serial),
+                        format!("Coupon no. {} is already in the basket.", coupon.serial),
+                    );
+                }
             }
         }
         ScanResult {
@@ -484,7 +502,19 @@ impl Kiosk {
                     ),
                 ))
             }
-            Err(CheckoutError::EmptyBasket | CheckoutError::DuplicateInBasket { .. }) => Ok(self
+            Err(CheckoutError::TooManyCoupons { limit }) => Ok(self.refused(
+                "BASKET_FULL",
+                Text::new(
+                    format!("Panier trop plein : {limit} coupons au plus par passage ; rien n'a été enregistré."),
+                    format!("Basket too full: at most {limit} coupons per checkout; nothing was recorded."),
+                ),
+            )),
+            Err(CheckoutError::Ledger(LedgerError::Limit(error))) => Err(limit_problem(&error)),
+            Err(
+                CheckoutError::EmptyBasket
+                | CheckoutError::DuplicateInBasket { .. }
+                | CheckoutError::Malformed(_),
+            ) => Ok(self
                 .refused(
                     "EMPTY_BASKET",
                     Text::new(

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use ed25519_dalek::VerifyingKey;
 use guichet_core::TrustBundle;
 use guichet_ledger::{Basket, Ledger, LedgerSettings};
+use guichet_protocol::limits::{self, LimitError};
 use guichet_scan::wedge::{WedgeConfig, WedgeDecoder};
 use guichet_sync::{Identity, IdentityError, SyncStatus, TrustStore};
 use jiff::Timestamp;
@@ -18,7 +19,7 @@ use crate::pin::Role;
 use crate::prefs::{Prefs, Settings, WorkshopChoice};
 use crate::referential::ReferentialView;
 use crate::status::{CameraStatus, Status};
-use crate::text::{Problem, UiLang};
+use crate::text::{limit_problem, Problem, UiLang};
 
 /// The ledger file inside the data directory.
 pub const LEDGER_FILE: &str = "ledger.sqlite3";
@@ -270,7 +271,12 @@ impl Kiosk {
     /// Sets the mediator at the counter (trimmed; empty allowed, but then nothing commits).
     pub fn set_mediator(&mut self, name: &str) -> Result<(), Problem> {
         let name = name.trim();
-        if name.chars().count() > 60 || name.chars().any(char::is_control) {
+        if let Err(error @ LimitError::TooLong { .. }) =
+            limits::check_text("actor", name, limits::MAX_ACTOR_CHARS)
+        {
+            return Err(limit_problem(&error));
+        }
+        if name.chars().any(char::is_control) {
             return Err(Problem::new(
                 "BAD_NAME",
                 "Nom de médiateur trop long ou invalide.",

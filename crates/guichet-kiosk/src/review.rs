@@ -9,6 +9,7 @@ use guichet_ledger::export::{self, Format};
 use guichet_ledger::{
     CancelError, Canceller, Filters, Review, ReviewLine, Role as LedgerRole, SyncState, Tally,
 };
+use guichet_protocol::limits;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::day_pdf;
 use crate::kiosk::Kiosk;
 use crate::pin::Role;
-use crate::text::{Problem, Text};
+use crate::text::{limit_problem, Problem, Text};
 
 /// Which days and lines a review covers, as the window sends it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -50,6 +51,8 @@ pub struct LineView {
     pub local_time: String,
     /// The provider's name.
     pub provider_name: String,
+    /// Why the platform rejected or held it, in words (the protocol's catalogue).
+    pub cause_message: Option<Text>,
 }
 
 /// Totals as the window shows them (providers by name).
@@ -220,6 +223,10 @@ impl Kiosk {
                 .map(|line| LineView {
                     local_time: local_hhmm(&line.occurred_at),
                     provider_name: self.provider_name(line.provider),
+                    cause_message: line
+                        .cause
+                        .as_ref()
+                        .map(|cause| Text::new(cause.message("fr"), cause.message("en"))),
                     line,
                 })
                 .collect(),
@@ -244,6 +251,8 @@ impl Kiosk {
                 "Give the reason for the cancellation.",
             ));
         }
+        limits::check_text("reason", reason, limits::MAX_REASON_CHARS)
+            .map_err(|e| limit_problem(&e))?;
         let Some(enrolled) = &self.enrolled else {
             return Err(Problem::new(
                 "NOT_ENROLLED",

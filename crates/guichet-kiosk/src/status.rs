@@ -78,6 +78,12 @@ pub struct Status {
     pub pending: u64,
     /// Entries in conflict.
     pub conflicts: u64,
+    /// Redemptions the platform rejected.
+    pub rejected: u64,
+    /// Redemptions the platform holds for review.
+    pub held: u64,
+    /// Entries a person must look at (conflict, rejected, held): the day review shows why.
+    pub attention: u64,
     /// The bundle.
     pub bundle: BundleStatus,
     /// The clock.
@@ -141,6 +147,9 @@ impl Kiosk {
             last_error: sync.last_error.clone(),
             pending: counts.map_or(sync.pending, |c| c.to_deliver()),
             conflicts: counts.map_or(sync.conflicts, |c| c.conflict),
+            rejected: counts.map_or(0, |c| c.rejected),
+            held: counts.map_or(0, |c| c.held),
+            attention: counts.map_or(sync.attention, |c| c.needing_attention()),
             bundle,
             clock,
             camera: camera.clone(),

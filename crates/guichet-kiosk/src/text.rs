@@ -3,6 +3,7 @@
 
 use guichet_core::message::{message, Lang};
 use guichet_core::Verdict;
+use guichet_protocol::limits::LimitError;
 use serde::{Deserialize, Serialize};
 
 /// A message in both languages; the window shows the one in use.
@@ -73,6 +74,33 @@ impl Problem {
             format!("{fr_lead} : {detail}"),
             format!("{en_lead}: {detail}"),
         )
+    }
+}
+
+/// A text over the limits kiosk and platform share (`guichet_protocol::limits`), in words:
+/// nothing was recorded.
+pub fn limit_problem(error: &LimitError) -> Problem {
+    let (fr_field, en_field) = match error {
+        LimitError::Empty { field } | LimitError::TooLong { field, .. } => match *field {
+            "actor" => ("Le nom", "The name"),
+            "service" => ("Le service", "The service"),
+            "reason" => ("Le motif", "The reason"),
+            "label" => ("Le nom du kiosque", "The kiosk's name"),
+            "code" => ("Le code du pass", "The pass's code"),
+            other => (other, other),
+        },
+    };
+    match error {
+        LimitError::Empty { .. } => Problem::new(
+            "EMPTY_TEXT",
+            format!("{fr_field} est vide : rien n'a été enregistré."),
+            format!("{en_field} is empty: nothing was recorded."),
+        ),
+        LimitError::TooLong { length, limit, .. } => Problem::new(
+            "TEXT_TOO_LONG",
+            format!("{fr_field} est trop long ({length} caractères, {limit} au plus) : rien n'a été enregistré."),
+            format!("{en_field} is too long ({length} characters, at most {limit}): nothing was recorded."),
+        ),
     }
 }
 

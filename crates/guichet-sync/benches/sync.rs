@@ -45,7 +45,10 @@ async fn main() {
                 scope: Scope::ANY,
                 zone: 0,
             };
-            basket.add(coupon, InputMethod::Scanner).unwrap();
+            let mut bytes = coupon.to_payload().to_vec();
+            bytes.extend_from_slice(&[0; 64]);
+            let code = guichet_core::code::text_of(&bytes);
+            basket.add(code.as_bytes(), InputMethod::Scanner).unwrap();
         }
         ledger
             .commit_checkout(&station, &basket, jiff::Timestamp::now())

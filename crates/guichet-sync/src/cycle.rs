@@ -35,6 +35,10 @@ pub struct CycleReport {
     pub conflicts: u64,
     /// Entries unknown to the platform.
     pub unknown: u64,
+    /// Redemptions the platform rejected (never reimbursed).
+    pub rejected: u64,
+    /// Redemptions the platform holds for an admin's review.
+    pub held: u64,
     /// Platform clock minus the kiosk's, seconds, when the platform sent its `Date`.
     pub clock_skew_seconds: Option<i64>,
     /// Entries put back in the queue because the platform had lost them (`CHAIN_GAP`).
@@ -164,24 +168,37 @@ pub async fn sync_once(
     report.pending = counts.to_deliver();
     report.conflicts = counts.conflict;
     report.unknown = counts.unknown;
+    report.rejected = counts.rejected;
+    report.held = counts.held;
     Ok(report)
 }
 
-fn to_sync_result(result: &EntryResult) -> SyncResult {
+/// The platform's answer for one entry as the ledger keeps it: the state, and the
+/// explanation as JSON (kept as JSON so that each screen can word it in its own language):
+/// the conflict's details, or the cause of a rejected or held redemption.
+pub fn to_sync_result(result: &EntryResult) -> SyncResult {
     let state = match result.state {
         EntryState::Accepted => SyncState::Accepted,
         EntryState::Conflict => SyncState::Conflict,
         EntryState::Unknown => SyncState::Unknown,
         EntryState::Cancelled => SyncState::Cancelled,
+        EntryState::Rejected => SyncState::Rejected,
+        EntryState::Held => SyncState::Held,
+    };
+    let detail = match result.state {
+        EntryState::Rejected | EntryState::Held => result
+            .cause
+            .as_ref()
+            .and_then(|c| serde_json::to_string(c).ok()),
+        _ => result
+            .conflict
+            .as_ref()
+            .and_then(|c| serde_json::to_string(c).ok()),
     };
     SyncResult {
         entry_id: result.id.to_string(),
         state,
-        // Kept as JSON so that each screen can word it in its own language.
-        detail: result
-            .conflict
-            .as_ref()
-            .and_then(|c| serde_json::to_string(c).ok()),
+        detail,
     }
 }
 
@@ -214,6 +231,8 @@ pub fn to_wire(chained: &ChainedEntry) -> Result<LedgerEntry, CycleError> {
                 guichet_ledger::InputMethod::Scanner => InputMethod::Scanner,
                 guichet_ledger::InputMethod::Pasted => InputMethod::Pasted,
             },
+            // None for an entry recorded before kiosks kept codes (ledger format 1).
+            code: r.code.clone(),
         }),
         EntryBody::Cancellation(c) => EntryEvent::Cancellation(CancellationEvent {
             cancels: uuid(&c.cancels)?,
@@ -241,4 +260,147 @@ pub fn to_wire(chained: &ChainedEntry) -> Result<LedgerEntry, CycleError> {
         prev_hash: ChainHash(chained.prev_hash),
         hash: ChainHash(chained.hash),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use guichet_ledger::{Entry, Filters, LedgerSettings, RedemptionFields, GENESIS_HASH};
+    use guichet_protocol::{Cause, CauseCode, ConflictDetails};
+
+    use super::*;
+
+    fn result(state: EntryState, cause: Option<Cause>) -> EntryResult {
+        EntryResult {
+            id: uuid::Uuid::now_v7(),
+            state,
+            conflict: None,
+            cause,
+        }
+    }
+
+    #[test]
+    fn rejected_and_held_keep_the_cause_and_conflicts_their_details() {
+        let cause = Cause::with_detail(CauseCode::BeforeIssue, "2026-01-01");
+        let held = to_sync_result(&result(EntryState::Held, Some(cause.clone())));
+        assert_eq!(held.state, SyncState::Held);
+        let kept: Cause = serde_json::from_str(held.detail.as_deref().unwrap()).unwrap();
+        assert_eq!(kept, cause);
+        let rejected = to_sync_result(&result(
+            EntryState::Rejected,
+            Some(Cause::new(CauseCode::Revoked)),
+        ));
+        assert_eq!(rejected.state, SyncState::Rejected);
+        assert_eq!(rejected.detail.as_deref(), Some(r#"{"code":"REVOKED"}"#));
+        // A platform that gives no cause: the state still counts.
+        assert_eq!(
+            to_sync_result(&result(EntryState::Rejected, None)).detail,
+            None
+        );
+        let mut conflict = result(EntryState::Conflict, None);
+        conflict.conflict = Some(ConflictDetails {
+            other_id: uuid::Uuid::now_v7(),
+            redeemed_at: "2026-11-22T10:00:00Z".parse().unwrap(),
+            local_day: "2026-11-22".parse().unwrap(),
+            center: "C2".into(),
+            center_name: "Centre social".into(),
+            device: "d2".into(),
+        });
+        let mapped = to_sync_result(&conflict);
+        assert_eq!(mapped.state, SyncState::Conflict);
+        assert!(mapped.detail.unwrap().contains("Centre social"));
+    }
+
+    #[test]
+    fn a_platform_answer_is_recorded_with_its_cause_in_a_real_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger =
+            Ledger::open(dir.path().join("l.sqlite3"), LedgerSettings::default()).unwrap();
+        let coupon = guichet_core::Coupon {
+            kid: Kid([1; 8]),
+            serial: 5,
+            value_cents: 1000,
+            issued_on: 2400,
+            valid_until: 2800,
+            provider: 1,
+            scope: guichet_core::Scope::ANY,
+            zone: 0,
+        };
+        let mut bytes = coupon.to_payload().to_vec();
+        bytes.extend_from_slice(&[0; 64]);
+        let mut basket = guichet_ledger::Basket::new(guichet_ledger::Workshop {
+            area: Area::A1_1,
+            service: "1.1.01".into(),
+        });
+        basket
+            .add(
+                guichet_core::code::text_of(&bytes).as_bytes(),
+                guichet_ledger::InputMethod::Camera,
+            )
+            .unwrap();
+        let station = guichet_ledger::Station {
+            center: "C1".into(),
+            device: "d1".into(),
+            mediator: "Zoé".into(),
+        };
+        let now: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let receipt = ledger.commit_checkout(&station, &basket, now).unwrap();
+        let mut answer = result(EntryState::Rejected, Some(Cause::new(CauseCode::OutOfZone)));
+        answer.id = receipt.redemptions[0].id.parse().unwrap();
+        ledger
+            .record_sync_results(&[to_sync_result(&answer)], now)
+            .unwrap();
+        let day = guichet_ledger::local_day(now);
+        let review = ledger.review(day, day, &Filters::default()).unwrap();
+        assert_eq!(review.lines[0].sync_state, SyncState::Rejected);
+        assert_eq!(
+            review.lines[0].cause,
+            Some(Cause::new(CauseCode::OutOfZone))
+        );
+        assert_eq!(ledger.sync_counts().unwrap().rejected, 1);
+    }
+
+    fn redemption(code: Option<String>) -> ChainedEntry {
+        let entry = Entry {
+            id: "01937a2b-1c00-7000-8000-000000000001".into(),
+            occurred_at: "2026-11-23T09:00:00.000Z".into(),
+            local_day: "2026-11-23".into(),
+            center: "C1".into(),
+            device: "d1".into(),
+            actor: "Zoé".into(),
+            body: EntryBody::Redemption(RedemptionFields {
+                checkout_id: "01937a2b-1c00-7000-8000-0000000000c1".into(),
+                kid: "0101010101010101".into(),
+                serial: 5,
+                value_cents: 1000,
+                provider: 1,
+                area: "1.1".into(),
+                service: "1.1.01".into(),
+                input_method: guichet_ledger::InputMethod::Camera,
+                code,
+            }),
+        };
+        let hash = entry.chain_hash(&GENESIS_HASH);
+        ChainedEntry {
+            seq: 1,
+            entry,
+            prev_hash: GENESIS_HASH,
+            hash,
+        }
+    }
+
+    #[test]
+    fn the_code_goes_on_the_wire_and_an_old_entry_goes_without_one() {
+        let with = to_wire(&redemption(Some("PN1:ABC".into()))).unwrap();
+        let EntryEvent::Redemption(r) = &with.event else {
+            panic!("a redemption")
+        };
+        assert_eq!(r.code.as_deref(), Some("PN1:ABC"));
+        let without = to_wire(&redemption(None)).unwrap();
+        let EntryEvent::Redemption(r) = &without.event else {
+            panic!("a redemption")
+        };
+        assert_eq!(r.code, None);
+        let json = serde_json::to_value(&without).unwrap();
+        assert!(json.get("code").is_none(), "{json}");
+    }
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_protocol::limits::{self, LimitError};
 use guichet_protocol::signing::{parse_public_key, public_key_hex};
 use guichet_protocol::{CenterInfo, EnrollRequest};
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,10 @@ pub enum IdentityError {
     /// The platform refused or could not be reached.
     #[error(transparent)]
     Platform(#[from] ClientError),
+    /// The label is blank or longer than the platform takes
+    /// (`guichet_protocol::limits::MAX_LABEL_CHARS`): nothing was sent.
+    #[error("the kiosk's label cannot be sent: {0}")]
+    Label(#[source] LimitError),
     /// The bundle that came with enrollment does not verify.
     #[error("the platform's trust bundle was refused: {0}")]
     Bundle(#[from] TrustError),
@@ -136,6 +141,10 @@ pub async fn enroll(
     code: &str,
     label: Option<String>,
 ) -> Result<Identity, IdentityError> {
+    if let Some(label) = &label {
+        limits::check_text("label", label, limits::MAX_LABEL_CHARS)
+            .map_err(IdentityError::Label)?;
+    }
     if let Ok(identity) = Identity::load(data_dir) {
         return Err(IdentityError::AlreadyEnrolled(
             identity.enrollment.device_id,

@@ -49,6 +49,8 @@ pub struct SyncStatus {
     pub pending: u64,
     /// Entries in conflict.
     pub conflicts: u64,
+    /// Entries a person must look at: in conflict, rejected or held.
+    pub attention: u64,
     /// The bundle sequence in force.
     pub bundle_sequence: Option<u64>,
     /// Platform clock minus the kiosk's, seconds.
@@ -178,6 +180,7 @@ async fn cycle(
             status.last_error = None;
             status.pending = report.pending;
             status.conflicts = report.conflicts;
+            status.attention = report.conflicts + report.rejected + report.held;
             status.bundle_sequence = report.bundle_sequence;
             status.clock_skew_seconds = report.clock_skew_seconds;
             Ok(())
@@ -194,6 +197,7 @@ async fn cycle(
                 if let Ok(counts) = ledger.sync_counts() {
                     status.pending = counts.to_deliver();
                     status.conflicts = counts.conflict;
+                    status.attention = counts.needing_attention();
                 }
             }
             Err(retryable)

@@ -69,7 +69,10 @@ async fn an_unreachable_platform_is_offline_with_the_pending_count_and_retries()
             scope: Scope::ANY,
             zone: 0,
         };
-        basket.add(coupon, InputMethod::Scanner).unwrap();
+        let mut bytes = coupon.to_payload().to_vec();
+        bytes.extend_from_slice(&[0; 64]);
+        let code = guichet_core::code::text_of(&bytes);
+        basket.add(code.as_bytes(), InputMethod::Scanner).unwrap();
     }
     let station = Station {
         center: "C1".into(),
