@@ -64,6 +64,21 @@ pub fn run(args: RedeemArgs) -> ExitCode {
     let Some(bundle) = trust.bundle() else {
         return fail("no trust bundle yet: run `guichet sync`");
     };
+    // The workshop must be one of the referential's, as the window's workshop choice requires:
+    // the platform rejects a redemption for a service it does not know.
+    let known = bundle
+        .document()
+        .referential
+        .services
+        .iter()
+        .any(|s| s.code == args.service && s.area == args.area);
+    if !known {
+        return fail(format!(
+            "service {} is not in area {} of the referential",
+            args.service,
+            args.area.code()
+        ));
+    }
     let today = match today_in_paris() {
         Ok(today) => today,
         Err(error) => return fail(error),

@@ -58,7 +58,7 @@ fn redeem(kiosk_dir: &Path, code: &str) -> Output {
             "--area",
             "1.1",
             "--service",
-            "S1",
+            "1.1.01",
             "--mediator",
             "Zoé",
             code,
@@ -106,6 +106,8 @@ impl World {
             &p,
             &["provider", "add", "--id", "1", "--name", "Région test"],
         );
+        // A center's zone must exist first (an unknown zone is refused).
+        platform(&p, &["zone", "add", "--id", "33", "--name", "Gironde"]);
         platform(
             &p,
             &[
