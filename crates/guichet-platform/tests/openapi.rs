@@ -108,5 +108,8 @@ async fn every_answer_of_the_server_matches_the_openapi_description() {
     wrong["results"][2]["cause"] = json!({"code": 7});
     let (ok, output) = check(&json!([{"schema": "PushResponse", "body": wrong}]));
     assert!(!ok, "a wrong answer must fail the check: {output}");
-    assert!(output.contains("paid") && output.contains("cause.code"), "{output}");
+    assert!(
+        output.contains("paid") && output.contains("cause.code"),
+        "{output}"
+    );
 }

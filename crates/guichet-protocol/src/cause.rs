@@ -177,12 +177,19 @@ mod tests {
     fn unknown_codes_read_as_other_and_names_round_trip() {
         let cause: Cause = serde_json::from_str(r#"{"code":"SOMETHING_NEW"}"#).unwrap();
         assert_eq!(cause.code, CauseCode::Other);
-        for code in [CauseCode::NoProof, CauseCode::OutOfScope, CauseCode::AdminRejected] {
+        for code in [
+            CauseCode::NoProof,
+            CauseCode::OutOfScope,
+            CauseCode::AdminRejected,
+        ] {
             let json = serde_json::to_string(&Cause::new(code)).unwrap();
             assert_eq!(json, format!(r#"{{"code":"{}"}}"#, code.as_str()));
         }
         let cause = Cause::with_detail(CauseCode::AdminRejected, "photocopie");
-        assert_eq!(cause.message("fr"), "refusé par un administrateur (photocopie)");
+        assert_eq!(
+            cause.message("fr"),
+            "refusé par un administrateur (photocopie)"
+        );
         assert!(CauseCode::NoProof.holds() && !CauseCode::Revoked.holds());
     }
 }
