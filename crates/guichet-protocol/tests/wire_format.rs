@@ -24,6 +24,7 @@ fn redemption_json() -> serde_json::Value {
         "area": "2.2",
         "service": "2.2.03",
         "input_method": "scanner",
+        "code": "PN1:ABC",
         "prev_hash": "00".repeat(32),
         "hash": "ab".repeat(32),
     })
@@ -100,11 +101,38 @@ fn error_bodies_and_states_use_their_wire_names() {
         id: uuid::Uuid::nil(),
         state: EntryState::Cancelled,
         conflict: None,
+        cause: None,
     };
     assert_eq!(
         serde_json::to_value(&result).unwrap(),
         json!({"id": "00000000-0000-0000-0000-000000000000", "state": "cancelled"})
     );
+    let held = EntryResult {
+        state: EntryState::Held,
+        cause: Some(guichet_protocol::Cause::new(
+            guichet_protocol::CauseCode::NoProof,
+        )),
+        ..result
+    };
+    assert_eq!(
+        serde_json::to_value(&held).unwrap(),
+        json!({"id": "00000000-0000-0000-0000-000000000000", "state": "held",
+               "cause": {"code": "NO_PROOF"}})
+    );
+    for state in [
+        "accepted",
+        "conflict",
+        "unknown",
+        "cancelled",
+        "rejected",
+        "held",
+    ] {
+        assert_eq!(
+            EntryState::parse(state).map(EntryState::as_str),
+            Some(state)
+        );
+    }
+    assert_eq!(EntryState::parse("paid"), None);
     assert_eq!(ErrorCode::ChainGap.http_status(), 409);
     assert_eq!(ErrorCode::BodyTooLarge.http_status(), 413);
 }
