@@ -53,11 +53,12 @@ run: setup build
 	for i in $$(seq 150); do grep -q "listening on" $(DEMO_DIR)/platform.log && break; sleep 0.2; done; \
 	url=$$(sed -n 's/^guichet-platform listening on \([^ ]*\).*/\1/p' $(DEMO_DIR)/platform.log); \
 	code=$$(sed -n 's/^enroll code: //p' $(DEMO_DIR)/platform.log); \
+	fingerprint=$$(sed -n 's/^root fingerprint: //p' $(DEMO_DIR)/platform.log); \
 	if [ -z "$$url" ]; then cat $(DEMO_DIR)/platform.log; echo "run: the demo platform did not start"; exit 1; fi; \
 	mkdir -p $(DEMO_DIR)/camera && cp fixtures/scan/no-code/* $(DEMO_DIR)/camera/ && \
 	cp $(DEMO_DIR)/platform/print/booklet-000001-serial-1.png $(DEMO_DIR)/camera/; \
 	export GUICHET_DATA_DIR=$(DEMO_DIR)/kiosk GUICHET_REPLAY_DIR=$(DEMO_DIR)/camera; \
-	$(TARGET_DIR)/debug/guichet enroll --platform "$$url" --code "$$code" --label demo && \
+	$(TARGET_DIR)/debug/guichet enroll --platform "$$url" --code "$$code" --fingerprint "$$fingerprint" --label demo && \
 	$(TARGET_DIR)/debug/guichet sync && \
 	echo "run: demo platform at $$url; printable booklets: $(DEMO_DIR)/platform/demo-booklets.pdf" && \
 	echo "run: try  GUICHET_DATA_DIR=$$GUICHET_DATA_DIR $(TARGET_DIR)/debug/guichet redeem --area 1.1 --service 1.1.01 --mediator Zoé $$(head -1 $(DEMO_DIR)/platform/demo-codes.txt)" && \

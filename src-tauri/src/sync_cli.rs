@@ -16,6 +16,10 @@ pub struct EnrollArgs {
     /// The one-time enrollment code given by the platform's admin.
     #[arg(long, value_name = "CODE")]
     code: String,
+    /// The platform's root fingerprint, given by the admin with the code (such as
+    /// 7D2K-QH0M-4XNB-91TR): the kiosk pins the platform's root keys only if they match it.
+    #[arg(long, value_name = "FINGERPRINT")]
+    fingerprint: String,
     /// A label for this kiosk, shown to admins.
     #[arg(long)]
     label: Option<String>,
@@ -40,12 +44,22 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
         Err(message) => return fail(message),
     };
     let dir = data_dir();
-    match runtime.block_on(enroll(&dir, &args.platform, &args.code, args.label)) {
+    match runtime.block_on(enroll(
+        &dir,
+        &args.platform,
+        &args.code,
+        &args.fingerprint,
+        args.label,
+    )) {
         Ok(identity) => {
             let e = &identity.enrollment;
             println!(
-                "enrolled: device {} of center {} ({}, zone {})",
-                e.device_id, e.center.id, e.center.name, e.center.zone
+                "enrolled: device {} of center {} ({}, zone {}); platform root fingerprint {}",
+                e.device_id,
+                e.center.id,
+                e.center.name,
+                e.center.zone,
+                identity.root_fingerprint().unwrap_or_default()
             );
             ExitCode::SUCCESS
         }

@@ -190,17 +190,38 @@ impl World {
         self.enroll_kiosk_via(name, &self.url)
     }
 
+    /// A one-time code for C1 and the root fingerprint that goes with it (the two lines of
+    /// `enroll-code`).
+    fn enroll_ticket(&self) -> (String, String) {
+        let out = self.admin(&["enroll-code", "--center", "C1"]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        (lines[0].trim().to_owned(), lines[1].trim().to_owned())
+    }
+
     fn enroll_kiosk_via(&self, name: &str, url: &str) -> PathBuf {
-        let code = self.admin(&["enroll-code", "--center", "C1"]);
+        let (code, fingerprint) = self.enroll_ticket();
         let kiosk_dir = self.dir.path().join(name);
         let out = checked(
             kiosk(
                 &kiosk_dir,
-                &["enroll", "--platform", url, "--code", code.trim()],
+                &[
+                    "enroll",
+                    "--platform",
+                    url,
+                    "--code",
+                    &code,
+                    "--fingerprint",
+                    &fingerprint,
+                ],
             ),
             "guichet enroll",
         );
         assert!(out.contains("enrolled: device"), "{out}");
+        assert!(
+            out.contains(&fingerprint),
+            "the fingerprint is shown: {out}"
+        );
         kiosk_dir
     }
 }
@@ -473,6 +494,61 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
     drop(world.server);
 }
 
+/// A platform the admin did not mean (a fake one on loopback with its own root, as a man in
+/// the middle would run) answers the enrollment with its own code: the kiosk, given the real
+/// platform's fingerprint with the code, refuses it and keeps nothing; the real platform then
+/// enrolls it.
+fn an_enrollment_answered_with_another_root_is_refused(world: World) {
+    let fake_dir = tempfile::tempdir().unwrap();
+    let mut command = platform_command(&fake_dir.path().join("fake"), None);
+    command.arg("demo");
+    let mut fake = ProcessGroup::spawn(command);
+    let mut lines = Vec::new();
+    for prefix in [
+        "enroll code: ",
+        "root fingerprint: ",
+        "guichet-platform listening on ",
+    ] {
+        lines.push(
+            fake.wait_for_line_starting(prefix, Duration::from_secs(60))
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let (fake_code, fake_fingerprint, fake_url) = (&lines[0], &lines[1], &lines[2]);
+    let (_, real_fingerprint) = world.enroll_ticket();
+    assert_ne!(fake_fingerprint, &real_fingerprint);
+    let k = world.dir.path().join("kiosk-fooled");
+    let output = kiosk(
+        &k,
+        &[
+            "enroll",
+            "--platform",
+            fake_url,
+            "--code",
+            fake_code,
+            "--fingerprint",
+            &real_fingerprint,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(fake_fingerprint) && stderr.contains(&real_fingerprint),
+        "{stderr}"
+    );
+    for file in ["device.json", "device-key", "bundle.json"] {
+        assert!(!k.join(file).exists(), "{file} was kept");
+    }
+    let k = world.enroll_kiosk_via("kiosk-real", &world.url);
+    assert!(k.join("device.json").exists());
+    drop(fake);
+    drop(world.server);
+}
+
 /// Runs each scenario on SQLite and, when PostgreSQL is installed, on a throwaway cluster.
 macro_rules! on_both_backends {
     ($($scenario:ident => $on_sqlite:ident, $on_postgresql:ident;)*) => {$(
@@ -488,6 +564,11 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+#[test]
+fn an_enrollment_answered_with_another_root_is_refused_on_sqlite() {
+    an_enrollment_answered_with_another_root_is_refused(World::start());
 }
 
 on_both_backends! {

@@ -185,6 +185,8 @@ export default {
   "admin.enroll.url": "Platform address",
   "admin.enroll.urlPlaceholder": "https://…",
   "admin.enroll.code": "Enrolment code (single use)",
+  "admin.enroll.fingerprint": "Platform fingerprint (given with the code)",
+  "admin.enroll.fingerprintPlaceholder": "XXXX-XXXX-XXXX-XXXX",
   "admin.enroll.button": "Enrol this kiosk",
   "admin.enroll.enrolled": "Enrolled: {center} ({id}), kiosk {device}",
   "admin.enroll.notEnrolled": "This kiosk is not enrolled yet.",

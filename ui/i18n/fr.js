@@ -185,6 +185,8 @@ export default {
   "admin.enroll.url": "Adresse de la plateforme",
   "admin.enroll.urlPlaceholder": "https://…",
   "admin.enroll.code": "Code d'inscription (à usage unique)",
+  "admin.enroll.fingerprint": "Empreinte de la plateforme (donnée avec le code)",
+  "admin.enroll.fingerprintPlaceholder": "XXXX-XXXX-XXXX-XXXX",
   "admin.enroll.button": "Inscrire ce poste",
   "admin.enroll.enrolled": "Inscrit : {center} ({id}), poste {device}",
   "admin.enroll.notEnrolled": "Ce poste n'est pas encore inscrit.",

@@ -194,11 +194,15 @@ async function enroll(event) {
   event.preventDefault();
   const url = byId("enroll-url").value.trim();
   const code = byId("enroll-code").value.trim();
-  const done = await act("enroll-result", "admin.enroll.done", async () => setSnapshot(await call("enroll", { url, code })), [
+  const fingerprint = byId("enroll-fingerprint").value.trim();
+  const done = await act("enroll-result", "admin.enroll.done", async () => setSnapshot(await call("enroll", { url, code, fingerprint })), [
     byId("enroll-button"),
     byId("enroll-form"),
   ]);
-  if (done) byId("enroll-code").value = "";
+  if (done) {
+    byId("enroll-code").value = "";
+    byId("enroll-fingerprint").value = "";
+  }
 }
 
 async function importUpdate(event) {

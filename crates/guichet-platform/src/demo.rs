@@ -41,6 +41,8 @@ pub struct DemoPlatform {
     pub bundle_path: PathBuf,
     /// The platform root public key (64 hex digits) kiosks pin.
     pub root_public_key: String,
+    /// Its fingerprint, handed with the enrollment code (`guichet enroll --fingerprint`).
+    pub root_fingerprint: String,
     /// The PN1 codes of the demo coupons, booklet by booklet.
     pub codes: Vec<String>,
     /// The demo center's id.
@@ -119,6 +121,9 @@ pub async fn start(dir: &Path) -> Result<DemoPlatform, Error> {
     .map_err(|e| Error::Storage(format!("demo set-up failed: {e}")))??;
     let (platform, enroll_code, pdf_path, bundle_path, codes): (Platform, _, _, _, _) = prepared;
     let root_public_key = platform.root_keys[0].clone();
+    let root_fingerprint = guichet_protocol::signing::parse_public_key(&root_public_key)
+        .map(|key| guichet_protocol::fingerprint::root_fingerprint(&[key]))
+        .map_err(|e| Error::Storage(format!("the demo root key: {e}")))?;
     let server = server::start(platform, "127.0.0.1:0")
         .await
         .map_err(|e| Error::Io(format!("cannot listen on 127.0.0.1: {e}")))?;
@@ -128,6 +133,7 @@ pub async fn start(dir: &Path) -> Result<DemoPlatform, Error> {
         pdf_path,
         bundle_path,
         root_public_key,
+        root_fingerprint,
         codes,
         center_id: DEMO_CENTER.to_owned(),
         server,

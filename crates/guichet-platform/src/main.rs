@@ -10,6 +10,7 @@ use guichet_platform::admin::{self, Paths};
 use guichet_platform::clock::paris_day;
 use guichet_platform::store::{Decision, MintRequest};
 use guichet_platform::{keys, mint, report, server, Error};
+use guichet_protocol::fingerprint::root_fingerprint;
 use guichet_protocol::EntryState;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -330,6 +331,7 @@ async fn demo(dir: &std::path::Path) -> Result<(), Error> {
     println!("demo codes: {}", dir.join("demo-codes.txt").display());
     println!("demo center: {}", demo.center_id);
     println!("enroll code: {}", demo.enroll_code);
+    println!("root fingerprint: {}", demo.root_fingerprint);
     println!("guichet-platform listening on {} (demo)", demo.url);
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -571,9 +573,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             valid_hours,
         } => {
             let expires = now + SignedDuration::from_hours(i64::from(valid_hours.max(1)));
-            let code = store()?.create_enroll_code(&center, expires, now)?;
+            let (store, root) = admin::open(&paths)?;
+            let code = store.create_enroll_code(&center, expires, now)?;
+            // The code and the root fingerprint travel together, out of band (on paper, by
+            // phone): the kiosk refuses an answer whose root keys have another fingerprint.
             println!("{code}");
-            eprintln!("one-time code for center {center}, valid until {expires}");
+            println!("{}", root_fingerprint(&[root.verifying_key()]));
+            eprintln!(
+                "one-time code for center {center}, valid until {expires}; give it with the root \
+                 fingerprint (second line): guichet enroll --code CODE --fingerprint FINGERPRINT"
+            );
         }
         Command::Device(command) => {
             let store = store()?;

@@ -161,9 +161,19 @@ fn set_up(dir: &Path) -> (String, String) {
         "{out}"
     );
     assert!(print.join("booklets-000001-000002.pdf").exists());
-    let code = platform(dir, &["enroll-code", "--center", "C1"])
-        .trim()
-        .to_owned();
+    let ticket = platform(dir, &["enroll-code", "--center", "C1"]);
+    let lines: Vec<&str> = ticket.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "the code, then the root fingerprint: {ticket}"
+    );
+    let root = guichet_platform::keys::read_root_key(&dir.join("platform-root-key.json")).unwrap();
+    assert_eq!(
+        lines[1],
+        guichet_protocol::fingerprint::root_fingerprint(&[root.verifying_key()])
+    );
+    let code = lines[0].trim().to_owned();
     (kid, code)
 }
 

@@ -8,6 +8,7 @@
 //! - [`signing`]: the canonical request string, and signing and checking it with the device's
 //!   Ed25519 key;
 //! - [`error`]: the refusal codes, their HTTP status, and the JSON error body;
+//! - [`fingerprint`]: the root fingerprint an admin hands out with an enrollment code;
 //! - [`cause`]: why a redemption is rejected or held, with French and English messages;
 //! - [`limits`]: the field limits both sides enforce.
 //!
@@ -16,6 +17,7 @@
 
 pub mod cause;
 pub mod error;
+pub mod fingerprint;
 pub mod hash;
 pub mod limits;
 pub mod paths;

@@ -19,9 +19,15 @@ async fn main() {
         .await
         .unwrap();
     let kiosk = dir.path().join("kiosk");
-    let identity = enroll(&kiosk, &demo.url, &demo.enroll_code, None)
-        .await
-        .unwrap();
+    let identity = enroll(
+        &kiosk,
+        &demo.url,
+        &demo.enroll_code,
+        &demo.root_fingerprint,
+        None,
+    )
+    .await
+    .unwrap();
     let mut ledger = Ledger::open(kiosk.join("ledger.sqlite3"), LedgerSettings::default()).unwrap();
     let station = Station {
         center: identity.enrollment.center.id.clone(),

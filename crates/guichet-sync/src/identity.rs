@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_protocol::fingerprint::{fingerprint_matches, root_fingerprint};
 use guichet_protocol::limits::{self, LimitError};
 use guichet_protocol::signing::{parse_public_key, public_key_hex};
 use guichet_protocol::{CenterInfo, EnrollRequest};
@@ -51,7 +52,7 @@ impl std::fmt::Debug for Identity {
 pub enum IdentityError {
     /// The kiosk has not been enrolled.
     #[error(
-        "this kiosk is not enrolled yet (no {0}); run `guichet enroll --platform URL --code CODE`"
+        "this kiosk is not enrolled yet (no {0}); run `guichet enroll --platform URL --code CODE --fingerprint FINGERPRINT`"
     )]
     NotEnrolled(PathBuf),
     /// It already is.
@@ -72,6 +73,19 @@ pub enum IdentityError {
     /// (`guichet_protocol::limits::MAX_LABEL_CHARS`): nothing was sent.
     #[error("the kiosk's label cannot be sent: {0}")]
     Label(#[source] LimitError),
+    /// The root keys in the platform's answer are not the ones the admin's fingerprint names:
+    /// the answer did not come from the platform the admin meant (a man in the middle, a wrong
+    /// URL). Nothing was kept.
+    #[error(
+        "the platform's root keys have the fingerprint {received}, not {expected} as given with \
+         the code: refused (wrong platform, or someone in between); nothing was kept"
+    )]
+    RootMismatch {
+        /// The fingerprint the admin gave.
+        expected: String,
+        /// The fingerprint of the keys the answer carried.
+        received: String,
+    },
     /// The bundle that came with enrollment does not verify.
     #[error("the platform's trust bundle was refused: {0}")]
     Bundle(#[from] TrustError),
@@ -127,6 +141,12 @@ impl Identity {
             .collect()
     }
 
+    /// The fingerprint of the pinned root keys, for a person to compare with the one the
+    /// admin gave.
+    pub fn root_fingerprint(&self) -> Result<String, IdentityError> {
+        Ok(root_fingerprint(&self.root_keys()?))
+    }
+
     /// A client for the platform, signing as this device.
     pub fn client(&self) -> Result<PlatformClient, ClientError> {
         PlatformClient::new(&self.enrollment.platform_url)
@@ -134,11 +154,14 @@ impl Identity {
 }
 
 /// Enrolls this kiosk: makes its device key, sends the public half with the one-time code,
-/// and keeps the answer (device id, center, pinned roots) and the bundle that came with it.
+/// checks that the root keys of the answer have the `fingerprint` the admin gave with the
+/// code (out of band), and keeps the answer (device id, center, pinned roots) and the bundle
+/// that came with it. An answer with other roots is refused and nothing is kept.
 pub async fn enroll(
     data_dir: &Path,
     platform_url: &str,
     code: &str,
+    fingerprint: &str,
     label: Option<String>,
 ) -> Result<Identity, IdentityError> {
     if let Some(label) = &label {
@@ -174,6 +197,12 @@ pub async fn enroll(
         key,
     };
     let roots = identity.root_keys()?;
+    if roots.is_empty() || !fingerprint_matches(fingerprint, &roots) {
+        return Err(IdentityError::RootMismatch {
+            expected: fingerprint.trim().to_owned(),
+            received: root_fingerprint(&roots),
+        });
+    }
     if let Some(bundle) = answer.bundle {
         TrustStore::install_first(data_dir, bundle.as_bytes(), &roots)?;
     }

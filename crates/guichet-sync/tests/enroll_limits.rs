@@ -14,9 +14,15 @@ async fn a_label_over_the_limit_is_refused_before_anything_is_sent() {
         .port();
     let url = format!("http://127.0.0.1:{port}");
     let label = "é".repeat(MAX_LABEL_CHARS + 1);
-    let error = enroll(dir.path(), &url, "K7QF-9XMP-2D", Some(label))
-        .await
-        .unwrap_err();
+    let error = enroll(
+        dir.path(),
+        &url,
+        "K7QF-9XMP-2D",
+        "AAAA-AAAA-AAAA-AAAA",
+        Some(label),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             error,
@@ -27,8 +33,14 @@ async fn a_label_over_the_limit_is_refused_before_anything_is_sent() {
     assert!(!dir.path().join("device-key").exists());
     // At the limit, the label passes the check and the closed port is what fails.
     let label = "é".repeat(MAX_LABEL_CHARS);
-    let error = enroll(dir.path(), &url, "K7QF-9XMP-2D", Some(label))
-        .await
-        .unwrap_err();
+    let error = enroll(
+        dir.path(),
+        &url,
+        "K7QF-9XMP-2D",
+        "AAAA-AAAA-AAAA-AAAA",
+        Some(label),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, IdentityError::Platform(_)), "{error:?}");
 }

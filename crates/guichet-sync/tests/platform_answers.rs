@@ -105,9 +105,15 @@ async fn rejected_and_held_answers_are_recorded_with_their_cause() {
         .await
         .unwrap();
     let kiosk = dir.path().join("kiosk");
-    let identity = enroll(&kiosk, &demo.url, &demo.enroll_code, None)
-        .await
-        .unwrap();
+    let identity = enroll(
+        &kiosk,
+        &demo.url,
+        &demo.enroll_code,
+        &demo.root_fingerprint,
+        None,
+    )
+    .await
+    .unwrap();
     let center = identity.enrollment.center.id.clone();
     let device = identity.enrollment.device_id.clone();
     let genuine: Vec<Coupon> = demo

@@ -221,16 +221,27 @@ fn export_pdf(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
 }
 
 #[tauri::command]
-async fn enroll(app: AppHandle, url: String, code: String) -> Answer<Snapshot> {
+async fn enroll(
+    app: AppHandle,
+    url: String,
+    code: String,
+    fingerprint: String,
+) -> Answer<Snapshot> {
     let shell = app.state::<Shell>();
     let data_dir = {
         let kiosk = shell.kiosk();
         kiosk.may_enroll()?;
         kiosk.data_dir().to_path_buf()
     };
-    guichet_sync::enroll(&data_dir, url.trim(), code.trim(), Some("guichet".into()))
-        .await
-        .map_err(|e| Problem::local("ENROLL", "Inscription impossible", "Enrollment failed", e))?;
+    guichet_sync::enroll(
+        &data_dir,
+        url.trim(),
+        code.trim(),
+        &fingerprint,
+        Some("guichet".into()),
+    )
+    .await
+    .map_err(|e| Problem::local("ENROLL", "Inscription impossible", "Enrollment failed", e))?;
     shell.kiosk().enrolled_now()?;
     shell.sync_now();
     Ok(snapshot_of(&shell))
