@@ -10,7 +10,7 @@ use crate::cli::{data_dir, default_ledger_path};
 /// Arguments of `guichet enroll`.
 #[derive(clap::Args, Debug)]
 pub struct EnrollArgs {
-    /// The platform's URL, such as http://127.0.0.1:8080.
+    /// The platform's URL: https://…, or http:// on this machine only (127.0.0.1, localhost).
     #[arg(long, value_name = "URL")]
     platform: String,
     /// The one-time enrollment code given by the platform's admin.
@@ -20,6 +20,10 @@ pub struct EnrollArgs {
     /// 7D2K-QH0M-4XNB-91TR): the kiosk pins the platform's root keys only if they match it.
     #[arg(long, value_name = "FINGERPRINT")]
     fingerprint: String,
+    /// The CA certificate (PEM file) a self-hosted platform's TLS certificate chains to; it
+    /// replaces the system's roots for this platform. Without it, the system's roots.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
     /// A label for this kiosk, shown to admins.
     #[arg(long)]
     label: Option<String>,
@@ -44,11 +48,16 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
         Err(message) => return fail(message),
     };
     let dir = data_dir();
+    let ca = match args.ca.as_deref().map(std::fs::read_to_string).transpose() {
+        Ok(ca) => ca,
+        Err(error) => return fail(format!("--ca: {error}")),
+    };
     match runtime.block_on(enroll(
         &dir,
         &args.platform,
         &args.code,
         &args.fingerprint,
+        ca,
         args.label,
     )) {
         Ok(identity) => {

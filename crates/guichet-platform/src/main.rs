@@ -40,11 +40,18 @@ enum Command {
     /// provider, key, referential, booklets, bundle), prints the enrollment code, the PDF and
     /// the codes, and serves on a free loopback port until stopped.
     Demo,
-    /// Serve the sync API.
+    /// Serve the sync API: HTTPS with --tls-cert and --tls-key, else plain HTTP (for loopback
+    /// behind a reverse proxy that terminates TLS; kiosks refuse http:// elsewhere).
     Serve {
         /// Address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = "127.0.0.1:8440")]
         listen: String,
+        /// The certificate chain (PEM, leaf first) to serve HTTPS with.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// Its private key (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Providers (funders).
     #[command(subcommand)]
@@ -298,15 +305,20 @@ fn parse_month(text: &str) -> Result<Date, Error> {
         .ok_or_else(|| Error::Invalid(format!("{text:?} is not a month YYYY-MM")))
 }
 
-async fn serve(platform: server::Platform, listen: &str) -> Result<(), Error> {
+async fn serve(
+    platform: server::Platform,
+    listen: &str,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> Result<(), Error> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::Io(format!("cannot listen on {listen}: {e}")))?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Io(e.to_string()))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "guichet-platform listening on http://{addr} ({})",
+        "guichet-platform listening on {scheme}://{addr} ({})",
         platform.store.backend()
     );
     use std::io::Write;
@@ -320,9 +332,15 @@ async fn serve(platform: server::Platform, listen: &str) -> Result<(), Error> {
             _ = terminate.recv() => {}
         }
     };
-    server::serve(listener, platform, stop)
-        .await
-        .map_err(|e| Error::Io(format!("server: {e}")))
+    let served = match tls {
+        Some(config) => {
+            let listener = server::tls::TlsListener::new(listener, config)
+                .map_err(|e| Error::Io(e.to_string()))?;
+            server::serve(listener, platform, stop).await
+        }
+        None => server::serve(listener, platform, stop).await,
+    };
+    served.map_err(|e| Error::Io(format!("server: {e}")))
 }
 
 async fn demo(dir: &std::path::Path) -> Result<(), Error> {
@@ -417,11 +435,19 @@ fn run(cli: Cli) -> Result<(), Error> {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
             runtime.block_on(demo(&cli.data_dir))?;
         }
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(server::tls::server_config(&cert, &key)?),
+                _ => None,
+            };
             // Opened before the runtime starts: the PostgreSQL client blocks while connecting.
             let platform = admin::platform(&paths)?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
-            runtime.block_on(serve(platform, &listen))?;
+            runtime.block_on(serve(platform, &listen, tls))?;
         }
         Command::Provider(ProviderCommand::Add { id, name }) => {
             store()?.add_provider(id, &name)?;

@@ -55,10 +55,16 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    /// `serve` with more arguments (`--tls-cert`, …).
+    fn start_with(dir: &Path, more: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(more)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -69,7 +75,7 @@ impl Server {
             .unwrap();
         let url = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"))
             .to_owned();
         Server { child, url }
@@ -388,4 +394,76 @@ fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
         entries.len(),
         "nothing doubled"
     );
+}
+
+/// `serve --tls-cert --tls-key`: HTTPS with a certificate from a throwaway CA (TEST ONLY); a
+/// client trusting that CA gets the API's JSON answers, a client trusting another CA does not
+/// connect, and a key that does not match the certificate is refused at start.
+#[test]
+fn serve_speaks_https_with_its_certificate_files() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    platform(dir, &["init"]);
+    let ca = |_| {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
+    };
+    let (good, other) = (ca(0), ca(1));
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &good)
+        .unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+    std::fs::write(
+        dir.join("other-key.pem"),
+        KeyPair::generate().unwrap().serialize_pem(),
+    )
+    .unwrap();
+    let tls = |key: &str| {
+        vec![
+            "--tls-cert".to_owned(),
+            dir.join("cert.pem").to_str().unwrap().to_owned(),
+            "--tls-key".to_owned(),
+            dir.join(key).to_str().unwrap().to_owned(),
+        ]
+    };
+    let mismatched: Vec<String> = tls("other-key.pem");
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend(mismatched.iter().map(String::as_str));
+    assert!(platform_fails(dir, &args).contains("cert.pem"));
+
+    let arguments = tls("key.pem");
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    let server = Server::start_with(dir, &arguments);
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = |ca: &CertifiedIssuer<'_, KeyPair>| {
+            reqwest::Client::builder()
+                .tls_certs_only([reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap()])
+                .build()
+                .unwrap()
+        };
+        let answer = client(&good)
+            .get(format!("{}{}", server.url, paths::DEVICE))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 401);
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["error"], "MISSING_AUTH");
+        assert!(client(&other)
+            .get(format!("{}{}", server.url, paths::DEVICE))
+            .send()
+            .await
+            .is_err());
+    });
 }

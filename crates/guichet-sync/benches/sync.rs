@@ -25,6 +25,7 @@ async fn main() {
         &demo.enroll_code,
         &demo.root_fingerprint,
         None,
+        None,
     )
     .await
     .unwrap();

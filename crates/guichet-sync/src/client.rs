@@ -38,6 +38,39 @@ pub enum ClientError {
     /// The platform URL is not usable.
     #[error("bad platform URL {0}")]
     BadUrl(String),
+    /// Plain `http://` to a host that is not this machine: refused.
+    #[error(
+        "{0}: plain http:// is only allowed on this machine (127.0.0.1, ::1, localhost); use https://"
+    )]
+    InsecureUrl(String),
+    /// The pinned CA certificate cannot be read.
+    #[error("the pinned CA certificate: {0}")]
+    BadCa(String),
+}
+
+/// Whether `url` is `http://` to a loopback host.
+fn is_loopback_http(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    parsed.scheme() == "http"
+        && (host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()))
+}
+
+/// Refuses what is not an `https://` URL or an `http://` one on loopback.
+fn check_url(url: &str) -> Result<(), ClientError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| ClientError::BadUrl(url.to_string()))?;
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(()),
+        "http" if is_loopback_http(url) => Ok(()),
+        "http" => Err(ClientError::InsecureUrl(url.to_string())),
+        _ => Err(ClientError::BadUrl(url.to_string())),
+    }
 }
 
 impl ClientError {
@@ -48,7 +81,7 @@ impl ClientError {
                 true
             }
             ClientError::Refused(body) => body.error.is_retryable(),
-            ClientError::BadUrl(_) => false,
+            ClientError::BadUrl(_) | ClientError::InsecureUrl(_) | ClientError::BadCa(_) => false,
         }
     }
 }
@@ -89,15 +122,26 @@ pub struct Signer<'a> {
 }
 
 impl PlatformClient {
-    /// A client for the platform at `base_url`.
-    pub fn new(base_url: &str) -> Result<PlatformClient, ClientError> {
+    /// A client for the platform at `base_url`: `https://`, or `http://` on loopback only
+    /// (the demo, tests, a reverse proxy on the same machine); anything else could be read and
+    /// changed on the way. The server's certificate is checked against the system's roots, or,
+    /// with `pinned_ca` (PEM), against that CA only (a self-hosted platform).
+    pub fn new(base_url: &str, pinned_ca: Option<&str>) -> Result<PlatformClient, ClientError> {
         let base = base_url.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(ClientError::BadUrl(base_url.to_string()));
-        }
-        let http = reqwest::Client::builder()
+        check_url(&base)?;
+        let mut builder = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
+            .https_only(!is_loopback_http(&base));
+        if let Some(pem) = pinned_ca {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| ClientError::BadCa(e.to_string()))?;
+            if certificates.is_empty() {
+                return Err(ClientError::BadCa("no certificate in the PEM text".into()));
+            }
+            builder = builder.tls_certs_only(certificates);
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Network(e.to_string()))?;
         Ok(PlatformClient { http, base })
@@ -241,4 +285,47 @@ async fn json_answer<T: DeserializeOwned>(
     let value =
         serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
     Ok(Dated { value, server_time })
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_for_this_machine_only() {
+        for ok in [
+            "https://plateforme.example.fr",
+            "https://10.0.0.5:8443",
+            "http://127.0.0.1:8440",
+            "http://127.3.4.5",
+            "http://[::1]:8440",
+            "http://localhost:8440",
+        ] {
+            assert!(PlatformClient::new(ok, None).is_ok(), "{ok}");
+        }
+        for insecure in [
+            "http://plateforme.example.fr",
+            "http://10.0.0.5:8440",
+            "http://[2001:db8::1]",
+            "http://localhost.evil.example",
+        ] {
+            assert!(
+                matches!(
+                    PlatformClient::new(insecure, None),
+                    Err(ClientError::InsecureUrl(_))
+                ),
+                "{insecure}"
+            );
+        }
+        for bad in ["ftp://127.0.0.1", "127.0.0.1:8440", "https://", ""] {
+            assert!(
+                matches!(PlatformClient::new(bad, None), Err(ClientError::BadUrl(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            PlatformClient::new("https://x.example", Some("not a pem")),
+            Err(ClientError::BadCa(_))
+        ));
+    }
 }

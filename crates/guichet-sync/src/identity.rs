@@ -30,6 +30,10 @@ pub struct Enrollment {
     pub center: CenterInfo,
     /// The platform root keys that sign trust bundles, 64 hex digits each.
     pub pinned_root_keys: Vec<String>,
+    /// The CA certificate (PEM) the platform's TLS certificate must chain to, for a
+    /// self-hosted platform; `None`: the system's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_ca_pem: Option<String>,
 }
 
 /// An enrolled kiosk: its key and its enrollment.
@@ -149,11 +153,15 @@ impl Identity {
 
     /// A client for the platform, signing as this device.
     pub fn client(&self) -> Result<PlatformClient, ClientError> {
-        PlatformClient::new(&self.enrollment.platform_url)
+        PlatformClient::new(
+            &self.enrollment.platform_url,
+            self.enrollment.platform_ca_pem.as_deref(),
+        )
     }
 }
 
-/// Enrolls this kiosk: makes its device key, sends the public half with the one-time code,
+/// Enrolls this kiosk (over `https://`, checked against `platform_ca_pem` if given, else the
+/// system's roots; `http://` only on loopback): makes its device key, sends the public half with the one-time code,
 /// checks that the root keys of the answer have the `fingerprint` the admin gave with the
 /// code (out of band), and keeps the answer (device id, center, pinned roots) and the bundle
 /// that came with it. An answer with other roots is refused and nothing is kept.
@@ -162,6 +170,7 @@ pub async fn enroll(
     platform_url: &str,
     code: &str,
     fingerprint: &str,
+    platform_ca_pem: Option<String>,
     label: Option<String>,
 ) -> Result<Identity, IdentityError> {
     if let Some(label) = &label {
@@ -179,7 +188,7 @@ pub async fn enroll(
         detail: format!("no random source: {e}"),
     })?;
     let key = SigningKey::from_bytes(&secret);
-    let client = PlatformClient::new(platform_url)?;
+    let client = PlatformClient::new(platform_url, platform_ca_pem.as_deref())?;
     let answer = client
         .enroll(&EnrollRequest {
             code: code.to_string(),
@@ -193,6 +202,7 @@ pub async fn enroll(
             device_id: answer.device_id,
             center: answer.center,
             pinned_root_keys: answer.pinned_root_keys,
+            platform_ca_pem,
         },
         key,
     };

@@ -19,6 +19,7 @@ async fn a_label_over_the_limit_is_refused_before_anything_is_sent() {
         &url,
         "K7QF-9XMP-2D",
         "AAAA-AAAA-AAAA-AAAA",
+        None,
         Some(label),
     )
     .await
@@ -38,6 +39,7 @@ async fn a_label_over_the_limit_is_refused_before_anything_is_sent() {
         &url,
         "K7QF-9XMP-2D",
         "AAAA-AAAA-AAAA-AAAA",
+        None,
         Some(label),
     )
     .await

@@ -111,6 +111,7 @@ async fn rejected_and_held_answers_are_recorded_with_their_cause() {
         &demo.enroll_code,
         &demo.root_fingerprint,
         None,
+        None,
     )
     .await
     .unwrap();

@@ -238,6 +238,7 @@ async fn enroll(
         url.trim(),
         code.trim(),
         &fingerprint,
+        None,
         Some("guichet".into()),
     )
     .await

@@ -3,6 +3,7 @@
 mod auth;
 mod body;
 mod handlers;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -63,13 +64,17 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .with_state(platform)
 }
 
-/// Serves the sync API on `listener` until `shutdown` completes; forgets old nonces every
-/// minute meanwhile.
-pub async fn serve(
-    listener: TcpListener,
+/// Serves the sync API on `listener` (a [`TcpListener`] for plain HTTP, a [`tls::TlsListener`]
+/// for HTTPS) until `shutdown` completes; forgets old nonces every minute meanwhile.
+pub async fn serve<L>(
+    listener: L,
     platform: Platform,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let platform = Arc::new(platform);
     let pruner = tokio::spawn(prune_nonces(platform.store.clone()));
     let result = axum::serve(listener, router(platform))
@@ -99,14 +104,16 @@ async fn prune_nonces(store: Store) {
 pub struct RunningServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// `http` or `https`.
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningServer {
-    /// `http://ADDR`.
+    /// `http://ADDR` or `https://ADDR`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops the server and waits for it to finish.
@@ -141,6 +148,27 @@ pub async fn start(platform: Platform, listen: &str) -> std::io::Result<RunningS
     }));
     Ok(RunningServer {
         addr,
+        scheme: "http",
+        shutdown: Some(shutdown),
+        task: Some(task),
+    })
+}
+
+/// Binds `listen` and serves HTTPS with `config` in the background.
+pub async fn start_tls(
+    platform: Platform,
+    listen: &str,
+    config: Arc<rustls::ServerConfig>,
+) -> std::io::Result<RunningServer> {
+    let listener = tls::TlsListener::new(TcpListener::bind(listen).await?, config)?;
+    let addr = axum::serve::Listener::local_addr(&listener)?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, platform, async {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer {
+        addr,
+        scheme: "https",
         shutdown: Some(shutdown),
         task: Some(task),
     })
