@@ -74,7 +74,12 @@ test: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) run -q -p guichet-testdata -- --check
 	schema/check_json_schemas.py
+	schema/test-vectors/voucher_code_check.py
 	$(CARGO) build --workspace --bins
+	@# The fuzz crates live outside the workspace; they must keep compiling (stable is enough).
+	for fuzz in crates/*/fuzz/Cargo.toml; do \
+		$(CARGO) check --locked --bins --manifest-path $$fuzz --target-dir $(TARGET_DIR)/fuzz || exit 1; \
+	done
 	set -o pipefail; $(CARGO) test --workspace 2>&1 | tee $(TEST_LOG)
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
 		END { print "total: " passed " passed, " failed " failed" }' $(TEST_LOG)

@@ -208,3 +208,37 @@ impl ChainHead {
 pub(crate) const HEAD_KEY: &str = "chain_head";
 /// `meta` key of the chain anchor: the last pruned entry (genesis when nothing was pruned).
 pub(crate) const ANCHOR_KEY: &str = "chain_anchor";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A commit is on disk before the kiosk says so only if every connection the ledger opens
+    /// runs with `synchronous=FULL` (2): NORMAL in WAL mode may lose the last commits on a
+    /// power loss.
+    #[test]
+    fn every_ledger_connection_is_wal_with_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        for _ in 0..2 {
+            // Created, then opened again.
+            let ledger = Ledger::open(&path, LedgerSettings::default()).unwrap();
+            let pragma = |name: &str| -> String {
+                ledger
+                    .conn
+                    .query_row(&format!("PRAGMA {name}"), [], |r| {
+                        r.get::<_, rusqlite::types::Value>(0)
+                    })
+                    .map(|v| match v {
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        rusqlite::types::Value::Text(t) => t,
+                        other => format!("{other:?}"),
+                    })
+                    .unwrap()
+            };
+            assert_eq!(pragma("synchronous"), "2", "synchronous must be FULL");
+            assert_eq!(pragma("journal_mode"), "wal");
+            assert_eq!(pragma("foreign_keys"), "1");
+        }
+    }
+}

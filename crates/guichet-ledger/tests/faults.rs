@@ -264,6 +264,21 @@ fn a_ledger_from_a_newer_version_is_refused() {
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
 
+/// A test that needs root fails without it: only `GUICHET_ALLOW_SKIP=1` lets it skip.
+#[test]
+fn a_missing_requirement_fails_unless_skipping_is_allowed() {
+    use std::ffi::OsStr;
+    assert!(!common::skip_allowed(None));
+    assert!(!common::skip_allowed(Some(OsStr::new(""))));
+    assert!(!common::skip_allowed(Some(OsStr::new("0"))));
+    assert!(!common::skip_allowed(Some(OsStr::new("yes"))));
+    assert!(common::skip_allowed(Some(OsStr::new("1"))));
+    if !common::skip_allowed(std::env::var_os(common::ALLOW_SKIP).as_deref()) {
+        let missing = std::panic::catch_unwind(|| common::skip_or_fail("root"));
+        assert!(missing.is_err(), "a missing requirement must fail the test");
+    }
+}
+
 #[test]
 fn a_read_only_file_system_gives_a_clear_error() {
     let Some(disk) = SmallDisk::mount("32m") else {

@@ -115,6 +115,21 @@ fn follow(store: &Store, device: &str, cursor: &mut u64, seen: &mut HashMap<Uuid
     }
 }
 
+/// Without PostgreSQL the PostgreSQL tests fail: only `GUICHET_ALLOW_SKIP=1` lets them skip.
+#[test]
+fn a_missing_postgresql_fails_unless_skipping_is_allowed() {
+    use common::pg::{skip_allowed, skip_or_fail, ALLOW_SKIP};
+    use std::ffi::OsStr;
+    assert!(!skip_allowed(None));
+    assert!(!skip_allowed(Some(OsStr::new("0"))));
+    assert!(!skip_allowed(Some(OsStr::new("true"))));
+    assert!(skip_allowed(Some(OsStr::new("1"))));
+    if !skip_allowed(std::env::var_os(ALLOW_SKIP).as_deref()) {
+        let missing = std::panic::catch_unwind(|| skip_or_fail("PostgreSQL"));
+        assert!(missing.is_err(), "a missing PostgreSQL must fail the test");
+    }
+}
+
 fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let Some((store, _cluster)) = common::fresh_store(backend, dir.path()) else {

@@ -95,8 +95,27 @@ pub fn redeem(ledger: &mut Ledger, serials: &[u64], now: &str) -> Receipt {
         .expect("commit")
 }
 
-/// A size-limited tmpfs mounted on a fresh directory, unmounted on drop. `None` (with a
-/// message) where mounting is not permitted: these tests need root, as CI runs them.
+/// The variable that lets a test pass without what it needs: `GUICHET_ALLOW_SKIP=1`.
+pub const ALLOW_SKIP: &str = "GUICHET_ALLOW_SKIP";
+
+/// Whether `value`, the value of [`ALLOW_SKIP`], allows skipping: exactly `1`.
+pub fn skip_allowed(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| v == "1")
+}
+
+/// A test cannot run because `missing` is missing: it fails (panics) unless
+/// `GUICHET_ALLOW_SKIP=1`, in which case it says so loudly and the caller skips.
+pub fn skip_or_fail(missing: &str) {
+    if skip_allowed(std::env::var_os(ALLOW_SKIP).as_deref()) {
+        eprintln!("\n!!!!! SKIPPED ({ALLOW_SKIP}=1): {missing} !!!!!\n");
+    } else {
+        panic!("{missing}; this test fails without it (set {ALLOW_SKIP}=1 to skip it knowingly)");
+    }
+}
+
+/// A size-limited tmpfs mounted on a fresh directory, unmounted on drop. Where mounting is
+/// not permitted (these tests need root, as CI runs them) the test fails, unless
+/// `GUICHET_ALLOW_SKIP=1`: then `None` and the caller returns early.
 pub struct SmallDisk {
     pub dir: PathBuf,
     _holder: tempfile::TempDir,
@@ -116,8 +135,10 @@ impl SmallDisk {
                 dir,
                 _holder: holder,
             }),
-            _ => {
-                eprintln!("SKIPPED: mounting a tmpfs needs root (CI runs as root)");
+            other => {
+                skip_or_fail(&format!(
+                    "mounting a tmpfs failed ({other:?}): it needs root (CI runs as root)"
+                ));
                 None
             }
         }

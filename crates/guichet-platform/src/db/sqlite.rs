@@ -34,11 +34,11 @@ fn connect(path: &Path) -> Result<Connection, Error> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
     )
     .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
-    // WAL: readers never wait for the writer. synchronous=NORMAL in WAL mode keeps every
-    // committed transaction through a crash of the process (SIGKILL); only a power loss may
-    // lose the last commits.
+    // WAL: readers never wait for the writer. synchronous=FULL: a commit (an accepted
+    // redemption the kiosk is told about, an enrollment, a nonce) returns only once its WAL
+    // frames are on disk, so a power loss cannot take back what the platform answered.
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 10000;",
     )
     .map_err(storage)?;
@@ -210,5 +210,38 @@ impl Database for SqliteDb {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the platform answered must survive a power loss: every connection (the writer,
+    /// autocommit, each reader) runs WAL with `synchronous=FULL` (2).
+    #[test]
+    fn every_connection_is_wal_with_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("platform.db");
+        for _ in 0..2 {
+            let db = SqliteDb::open(&path).unwrap();
+            for mode in [Mode::Write, Mode::Autocommit, Mode::Read] {
+                let mut seen = Vec::new();
+                db.transaction(mode, &mut |tx| {
+                    seen.push(tx.query("PRAGMA synchronous", &[])?[0].int(0)?);
+                    seen.push(tx.query("PRAGMA foreign_keys", &[])?[0].int(0)?);
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(seen, [2, 1], "{mode:?}: synchronous FULL, foreign keys on");
+            }
+            let mut journal = String::new();
+            db.transaction(Mode::Read, &mut |tx| {
+                journal = tx.query("PRAGMA journal_mode", &[])?[0].text(0)?;
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(journal, "wal");
+        }
     }
 }

@@ -36,6 +36,24 @@ fn postgres_bin() -> Option<PathBuf> {
     dirs.pop()
 }
 
+/// The variable that lets a test pass without what it needs: `GUICHET_ALLOW_SKIP=1`.
+pub const ALLOW_SKIP: &str = "GUICHET_ALLOW_SKIP";
+
+/// Whether `value`, the value of [`ALLOW_SKIP`], allows skipping: exactly `1`.
+pub fn skip_allowed(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| v == "1")
+}
+
+/// A test cannot run because `missing` is missing: it fails (panics) unless
+/// `GUICHET_ALLOW_SKIP=1`, in which case it says so loudly and the caller skips.
+pub fn skip_or_fail(missing: &str) {
+    if skip_allowed(std::env::var_os(ALLOW_SKIP).as_deref()) {
+        eprintln!("\n!!!!! SKIPPED ({ALLOW_SKIP}=1): {missing} !!!!!\n");
+    } else {
+        panic!("{missing}; this test fails without it (set {ALLOW_SKIP}=1 to skip it knowingly)");
+    }
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -137,17 +155,18 @@ impl PgCluster {
         ))
     }
 
-    /// The shared cluster, started if none is running; None (after a loud message) when
-    /// PostgreSQL is not installed.
+    /// The shared cluster, started if none is running. When PostgreSQL is not installed it
+    /// panics, so the test fails, unless `GUICHET_ALLOW_SKIP=1` (then None, after a loud
+    /// message, and the caller returns early). CI never sets it.
     pub fn shared() -> Option<Arc<PgCluster>> {
         let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(cluster) = shared.upgrade() {
             return Some(cluster);
         }
         if postgres_bin().is_none() {
-            eprintln!(
-                "\n!!!!! SKIPPED: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); \
-                 the PostgreSQL backend was NOT tested !!!!!\n"
+            skip_or_fail(
+                "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); \
+                 the PostgreSQL backend was NOT tested",
             );
             return None;
         }
