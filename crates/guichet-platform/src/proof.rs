@@ -133,10 +133,15 @@ fn reject(code: CauseCode) -> Proof {
 /// is possible (else it is held: every date check after it would read a date the kiosk
 /// chose); the key is not compromised, nor the coupon revoked, to the kiosk's knowledge; the
 /// day is within the validity and grace; zone, area and service fit.
+///
+/// `signature_ok` is [`signature_verifies`] of the code with the platform's key of its kid,
+/// computed beforehand (outside the write transaction, on several cores: it is the costly
+/// part); a kid names one key for good, since it is derived from the key.
 pub fn check(
     redemption: &RedemptionEvent,
     occurred_at: Timestamp,
     previous: Option<Timestamp>,
+    signature_ok: bool,
     facts: &Facts<'_>,
 ) -> Proof {
     let Some(text) = &redemption.code else {
@@ -162,12 +167,7 @@ pub fn check(
     let Some(issuer) = facts.issuers.get(&coupon.kid) else {
         return reject(CauseCode::UnknownIssuer);
     };
-    let signature = Signature::from_bytes(&signed.signature);
-    if issuer
-        .verifying_key
-        .verify_strict(&signed.signed_message(), &signature)
-        .is_err()
-    {
+    if !signature_ok {
         return reject(CauseCode::BadSignature);
     }
     let Some(booklet) = facts.booklets.get(&(coupon.kid, coupon.serial)) else {
@@ -229,6 +229,21 @@ pub fn check(
         return reject(CauseCode::UnknownService);
     }
     Proof::Proven
+}
+
+/// Whether `text` is a PN1 code whose signature verifies (`verify_strict`) with the issuer key
+/// `key_of` gives for its kid.
+pub fn signature_verifies(text: &str, key_of: impl Fn(Kid) -> Option<VerifyingKey>) -> bool {
+    let Ok(signed) = code::decode(text.as_bytes()) else {
+        return false;
+    };
+    key_of(signed.coupon.kid).is_some_and(|key| {
+        key.verify_strict(
+            &signed.signed_message(),
+            &Signature::from_bytes(&signed.signature),
+        )
+        .is_ok()
+    })
 }
 
 /// Whether the signed code says what its booklet recorded at minting.

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::admin::setting;
 use super::{serial_from_db, serial_to_db};
-use crate::db::{batch, Tx, Value};
+use crate::db::{batch, Mode, Tx, Value};
 use crate::error::Error;
 use crate::proof::{BookletFacts, IssuerFacts, Knowledge, RevocationFacts};
 
@@ -199,4 +199,71 @@ fn knowledge_of(tx: &mut dyn Tx, device: &str) -> Result<Knowledge, Error> {
         })
         .collect::<Result<_, Error>>()?;
     Ok(Knowledge { published, held })
+}
+
+impl super::Store {
+    /// For each entry of a push: whether it is a redemption whose code's signature verifies
+    /// (`verify_strict`) with the platform's issuer key of the code's kid. Read in its own
+    /// short transaction and computed on every core, outside the push's write transaction:
+    /// the signatures are most of a push's cost. A kid names one key for good (it is derived
+    /// from the key), so a key read here is the key the push's checks see.
+    pub(super) fn verify_signatures(&self, entries: &[LedgerEntry]) -> Result<Vec<bool>, Error> {
+        let codes: Vec<Option<&str>> = entries
+            .iter()
+            .map(|entry| match &entry.event {
+                EntryEvent::Redemption(r) => r.code.as_deref(),
+                EntryEvent::Cancellation(_) => None,
+            })
+            .collect();
+        let kids: BTreeSet<String> = codes
+            .iter()
+            .flatten()
+            .filter_map(|text| guichet_core::code::decode(text.as_bytes()).ok())
+            .map(|signed| signed.coupon.kid.to_hex())
+            .collect();
+        let kids: Vec<&str> = kids.iter().map(String::as_str).collect();
+        let keys: HashMap<Kid, ed25519_dalek::VerifyingKey> = self.run(Mode::Read, |tx| {
+            batch::query_in(
+                tx,
+                "SELECT kid, public_key FROM issuer_keys WHERE kid IN",
+                &kids,
+            )?
+            .iter()
+            .map(|row| {
+                let mut public = [0; 32];
+                hex::decode_to_slice(row.text(1)?, &mut public).map_err(storage)?;
+                Ok((
+                    row.text(0)?.parse().map_err(storage)?,
+                    ed25519_dalek::VerifyingKey::from_bytes(&public).map_err(storage)?,
+                ))
+            })
+            .collect()
+        })?;
+        let verify = |code: &Option<&str>| {
+            code.is_some_and(|text| {
+                crate::proof::signature_verifies(text, |kid| keys.get(&kid).copied())
+            })
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        // Below a few dozen codes a thread costs more than it saves.
+        if threads == 1 || codes.len() < 64 {
+            return Ok(codes.iter().map(verify).collect());
+        }
+        let chunk = codes.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = codes
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| part.iter().map(verify).collect::<Vec<bool>>()))
+                .collect();
+            let mut verified = Vec::with_capacity(codes.len());
+            for worker in workers {
+                verified.extend(
+                    worker
+                        .join()
+                        .map_err(|_| storage("a signature check failed"))?,
+                );
+            }
+            Ok(verified)
+        })
+    }
 }

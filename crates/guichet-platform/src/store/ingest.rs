@@ -279,6 +279,9 @@ impl Store {
         entries: &[LedgerEntry],
         now: Timestamp,
     ) -> Result<PushResponse, Error> {
+        // The signatures first, outside the write transaction and on every core: they are
+        // most of a push's cost, and need nothing but the issuer public keys.
+        let signatures = self.verify_signatures(entries)?;
         self.run(Mode::Write, |tx| {
             // Locks are taken in this order of kinds (never back): the pushing device, the
             // coupons of the batch, the state versions of the devices they may change. So two
@@ -342,7 +345,9 @@ impl Store {
                 let mut versions = Versions::lock(tx, &devices)?;
 
                 let facts = facts::gather(tx, device, &center, new)?;
-                let (decided, last_occurred) = decide_all(new, &facts, now);
+                let first_new_index = entries.len() - new.len();
+                let (decided, last_occurred) =
+                    decide_all(new, &signatures[first_new_index..], &facts, now);
                 insert_all(tx, device, &decided, now, &mut versions)?;
                 for id in cancelled.keys() {
                     tx.execute(
@@ -431,6 +436,7 @@ impl Store {
 /// later entry.
 fn decide_all<'a>(
     new: &'a [LedgerEntry],
+    signatures: &[bool],
     facts: &PushFacts,
     now: Timestamp,
 ) -> (Vec<(&'a LedgerEntry, Decided)>, Option<Timestamp>) {
@@ -449,11 +455,15 @@ fn decide_all<'a>(
         .unwrap_or(Timestamp::MAX);
     let mut previous = facts.previous;
     let mut decided = Vec::with_capacity(new.len());
-    for entry in new {
+    for (entry, &signature_ok) in new.iter().zip(signatures) {
         let outcome = match &entry.event {
-            EntryEvent::Redemption(r) => {
-                Decided::of(proof::check(r, entry.occurred_at, previous, &shared))
-            }
+            EntryEvent::Redemption(r) => Decided::of(proof::check(
+                r,
+                entry.occurred_at,
+                previous,
+                signature_ok,
+                &shared,
+            )),
             EntryEvent::Cancellation(_) => Decided::of(Proof::Proven),
         };
         if entry.occurred_at <= plausible_until {
