@@ -52,6 +52,10 @@ enum Command {
         /// Its private key (PEM).
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Enrollment attempts allowed per client address and minute (behind a reverse proxy,
+        /// every kiosk has the proxy's address).
+        #[arg(long, default_value_t = server::limits::ENROLL_ATTEMPTS)]
+        enroll_attempts_per_minute: u32,
     },
     /// Providers (funders).
     #[command(subcommand)]
@@ -309,6 +313,7 @@ async fn serve(
     platform: server::Platform,
     listen: &str,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    limits: server::ServeLimits,
 ) -> Result<(), Error> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -336,9 +341,9 @@ async fn serve(
         Some(config) => {
             let listener = server::tls::TlsListener::new(listener, config)
                 .map_err(|e| Error::Io(e.to_string()))?;
-            server::serve(listener, platform, stop).await
+            server::serve(listener, platform, limits, stop).await
         }
-        None => server::serve(listener, platform, stop).await,
+        None => server::serve(listener, platform, limits, stop).await,
     };
     served.map_err(|e| Error::Io(format!("server: {e}")))
 }
@@ -439,7 +444,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             listen,
             tls_cert,
             tls_key,
+            enroll_attempts_per_minute,
         } => {
+            let limits = server::ServeLimits {
+                enroll_attempts_per_minute,
+            };
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(server::tls::server_config(&cert, &key)?),
                 _ => None,
@@ -447,7 +456,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             // Opened before the runtime starts: the PostgreSQL client blocks while connecting.
             let platform = admin::platform(&paths)?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
-            runtime.block_on(serve(platform, &listen, tls))?;
+            runtime.block_on(serve(platform, &listen, tls, limits))?;
         }
         Command::Provider(ProviderCommand::Add { id, name }) => {
             store()?.add_provider(id, &name)?;

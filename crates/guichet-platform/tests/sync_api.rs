@@ -108,7 +108,8 @@ async fn forged_replayed_stale_and_unknown_requests_are_refused(backend: Backend
         &common::random_nonce(),
         &forger,
     );
-    expect_error(forged.send().await.unwrap(), 401, ErrorCode::BadSignature).await;
+    let forged_body =
+        expect_error(forged.send().await.unwrap(), 401, ErrorCode::BadSignature).await;
 
     let nonce = common::random_nonce();
     let first = kiosk.signed_with(Method::GET, paths::DEVICE, vec![], now, &nonce, &kiosk.key);
@@ -131,7 +132,10 @@ async fn forged_replayed_stale_and_unknown_requests_are_refused(backend: Backend
     let mut stranger = platform.kiosk("C2").await;
     stranger.device_id = "0193f0a4-0000-7000-8000-000000000000".into();
     let unknown = stranger.signed(Method::GET, paths::DEVICE, vec![]);
-    expect_error(unknown.send().await.unwrap(), 401, ErrorCode::UnknownDevice).await;
+    // An unknown device is answered exactly as a bad signature: ids cannot be probed.
+    let unknown_body =
+        expect_error(unknown.send().await.unwrap(), 401, ErrorCode::BadSignature).await;
+    assert_eq!(unknown_body, forged_body);
 
     let missing = platform
         .client
@@ -167,6 +171,41 @@ async fn forged_replayed_stale_and_unknown_requests_are_refused(backend: Backend
         ErrorCode::DeviceDisabled,
     )
     .await;
+}
+
+/// The signing headers and the timestamp are checked before the body is read: a stranger's
+/// oversized body is refused for its missing signature, not read; enrollment attempts from one
+/// address are limited.
+async fn strangers_are_refused_before_their_body_and_enrollment_is_rate_limited(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let huge = vec![b'x'; paths::MAX_BODY_BYTES + 1];
+    let unsigned = platform
+        .client
+        .post(platform.url(paths::REDEMPTIONS))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    expect_error(unsigned, 401, ErrorCode::MissingAuth).await;
+
+    // The test platform already spent one attempt per kiosk it enrolled (none yet here).
+    let key = generate_key().unwrap();
+    let mut refused = 0;
+    for _ in 0..guichet_platform::server::limits::ENROLL_ATTEMPTS {
+        let answer = platform.post_enroll("NOPE-NOPE-NOPE", &key).await;
+        assert_eq!(answer.status(), 403);
+    }
+    for _ in 0..3 {
+        let answer = platform.post_enroll("NOPE-NOPE-NOPE", &key).await;
+        if answer.status() == 429 {
+            refused += 1;
+            let body: ErrorBody = answer.json().await.unwrap();
+            assert_eq!(body.error, ErrorCode::RateLimited);
+        }
+    }
+    assert_eq!(refused, 3, "every attempt past the budget is refused");
 }
 
 async fn malformed_and_oversized_bodies_get_json_errors(backend: Backend) {
@@ -508,6 +547,7 @@ on_both_backends!(
     enrollment_gives_device_center_roots_and_bundle_once,
     an_expired_code_is_refused,
     forged_replayed_stale_and_unknown_requests_are_refused,
+    strangers_are_refused_before_their_body_and_enrollment_is_rate_limited,
     malformed_and_oversized_bodies_get_json_errors,
     the_bundle_is_304_when_current_and_newer_otherwise,
     a_resent_push_gets_the_same_answer_and_stores_nothing_twice,

@@ -22,7 +22,8 @@ pub enum ErrorCode {
     /// The timestamp is more than [`crate::signing::MAX_CLOCK_SKEW_SECS`] away from the
     /// platform's clock (401); compare with the response's `Date` header.
     StaleTimestamp,
-    /// No enrolled device has this id (401).
+    /// No enrolled device has this id (401). The platform answers an unknown device as
+    /// [`ErrorCode::BadSignature`] (so device ids cannot be probed); kept for older platforms.
     UnknownDevice,
     /// The device was disabled by an admin (403).
     DeviceDisabled,
@@ -47,6 +48,11 @@ pub enum ErrorCode {
     NotFound,
     /// The method is not allowed on this endpoint (405).
     MethodNotAllowed,
+    /// Too many requests of this kind from this client (429; enrollment attempts); retry
+    /// later.
+    RateLimited,
+    /// The request took longer than the platform allows (408); retry later.
+    RequestTimeout,
     /// The platform failed; retry later (500 or 503).
     Internal,
     /// A code this version of the protocol does not know.
@@ -70,6 +76,8 @@ impl ErrorCode {
             ErrorCode::WrongDevice => 422,
             ErrorCode::NoBundle | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::RequestTimeout => 408,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal | ErrorCode::Other => 500,
         }
     }
@@ -77,7 +85,13 @@ impl ErrorCode {
     /// Whether resending the same request later may succeed (a server failure), as opposed
     /// to a refusal that will not change by itself.
     pub fn is_retryable(self) -> bool {
-        matches!(self, ErrorCode::Internal | ErrorCode::Other)
+        matches!(
+            self,
+            ErrorCode::Internal
+                | ErrorCode::Other
+                | ErrorCode::RateLimited
+                | ErrorCode::RequestTimeout
+        )
     }
 }
 

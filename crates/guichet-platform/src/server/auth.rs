@@ -1,6 +1,14 @@
-//! Checking a signed request: headers, timestamp, device, signature, nonce (in that order).
+//! Checking a signed request, in two steps: what the headers alone tell (present, well
+//! formed, timestamp within the skew) before the body is read, so a stranger cannot make the
+//! platform read 4 MiB; then the device, the signature over the body, and the nonce.
+//!
+//! An unknown device is answered exactly as a bad signature (same code, same message, and a
+//! signature check made all the same), so device ids cannot be probed.
+
+use std::sync::LazyLock;
 
 use axum::http::request::Parts;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use guichet_protocol::signing::{check_timestamp, AuthHeaders};
 use guichet_protocol::ErrorCode;
 use jiff::Timestamp;
@@ -9,18 +17,40 @@ use super::{blocking, Platform};
 use crate::error::Error;
 use crate::store::DeviceRecord;
 
-/// The device that signed the request, once every check passed.
-pub async fn authenticate(
-    platform: &Platform,
-    parts: &Parts,
-    body: &[u8],
-) -> Result<DeviceRecord, Error> {
+/// The message of a request that does not verify, whatever the reason.
+const BAD_SIGNATURE: &str = "the signature does not verify with the device's key";
+
+/// A key no device holds, checked against when the device is unknown so the answer takes the
+/// time a real check takes.
+static NOBODY: LazyLock<VerifyingKey> =
+    LazyLock::new(|| SigningKey::from_bytes(&[7; 32]).verifying_key());
+
+/// The headers of a signed request, checked as far as they can be without the body.
+pub struct Unverified {
+    headers: AuthHeaders,
+    now: Timestamp,
+}
+
+/// Checks the signing headers and the timestamp (`MISSING_AUTH`, `STALE_TIMESTAMP`).
+pub fn check_headers(parts: &Parts) -> Result<Unverified, Error> {
     let headers =
         AuthHeaders::from_headers(|name| parts.headers.get(name).and_then(|v| v.to_str().ok()))
             .map_err(|e| Error::refused(e.code(), e.to_string()))?;
     let now = Timestamp::now();
     check_timestamp(headers.timestamp, now.as_second())
         .map_err(|e| Error::refused(e.code(), e.to_string()))?;
+    Ok(Unverified { headers, now })
+}
+
+/// The device that signed the request, once the signature over `body` verified and the nonce
+/// was new.
+pub async fn authenticate(
+    platform: &Platform,
+    unverified: Unverified,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<DeviceRecord, Error> {
+    let Unverified { headers, now } = unverified;
     let store = platform.store.clone();
     let method = parts.method.as_str().to_owned();
     let target = parts
@@ -32,18 +62,20 @@ pub async fn authenticate(
     // One trip to the blocking pool: device, signature, then the nonce (recorded only for a
     // request whose signature verified).
     blocking(move || {
-        let device = store.device(&headers.device_id)?.ok_or_else(|| {
-            Error::refused(ErrorCode::UnknownDevice, "no enrolled device has this id")
-        })?;
+        let bad_signature = || Error::refused(ErrorCode::BadSignature, BAD_SIGNATURE);
+        let Some(device) = store.device(&headers.device_id)? else {
+            let _ = headers.verify(&method, &target, &body, &NOBODY);
+            return Err(bad_signature());
+        };
+        headers
+            .verify(&method, &target, &body, &device.public_key)
+            .map_err(|_| bad_signature())?;
         if device.disabled {
             return Err(Error::refused(
                 ErrorCode::DeviceDisabled,
                 "this device was disabled by an admin",
             ));
         }
-        headers
-            .verify(&method, &target, &body, &device.public_key)
-            .map_err(|e| Error::refused(e.code(), e.to_string()))?;
         if !store.record_nonce(&device.id, &headers.nonce, now)? {
             return Err(Error::refused(
                 ErrorCode::ReplayedNonce,

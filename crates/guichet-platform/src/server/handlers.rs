@@ -2,19 +2,22 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use guichet_protocol::paths::{HEADER_BUNDLE_SEQUENCE, MAX_STATES_PER_PAGE};
 use guichet_protocol::{EnrollRequest, EnrollResponse, ErrorCode, PushRequest};
 use jiff::Timestamp;
 
-use super::auth::authenticate;
+use super::auth::{authenticate, check_headers};
 use super::body::{json, read_limited};
-use super::{blocking, Platform};
+use super::limits::EnrollBudget;
+use super::{blocking, Peer, Platform};
 use crate::error::Error;
+use crate::store::DeviceRecord;
 
 type Shared = State<Arc<Platform>>;
 
@@ -22,6 +25,18 @@ async fn split(request: Request) -> Result<(Parts, axum::body::Bytes), Error> {
     let (parts, body) = request.into_parts();
     let bytes = read_limited(&parts.headers, body).await?;
     Ok((parts, bytes))
+}
+
+/// A signed request: its headers checked before its body is read, then its signature.
+async fn signed(
+    platform: &Platform,
+    request: Request,
+) -> Result<(Parts, axum::body::Bytes, DeviceRecord), Error> {
+    let (parts, body) = request.into_parts();
+    let unverified = check_headers(&parts)?;
+    let bytes = read_limited(&parts.headers, body).await?;
+    let device = authenticate(platform, unverified, &parts, &bytes).await?;
+    Ok((parts, bytes, device))
 }
 
 /// An unsigned query parameter such as `have=3`; None if absent.
@@ -44,7 +59,13 @@ fn query_number(parts: &Parts, name: &str) -> Result<Option<u64>, Error> {
 }
 
 /// `POST /v1/enroll`.
-pub async fn enroll(State(platform): Shared, request: Request) -> Result<Response, Error> {
+pub async fn enroll(
+    State(platform): Shared,
+    Extension(budget): Extension<Arc<EnrollBudget>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    request: Request,
+) -> Result<Response, Error> {
+    budget.spend(peer.ip(), std::time::Instant::now())?;
     let (_, bytes) = split(request).await?;
     let enroll: EnrollRequest = json(&bytes)?;
     let store = platform.store.clone();
@@ -75,8 +96,7 @@ pub async fn enroll(State(platform): Shared, request: Request) -> Result<Respons
 
 /// `GET /v1/bundle?have=SEQ`.
 pub async fn bundle(State(platform): Shared, request: Request) -> Result<Response, Error> {
-    let (parts, bytes) = split(request).await?;
-    let device = authenticate(&platform, &parts, &bytes).await?;
+    let (parts, _, device) = signed(&platform, request).await?;
     let have = query_number(&parts, "have")?.unwrap_or(0);
     let store = platform.store.clone();
     let now = Timestamp::now();
@@ -116,8 +136,7 @@ pub async fn bundle(State(platform): Shared, request: Request) -> Result<Respons
 
 /// `POST /v1/redemptions`.
 pub async fn push(State(platform): Shared, request: Request) -> Result<Response, Error> {
-    let (parts, bytes) = split(request).await?;
-    let device = authenticate(&platform, &parts, &bytes).await?;
+    let (_, bytes, device) = signed(&platform, request).await?;
     let push: PushRequest = json(&bytes)?;
     let store = platform.store.clone();
     let response =
@@ -127,8 +146,7 @@ pub async fn push(State(platform): Shared, request: Request) -> Result<Response,
 
 /// `GET /v1/redemptions/states?since=CURSOR`.
 pub async fn states(State(platform): Shared, request: Request) -> Result<Response, Error> {
-    let (parts, bytes) = split(request).await?;
-    let device = authenticate(&platform, &parts, &bytes).await?;
+    let (parts, _, device) = signed(&platform, request).await?;
     let since = query_number(&parts, "since")?.unwrap_or(0);
     let store = platform.store.clone();
     let response =
@@ -138,8 +156,7 @@ pub async fn states(State(platform): Shared, request: Request) -> Result<Respons
 
 /// `GET /v1/device`.
 pub async fn device(State(platform): Shared, request: Request) -> Result<Response, Error> {
-    let (parts, bytes) = split(request).await?;
-    let device = authenticate(&platform, &parts, &bytes).await?;
+    let (_, _, device) = signed(&platform, request).await?;
     let store = platform.store.clone();
     let status = blocking(move || store.device_status(&device.id, Timestamp::now())).await?;
     Ok(Json(status).into_response())

@@ -3,6 +3,7 @@
 mod auth;
 mod body;
 mod handlers;
+pub mod limits;
 pub mod tls;
 
 use std::future::Future;
@@ -30,6 +31,21 @@ pub struct Platform {
     pub root_keys: Vec<String>,
 }
 
+/// Limits an admin may set when serving (see [`limits`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ServeLimits {
+    /// Enrollment attempts per client address and minute.
+    pub enroll_attempts_per_minute: u32,
+}
+
+impl Default for ServeLimits {
+    fn default() -> ServeLimits {
+        ServeLimits {
+            enroll_attempts_per_minute: limits::ENROLL_ATTEMPTS,
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let body = self.body();
@@ -42,6 +58,24 @@ impl IntoResponse for Error {
     }
 }
 
+/// The address of the client of a connection, plain or TLS (`ConnectInfo<Peer>`).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
 /// Runs blocking storage work off the async threads.
 async fn blocking<R: Send + 'static>(
     work: impl FnOnce() -> Result<R, Error> + Send + 'static,
@@ -51,8 +85,9 @@ async fn blocking<R: Send + 'static>(
         .map_err(|e| Error::Storage(format!("a storage task failed: {e}")))?
 }
 
-/// The router of the sync API.
-pub fn router(platform: Arc<Platform>) -> Router {
+/// The router of the sync API, with its limits (`limits`): a deadline per request, a bound
+/// on requests in progress, a budget of enrollment attempts per address.
+pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
     Router::new()
         .route(paths::ENROLL, post(handlers::enroll))
         .route(paths::BUNDLE, get(handlers::bundle))
@@ -62,6 +97,13 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(platform)
+        .layer(axum::Extension(Arc::new(limits::EnrollBudget::new(
+            settings.enroll_attempts_per_minute,
+        ))))
+        .layer(axum::middleware::from_fn(limits::deadline))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits::MAX_IN_PROGRESS,
+        ))
 }
 
 /// Serves the sync API on `listener` (a [`TcpListener`] for plain HTTP, a [`tls::TlsListener`]
@@ -69,15 +111,17 @@ pub fn router(platform: Arc<Platform>) -> Router {
 pub async fn serve<L>(
     listener: L,
     platform: Platform,
+    settings: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     let platform = Arc::new(platform);
     let pruner = tokio::spawn(prune_nonces(platform.store.clone()));
-    let result = axum::serve(listener, router(platform))
+    let service = router(platform, settings).into_make_service_with_connect_info::<Peer>();
+    let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     pruner.abort();
@@ -143,7 +187,7 @@ pub async fn start(platform: Platform, listen: &str) -> std::io::Result<RunningS
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, platform, async {
+    let task = tokio::spawn(serve(listener, platform, ServeLimits::default(), async {
         let _ = stopped.await;
     }));
     Ok(RunningServer {
@@ -163,7 +207,7 @@ pub async fn start_tls(
     let listener = tls::TlsListener::new(TcpListener::bind(listen).await?, config)?;
     let addr = axum::serve::Listener::local_addr(&listener)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, platform, async {
+    let task = tokio::spawn(serve(listener, platform, ServeLimits::default(), async {
         let _ = stopped.await;
     }));
     Ok(RunningServer {
