@@ -402,6 +402,7 @@ fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(w
     let flipped = if signature.starts_with('0') { "1" } else { "0" };
     forged["signature"] = Value::String(format!("{flipped}{}", &signature[1..]));
     let foreign = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq2.json")).unwrap();
+    let first_bundle = first.clone();
     let cases = [
         ("NOT_NEWER", first),
         ("BAD_SIGNATURE", forged.to_string().into_bytes()),
@@ -427,7 +428,20 @@ fn a_bundle_served_over_the_network_that_is_older_forged_or_foreign_is_refused(w
             "{expected}"
         );
     }
+    // Without the file, the older bundle is still refused: the ledger kept the sequence.
+    std::fs::remove_file(k.join("bundle.json")).unwrap();
+    proxy.answer_bundle_with(Some(first_bundle.clone()));
+    let out = sync(&k);
+    assert!(
+        out.contains("the offered bundle was refused: NOT_NEWER"),
+        "deleted bundle.json: {out}"
+    );
+    assert!(!k.join("bundle.json").exists());
+    // The platform's own answer (its latest, the same sequence) installs it again.
     proxy.answer_bundle_with(None);
+    let out = sync(&k);
+    assert!(out.contains("updated"), "{out}");
+    assert_eq!(std::fs::read(k.join("bundle.json")).unwrap(), current);
     let out = sync(&k);
     assert!(
         out.contains("(current)") && !out.contains("refused"),

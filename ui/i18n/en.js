@@ -52,6 +52,7 @@ export default {
   "bundle.fresh": { one: "Keys #{sequence} · {n} day", other: "Keys #{sequence} · {n} days" },
   "bundle.stale": { one: "Keys #{sequence} stale · {n} day", other: "Keys #{sequence} stale · {n} days" },
   "bundle.expired": "Keys #{sequence} expired",
+  "bundle.setAside": "The key list was unusable ({code}) and set aside as {file}: sync or import an update",
 
   "camera.off": "Camera off",
   "camera.running": "Camera on",

@@ -52,6 +52,7 @@ export default {
   "bundle.fresh": "Clés n° {sequence} · {n} j",
   "bundle.stale": "Clés n° {sequence} anciennes · {n} j",
   "bundle.expired": "Clés n° {sequence} expirées",
+  "bundle.setAside": "La liste de clés était inutilisable ({code}), mise de côté sous {file} : synchronisez ou importez une mise à jour",
 
   "camera.off": "Caméra arrêtée",
   "camera.running": "Caméra active",

@@ -38,7 +38,12 @@ function render() {
   );
 
   const { bundle } = status;
-  chip("status-bundle", t(`bundle.${bundle.state}`, { sequence: bundle.sequence ?? "–", n: bundle.age_days ?? 0 }), bundle.state);
+  chip(
+    "status-bundle",
+    t(`bundle.${bundle.state}`, { sequence: bundle.sequence ?? "–", n: bundle.age_days ?? 0 }),
+    bundle.state,
+    bundle.set_aside ? t("bundle.setAside", { file: bundle.set_aside, code: bundle.set_aside_code }) : "",
+  );
 
   const clock = byId("status-clock");
   clock.hidden = status.clock.state !== "behind";

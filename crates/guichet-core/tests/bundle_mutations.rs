@@ -219,3 +219,51 @@ fn the_fixtures_open_unchanged() {
         assert_ne!(apply(&bytes, &[Edit::Flip(0, 1)]), bytes);
     }
 }
+
+/// No rollback without the bundle: with only the highest sequence ever accepted, an older
+/// bundle is refused, the same sequence may be installed again, a newer one is accepted;
+/// with a bundle in force, only a newer one.
+#[test]
+fn the_highest_accepted_sequence_refuses_older_bundles_without_the_current_one() {
+    let roots = [common::test_root()];
+    let (seq1, seq2) = (fixture("seq1"), fixture("seq2"));
+    let refused = |r: Result<TrustBundle, guichet_core::BundleError>| {
+        r.map(|b| b.sequence()).unwrap_err().code()
+    };
+    assert_eq!(
+        refused(TrustBundle::accept_update_after(
+            None,
+            Some(2),
+            &seq1,
+            &roots
+        )),
+        "NOT_NEWER"
+    );
+    let again = TrustBundle::accept_update_after(None, Some(2), &seq2, &roots).unwrap();
+    assert_eq!(again.sequence(), 2);
+    assert_eq!(
+        TrustBundle::accept_update_after(None, Some(1), &seq2, &roots)
+            .unwrap()
+            .sequence(),
+        2
+    );
+    assert_eq!(
+        refused(TrustBundle::accept_update_after(
+            Some(&again),
+            Some(1),
+            &seq2,
+            &roots
+        )),
+        "NOT_NEWER"
+    );
+    let first = TrustBundle::open(&seq1, &roots).unwrap();
+    assert_eq!(
+        refused(TrustBundle::accept_update_after(
+            Some(&first),
+            Some(2),
+            &seq1,
+            &roots
+        )),
+        "NOT_NEWER"
+    );
+}

@@ -267,14 +267,25 @@ impl Kiosk {
             ));
         };
         let Some(bundle) = enrolled.trust.bundle() else {
-            return Ok(self.counter_not_ready(
-                "NO_BUNDLE",
-                Text::new(
+            let message = match enrolled.trust.set_aside() {
+                // Why, so that the mediator can tell the admin.
+                Some(set_aside) => {
+                    let file = set_aside
+                        .kept_as
+                        .file_name()
+                        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+                    let code = set_aside.code;
+                    Text::new(
+                        format!("La liste de clés du kiosque était inutilisable ({code}) ; elle a été mise de côté ({file}). Aucun coupon ne peut être accepté : synchronisez le kiosque ou importez une mise à jour."),
+                        format!("The kiosk's key list was unusable ({code}); it was set aside ({file}). No coupon can be accepted: sync the kiosk or import an update."),
+                    )
+                }
+                None => Text::new(
                     "Aucune liste de clés : synchronisez le kiosque ou importez une mise à jour.",
                     "No key list: sync the kiosk or import an update.",
                 ),
-                input,
-            ));
+            };
+            return Ok(self.counter_not_ready("NO_BUNDLE", message, input));
         };
         let context = Context {
             bundle,

@@ -22,7 +22,7 @@ use crate::status::{CameraStatus, Status};
 use crate::text::{limit_problem, Problem, UiLang};
 
 /// The ledger file inside the data directory.
-pub const LEDGER_FILE: &str = "ledger.sqlite3";
+pub const LEDGER_FILE: &str = guichet_ledger::LEDGER_FILE;
 
 /// The kiosk's enrollment as the window shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -180,6 +180,8 @@ impl Kiosk {
                 e,
             )
         })?;
+        // A damaged or older `bundle.json` does not stop the kiosk: the store moves it aside
+        // and the counter says why no coupon can be accepted until a good bundle comes.
         let trust = TrustStore::load(&self.data_dir, &roots).map_err(|e| {
             Problem::local(
                 "BUNDLE",

@@ -32,6 +32,11 @@ pub struct BundleStatus {
     pub issued_at: Option<Timestamp>,
     /// Whole days since then.
     pub age_days: Option<i64>,
+    /// The `bundle.json` found unusable at start and moved aside (file name), while no good
+    /// bundle replaced it.
+    pub set_aside: Option<String>,
+    /// Why it was unusable: `MALFORMED`, `WRONG_SIGNER`, `BAD_SIGNATURE` or `NOT_NEWER`.
+    pub set_aside_code: Option<&'static str>,
 }
 
 /// The clock part.
@@ -96,12 +101,19 @@ impl Kiosk {
     /// The status bar as of `now`.
     pub fn status(&self, sync: &SyncStatus, camera: &CameraStatus, now: Timestamp) -> Status {
         let counts = self.ledger.sync_counts().ok();
+        let set_aside = self.enrolled.as_ref().and_then(|e| e.trust.set_aside());
         let bundle = match self.bundle() {
             None => BundleStatus {
                 state: BundleState::None,
                 sequence: None,
                 issued_at: None,
                 age_days: None,
+                set_aside: set_aside.and_then(|s| {
+                    s.kept_as
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                }),
+                set_aside_code: set_aside.map(|s| s.code),
             },
             Some(bundle) => {
                 let document = bundle.document();
@@ -120,6 +132,8 @@ impl Kiosk {
                     sequence: Some(bundle.sequence()),
                     issued_at: Some(document.issued_at),
                     age_days: Some(age.as_hours().max(0) / 24),
+                    set_aside: None,
+                    set_aside_code: None,
                 }
             }
         };

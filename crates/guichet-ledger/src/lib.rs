@@ -12,10 +12,13 @@
 //!   [`Ledger::record_sync_results`]);
 //! - [`Ledger::review`] answers the day review; [`export::render`] writes it out;
 //! - the clock guard ([`ClockStatus`]) notices a clock that went backwards;
+//! - [`Ledger::highest_bundle_sequence`] keeps the highest trust-bundle sequence accepted, so
+//!   that an older bundle stays refused even after `bundle.json` is deleted;
 //! - [`Ledger`] implements the core's [`guichet_core::RedemptionLookup`].
 //!
 //! Callers pass the current time in; the ledger reads no clock of its own.
 
+mod bundle_floor;
 mod cancel;
 mod chain;
 mod checkout;
@@ -47,3 +50,6 @@ pub use migrations::latest_version as schema_version;
 pub use outbox::{SyncCounts, SyncResult, SyncState};
 pub use report::{CancelledBy, Filters, Review, ReviewLine, Summary, Tally};
 pub use time::{local_day, local_time};
+
+/// The ledger file's name inside the kiosk's data directory.
+pub const LEDGER_FILE: &str = "ledger.sqlite3";

@@ -27,4 +27,4 @@ pub use client::{ClientError, PlatformClient};
 pub use cycle::{sync_once, CycleError, CycleReport};
 pub use identity::{enroll, Identity, IdentityError};
 pub use runner::{Connection, RunnerSettings, SyncRunner, SyncStatus};
-pub use trust::{TrustError, TrustStore};
+pub use trust::{SetAside, TrustError, TrustStore};

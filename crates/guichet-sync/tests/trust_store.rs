@@ -71,21 +71,140 @@ fn every_bundle_vector_through_the_kiosk_trust_store() {
     }
 }
 
-#[test]
-fn a_bundle_file_edited_on_disk_is_refused_at_load() {
-    let dir = tempfile::tempdir().unwrap();
+fn roots() -> [VerifyingKey; 1] {
     let text = std::fs::read_to_string(repo("schema/test-vectors/trust-bundle-v1.json")).unwrap();
-    let vectors: Value = serde_json::from_str(&text).unwrap();
-    let mut bytes = std::fs::read(repo("fixtures/bundles/test-only-bundle-seq2.json")).unwrap();
+    [pinned_root(&serde_json::from_str(&text).unwrap())]
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo(&format!(
+        "fixtures/bundles/test-only-bundle-{name}.json"
+    )))
+    .unwrap()
+}
+
+/// A kiosk's data directory: its ledger exists (the kiosk opens it before the bundle).
+fn kiosk_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    drop(
+        guichet_ledger::Ledger::open(dir.path().join("ledger.sqlite3"), Default::default())
+            .unwrap(),
+    );
+    dir
+}
+
+/// Every `bundle.json.refused-*` file in `dir`.
+fn set_aside_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("bundle.json.refused-")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A file edited on disk no longer verifies: the kiosk does not trust it, but it starts.
+/// The file is moved aside (kept, named with the time) and the store says why.
+#[test]
+fn a_bundle_file_edited_on_disk_is_moved_aside_at_load_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = fixture("seq2");
     let at = bytes.len() / 2;
     bytes[at] ^= 0x01;
     std::fs::write(dir.path().join("bundle.json"), &bytes).unwrap();
-    let error = TrustStore::load(dir.path(), &[pinned_root(&vectors)]).unwrap_err();
-    let message = error.to_string();
+    let store = TrustStore::load(dir.path(), &roots()).unwrap();
+    assert!(store.bundle().is_none());
+    let set_aside = store.set_aside().expect("says why there is no bundle");
     assert!(
-        message.starts_with("BAD_SIGNATURE") || message.starts_with("MALFORMED"),
-        "{message}"
+        matches!(set_aside.code, "BAD_SIGNATURE" | "MALFORMED"),
+        "{set_aside:?}"
     );
+    assert!(!dir.path().join("bundle.json").exists());
+    assert_eq!(set_aside_files(dir.path()), vec![set_aside.kept_as.clone()]);
+    assert_eq!(
+        std::fs::read(&set_aside.kept_as).unwrap(),
+        bytes,
+        "kept as it was"
+    );
+}
+
+/// Garbage in `bundle.json` (a disk fault) stops nothing: a good bundle offered next, by a
+/// sync or an import, is installed.
+#[test]
+fn after_a_damaged_file_a_good_bundle_is_installed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bundle.json"), b"\0\0garbage{").unwrap();
+    let roots = roots();
+    let mut store = TrustStore::load(dir.path(), &roots).unwrap();
+    assert_eq!(store.set_aside().unwrap().code, "MALFORMED");
+    assert_eq!(store.accept(&fixture("seq1"), &roots).unwrap(), 1);
+    assert!(store.set_aside().is_none());
+    assert_eq!(
+        std::fs::read(dir.path().join("bundle.json")).unwrap(),
+        fixture("seq1")
+    );
+    let again = TrustStore::load(dir.path(), &roots).unwrap();
+    assert_eq!(again.bundle().map(|b| b.sequence()), Some(1));
+    assert!(again.set_aside().is_none());
+    assert_eq!(set_aside_files(dir.path()).len(), 1);
+}
+
+/// Deleting `bundle.json` does not let an older bundle back in: the ledger kept the highest
+/// sequence accepted.
+#[test]
+fn an_older_bundle_is_refused_after_bundle_json_is_deleted() {
+    let dir = kiosk_dir();
+    let roots = roots();
+    let mut store = TrustStore::load(dir.path(), &roots).unwrap();
+    assert_eq!(store.accept(&fixture("seq2"), &roots).unwrap(), 2);
+    std::fs::remove_file(dir.path().join("bundle.json")).unwrap();
+    let mut store = TrustStore::load(dir.path(), &roots).unwrap();
+    assert!(store.bundle().is_none());
+    let refusal = store.accept(&fixture("seq1"), &roots).unwrap_err();
+    assert!(refusal.to_string().starts_with("NOT_NEWER"), "{refusal}");
+    assert!(!dir.path().join("bundle.json").exists());
+    // The same sequence again is no rollback: a sync (the platform's latest) reinstalls it.
+    assert_eq!(store.accept(&fixture("seq2"), &roots).unwrap(), 2);
+    let refusal = store.accept(&fixture("seq2"), &roots).unwrap_err();
+    assert!(refusal.to_string().starts_with("NOT_NEWER"), "{refusal}");
+}
+
+/// An older bundle copied over `bundle.json` by hand is not trusted either: moved aside.
+#[test]
+fn an_older_bundle_put_in_place_by_hand_is_moved_aside() {
+    let dir = kiosk_dir();
+    let roots = roots();
+    TrustStore::load(dir.path(), &roots)
+        .unwrap()
+        .accept(&fixture("seq2"), &roots)
+        .unwrap();
+    std::fs::write(dir.path().join("bundle.json"), fixture("seq1")).unwrap();
+    let store = TrustStore::load(dir.path(), &roots).unwrap();
+    assert!(store.bundle().is_none());
+    assert_eq!(store.set_aside().unwrap().code, "NOT_NEWER");
+}
+
+/// A kiosk whose `bundle.json` was written before the ledger kept sequences (or just before
+/// a crash) gets the sequence recorded at load.
+#[test]
+fn a_bundle_in_force_is_recorded_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let roots = roots();
+    let ledger = dir.path().join("ledger.sqlite3");
+    drop(guichet_ledger::Ledger::open(&ledger, Default::default()).unwrap());
+    std::fs::write(dir.path().join("bundle.json"), fixture("seq2")).unwrap();
+    TrustStore::load(dir.path(), &roots).unwrap();
+    let recorded = guichet_ledger::Ledger::open(&ledger, Default::default())
+        .unwrap()
+        .highest_bundle_sequence()
+        .unwrap();
+    assert_eq!(recorded, Some(2));
 }
 
 /// Regression: the sync loop and a USB import each hold a `TrustStore`. A store that loaded

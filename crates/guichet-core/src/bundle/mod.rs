@@ -92,14 +92,34 @@ impl TrustBundle {
         bytes: &[u8],
         pinned_roots: &[VerifyingKey],
     ) -> Result<TrustBundle, BundleError> {
+        TrustBundle::accept_update_after(current, None, bytes, pinned_roots)
+    }
+
+    /// [`accept_update`](Self::accept_update) for a kiosk that also remembers
+    /// `highest_accepted`, the highest sequence it ever accepted, even if that bundle is no
+    /// longer at hand (its file deleted or damaged). Refused with [`BundleError::NotNewer`]
+    /// when the offered sequence is not strictly higher than `current`'s, or lower than
+    /// `highest_accepted`. The same sequence as `highest_accepted` may be installed again by a
+    /// kiosk that lost its file: a platform signs one document per sequence.
+    pub fn accept_update_after(
+        current: Option<&TrustBundle>,
+        highest_accepted: Option<u64>,
+        bytes: &[u8],
+        pinned_roots: &[VerifyingKey],
+    ) -> Result<TrustBundle, BundleError> {
         let offered = TrustBundle::open(bytes, pinned_roots)?;
-        match current {
-            Some(current) if offered.sequence() <= current.sequence() => {
-                Err(BundleError::NotNewer {
-                    current: current.sequence(),
-                    offered: offered.sequence(),
-                })
+        let sequence = offered.sequence();
+        let not_newer = |current| BundleError::NotNewer {
+            current,
+            offered: sequence,
+        };
+        if let Some(current) = current.map(TrustBundle::sequence) {
+            if sequence <= current {
+                return Err(not_newer(current));
             }
+        }
+        match highest_accepted {
+            Some(highest) if sequence < highest => Err(not_newer(highest)),
             _ => Ok(offered),
         }
     }
