@@ -21,7 +21,8 @@ pub struct LedgerArgs {
 /// Subcommands of `guichet ledger`.
 #[derive(clap::Subcommand, Debug)]
 enum LedgerCommand {
-    /// Check the hash chain and SQLite's integrity; report the first broken link.
+    /// Check the hash chain, the double-use guard and the outbox against it, and SQLite's
+    /// integrity; report the first broken link. Opens the file read-only: never changes it.
     Verify {
         /// The ledger file (default: the kiosk's).
         #[arg(long, value_name = "FILE")]
@@ -141,10 +142,17 @@ pub fn run_ledger(args: LedgerArgs) -> ExitCode {
 }
 
 /// `guichet ledger verify`. Exit status: 0 intact, 1 broken, 2 unreadable.
+///
+/// The file is opened read-only (no journal-mode switch, no migration): checking a ledger,
+/// perhaps a copy kept as evidence, never changes it.
 fn verify(db: Option<PathBuf>) -> ExitCode {
-    let ledger = match open_existing(db) {
+    let path = db.unwrap_or_else(default_ledger_path);
+    if !path.exists() {
+        return fail(format!("no ledger at {}", path.display()));
+    }
+    let ledger = match Ledger::open_read_only(&path, LedgerSettings::default()) {
         Ok(ledger) => ledger,
-        Err(message) => return fail(message),
+        Err(error) => return fail(error.to_string()),
     };
     let report = match ledger.verify_chain() {
         Ok(report) => report,
@@ -154,12 +162,34 @@ fn verify(db: Option<PathBuf>) -> ExitCode {
         println!("BROKEN after {} good entries: {problem}", report.entries);
         return ExitCode::from(1);
     }
+    let check = match ledger.cross_check() {
+        Ok(check) => check,
+        Err(error) => return fail(error.to_string()),
+    };
+    if !check.mismatches.is_empty() {
+        println!(
+            "BROKEN: {} entries, hash chain intact, but the tables derived from it disagree:",
+            report.entries
+        );
+        for mismatch in &check.mismatches {
+            println!("  {mismatch}");
+        }
+        return ExitCode::from(1);
+    }
     if let Err(error) = ledger.integrity_check() {
         println!("BROKEN: {error}");
         return ExitCode::from(1);
     }
+    let pruned = if check.pruned_active > 0 {
+        format!(
+            " ({} of pruned redemptions, not checkable)",
+            check.pruned_active
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "OK: {} entries, hash chain intact, integrity_check ok",
+        "OK: {} entries, hash chain intact, active_coupons and outbox agree with it{pruned}, integrity_check ok",
         report.entries
     );
     ExitCode::SUCCESS

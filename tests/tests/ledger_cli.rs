@@ -196,6 +196,45 @@ fn ledger_verify_finds_the_first_broken_link() {
     );
 }
 
+/// Deleting a row of `active_coupons` by hand (the triggers dropped first) makes the coupon
+/// redeemable again and leaves the chain intact: `ledger verify` reports it, and checking
+/// changes no byte of the ledger file (read-only, no WAL switch, no migration).
+#[test]
+fn ledger_verify_reports_a_deleted_active_coupon_and_changes_no_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.sqlite3");
+    sample_ledger(&db);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER active_coupons_delete_only_when_cancelled;
+         DELETE FROM active_coupons WHERE serial = 3;
+         PRAGMA journal_mode = DELETE;",
+    )
+    .unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+
+    let broken = run(&["ledger", "verify"], &db);
+    assert_eq!(broken.status.code(), Some(1), "{broken:?}");
+    let out = stdout(&broken);
+    assert!(
+        out.contains("hash chain intact")
+            && out.contains("active_coupons: entry #3")
+            && out.contains("e93a3e22a692eb03/3")
+            && out.contains("redeemed again"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read(&db).unwrap() == before,
+        "ledger verify changed the file"
+    );
+    let mode: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "ledger verify switched the journal mode");
+}
+
 #[test]
 fn ledger_verify_refuses_a_file_that_is_not_a_ledger() {
     let dir = tempfile::tempdir().unwrap();

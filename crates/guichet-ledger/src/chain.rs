@@ -157,3 +157,147 @@ impl Ledger {
         report(checked, None)
     }
 }
+
+/// Where a table derived from the chain (`active_coupons`, `outbox`) disagrees with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// The derived table: `active_coupons` or `outbox`.
+    pub table: &'static str,
+    /// What disagrees, in words.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.table, self.detail)
+    }
+}
+
+/// What [`Ledger::cross_check`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CrossCheck {
+    /// Every disagreement, in a stable order.
+    pub mismatches: Vec<Mismatch>,
+    /// `active_coupons` rows of redemptions removed by retention: kept on purpose (a pruned
+    /// coupon stays used), and no longer checkable against the chain.
+    pub pruned_active: u64,
+}
+
+impl Ledger {
+    /// Checks the tables derived from the chain against it: every redemption that is not
+    /// cancelled has its `active_coupons` row (same coupon, same redemption), no row remains
+    /// for a cancelled redemption or for an entry that does not exist (unless retention
+    /// removed it), no coupon has two active redemptions, and every entry has exactly one
+    /// outbox row and every outbox row an entry.
+    ///
+    /// Run it with [`verify_chain`](Self::verify_chain): a hand edit that deletes an
+    /// `active_coupons` row (making a coupon redeemable again) leaves the chain intact but
+    /// shows here.
+    pub fn cross_check(&self) -> Result<CrossCheck, LedgerError> {
+        let sqlite = |e| self.sqlite(e);
+        let anchor = ChainHead::read(&self.conn, ANCHOR_KEY).map_err(LedgerError::BadRow)?;
+        let mut check = CrossCheck::default();
+        let mut active = |detail: String| {
+            check.mismatches.push(Mismatch {
+                table: "active_coupons",
+                detail,
+            })
+        };
+        let strings = |sql: &str| -> Result<Vec<(String, i64, String, String)>, LedgerError> {
+            let mut stmt = self.conn.prepare(sql).map_err(sqlite)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                        r.get::<_, Option<i64>>(1)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    ))
+                })
+                .and_then(Iterator::collect)
+                .map_err(sqlite)?;
+            Ok(rows)
+        };
+        // Redemptions in force without their row: the coupon could be redeemed again.
+        for (id, seq, kid, serial) in strings(
+            "SELECT e.id, e.seq, e.kid, CAST(e.serial AS TEXT) FROM entries e
+             WHERE e.kind = 'redemption'
+               AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.cancels = e.id)
+               AND NOT EXISTS (SELECT 1 FROM active_coupons a WHERE a.redemption_id = e.id
+                                   AND a.kid = e.kid AND a.serial = e.serial)
+             ORDER BY e.seq",
+        )? {
+            active(format!(
+                "entry #{seq} ({id}) redeemed coupon {kid}/{} and is not cancelled, but has no row: the coupon could be redeemed again",
+                crate::store::serial_from_sql(serial.parse().unwrap_or_default())
+            ));
+        }
+        // Rows that no redemption in force explains.
+        for (redemption, seq, kid, serial) in strings(
+            "SELECT a.redemption_id, e.seq, a.kid, CAST(a.serial AS TEXT) FROM active_coupons a
+             LEFT JOIN entries e ON e.id = a.redemption_id
+             WHERE e.id IS NULL OR e.kind <> 'redemption' OR e.kid IS NOT a.kid
+                OR e.serial IS NOT a.serial
+                OR EXISTS (SELECT 1 FROM entries c WHERE c.cancels = a.redemption_id)
+             ORDER BY a.kid, a.serial",
+        )? {
+            let coupon = format!(
+                "{kid}/{}",
+                crate::store::serial_from_sql(serial.parse().unwrap_or_default())
+            );
+            if seq == 0 && anchor.seq > 0 {
+                // Its redemption may have been pruned; nothing to compare with.
+                check.pruned_active += 1;
+                continue;
+            }
+            let cancelled: bool = self
+                .conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM entries WHERE cancels = ?1)",
+                    [&redemption],
+                    |r| r.get(0),
+                )
+                .map_err(sqlite)?;
+            active(if seq == 0 {
+                format!("the row of coupon {coupon} names redemption {redemption}, which is not in the ledger")
+            } else if cancelled {
+                format!("the row of coupon {coupon} remains although its redemption (entry #{seq}) was cancelled")
+            } else {
+                format!("the row of coupon {coupon} does not match its redemption (entry #{seq})")
+            });
+        }
+        // Two redemptions in force for one coupon: a double use.
+        for (kid, count, serial, _) in strings(
+            "SELECT kid, count(*), CAST(serial AS TEXT), '' FROM entries e
+             WHERE kind = 'redemption'
+               AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.cancels = e.id)
+             GROUP BY kid, serial HAVING count(*) > 1 ORDER BY kid, serial",
+        )? {
+            active(format!(
+                "coupon {kid}/{} has {count} redemptions in force",
+                crate::store::serial_from_sql(serial.parse().unwrap_or_default())
+            ));
+        }
+        for (id, seq, _, _) in strings(
+            "SELECT id, seq, '', '' FROM entries
+             WHERE id NOT IN (SELECT entry_id FROM outbox) ORDER BY seq",
+        )? {
+            check.mismatches.push(Mismatch {
+                table: "outbox",
+                detail: format!("entry #{seq} ({id}) has no sync state"),
+            });
+        }
+        for (id, _, state, _) in strings(
+            "SELECT entry_id, 0, state, '' FROM outbox
+             WHERE entry_id NOT IN (SELECT id FROM entries) ORDER BY entry_id",
+        )? {
+            check.mismatches.push(Mismatch {
+                table: "outbox",
+                detail: format!(
+                    "a sync state ({state}) for entry {id}, which is not in the ledger"
+                ),
+            });
+        }
+        Ok(check)
+    }
+}

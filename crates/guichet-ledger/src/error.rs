@@ -29,6 +29,19 @@ pub enum LedgerError {
         /// The newest schema version this build knows.
         known: i64,
     },
+    /// The file's schema is too old to be read without migrating it, which a read-only open
+    /// never does.
+    #[error(
+        "the ledger file {path} has schema {found}, older than {oldest}; open it once with Guichet to upgrade it (it was left untouched)"
+    )]
+    TooOld {
+        /// The ledger file.
+        path: PathBuf,
+        /// The schema version in the file.
+        found: i64,
+        /// The oldest schema version read without migrating.
+        oldest: i64,
+    },
     /// The file or its directory cannot be written.
     #[error("the ledger file {path} cannot be written (read-only file or directory): {detail}")]
     ReadOnly {
@@ -109,6 +122,7 @@ impl LedgerError {
         match self {
             LedgerError::Corrupt { .. } => "CORRUPT",
             LedgerError::TooNew { .. } => "TOO_NEW",
+            LedgerError::TooOld { .. } => "TOO_OLD",
             LedgerError::ReadOnly { .. } => "READ_ONLY",
             LedgerError::DiskFull { .. } => "DISK_FULL",
             LedgerError::CannotOpen { .. } => "CANNOT_OPEN",

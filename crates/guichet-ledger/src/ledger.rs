@@ -97,6 +97,63 @@ impl Ledger {
         })
     }
 
+    /// Opens an existing ledger to read it only, for `guichet ledger verify`: the file is
+    /// opened read-only (`query_only` as well), its journal mode is left as it is and no
+    /// migration runs, so its bytes are never changed. Writes on the result fail.
+    ///
+    /// A missing file, another application's database, a newer schema, or one older than
+    /// format 2 (which only an upgrade could read) is refused.
+    pub fn open_read_only(
+        path: impl AsRef<Path>,
+        settings: LedgerSettings,
+    ) -> Result<Ledger, LedgerError> {
+        let path = path.as_ref().to_path_buf();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        conn.execute_batch("PRAGMA query_only = ON;")
+            .map_err(sqlite)?;
+        let objects: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        let application_id: i64 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if objects == 0 || application_id != migrations::APPLICATION_ID {
+            return Err(LedgerError::Corrupt {
+                path,
+                detail: if objects == 0 {
+                    "an empty database".to_string()
+                } else {
+                    "another application's SQLite database".to_string()
+                },
+            });
+        }
+        if version > migrations::latest_version() {
+            return Err(LedgerError::TooNew {
+                path,
+                found: version,
+                known: migrations::latest_version(),
+            });
+        }
+        if version < migrations::OLDEST_VERIFIABLE {
+            return Err(LedgerError::TooOld {
+                path,
+                found: version,
+                oldest: migrations::OLDEST_VERIFIABLE,
+            });
+        }
+        Ok(Ledger {
+            conn,
+            path,
+            settings,
+        })
+    }
+
     /// The ledger file.
     pub fn path(&self) -> &Path {
         &self.path

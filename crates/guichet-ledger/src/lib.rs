@@ -35,7 +35,7 @@ mod store;
 mod time;
 
 pub use cancel::{CancelError, Cancellation, Canceller};
-pub use chain::{ChainBreak, ChainReport};
+pub use chain::{ChainBreak, ChainReport, CrossCheck, Mismatch};
 pub use checkout::{
     Basket, BasketCoupon, CheckoutError, Receipt, RecordedRedemption, Station, Workshop,
 };

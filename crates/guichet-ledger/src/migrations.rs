@@ -13,7 +13,12 @@ pub const APPLICATION_ID: i64 = 0x4755_4943;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0001_ledger.sql"),
     include_str!("../../../schema/migrations/0002_codes_and_causes.sql"),
+    include_str!("../../../schema/migrations/0003_protect_derived.sql"),
 ];
+
+/// The oldest schema whose entries `guichet ledger verify` reads without migrating (format 2:
+/// entries carry `code`).
+pub const OLDEST_VERIFIABLE: i64 = 2;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

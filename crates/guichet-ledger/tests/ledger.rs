@@ -242,7 +242,8 @@ fn entries_cannot_be_updated_or_deleted_through_sql() {
 fn tamper(path: &std::path::Path, sql: &str) {
     let conn = Connection::open(path).unwrap();
     conn.execute_batch(
-        "DROP TRIGGER entries_append_only_update; DROP TRIGGER entries_append_only_delete;",
+        "DROP TRIGGER entries_append_only_update; DROP TRIGGER entries_append_only_delete;
+         DROP TRIGGER outbox_delete_only_when_pruning;",
     )
     .unwrap();
     conn.execute_batch(sql).unwrap();
