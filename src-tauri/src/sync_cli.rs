@@ -126,6 +126,13 @@ pub fn run_sync() -> ExitCode {
             if let Some(refusal) = report.bundle_refused {
                 println!("sync: the offered bundle was refused: {refusal}");
             }
+            if report.answers_unverifiable {
+                println!(
+                    "sync: the trust bundle names no platform sync key, so no answer can be \
+                     checked: nothing was pushed or pulled; the entries wait for a bundle that \
+                     names it"
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(error) if error.is_retryable() => {

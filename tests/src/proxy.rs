@@ -48,6 +48,19 @@ pub struct FaultyProxy {
     connections: Arc<AtomicUsize>,
     /// The body to answer `GET /v1/bundle` with, instead of the platform's.
     bundle: Arc<Mutex<Option<Vec<u8>>>>,
+    /// The answers to forge instead of forwarding.
+    forgery: Arc<Mutex<Option<Forgery>>>,
+}
+
+/// An answer a man in the middle makes up, well formed but not signed by the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forgery {
+    /// Answers a push itself: every entry `accepted`, the chain head its last hash; the
+    /// platform never sees the push. Signed by a key of the forger's.
+    PushAllAccepted,
+    /// Answers a state poll itself: no change, and a cursor far ahead (a kiosk that believed
+    /// it would miss every later change). No signature at all.
+    StatesJumpAhead,
 }
 
 impl FaultyProxy {
@@ -58,8 +71,10 @@ impl FaultyProxy {
         let faulty = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(AtomicUsize::new(0));
         let bundle: Arc<Mutex<Option<Vec<u8>>>> = Arc::new(Mutex::new(None));
+        let forgery: Arc<Mutex<Option<Forgery>>> = Arc::new(Mutex::new(None));
         let (flag, count) = (Arc::clone(&faulty), Arc::clone(&connections));
         let substitute = Arc::clone(&bundle);
+        let forging = Arc::clone(&forgery);
         thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
@@ -70,8 +85,12 @@ impl FaultyProxy {
                     Fault::Pass
                 };
                 let bundle = substitute.lock().ok().and_then(|b| b.clone());
-                thread::spawn(move || match (fault, bundle) {
-                    (Fault::Pass, Some(bundle)) => intercept_bundle(client, upstream, &bundle),
+                let forgery = forging.lock().ok().and_then(|f| *f);
+                thread::spawn(move || match (fault, bundle, forgery) {
+                    (Fault::Pass, _, Some(forgery)) => forge(client, upstream, forgery),
+                    (Fault::Pass, Some(bundle), None) => {
+                        intercept_bundle(client, upstream, &bundle)
+                    }
                     _ => handle(client, upstream, fault),
                 });
             }
@@ -81,6 +100,7 @@ impl FaultyProxy {
             faulty,
             connections,
             bundle,
+            forgery,
         }
     }
 
@@ -94,6 +114,13 @@ impl FaultyProxy {
     pub fn answer_bundle_with(&self, bundle: Option<Vec<u8>>) {
         if let Ok(mut slot) = self.bundle.lock() {
             *slot = bundle;
+        }
+    }
+
+    /// Forges the answers `forgery` names from now on (`None`: forwards them again).
+    pub fn forge(&self, forgery: Option<Forgery>) {
+        if let Ok(mut slot) = self.forgery.lock() {
+            *slot = forgery;
         }
     }
 
@@ -149,6 +176,91 @@ fn intercept_bundle(mut client: TcpStream, upstream: SocketAddr, bundle: &[u8]) 
     } else {
         forward_after(client, upstream, Cut::Never, &first[..n]);
     }
+}
+
+/// Reads one whole request: its head and its body (`content-length`).
+fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
+    let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut request = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                let _ = client.set_read_timeout(None);
+                return Some(request);
+            }
+        }
+        let n = client.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        request.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Answers the request `forgery` is about with a made-up answer; passes the others.
+fn forge(mut client: TcpStream, upstream: SocketAddr, forgery: Forgery) {
+    let Some(request) = read_request(&mut client) else {
+        return;
+    };
+    let body_start = request
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(request.len(), |end| end + 4);
+    let (answer, headers) = match forgery {
+        Forgery::PushAllAccepted if request.starts_with(b"POST /v1/redemptions") => {
+            let push: serde_json::Value =
+                serde_json::from_slice(&request[body_start..]).unwrap_or_default();
+            let entries = push["entries"].as_array().cloned().unwrap_or_default();
+            let results: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| serde_json::json!({"id": e["id"], "state": "accepted"}))
+                .collect();
+            let head = entries
+                .last()
+                .map_or(serde_json::Value::Null, |e| e["hash"].clone());
+            let forger = "ab".repeat(32);
+            let signature = "cd".repeat(64);
+            (
+                serde_json::json!({"results": results, "chain_head": head}),
+                format!(
+                    "guichet-answer-time: 1764800000000\r\nguichet-answer-key: {forger}\r\nguichet-answer-signature: {signature}\r\n"
+                ),
+            )
+        }
+        Forgery::StatesJumpAhead if request.starts_with(b"GET /v1/redemptions/states") => (
+            serde_json::json!({"changes": [], "cursor": 999_999_999u64, "more": false}),
+            String::new(),
+        ),
+        _ => {
+            // Passed on with `connection: close`, so the platform closes this connection after
+            // answering and the kiosk's next request comes on a new one, which is looked at
+            // again.
+            let line_end = request
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .map_or(0, |end| end + 2);
+            let mut closing = request[..line_end].to_vec();
+            closing.extend_from_slice(b"connection: close\r\n");
+            closing.extend_from_slice(&request[line_end..]);
+            forward_after(client, upstream, Cut::Never, &closing);
+            return;
+        }
+    };
+    let body = answer.to_string();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{headers}connection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = client.write_all(head.as_bytes());
+    let _ = client.write_all(body.as_bytes());
+    let _ = client.shutdown(Shutdown::Both);
 }
 
 /// Where [`forward`] stops passing answers.

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use guichet_e2e::proxy::FaultyProxy;
+use guichet_e2e::proxy::{FaultyProxy, Forgery};
 // The platform's own throwaway-cluster helper, shared rather than copied.
 #[path = "../../crates/guichet-platform/tests/common/pg.rs"]
 mod pg;
@@ -563,6 +563,67 @@ fn an_enrollment_answered_with_another_root_is_refused(world: World) {
     drop(world.server);
 }
 
+/// The kiosk's outbox state of every entry, and its state cursor, read from its ledger file.
+fn outbox_and_cursor(kiosk_dir: &Path) -> (Vec<String>, Option<String>) {
+    let ledger = rusqlite::Connection::open_with_flags(
+        kiosk_dir.join("ledger.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut states = ledger
+        .prepare("SELECT state FROM outbox ORDER BY entry_id")
+        .unwrap();
+    let states = states
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<Vec<String>, _>>()
+        .unwrap();
+    let cursor = ledger
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'state_cursor'",
+            [],
+            |row| row.get(0),
+        )
+        .ok();
+    (states, cursor)
+}
+
+/// A man in the middle answers the push itself (every entry "accepted", signed by its own
+/// key), then the state poll (a cursor far ahead, unsigned): the kiosk believes neither,
+/// records nothing of them (the entry stays sent, the cursor where it was), says so, and the
+/// next honest sync settles everything.
+fn forged_push_answers_and_state_changes_change_nothing(world: World) {
+    let upstream = world.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = FaultyProxy::start(upstream);
+    let k = world.enroll_kiosk_via("kiosk-forged", &proxy.url());
+    checked(redeem(&k, &world.codes[0]), "guichet redeem");
+
+    proxy.forge(Some(Forgery::PushAllAccepted));
+    let output = kiosk(&k, &["sync"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not believed"), "{stderr}");
+    let (states, cursor) = outbox_and_cursor(&k);
+    assert_eq!(states, ["sent"], "the forged results were not recorded");
+
+    proxy.forge(Some(Forgery::StatesJumpAhead));
+    let output = kiosk(&k, &["sync"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not believed"), "{stderr}");
+    let (states, after) = outbox_and_cursor(&k);
+    assert_eq!(states, ["accepted"], "the real push answer was recorded");
+    assert_eq!(after, cursor, "the forged cursor was not recorded");
+
+    proxy.forge(None);
+    let out = sync(&k);
+    assert!(
+        out.contains("pending 0") && out.contains("clock skew"),
+        "{out}"
+    );
+    drop(world.server);
+}
+
 /// Runs each scenario on SQLite and, when PostgreSQL is installed, on a throwaway cluster.
 macro_rules! on_both_backends {
     ($($scenario:ident => $on_sqlite:ident, $on_postgresql:ident;)*) => {$(
@@ -578,6 +639,11 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+#[test]
+fn forged_push_answers_and_state_changes_change_nothing_on_sqlite() {
+    forged_push_answers_and_state_changes_change_nothing(World::start());
 }
 
 #[test]

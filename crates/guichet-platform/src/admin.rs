@@ -36,6 +36,35 @@ impl Paths {
     pub fn root_key(&self) -> PathBuf {
         self.data_dir.join("platform-root-key.json")
     }
+
+    /// The sync key file (mode 0600): the key the server signs its answers to kiosks with. It
+    /// can sign nothing else a kiosk believes (no coupon, no bundle).
+    pub fn sync_key(&self) -> PathBuf {
+        self.data_dir.join("platform-sync-key.json")
+    }
+}
+
+/// The server's sync key: read from its file, or made (file mode 0600) if the platform has
+/// none yet; either way listed for the next bundles. Kiosks trust its answers once they hold a
+/// bundle published after it was made.
+pub fn sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
+    if !paths.sync_key().exists() {
+        keys::write_root_key(&paths.sync_key(), &keys::generate_key()?)?;
+    }
+    let key = keys::read_root_key(&paths.sync_key())?;
+    store.add_sync_key(&key.verifying_key())?;
+    Ok(key)
+}
+
+/// Replaces the sync key with a new one (the old file is kept as `platform-sync-key.old.json`);
+/// bundles list both until the next rotation. Publish a bundle next, then restart the server.
+pub fn rotate_sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
+    let old = paths.data_dir.join("platform-sync-key.old.json");
+    if paths.sync_key().exists() {
+        std::fs::rename(paths.sync_key(), &old)
+            .map_err(io(format!("cannot move {}", paths.sync_key().display())))?;
+    }
+    sync_key(paths, store)
 }
 
 /// Creates the data directory, the root key (if none) and the database; returns the root
@@ -48,7 +77,8 @@ pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
         keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
     }
     let root = keys::read_root_key(&paths.root_key())?;
-    Store::open(&paths.database)?;
+    let store = Store::open(&paths.database)?;
+    sync_key(paths, &store)?;
     Ok((Kid::of_public_key(root.verifying_key().as_bytes()), created))
 }
 
@@ -61,9 +91,11 @@ pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
 /// What the server needs, from an initialised platform.
 pub fn platform(paths: &Paths) -> Result<Platform, Error> {
     let (store, root) = open(paths)?;
+    let answer_key = sync_key(paths, &store)?;
     Ok(Platform {
         store,
         root_keys: vec![public_key_hex(&root.verifying_key())],
+        answer_key,
     })
 }
 

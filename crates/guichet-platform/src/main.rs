@@ -88,6 +88,9 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         valid_days: u32,
     },
+    /// The sync key the server signs its answers to kiosks with.
+    #[command(subcommand, name = "sync-key")]
+    SyncKey(SyncKeyCommand),
     /// Review held and conflicting redemptions: list them, accept or reject one.
     #[command(subcommand)]
     Review(ReviewCommand),
@@ -242,6 +245,13 @@ struct MintArgs {
     /// Output directory for the PDF and PNG files.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum SyncKeyCommand {
+    /// Make a new sync key (bundles list it with the previous one); then publish a bundle and
+    /// restart the server.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -642,6 +652,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Review(command) => review(&store()?, command, now)?,
+        Command::SyncKey(SyncKeyCommand::Rotate) => {
+            let key = admin::rotate_sync_key(&paths, &store()?)?;
+            println!(
+                "sync key {}: publish a bundle, then restart the server",
+                guichet_protocol::signing::public_key_hex(&key.verifying_key())
+            );
+        }
         Command::Report { month, out } => {
             let day = parse_month(&month)?;
             let report = store()?.month_report(day)?;

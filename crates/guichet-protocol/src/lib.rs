@@ -8,6 +8,7 @@
 //! - [`signing`]: the canonical request string, and signing and checking it with the device's
 //!   Ed25519 key;
 //! - [`error`]: the refusal codes, their HTTP status, and the JSON error body;
+//! - [`answer`]: the platform's signature of its answers (sync key), checked by kiosks;
 //! - [`fingerprint`]: the root fingerprint an admin hands out with an enrollment code;
 //! - [`cause`]: why a redemption is rejected or held, with French and English messages;
 //! - [`limits`]: the field limits both sides enforce.
@@ -15,6 +16,7 @@
 //! Nothing here reads the clock, a random source, a file or the network: callers pass the
 //! time and the nonce in.
 
+pub mod answer;
 pub mod cause;
 pub mod error;
 pub mod fingerprint;

@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
+use ed25519_dalek::VerifyingKey;
+use guichet_protocol::answer::{AnswerError, AnswerHeaders, AnswerToSign};
 use guichet_protocol::signing::{nonce_hex, RequestToSign, NONCE_BYTES};
 use guichet_protocol::{
     paths, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PushRequest, PushResponse,
@@ -46,6 +48,11 @@ pub enum ClientError {
     /// The pinned CA certificate cannot be read.
     #[error("the pinned CA certificate: {0}")]
     BadCa(String),
+    /// An answer not signed by a sync key of the kiosk's trust bundle: nothing of it is
+    /// recorded (a man in the middle, or a bundle without the platform's current sync key:
+    /// retry after the next bundle).
+    #[error("the platform's answer is not believed: {0}")]
+    Unverified(#[source] AnswerError),
 }
 
 /// Whether `url` is `http://` to a loopback host.
@@ -77,9 +84,10 @@ impl ClientError {
     /// Whether trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            ClientError::Network(_) | ClientError::Server { .. } | ClientError::BadAnswer(_) => {
-                true
-            }
+            ClientError::Network(_)
+            | ClientError::Server { .. }
+            | ClientError::BadAnswer(_)
+            | ClientError::Unverified(_) => true,
             ClientError::Refused(body) => body.error.is_retryable(),
             ClientError::BadUrl(_) | ClientError::InsecureUrl(_) | ClientError::BadCa(_) => false,
         }
@@ -102,8 +110,31 @@ pub enum BundleAnswer {
 pub struct Dated<T> {
     /// The answer.
     pub value: T,
-    /// The platform's `Date` header, if it sent one.
+    /// The platform's clock, from the answer's signed time: `None` when the answer was not
+    /// signed by a sync key of the kiosk's bundle (an unsigned `Date` is never believed).
     pub server_time: Option<Timestamp>,
+}
+
+/// An answer to a signed request, read whole, with what its signature says.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
+    /// The signed time, or why the answer is not believed.
+    signed: Result<Timestamp, AnswerError>,
+}
+
+impl Answer {
+    /// The answer, if the platform signed it; a server failure (5xx, which a proxy may send
+    /// unsigned) is a retryable error either way.
+    fn believed(self) -> Result<(StatusCode, Vec<u8>, Timestamp), ClientError> {
+        if self.status.is_server_error() {
+            return Err(refusal(self.status, &self.body));
+        }
+        match self.signed {
+            Ok(time) => Ok((self.status, self.body, time)),
+            Err(why) => Err(ClientError::Unverified(why)),
+        }
+    }
 }
 
 /// The platform's HTTP API.
@@ -113,12 +144,14 @@ pub struct PlatformClient {
     base: String,
 }
 
-/// A signer for the requests of one device.
+/// A signer for the requests of one device, and the keys its answers must be signed with.
 pub struct Signer<'a> {
     /// The device id.
     pub device_id: &'a str,
     /// The device key.
     pub key: &'a SigningKey,
+    /// The platform's sync keys, from the kiosk's trust bundle.
+    pub answer_keys: &'a [VerifyingKey],
 }
 
 impl PlatformClient {
@@ -159,26 +192,33 @@ impl PlatformClient {
             .send()
             .await
             .map_err(network)?;
-        Ok(json_answer(response).await?.value)
+        // Unsigned: the kiosk holds no sync key yet. What it believes of this answer (the
+        // roots) is checked against the fingerprint the admin gave (`identity::enroll`).
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(network)?;
+        if !status.is_success() {
+            return Err(refusal(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))
     }
 
-    /// `GET /v1/bundle?have=SEQ`.
+    /// `GET /v1/bundle?have=SEQ`. The bundle is believed for its root signature, so an
+    /// unsigned answer still delivers it (a kiosk whose bundle predates the platform's sync
+    /// key learns it this way); only its time needs the answer's signature.
     pub async fn bundle(
         &self,
         signer: &Signer<'_>,
         have: u64,
     ) -> Result<Dated<BundleAnswer>, ClientError> {
         let target = format!("{}?have={have}", paths::BUNDLE);
-        let response = self
+        let answer = self
             .signed(signer, Method::GET, &target, Vec::new())
             .await?;
-        let server_time = date_of(&response);
-        let value = match response.status() {
+        let server_time = answer.signed.as_ref().ok().copied();
+        let value = match answer.status {
             StatusCode::NOT_MODIFIED => BundleAnswer::Current,
-            StatusCode::OK => {
-                BundleAnswer::Newer(response.bytes().await.map_err(network)?.to_vec())
-            }
-            _ => match refusal(response).await {
+            StatusCode::OK => BundleAnswer::Newer(answer.body),
+            status => match refusal(status, &answer.body) {
                 ClientError::Refused(body) if body.error == ErrorCode::NoBundle => {
                     BundleAnswer::NonePublished
                 }
@@ -188,7 +228,7 @@ impl PlatformClient {
         Ok(Dated { value, server_time })
     }
 
-    /// `POST /v1/redemptions`.
+    /// `POST /v1/redemptions`: believed only if signed.
     pub async fn push(
         &self,
         signer: &Signer<'_>,
@@ -196,23 +236,23 @@ impl PlatformClient {
     ) -> Result<Dated<PushResponse>, ClientError> {
         let body =
             serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
-        let response = self
+        let answer = self
             .signed(signer, Method::POST, paths::REDEMPTIONS, body)
             .await?;
-        json_answer(response).await
+        json_answer(answer)
     }
 
-    /// `GET /v1/redemptions/states?since=CURSOR`.
+    /// `GET /v1/redemptions/states?since=CURSOR`: believed only if signed.
     pub async fn states(
         &self,
         signer: &Signer<'_>,
         since: u64,
     ) -> Result<Dated<StatesResponse>, ClientError> {
         let target = format!("{}?since={since}", paths::REDEMPTION_STATES);
-        let response = self
+        let answer = self
             .signed(signer, Method::GET, &target, Vec::new())
             .await?;
-        json_answer(response).await
+        json_answer(answer)
     }
 
     async fn signed(
@@ -221,7 +261,7 @@ impl PlatformClient {
         method: Method,
         target: &str,
         body: Vec<u8>,
-    ) -> Result<reqwest::Response, ClientError> {
+    ) -> Result<Answer, ClientError> {
         let mut random = [0u8; NONCE_BYTES];
         getrandom::fill(&mut random)
             .map_err(|e| ClientError::Network(format!("no random source: {e}")))?;
@@ -235,14 +275,44 @@ impl PlatformClient {
             body: &body,
         }
         .sign(signer.key);
-        let mut request = self.http.request(method, format!("{}{target}", self.base));
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{target}", self.base));
         for (name, value) in headers.to_pairs() {
             request = request.header(name, value);
         }
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
         }
-        request.body(body).send().await.map_err(network)
+        let response = request.body(body).send().await.map_err(network)?;
+        let status = response.status();
+        let answer_headers = AnswerHeaders::from_headers(|name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+        });
+        let body = response.bytes().await.map_err(network)?.to_vec();
+        let signed = answer_headers.and_then(|headers| {
+            AnswerToSign {
+                method: method.as_str(),
+                path_and_query: target,
+                device_id: signer.device_id,
+                nonce: &nonce,
+                status: status.as_u16(),
+                time_ms: headers.time_ms,
+                body: &body,
+            }
+            .verify(&headers, signer.answer_keys)?;
+            headers.time().ok_or(AnswerError::Unsigned(
+                guichet_protocol::answer::HEADER_ANSWER_TIME,
+            ))
+        });
+        Ok(Answer {
+            status,
+            body,
+            signed,
+        })
     }
 }
 
@@ -250,41 +320,29 @@ fn network(error: reqwest::Error) -> ClientError {
     ClientError::Network(error.to_string())
 }
 
-fn date_of(response: &reqwest::Response) -> Option<Timestamp> {
-    let text = response.headers().get("date")?.to_str().ok()?;
-    jiff::fmt::rfc2822::parse(text)
-        .ok()
-        .map(|zoned| zoned.timestamp())
-}
-
-async fn refusal(response: reqwest::Response) -> ClientError {
-    let status = response.status();
-    let bytes = response.bytes().await.unwrap_or_default();
-    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {
+    let body: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
     match body {
         Some(body) if status.is_client_error() => ClientError::Refused(body),
         body if status.is_server_error() => ClientError::Server {
             status: status.as_u16(),
             message: body.map(|b| b.message).unwrap_or_default(),
         },
-        _ => ClientError::BadAnswer(format!(
-            "HTTP {status}: {}",
-            String::from_utf8_lossy(&bytes)
-        )),
+        _ => ClientError::BadAnswer(format!("HTTP {status}: {}", String::from_utf8_lossy(bytes))),
     }
 }
 
-async fn json_answer<T: DeserializeOwned>(
-    response: reqwest::Response,
-) -> Result<Dated<T>, ClientError> {
-    if !response.status().is_success() {
-        return Err(refusal(response).await);
+/// A signed JSON answer: its value on success, the refusal otherwise (both only if signed).
+fn json_answer<T: DeserializeOwned>(answer: Answer) -> Result<Dated<T>, ClientError> {
+    let (status, body, time) = answer.believed()?;
+    if !status.is_success() {
+        return Err(refusal(status, &body));
     }
-    let server_time = date_of(&response);
-    let bytes = response.bytes().await.map_err(network)?;
-    let value =
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
-    Ok(Dated { value, server_time })
+    let value = serde_json::from_slice(&body).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+    Ok(Dated {
+        value,
+        server_time: Some(time),
+    })
 }
 
 #[cfg(test)]

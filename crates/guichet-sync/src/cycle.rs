@@ -39,10 +39,13 @@ pub struct CycleReport {
     pub rejected: u64,
     /// Redemptions the platform holds for an admin's review.
     pub held: u64,
-    /// Platform clock minus the kiosk's, seconds, when the platform sent its `Date`.
+    /// Platform clock minus the kiosk's, seconds, from a signed answer's time.
     pub clock_skew_seconds: Option<i64>,
     /// Entries put back in the queue because the platform had lost them (`CHAIN_GAP`).
     pub requeued_after_gap: u64,
+    /// The trust bundle names no sync key (none installed, or published before the platform
+    /// had one): no answer could be believed, so nothing was pushed or pulled.
+    pub answers_unverifiable: bool,
 }
 
 /// Why a cycle stopped.
@@ -86,9 +89,19 @@ pub async fn sync_once(
     ledger: &mut Ledger,
 ) -> Result<CycleReport, CycleError> {
     let client = identity.client()?;
+    // The answers must be signed by a sync key of the bundle in force: the one held now for
+    // the bundle pull, the one just accepted (a rotation) for the rest of the cycle.
+    let answer_keys = |trust: &TrustStore| {
+        trust
+            .bundle()
+            .map(|bundle| bundle.sync_keys().to_vec())
+            .unwrap_or_default()
+    };
+    let keys = answer_keys(trust);
     let signer = Signer {
         device_id: &identity.enrollment.device_id,
         key: identity.signing_key(),
+        answer_keys: &keys,
     };
     let mut report = CycleReport::default();
     let mut server_time = None;
@@ -103,6 +116,19 @@ pub async fn sync_once(
         }
     }
     report.bundle_sequence = trust.bundle().map(|b| b.sequence());
+    let keys = answer_keys(trust);
+    if keys.is_empty() {
+        // No bundle, or one without the platform's sync keys (published before it had one):
+        // no answer could be believed, so nothing is pushed or pulled until a bundle naming
+        // them is installed (the entries wait, nothing is lost).
+        report.answers_unverifiable = true;
+        report.clock_skew_seconds = None;
+        return with_counts(report, ledger);
+    }
+    let signer = Signer {
+        answer_keys: &keys,
+        ..signer
+    };
 
     let mut gap_handled = false;
     loop {
@@ -158,12 +184,18 @@ pub async fn sync_once(
     if let Some(server_time) = server_time {
         let now = Timestamp::now();
         report.clock_skew_seconds = Some(server_time.duration_since(now).as_secs());
-        // The platform's clock counts as trusted time for the clock guard.
+        // The platform's clock, from a signed answer only, counts as trusted time for the
+        // clock guard.
         ledger.observe_trusted_time(
             server_time.min(now + SignedDuration::from_hours(24 * 365)),
             now,
         )?;
     }
+    with_counts(report, ledger)
+}
+
+/// The report with the ledger's counts of what is pending and what needs attention.
+fn with_counts(mut report: CycleReport, ledger: &Ledger) -> Result<CycleReport, CycleError> {
     let counts = ledger.sync_counts()?;
     report.pending = counts.to_deliver();
     report.conflicts = counts.conflict;

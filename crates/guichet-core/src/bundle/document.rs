@@ -33,6 +33,12 @@ pub struct BundleDocument {
     /// Revoked coupons (lost or stolen booklets), per issuer key.
     #[serde(default)]
     pub revocations: Vec<Revocation>,
+    /// The platform's sync keys (Ed25519 public keys, 64 hex digits): the platform signs its
+    /// answers to kiosks (push results, state changes, its clock) with one of them
+    /// (`schema/sync-api.md`, "Signed answers"). Several during a rotation. A bundle without
+    /// any (older platforms) lets a kiosk trust no answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sync_keys: Vec<String>,
 }
 
 /// Rules the platform sets for every kiosk.

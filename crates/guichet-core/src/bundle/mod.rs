@@ -73,6 +73,8 @@ pub struct TrustBundle {
     issuers: HashMap<Kid, IssuerKey>,
     /// Per kid, sorted disjoint inclusive serial ranges.
     revoked: HashMap<Kid, Vec<(u64, u64)>>,
+    /// The platform's sync keys (checked canonical and not of small order).
+    sync_keys: Vec<VerifyingKey>,
 }
 
 impl TrustBundle {
@@ -144,6 +146,11 @@ impl TrustBundle {
     /// The rules in force.
     pub fn rules(&self) -> &Rules {
         &self.document.rules
+    }
+
+    /// The platform's sync keys: the keys whose signature makes a platform answer trusted.
+    pub fn sync_keys(&self) -> &[VerifyingKey] {
+        &self.sync_keys
     }
 
     /// The issuer key with this kid, if listed.

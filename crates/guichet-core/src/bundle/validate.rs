@@ -48,10 +48,17 @@ pub(super) fn validate(document: BundleDocument) -> Result<TrustBundle, BundleEr
         }
     }
     let revoked = revoked_ranges(&document.revocations)?;
+    unique("sync key", document.sync_keys.iter())?;
+    let sync_keys = document
+        .sync_keys
+        .iter()
+        .map(|hex| strict_key(hex).map_err(|why| malformed(format!("sync key {hex}: {why}"))))
+        .collect::<Result<_, _>>()?;
     Ok(TrustBundle {
         document,
         issuers,
         revoked,
+        sync_keys,
     })
 }
 
@@ -98,6 +105,21 @@ fn issuer_key(entry: &IssuerKeyEntry) -> Result<IssuerKey, BundleError> {
         provider: entry.provider,
         status: entry.status,
     })
+}
+
+/// A public key as strict verification needs it: 64 hex digits, a canonical encoding of a
+/// point not of small order.
+fn strict_key(hex: &str) -> Result<VerifyingKey, &'static str> {
+    let mut bytes = [0; 32];
+    hex::decode_to_slice(hex, &mut bytes).map_err(|_| "not 64 hex digits")?;
+    let key = VerifyingKey::from_bytes(&bytes).map_err(|_| "not a point on the curve")?;
+    if key.to_edwards().compress().to_bytes() != bytes {
+        return Err("not a canonical encoding");
+    }
+    if key.is_weak() {
+        return Err("a point of small order");
+    }
+    Ok(key)
 }
 
 fn check_referential(referential: &Referential) -> Result<(), BundleError> {

@@ -1,5 +1,6 @@
 //! The sync API over HTTP (`schema/sync-api.md`), on axum.
 
+mod answers;
 mod auth;
 mod body;
 mod handlers;
@@ -29,6 +30,9 @@ pub struct Platform {
     pub store: Store,
     /// The root public keys kiosks pin (64 hex digits each).
     pub root_keys: Vec<String>,
+    /// The sync key every answer to a signed request is signed with (`answers`); its public
+    /// half is in the bundles.
+    pub answer_key: ed25519_dalek::SigningKey,
 }
 
 /// Limits an admin may set when serving (see [`limits`]).
@@ -96,6 +100,10 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
         .route(paths::DEVICE, get(handlers::device))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            platform.clone(),
+            answers::sign_answers,
+        ))
         .with_state(platform)
         .layer(axum::Extension(Arc::new(limits::EnrollBudget::new(
             settings.enroll_attempts_per_minute,

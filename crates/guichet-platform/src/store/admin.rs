@@ -77,7 +77,7 @@ fn exists(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> Result<bool, Error> {
     Ok(tx.query_opt(sql, params)?.is_some())
 }
 
-fn put_setting(tx: &mut dyn Tx, key: &str, value: String) -> Result<(), Error> {
+pub(super) fn put_setting(tx: &mut dyn Tx, key: &str, value: String) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO settings (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -7,10 +7,14 @@ use guichet_core::bundle::document::{
 };
 use jiff::Timestamp;
 
-use super::admin::{parse_status, setting};
+use super::admin::{parse_status, put_setting, setting};
 use super::{invalid, serial_from_db, stamp, Store};
 use crate::db::{Mode, Tx, Value};
 use crate::error::Error;
+
+/// The setting that lists the sync keys' public halves (JSON array of 64-hex strings), newest
+/// first: what bundles tell kiosks to verify answers with.
+pub(super) const SYNC_KEYS: &str = "sync_keys";
 
 fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(e.to_string())
@@ -93,6 +97,10 @@ fn document(
         issuer_keys,
         referential,
         revocations: revoked.into_values().collect(),
+        sync_keys: match setting(tx, SYNC_KEYS)? {
+            Some(json) => serde_json::from_str(&json).map_err(storage)?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -124,6 +132,30 @@ impl Store {
                 ],
             )?;
             Ok((sequence, file))
+        })
+    }
+
+    /// Puts a sync key's public half first in the list bundles publish (the server signs its
+    /// answers with it), keeping the one before it so that kiosks holding an older bundle
+    /// still trust answers until they pull the next one; older keys are dropped.
+    pub fn add_sync_key(&self, public: &ed25519_dalek::VerifyingKey) -> Result<(), Error> {
+        let hex = hex::encode(public.as_bytes());
+        self.run(Mode::Write, |tx| {
+            let mut keys: Vec<String> = match setting(tx, SYNC_KEYS)? {
+                Some(json) => serde_json::from_str(&json).map_err(storage)?,
+                None => Vec::new(),
+            };
+            if keys.first() == Some(&hex) {
+                return Ok(());
+            }
+            keys.retain(|key| *key != hex);
+            keys.insert(0, hex);
+            keys.truncate(2);
+            put_setting(
+                tx,
+                SYNC_KEYS,
+                serde_json::to_string(&keys).map_err(storage)?,
+            )
         })
     }
 

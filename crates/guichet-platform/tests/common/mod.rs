@@ -37,6 +37,8 @@ pub enum Backend {
 pub struct TestPlatform {
     pub store: Store,
     pub root: SigningKey,
+    /// The server's sync key (its answers are signed with it).
+    pub answer_key: SigningKey,
     pub kid: Kid,
     /// Signs codes as the minted booklet's coupons (TEST ONLY: the platform's issuer key).
     pub minter: Minter,
@@ -179,22 +181,29 @@ impl TestPlatform {
         let path = dir.path().to_owned();
         let (store, cluster) = blocking(move || fresh_store(backend, &path)).await?;
         let root = generate_key().unwrap();
+        let answer_key = generate_key().unwrap();
         let minter = {
             let store = store.clone();
             let root = root.clone();
-            tokio::task::spawn_blocking(move || seed_minter(&store, &root))
-                .await
-                .unwrap()
+            let public = answer_key.verifying_key();
+            tokio::task::spawn_blocking(move || {
+                store.add_sync_key(&public).unwrap();
+                seed_minter(&store, &root)
+            })
+            .await
+            .unwrap()
         };
         let kid = minter.coupon.kid;
         let platform = Platform {
             store: store.clone(),
             root_keys: vec![public_key_hex(&root.verifying_key())],
+            answer_key: answer_key.clone(),
         };
         let server = server::start(platform, "127.0.0.1:0").await.unwrap();
         Some(TestPlatform {
             store,
             root,
+            answer_key,
             kid,
             minter,
             server,
