@@ -439,7 +439,12 @@ impl Kiosk {
     }
 
     /// "Valider": records every coupon of the basket in one transaction, or none.
+    ///
+    /// Every coupon is verified again, against the bundle in force now (re-read if the sync
+    /// loop replaced it) and the ledger inside the write transaction; one that no longer passes
+    /// is taken out of the basket with its reason and nothing is recorded.
     pub fn basket_commit(&mut self, now: Timestamp) -> Result<CommitResult, Problem> {
+        self.refresh_bundle();
         if self.prefs.mediator.is_empty() {
             return Ok(self.refused(
                 "NO_MEDIATOR",
@@ -467,7 +472,39 @@ impl Kiosk {
                 ),
             ));
         };
-        match self.ledger.commit_checkout(&station, basket, now) {
+        // Each coupon is verified again inside the write transaction: a bundle update (a
+        // revocation) or midnight may have come since it was scanned.
+        let Some(enrolled) = self.enrolled.as_ref() else {
+            return Ok(self.refused(
+                "NOT_ENROLLED",
+                Text::new(
+                    "Ce kiosque n'est pas inscrit.",
+                    "This kiosk is not enrolled.",
+                ),
+            ));
+        };
+        let Some(bundle) = enrolled.trust.bundle() else {
+            return Ok(self.refused(
+                "NO_BUNDLE",
+                Text::new(
+                    "Aucune liste de clés : rien n'est enregistré. Synchronisez le kiosque ou importez une mise à jour, puis validez à nouveau.",
+                    "No key list: nothing was recorded. Sync the kiosk or import an update, then validate again.",
+                ),
+            ));
+        };
+        let context = Context {
+            bundle,
+            today: guichet_ledger::local_day(now),
+            area: Some(basket.workshop.area),
+            center_zone: enrolled.identity.enrollment.center.zone,
+        };
+        let committed =
+            self.ledger
+                .commit_checkout_verified(&station, basket, now, |item, lookup| {
+                    let verdict = verify(item.code.as_bytes(), &context, lookup)?;
+                    Ok((!verdict.is_ok()).then_some(verdict))
+                });
+        match committed {
             Ok(receipt) => {
                 let total = self.basket_view().total_cents;
                 let count = receipt.redemptions.len();
@@ -510,6 +547,26 @@ impl Kiosk {
                     Text::new(
                         format!("{} Il a été retiré du panier ; rien n'est enregistré, validez à nouveau.", reason.fr),
                         format!("{} It was taken out of the basket; nothing was recorded, validate again.", reason.en),
+                    ),
+                ))
+            }
+            Err(CheckoutError::NoLongerValid(failed)) => {
+                // Only these coupons go; the rest of the basket stays for the next "Valider".
+                let mut fr = Vec::new();
+                let mut en = Vec::new();
+                for coupon in &failed {
+                    if let Some(basket) = self.basket.as_mut() {
+                        basket.remove(coupon.kid, coupon.serial);
+                    }
+                    let reason = Text::of_verdict(&coupon.verdict);
+                    fr.push(format!("Coupon n° {} : {}", coupon.serial, reason.fr));
+                    en.push(format!("Coupon no. {}: {}", coupon.serial, reason.en));
+                }
+                Ok(self.refused(
+                    "NO_LONGER_VALID",
+                    Text::new(
+                        format!("{} Retiré(s) du panier ; rien n'est enregistré, validez à nouveau.", fr.join(" ")),
+                        format!("{} Taken out of the basket; nothing was recorded, validate again.", en.join(" ")),
                     ),
                 ))
             }

@@ -105,3 +105,102 @@ fn a_damaged_bundle_json_is_set_aside_and_the_kiosk_starts_and_recovers() {
     assert_eq!(status.bundle.set_aside, None);
     assert_eq!(status.bundle.sequence, Some(1));
 }
+
+/// Coupon 1000202 is valid under bundle 1; bundle 2 revokes its booklet.
+const REVOKED_IN_SEQ2: &str = "ok-seq1-booklet-revoked-only-in-seq2";
+
+fn vector_input(name: &str) -> String {
+    let text = std::fs::read_to_string(repo("schema/test-vectors/voucher-code-v1.json")).unwrap();
+    let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
+    vectors["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()["input"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn serials(kiosk: &Kiosk) -> Vec<u64> {
+    kiosk
+        .basket_view()
+        .coupons
+        .iter()
+        .map(|c| c.serial)
+        .collect()
+}
+
+/// The sync loop installs a bundle that revokes a coupon already in the basket: "Valider"
+/// verifies again, takes that coupon out with its reason, records nothing, and keeps the
+/// rest of the basket, which the next "Valider" records.
+#[test]
+fn a_coupon_revoked_between_scan_and_valider_is_taken_out_of_the_basket() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let revoked = vector_input(REVOKED_IN_SEQ2);
+    for text in [demo_codes()[0].clone(), revoked] {
+        let scan = kiosk
+            .scan(text.as_bytes(), InputMethod::Pasted, now())
+            .unwrap();
+        assert_eq!(scan.kind, ScanKind::Accepted, "{:?}", scan.message);
+    }
+    assert_eq!(serials(&kiosk), [1000001, 1000202]);
+
+    // The sync loop, in its own trust store, installs bundle 2 (booklet revoked).
+    let roots = guichet_sync::Identity::load(dir.path())
+        .unwrap()
+        .root_keys()
+        .unwrap();
+    let mut sync_loop = guichet_sync::TrustStore::load(dir.path(), &roots).unwrap();
+    sync_loop
+        .accept(&std::fs::read(bundle_file("seq2")).unwrap(), &roots)
+        .unwrap();
+
+    let later = now() + jiff::SignedDuration::from_secs(30);
+    let refused = kiosk.basket_commit(later).unwrap();
+    assert_eq!(refused.code, "NO_LONGER_VALID", "{:?}", refused.message);
+    assert!(
+        refused.message.en.contains("1000202") && refused.message.fr.contains("1000202"),
+        "{:?}",
+        refused.message
+    );
+    assert_eq!(serials(&kiosk), [1000001], "the rest of the basket is kept");
+    let status = kiosk
+        .snapshot(&SyncStatus::default(), &CameraStatus::off(), later)
+        .status;
+    assert_eq!(status.pending, 0, "nothing was recorded");
+
+    let committed = kiosk.basket_commit(later).unwrap();
+    assert_eq!(committed.code, "COMMITTED", "{:?}", committed.message);
+    let status = kiosk
+        .snapshot(&SyncStatus::default(), &CameraStatus::off(), later)
+        .status;
+    assert_eq!(status.pending, 1);
+}
+
+/// Scanned at 23:59 on the last day of grace, validated at 00:01: expired by then.
+#[test]
+fn a_coupon_that_expires_at_midnight_between_scan_and_valider_is_taken_out() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let before_midnight: Timestamp = "2027-01-31T22:59:00Z".parse().unwrap();
+    let after_midnight: Timestamp = "2027-01-31T23:01:00Z".parse().unwrap();
+    let scan = kiosk
+        .scan(
+            demo_codes()[0].as_bytes(),
+            InputMethod::Pasted,
+            before_midnight,
+        )
+        .unwrap();
+    assert_eq!(scan.kind, ScanKind::Accepted, "{:?}", scan.message);
+    let refused = kiosk.basket_commit(after_midnight).unwrap();
+    assert_eq!(refused.code, "NO_LONGER_VALID", "{:?}", refused.message);
+    assert!(
+        refused.message.en.contains("1000001"),
+        "{:?}",
+        refused.message
+    );
+    assert!(serials(&kiosk).is_empty());
+}

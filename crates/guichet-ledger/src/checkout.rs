@@ -1,6 +1,8 @@
 //! A learner's checkout: the basket of coupons for one workshop, committed all at once.
 
-use guichet_core::{code, Area, Coupon, Kid, Malformed, PriorRedemption};
+use guichet_core::{
+    code, Area, Coupon, Kid, Malformed, PriorRedemption, RedemptionLookup, Verdict,
+};
 use guichet_protocol::limits;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
@@ -80,9 +82,50 @@ pub enum CheckoutError {
         /// When, where and by whom.
         prior: PriorRedemption,
     },
+    /// Coupons that no longer pass the caller's verification, re-run inside the write
+    /// transaction at commit ([`Ledger::commit_checkout_verified`]): each with the verdict it
+    /// got now. Nothing of this checkout was recorded.
+    #[error("{} coupon(s) no longer pass verification; nothing was recorded", .0.len())]
+    NoLongerValid(Vec<NoLongerValid>),
     /// The ledger failed; nothing of this checkout was recorded.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+}
+
+/// A basket coupon that failed verification when it was run again at commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoLongerValid {
+    /// The issuer key id.
+    pub kid: Kid,
+    /// The serial.
+    pub serial: u64,
+    /// The verdict it got at commit (not `OK`).
+    pub verdict: Verdict,
+}
+
+/// The ledger as a write transaction sees it, for a verification re-run inside that
+/// transaction ([`Ledger::commit_checkout_verified`]): what it answers cannot change before
+/// the commit.
+pub struct TxLookup<'t> {
+    conn: &'t rusqlite::Connection,
+    path: &'t std::path::Path,
+}
+
+impl RedemptionLookup for TxLookup<'_> {
+    type Error = LedgerError;
+
+    fn active_redemption(
+        &self,
+        kid: Kid,
+        serial: u64,
+    ) -> Result<Option<PriorRedemption>, LedgerError> {
+        match active_redemption(self.conn, kid, serial)
+            .map_err(|e| LedgerError::from_sqlite(self.path, e))?
+        {
+            Some(row) => Ok(Some(row.into_prior()?)),
+            None => Ok(None),
+        }
+    }
 }
 
 /// The coupons of one learner for one workshop, before "Valider".
@@ -201,6 +244,23 @@ impl Ledger {
         basket: &Basket,
         now: Timestamp,
     ) -> Result<Receipt, CheckoutError> {
+        self.commit_checkout_verified(station, basket, now, |_, _| Ok(None))
+    }
+
+    /// [`commit_checkout`](Self::commit_checkout), with the caller's verification run again
+    /// for every coupon inside the write transaction, just before anything is written:
+    /// `recheck` gets the coupon and the ledger as this transaction sees it, and answers
+    /// `Some(verdict)` for a coupon that no longer passes (a bundle update or midnight since
+    /// the scan). Then nothing is recorded and [`CheckoutError::NoLongerValid`] lists every
+    /// such coupon with its verdict; the caller removes them and the rest of the basket is
+    /// kept. The ledger decides no verdict: it only asks.
+    pub fn commit_checkout_verified(
+        &mut self,
+        station: &Station,
+        basket: &Basket,
+        now: Timestamp,
+        mut recheck: impl FnMut(&BasketCoupon, &TxLookup<'_>) -> Result<Option<Verdict>, LedgerError>,
+    ) -> Result<Receipt, CheckoutError> {
         check_text("center", &station.center)?;
         check_text("device", &station.device)?;
         check_typed("actor", &station.mediator, limits::MAX_ACTOR_CHARS)?;
@@ -233,6 +293,23 @@ impl Ledger {
                     prior: prior.into_prior()?,
                 });
             }
+        }
+        let lookup = TxLookup {
+            conn: &tx,
+            path: &path,
+        };
+        let mut failed = Vec::new();
+        for item in &basket.coupons {
+            if let Some(verdict) = recheck(item, &lookup)? {
+                failed.push(NoLongerValid {
+                    kid: item.coupon.kid,
+                    serial: item.coupon.serial,
+                    verdict,
+                });
+            }
+        }
+        if !failed.is_empty() {
+            return Err(CheckoutError::NoLongerValid(failed));
         }
         let clock = clock::observe(&tx, now).map_err(&sqlite)?;
         tx.prepare_cached(

@@ -37,7 +37,8 @@ mod time;
 pub use cancel::{CancelError, Cancellation, Canceller};
 pub use chain::{ChainBreak, ChainReport, CrossCheck, Mismatch};
 pub use checkout::{
-    Basket, BasketCoupon, CheckoutError, Receipt, RecordedRedemption, Station, Workshop,
+    Basket, BasketCoupon, CheckoutError, NoLongerValid, Receipt, RecordedRedemption, Station,
+    TxLookup, Workshop,
 };
 pub use clock::{ClockStatus, TOLERANCE as CLOCK_TOLERANCE};
 pub use entry::{

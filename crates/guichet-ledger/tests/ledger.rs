@@ -599,3 +599,44 @@ fn the_ledger_survives_a_reopen() {
     assert_eq!(ledger.verify_chain().unwrap().entries, 2);
     ledger.integrity_check().unwrap();
 }
+
+/// The caller's verification, run again inside the write transaction, refuses one coupon:
+/// nothing of the checkout is recorded, and every refused coupon comes back with its verdict.
+#[test]
+fn a_coupon_refused_when_verified_again_at_commit_stops_the_whole_checkout() {
+    use guichet_core::verify::Outcome;
+    use guichet_core::Verdict;
+    let (_dir, _path, mut ledger) = fresh();
+    let mut asked = Vec::new();
+    let result = ledger.commit_checkout_verified(
+        &station("Amine"),
+        &basket(&[1, 2, 3]),
+        at(MORNING),
+        |item, lookup| {
+            asked.push(item.coupon.serial);
+            // The lookup reads the ledger inside the transaction.
+            assert_eq!(lookup.active_redemption(kid(), item.coupon.serial)?, None);
+            Ok((item.coupon.serial == 2).then_some(Verdict {
+                outcome: Outcome::Revoked,
+                coupon: Some(item.coupon),
+            }))
+        },
+    );
+    assert_eq!(asked, [1, 2, 3]);
+    match result {
+        Err(CheckoutError::NoLongerValid(failed)) => {
+            assert_eq!(failed.len(), 1);
+            assert_eq!((failed[0].serial, failed[0].verdict.code()), (2, "REVOKED"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ledger.sync_counts().unwrap().to_deliver(), 0);
+    assert_eq!(ledger.active_redemption(kid(), 1).unwrap(), None);
+    // Verified again and passing: recorded.
+    ledger
+        .commit_checkout_verified(&station("Amine"), &basket(&[1, 3]), at(MORNING), |_, _| {
+            Ok(None)
+        })
+        .unwrap();
+    assert!(ledger.active_redemption(kid(), 3).unwrap().is_some());
+}
