@@ -185,6 +185,24 @@ impl Kiosk {
         self.prefs.save(&self.data_dir)
     }
 
+    /// The day coupons are checked on at `now`: the Europe/Paris day of the later of the
+    /// kiosk's clock, the ledger's latest trusted time (its own last entry, the platform's
+    /// time from a verified answer) and the bundle's issue time. A clock set back revives
+    /// nothing; the status bar still shows it behind.
+    fn checking_day(
+        &self,
+        bundle: &guichet_core::TrustBundle,
+        now: Timestamp,
+    ) -> Result<jiff::civil::Date, Problem> {
+        let trusted = self
+            .ledger
+            .trusted_now(now)
+            .map_err(|e| Problem::local("LEDGER", "Registre illisible", "Ledger unreadable", e))?;
+        Ok(guichet_ledger::local_day(
+            trusted.max(bundle.document().issued_at),
+        ))
+    }
+
     fn workshop(&self) -> Option<Workshop> {
         let choice = self.prefs.workshop.as_ref()?;
         Some(Workshop {
@@ -289,7 +307,7 @@ impl Kiosk {
         };
         let context = Context {
             bundle,
-            today: guichet_ledger::local_day(now),
+            today: self.checking_day(bundle, now)?,
             area: Some(workshop.area),
             center_zone: enrolled.identity.enrollment.center.zone,
         };
@@ -494,7 +512,7 @@ impl Kiosk {
         };
         let context = Context {
             bundle,
-            today: guichet_ledger::local_day(now),
+            today: self.checking_day(bundle, now)?,
             area: Some(basket.workshop.area),
             center_zone: enrolled.identity.enrollment.center.zone,
         };

@@ -204,3 +204,55 @@ fn a_coupon_that_expires_at_midnight_between_scan_and_valider_is_taken_out() {
     );
     assert!(serials(&kiosk).is_empty());
 }
+
+/// The platform's time (from a verified answer, as a sync records it) says 5 February 2027:
+/// coupon 1000001's grace ended on 31 January. A clock set back to November 2026 does not
+/// bring it back; the status bar says the clock is behind.
+#[test]
+fn setting_the_clock_back_does_not_revive_an_expired_coupon() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let platform_time: Timestamp = "2027-02-05T10:00:00Z".parse().unwrap();
+    guichet_ledger::Ledger::open(dir.path().join("ledger.sqlite3"), Default::default())
+        .unwrap()
+        .observe_trusted_time(platform_time, platform_time)
+        .unwrap();
+    let set_back = now();
+    let scan = kiosk
+        .scan(demo_codes()[0].as_bytes(), InputMethod::Pasted, set_back)
+        .unwrap();
+    assert_eq!(scan.code, "EXPIRED", "{:?}", scan.message);
+    let status = kiosk
+        .snapshot(&SyncStatus::default(), &CameraStatus::off(), set_back)
+        .status;
+    assert_eq!(status.clock.state, "behind");
+
+    // The kiosk's own last entry counts too: after a checkout on 5 February 2027 (a coupon
+    // valid until 2199), a clock put back to November 2026 still checks on 5 February.
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let february: Timestamp = "2027-02-05T10:00:00Z".parse().unwrap();
+    let long_lived = vector_input("ok-extreme-field-values");
+    let scan = kiosk
+        .scan(long_lived.as_bytes(), InputMethod::Pasted, february)
+        .unwrap();
+    assert_eq!(scan.code, "OK", "{:?}", scan.message);
+    assert_eq!(kiosk.basket_commit(february).unwrap().code, "COMMITTED");
+    let scan = kiosk
+        .scan(demo_codes()[0].as_bytes(), InputMethod::Pasted, set_back)
+        .unwrap();
+    assert_eq!(scan.code, "EXPIRED", "{:?}", scan.message);
+}
+
+/// A clock before the bundle's issue time checks on the bundle's issue day: a coupon issued
+/// before the bundle is not "not yet valid" because the clock says January 2026.
+#[test]
+fn a_clock_before_the_bundles_issue_time_checks_on_the_bundles_day() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let far_back: Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
+    let scan = kiosk
+        .scan(demo_codes()[0].as_bytes(), InputMethod::Pasted, far_back)
+        .unwrap();
+    assert_eq!(scan.code, "OK", "{:?}", scan.message);
+}

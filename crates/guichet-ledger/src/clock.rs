@@ -73,6 +73,22 @@ impl Ledger {
         Ok(status)
     }
 
+    /// The latest trusted time the ledger holds (every recorded moment, the platform's time
+    /// from a verified answer, a bundle's issue time), if any.
+    pub fn latest_trusted_time(&self) -> Result<Option<Timestamp>, LedgerError> {
+        latest(&self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    /// The time dates are checked against: the later of the kiosk's clock `now` and the latest
+    /// trusted time, so a clock set back cannot make an expired coupon valid again
+    /// (`schema/voucher-code.md`, "today"). The caller may take a later trusted time still
+    /// (the bundle's issue time).
+    pub fn trusted_now(&self, now: Timestamp) -> Result<Timestamp, LedgerError> {
+        Ok(self
+            .latest_trusted_time()?
+            .map_or(now, |latest| latest.max(now)))
+    }
+
     /// How the kiosk's clock `now` compares with the latest trusted time.
     pub fn clock_status(&self, now: Timestamp) -> Result<ClockStatus, LedgerError> {
         Ok(status_against(

@@ -588,6 +588,26 @@ fn the_clock_guard_reports_a_clock_that_went_back() {
     );
 }
 
+/// Dates are checked on the later of the clock and the latest trusted time: a clock set back
+/// gets the trusted time, a clock ahead keeps its own.
+#[test]
+fn trusted_now_is_the_later_of_the_clock_and_the_trusted_time() {
+    let (_dir, _path, mut ledger) = fresh();
+    assert_eq!(ledger.latest_trusted_time().unwrap(), None);
+    assert_eq!(ledger.trusted_now(at(MORNING)).unwrap(), at(MORNING));
+    redeem(&mut ledger, &[1], MORNING);
+    ledger
+        .observe_trusted_time(at("2027-02-05T10:00:00Z"), at(MORNING))
+        .unwrap();
+    let set_back = at("2026-01-01T00:00:00Z");
+    assert_eq!(
+        ledger.trusted_now(set_back).unwrap(),
+        at("2027-02-05T10:00:00Z")
+    );
+    let ahead = at("2027-03-01T00:00:00Z");
+    assert_eq!(ledger.trusted_now(ahead).unwrap(), ahead);
+}
+
 #[test]
 fn the_ledger_survives_a_reopen() {
     let (_dir, path, mut ledger) = fresh();
