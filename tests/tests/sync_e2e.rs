@@ -10,6 +10,7 @@ use std::time::Duration;
 use guichet_e2e::proxy::{FaultyProxy, Forgery};
 // The platform's own throwaway-cluster helper, shared rather than copied.
 #[path = "../../crates/guichet-platform/tests/common/pg.rs"]
+#[allow(dead_code)]
 mod pg;
 use guichet_e2e::fixtures::repo;
 use guichet_e2e::{guichet, platform_bin, ProcessGroup};

@@ -7,7 +7,9 @@
 //!
 //! `cargo bench -p guichet-platform --bench platform` (results: docs/platform-benchmarks.md).
 
+// The tests' throwaway-cluster helper; the bench uses only part of it.
 #[path = "../tests/common/pg.rs"]
+#[allow(dead_code)]
 mod pg;
 
 use std::io::{BufRead, BufReader};

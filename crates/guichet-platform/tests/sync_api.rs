@@ -180,15 +180,30 @@ async fn strangers_are_refused_before_their_body_and_enrollment_is_rate_limited(
     let Some(platform) = TestPlatform::start(backend).await else {
         return;
     };
-    let huge = vec![b'x'; paths::MAX_BODY_BYTES + 1];
-    let unsigned = platform
-        .client
-        .post(platform.url(paths::REDEMPTIONS))
-        .body(huge)
-        .send()
-        .await
+    // A push that announces 4 MiB and sends 10 bytes: answered at once from its headers
+    // (a server reading the body first would wait for the rest until its deadline).
+    let address = platform.server.addr;
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        write!(
+            stream,
+            "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{{\"entries\"",
+            paths::REDEMPTIONS,
+            paths::MAX_BODY_BYTES
+        )
         .unwrap();
-    expect_error(unsigned, 401, ErrorCode::MissingAuth).await;
+        let mut answer = vec![0u8; 4096];
+        let n = stream.read(&mut answer).expect("an answer before the body is sent");
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("MISSING_AUTH"), "{answer}");
 
     // The test platform already spent one attempt per kiosk it enrolled (none yet here).
     let key = generate_key().unwrap();

@@ -5,6 +5,7 @@
 //! integers and text only, `ON CONFLICT`, `RETURNING`) and maps values to and from [`Value`].
 
 pub mod batch;
+pub mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, GenericClient, IsolationLevel, NoTls, Statement};
+use postgres::{Client, GenericClient, IsolationLevel, Statement};
 use sha2::{Digest, Sha256};
 
-use super::{batch, Database, Mode, Row, Tx, Value};
+use super::{batch, pg_tls, Database, Mode, Row, Tx, Value};
 use crate::error::Error;
 
 /// The migrations, in order: `max(version)` of the table `platform_schema` is how many the
@@ -46,7 +46,8 @@ struct Pool {
 
 /// A PostgreSQL database.
 pub struct PostgresDb {
-    url: String,
+    /// The URL and TLS connector every connection of the pool uses.
+    connection: pg_tls::Connection,
     pool: Mutex<Pool>,
     freed: Condvar,
 }
@@ -54,7 +55,8 @@ pub struct PostgresDb {
 impl PostgresDb {
     /// Connects and applies the migrations if the database has none.
     pub fn open(url: &str) -> Result<PostgresDb, Error> {
-        let mut client = Client::connect(url, NoTls)
+        let connection = pg_tls::connection(url)?;
+        let mut client = Client::connect(&connection.url, connection.tls.clone())
             .map_err(|e| Error::Storage(format!("cannot connect to PostgreSQL: {e}")))?;
         let mut tx = client.transaction().map_err(storage)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -81,7 +83,7 @@ impl PostgresDb {
         }
         tx.commit().map_err(storage)?;
         Ok(PostgresDb {
-            url: url.to_owned(),
+            connection,
             pool: Mutex::new(Pool {
                 idle: vec![Connection {
                     client,
@@ -102,7 +104,8 @@ impl PostgresDb {
             if pool.open < MAX_CONNECTIONS {
                 pool.open += 1;
                 drop(pool);
-                return match Client::connect(&self.url, NoTls) {
+                let connection = &self.connection;
+                return match Client::connect(&connection.url, connection.tls.clone()) {
                     Ok(client) => Ok(Connection {
                         client,
                         statements: HashMap::new(),

@@ -81,6 +81,21 @@ impl PgCluster {
     }
 
     fn start() -> Result<PgCluster, String> {
+        PgCluster::start_with(None)
+    }
+
+    /// A cluster of its own that accepts TCP connections over TLS only, with this certificate
+    /// chain and key (PEM); databases are made through its Unix socket. `None` (after
+    /// [`skip_or_fail`]) when PostgreSQL is not installed.
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Option<PgCluster> {
+        if postgres_bin().is_none() {
+            skip_or_fail("PostgreSQL is not installed; PostgreSQL over TLS was NOT tested");
+            return None;
+        }
+        Some(PgCluster::start_with(Some((cert_pem, key_pem))).expect("a TLS PostgreSQL cluster"))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Result<PgCluster, String> {
         let bin =
             postgres_bin().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
         let dir = std::env::temp_dir().join(format!(
@@ -127,10 +142,36 @@ impl PgCluster {
         if !initdb.success() {
             return Err("initdb failed".into());
         }
+        let mut tls_options = String::new();
+        if let Some((cert, key)) = tls {
+            let data = cluster.dir.join("data");
+            let write = |name: &str, text: &str| -> Result<(), String> {
+                use std::os::unix::fs::PermissionsExt;
+                let path = data.join(name);
+                std::fs::write(&path, text).map_err(|e| e.to_string())?;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| e.to_string())?;
+                if as_root {
+                    Command::new("chown")
+                        .arg("postgres:postgres")
+                        .arg(&path)
+                        .status()
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            };
+            write("server.crt", cert)?;
+            write("server.key", key)?;
+            write(
+                "pg_hba.conf",
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+            )?;
+            tls_options = " -c ssl=on".into();
+        }
         for _attempt in 0..3 {
             cluster.port = free_port();
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=200",
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=200{tls_options}",
                 cluster.port,
                 cluster.dir.display()
             );
@@ -180,6 +221,22 @@ impl PgCluster {
         let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
         let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
             .expect("connect to the throwaway cluster");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+        self.url(&name)
+    }
+
+    /// A new, empty database made through the Unix socket; its TCP URL (no TLS parameter).
+    pub fn new_database_by_socket(&self) -> String {
+        let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
+        let socket = format!(
+            "host={} port={} user=postgres dbname=postgres",
+            self.dir.display(),
+            self.port
+        );
+        let mut client = postgres::Client::connect(&socket, postgres::NoTls)
+            .expect("connect through the cluster's socket");
         client
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create a test database");
