@@ -44,6 +44,11 @@ struct Window {
     x_env: Vec<(String, String)>,
 }
 
+/// Where this window's test puts update files, as on a USB stick.
+fn usb_stick(data_dir: &Path) -> PathBuf {
+    data_dir.join("usb-stick")
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -68,7 +73,9 @@ impl Window {
             .arg(tauri_driver)
             .arg(port.to_string())
             .arg(native.to_string())
-            .env("GUICHET_DATA_DIR", data_dir);
+            .env("GUICHET_DATA_DIR", data_dir)
+            // The "USB stick" the admin screen lists update files from.
+            .env("GUICHET_UPDATE_DIRS", usb_stick(data_dir));
         let mut driver = ProcessGroup::spawn(cmd);
         let x = driver
             .wait_for_line_starting("x: ", WAIT)
@@ -413,14 +420,21 @@ async fn the_counter_review_and_administration_in_a_real_window() {
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;
     window.shot("fr-7-admin").await;
-    let usb = tempfile::tempdir().unwrap();
-    let seq1 = usb.path().join("guichet-update-seq1.json");
-    let seq2 = usb.path().join("guichet-update-seq2.json");
+    let usb = usb_stick(data.path());
+    std::fs::create_dir_all(&usb).unwrap();
+    let seq1 = usb.join("guichet-update-seq1.json");
+    let seq2 = usb.join("guichet-update-seq2.json");
     std::fs::copy(repo("fixtures/bundles/test-only-bundle-seq1.json"), &seq1).unwrap();
     std::fs::copy(repo("fixtures/bundles/test-only-bundle-seq2.json"), &seq2).unwrap();
+    // The stick is "plugged in" after the screen opened: the admin searches again.
+    window.find("#import-refresh").await.click().await.unwrap();
+    window
+        .wait_js("return document.getElementById('import-files').dataset.count === '2'")
+        .await;
     for (file, accepted, code) in [(&seq2, "true", "ACCEPTED"), (&seq1, "false", "NOT_NEWER")] {
+        let listed = std::fs::canonicalize(file).unwrap();
         window
-            .type_into("#import-path", file.to_str().unwrap())
+            .select("#import-files", listed.to_str().unwrap())
             .await;
         window.find("#import-button").await.click().await.unwrap();
         window

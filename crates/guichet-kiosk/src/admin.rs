@@ -145,18 +145,40 @@ fn refusal_text(error: &BundleError) -> Text {
     }
 }
 
-/// Signed update files on removable media (and in `$GUICHET_UPDATE_DIRS`, colon-separated):
-/// JSON files whose first bytes name the trust-bundle format. Three levels deep at most.
-pub fn update_files() -> Vec<PathBuf> {
+/// Where update files are looked for by default: removable media (`/media`, `/run/media`,
+/// `/mnt`) and the directories of `$GUICHET_UPDATE_DIRS` (colon-separated).
+pub fn default_update_roots() -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = MEDIA_ROOTS.iter().map(PathBuf::from).collect();
     if let Some(extra) = std::env::var_os("GUICHET_UPDATE_DIRS") {
         roots.extend(std::env::split_paths(&extra));
     }
+    roots
+}
+
+/// The roots that exist, canonical (symbolic links resolved).
+fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
+    roots
+        .iter()
+        .filter_map(|root| std::fs::canonicalize(root).ok())
+        .collect()
+}
+
+/// Signed update files under `roots`: regular JSON files (not links, devices or pipes) whose
+/// first bytes name the trust-bundle format, three levels deep at most; canonical paths
+/// under a canonical root.
+fn find_updates(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let roots = canonical_roots(roots);
     let mut found = Vec::new();
-    for root in roots {
-        collect_updates(&root, 3, &mut found);
+    for root in &roots {
+        collect_updates(root, 3, &mut found);
     }
+    let mut found: Vec<PathBuf> = found
+        .into_iter()
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .filter(|path| roots.iter().any(|root| path.starts_with(root)))
+        .collect();
     found.sort();
+    found.dedup();
     found
 }
 
@@ -166,6 +188,7 @@ fn collect_updates(dir: &Path, depth: u32, found: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        // `file_type` does not follow links: a link, a device or a pipe is never listed.
         match entry.file_type() {
             Ok(kind) if kind.is_dir() && depth > 0 => collect_updates(&path, depth - 1, found),
             Ok(kind)
@@ -183,8 +206,32 @@ fn collect_updates(dir: &Path, depth: u32, found: &mut Vec<PathBuf>) {
 fn looks_like_update(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 256];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head));
+    let read = open_regular(path).and_then(|mut f| f.read(&mut head));
     read.is_ok_and(|n| String::from_utf8_lossy(&head[..n]).contains("guichet-trust-bundle-v1"))
+}
+
+/// Linux's `O_NONBLOCK` and `O_NOFOLLOW` (x86-64 and AArch64): a pipe swapped in after the
+/// listing does not block the open, and a link in the last component is not followed.
+#[cfg(target_os = "linux")]
+const OPEN_FLAGS: i32 = 0o4000 | 0o400000;
+#[cfg(not(target_os = "linux"))]
+const OPEN_FLAGS: i32 = 0;
+
+/// Opens `path` for reading only if it is a regular file (checked on the open file).
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(OPEN_FLAGS)
+        .open(path)?;
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ))
+    }
 }
 
 impl Kiosk {
@@ -261,10 +308,31 @@ impl Kiosk {
         self.load_enrollment()
     }
 
+    /// Lists the signed update files on removable media (the update roots) and remembers the
+    /// listing: [`import_update`](Self::import_update) takes only one of its entries.
+    pub fn update_files(&mut self) -> Vec<PathBuf> {
+        self.update_listing = find_updates(&self.update_roots);
+        self.update_listing.clone()
+    }
+
+    /// Where update files are looked for (default: [`default_update_roots`]). The listing is
+    /// forgotten.
+    pub fn set_update_roots(&mut self, roots: Vec<PathBuf>) {
+        self.update_roots = roots;
+        self.update_listing.clear();
+    }
+
     /// Imports a signed update file (from a USB stick): accepted only if signed by a pinned
     /// root and newer than the bundle in force.
+    ///
+    /// `path` must be an entry of the last [`update_files`](Self::update_files) listing; it is
+    /// canonicalised and must still be under an update root, a regular file, and at most
+    /// 16 MiB, read with that bound: a path typed by hand, a link, `/dev/zero` or a pipe is
+    /// refused without being read.
     pub fn import_update(&mut self, path: &Path) -> Result<UpdateSummary, Problem> {
         self.require(Role::Admin)?;
+        let path = self.listed_update(path)?;
+        let path = path.as_path();
         self.refresh_bundle();
         let Some(enrolled) = self.enrolled.as_mut() else {
             return Err(Problem::new(
@@ -352,7 +420,31 @@ impl Kiosk {
     }
 }
 
+impl Kiosk {
+    /// `path`, canonical, if it is an entry of the last listing and still under an update
+    /// root.
+    fn listed_update(&self, path: &Path) -> Result<PathBuf, Problem> {
+        let not_listed = || {
+            Problem::new(
+                "NOT_LISTED",
+                format!("Ce fichier n'est pas dans la liste des mises à jour trouvées sur la clé ({}) : branchez la clé, actualisez la liste et choisissez-y le fichier.", path.display()),
+                format!("This file is not in the list of updates found on the stick ({}): plug the stick in, refresh the list and choose the file from it.", path.display()),
+            )
+        };
+        let canonical = std::fs::canonicalize(path).map_err(|_| not_listed())?;
+        let on_media = canonical_roots(&self.update_roots)
+            .iter()
+            .any(|root| canonical.starts_with(root));
+        if !on_media || !self.update_listing.contains(&canonical) {
+            return Err(not_listed());
+        }
+        Ok(canonical)
+    }
+}
+
+/// Reads an update file: a regular file, at most [`MAX_UPDATE_BYTES`], never more read.
 fn read_update(path: &Path) -> Result<Vec<u8>, Problem> {
+    use std::io::Read;
     let unreadable = |detail: String| {
         Problem::new(
             "UNREADABLE",
@@ -360,13 +452,13 @@ fn read_update(path: &Path) -> Result<Vec<u8>, Problem> {
             format!("Unreadable file ({}): {detail}", path.display()),
         )
     };
-    let size = std::fs::metadata(path)
-        .map_err(|e| unreadable(e.to_string()))?
-        .len();
-    if size > MAX_UPDATE_BYTES {
-        return Err(unreadable(format!(
-            "{size} bytes, more than {MAX_UPDATE_BYTES}"
-        )));
+    let file = open_regular(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_UPDATE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > MAX_UPDATE_BYTES {
+        return Err(unreadable(format!("more than {MAX_UPDATE_BYTES} bytes")));
     }
-    std::fs::read(path).map_err(|e| unreadable(e.to_string()))
+    Ok(bytes)
 }

@@ -95,6 +95,10 @@ pub struct Kiosk {
     pub(crate) last_checkout: Option<LastCheckout>,
     pub(crate) unlocked: Option<Role>,
     pub(crate) wedge: WedgeDecoder,
+    /// Where signed update files are looked for (removable media by default).
+    pub(crate) update_roots: Vec<PathBuf>,
+    /// The update files last listed, canonical: the only ones an import takes.
+    pub(crate) update_listing: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Kiosk {
@@ -135,6 +139,8 @@ impl Kiosk {
             last_checkout: None,
             unlocked: None,
             wedge,
+            update_roots: crate::admin::default_update_roots(),
+            update_listing: Vec::new(),
         };
         kiosk.load_enrollment()?;
         Ok(kiosk)

@@ -21,7 +21,7 @@ pub mod review;
 pub mod status;
 pub mod text;
 
-pub use admin::{update_files, BundleFacts, IssuerKeyView, UpdateSummary};
+pub use admin::{default_update_roots, BundleFacts, IssuerKeyView, UpdateSummary};
 pub use counter::{BasketView, CommitResult, LastCheckout, ScanKind, ScanResult, Sound};
 pub use kiosk::{Kiosk, Snapshot};
 pub use pin::Role;

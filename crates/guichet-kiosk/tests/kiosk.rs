@@ -408,8 +408,24 @@ fn a_usb_update_shows_what_changed_and_an_older_or_forged_one_is_refused() {
     let dir = enrolled_dir();
     let mut kiosk = counter(dir.path());
     unlocked(&mut kiosk, Role::Admin);
+    // The "USB stick": the only place the kiosk lists update files from.
+    let usb = tempfile::tempdir().unwrap();
+    kiosk.set_update_roots(vec![usb.path().to_path_buf()]);
+    for name in ["seq1", "seq2"] {
+        std::fs::copy(
+            repo(&format!("fixtures/bundles/test-only-bundle-{name}.json")),
+            usb.path().join(format!("{name}.json")),
+        )
+        .unwrap();
+    }
+    let forged_path = usb.path().join("forged.json");
     let seq2 = repo("fixtures/bundles/test-only-bundle-seq2.json");
-    let summary = kiosk.import_update(&seq2).unwrap();
+    let mut forged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&seq2).unwrap()).unwrap();
+    forged["signature"] = serde_json::Value::String("00".repeat(64));
+    std::fs::write(&forged_path, forged.to_string()).unwrap();
+    assert_eq!(kiosk.update_files().len(), 3);
+    let summary = kiosk.import_update(&usb.path().join("seq2.json")).unwrap();
     assert!(summary.accepted, "{:?}", summary.message);
     assert_eq!(summary.before.as_ref().map(|b| b.sequence), Some(1));
     assert_eq!(summary.after.as_ref().map(|b| b.sequence), Some(2));
@@ -417,9 +433,7 @@ fn a_usb_update_shows_what_changed_and_an_older_or_forged_one_is_refused() {
         std::fs::read(dir.path().join("bundle.json")).unwrap(),
         std::fs::read(&seq2).unwrap()
     );
-    let older = kiosk
-        .import_update(&repo("fixtures/bundles/test-only-bundle-seq1.json"))
-        .unwrap();
+    let older = kiosk.import_update(&usb.path().join("seq1.json")).unwrap();
     assert!(!older.accepted);
     assert_eq!(older.code, "NOT_NEWER");
     assert!(
@@ -428,11 +442,6 @@ fn a_usb_update_shows_what_changed_and_an_older_or_forged_one_is_refused() {
         older.message.fr
     );
 
-    let forged_path = dir.path().join("forged.json");
-    let mut forged: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&seq2).unwrap()).unwrap();
-    forged["signature"] = serde_json::Value::String("00".repeat(64));
-    std::fs::write(&forged_path, forged.to_string()).unwrap();
     assert_eq!(
         kiosk.import_update(&forged_path).unwrap().code,
         "BAD_SIGNATURE"
@@ -441,10 +450,10 @@ fn a_usb_update_shows_what_changed_and_an_older_or_forged_one_is_refused() {
     assert_eq!(kiosk.import_update(&forged_path).unwrap().code, "MALFORMED");
     assert_eq!(
         kiosk
-            .import_update(&dir.path().join("missing.json"))
+            .import_update(&usb.path().join("missing.json"))
             .unwrap_err()
             .code,
-        "UNREADABLE"
+        "NOT_LISTED"
     );
     assert_eq!(
         std::fs::read(dir.path().join("bundle.json")).unwrap(),

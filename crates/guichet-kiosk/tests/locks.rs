@@ -38,6 +38,19 @@ fn bundle_file(name: &str) -> std::path::PathBuf {
     repo(&format!("fixtures/bundles/test-only-bundle-{name}.json"))
 }
 
+/// Puts a fixture bundle on a "USB stick", lists it and imports it, as the admin screen does.
+fn import_from_stick(kiosk: &mut Kiosk, name: &str) -> guichet_kiosk::UpdateSummary {
+    let usb = tempfile::tempdir().unwrap();
+    let file = usb.path().join(format!("update-{name}.json"));
+    std::fs::copy(bundle_file(name), &file).unwrap();
+    kiosk.set_update_roots(vec![usb.path().to_path_buf()]);
+    assert_eq!(
+        kiosk.update_files(),
+        [std::fs::canonicalize(&file).unwrap()]
+    );
+    kiosk.import_update(&file).unwrap()
+}
+
 /// Deleting `bundle.json` then importing an older bundle (from before a revocation) is
 /// refused: the ledger kept the highest sequence accepted. The kiosk says it has no bundle.
 #[test]
@@ -45,13 +58,13 @@ fn an_older_bundle_is_refused_after_bundle_json_is_deleted() {
     let dir = enrolled_dir();
     let mut kiosk = counter(dir.path());
     admin(&mut kiosk);
-    assert!(kiosk.import_update(&bundle_file("seq2")).unwrap().accepted);
+    assert!(import_from_stick(&mut kiosk, "seq2").accepted);
     drop(kiosk);
 
     std::fs::remove_file(dir.path().join("bundle.json")).unwrap();
     let mut kiosk = counter(dir.path());
     kiosk.unlock(Role::Admin, "246810").unwrap();
-    let older = kiosk.import_update(&bundle_file("seq1")).unwrap();
+    let older = import_from_stick(&mut kiosk, "seq1");
     assert!(!older.accepted);
     assert_eq!(older.code, "NOT_NEWER");
     assert!(!dir.path().join("bundle.json").exists());
@@ -60,7 +73,7 @@ fn an_older_bundle_is_refused_after_bundle_json_is_deleted() {
         .unwrap();
     assert_eq!(scan.code, "NO_BUNDLE");
     // The platform's latest (the same sequence) brings the kiosk back.
-    assert!(kiosk.import_update(&bundle_file("seq2")).unwrap().accepted);
+    assert!(import_from_stick(&mut kiosk, "seq2").accepted);
     let scan = kiosk
         .scan(demo_codes()[0].as_bytes(), InputMethod::Pasted, now())
         .unwrap();
@@ -94,7 +107,7 @@ fn a_damaged_bundle_json_is_set_aside_and_the_kiosk_starts_and_recovers() {
     assert!(!dir.path().join("bundle.json").exists());
 
     admin(&mut kiosk);
-    assert!(kiosk.import_update(&bundle_file("seq1")).unwrap().accepted);
+    assert!(import_from_stick(&mut kiosk, "seq1").accepted);
     let scan = kiosk
         .scan(demo_codes()[0].as_bytes(), InputMethod::Pasted, now())
         .unwrap();
@@ -255,4 +268,79 @@ fn a_clock_before_the_bundles_issue_time_checks_on_the_bundles_day() {
         .scan(demo_codes()[0].as_bytes(), InputMethod::Pasted, far_back)
         .unwrap();
     assert_eq!(scan.code, "OK", "{:?}", scan.message);
+}
+
+/// The USB import takes only an entry of the listing it showed, under the media roots: a
+/// path typed by hand, a link out of the stick, a pipe or `/dev/zero` is refused without
+/// being read (none of them blocks), and a listed file that grew past the bound is refused
+/// after reading no more than the bound.
+#[test]
+fn the_usb_import_takes_only_a_listed_regular_file_under_the_media_roots() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    admin(&mut kiosk);
+    let usb = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("seq2.json");
+    std::fs::copy(bundle_file("seq2"), &outside).unwrap();
+    std::fs::create_dir(usb.path().join("updates")).unwrap();
+    let listed = usb.path().join("updates/seq2.json");
+    std::fs::copy(bundle_file("seq2"), &listed).unwrap();
+    std::os::unix::fs::symlink(&outside, usb.path().join("link.json")).unwrap();
+    let fifo = usb.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    kiosk.set_update_roots(vec![usb.path().to_path_buf()]);
+
+    // Nothing listed yet: even the stick's own file is refused.
+    assert_eq!(kiosk.import_update(&listed).unwrap_err().code, "NOT_LISTED");
+    let files = kiosk.update_files();
+    assert_eq!(files, [std::fs::canonicalize(&listed).unwrap()]);
+    for refused in [
+        outside.as_path(),
+        &usb.path().join("link.json"),
+        &fifo,
+        Path::new("/dev/zero"),
+        &usb.path()
+            .join("updates/../..")
+            .join(elsewhere.path().file_name().unwrap())
+            .join("seq2.json"),
+    ] {
+        assert_eq!(
+            kiosk.import_update(refused).unwrap_err().code,
+            "NOT_LISTED",
+            "{}",
+            refused.display()
+        );
+    }
+    // A listed entry named another way (not canonical) is the same file: taken.
+    let roundabout = usb.path().join("updates/../updates/seq2.json");
+    assert!(kiosk.import_update(&roundabout).unwrap().accepted);
+
+    // A listed file replaced by a huge one after the listing: read up to the bound only.
+    let big = usb.path().join("big.json");
+    std::fs::write(&big, b"{\"format\":\"guichet-trust-bundle-v1\"").unwrap();
+    assert!(kiosk
+        .update_files()
+        .contains(&std::fs::canonicalize(&big).unwrap()));
+    let file = std::fs::OpenOptions::new().append(true).open(&big).unwrap();
+    file.set_len(64 * 1024 * 1024).unwrap();
+    let refusal = kiosk.import_update(&big).unwrap_err();
+    assert_eq!(refusal.code, "UNREADABLE");
+    assert!(
+        refusal.message.en.contains("more than"),
+        "{:?}",
+        refusal.message
+    );
+    // A listed file replaced by a pipe: refused at once, not waited on.
+    std::fs::remove_file(&big).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&big)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    assert_eq!(kiosk.import_update(&big).unwrap_err().code, "UNREADABLE");
 }

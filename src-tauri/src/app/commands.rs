@@ -248,9 +248,10 @@ async fn enroll(
     Ok(snapshot_of(&shell))
 }
 
+/// The listing the admin chooses from; `import_update` takes only one of its entries.
 #[tauri::command]
-fn update_files() -> Vec<PathBuf> {
-    guichet_kiosk::update_files()
+fn update_files(shell: State<'_, Shell>) -> Vec<PathBuf> {
+    shell.kiosk().update_files()
 }
 
 #[tauri::command]
