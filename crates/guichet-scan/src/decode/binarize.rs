@@ -10,9 +10,12 @@
 //! global-histogram matrix, as with `HybridBinarizer`. The unit tests compare both matrices on
 //! photos and random frames, the fuzz target `binarize` on any frame.
 //!
-//! Debug builds use `HybridBinarizer` itself: rxing is compiled optimised there as a
-//! dependency, while this port, compiled with the crate, would be about 25 times slower than it.
-//! Optimised builds (the app, the benchmarks, `cargo fuzz -O`) use the port.
+//! Every build uses the port: the tests run the code the app ships (the dev profile compiles
+//! `guichet-scan` optimised, see the workspace's `Cargo.toml`).
+//!
+//! Ported from rxing's `HybridBinarizer` (<https://github.com/rxing-core/rxing>, Apache-2.0),
+//! itself a port of ZXing's (<https://github.com/zxing/zxing>, Apache-2.0, Copyright 2009
+//! ZXing authors); see `NOTICE`.
 
 use image::GrayImage;
 use rxing::common::{BitArray, BitMatrix, HybridBinarizer, Result};
@@ -28,14 +31,9 @@ const MIN_DYNAMIC_RANGE: u8 = 24;
 const WORD_BITS: usize = usize::BITS as usize;
 
 /// The black matrix rxing's `HybridBinarizer` gives for `image` (`None` for an empty image or
-/// one rxing cannot binarize): [`ported_black_matrix`] in optimised builds,
-/// [`rxing_black_matrix`] in debug builds.
+/// one rxing cannot binarize), computed by [`ported_black_matrix`].
 pub fn black_matrix(image: &GrayImage) -> Option<BitMatrix> {
-    if cfg!(debug_assertions) {
-        rxing_black_matrix(image)
-    } else {
-        ported_black_matrix(image)
-    }
+    ported_black_matrix(image)
 }
 
 /// The black matrix computed by this port (rxing's global-histogram binarizer below 40 pixels
