@@ -121,6 +121,23 @@ fn set_up(dir: &Path) -> (String, String) {
     )
     .contains("zone 33 does not exist"));
     platform(dir, &["zone", "add", "--id", "33", "--name", "Gironde"]);
+    assert!(platform_fails(
+        dir,
+        &[
+            "mint",
+            "--booklets",
+            "1",
+            "--coupons",
+            "5",
+            "--provider",
+            "7",
+            "--value-cents",
+            "0",
+            "--out",
+            "/nonexistent",
+        ]
+    )
+    .contains("more than 0 cents"));
     platform(
         dir,
         &[
