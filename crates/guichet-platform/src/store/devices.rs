@@ -210,6 +210,20 @@ impl Store {
         sequence: u64,
         now: Timestamp,
     ) -> Result<(), Error> {
+        let sequence_value = Value::Int(sequence.min(i64::MAX as u64) as i64);
+        // Most pulls find the kiosk current and already recorded: a read, not a write (a
+        // write transaction waits for its fsync).
+        let known = self.run(Mode::Read, |tx| {
+            Ok(tx
+                .query_opt(
+                    "SELECT 1 FROM device_bundles WHERE device = $1 AND sequence = $2",
+                    &[device.into(), sequence_value.clone()],
+                )?
+                .is_some())
+        })?;
+        if known {
+            return Ok(());
+        }
         self.run(Mode::Write, |tx| {
             tx.execute(
                 "INSERT INTO device_bundles (device, sequence, since_us) \
