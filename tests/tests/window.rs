@@ -16,3 +16,28 @@ fn window_opens_and_loads_ui() {
     }
     // `app` is dropped here and on panic: the whole process group is stopped.
 }
+
+/// A damaged `bundle.json` used to make the app exit at start: now the window opens, the file
+/// is kept aside, and the kiosk waits for a sync or an import (issue 18, item 2).
+#[test]
+fn the_window_opens_with_a_damaged_bundle_json() {
+    let data = tempfile::tempdir().unwrap();
+    guichet_e2e::fixtures::write_enrolled_kiosk(data.path(), "Centre de test");
+    std::fs::write(data.path().join("bundle.json"), b"{\"format\":").unwrap();
+    let mut command = guichet_under_xvfb();
+    command.env("GUICHET_DATA_DIR", data.path());
+    let mut app = ProcessGroup::spawn(command);
+    if let Err(report) = app.wait_for_line_starting(UI_READY_LINE, UI_READY_TIMEOUT) {
+        panic!("the window did not load its UI: {report}");
+    }
+    let kept: Vec<_> = std::fs::read_dir(data.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("bundle.json.refused-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        std::fs::read(data.path().join(&kept[0])).unwrap(),
+        b"{\"format\":"
+    );
+}
