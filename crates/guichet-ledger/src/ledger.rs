@@ -101,6 +101,11 @@ impl Ledger {
     /// opened read-only (`query_only` as well), its journal mode is left as it is and no
     /// migration runs, so its bytes are never changed. Writes on the result fail.
     ///
+    /// When no `-wal` or `-journal` file lies next to it (no process has it open, nothing is
+    /// waiting outside the main file), it is opened `immutable`: SQLite then creates no
+    /// `-shm` or `-wal` file either, and the directory is left exactly as it was (read-only
+    /// media work too). Otherwise the WAL must be read, and SQLite may create a `-shm` file.
+    ///
     /// A missing file, another application's database, a newer schema, or one older than
     /// format 2 (which only an upgrade could read) is refused.
     pub fn open_read_only(
@@ -109,8 +114,24 @@ impl Ledger {
     ) -> Result<Ledger, LedgerError> {
         let path = path.as_ref().to_path_buf();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        if !path.is_file() {
+            return Err(LedgerError::CannotOpen {
+                path,
+                detail: "no such file".to_string(),
+            });
+        }
+        let beside = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name).exists()
+        };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
+        let conn = if beside("-wal") || beside("-journal") {
+            Connection::open_with_flags(&path, flags)
+        } else {
+            Connection::open_with_flags(immutable_uri(&path), flags | OpenFlags::SQLITE_OPEN_URI)
+        }
+        .map_err(sqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
         conn.execute_batch("PRAGMA query_only = ON;")
             .map_err(sqlite)?;
@@ -196,6 +217,22 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| LedgerError::from_sqlite(&path, e))
     }
+}
+
+/// `file:` URI of `path` opened read-only and immutable (bytes other than unreserved ones
+/// and `/` percent-encoded, RFC 3986).
+fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
 }
 
 /// A `meta` value.

@@ -217,3 +217,38 @@ fn a_read_only_open_refuses_what_it_cannot_read_without_changing_it() {
         "CORRUPT"
     );
 }
+
+/// The kiosk's own file (WAL mode, closed cleanly): checking it read-only leaves the
+/// directory as it was, byte for byte, with no -wal or -shm file left behind.
+#[test]
+fn a_read_only_open_of_a_wal_ledger_leaves_the_directory_as_it_was() {
+    let (dir, path, mut ledger) = fresh();
+    redeem(&mut ledger, &[1, 2], MORNING);
+    drop(ledger);
+    let before = fingerprint(dir.path());
+    let ledger = Ledger::open_read_only(&path, LedgerSettings::default()).unwrap();
+    assert_eq!(ledger.verify_chain().unwrap().entries, 2);
+    assert_eq!(ledger.cross_check().unwrap().mismatches, []);
+    drop(ledger);
+    assert_eq!(fingerprint(dir.path()), before);
+}
+
+/// While the kiosk has the ledger open, its last commits may be in the WAL only: the check
+/// reads them. A path with characters a URI escapes opens too.
+#[test]
+fn a_read_only_open_sees_what_is_still_in_the_wal_and_any_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("clé USB ?#%20 x");
+    std::fs::create_dir(&odd).unwrap();
+    let path = odd.join("ledger.sqlite3");
+    let mut running = open(&path);
+    redeem(&mut running, &[1, 2, 3], MORNING);
+    let wal = odd.join("ledger.sqlite3-wal");
+    assert!(wal.exists(), "the kiosk's commits are in the WAL");
+    let check = Ledger::open_read_only(&path, LedgerSettings::default()).unwrap();
+    assert_eq!(check.verify_chain().unwrap().entries, 3);
+    drop(check);
+    drop(running);
+    let check = Ledger::open_read_only(&path, LedgerSettings::default()).unwrap();
+    assert_eq!(check.verify_chain().unwrap().entries, 3);
+}
