@@ -11,7 +11,6 @@ use guichet_ledger::{
 use guichet_sync::{Identity, TrustStore};
 
 use crate::cli::{data_dir, default_ledger_path, Language};
-use crate::verify::today_in_paris;
 
 /// Arguments of `guichet redeem`.
 #[derive(clap::Args, Debug)]
@@ -79,12 +78,15 @@ pub fn run(args: RedeemArgs) -> ExitCode {
             args.area.code()
         ));
     }
-    let today = match today_in_paris() {
-        Ok(today) => today,
-        Err(error) => return fail(error),
-    };
+    let now = jiff::Timestamp::now();
     let mut ledger = match Ledger::open(default_ledger_path(), LedgerSettings::default()) {
         Ok(ledger) => ledger,
+        Err(error) => return fail(error),
+    };
+    // As at the counter: the later of the clock and the trusted time (the ledger's, the
+    // bundle's issue time), so a clock set back revives no expired coupon.
+    let today = match ledger.trusted_now(now) {
+        Ok(trusted) => guichet_ledger::local_day(trusted.max(bundle.document().issued_at)),
         Err(error) => return fail(error),
     };
     let context = Context {
@@ -131,7 +133,7 @@ pub fn run(args: RedeemArgs) -> ExitCode {
         device: identity.enrollment.device_id.clone(),
         mediator: args.mediator,
     };
-    match ledger.commit_checkout(&station, &basket, jiff::Timestamp::now()) {
+    match ledger.commit_checkout(&station, &basket, now) {
         Ok(receipt) => {
             for redemption in &receipt.redemptions {
                 println!("RECORDED\t{}\t{}", redemption.serial, redemption.id);
