@@ -104,12 +104,13 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
     let today = guichet_platform::clock::paris_day(now);
     let issued_on = today.checked_sub(jiff::Span::new().days(30)).unwrap();
     let valid_until = today.checked_add(jiff::Span::new().days(365)).unwrap();
-    let mut issuer = None;
+
     store.add_provider(1, "Bench").unwrap();
     store.add_zone(33, "Bench zone").unwrap();
     store.add_center("B1", "Bench center", 33).unwrap();
+    let issuer_key = generate_key().unwrap();
     let kid = store
-        .add_issuer_key(1, &generate_key().unwrap(), now)
+        .add_issuer_key(1, &issuer_key.verifying_key(), now)
         .unwrap();
     let referential = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -122,7 +123,7 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
     let mut left = booklets;
     while left > 0 {
         let now_booklets = left.min(10_000);
-        let (key, _) = store
+        store
             .record_mint(
                 &MintRequest {
                     booklets: now_booklets,
@@ -137,13 +138,12 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
                 now,
             )
             .unwrap();
-        issuer = Some(key);
         left -= now_booklets;
     }
     admin::publish(store, root, 30, None, now).unwrap();
     let day = |date| guichet_core::day::to_day(date).unwrap();
     Arc::new(Minter {
-        issuer: issuer.expect("at least one booklet"),
+        issuer: issuer_key,
         coupon: Coupon {
             kid,
             serial: 0,

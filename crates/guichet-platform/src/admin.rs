@@ -13,28 +13,61 @@ use crate::keys;
 use crate::server::Platform;
 use crate::store::Store;
 
-/// Where the platform keeps its files.
+/// Where the platform keeps its files. Two places, apart: the **data directory** (the
+/// database by default, the sync key, the root's public half), which the serving process reads
+/// and a backup copies; and the **signer directory** (the root key and the issuer keys, mode
+/// 0600), which only the admin commands that sign (`init`, `issuer-key add`, `mint`,
+/// `publish`) read, and the server never opens. A copy of the data directory and the database
+/// can sign neither a bundle nor a coupon (`tests/custody.rs`).
 #[derive(Clone, Debug)]
 pub struct Paths {
-    /// The data directory (root key, and the SQLite database by default).
+    /// The data directory (the SQLite database by default, the sync key, the root's public
+    /// half).
     pub data_dir: PathBuf,
     /// The database: a SQLite path or a `postgres://` URL.
     pub database: String,
+    /// The signer directory (private keys of the root and the issuer keys).
+    pub signer_dir: PathBuf,
 }
 
 impl Paths {
-    /// The paths for a data directory, with the database there unless `database` is given.
+    /// The paths for a data directory, with the database there unless `database` is given,
+    /// and the signer directory beside it (`DATA-DIR-signer`).
     pub fn new(data_dir: &Path, database: Option<String>) -> Paths {
+        let mut signer = data_dir.as_os_str().to_owned();
+        signer.push("-signer");
         Paths {
             data_dir: data_dir.to_owned(),
             database: database
                 .unwrap_or_else(|| data_dir.join("platform.db").display().to_string()),
+            signer_dir: PathBuf::from(signer),
         }
     }
 
-    /// The root key file (mode 0600).
+    /// The same paths with the signer directory elsewhere.
+    pub fn with_signer_dir(mut self, signer_dir: &Path) -> Paths {
+        self.signer_dir = signer_dir.to_owned();
+        self
+    }
+
+    /// The root key file (mode 0600), in the signer directory.
     pub fn root_key(&self) -> PathBuf {
+        self.signer_dir.join("platform-root-key.json")
+    }
+
+    /// Where the root key used to be (data directory), moved by [`open`].
+    fn legacy_root_key(&self) -> PathBuf {
         self.data_dir.join("platform-root-key.json")
+    }
+
+    /// The root's public half, in the data directory (what the server gives kiosks to pin).
+    pub fn root_public_key(&self) -> PathBuf {
+        self.data_dir.join("platform-root-public-key.txt")
+    }
+
+    /// An issuer key's file (mode 0600), in the signer directory.
+    pub fn issuer_key(&self, kid: Kid) -> PathBuf {
+        self.signer_dir.join(format!("issuer-key-{kid}.json"))
     }
 
     /// The sync key file (mode 0600): the key the server signs its answers to kiosks with. It
@@ -42,6 +75,18 @@ impl Paths {
     pub fn sync_key(&self) -> PathBuf {
         self.data_dir.join("platform-sync-key.json")
     }
+}
+
+fn private_dir(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(format!("cannot create {}", dir.display())))?;
+    }
+    Ok(())
 }
 
 /// The server's sync key: read from its file, or made (file mode 0600) if the platform has
@@ -67,34 +112,120 @@ pub fn rotate_sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error
     sync_key(paths, store)
 }
 
-/// Creates the data directory, the root key (if none) and the database; returns the root
-/// key's kid and whether it was created now.
+/// Creates the data and signer directories, the root key (if none: in the signer directory,
+/// its public half in the data directory) and the database; returns the root key's kid and
+/// whether it was created now.
 pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
-    std::fs::create_dir_all(&paths.data_dir)
-        .map_err(io(format!("cannot create {}", paths.data_dir.display())))?;
+    private_dir(&paths.data_dir)?;
+    private_dir(&paths.signer_dir)?;
+    move_legacy_root_key(paths)?;
     let created = !paths.root_key().exists();
     if created {
         keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
     }
     let root = keys::read_root_key(&paths.root_key())?;
+    write_root_public_key(paths, &root)?;
     let store = Store::open(&paths.database)?;
     sync_key(paths, &store)?;
     Ok((Kid::of_public_key(root.verifying_key().as_bytes()), created))
 }
 
-/// The store and the root key of an initialised platform.
-pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
-    let root = keys::read_root_key(&paths.root_key())?;
-    Ok((Store::open(&paths.database)?, root))
+fn write_root_public_key(paths: &Paths, root: &SigningKey) -> Result<(), Error> {
+    let path = paths.root_public_key();
+    std::fs::write(
+        &path,
+        format!("{}\n", public_key_hex(&root.verifying_key())),
+    )
+    .map_err(io(format!("cannot write {}", path.display())))
 }
 
-/// What the server needs, from an initialised platform.
+/// A data directory of an older platform kept the root key itself: it moves to the signer
+/// directory (and its public half stays).
+fn move_legacy_root_key(paths: &Paths) -> Result<(), Error> {
+    let legacy = paths.legacy_root_key();
+    if legacy.exists() && !paths.root_key().exists() {
+        private_dir(&paths.signer_dir)?;
+        let root = keys::read_root_key(&legacy)?;
+        write_root_public_key(paths, &root)?;
+        std::fs::rename(&legacy, paths.root_key())
+            .map_err(io(format!("cannot move {}", legacy.display())))?;
+        eprintln!(
+            "guichet-platform: the root key moved from the data directory to {}",
+            paths.root_key().display()
+        );
+    }
+    Ok(())
+}
+
+/// The store and the root key of an initialised platform, for the admin commands that sign.
+/// Moves the private keys an older platform kept in its data directory or database to the
+/// signer directory.
+pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
+    move_legacy_root_key(paths)?;
+    let root = keys::read_root_key(&paths.root_key())?;
+    let store = Store::open(&paths.database)?;
+    for (kid, secret) in store.take_legacy_issuer_secrets()? {
+        let path = paths.issuer_key(kid);
+        if !path.exists() {
+            keys::write_root_key(&path, &secret)?;
+        }
+        store.forget_issuer_secret(kid)?;
+        eprintln!(
+            "guichet-platform: issuer key {kid} moved from the database to {}",
+            path.display()
+        );
+    }
+    Ok((store, root))
+}
+
+/// The store alone, for the admin commands that sign nothing.
+pub fn open_store(paths: &Paths) -> Result<Store, Error> {
+    Store::open(&paths.database)
+}
+
+/// The root's public key, from the data directory.
+pub fn root_public_key(paths: &Paths) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    let path = paths.root_public_key();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::Io(format!(
+            "cannot read {} ({e}); run `guichet-platform init` first",
+            path.display()
+        ))
+    })?;
+    guichet_protocol::signing::parse_public_key(text.trim())
+        .map_err(|e| Error::Io(format!("{}: {e}", path.display())))
+}
+
+/// Makes an issuer key for a provider: its private half in the signer directory, its public
+/// half in the database.
+pub fn add_issuer_key(
+    paths: &Paths,
+    store: &Store,
+    provider: u32,
+    now: Timestamp,
+) -> Result<Kid, Error> {
+    private_dir(&paths.signer_dir)?;
+    let key = keys::generate_key()?;
+    let kid = Kid::of_public_key(key.verifying_key().as_bytes());
+    keys::write_root_key(&paths.issuer_key(kid), &key)?;
+    store.add_issuer_key(provider, &key.verifying_key(), now)
+}
+
+/// An issuer key's private half, from the signer directory.
+pub fn issuer_key(paths: &Paths, kid: Kid) -> Result<SigningKey, Error> {
+    keys::read_root_key(&paths.issuer_key(kid))
+}
+
+/// What the server needs, from an initialised platform: no key that signs a coupon or a
+/// bundle (the root's public half only, and the sync key).
 pub fn platform(paths: &Paths) -> Result<Platform, Error> {
-    let (store, root) = open(paths)?;
+    move_legacy_root_key(paths)?;
+    let root = root_public_key(paths)?;
+    let store = Store::open(&paths.database)?;
     let answer_key = sync_key(paths, &store)?;
     Ok(Platform {
         store,
-        root_keys: vec![public_key_hex(&root.verifying_key())],
+        root_keys: vec![public_key_hex(&root)],
         answer_key,
     })
 }

@@ -52,6 +52,7 @@ pub struct DemoPlatform {
 }
 
 fn seed(
+    paths: &Paths,
     store: &Store,
     root: &ed25519_dalek::SigningKey,
     dir: &Path,
@@ -60,7 +61,7 @@ fn seed(
     store.add_provider(DEMO_PROVIDER, "Prescripteur de démonstration")?;
     store.add_zone(DEMO_ZONE, "Zone de démonstration")?;
     store.add_center(DEMO_CENTER, "Lieu de médiation (démo)", DEMO_ZONE)?;
-    store.add_issuer_key(DEMO_PROVIDER, &crate::keys::generate_key()?, now)?;
+    admin::add_issuer_key(paths, store, DEMO_PROVIDER, now)?;
     let referential: Referential = serde_json::from_str(EXAMPLE_REFERENTIAL)
         .map_err(|e| Error::Invalid(format!("example referential: {e}")))?;
     store.set_referential(&referential)?;
@@ -80,6 +81,7 @@ fn seed(
         &request,
         "Prescripteur de démonstration",
         &dir.join("print"),
+        |kid| admin::issuer_key(paths, kid),
         now,
     )?;
     std::fs::copy(&minted.pdf, dir.join("demo-booklets.pdf"))
@@ -105,7 +107,7 @@ pub async fn start(dir: &Path) -> Result<DemoPlatform, Error> {
             let text = std::fs::read_to_string(dir.join("demo-codes.txt")).unwrap_or_default();
             text.lines().map(str::to_owned).collect()
         } else {
-            seed(&store, &root, &dir, now)?
+            seed(&paths, &store, &root, &dir, now)?
         };
         let bundle_path = dir.join("bundle.json");
         let (_, bundle) = store

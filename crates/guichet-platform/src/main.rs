@@ -9,7 +9,7 @@ use guichet_core::{Area, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
 use guichet_platform::clock::paris_day;
 use guichet_platform::store::{Decision, MintRequest};
-use guichet_platform::{keys, mint, report, server, Error};
+use guichet_platform::{mint, report, server, Error};
 use guichet_protocol::fingerprint::root_fingerprint;
 use guichet_protocol::EntryState;
 use jiff::civil::Date;
@@ -22,12 +22,19 @@ use jiff::{SignedDuration, Timestamp};
     about = "Guichet central platform: admin commands and the sync server"
 )]
 struct Cli {
-    /// Data directory: root key file, and the SQLite database unless --database is given.
+    /// Data directory: the SQLite database unless --database is given, the sync key and the
+    /// root's public half (no key that signs a coupon or a bundle).
     #[arg(long, global = true, default_value = "guichet-platform-data")]
     data_dir: PathBuf,
     /// Database: a SQLite file path, or a postgres://user@host:port/db URL.
     #[arg(long, global = true)]
     database: Option<String>,
+    /// Signer directory: the root key and the issuer keys (private), read only by the
+    /// commands that sign (init, issuer-key add, mint, publish), never by serve. Default:
+    /// beside the data directory (DATA-DIR-signer). Keep it off the server and out of its
+    /// backups.
+    #[arg(long, global = true)]
+    signer_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -433,16 +440,20 @@ fn review(
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
-    let paths = Paths::new(&cli.data_dir, cli.database);
+    let mut paths = Paths::new(&cli.data_dir, cli.database);
+    if let Some(signer_dir) = &cli.signer_dir {
+        paths = paths.with_signer_dir(signer_dir);
+    }
     let now = Timestamp::now();
-    let store = || admin::open(&paths).map(|(store, _)| store);
+    let store = || admin::open_store(&paths);
     match cli.command {
         Command::Init => {
             let (kid, created) = admin::init(&paths)?;
             let what = if created { "created" } else { "kept" };
             println!(
-                "platform root key {kid} ({what}: {})",
-                paths.root_key().display()
+                "platform root key {kid} ({what}: {}; public half in {})",
+                paths.root_key().display(),
+                paths.root_public_key().display()
             );
             println!("database ready: {}", paths.database);
         }
@@ -484,7 +495,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             let store = store()?;
             match command {
                 IssuerKeyCommand::Add { provider } => {
-                    let kid = store.add_issuer_key(provider, &keys::generate_key()?, now)?;
+                    let (store, _) = admin::open(&paths)?;
+                    let kid = admin::add_issuer_key(&paths, &store, provider, now)?;
                     println!("{kid}");
                 }
                 IssuerKeyCommand::Retire { kid } => {
@@ -587,7 +599,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             let provider_name = store
                 .provider_name(args.provider)?
                 .ok_or_else(|| Error::Invalid(format!("no provider {}", args.provider)))?;
-            let output = mint::mint(&store, &request, &provider_name, &args.out, now)?;
+            let (store, _) = admin::open(&paths)?;
+            let output = mint::mint(
+                &store,
+                &request,
+                &provider_name,
+                &args.out,
+                |kid| admin::issuer_key(&paths, kid),
+                now,
+            )?;
             for booklet in &output.booklets {
                 println!(
                     "booklet {}: {} serials {}..={}",
@@ -618,12 +638,12 @@ fn run(cli: Cli) -> Result<(), Error> {
             valid_hours,
         } => {
             let expires = now + SignedDuration::from_hours(i64::from(valid_hours.max(1)));
-            let (store, root) = admin::open(&paths)?;
-            let code = store.create_enroll_code(&center, expires, now)?;
+            let root = admin::root_public_key(&paths)?;
+            let code = store()?.create_enroll_code(&center, expires, now)?;
             // The code and the root fingerprint travel together, out of band (on paper, by
             // phone): the kiosk refuses an answer whose root keys have another fingerprint.
             println!("{code}");
-            println!("{}", root_fingerprint(&[root.verifying_key()]));
+            println!("{}", root_fingerprint(&[root]));
             eprintln!(
                 "one-time code for center {center}, valid until {expires}; give it with the root \
                  fingerprint (second line): guichet enroll --code CODE --fingerprint FINGERPRINT"

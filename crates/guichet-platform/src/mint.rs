@@ -257,17 +257,20 @@ fn render_pdf(
     pdf.finish()
 }
 
-/// Mints booklets: records them, signs their coupons with the provider's active issuer key,
-/// writes `booklets-FIRST-LAST.pdf` and one PNG per coupon into `out_dir`.
+/// Mints booklets: records them, signs their coupons with the provider's active issuer key
+/// (its private half from `issuer_key`: the signer directory), writes
+/// `booklets-FIRST-LAST.pdf` and one PNG per coupon into `out_dir`.
 pub fn mint(
     store: &Store,
     request: &MintRequest,
     provider_name: &str,
     out_dir: &Path,
+    issuer_key: impl Fn(guichet_core::Kid) -> Result<ed25519_dalek::SigningKey, Error>,
     now: Timestamp,
 ) -> Result<MintOutput, Error> {
     std::fs::create_dir_all(out_dir).map_err(io(format!("cannot create {}", out_dir.display())))?;
-    let (key, booklets) = store.record_mint(request, now)?;
+    let booklets = store.record_mint(request, now)?;
+    let key = issuer_key(booklets[0].kid)?;
     let day = |date| to_day(date).ok_or_else(|| Error::Invalid(format!("{date} is out of range")));
     let mut coupons = Vec::new();
     for booklet in &booklets {

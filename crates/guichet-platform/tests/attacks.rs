@@ -319,9 +319,11 @@ async fn mint(s: &Scene, change: impl FnOnce(&mut MintRequest)) -> Minter {
         zone: 0,
     };
     change(&mut request);
+    let issuer = s.platform.minter.issuer.clone();
     blocking(move || {
         store.add_zone(34, "Landes").unwrap();
-        let (issuer, booklets) = store.record_mint(&request, Timestamp::now()).unwrap();
+        // The provider's active issuer key signs: the one the scene's minter holds.
+        let booklets = store.record_mint(&request, Timestamp::now()).unwrap();
         let day = |date| guichet_core::day::to_day(date).unwrap();
         Minter {
             issuer,

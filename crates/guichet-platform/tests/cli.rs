@@ -97,10 +97,17 @@ impl Drop for Server {
 fn set_up(dir: &Path) -> (String, String) {
     let out = platform(dir, &["init"]);
     assert!(out.contains("platform root key"));
-    let mode = std::fs::metadata(dir.join("platform-root-key.json"))
-        .unwrap()
-        .permissions()
-        .mode();
+    assert!(
+        !dir.join("platform-root-key.json").exists(),
+        "the root key is not in the data directory"
+    );
+    let mode = std::fs::metadata(
+        dir.with_file_name("data-signer")
+            .join("platform-root-key.json"),
+    )
+    .unwrap()
+    .permissions()
+    .mode();
     assert_eq!(mode & 0o777, 0o600, "the root key file is private");
     platform(
         dir,
@@ -191,7 +198,11 @@ fn set_up(dir: &Path) -> (String, String) {
         2,
         "the code, then the root fingerprint: {ticket}"
     );
-    let root = guichet_platform::keys::read_root_key(&dir.join("platform-root-key.json")).unwrap();
+    let root = guichet_platform::keys::read_root_key(
+        &dir.with_file_name("data-signer")
+            .join("platform-root-key.json"),
+    )
+    .unwrap();
     assert_eq!(
         lines[1],
         guichet_protocol::fingerprint::root_fingerprint(&[root.verifying_key()])
@@ -224,8 +235,11 @@ fn printed_minter(dir: &Path) -> common::Minter {
 
 #[test]
 fn admin_commands_publish_serve_and_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
+    // The data directory; the signer directory is beside it (`data-signer`), in the same
+    // temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let dir = dir.as_path();
     let (kid, code) = set_up(dir);
     platform(dir, &["revoke", "--booklet", "2"]);
     platform(dir, &["revoke", "--kid", &kid, "--serial", "3"]);
@@ -306,8 +320,11 @@ fn admin_commands_publish_serve_and_report() {
 
 #[test]
 fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
+    // The data directory; the signer directory is beside it (`data-signer`), in the same
+    // temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let dir = dir.as_path();
     let (kid, code) = set_up(dir);
     platform(dir, &["publish"]);
     let kid = kid.parse().unwrap();
@@ -419,8 +436,11 @@ fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
 #[test]
 fn serve_speaks_https_with_its_certificate_files() {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
+    // The data directory; the signer directory is beside it (`data-signer`), in the same
+    // temporary directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let dir = dir.as_path();
     platform(dir, &["init"]);
     let ca = |_| {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -38,7 +38,7 @@ fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = common::fresh_store(common::Backend::Sqlite, dir.path()).unwrap();
     let root = generate_key().unwrap();
-    common::seed(&store, &root);
+    let minter = common::seed_minter(&store, &root);
     let request = MintRequest {
         booklets: 2,
         coupons_per_booklet: 10,
@@ -50,7 +50,15 @@ fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
         zone: 33,
     };
     let out = dir.path().join("print");
-    let minted = mint(&store, &request, "Département test", &out, Timestamp::now()).unwrap();
+    let minted = mint(
+        &store,
+        &request,
+        "Département test",
+        &out,
+        |_| Ok(minter.issuer.clone()),
+        Timestamp::now(),
+    )
+    .unwrap();
     assert_eq!(minted.booklets.len(), 2);
     assert_eq!(minted.coupons.len(), 20);
     // Booklet 1 was minted by the seed: these are 2 and 3, serials 11..=30.

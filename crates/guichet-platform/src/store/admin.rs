@@ -1,7 +1,7 @@
 //! What admins set up: providers, zones, centers, issuer keys, referential, rules,
 //! revocations, and the minting of booklets.
 
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use guichet_core::bundle::document::{KeyStatus, Referential, Rules};
 use guichet_core::{Kid, Scope};
 use jiff::civil::Date;
@@ -155,14 +155,14 @@ impl Store {
         })
     }
 
-    /// Records a new issuer key for a provider (the caller generated it); returns its kid.
+    /// Records a new issuer key's public half for a provider (its private half stays with the
+    /// signer); returns its kid.
     pub fn add_issuer_key(
         &self,
         provider: u32,
-        key: &SigningKey,
+        public: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Kid, Error> {
-        let public = key.verifying_key();
         let kid = Kid::of_public_key(public.as_bytes());
         self.run(Mode::Write, |tx| {
             if !exists(
@@ -180,7 +180,8 @@ impl Store {
                 &[
                     kid.to_hex().into(),
                     hex::encode(public.as_bytes()).into(),
-                    hex::encode(key.to_bytes()).into(),
+                    // The private half lives in the signer directory, never here.
+                    "".into(),
                     provider.into(),
                     stamp(now).into(),
                     Value::Int(1),
@@ -323,12 +324,12 @@ impl Store {
     }
 
     /// Allocates booklet numbers and serials for a mint and records the booklets; returns
-    /// them with the issuer key that must sign their coupons.
+    /// them (their issuer key is the provider's newest active one; the signer signs the codes).
     pub fn record_mint(
         &self,
         request: &MintRequest,
         now: Timestamp,
-    ) -> Result<(SigningKey, Vec<BookletRecord>), Error> {
+    ) -> Result<Vec<BookletRecord>, Error> {
         if request.value_cents == 0 {
             return Err(invalid("a coupon is worth more than 0 cents"));
         }
@@ -353,7 +354,7 @@ impl Store {
         self.run(Mode::Write, |tx| {
             let key_row = tx
                 .query_opt(
-                    "SELECT kid, secret_key FROM issuer_keys WHERE provider = $1 \
+                    "SELECT kid FROM issuer_keys WHERE provider = $1 \
                      AND status = 'active' ORDER BY created_at DESC, kid LIMIT 1",
                     &[request.provider.into()],
                 )?
@@ -373,9 +374,6 @@ impl Store {
                 return Err(invalid(format!("zone {} does not exist", request.zone)));
             }
             let kid = key_row.text(0)?;
-            let mut secret = [0; 32];
-            hex::decode_to_slice(key_row.text(1)?, &mut secret)
-                .map_err(|_| Error::Storage("an issuer secret key is not 64 hex digits".into()))?;
             let total = i64::from(request.booklets) * i64::from(request.coupons_per_booklet);
             let next_serial = tx
                 .query_one(
@@ -421,7 +419,43 @@ impl Store {
                     coupons: request.coupons_per_booklet,
                 });
             }
-            Ok((SigningKey::from_bytes(&secret), booklets))
+            Ok(booklets)
+        })
+    }
+
+    /// The issuer secret keys an older platform kept in its database (to move them to the
+    /// signer directory, then [`forget_issuer_secret`](Self::forget_issuer_secret)).
+    pub fn take_legacy_issuer_secrets(&self) -> Result<Vec<(Kid, SigningKey)>, Error> {
+        self.run(Mode::Read, |tx| {
+            tx.query(
+                "SELECT kid, secret_key FROM issuer_keys WHERE secret_key <> ''",
+                &[],
+            )?
+            .iter()
+            .map(|row| {
+                let mut secret = [0; 32];
+                hex::decode_to_slice(row.text(1)?, &mut secret).map_err(|_| {
+                    Error::Storage("an issuer secret key is not 64 hex digits".into())
+                })?;
+                Ok((
+                    row.text(0)?
+                        .parse()
+                        .map_err(|e| Error::Storage(format!("{e}")))?,
+                    SigningKey::from_bytes(&secret),
+                ))
+            })
+            .collect()
+        })
+    }
+
+    /// Blanks an issuer key's private half in the database (it was moved to the signer).
+    pub fn forget_issuer_secret(&self, kid: Kid) -> Result<(), Error> {
+        self.run(Mode::Write, |tx| {
+            tx.execute(
+                "UPDATE issuer_keys SET secret_key = '' WHERE kid = $1",
+                &[kid.to_hex().into()],
+            )?;
+            Ok(())
         })
     }
 }

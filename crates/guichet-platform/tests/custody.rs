@@ -1,0 +1,270 @@
+//! Key custody: a platform set up with the real binary keeps the root key and the issuer
+//! keys in its signer directory only. Every byte of its data directory (database included)
+//! and, on PostgreSQL, every row of every table is searched for those private keys: none is
+//! found, and without the signer directory nothing can be signed. A platform of the older
+//! layout (root key in the data directory, issuer secrets in the database) has them moved out
+//! by its next admin command.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Backend;
+use guichet_platform::keys::read_root_key;
+
+const BIN: &str = env!("CARGO_BIN_EXE_guichet-platform");
+
+struct Platform {
+    data: PathBuf,
+    database: Option<String>,
+}
+
+impl Platform {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(BIN);
+        command.arg("--data-dir").arg(&self.data);
+        if let Some(database) = &self.database {
+            command.args(["--database", database]);
+        }
+        command.args(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn signer(&self) -> PathBuf {
+        let mut name = self.data.as_os_str().to_owned();
+        name.push("-signer");
+        PathBuf::from(name)
+    }
+}
+
+/// The seeds of every key file in the signer directory (root and issuers).
+fn private_keys(signer: &Path) -> Vec<[u8; 32]> {
+    std::fs::read_dir(signer)
+        .unwrap()
+        .map(|entry| read_root_key(&entry.unwrap().path()).unwrap().to_bytes())
+        .collect()
+}
+
+/// Every file under `dir`, as bytes.
+fn all_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(all_bytes(&path));
+        } else {
+            files.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// Asserts that no private key appears in the data directory's files or the database rows.
+fn assert_no_private_key(platform: &Platform, keys: &[[u8; 32]]) {
+    assert!(keys.len() >= 2, "a root and an issuer key: {}", keys.len());
+    let mut texts: Vec<(String, Vec<u8>)> = all_bytes(&platform.data)
+        .into_iter()
+        .map(|(path, bytes)| (path.display().to_string(), bytes))
+        .collect();
+    if let Some(url) = &platform.database {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let tables: Vec<String> = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        assert!(tables.iter().any(|t| t == "issuer_keys"), "{tables:?}");
+        for table in tables {
+            for row in client
+                .query(&format!("SELECT row_to_json(t)::text FROM {table} t"), &[])
+                .unwrap()
+            {
+                let text: String = row.get(0);
+                texts.push((format!("table {table}"), text.into_bytes()));
+            }
+        }
+    }
+    for key in keys {
+        let lower = hex::encode(key);
+        for (place, bytes) in &texts {
+            for needle in [
+                key.as_slice(),
+                lower.as_bytes(),
+                lower.to_uppercase().as_bytes(),
+            ] {
+                assert!(!contains(bytes, needle), "a private key is in {place}");
+            }
+        }
+    }
+}
+
+/// A platform set up by the binary; the PostgreSQL cluster (if any) lives as long as the
+/// returned value.
+type SetUp = (
+    tempfile::TempDir,
+    Platform,
+    Option<std::sync::Arc<common::pg::PgCluster>>,
+);
+
+fn set_up(backend: Backend) -> Option<SetUp> {
+    let tmp = tempfile::tempdir().unwrap();
+    let (database, cluster) = match backend {
+        Backend::Sqlite => (None, None),
+        Backend::Postgres => {
+            let cluster = common::pg::PgCluster::shared()?;
+            (Some(cluster.new_database()), Some(cluster))
+        }
+    };
+    let platform = Platform {
+        data: tmp.path().join("data"),
+        database,
+    };
+    platform.ok(&["init"]);
+    platform.ok(&["provider", "add", "--id", "7", "--name", "Département"]);
+    platform.ok(&["zone", "add", "--id", "33", "--name", "Gironde"]);
+    platform.ok(&[
+        "center",
+        "add",
+        "--id",
+        "C1",
+        "--name",
+        "Médiathèque",
+        "--zone",
+        "33",
+    ]);
+    platform.ok(&["issuer-key", "add", "--provider", "7"]);
+    let referential = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/referential/example-referential.json"
+    );
+    platform.ok(&["referential", "import", referential]);
+    let print = tmp.path().join("print");
+    platform.ok(&[
+        "mint",
+        "--booklets",
+        "1",
+        "--coupons",
+        "5",
+        "--provider",
+        "7",
+        "--out",
+        print.to_str().unwrap(),
+    ]);
+    platform.ok(&["publish"]);
+    Some((tmp, platform, cluster))
+}
+
+fn the_data_directory_and_database_hold_no_signing_key(backend: Backend) {
+    let Some((tmp, platform, _cluster)) = set_up(backend) else {
+        return;
+    };
+    let keys = private_keys(&platform.signer());
+    assert_no_private_key(&platform, &keys);
+    // A copy of the data directory and database alone signs nothing.
+    let copy = Platform {
+        data: tmp.path().join("copy"),
+        database: platform.database.clone(),
+    };
+    std::fs::create_dir_all(&copy.data).unwrap();
+    for (path, bytes) in all_bytes(&platform.data) {
+        let name = path.strip_prefix(&platform.data).unwrap();
+        std::fs::write(copy.data.join(name), bytes).unwrap();
+    }
+    for args in [
+        &["publish"][..],
+        &["issuer-key", "add", "--provider", "7"],
+        &[
+            "mint",
+            "--booklets",
+            "1",
+            "--coupons",
+            "5",
+            "--provider",
+            "7",
+            "--out",
+            "/tmp/x",
+        ],
+    ] {
+        let output = copy.run(args);
+        assert!(
+            !output.status.success(),
+            "{args:?} signed without the signer"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("root key"), "{args:?}: {stderr}");
+    }
+}
+
+/// The older layout: the root key in the data directory, an issuer secret in the database.
+/// The next admin command moves both to the signer directory.
+#[test]
+fn an_older_platform_has_its_keys_moved_out_by_the_next_admin_command() {
+    let Some((tmp, platform, _)) = set_up(Backend::Sqlite) else {
+        return;
+    };
+    let signer = platform.signer();
+    let issuer_file = std::fs::read_dir(&signer)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("issuer-key-")
+        })
+        .unwrap();
+    let issuer = read_root_key(&issuer_file).unwrap();
+    std::fs::remove_file(&issuer_file).unwrap();
+    std::fs::rename(
+        signer.join("platform-root-key.json"),
+        platform.data.join("platform-root-key.json"),
+    )
+    .unwrap();
+    let db = rusqlite::Connection::open(platform.data.join("platform.db")).unwrap();
+    db.execute(
+        "UPDATE issuer_keys SET secret_key = ?1",
+        [hex::encode(issuer.to_bytes())],
+    )
+    .unwrap();
+    drop(db);
+
+    platform.ok(&["publish"]);
+    let keys = private_keys(&signer);
+    assert!(
+        keys.contains(&issuer.to_bytes()),
+        "the issuer key was moved"
+    );
+    assert_no_private_key(&platform, &keys);
+    drop(tmp);
+}
+
+#[test]
+fn the_data_directory_and_database_hold_no_signing_key_on_sqlite() {
+    the_data_directory_and_database_hold_no_signing_key(Backend::Sqlite);
+}
+
+#[test]
+fn the_data_directory_and_database_hold_no_signing_key_on_postgresql() {
+    the_data_directory_and_database_hold_no_signing_key(Backend::Postgres);
+}
