@@ -131,12 +131,46 @@ pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
 }
 
 fn write_root_public_key(paths: &Paths, root: &SigningKey) -> Result<(), Error> {
+    write_public_key_file(paths, &root.verifying_key())
+}
+
+fn write_public_key_file(paths: &Paths, root: &ed25519_dalek::VerifyingKey) -> Result<(), Error> {
     let path = paths.root_public_key();
-    std::fs::write(
-        &path,
-        format!("{}\n", public_key_hex(&root.verifying_key())),
-    )
-    .map_err(io(format!("cannot write {}", path.display())))
+    std::fs::write(&path, format!("{}\n", public_key_hex(root)))
+        .map_err(io(format!("cannot write {}", path.display())))
+}
+
+/// [`init`] for a root made by an offline signer: the data directory gets its public half
+/// only; no signer directory is made.
+pub fn init_with_root_public_key(
+    paths: &Paths,
+    hex: &str,
+) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    let root = guichet_protocol::signing::parse_public_key(hex.trim())
+        .map_err(|e| Error::Invalid(format!("--root-public-key: {e}")))?;
+    private_dir(&paths.data_dir)?;
+    write_public_key_file(paths, &root)?;
+    let store = Store::open(&paths.database)?;
+    sync_key(paths, &store)?;
+    Ok(root)
+}
+
+/// The offline signer's `init`: the root key in the signer directory (kept if there).
+pub fn signer_init(paths: &Paths) -> Result<ed25519_dalek::VerifyingKey, Error> {
+    private_dir(&paths.signer_dir)?;
+    if !paths.root_key().exists() {
+        keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
+    }
+    Ok(keys::read_root_key(&paths.root_key())?.verifying_key())
+}
+
+/// The offline signer's new issuer key, in the signer directory: its kid and public half.
+pub fn signer_issuer_key(paths: &Paths) -> Result<(Kid, ed25519_dalek::VerifyingKey), Error> {
+    private_dir(&paths.signer_dir)?;
+    let key = keys::generate_key()?;
+    let kid = Kid::of_public_key(key.verifying_key().as_bytes());
+    keys::write_root_key(&paths.issuer_key(kid), &key)?;
+    Ok((kid, key.verifying_key()))
 }
 
 /// A data directory of an older platform kept the root key itself: it moves to the signer

@@ -42,7 +42,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Create the data directory, the platform root key (mode 0600) and the database.
-    Init,
+    Init {
+        /// The root's public key (64 hex digits) from an offline signer (`signer init`): the
+        /// root key is then made there, not here.
+        #[arg(long, value_name = "HEX")]
+        root_public_key: Option<String>,
+    },
     /// The demo platform of `make run`: sets up the data directory once (demo center,
     /// provider, key, referential, booklets, bundle), prints the enrollment code, the PDF and
     /// the codes, and serves on a free loopback port until stopped.
@@ -86,7 +91,13 @@ enum Command {
     Rules(RulesCommand),
     /// Mint booklets: recorded, printed as a PDF and PNG files.
     Mint(MintArgs),
-    /// Publish a new signed trust bundle (sequence + 1).
+    /// Bundles signed by an offline signer: draft, then import.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// The offline signer (root and issuer keys; files only).
+    #[command(subcommand)]
+    Signer(SignerCommand),
+    /// Publish a new signed trust bundle (sequence + 1; the signer directory is needed).
     Publish {
         /// Also write the bundle file here (for a USB stick).
         #[arg(long)]
@@ -179,6 +190,53 @@ enum IssuerKeyCommand {
     },
     /// List the keys.
     List,
+    /// Record the public half of a key an offline signer made (`signer issuer-key`).
+    Import {
+        #[arg(long)]
+        provider: u32,
+        /// 64 hex digits.
+        #[arg(long, value_name = "HEX")]
+        public_key: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Write the next bundle's document (sequence + 1) for an offline signer to sign.
+    Draft {
+        #[arg(long)]
+        out: PathBuf,
+        /// Days until the bundle expires.
+        #[arg(long, default_value_t = 30)]
+        valid_days: u32,
+    },
+    /// Publish a bundle the signer signed (checked against the root's public half).
+    Import { file: PathBuf },
+}
+
+/// The offline signer: works on files in the signer directory only (no database, no
+/// network), on a machine of its own.
+#[derive(Subcommand)]
+enum SignerCommand {
+    /// Make the root key; print its public half (for `init --root-public-key`) and its
+    /// fingerprint.
+    Init,
+    /// Make an issuer key; print its kid and public half (for `issuer-key import`).
+    IssuerKey,
+    /// Sign a bundle document (`bundle draft`) with the root key.
+    SignBundle {
+        #[arg(long)]
+        draft: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign and print the coupons of a mint order (`mint --order-out`).
+    Print {
+        #[arg(long)]
+        order: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,9 +307,12 @@ struct MintArgs {
     /// Zone (0 = anywhere).
     #[arg(long, default_value_t = 0)]
     zone: u32,
-    /// Output directory for the PDF and PNG files.
-    #[arg(long)]
-    out: PathBuf,
+    /// Output directory for the PDF and PNG files (the signer directory is needed).
+    #[arg(long, required_unless_present = "order_out")]
+    out: Option<PathBuf>,
+    /// Only record the booklets and write the order for an offline signer (`signer print`).
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    order_out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -439,6 +500,52 @@ fn review(
     Ok(())
 }
 
+fn signer(paths: &Paths, command: SignerCommand) -> Result<(), Error> {
+    match command {
+        SignerCommand::Init => {
+            let root = admin::signer_init(paths)?;
+            println!("{}", guichet_protocol::signing::public_key_hex(&root));
+            println!("{}", root_fingerprint(&[root]));
+        }
+        SignerCommand::IssuerKey => {
+            let (kid, public) = admin::signer_issuer_key(paths)?;
+            println!(
+                "{kid} {}",
+                guichet_protocol::signing::public_key_hex(&public)
+            );
+        }
+        SignerCommand::SignBundle { draft, out } => {
+            let text = std::fs::read(&draft)
+                .map_err(|e| Error::Io(format!("cannot read {}: {e}", draft.display())))?;
+            let document: guichet_core::bundle::document::BundleDocument =
+                serde_json::from_slice(&text)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", draft.display())))?;
+            let root = guichet_platform::keys::read_root_key(&paths.root_key())?;
+            let file = guichet_platform::bundle::seal_checked(&document, &root)?;
+            std::fs::write(&out, &file)
+                .map_err(|e| Error::Io(format!("cannot write {}: {e}", out.display())))?;
+            println!(
+                "bundle {} signed: {} providers, {} issuer keys, {} revocation lists: {}",
+                document.sequence,
+                document.providers.len(),
+                document.issuer_keys.len(),
+                document.revocations.len(),
+                out.display()
+            );
+        }
+        SignerCommand::Print { order, out } => {
+            let text = std::fs::read(&order)
+                .map_err(|e| Error::Io(format!("cannot read {}: {e}", order.display())))?;
+            let order: mint::MintOrder = serde_json::from_slice(&text)
+                .map_err(|e| Error::Invalid(format!("mint order: {e}")))?;
+            let output = mint::print(&order, |kid| admin::issuer_key(paths, kid), &out)?;
+            println!("PDF: {}", output.pdf.display());
+            println!("codes: {}", output.codes.display());
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Error> {
     let mut paths = Paths::new(&cli.data_dir, cli.database);
     if let Some(signer_dir) = &cli.signer_dir {
@@ -447,7 +554,20 @@ fn run(cli: Cli) -> Result<(), Error> {
     let now = Timestamp::now();
     let store = || admin::open_store(&paths);
     match cli.command {
-        Command::Init => {
+        Command::Init {
+            root_public_key: Some(hex),
+        } => {
+            let root = admin::init_with_root_public_key(&paths, &hex)?;
+            println!(
+                "platform root {} (public half only, from the signer; fingerprint {})",
+                Kid::of_public_key(root.as_bytes()),
+                root_fingerprint(&[root])
+            );
+            println!("database ready: {}", paths.database);
+        }
+        Command::Init {
+            root_public_key: None,
+        } => {
             let (kid, created) = admin::init(&paths)?;
             let what = if created { "created" } else { "kept" };
             println!(
@@ -504,6 +624,14 @@ fn run(cli: Cli) -> Result<(), Error> {
                 }
                 IssuerKeyCommand::Compromise { kid } => {
                     store.set_issuer_status(kid, KeyStatus::Compromised, now)?
+                }
+                IssuerKeyCommand::Import {
+                    provider,
+                    public_key,
+                } => {
+                    let key = guichet_protocol::signing::parse_public_key(&public_key)
+                        .map_err(|e| Error::Invalid(format!("--public-key: {e}")))?;
+                    println!("{}", store.add_issuer_key(provider, &key, now)?);
                 }
                 IssuerKeyCommand::List => {
                     for key in store.issuer_keys()? {
@@ -599,12 +727,27 @@ fn run(cli: Cli) -> Result<(), Error> {
             let provider_name = store
                 .provider_name(args.provider)?
                 .ok_or_else(|| Error::Invalid(format!("no provider {}", args.provider)))?;
+            if let Some(order_out) = &args.order_out {
+                let order = mint::order(&store, &request, &provider_name, now)?;
+                let json =
+                    serde_json::to_string_pretty(&order).map_err(|e| Error::Io(e.to_string()))?;
+                std::fs::write(order_out, json)
+                    .map_err(|e| Error::Io(format!("cannot write {}: {e}", order_out.display())))?;
+                println!(
+                    "mint order for booklets {}..={}: {}; sign and print it with `signer print`",
+                    order.booklets[0].number,
+                    order.booklets[order.booklets.len() - 1].number,
+                    order_out.display()
+                );
+                return Ok(());
+            }
+            let out = args.out.clone().unwrap_or_default();
             let (store, _) = admin::open(&paths)?;
             let output = mint::mint(
                 &store,
                 &request,
                 &provider_name,
-                &args.out,
+                &out,
                 |kid| admin::issuer_key(&paths, kid),
                 now,
             )?;
@@ -619,11 +762,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             println!("PDF: {}", output.pdf.display());
             println!("codes: {}", output.codes.display());
-            println!(
-                "PNG: {} files in {}",
-                output.coupons.len(),
-                args.out.display()
-            );
+            println!("PNG: {} files in {}", output.coupons.len(), out.display());
         }
         Command::Publish { out, valid_days } => {
             let (store, root) = admin::open(&paths)?;
@@ -672,6 +811,27 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Review(command) => review(&store()?, command, now)?,
+        Command::Bundle(BundleCommand::Draft { out, valid_days }) => {
+            let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
+            let document = store()?.draft_bundle(now, expires)?;
+            let json =
+                serde_json::to_string_pretty(&document).map_err(|e| Error::Io(e.to_string()))?;
+            std::fs::write(&out, json)
+                .map_err(|e| Error::Io(format!("cannot write {}: {e}", out.display())))?;
+            println!(
+                "bundle {} drafted: {}; sign it with `signer sign-bundle`",
+                document.sequence,
+                out.display()
+            );
+        }
+        Command::Bundle(BundleCommand::Import { file }) => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::Io(format!("cannot read {}: {e}", file.display())))?;
+            let root = admin::root_public_key(&paths)?;
+            let sequence = store()?.import_bundle(&bytes, &[root])?;
+            println!("published trust bundle {sequence}");
+        }
+        Command::Signer(command) => signer(&paths, command)?,
         Command::SyncKey(SyncKeyCommand::Rotate) => {
             let key = admin::rotate_sync_key(&paths, &store()?)?;
             println!(

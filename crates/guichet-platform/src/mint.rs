@@ -257,6 +257,71 @@ fn render_pdf(
     pdf.finish()
 }
 
+/// A mint order: booklets the platform recorded (numbers and serials allocated), for the
+/// signer to sign and print. A file (`mint --order-out`) the signer reads on its own machine
+/// (`signer print`); it holds no secret.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MintOrder {
+    /// The provider's name, printed on the booklets.
+    pub provider_name: String,
+    /// The provider.
+    pub provider: u32,
+    /// Face value of each coupon, in cents.
+    pub value_cents: u32,
+    /// Issue day.
+    pub issued_on: jiff::civil::Date,
+    /// Last valid day.
+    pub valid_until: jiff::civil::Date,
+    /// Scope bits.
+    pub scope: u16,
+    /// Zone (0 = anywhere).
+    pub zone: u32,
+    /// The booklets, in order.
+    pub booklets: Vec<OrderedBooklet>,
+}
+
+/// One booklet of a [`MintOrder`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderedBooklet {
+    /// Its number.
+    pub number: u64,
+    /// Its issuer key.
+    pub kid: guichet_core::Kid,
+    /// Its first serial.
+    pub first_serial: u64,
+    /// How many coupons.
+    pub coupons: u32,
+}
+
+/// Records the booklets of `request` (the platform's part of minting) and answers the order
+/// the signer signs and prints.
+pub fn order(
+    store: &Store,
+    request: &MintRequest,
+    provider_name: &str,
+    now: Timestamp,
+) -> Result<MintOrder, Error> {
+    let booklets = store.record_mint(request, now)?;
+    Ok(MintOrder {
+        provider_name: provider_name.to_owned(),
+        provider: request.provider,
+        value_cents: request.value_cents,
+        issued_on: request.issued_on,
+        valid_until: request.valid_until,
+        scope: request.scope.0,
+        zone: request.zone,
+        booklets: booklets
+            .into_iter()
+            .map(|b| OrderedBooklet {
+                number: b.number,
+                kid: b.kid,
+                first_serial: b.first_serial,
+                coupons: b.coupons,
+            })
+            .collect(),
+    })
+}
+
 /// Mints booklets: records them, signs their coupons with the provider's active issuer key
 /// (its private half from `issuer_key`: the signer directory), writes
 /// `booklets-FIRST-LAST.pdf` and one PNG per coupon into `out_dir`.
@@ -268,9 +333,46 @@ pub fn mint(
     issuer_key: impl Fn(guichet_core::Kid) -> Result<ed25519_dalek::SigningKey, Error>,
     now: Timestamp,
 ) -> Result<MintOutput, Error> {
+    print(
+        &order(store, request, provider_name, now)?,
+        issuer_key,
+        out_dir,
+    )
+}
+
+/// The signer's part of minting: signs the coupons of `order` with their issuer key and
+/// writes `booklets-FIRST-LAST.pdf`, its codes, and one PNG per coupon into `out_dir`.
+pub fn print(
+    order: &MintOrder,
+    issuer_key: impl Fn(guichet_core::Kid) -> Result<ed25519_dalek::SigningKey, Error>,
+    out_dir: &Path,
+) -> Result<MintOutput, Error> {
+    if order.booklets.is_empty() {
+        return Err(Error::Invalid("the mint order has no booklet".into()));
+    }
     std::fs::create_dir_all(out_dir).map_err(io(format!("cannot create {}", out_dir.display())))?;
-    let booklets = store.record_mint(request, now)?;
+    let booklets: Vec<BookletRecord> = order
+        .booklets
+        .iter()
+        .map(|b| BookletRecord {
+            number: b.number,
+            kid: b.kid,
+            first_serial: b.first_serial,
+            coupons: b.coupons,
+        })
+        .collect();
     let key = issuer_key(booklets[0].kid)?;
+    let provider_name = order.provider_name.as_str();
+    let request = MintRequest {
+        booklets: booklets.len() as u32,
+        coupons_per_booklet: booklets[0].coupons,
+        value_cents: order.value_cents,
+        issued_on: order.issued_on,
+        valid_until: order.valid_until,
+        provider: order.provider,
+        scope: guichet_core::Scope(order.scope),
+        zone: order.zone,
+    };
     let day = |date| to_day(date).ok_or_else(|| Error::Invalid(format!("{date} is out of range")));
     let mut coupons = Vec::new();
     for booklet in &booklets {

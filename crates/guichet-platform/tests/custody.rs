@@ -268,3 +268,153 @@ fn the_data_directory_and_database_hold_no_signing_key_on_sqlite() {
 fn the_data_directory_and_database_hold_no_signing_key_on_postgresql() {
     the_data_directory_and_database_hold_no_signing_key(Backend::Postgres);
 }
+
+/// The offline signer on a machine of its own: it makes the root and an issuer key, signs the
+/// bundle the platform drafted and prints the coupons of the order the platform recorded,
+/// all through files; the platform, set up with the root's public half only, imports the
+/// bundle (one signed by another root is refused) and never has a private key.
+#[test]
+fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let signer_dir = tmp.path().join("offline-signer");
+    let signer = |args: &[&str]| -> String {
+        let output = Command::new(BIN)
+            .arg("--signer-dir")
+            .arg(&signer_dir)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "signer {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let platform = Platform {
+        data: tmp.path().join("data"),
+        database: None,
+    };
+    let root = signer(&["signer", "init"]);
+    let root: Vec<&str> = root.lines().collect();
+    let out = platform.ok(&["init", "--root-public-key", root[0]]);
+    assert!(out.contains(root[1]), "the fingerprint is shown: {out}");
+    assert!(
+        !platform.signer().exists(),
+        "the platform made no signer directory"
+    );
+    platform.ok(&["provider", "add", "--id", "7", "--name", "Département"]);
+    platform.ok(&["zone", "add", "--id", "33", "--name", "Gironde"]);
+    platform.ok(&[
+        "center",
+        "add",
+        "--id",
+        "C1",
+        "--name",
+        "Médiathèque",
+        "--zone",
+        "33",
+    ]);
+    let referential = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/referential/example-referential.json"
+    );
+    platform.ok(&["referential", "import", referential]);
+    let issuer = signer(&["signer", "issuer-key"]);
+    let public = issuer.split_whitespace().nth(1).unwrap();
+    platform.ok(&[
+        "issuer-key",
+        "import",
+        "--provider",
+        "7",
+        "--public-key",
+        public,
+    ]);
+
+    let order = tmp.path().join("order.json");
+    platform.ok(&[
+        "mint",
+        "--booklets",
+        "1",
+        "--coupons",
+        "5",
+        "--provider",
+        "7",
+        "--scope",
+        "2.2",
+        "--order-out",
+        order.to_str().unwrap(),
+    ]);
+    let print = tmp.path().join("print");
+    signer(&[
+        "signer",
+        "print",
+        "--order",
+        order.to_str().unwrap(),
+        "--out",
+        print.to_str().unwrap(),
+    ]);
+    let draft = tmp.path().join("draft.json");
+    platform.ok(&["bundle", "draft", "--out", draft.to_str().unwrap()]);
+    let bundle = tmp.path().join("bundle.json");
+    signer(&[
+        "signer",
+        "sign-bundle",
+        "--draft",
+        draft.to_str().unwrap(),
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
+
+    // A bundle signed by another root is refused; the signer's is published.
+    let forged = tmp.path().join("forged.json");
+    let other = Command::new(BIN)
+        .arg("--signer-dir")
+        .arg(tmp.path().join("other-signer"))
+        .args(["signer", "init"])
+        .output()
+        .unwrap();
+    assert!(other.status.success());
+    let status = Command::new(BIN)
+        .arg("--signer-dir")
+        .arg(tmp.path().join("other-signer"))
+        .args([
+            "signer",
+            "sign-bundle",
+            "--draft",
+            draft.to_str().unwrap(),
+            "--out",
+        ])
+        .arg(&forged)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let refused = platform.run(&["bundle", "import", forged.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(platform
+        .ok(&["bundle", "import", bundle.to_str().unwrap()])
+        .contains("bundle 1"));
+    let again = platform.run(&["bundle", "import", bundle.to_str().unwrap()]);
+    assert!(!again.status.success(), "the same sequence twice");
+
+    // The printed coupons verify against the published bundle, as a kiosk checks them.
+    let root_key = guichet_protocol::signing::parse_public_key(root[0]).unwrap();
+    let published =
+        guichet_core::TrustBundle::open(&std::fs::read(&bundle).unwrap(), &[root_key]).unwrap();
+    let codes = std::fs::read_to_string(print.join("booklets-000001-000001.txt")).unwrap();
+    let context = guichet_core::Context {
+        bundle: &published,
+        today: guichet_platform::clock::paris_day(jiff::Timestamp::now()),
+        area: Some(guichet_core::Area::A2_2),
+        center_zone: 33,
+    };
+    for line in codes.lines() {
+        let code = line.split('\t').nth(2).unwrap();
+        assert!(
+            guichet_core::verify_offline(code.as_bytes(), &context).is_ok(),
+            "{code}"
+        );
+    }
+    assert_no_private_key(&platform, &private_keys(&signer_dir));
+}

@@ -159,6 +159,52 @@ impl Store {
         })
     }
 
+    /// The next bundle's document (sequence + 1), for the signer to sign (`bundle draft`).
+    pub fn draft_bundle(
+        &self,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<BundleDocument, Error> {
+        self.run(Mode::Read, |tx| {
+            let last = latest_sequence(tx)?.unwrap_or(0);
+            document(tx, last + 1, issued_at, expires_at)
+        })
+    }
+
+    /// Publishes a bundle the signer signed (`bundle import`): it must open with one of
+    /// `roots` and be the next sequence. The issuer keys it lists come into the database with
+    /// `issuer-key import`, not from here.
+    pub fn import_bundle(
+        &self,
+        file: &[u8],
+        roots: &[ed25519_dalek::VerifyingKey],
+    ) -> Result<u64, Error> {
+        let bundle = guichet_core::TrustBundle::open(file, roots)
+            .map_err(|e| invalid(format!("the bundle is refused: {e}")))?;
+        let text = String::from_utf8(file.to_vec())
+            .map_err(|_| invalid("the bundle file is not UTF-8"))?;
+        let document = bundle.document();
+        self.run(Mode::Write, |tx| {
+            tx.lock(&["bundle".to_owned()])?;
+            let next = latest_sequence(tx)?.unwrap_or(0) + 1;
+            if document.sequence != next {
+                return Err(invalid(format!(
+                    "the bundle has sequence {}; the platform expects {next} (draft a new one)",
+                    document.sequence
+                )));
+            }
+            tx.execute(
+                "INSERT INTO bundles (sequence, file, published_at) VALUES ($1, $2, $3)",
+                &[
+                    Value::Int(next as i64),
+                    text.as_str().into(),
+                    stamp(document.issued_at).into(),
+                ],
+            )?;
+            Ok(next)
+        })
+    }
+
     /// The newest published bundle: its sequence and file.
     pub fn latest_bundle(&self) -> Result<Option<(u64, String)>, Error> {
         self.run(Mode::Read, |tx| latest_bundle(tx))
