@@ -14,12 +14,16 @@ pub struct EnrollArgs {
     #[arg(long, value_name = "URL")]
     platform: String,
     /// The one-time enrollment code given by the platform's admin.
-    #[arg(long, value_name = "CODE")]
-    code: String,
+    #[arg(long, value_name = "CODE", required_unless_present = "ticket")]
+    code: Option<String>,
     /// The platform's root fingerprint, given by the admin with the code (such as
     /// 7D2K-QH0M-4XNB-91TR): the kiosk pins the platform's root keys only if they match it.
-    #[arg(long, value_name = "FINGERPRINT")]
-    fingerprint: String,
+    #[arg(long, value_name = "FINGERPRINT", required_unless_present = "ticket")]
+    fingerprint: Option<String>,
+    /// The code and the fingerprint in one, `CODE/FINGERPRINT`, as the admin's enrollment
+    /// sheet prints it (and its QR code holds).
+    #[arg(long, value_name = "TICKET", conflicts_with_all = ["code", "fingerprint"])]
+    ticket: Option<String>,
     /// The CA certificate (PEM file) a self-hosted platform's TLS certificate chains to; it
     /// replaces the system's roots for this platform. Without it, the system's roots.
     #[arg(long, value_name = "FILE")]
@@ -48,6 +52,14 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
         Err(message) => return fail(message),
     };
     let dir = data_dir();
+    let (code, fingerprint) = match (&args.ticket, &args.code, &args.fingerprint) {
+        (Some(ticket), _, _) => match guichet_sync::split_ticket(ticket) {
+            Some((code, fingerprint)) => (code.to_owned(), fingerprint.to_owned()),
+            None => return fail("--ticket: expected CODE/FINGERPRINT"),
+        },
+        (None, Some(code), Some(fingerprint)) => (code.clone(), fingerprint.clone()),
+        _ => return fail("give --code and --fingerprint, or --ticket"),
+    };
     let ca = match args.ca.as_deref().map(std::fs::read_to_string).transpose() {
         Ok(ca) => ca,
         Err(error) => return fail(format!("--ca: {error}")),
@@ -55,8 +67,8 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
     match runtime.block_on(enroll(
         &dir,
         &args.platform,
-        &args.code,
-        &args.fingerprint,
+        &code,
+        &fingerprint,
         ca,
         args.label,
     )) {

@@ -558,7 +558,23 @@ fn an_enrollment_answered_with_another_root_is_refused(world: World) {
     for file in ["device.json", "device-key", "bundle.json"] {
         assert!(!k.join(file).exists(), "{file} was kept");
     }
-    let k = world.enroll_kiosk_via("kiosk-real", &world.url);
+    // The real platform's ticket (code/fingerprint, as its sheet's QR code holds it).
+    let (code, fingerprint) = world.enroll_ticket();
+    let k = world.dir.path().join("kiosk-real");
+    let out = checked(
+        kiosk(
+            &k,
+            &[
+                "enroll",
+                "--platform",
+                &world.url,
+                "--ticket",
+                &format!("{code}/{fingerprint}"),
+            ],
+        ),
+        "guichet enroll --ticket",
+    );
+    assert!(out.contains("enrolled: device"), "{out}");
     assert!(k.join("device.json").exists());
     drop(fake);
     drop(world.server);

@@ -18,6 +18,7 @@ pub mod mint;
 pub mod proof;
 pub mod report;
 pub mod server;
+pub mod sheet;
 pub mod store;
 
 pub use error::Error;

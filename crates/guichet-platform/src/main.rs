@@ -120,6 +120,12 @@ enum Command {
         /// Hours until the code expires.
         #[arg(long, default_value_t = 24)]
         valid_hours: u32,
+        /// Also write a printable sheet (PDF): the code, the fingerprint and their QR code.
+        #[arg(long, value_name = "FILE")]
+        sheet: Option<PathBuf>,
+        /// The platform's address, printed on the sheet.
+        #[arg(long, value_name = "URL", requires = "sheet")]
+        url: Option<String>,
     },
     /// Enrolled kiosks.
     #[command(subcommand)]
@@ -775,14 +781,35 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::EnrollCode {
             center,
             valid_hours,
+            sheet,
+            url,
         } => {
             let expires = now + SignedDuration::from_hours(i64::from(valid_hours.max(1)));
             let root = admin::root_public_key(&paths)?;
-            let code = store()?.create_enroll_code(&center, expires, now)?;
+            let store = store()?;
+            let code = store.create_enroll_code(&center, expires, now)?;
+            let fingerprint = root_fingerprint(&[root]);
             // The code and the root fingerprint travel together, out of band (on paper, by
             // phone): the kiosk refuses an answer whose root keys have another fingerprint.
             println!("{code}");
-            println!("{}", root_fingerprint(&[root]));
+            println!("{fingerprint}");
+            if let Some(path) = &sheet {
+                let info = store.center(&center)?;
+                let valid_until = expires
+                    .in_tz("Europe/Paris")
+                    .map(|zoned| zoned.strftime("%d/%m/%Y %H:%M").to_string())
+                    .unwrap_or_else(|_| expires.to_string());
+                let pdf = guichet_platform::sheet::render(&guichet_platform::sheet::Sheet {
+                    code: &code,
+                    fingerprint: &fingerprint,
+                    center: (&info.id, &info.name),
+                    valid_until: &valid_until,
+                    url: url.as_deref(),
+                })?;
+                std::fs::write(path, pdf)
+                    .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+                eprintln!("enrollment sheet: {}", path.display());
+            }
             eprintln!(
                 "one-time code for center {center}, valid until {expires}; give it with the root \
                  fingerprint (second line): guichet enroll --code CODE --fingerprint FINGERPRINT"

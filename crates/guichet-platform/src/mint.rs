@@ -103,17 +103,18 @@ pub fn euros(cents: i64) -> String {
     format!("{},{:02} €", cents / 100, (cents % 100).abs())
 }
 
-const PAGE_WIDTH: f32 = 595.0;
-const PAGE_HEIGHT: f32 = 842.0;
-const MARGIN: f32 = 28.0;
+pub(crate) const PAGE_WIDTH: f32 = 595.0;
+pub(crate) const PAGE_HEIGHT: f32 = 842.0;
+pub(crate) const MARGIN: f32 = 28.0;
 const HEADER: f32 = 48.0;
 const MODULE: f32 = 2.9;
 
-struct CouponText {
-    lines: Vec<(f32, String)>,
+/// Lines of text (size, text) drawn downwards.
+pub(crate) struct CouponText {
+    pub(crate) lines: Vec<(f32, String)>,
 }
 
-fn draw_text(content: &mut Content, x: f32, y: f32, text: &CouponText) {
+pub(crate) fn draw_text(content: &mut Content, x: f32, y: f32, text: &CouponText) {
     let mut y = y;
     for (size, line) in &text.lines {
         content.begin_text();
@@ -128,7 +129,7 @@ fn draw_text(content: &mut Content, x: f32, y: f32, text: &CouponText) {
 /// Draws each row's runs of dark modules as one rectangle: no hairline seams between
 /// neighbouring modules where a viewer anti-aliases, and a smaller file than a rectangle a
 /// module.
-fn draw_qr(content: &mut Content, qr: &QrCode, left: f32, top: f32) {
+pub(crate) fn draw_qr(content: &mut Content, qr: &QrCode, left: f32, top: f32) {
     let mut run: Option<(usize, usize, usize)> = None; // (row, first column, length)
     let flush = |run: (usize, usize, usize), content: &mut Content| {
         let (y, x, length) = run;

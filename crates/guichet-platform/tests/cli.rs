@@ -208,6 +208,39 @@ fn set_up(dir: &Path) -> (String, String) {
         guichet_protocol::fingerprint::root_fingerprint(&[root.verifying_key()])
     );
     let code = lines[0].trim().to_owned();
+    // The printable sheet: its QR code holds the ticket CODE/FINGERPRINT (read by zbar from
+    // the PDF rendered at 150 dpi, as a scanner reads the paper).
+    let sheet = dir.join("sheet.pdf");
+    let out = platform(
+        dir,
+        &[
+            "enroll-code",
+            "--center",
+            "C1",
+            "--sheet",
+            sheet.to_str().unwrap(),
+            "--url",
+            "https://plateforme.example.fr",
+        ],
+    );
+    let ticket_lines: Vec<&str> = out.lines().collect();
+    let rendered = dir.join("sheet");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&sheet)
+        .arg(&rendered)
+        .status()
+        .expect("pdftoppm (poppler-utils) is installed");
+    assert!(status.success());
+    let read = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(rendered.with_extension("png"))
+        .output()
+        .expect("zbarimg (zbar-tools) is installed");
+    assert_eq!(
+        String::from_utf8_lossy(&read.stdout).trim(),
+        format!("{}/{}", ticket_lines[0], ticket_lines[1])
+    );
     (kid, code)
 }
 

@@ -160,6 +160,14 @@ impl Identity {
     }
 }
 
+/// The code and the fingerprint of an enrollment ticket `CODE/FINGERPRINT` (as the admin's
+/// sheet prints it and its QR code holds), or `None` if `text` is not one.
+pub fn split_ticket(text: &str) -> Option<(&str, &str)> {
+    let (code, fingerprint) = text.trim().split_once('/')?;
+    (!code.trim().is_empty() && !fingerprint.trim().is_empty())
+        .then(|| (code.trim(), fingerprint.trim()))
+}
+
 /// Enrolls this kiosk (over `https://`, checked against `platform_ca_pem` if given, else the
 /// system's roots; `http://` only on loopback): makes its device key, sends the public half with the one-time code,
 /// checks that the root keys of the answer have the `fingerprint` the admin gave with the
@@ -229,4 +237,20 @@ pub async fn enroll(
     let json = serde_json::to_vec_pretty(&identity.enrollment).unwrap_or_default();
     write_atomically(&device_path, &json, false).map_err(write_error(device_path.clone()))?;
     Ok(identity)
+}
+
+#[cfg(test)]
+mod ticket_tests {
+    use super::split_ticket;
+
+    #[test]
+    fn a_ticket_is_code_slash_fingerprint() {
+        assert_eq!(
+            split_ticket(" K7QF-9XMP-2D/7D2K-QH0M-4XNB-91TR\n"),
+            Some(("K7QF-9XMP-2D", "7D2K-QH0M-4XNB-91TR"))
+        );
+        assert_eq!(split_ticket("K7QF-9XMP-2D"), None);
+        assert_eq!(split_ticket("/7D2K"), None);
+        assert_eq!(split_ticket("K7QF/"), None);
+    }
 }

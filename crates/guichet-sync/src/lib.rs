@@ -25,6 +25,6 @@ pub mod trust;
 pub use backoff::Backoff;
 pub use client::{ClientError, PlatformClient};
 pub use cycle::{sync_once, CycleError, CycleReport};
-pub use identity::{enroll, Identity, IdentityError};
+pub use identity::{enroll, split_ticket, Identity, IdentityError};
 pub use runner::{Connection, RunnerSettings, SyncRunner, SyncStatus};
 pub use trust::{SetAside, TrustError, TrustStore};

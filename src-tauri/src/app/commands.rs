@@ -233,10 +233,17 @@ async fn enroll(
         kiosk.may_enroll()?;
         kiosk.data_dir().to_path_buf()
     };
+    // A scanned or pasted ticket (`CODE/FINGERPRINT`, the sheet's QR code) fills both.
+    let (code, fingerprint) = match guichet_sync::split_ticket(&code) {
+        Some((code, from_ticket)) if fingerprint.trim().is_empty() => {
+            (code.to_owned(), from_ticket.to_owned())
+        }
+        _ => (code.trim().to_owned(), fingerprint),
+    };
     guichet_sync::enroll(
         &data_dir,
         url.trim(),
-        code.trim(),
+        &code,
         &fingerprint,
         None,
         Some("guichet".into()),

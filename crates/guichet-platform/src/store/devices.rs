@@ -199,6 +199,11 @@ impl Store {
         })
     }
 
+    /// A center's id, name and zone.
+    pub fn center(&self, id: &str) -> Result<CenterInfo, Error> {
+        self.run(Mode::Read, |tx| center_info(tx, id))
+    }
+
     /// Records that `device` holds bundle `sequence` from `now` on (the first time only): the
     /// platform sent it (enrollment, bundle pull), or the kiosk said it holds it (`have`). A
     /// kiosk claiming a bundle it lacks only makes what it could know earlier, never later,
