@@ -189,7 +189,7 @@ export default {
   "admin.enroll.fingerprint": "Platform fingerprint (given with the code)",
   "admin.enroll.fingerprintPlaceholder": "XXXX-XXXX-XXXX-XXXX",
   "admin.enroll.button": "Enrol this kiosk",
-  "admin.enroll.enrolled": "Enrolled: {center} ({id}), kiosk {device}",
+  "admin.enroll.enrolled": "Enrolled: {center} ({id}), kiosk {device}; platform fingerprint {fingerprint}",
   "admin.enroll.notEnrolled": "This kiosk is not enrolled yet.",
   "admin.enroll.done": "Enrolment done.",
   "admin.sync.title": "Synchronisation",

@@ -189,7 +189,7 @@ export default {
   "admin.enroll.fingerprint": "Empreinte de la plateforme (donnée avec le code)",
   "admin.enroll.fingerprintPlaceholder": "XXXX-XXXX-XXXX-XXXX",
   "admin.enroll.button": "Inscrire ce poste",
-  "admin.enroll.enrolled": "Inscrit : {center} ({id}), poste {device}",
+  "admin.enroll.enrolled": "Inscrit : {center} ({id}), poste {device} ; empreinte de la plateforme {fingerprint}",
   "admin.enroll.notEnrolled": "Ce poste n'est pas encore inscrit.",
   "admin.enroll.done": "Inscription réussie.",
   "admin.sync.title": "Synchronisation",

@@ -21,9 +21,9 @@ let keys = null; // the last [IssuerKeyView]
 let results = {}; // element id → catalogue key of the last success message
 
 function renderEnrollment() {
-  const { enrolled, center, device_id: device } = current();
+  const { enrolled, center, device_id: device, root_fingerprint: fingerprint } = current();
   byId("enroll-state").textContent = enrolled && center
-    ? t("admin.enroll.enrolled", { center: center.name, id: center.id, device: device ?? "–" })
+    ? t("admin.enroll.enrolled", { center: center.name, id: center.id, device: device ?? "–", fingerprint: fingerprint ?? "–" })
     : t("admin.enroll.notEnrolled");
 }
 

@@ -55,6 +55,9 @@ pub struct Snapshot {
     pub center: Option<CenterView>,
     /// Its device id.
     pub device_id: Option<String>,
+    /// The fingerprint of the platform roots it pinned, for a person to compare with the one
+    /// the admin gave.
+    pub root_fingerprint: Option<String>,
     /// The mediator at the counter ("" when nobody typed a name).
     pub mediator: String,
     /// The workshop chosen.
@@ -255,6 +258,10 @@ impl Kiosk {
                 zone: e.center.zone,
             }),
             device_id: enrollment.map(|e| e.device_id.clone()),
+            root_fingerprint: self
+                .enrolled
+                .as_ref()
+                .map(|e| guichet_protocol::fingerprint::root_fingerprint(&e.roots)),
             mediator: self.prefs.mediator.clone(),
             workshop: self.prefs.workshop.clone(),
             referential: self.bundle().map(ReferentialView::of),

@@ -515,3 +515,17 @@ fn a_kiosk_that_is_not_enrolled_opens_and_says_so() {
         .unwrap();
     assert_eq!(result.code, "NOT_ENROLLED");
 }
+
+#[test]
+fn the_administration_shows_the_pinned_roots_fingerprint() {
+    let dir = enrolled_dir();
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    let snapshot = kiosk.snapshot(&SyncStatus::default(), &CameraStatus::off(), now());
+    let root =
+        guichet_protocol::signing::parse_public_key(guichet_e2e::fixtures::TEST_ROOT_PUBLIC_KEY)
+            .unwrap();
+    assert_eq!(
+        snapshot.root_fingerprint,
+        Some(guichet_protocol::fingerprint::root_fingerprint(&[root]))
+    );
+}

@@ -439,6 +439,12 @@ async fn demo(dir: &std::path::Path) -> Result<(), Error> {
     println!("demo center: {}", demo.center_id);
     println!("enroll code: {}", demo.enroll_code);
     println!("root fingerprint: {}", demo.root_fingerprint);
+    println!(
+        "demo signer (throwaway, TEST ONLY: the demo's root and issuer keys): {}",
+        guichet_platform::admin::Paths::new(dir, None)
+            .signer_dir
+            .display()
+    );
     println!("guichet-platform listening on {} (demo)", demo.url);
     use std::io::Write;
     let _ = std::io::stdout().flush();
