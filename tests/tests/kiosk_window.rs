@@ -177,6 +177,23 @@ impl Window {
             .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
+    /// Clicks an element after scrolling it into view inside its scrolling screen (the
+    /// administration screen scrolls; WebDriver does not scroll an inner container).
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.client()
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
+            .await
+            .unwrap();
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
     async fn attr(&self, css: &str, name: &str) -> String {
         self.find(css)
             .await
@@ -330,7 +347,7 @@ async fn open_restricted(window: &Window, key: &str, pin: &str, shot: Option<&st
     } else {
         window.type_into("#pin-input", pin).await;
     }
-    window.find("#pin-submit").await.click().await.unwrap();
+    window.click("#pin-submit").await;
     window
         .wait_js("return !document.getElementById('pin-dialog').open")
         .await;
@@ -427,7 +444,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     std::fs::copy(repo("fixtures/bundles/test-only-bundle-seq1.json"), &seq1).unwrap();
     std::fs::copy(repo("fixtures/bundles/test-only-bundle-seq2.json"), &seq2).unwrap();
     // The stick is "plugged in" after the screen opened: the admin searches again.
-    window.find("#import-refresh").await.click().await.unwrap();
+    window.click("#import-refresh").await;
     window
         .wait_js("return document.getElementById('import-files').dataset.count === '2'")
         .await;
@@ -436,7 +453,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
         window
             .select("#import-files", listed.to_str().unwrap())
             .await;
-        window.find("#import-button").await.click().await.unwrap();
+        window.click("#import-button").await;
         window
             .wait_js(&format!(
                 "return document.getElementById('import-result').dataset.code === '{code}'"
@@ -458,7 +475,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     window
         .type_into("#settings-camera-folder", camera.path().to_str().unwrap())
         .await;
-    window.find("#settings-save").await.click().await.unwrap();
+    window.click("#settings-save").await;
     window
         .wait_js("return document.getElementById('status-camera').dataset.state === 'running'")
         .await;
@@ -481,7 +498,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     assert!(window.text("#review-paid-otherwise").await.contains("5,00"));
     window.shot("fr-10-review").await;
     // The printable day report, rendered and read back with poppler.
-    window.find("#export-pdf").await.click().await.unwrap();
+    window.click("#export-pdf").await;
     window
         .wait_js("return document.getElementById('export-result').textContent.includes('.pdf')")
         .await;
