@@ -25,11 +25,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::clock::paris_day;
 
-/// An issuer key as the platform holds it.
+/// An issuer key as the platform holds it (its public half checks the signatures, before
+/// [`check`]: [`signature_verifies`]).
 #[derive(Clone, Debug)]
 pub struct IssuerFacts {
-    /// Its public half.
-    pub verifying_key: VerifyingKey,
     /// When an admin marked it compromised, if they did.
     pub compromised_at: Option<Timestamp>,
 }

@@ -105,14 +105,6 @@ impl Scene {
             )
         })
         .await;
-        let total = |report: &guichet_platform::store::MonthReport, center: &str| -> i64 {
-            report
-                .reimbursements
-                .iter()
-                .filter(|line| line.center == center)
-                .map(|line| line.amount_cents)
-                .sum()
-        };
         assert_eq!(total(&now_report, "C1"), VALUE, "{now_report:?}");
         assert_eq!(total(&now_report, "C2"), 0, "{now_report:?}");
         for report in &others {
@@ -120,6 +112,16 @@ impl Scene {
         }
         assert_eq!(honest_state.state, EntryState::Accepted);
     }
+}
+
+/// What a month's report pays `center`, in cents.
+fn total(report: &guichet_platform::store::MonthReport, center: &str) -> i64 {
+    report
+        .reimbursements
+        .iter()
+        .filter(|line| line.center == center)
+        .map(|line| line.amount_cents)
+        .sum()
 }
 
 fn assert_refused(results: &[EntryResult], state: EntryState, cause: CauseCode) {
@@ -244,12 +246,7 @@ async fn impossible_times_are_held_and_cannot_steal(backend: Backend) {
     // The attacker's one honest coupon is paid; nothing else is.
     let store = s.platform.store.clone();
     let report = blocking(move || store.month_report(paris_day(Timestamp::now())).unwrap()).await;
-    let c2: i64 = report
-        .reimbursements
-        .iter()
-        .filter(|l| l.center == "C2")
-        .map(|l| l.amount_cents)
-        .sum();
+    let c2 = total(&report, "C2");
     assert_eq!(c2, VALUE, "only the attacker's one honest coupon");
     assert_eq!(
         report.held.len(),
@@ -454,12 +451,7 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
     assert!(refused, "a decision needs a reason");
     let store = s.platform.store.clone();
     let report = blocking(move || store.month_report(paris_day(Timestamp::now())).unwrap()).await;
-    let c2: i64 = report
-        .reimbursements
-        .iter()
-        .filter(|l| l.center == "C2")
-        .map(|l| l.amount_cents)
-        .sum();
+    let c2 = total(&report, "C2");
     assert_eq!(c2, VALUE, "the accepted held redemption only");
     assert_eq!(report.rejected.len(), 1);
 }

@@ -40,6 +40,27 @@ impl Platform {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Provider 7, zone 33, center C1 and the example referential.
+    fn add_provider_center_and_referential(&self) {
+        self.ok(&["provider", "add", "--id", "7", "--name", "Département"]);
+        self.ok(&["zone", "add", "--id", "33", "--name", "Gironde"]);
+        self.ok(&[
+            "center",
+            "add",
+            "--id",
+            "C1",
+            "--name",
+            "Médiathèque",
+            "--zone",
+            "33",
+        ]);
+        let referential = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/referential/example-referential.json"
+        );
+        self.ok(&["referential", "import", referential]);
+    }
+
     fn signer(&self) -> PathBuf {
         let mut name = self.data.as_os_str().to_owned();
         name.push("-signer");
@@ -141,24 +162,8 @@ fn set_up(backend: Backend) -> Option<SetUp> {
         database,
     };
     platform.ok(&["init"]);
-    platform.ok(&["provider", "add", "--id", "7", "--name", "Département"]);
-    platform.ok(&["zone", "add", "--id", "33", "--name", "Gironde"]);
-    platform.ok(&[
-        "center",
-        "add",
-        "--id",
-        "C1",
-        "--name",
-        "Médiathèque",
-        "--zone",
-        "33",
-    ]);
+    platform.add_provider_center_and_referential();
     platform.ok(&["issuer-key", "add", "--provider", "7"]);
-    let referential = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/referential/example-referential.json"
-    );
-    platform.ok(&["referential", "import", referential]);
     let print = tmp.path().join("print");
     platform.ok(&[
         "mint",
@@ -304,23 +309,7 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
         !platform.signer().exists(),
         "the platform made no signer directory"
     );
-    platform.ok(&["provider", "add", "--id", "7", "--name", "Département"]);
-    platform.ok(&["zone", "add", "--id", "33", "--name", "Gironde"]);
-    platform.ok(&[
-        "center",
-        "add",
-        "--id",
-        "C1",
-        "--name",
-        "Médiathèque",
-        "--zone",
-        "33",
-    ]);
-    let referential = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/referential/example-referential.json"
-    );
-    platform.ok(&["referential", "import", referential]);
+    platform.add_provider_center_and_referential();
     let issuer = signer(&["signer", "issuer-key"]);
     let public = issuer.split_whitespace().nth(1).unwrap();
     platform.ok(&[

@@ -56,21 +56,12 @@ pub(super) fn gather(
     let mut issuers = HashMap::new();
     for row in batch::query_in(
         tx,
-        "SELECT kid, public_key, compromised_at FROM issuer_keys WHERE kid IN",
+        "SELECT kid, compromised_at FROM issuer_keys WHERE kid IN",
         &kid_refs,
     )? {
         let kid: Kid = row.text(0)?.parse().map_err(storage)?;
-        let mut public = [0; 32];
-        hex::decode_to_slice(row.text(1)?, &mut public).map_err(storage)?;
-        let verifying_key = ed25519_dalek::VerifyingKey::from_bytes(&public).map_err(storage)?;
-        let compromised_at = row.opt_text(2)?.as_deref().map(instant).transpose()?;
-        issuers.insert(
-            kid,
-            IssuerFacts {
-                verifying_key,
-                compromised_at,
-            },
-        );
+        let compromised_at = row.opt_text(1)?.as_deref().map(instant).transpose()?;
+        issuers.insert(kid, IssuerFacts { compromised_at });
     }
 
     let mut revocations: HashMap<Kid, Vec<RevocationFacts>> = HashMap::new();

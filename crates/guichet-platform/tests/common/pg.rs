@@ -218,25 +218,23 @@ impl PgCluster {
 
     /// A new, empty database; its URL.
     pub fn new_database(&self) -> String {
-        let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
-        let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
-            .expect("connect to the throwaway cluster");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create a test database");
-        self.url(&name)
+        self.create_database(&self.url("postgres"))
     }
 
     /// A new, empty database made through the Unix socket; its TCP URL (no TLS parameter).
     pub fn new_database_by_socket(&self) -> String {
-        let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
-        let socket = format!(
+        self.create_database(&format!(
             "host={} port={} user=postgres dbname=postgres",
             self.dir.display(),
             self.port
-        );
-        let mut client = postgres::Client::connect(&socket, postgres::NoTls)
-            .expect("connect through the cluster's socket");
+        ))
+    }
+
+    /// Creates a new database through the connection `admin` names; its TCP URL.
+    fn create_database(&self, admin: &str) -> String {
+        let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
+        let mut client = postgres::Client::connect(admin, postgres::NoTls)
+            .expect("connect to the throwaway cluster");
         client
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create a test database");
