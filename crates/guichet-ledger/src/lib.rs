@@ -14,6 +14,8 @@
 //! - the clock guard ([`ClockStatus`]) notices a clock that went backwards;
 //! - [`Ledger::highest_bundle_sequence`] keeps the highest trust-bundle sequence accepted, so
 //!   that an older bundle stays refused even after `bundle.json` is deleted;
+//! - [`Ledger::pin`] and [`Ledger::record_pin_failure`] keep the manager's and admin's PIN
+//!   hashes and the wrong attempts against them, so that neither goes with `kiosk.json`;
 //! - [`Ledger`] implements the core's [`guichet_core::RedemptionLookup`].
 //!
 //! Callers pass the current time in; the ledger reads no clock of its own.
@@ -30,6 +32,7 @@ mod ledger;
 mod lookup;
 mod migrations;
 mod outbox;
+mod pins;
 mod report;
 mod store;
 mod time;
@@ -49,6 +52,7 @@ pub use error::LedgerError;
 pub use ledger::{ChainHead, Ledger, LedgerSettings};
 pub use migrations::latest_version as schema_version;
 pub use outbox::{SyncCounts, SyncResult, SyncState};
+pub use pins::{PinFailures, PinRecord, PinRole};
 pub use report::{CancelledBy, Filters, Review, ReviewLine, Summary, Tally};
 pub use time::{local_day, local_time};
 

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0001_ledger.sql"),
     include_str!("../../../schema/migrations/0002_codes_and_causes.sql"),
     include_str!("../../../schema/migrations/0003_protect_derived.sql"),
+    include_str!("../../../schema/migrations/0004_pins.sql"),
 ];
 
 /// The oldest schema whose entries `guichet ledger verify` reads without migrating (format 2:
