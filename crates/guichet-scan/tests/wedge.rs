@@ -483,3 +483,75 @@ fn unknown_codes_fall_back_to_the_host_key() {
     let scans = feed(&mut WedgeDecoder::default(), &events);
     assert_eq!(scans[0].text, "PN1:AB");
 }
+
+/// Scanners that end with Tab, with nothing at all (the page hands the burst over after a quiet
+/// gap: `finish`), or that wait 15 to 20 ms between keys, still give the code.
+#[test]
+fn tab_no_terminator_and_slow_scanners_give_the_code() {
+    let code = &demo_codes()[0];
+    for gap_ms in [SCANNER_GAP_MS, 15.0, 20.0] {
+        let mut events = scanner_events(Layout::Us, Layout::FrAzerty, Caps::Off, code, 0.0);
+        for (i, e) in events.iter_mut().enumerate() {
+            e.timestamp_ms = gap_ms * i as f64;
+        }
+        let last = events.len() - 1;
+        // Tab.
+        let mut tab = events.clone();
+        tab[last].code = "Tab".into();
+        tab[last].key = "Tab".into();
+        let scans = feed(&mut WedgeDecoder::default(), &tab);
+        assert_eq!(scans.len(), 1, "Tab, {gap_ms} ms");
+        assert_eq!(&scans[0].text, code);
+        // No terminator: nothing until the burst is finished.
+        let mut decoder = WedgeDecoder::default();
+        assert!(feed(&mut decoder, &events[..last]).is_empty());
+        let scan = decoder.finish().expect("a burst without terminator");
+        assert_eq!(&scan.text, code, "no terminator, {gap_ms} ms");
+        assert!(decoder.finish().is_none(), "finish forgets the burst");
+    }
+    // A person's slow typing finished by a quiet gap is not a scan.
+    let mut decoder = WedgeDecoder::default();
+    let mut typing = scanner_events(Layout::Us, Layout::Us, Caps::Off, "PN1:ABCD", 0.0);
+    typing.pop();
+    for (i, e) in typing.iter_mut().enumerate() {
+        e.timestamp_ms = 90.0 * i as f64;
+    }
+    assert!(feed(&mut decoder, &typing).is_empty());
+    assert!(decoder.finish().is_none());
+}
+
+/// A scan typed into a text field leaves the host's characters there (`PN&M…` for a US
+/// scanner on an AZERTY host): every scanner × host × Caps Lock combination is recognised as a
+/// code, and names are not.
+#[test]
+fn a_scan_typed_into_a_field_looks_like_a_code_and_names_do_not() {
+    use guichet_scan::wedge::looks_like_code;
+    let code = &demo_codes()[0];
+    for scanner in Layout::ALL {
+        for host in Layout::ALL {
+            for caps in [Caps::Off, Caps::OnIgnored, Caps::OnCompensated] {
+                let typed: String = scanner_events(scanner, host, caps, code, 0.0)
+                    .iter()
+                    .filter(|e| e.key.chars().count() == 1)
+                    .map(|e| e.key.clone())
+                    .collect();
+                assert!(
+                    looks_like_code(&typed),
+                    "{scanner:?} scanner on {host:?} host, {caps:?}: {typed}"
+                );
+            }
+        }
+    }
+    for name in [
+        "Zoé",
+        "Jean-Paul",
+        "Pnina",
+        "PN",
+        "P. Nicolas",
+        "Anne-Marie Dupont",
+        "pn 1",
+        "",
+    ] {
+        assert!(!looks_like_code(name), "{name}");
+    }
+}

@@ -62,6 +62,17 @@ impl Layout {
         }
     }
 
+    /// The physical key (and Shift) that types `c` in this layout: the reverse of
+    /// [`Layout::char_for`] over the letter, space and symbol keys (not the keypad).
+    pub fn key_for(self, c: char) -> Option<(String, bool)> {
+        (b'A'..=b'Z')
+            .map(|letter| format!("Key{}", letter as char))
+            .chain(self.symbol_rows().iter().map(|row| row.0.to_string()))
+            .chain(["Semicolon".to_string(), "Space".to_string()])
+            .flat_map(|code| [(code.clone(), false), (code, true)])
+            .find(|(code, shift)| self.char_for(code, *shift) == Some(c))
+    }
+
     /// The lower-case letter on a `KeyA`…`KeyZ` or other letter key in this layout.
     fn letter(self, code: &str) -> Option<char> {
         let physical = code
@@ -185,6 +196,23 @@ const DE_SYMBOLS: &[KeyRow] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_for_reverses_char_for() {
+        for layout in Layout::ALL {
+            for c in "AZqwmM0123456789:/.-+ ".chars() {
+                let (code, shift) = layout
+                    .key_for(c)
+                    .unwrap_or_else(|| panic!("{layout:?} {c}"));
+                assert_eq!(layout.char_for(&code, shift), Some(c), "{layout:?} {c}");
+            }
+        }
+        assert_eq!(
+            Layout::FrAzerty.key_for('&'),
+            Some(("Digit1".into(), false))
+        );
+        assert_eq!(Layout::Us.key_for('é'), None);
+    }
 
     #[test]
     fn no_layout_maps_two_keys_to_one_character() {

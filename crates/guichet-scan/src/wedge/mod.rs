@@ -157,6 +157,17 @@ impl WedgeDecoder {
         None
     }
 
+    /// Ends the burst in progress without a terminator (a scanner set to send none: the page
+    /// saw a quiet gap after its last key): returns its scan if it is long enough, and forgets
+    /// it either way. Slow typing never reaches here as a burst, since each long gap already
+    /// started a new one in [`WedgeDecoder::push`].
+    pub fn finish(&mut self) -> Option<WedgeScan> {
+        let scan =
+            (self.burst.len() >= self.config.min_length).then(|| self.read_burst(self.last_key_ms));
+        self.burst.clear();
+        scan
+    }
+
     /// Forgets a burst in progress.
     pub fn reset(&mut self) {
         self.burst.clear();
@@ -217,6 +228,42 @@ fn read_with(layout: Layout, burst: &[PressedKey]) -> Reading {
         }
     }
     Reading { text, complete }
+}
+
+/// Whether `text`, typed into a text field, is a PN1 code as some scanner layout on some host
+/// layout makes of it (`PN1:…` itself, or `PN&M…` from a US scanner on an AZERTY host): the text
+/// is put back onto the host's keys and read through each scanner layout, Caps Lock ignored. A
+/// name field uses it to refuse a scan that landed in it.
+pub fn looks_like_code(text: &str) -> bool {
+    const PREFIX: &str = "PN1:";
+    let head: Vec<char> = text.trim_start().chars().take(PREFIX.len()).collect();
+    if head.len() < PREFIX.len() {
+        return false;
+    }
+    // Caps Lock on the host flips the case of its letters (the `m` of AZERTY's `;` key too),
+    // so a letter may come from its key with or without Shift.
+    let keys_of = |host: Layout, c: char| -> Vec<(String, bool)> {
+        let mut keys: Vec<(String, bool)> = host.key_for(c).into_iter().collect();
+        if c.is_alphabetic() {
+            keys.extend(
+                c.to_uppercase()
+                    .chain(c.to_lowercase())
+                    .filter_map(|other| host.key_for(other)),
+            );
+        }
+        keys
+    };
+    Layout::ALL.iter().any(|&host| {
+        Layout::ALL.iter().any(|&scanner| {
+            head.iter().zip(PREFIX.chars()).all(|(&typed, wanted)| {
+                keys_of(host, typed).iter().any(|(code, shift)| {
+                    scanner
+                        .char_for(code, *shift)
+                        .is_some_and(|read| read.eq_ignore_ascii_case(&wanted))
+                })
+            })
+        })
+    })
 }
 
 /// The QR alphanumeric set, which is also base45's alphabet plus nothing else.
