@@ -28,6 +28,38 @@ impl Default for LedgerSettings {
     }
 }
 
+/// Makes the ledger file (created empty, 0600, if missing: SQLite takes an empty file as a
+/// new database) and its `-wal` and `-shm` files accessible to their owner only: the ledger names mediators and holds every code accepted. SQLite creates the
+/// `-wal` and `-shm` files with the main file's mode, so they follow.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        Err(_) => {}
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o077 != 0 => {
+                // Group and others lose their rights; the owner's are left as they are (a
+                // ledger made read-only on purpose stays so).
+                let mode = meta.permissions().mode() & 0o700;
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The kiosk's ledger: one SQLite file (WAL, `synchronous=FULL`).
 ///
 /// Reads take `&self`; writes take `&mut self` and run in `BEGIN IMMEDIATE` transactions, so
@@ -51,6 +83,10 @@ impl Ledger {
     /// clear error and left untouched.
     pub fn open(path: impl AsRef<Path>, settings: LedgerSettings) -> Result<Ledger, LedgerError> {
         let path = path.as_ref().to_path_buf();
+        owner_only(&path).map_err(|e| LedgerError::CannotOpen {
+            path: path.clone(),
+            detail: format!("cannot make it readable by its owner only: {e}"),
+        })?;
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE

@@ -660,3 +660,34 @@ fn a_coupon_refused_when_verified_again_at_commit_stops_the_whole_checkout() {
         .unwrap();
     assert!(ledger.active_redemption(kid(), 3).unwrap().is_some());
 }
+
+/// The file's permission bits.
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_ledger_and_its_wal_are_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path, mut ledger) = fresh();
+    redeem(&mut ledger, &[7], MORNING);
+    assert_eq!(mode_of(&path), 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let beside = dir.path().join(format!("ledger.sqlite3{suffix}"));
+        assert_eq!(mode_of(&beside), 0o600, "{suffix}");
+    }
+    drop(ledger);
+
+    // A ledger copied with a wider mode is narrowed when it is opened again.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let ledger = open(&path);
+    assert_eq!(mode_of(&path), 0o600);
+    assert!(ledger.active_redemption(kid(), 7).unwrap().is_some());
+    drop(ledger);
+
+    // The owner's own bits are left alone: a ledger made read-only stays read-only.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let _ = Ledger::open(&path, LedgerSettings::default());
+    assert_eq!(mode_of(&path), 0o400);
+}
