@@ -316,8 +316,17 @@ impl PlatformClient {
     }
 }
 
+/// The error and its causes (reqwest's own message does not say why a connection or a TLS
+/// handshake failed; its sources do).
 fn network(error: reqwest::Error) -> ClientError {
-    ClientError::Network(error.to_string())
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    ClientError::Network(text)
 }
 
 fn refusal(status: StatusCode, bytes: &[u8]) -> ClientError {

@@ -110,6 +110,7 @@ impl Identity {
         let text = std::fs::read(&device_path).map_err(|e| bad(&device_path, e.to_string()))?;
         let enrollment: Enrollment =
             serde_json::from_slice(&text).map_err(|e| bad(&device_path, e.to_string()))?;
+        owner_only(&key_path).map_err(|e| bad(&key_path, e))?;
         let secret =
             std::fs::read_to_string(&key_path).map_err(|e| bad(&key_path, e.to_string()))?;
         let mut bytes = [0u8; 32];
@@ -158,6 +159,35 @@ impl Identity {
             self.enrollment.platform_ca_pem.as_deref(),
         )
     }
+}
+
+/// Checks that the device key is readable by its owner only, and makes it so if not.
+///
+/// Decision: a key found with a wider mode (copied from a backup with `cp`, unpacked from an
+/// archive) is narrowed to 0600 with a warning in the log, not refused: refusing would stop
+/// the counter for a slip of the installer, and would not undo a copy someone may have made
+/// (the platform's admin disables a device whose key may have leaked). `guichet doctor` names
+/// a wide mode it finds. A key whose mode cannot be narrowed (owned by another user) is
+/// refused.
+fn owner_only(key_path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(key_path).map_err(|e| e.to_string())?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    let narrowed = mode & 0o700;
+    std::fs::set_permissions(key_path, std::fs::Permissions::from_mode(narrowed)).map_err(|e| {
+        format!(
+            "mode {mode:o}: readable by others, and it cannot be narrowed (owner uid {}): {e}",
+            meta.uid()
+        )
+    })?;
+    tracing::warn!(
+        path = %key_path.display(),
+        "the device key had mode {mode:o} (others could read it): narrowed to {narrowed:o}"
+    );
+    Ok(())
 }
 
 /// The code and the fingerprint of an enrollment ticket `CODE/FINGERPRINT` (as the admin's
@@ -252,5 +282,40 @@ mod ticket_tests {
         assert_eq!(split_ticket("K7QF-9XMP-2D"), None);
         assert_eq!(split_ticket("/7D2K"), None);
         assert_eq!(split_ticket("K7QF/"), None);
+    }
+}
+
+#[cfg(test)]
+mod key_mode_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn a_device_key_readable_by_others_is_narrowed_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let enrollment = Enrollment {
+            platform_url: "https://platform.example".into(),
+            device_id: "dev-1".into(),
+            center: CenterInfo {
+                id: "C1".into(),
+                name: "Médiathèque".into(),
+                zone: 33,
+            },
+            pinned_root_keys: Vec::new(),
+            platform_ca_pem: None,
+        };
+        std::fs::write(
+            dir.path().join(DEVICE_FILE),
+            serde_json::to_vec(&enrollment).unwrap(),
+        )
+        .unwrap();
+        let key = dir.path().join(KEY_FILE);
+        std::fs::write(&key, "11".repeat(32)).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let identity = Identity::load(dir.path()).unwrap();
+        assert_eq!(identity.enrollment.device_id, "dev-1");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

@@ -7,6 +7,7 @@
 //! - [`client`]: signed HTTP requests to the platform;
 //! - [`cycle`]: one sync cycle: pull the bundle, push the ledger's pending entries, pull
 //!   state changes;
+//! - [`probe`]: one read-only request, for `guichet doctor`;
 //! - [`runner`]: the background loop (interval, "sync now", backoff with jitter) and the
 //!   status the counter shows.
 //!
@@ -19,6 +20,7 @@ pub mod client;
 pub mod cycle;
 pub mod files;
 pub mod identity;
+pub mod probe;
 pub mod runner;
 pub mod trust;
 
@@ -26,5 +28,6 @@ pub use backoff::Backoff;
 pub use client::{ClientError, PlatformClient};
 pub use cycle::{sync_once, CycleError, CycleReport};
 pub use identity::{enroll, split_ticket, Identity, IdentityError};
+pub use probe::{probe, Probe};
 pub use runner::{Connection, RunnerSettings, SyncRunner, SyncStatus};
 pub use trust::{SetAside, TrustError, TrustStore};
