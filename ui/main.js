@@ -50,8 +50,14 @@ function wire() {
   resumeOnGesture();
 
   startWedge({
-    onBurst: (keys, endedAt) =>
-      run(async () => onScanResult(await callInOrder("wedge_burst", { keys }), endedAt)),
+    onBurst: async (keys, endedAt) => {
+      let result = null;
+      await run(async () => {
+        result = await callInOrder("wedge_burst", { keys });
+        onScanResult(result, endedAt);
+      });
+      return result;
+    },
     guardKeys: isCounter,
   });
   startFocusGuard(isCounter);

@@ -20,7 +20,7 @@ export default {
   "key.arrows": "↑ ↓",
 
   "help.label": "Keyboard shortcuts",
-  "help.commit": "Confirm",
+  "help.commit": "Take payment",
   "help.paidOtherwise": "Other payment",
   "help.undo": "Undo checkout",
   "help.workshop": "Workshop",
@@ -80,7 +80,8 @@ export default {
   "verdict.readyHint": "Show the coupon to the camera or scan it with the scanner.",
   "verdict.serial": "Coupon #{serial}",
   "verdict.provider": "Provider: {provider}",
-  "verdict.OK": "VALID",
+  "verdict.OK": "ACCEPTED",
+  "verdict.COMMITTED": "PAID",
   "verdict.ALREADY_REDEEMED": "ALREADY USED",
   "verdict.EXPIRED": "EXPIRED",
   "verdict.NOT_YET_VALID": "NOT YET VALID",
@@ -108,8 +109,13 @@ export default {
   "basket.couponsTotal": "Coupons",
   "basket.paidOtherwise": "Paid otherwise (€)",
   "basket.total": "Total",
-  "basket.commit": "Confirm",
+  "basket.commit": "Take payment",
   "basket.undo": "Undo checkout",
+  "basket.undoQuestion": "Undo {what}?",
+  "basket.undoBasketOpen": {
+    one: "The basket in progress (1 coupon) is not affected: it stays open.",
+    other: "The basket in progress ({n} coupons) is not affected: it stays open.",
+  },
   "basket.badAmount": "Unreadable amount: type for example 5 or 5.50.",
 
   "role.manager": "Manager",

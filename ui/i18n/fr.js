@@ -20,7 +20,7 @@ export default {
   "key.arrows": "↑ ↓",
 
   "help.label": "Raccourcis clavier",
-  "help.commit": "Valider",
+  "help.commit": "Encaisser",
   "help.paidOtherwise": "Autre paiement",
   "help.undo": "Annuler l'encaissement",
   "help.workshop": "Atelier",
@@ -80,7 +80,8 @@ export default {
   "verdict.readyHint": "Présentez le pass devant la caméra ou scannez-le avec la douchette.",
   "verdict.serial": "Pass n° {serial}",
   "verdict.provider": "Financeur : {provider}",
-  "verdict.OK": "VALIDE",
+  "verdict.OK": "ACCEPTÉ",
+  "verdict.COMMITTED": "ENCAISSÉ",
   "verdict.ALREADY_REDEEMED": "DÉJÀ UTILISÉ",
   "verdict.EXPIRED": "EXPIRÉ",
   "verdict.NOT_YET_VALID": "PAS ENCORE VALIDE",
@@ -108,8 +109,13 @@ export default {
   "basket.couponsTotal": "Pass",
   "basket.paidOtherwise": "Payé autrement (€)",
   "basket.total": "Total",
-  "basket.commit": "Valider",
+  "basket.commit": "Encaisser",
   "basket.undo": "Annuler l'encaissement",
+  "basket.undoQuestion": "Annuler {what} ?",
+  "basket.undoBasketOpen": {
+    one: "Le panier en cours (1 pass) n'est pas concerné : il reste ouvert.",
+    other: "Le panier en cours ({n} pass) n'est pas concerné : il reste ouvert.",
+  },
   "basket.badAmount": "Montant illisible : tapez par exemple 5 ou 5,50.",
 
   "role.manager": "Responsable",

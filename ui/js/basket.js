@@ -10,7 +10,7 @@ import { confirmAction } from "./confirm.js";
 import { play } from "./sound.js";
 import { current, onChange, patch } from "./state.js";
 import { run, showProblem } from "./task.js";
-import { showReady } from "./verdict.js";
+import { showCommitted } from "./verdict.js";
 
 const list = byId("basket-list");
 const paidInput = byId("paid-otherwise");
@@ -131,7 +131,7 @@ function applyCommitResult(result) {
   renderMessage();
   const committed = result.kind === "committed";
   play(committed ? "accepted" : "warning", current().settings.sound);
-  if (committed && result.code === "COMMITTED") showReady();
+  if (committed && result.code === "COMMITTED") showCommitted(result);
 }
 
 /** "Valider": records the basket as one checkout (the shell decides whether it may). */
@@ -145,9 +145,20 @@ export async function commit() {
   }, { busy: [byId("commit"), byId("basket")] });
 }
 
-/** Undoes the last checkout (the shell answers WINDOW_PASSED when it is too late). */
+/**
+ * Undoes the last checkout once the mediator has confirmed what it is (its time, passes and
+ * amount, and that a basket in progress stays as it is); the shell answers WINDOW_PASSED when
+ * it is too late.
+ */
 export async function undo() {
-  if (byId("undo").hidden) return;
+  const last = current()?.last_checkout;
+  if (byId("undo").hidden || !last) return;
+  const open = coupons().length;
+  const question = [
+    t("basket.undoQuestion", { what: text(last.summary) }),
+    open > 0 ? t("basket.undoBasketOpen", { n: open }) : "",
+  ].filter(Boolean).join(" ");
+  if (!(await confirmAction(question))) return;
   await run(async () => applyCommitResult(await callInOrder("undo_last_checkout")), {
     busy: [byId("undo"), byId("basket")],
   });

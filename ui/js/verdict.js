@@ -20,7 +20,7 @@ let sequence = 0;
 
 /** The card's colour: green accepted, amber duplicate or warning, red refused. */
 function tone(result) {
-  if (result.kind === "accepted") return "accepted";
+  if (result.kind === "accepted" || result.kind === "committed") return "accepted";
   if (result.kind === "duplicate" || result.sound === "warning") return "warning";
   return "refused";
 }
@@ -91,9 +91,20 @@ export function showVerdict(result, startedAt = null) {
   recordTiming(result, startedAt);
 }
 
-/** Puts the card back to "ready to scan" (after a checkout). */
-export function showReady() {
-  shown = null;
+/**
+ * Shows that a checkout was recorded (a CommitResult of "Valider"): the word "encaissé", its
+ * total and the shell's message, so that it cannot be taken for the last scan's card.
+ */
+export function showCommitted(result) {
+  shown = {
+    kind: "committed",
+    code: "COMMITTED",
+    sound: "none",
+    input: "",
+    message: result.message,
+    value_cents: result.last_checkout?.total_cents ?? null,
+  };
+  sequence += 1;
   render();
 }
 

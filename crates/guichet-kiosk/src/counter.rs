@@ -109,10 +109,17 @@ pub struct LastCheckout {
     pub checkout_id: String,
     /// Coupons.
     pub count: usize,
+    /// Their serials, in scan order.
+    pub serials: Vec<u64>,
     /// Coupons + paid otherwise, cents.
     pub total_cents: u64,
+    /// When it was recorded (RFC 3339).
+    pub recorded_at: Timestamp,
     /// The end of the mediator's window (RFC 3339).
     pub undo_until: Timestamp,
+    /// What an undo would cancel, in words: "l'encaissement de 10 h 32 (pass n° 1000001,
+    /// 10,00 €)", for the confirmation question.
+    pub summary: Text,
 }
 
 impl LastCheckout {
@@ -136,6 +143,41 @@ pub struct CommitResult {
     pub basket: BasketView,
     /// The checkout that can be undone now.
     pub last_checkout: Option<LastCheckout>,
+}
+
+/// "pass n° 1000001" or "pass n° 1000001 et 1000002" / "pass no. 1000001 and 1000002", and
+/// "2 pass" beyond three.
+pub fn passes(serials: &[u64]) -> Text {
+    let list = |and: &str| match serials {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!(
+            "{} {and} {last}",
+            init.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    if serials.len() > 3 {
+        return Text::new(
+            format!("{} pass", serials.len()),
+            format!("{} passes", serials.len()),
+        );
+    }
+    Text::new(
+        format!("pass n° {}", list("et")),
+        format!("pass no. {}", list("and")),
+    )
+}
+
+/// A wall-clock time at the counter: "10 h 32" / "10:32" (Europe/Paris).
+fn clock(at: Timestamp) -> (String, String) {
+    let time = guichet_ledger::local_time(at);
+    (
+        format!("{} h {:02}", time.hour(), time.minute()),
+        format!("{:02}:{:02}", time.hour(), time.minute()),
+    )
 }
 
 /// An amount in French and English, as the ledger's exports write it.
@@ -335,7 +377,23 @@ impl Kiosk {
             let basket = self.basket.get_or_insert_with(|| Basket::new(workshop));
             // The basket keeps the text read: the entry carries it to the platform as proof.
             match basket.add(read, input) {
-                Ok(_) => {}
+                Ok(_) => {
+                    // The verdict's own words ("valable") and then what happens to the pass: it
+                    // is in the basket, not paid yet.
+                    let count = basket.coupons().len();
+                    let (fr, en) = euros(basket.coupons_total_cents());
+                    message = Text::new(
+                        format!(
+                            "{} Ajouté au panier ({count} pass, {fr}) : F2 pour encaisser.",
+                            message.fr
+                        ),
+                        format!(
+                            "{} Added to the basket ({count} {}, {en}): F2 to take payment.",
+                            message.en,
+                            if count == 1 { "pass" } else { "passes" }
+                        ),
+                    );
+                }
                 Err(CheckoutError::TooManyCoupons { limit }) => {
                     kind = ScanKind::Refused;
                     code = "BASKET_FULL".into();
@@ -370,8 +428,9 @@ impl Kiosk {
         }
     }
 
-    /// Feeds the `keydown` events of one burst (up to its Enter or Tab) to the wedge decoder;
-    /// a scanner burst is scanned, typing is ignored.
+    /// Feeds the `keydown` events of one burst (up to its Enter or Tab, or up to a quiet gap
+    /// for a scanner that sends no terminator) to the wedge decoder; a scanner burst is
+    /// scanned, typing is ignored.
     pub fn wedge_burst(
         &mut self,
         keys: &[KeyEvent],
@@ -383,7 +442,8 @@ impl Kiosk {
                 scanned = Some(scan);
             }
         }
-        self.wedge.reset();
+        // No Enter or Tab: the page sent the burst after a quiet gap.
+        let scanned = scanned.or_else(|| self.wedge.finish());
         match scanned {
             Some(scan) => self.scan(scan.text.as_bytes(), InputMethod::Scanner, now),
             None => Ok(ScanResult {
@@ -526,20 +586,29 @@ impl Kiosk {
             Ok(receipt) => {
                 let total = self.basket_view().total_cents;
                 let count = receipt.redemptions.len();
+                let serials: Vec<u64> = basket.coupons().iter().map(|c| c.coupon.serial).collect();
+                let (fr, en) = euros(total);
+                let (at_fr, at_en) = clock(now);
+                let which = passes(&serials);
                 self.last_checkout = Some(LastCheckout {
                     checkout_id: receipt.checkout_id,
                     count,
+                    serials,
                     total_cents: total,
+                    recorded_at: now,
                     undo_until: now + self.ledger_settings.mediator_cancel_window,
+                    summary: Text::new(
+                        format!("l'encaissement de {at_fr} ({}, {fr})", which.fr),
+                        format!("the checkout of {at_en} ({}, {en})", which.en),
+                    ),
                 });
                 self.basket = None;
-                let (fr, en) = euros(total);
                 Ok(CommitResult {
                     kind: "committed",
                     code: "COMMITTED",
                     message: Text::new(
-                        format!("Validé : {count} coupon(s), {fr}."),
-                        format!("Recorded: {count} coupon(s), {en}."),
+                        format!("Encaissé : {}, {fr}.", which.fr),
+                        format!("Paid: {}, {en}.", which.en),
                     ),
                     basket: self.basket_view(),
                     last_checkout: self.last_checkout.clone(),
@@ -648,13 +717,24 @@ impl Kiosk {
         {
             Ok(_) => {
                 self.last_checkout = None;
-                let (fr, en) = euros(last.total_cents);
+                let summary = &last.summary;
+                let open = self.basket.as_ref().map_or(0, |b| b.coupons().len());
+                let (kept_fr, kept_en) = match open {
+                    0 => (String::new(), String::new()),
+                    n => (
+                        format!(" Le panier en cours ({n} pass) reste ouvert."),
+                        format!(
+                            " The basket in progress ({n} {}) stays open.",
+                            if n == 1 { "pass" } else { "passes" }
+                        ),
+                    ),
+                };
                 Ok(CommitResult {
                     kind: "committed",
                     code: "UNDONE",
                     message: Text::new(
-                        format!("Passage annulé : {} coupon(s), {fr}.", last.count),
-                        format!("Checkout undone: {} coupon(s), {en}.", last.count),
+                        format!("Annulé : {}.{kept_fr}", summary.fr),
+                        format!("Undone: {}.{kept_en}", summary.en),
                     ),
                     basket: self.basket_view(),
                     last_checkout: None,

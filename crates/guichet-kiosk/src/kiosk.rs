@@ -300,5 +300,13 @@ impl Kiosk {
         }
         self.prefs.mediator = name.to_string();
         self.prefs.save(&self.data_dir)
+        // A scan that landed in the name field (`PN&M…` on an AZERTY host) is not a name.
+        if guichet_scan::wedge::looks_like_code(name) {
+            return Err(Problem::new(
+                "NAME_IS_A_CODE",
+                "Ceci ressemble au code d'un pass, pas à un nom : le nom n'a pas changé.",
+                "This looks like a pass code, not a name: the name did not change.",
+            ));
+        }
     }
 }

@@ -1,0 +1,135 @@
+//! The counter as a mediator lives it (issue 15), on real files: an enrolled data directory
+//! (the TEST ONLY platform root pinned, the fixture bundle seq 1), a real SQLite ledger, the
+//! fixture demo coupons, the key events of a US-mode scanner on an AZERTY host.
+
+use std::path::Path;
+
+use guichet_e2e::fixtures::{demo_codes, write_enrolled_kiosk};
+use guichet_e2e::keys::us_scanner_on_azerty;
+use guichet_kiosk::counter::ScanKind;
+use guichet_kiosk::{CameraStatus, Kiosk};
+use guichet_ledger::InputMethod;
+use guichet_scan::wedge::KeyEvent;
+use guichet_sync::SyncStatus;
+use jiff::{SignedDuration, Timestamp};
+
+fn now() -> Timestamp {
+    "2026-11-24T09:30:00Z".parse().unwrap()
+}
+
+/// A data directory as enrollment leaves it, with the seq 1 bundle.
+fn enrolled_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_enrolled_kiosk(dir.path(), "Centre de test");
+    dir
+}
+
+fn counter(dir: &Path) -> Kiosk {
+    let mut kiosk = Kiosk::open(dir).unwrap();
+    kiosk.set_workshop("1.1", "1.1.01").unwrap();
+    kiosk.set_mediator("Zoé").unwrap();
+    kiosk
+}
+
+/// The `keydown` events a US-layout scanner produces on a French AZERTY host, `gap_ms` apart,
+/// Enter last.
+fn us_scanner_keys(text: &str, start_ms: f64, gap_ms: f64) -> Vec<KeyEvent> {
+    us_scanner_on_azerty(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| KeyEvent {
+            code: k.code,
+            key: k.key,
+            shift: k.shift,
+            caps_lock: false,
+            timestamp_ms: start_ms + gap_ms * i as f64,
+        })
+        .collect()
+}
+
+/// Point 1: a scanner that sends no terminator (the page sends the burst after a quiet gap),
+/// 18 ms per key, is read; a scan that landed in the mediator's field is not a name.
+#[test]
+fn a_burst_without_terminator_is_read_and_a_code_is_never_a_name() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let code = &demo_codes()[1];
+    let mut burst = us_scanner_keys(code, 1000.0, 18.0);
+    let enter = burst.pop().unwrap();
+    assert_eq!(enter.code, "Enter");
+    let result = kiosk.wedge_burst(&burst, now()).unwrap();
+    assert_eq!(
+        (result.code.as_str(), result.kind),
+        ("OK", ScanKind::Accepted)
+    );
+    // What the field showed: the AZERTY host's characters of a US scanner's keys.
+    let typed: String = burst.iter().map(|k| k.key.as_str()).collect();
+    assert!(typed.starts_with("PN&M"), "{typed}");
+    let refused = kiosk.set_mediator(&typed).unwrap_err();
+    assert_eq!(refused.code, "NAME_IS_A_CODE");
+    assert_eq!(kiosk.set_mediator(code).unwrap_err().code, "NAME_IS_A_CODE");
+    let snapshot = kiosk.snapshot(&SyncStatus::default(), &CameraStatus::off(), now());
+    assert_eq!(snapshot.mediator, "Zoé", "the name stays");
+    kiosk.set_mediator("Paul-Noël").unwrap();
+}
+
+/// Point 2: after a scan the card says the pass is in the basket and F2 takes payment; F2 says
+/// "encaissé"; the undo says what it undoes (time in Paris, pass numbers, amount) and that the
+/// basket in progress stays open, and leaves that basket as it is.
+#[test]
+fn undo_says_what_it_undoes_and_leaves_the_new_basket() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let codes = demo_codes();
+    for code in &codes[..2] {
+        kiosk
+            .scan(code.as_bytes(), InputMethod::Pasted, now())
+            .unwrap();
+    }
+    let committed = kiosk.basket_commit(now()).unwrap();
+    assert_eq!(
+        committed.message.fr,
+        "Encaissé : pass n° 1000001 et 1000002, 20,00 €."
+    );
+    let last = committed.last_checkout.clone().unwrap();
+    assert_eq!(last.serials, vec![1000001, 1000002]);
+    assert_eq!(last.recorded_at, now());
+    assert_eq!(
+        last.summary.fr,
+        "l'encaissement de 10 h 30 (pass n° 1000001 et 1000002, 20,00 €)"
+    );
+    assert_eq!(
+        last.summary.en,
+        "the checkout of 10:30 (pass no. 1000001 and 1000002, €20.00)"
+    );
+    let next = kiosk
+        .scan(codes[3].as_bytes(), InputMethod::Pasted, now())
+        .unwrap();
+    assert_eq!(next.kind, ScanKind::Accepted);
+    assert!(
+        next.message
+            .fr
+            .ends_with("Ajouté au panier (1 pass, 10,00 €) : F2 pour encaisser."),
+        "{}",
+        next.message.fr
+    );
+    let undone = kiosk
+        .undo_last_checkout(now() + SignedDuration::from_mins(2))
+        .unwrap();
+    assert_eq!(undone.code, "UNDONE");
+    assert_eq!(
+        undone.message.fr,
+        "Annulé : l'encaissement de 10 h 30 (pass n° 1000001 et 1000002, 20,00 €). Le panier en cours (1 pass) reste ouvert."
+    );
+    let basket = kiosk.basket_view();
+    assert_eq!(
+        basket.coupons.iter().map(|c| c.serial).collect::<Vec<_>>(),
+        vec![2000001],
+        "the new basket is untouched"
+    );
+    // The undone passes can be used again.
+    let again = kiosk
+        .scan(codes[0].as_bytes(), InputMethod::Pasted, now())
+        .unwrap();
+    assert_eq!(again.code, "OK");
+}
