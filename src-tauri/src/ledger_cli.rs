@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use guichet_core::message::Lang;
+use guichet_kiosk::ledger_check::{check_ledger, LedgerCheck};
 use guichet_ledger::export::{self, Format};
 use guichet_ledger::{Filters, Ledger, LedgerSettings, SyncState};
 use jiff::civil::Date;
@@ -150,49 +151,46 @@ fn verify(db: Option<PathBuf>) -> ExitCode {
     if !path.exists() {
         return fail(format!("no ledger at {}", path.display()));
     }
-    let ledger = match Ledger::open_read_only(&path, LedgerSettings::default()) {
-        Ok(ledger) => ledger,
-        Err(error) => return fail(error.to_string()),
-    };
-    let report = match ledger.verify_chain() {
-        Ok(report) => report,
-        Err(error) => return fail(error.to_string()),
-    };
-    if let Some(problem) = report.first_break {
-        println!("BROKEN after {} good entries: {problem}", report.entries);
-        return ExitCode::from(1);
-    }
-    let check = match ledger.cross_check() {
-        Ok(check) => check,
-        Err(error) => return fail(error.to_string()),
-    };
-    if !check.mismatches.is_empty() {
-        println!(
-            "BROKEN: {} entries, hash chain intact, but the tables derived from it disagree:",
-            report.entries
-        );
-        for mismatch in &check.mismatches {
-            println!("  {mismatch}");
+    match check_ledger(&path) {
+        Err(error) => fail(error.to_string()),
+        Ok(LedgerCheck::ChainBroken {
+            good_entries,
+            problem,
+        }) => {
+            println!("BROKEN after {good_entries} good entries: {problem}");
+            ExitCode::from(1)
         }
-        return ExitCode::from(1);
+        Ok(LedgerCheck::TablesDisagree {
+            entries,
+            mismatches,
+        }) => {
+            println!(
+                "BROKEN: {entries} entries, hash chain intact, but the tables derived from it disagree:"
+            );
+            for mismatch in &mismatches {
+                println!("  {mismatch}");
+            }
+            ExitCode::from(1)
+        }
+        Ok(LedgerCheck::Damaged(error)) => {
+            println!("BROKEN: {error}");
+            ExitCode::from(1)
+        }
+        Ok(LedgerCheck::Intact {
+            entries,
+            pruned_active,
+        }) => {
+            let pruned = if pruned_active > 0 {
+                format!(" ({pruned_active} of pruned redemptions, not checkable)")
+            } else {
+                String::new()
+            };
+            println!(
+                "OK: {entries} entries, hash chain intact, active_coupons and outbox agree with it{pruned}, integrity_check ok"
+            );
+            ExitCode::SUCCESS
+        }
     }
-    if let Err(error) = ledger.integrity_check() {
-        println!("BROKEN: {error}");
-        return ExitCode::from(1);
-    }
-    let pruned = if check.pruned_active > 0 {
-        format!(
-            " ({} of pruned redemptions, not checkable)",
-            check.pruned_active
-        )
-    } else {
-        String::new()
-    };
-    println!(
-        "OK: {} entries, hash chain intact, active_coupons and outbox agree with it{pruned}, integrity_check ok",
-        report.entries
-    );
-    ExitCode::SUCCESS
 }
 
 /// `guichet ledger prune`.

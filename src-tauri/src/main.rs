@@ -9,6 +9,7 @@
 
 mod app;
 mod cli;
+mod doctor_cli;
 mod ledger_cli;
 mod redeem_cli;
 mod sync_cli;
@@ -25,6 +26,9 @@ struct Cli {
     /// What to do; opens the kiosk window when omitted.
     #[command(subcommand)]
     command: Option<Command>,
+    /// The configuration's overrides.
+    #[command(flatten)]
+    config: cli::ConfigFlags,
 }
 
 /// Subcommands of `guichet`.
@@ -42,10 +46,16 @@ enum Command {
     Enroll(sync_cli::EnrollArgs),
     /// Run one sync cycle with the platform and print a summary.
     Sync,
+    /// Check the kiosk's health (camera, scanners, clock, disk, files, platform, bundle,
+    /// ledger, pending entries): one line per check and a summary.
+    Doctor(doctor_cli::DoctorArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(code) = cli::configure(&cli.config) {
+        return code;
+    }
     match cli.command {
         None => app::run(),
         Some(Command::Verify(args)) => verify::run(args),
@@ -54,5 +64,6 @@ fn main() -> ExitCode {
         Some(Command::Redeem(args)) => redeem_cli::run(args),
         Some(Command::Enroll(args)) => sync_cli::run_enroll(args),
         Some(Command::Sync) => sync_cli::run_sync(),
+        Some(Command::Doctor(args)) => doctor_cli::run(args),
     }
 }

@@ -113,10 +113,10 @@ impl std::fmt::Debug for Kiosk {
 }
 
 impl Kiosk {
-    /// Opens the kiosk's files in `data_dir` (created if missing). A kiosk that is not
-    /// enrolled yet opens too: the window then shows the enrollment screen.
+    /// Opens the kiosk's files in `data_dir` (created if missing, for its owner only: 0700). A
+    /// kiosk that is not enrolled yet opens too: the window then shows the enrollment screen.
     pub fn open(data_dir: &Path) -> Result<Kiosk, Problem> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        guichet_sync::files::create_private_dir(data_dir).map_err(|e| {
             Problem::local(
                 "DATA_DIR",
                 &format!("Dossier de données inaccessible ({})", data_dir.display()),

@@ -11,9 +11,12 @@
 pub mod admin;
 pub mod autostart;
 pub mod camera;
+pub mod config;
 pub mod counter;
 mod day_pdf;
+pub mod doctor;
 pub mod kiosk;
+pub mod ledger_check;
 pub mod pin;
 pub mod prefs;
 pub mod referential;

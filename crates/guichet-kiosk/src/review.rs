@@ -302,7 +302,7 @@ impl Kiosk {
     }
 
     fn write_export(path: &std::path::Path, bytes: &[u8]) -> Result<Exported, Problem> {
-        guichet_sync::files::write_atomically(path, bytes, false)
+        guichet_sync::files::write_atomically(path, bytes, true)
             .map_err(|e| Problem::local("EXPORT", "Export impossible", "Export failed", e))?;
         Ok(Exported {
             path: path.to_path_buf(),

@@ -1,5 +1,6 @@
 //! The status bar: sync state, bundle age, clock, camera. Always visible.
 
+use guichet_core::bundle::BundleDocument;
 use guichet_ledger::ClockStatus;
 use guichet_sync::{Connection, SyncStatus};
 use jiff::{SignedDuration, Timestamp};
@@ -19,6 +20,21 @@ pub enum BundleState {
     Stale,
     /// Past its `expires_at` (red).
     Expired,
+}
+
+/// How current a bundle is as of `now`, and its age in whole days: expired past its
+/// `expires_at`, stale past the rules' `max_staleness_days`.
+pub fn freshness(document: &BundleDocument, now: Timestamp) -> (BundleState, i64) {
+    let age = now.duration_since(document.issued_at);
+    let stale_after = SignedDuration::from_hours(24 * i64::from(document.rules.max_staleness_days));
+    let state = if now >= document.expires_at {
+        BundleState::Expired
+    } else if age > stale_after {
+        BundleState::Stale
+    } else {
+        BundleState::Fresh
+    };
+    (state, age.as_hours().max(0) / 24)
 }
 
 /// The bundle part of the status bar.
@@ -116,22 +132,12 @@ impl Kiosk {
                 set_aside_code: set_aside.map(|s| s.code),
             },
             Some(bundle) => {
-                let document = bundle.document();
-                let age = now.duration_since(document.issued_at);
-                let stale_after =
-                    SignedDuration::from_hours(24 * i64::from(document.rules.max_staleness_days));
-                let state = if now >= document.expires_at {
-                    BundleState::Expired
-                } else if age > stale_after {
-                    BundleState::Stale
-                } else {
-                    BundleState::Fresh
-                };
+                let (state, age_days) = freshness(bundle.document(), now);
                 BundleStatus {
                     state,
                     sequence: Some(bundle.sequence()),
-                    issued_at: Some(document.issued_at),
-                    age_days: Some(age.as_hours().max(0) / 24),
+                    issued_at: Some(bundle.document().issued_at),
+                    age_days: Some(age_days),
                     set_aside: None,
                     set_aside_code: None,
                 }

@@ -260,6 +260,7 @@ pub async fn enroll(
             detail: e.to_string(),
         }
     };
+    crate::files::create_private_dir(data_dir).map_err(write_error(data_dir.to_path_buf()))?;
     let key_path = data_dir.join(KEY_FILE);
     write_atomically(&key_path, hex::encode(secret).as_bytes(), true)
         .map_err(write_error(key_path.clone()))?;

@@ -34,13 +34,14 @@ fn choose_compositing() {
 pub fn run() -> ExitCode {
     let started = std::time::Instant::now();
     choose_compositing();
-    let kiosk = match Kiosk::open(&data_dir()) {
+    let mut kiosk = match Kiosk::open(&data_dir()) {
         Ok(kiosk) => kiosk,
         Err(problem) => {
             eprintln!("guichet: {}", problem.message.fr);
             return ExitCode::from(2);
         }
     };
+    kiosk.impose(&crate::cli::config().values);
     let result = tauri::Builder::default()
         .setup(move |app| {
             let shell = Shell::start(app.handle().clone(), kiosk, started);
