@@ -45,6 +45,8 @@ build:
 # port), an enrolled kiosk with its own data directory, then the window.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 DEMO_DIR := $(TARGET_DIR)/demo
+# The demo kiosk's admin PIN, chosen at its enrollment (demo only; a real one is chosen by the admin).
+DEMO_ADMIN_PIN := 246810
 
 run: setup build
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
@@ -58,9 +60,11 @@ run: setup build
 	mkdir -p $(DEMO_DIR)/camera && cp fixtures/scan/no-code/* $(DEMO_DIR)/camera/ && \
 	cp $(DEMO_DIR)/platform/print/booklet-000001-serial-1.png $(DEMO_DIR)/camera/; \
 	export GUICHET_DATA_DIR=$(DEMO_DIR)/kiosk GUICHET_REPLAY_DIR=$(DEMO_DIR)/camera; \
-	$(TARGET_DIR)/debug/guichet enroll --platform "$$url" --code "$$code" --fingerprint "$$fingerprint" --label demo && \
+	echo "$(DEMO_ADMIN_PIN)" > $(DEMO_DIR)/admin-pin && \
+	$(TARGET_DIR)/debug/guichet enroll --platform "$$url" --code "$$code" --fingerprint "$$fingerprint" --label demo --admin-pin-file $(DEMO_DIR)/admin-pin && \
 	$(TARGET_DIR)/debug/guichet sync && \
 	echo "run: demo platform at $$url; printable booklets: $(DEMO_DIR)/platform/demo-booklets.pdf" && \
+	echo "run: the demo kiosk's admin PIN (F10, and F8 as admin) is $(DEMO_ADMIN_PIN)" && \
 	echo "run: try  GUICHET_DATA_DIR=$$GUICHET_DATA_DIR $(TARGET_DIR)/debug/guichet redeem --area 1.1 --service 1.1.01 --mediator Zoé $$(head -1 $(DEMO_DIR)/platform/demo-codes.txt)" && \
 	if [ -z "$$DISPLAY" ]; then \
 		echo "run: DISPLAY is empty, starting guichet under xvfb-run -a (invisible virtual display)"; \

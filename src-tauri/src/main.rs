@@ -3,7 +3,7 @@
 //! Without a subcommand it opens the counter window; `guichet verify` checks
 //! voucher codes offline, `guichet ledger verify` checks the ledger's hash chain and
 //! `guichet report` prints a day review; `guichet enroll` and `guichet sync` talk to the
-//! platform.
+//! platform; `guichet pin` sets a PIN from the machine.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -11,6 +11,7 @@ mod app;
 mod cli;
 mod doctor_cli;
 mod ledger_cli;
+mod pin_cli;
 mod redeem_cli;
 mod sync_cli;
 mod verify;
@@ -49,6 +50,8 @@ enum Command {
     /// Check the kiosk's health (camera, scanners, clock, disk, files, platform, bundle,
     /// ledger, pending entries): one line per check and a summary.
     Doctor(doctor_cli::DoctorArgs),
+    /// Set the manager's or admin's PIN from this machine (a forgotten admin PIN).
+    Pin(pin_cli::PinArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,5 +68,6 @@ fn main() -> ExitCode {
         Some(Command::Enroll(args)) => sync_cli::run_enroll(args),
         Some(Command::Sync) => sync_cli::run_sync(),
         Some(Command::Doctor(args)) => doctor_cli::run(args),
+        Some(Command::Pin(args)) => pin_cli::run(args),
     }
 }

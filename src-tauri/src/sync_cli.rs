@@ -5,7 +5,11 @@ use std::process::ExitCode;
 use guichet_ledger::{Ledger, LedgerSettings};
 use guichet_sync::{enroll, sync_once, Identity, TrustStore};
 
+use guichet_kiosk::Kiosk;
+use jiff::Timestamp;
+
 use crate::cli::{data_dir, default_ledger_path};
+use crate::pin_cli::read_pin;
 
 /// Arguments of `guichet enroll`.
 #[derive(clap::Args, Debug)]
@@ -31,6 +35,11 @@ pub struct EnrollArgs {
     /// A label for this kiosk, shown to admins.
     #[arg(long)]
     label: Option<String>,
+    /// A file whose first line is the admin PIN chosen for this kiosk (6 to 12 digits);
+    /// without it, the PIN is typed twice at the terminal. It is kept in the ledger before
+    /// the platform is called, so an enrolled kiosk always has one.
+    #[arg(long, value_name = "FILE")]
+    admin_pin_file: Option<std::path::PathBuf>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -64,6 +73,15 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
         Ok(ca) => ca,
         Err(error) => return fail(format!("--ca: {error}")),
     };
+    let prepared = read_pin(args.admin_pin_file.as_deref(), "PIN administrateur").and_then(|pin| {
+        let mut kiosk = Kiosk::open(&dir).map_err(|p| p.to_string())?;
+        kiosk
+            .prepare_enrollment("guichet enroll", &pin, Timestamp::now())
+            .map_err(|p| p.to_string())
+    });
+    if let Err(message) = prepared {
+        return fail(message);
+    }
     match runtime.block_on(enroll(
         &dir,
         &args.platform,

@@ -40,3 +40,30 @@ pub fn write_enrolled_kiosk(dir: &Path, center_name: &str) {
     )
     .expect("bundle.json");
 }
+
+/// Sets a PIN in the kiosk data directory `dir` the way a machine's administrator does, with
+/// `guichet pin --role ROLE --pin-file FILE` (the binary under test).
+pub fn set_pin_with_cli(dir: &Path, role: &str, pin: &str) {
+    let pin_file = dir.join(format!(".{role}-pin"));
+    std::fs::write(&pin_file, format!("{pin}\n")).expect("the PIN file");
+    let output = crate::guichet()
+        .env("GUICHET_DATA_DIR", dir)
+        .args(["pin", "--role", role, "--by", "test"])
+        .arg("--pin-file")
+        .arg(&pin_file)
+        .output()
+        .expect("guichet pin");
+    std::fs::remove_file(&pin_file).ok();
+    assert!(
+        output.status.success(),
+        "guichet pin: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Writes a file whose only line is `pin`, for `--pin-file` and `--admin-pin-file`.
+pub fn pin_file(dir: &Path, pin: &str) -> PathBuf {
+    let path = dir.join("admin-pin.txt");
+    std::fs::write(&path, format!("{pin}\n")).expect("the PIN file");
+    path
+}

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use guichet_e2e::fixtures::{demo_codes, repo, write_enrolled_kiosk};
+use guichet_e2e::fixtures::{demo_codes, repo, set_pin_with_cli, write_enrolled_kiosk};
 use guichet_e2e::keys::us_scanner_on_azerty;
 use guichet_e2e::{find_on_path, guichet_bin, xvfb_run, ProcessGroup};
 use serde_json::{json, Value};
@@ -32,6 +32,7 @@ const WAIT: Duration = Duration::from_secs(30);
 fn enrolled_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_enrolled_kiosk(dir.path(), "Espace numérique de test");
+    set_pin_with_cli(dir.path(), "admin", ADMIN_PIN);
     dir
 }
 
@@ -331,21 +332,35 @@ impl Window {
     }
 }
 
-/// Opens a restricted screen with `key`, choosing the PIN on first use; `shot` names a picture
-/// of the PIN dialog.
-async fn open_restricted(window: &Window, key: &str, pin: &str, shot: Option<&str>) {
+/// The admin PIN set with `guichet pin` before the window opens (an enrolled kiosk always has
+/// one; nobody chooses it at the counter).
+const ADMIN_PIN: &str = "246810";
+
+/// Opens a restricted screen with `key` as `role` ("manager" or "admin"), giving a name and
+/// the PIN; `shot` names a picture of the PIN dialog.
+async fn open_restricted(window: &Window, key: &str, role: &str, pin: &str, shot: Option<&str>) {
     window.press(key).await;
     window
         .wait_js("return document.getElementById('pin-dialog').open")
         .await;
+    // The choice of role shows only where two roles open the screen (the review).
+    if window
+        .js("return document.getElementById('pin-roles').hidden")
+        .await
+        == false
+    {
+        window.click(&format!("#pin-role-{role}")).await;
+    }
+    if window
+        .js("return document.getElementById('pin-name').value")
+        .await
+        == ""
+    {
+        window.type_into("#pin-name", "Camille").await;
+    }
+    window.type_into("#pin-input", pin).await;
     if let Some(name) = shot {
         window.shot(name).await;
-    }
-    if window.attr("#pin-dialog", "data-mode").await == "choose" {
-        window.type_into("#pin-input", pin).await;
-        window.type_into("#pin-confirm", pin).await;
-    } else {
-        window.type_into("#pin-input", pin).await;
     }
     window.click("#pin-submit").await;
     window
@@ -432,7 +447,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     window.shot("fr-6-verdict-already-used").await;
 
     // Administration: first PIN, USB updates (older refused, newer accepted), camera.
-    open_restricted(&window, "F10", "2468", Some("fr-7a-pin-choose")).await;
+    open_restricted(&window, "F10", "admin", ADMIN_PIN, Some("fr-7a-pin")).await;
     window
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;
@@ -491,7 +506,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
         .await;
 
     // The day review (the admin PIN opens it too): 3 coupons, 30 €, 5 € paid otherwise.
-    open_restricted(&window, "F8", "2468", None).await;
+    open_restricted(&window, "F8", "admin", ADMIN_PIN, None).await;
     window.wait_js("return document.body.dataset.screen === 'review' && document.querySelectorAll('#review-lines > tr').length === 3").await;
     assert_eq!(window.text("#review-count").await.trim(), "3");
     assert!(window.text("#review-total").await.contains("30,00"));
@@ -520,7 +535,7 @@ async fn the_counter_review_and_administration_in_a_real_window() {
     let (code, _) = window.scan_on_azerty(&codes[5]).await;
     assert_eq!(code, "UNKNOWN_ISSUER");
     window.shot("en-4b-verdict-unknown-issuer").await;
-    open_restricted(&window, "F10", "2468", Some("en-7a-pin-enter")).await;
+    open_restricted(&window, "F10", "admin", ADMIN_PIN, Some("en-7a-pin")).await;
     window
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;

@@ -50,6 +50,13 @@ fn kiosk(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A file holding the admin PIN chosen at enrollment (`--admin-pin-file`), as a string.
+fn admin_pin_file(dir: &Path) -> String {
+    guichet_e2e::fixtures::pin_file(dir, "246810")
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// `guichet redeem` of one code for the test workshop, by Zoé.
 fn redeem(kiosk_dir: &Path, code: &str) -> Output {
     kiosk(
@@ -214,6 +221,8 @@ impl World {
                     &code,
                     "--fingerprint",
                     &fingerprint,
+                    "--admin-pin-file",
+                    &admin_pin_file(self.dir.path()),
                 ],
             ),
             "guichet enroll",
@@ -547,6 +556,8 @@ fn an_enrollment_answered_with_another_root_is_refused(world: World) {
             fake_code,
             "--fingerprint",
             &real_fingerprint,
+            "--admin-pin-file",
+            &admin_pin_file(world.dir.path()),
         ],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -570,6 +581,8 @@ fn an_enrollment_answered_with_another_root_is_refused(world: World) {
                 &world.url,
                 "--ticket",
                 &format!("{code}/{fingerprint}"),
+                "--admin-pin-file",
+                &admin_pin_file(world.dir.path()),
             ],
         ),
         "guichet enroll --ticket",

@@ -148,6 +148,7 @@ function fillSettings() {
   byId("settings-sound").checked = settings.sound;
   byId("settings-fullscreen").checked = settings.fullscreen;
   byId("settings-autostart").checked = settings.autostart;
+  byId("settings-lock-after").value = String(settings.lock_after_minutes);
 }
 
 function renderResults() {
@@ -195,10 +196,18 @@ async function enroll(event) {
   const url = byId("enroll-url").value.trim();
   const code = byId("enroll-code").value.trim();
   const fingerprint = byId("enroll-fingerprint").value.trim();
-  const done = await act("enroll-result", "admin.enroll.done", async () => setSnapshot(await call("enroll", { url, code, fingerprint })), [
+  // The admin PIN is chosen here, typed twice; the shell keeps it before calling the platform.
+  const adminName = byId("enroll-name").value;
+  const adminPin = byId("enroll-pin").value;
+  if (adminPin !== byId("enroll-pin-confirm").value) {
+    showProblem({ code: "PIN_MISMATCH", message: bothLangs("pin.mismatch") });
+    return;
+  }
+  const done = await act("enroll-result", "admin.enroll.done", async () => setSnapshot(await call("enroll", { url, code, fingerprint, adminName, adminPin })), [
     byId("enroll-button"),
     byId("enroll-form"),
   ]);
+  for (const id of ["enroll-pin", "enroll-pin-confirm"]) byId(id).value = "";
   if (done) {
     byId("enroll-code").value = "";
     byId("enroll-fingerprint").value = "";
@@ -248,6 +257,7 @@ async function saveSettings(event) {
     camera: { ...settings.camera, kind: byId("settings-camera-kind").value, index, folder: byId("settings-camera-folder").value.trim() },
     fullscreen: byId("settings-fullscreen").checked,
     autostart: byId("settings-autostart").checked,
+    lock_after_minutes: Number.parseInt(byId("settings-lock-after").value, 10) || 0,
   };
   const done = await act("settings-result", "admin.settings.done", async () => setSnapshot(await call("save_settings", { settings: next })), [
     byId("settings-save"),

@@ -1,16 +1,18 @@
-// pin.js — the PIN dialog in front of the review and the administration: unlocks a role with
-// its PIN, or has a first PIN chosen (typed twice) when the role has none yet. Whether a PIN
-// is right is the shell's answer (`unlock` rejects with WRONG_PIN).
+// pin.js — the PIN dialog in front of the review and the administration: the person gives
+// their name (recorded with what they do) and the PIN of the role. Whether a PIN is right,
+// and how long the door stays shut after wrong ones, is the shell's answer (`unlock` rejects
+// with WRONG_PIN, PIN_LOCKED or NO_PIN). PINs are never chosen here: the admin's is chosen
+// at enrollment, the manager's by the admin in the administration.
 
 import { call } from "./api.js";
 import { byId } from "./dom.js";
-import { bothLangs, onLangChange, t } from "./i18n.js";
+import { onLangChange, t } from "./i18n.js";
 import { current, setSnapshot } from "./state.js";
 import { problemText, run } from "./task.js";
 
 const dialog = byId("pin-dialog");
+const nameInput = byId("pin-name");
 const input = byId("pin-input");
-const confirmInput = byId("pin-confirm");
 const errorLine = byId("pin-error");
 
 let pending = null; // { roles, resolve } while the dialog is open
@@ -21,23 +23,16 @@ function chosenRole() {
   return checked?.value ?? pending.roles[0];
 }
 
-/** "choose" when the role has no PIN yet, else "enter". */
-function mode() {
-  return current().pins_set[chosenRole()] ? "enter" : "choose";
-}
-
 function render() {
   if (!pending) return;
   const role = chosenRole();
-  const choosing = mode() === "choose";
-  dialog.dataset.mode = mode();
+  const isSet = Boolean(current()?.pins_set?.[role]);
   dialog.dataset.role = role;
+  dialog.dataset.pinSet = String(isSet);
   byId("pin-roles").hidden = pending.roles.length < 2;
   byId("pin-title").textContent = t(`pin.title.${role}`);
-  byId("pin-hint").textContent = t(choosing ? "pin.hintChoose" : "pin.hintEnter");
-  byId("pin-input-label").textContent = t(choosing ? "pin.new" : "pin.label");
-  byId("pin-confirm-field").hidden = !choosing;
-  byId("pin-submit").textContent = t(choosing ? "pin.submitChoose" : "pin.submitEnter");
+  byId("pin-hint").textContent = t(isSet ? "pin.hintEnter" : `pin.none.${role}`);
+  byId("pin-submit").disabled = !isSet;
   errorLine.dataset.code = shownProblem?.code ?? "";
   errorLine.textContent = shownProblem ? problemText(shownProblem) : "";
 }
@@ -46,8 +41,7 @@ function report(problem) {
   shownProblem = problem;
   render();
   input.value = "";
-  confirmInput.value = "";
-  input.focus();
+  (nameInput.value.trim() ? input : nameInput).focus();
 }
 
 function finish(unlocked) {
@@ -61,19 +55,14 @@ async function submit(event) {
   event.preventDefault();
   if (!pending) return;
   const role = chosenRole();
+  const name = nameInput.value;
   const pin = input.value;
   shownProblem = null;
   render();
-  if (mode() === "choose" && pin !== confirmInput.value) {
-    report({ code: "PIN_MISMATCH", message: bothLangs("pin.mismatch") });
-    return;
-  }
-  const choosing = mode() === "choose";
-  const done = await run(async () => {
-    let snapshot = choosing ? await call("set_pin", { role, pin }) : await call("unlock", { role, pin });
-    if (choosing && snapshot.unlocked !== role) snapshot = await call("unlock", { role, pin });
-    setSnapshot(snapshot);
-  }, { busy: [byId("pin-submit"), dialog], report });
+  const done = await run(async () => setSnapshot(await call("unlock", { role, name, pin })), {
+    busy: [byId("pin-submit"), dialog],
+    report,
+  });
   if (done) finish(true);
 }
 
@@ -93,8 +82,8 @@ for (const radio of dialog.querySelectorAll('input[name="pin-role"]')) {
 onLangChange(render);
 
 /**
- * Asks for the PIN of one of `roles` (the first is preselected; with two, a choice is shown).
- * Resolves true once the shell has unlocked it, false if the dialog was closed.
+ * Asks for the name and PIN of one of `roles` (the first is preselected; with two, a choice is
+ * shown). Resolves true once the shell has unlocked it, false if the dialog was closed.
  */
 export function askPin(roles) {
   return new Promise((resolve) => {
@@ -102,9 +91,8 @@ export function askPin(roles) {
     shownProblem = null;
     byId(`pin-role-${roles[0]}`).checked = true;
     input.value = "";
-    confirmInput.value = "";
     render();
     dialog.showModal();
-    input.focus();
+    (nameInput.value.trim() ? input : nameInput).focus();
   });
 }

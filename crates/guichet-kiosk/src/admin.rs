@@ -1,5 +1,5 @@
-//! Administration: PINs, enrollment, signed update files from a USB stick, issuer keys,
-//! settings.
+//! Administration: enrollment, signed update files from a USB stick, issuer keys, settings.
+//! (Who may open it: `access.rs`.)
 
 use std::path::{Path, PathBuf};
 
@@ -10,8 +10,8 @@ use guichet_sync::TrustError;
 use serde::Serialize;
 
 use crate::kiosk::Kiosk;
-use crate::pin::{PinHash, Role};
-use crate::prefs::Settings;
+use crate::pin::Role;
+use crate::prefs::{Settings, MAX_LOCK_AFTER_MINUTES};
 use crate::text::{Problem, Text};
 
 /// The largest update file read (a bundle with long revocation lists stays far below).
@@ -235,74 +235,6 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 impl Kiosk {
-    /// Sets a role's first PIN, or changes any PIN when the admin is unlocked.
-    pub fn set_pin(&mut self, role: Role, pin: &str) -> Result<(), Problem> {
-        let exists = match role {
-            Role::Manager => self.prefs.pins.manager.is_some(),
-            Role::Admin => self.prefs.pins.admin.is_some(),
-        };
-        if exists {
-            self.require(Role::Admin)?;
-        }
-        let hash = PinHash::new(pin)?;
-        match role {
-            Role::Manager => self.prefs.pins.manager = Some(hash),
-            Role::Admin => self.prefs.pins.admin = Some(hash),
-        }
-        self.prefs.save(&self.data_dir)?;
-        if self.unlocked != Some(Role::Admin) {
-            self.unlocked = Some(role);
-        }
-        Ok(())
-    }
-
-    /// Opens a role's screens with its PIN (the admin's PIN also opens the manager's).
-    pub fn unlock(&mut self, role: Role, pin: &str) -> Result<(), Problem> {
-        let admin = self
-            .prefs
-            .pins
-            .admin
-            .as_ref()
-            .is_some_and(|h| h.matches(pin));
-        let own = match role {
-            Role::Manager => self
-                .prefs
-                .pins
-                .manager
-                .as_ref()
-                .is_some_and(|h| h.matches(pin)),
-            Role::Admin => admin,
-        };
-        if admin {
-            self.unlocked = Some(Role::Admin);
-            Ok(())
-        } else if own {
-            self.unlocked = Some(role);
-            Ok(())
-        } else {
-            Err(Problem::new("WRONG_PIN", "Code incorrect.", "Wrong PIN."))
-        }
-    }
-
-    /// Closes the restricted screens.
-    pub fn lock(&mut self) {
-        self.unlocked = None;
-    }
-
-    /// Checks that enrolling is allowed now (admin unlocked, not enrolled yet).
-    pub fn may_enroll(&self) -> Result<(), Problem> {
-        // A brand-new kiosk has no admin PIN yet: the one who sets it is the admin.
-        self.require(Role::Admin)?;
-        if self.enrolled.is_some() {
-            return Err(Problem::new(
-                "ALREADY_ENROLLED",
-                "Ce kiosque est déjà inscrit.",
-                "This kiosk is already enrolled.",
-            ));
-        }
-        Ok(())
-    }
-
     /// Reads the identity and bundle written by a successful enrollment.
     pub fn enrolled_now(&mut self) -> Result<(), Problem> {
         self.load_enrollment()
@@ -411,6 +343,13 @@ impl Kiosk {
     /// Saves new settings (admin).
     pub fn save_settings(&mut self, settings: Settings) -> Result<(), Problem> {
         self.require(Role::Admin)?;
+        if !(1..=MAX_LOCK_AFTER_MINUTES).contains(&settings.lock_after_minutes) {
+            return Err(Problem::new(
+                "BAD_SETTING",
+                format!("Verrouillage après inactivité : de 1 à {MAX_LOCK_AFTER_MINUTES} minutes."),
+                format!("Lock after inactivity: 1 to {MAX_LOCK_AFTER_MINUTES} minutes."),
+            ));
+        }
         self.wedge = WedgeDecoder::new(WedgeConfig {
             layouts: settings.scanner_layout.layouts(),
             ..WedgeConfig::default()

@@ -3,7 +3,7 @@
 //! own module; this one opens, reloads and describes.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use ed25519_dalek::VerifyingKey;
 use guichet_core::TrustBundle;
@@ -44,6 +44,18 @@ pub struct PinsSet {
     pub admin: bool,
 }
 
+/// A restricted role opened with its PIN, until it is locked or left idle too long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Session {
+    /// The role opened.
+    pub(crate) role: Role,
+    /// The name the person gave with the PIN: cancellations and PIN changes record it.
+    pub(crate) name: String,
+    /// The last command that needed the role, on the monotonic clock: setting the wall
+    /// clock does not stretch or shorten a session.
+    pub(crate) last_active: Instant,
+}
+
 /// Everything the window needs to draw itself.
 #[derive(Clone, Debug, Serialize)]
 pub struct Snapshot {
@@ -76,6 +88,8 @@ pub struct Snapshot {
     pub pins_set: PinsSet,
     /// The role unlocked in this session.
     pub unlocked: Option<Role>,
+    /// Who unlocked it (the name typed with the PIN).
+    pub unlocked_by: Option<String>,
 }
 
 /// The enrolled part: who the kiosk is and what it trusts.
@@ -96,7 +110,7 @@ pub struct Kiosk {
     pub(crate) ledger_settings: LedgerSettings,
     pub(crate) basket: Option<Basket>,
     pub(crate) last_checkout: Option<LastCheckout>,
-    pub(crate) unlocked: Option<Role>,
+    pub(crate) session: Option<Session>,
     pub(crate) wedge: WedgeDecoder,
     /// Where signed update files are looked for (removable media by default).
     pub(crate) update_roots: Vec<PathBuf>,
@@ -140,7 +154,7 @@ impl Kiosk {
             ledger_settings,
             basket: None,
             last_checkout: None,
-            unlocked: None,
+            session: None,
             wedge,
             update_roots: crate::admin::default_update_roots(),
             update_listing: Vec::new(),
@@ -248,6 +262,8 @@ impl Kiosk {
         now: Timestamp,
     ) -> Snapshot {
         self.refresh_bundle();
+        self.lock_if_idle(Instant::now());
+        let pins_set = self.pins_set();
         let enrollment = self.enrolled.as_ref().map(|e| &e.identity.enrollment);
         Snapshot {
             lang: self.prefs.settings.lang,
@@ -269,11 +285,9 @@ impl Kiosk {
             last_checkout: self.last_checkout.clone().filter(|c| c.can_undo(now)),
             status: self.status(sync, camera, now),
             settings: self.prefs.settings.clone(),
-            pins_set: PinsSet {
-                manager: self.prefs.pins.manager.is_some(),
-                admin: self.prefs.pins.admin.is_some(),
-            },
-            unlocked: self.unlocked,
+            pins_set,
+            unlocked: self.session.as_ref().map(|s| s.role),
+            unlocked_by: self.session.as_ref().map(|s| s.name.clone()),
         }
     }
 
@@ -286,6 +300,14 @@ impl Kiosk {
     /// Sets the mediator at the counter (trimmed; empty allowed, but then nothing commits).
     pub fn set_mediator(&mut self, name: &str) -> Result<(), Problem> {
         let name = name.trim();
+        // A scan that landed in the name field (`PN&M…` on an AZERTY host) is not a name.
+        if guichet_scan::wedge::looks_like_code(name) {
+            return Err(Problem::new(
+                "NAME_IS_A_CODE",
+                "Ceci ressemble au code d'un pass, pas à un nom : le nom n'a pas changé.",
+                "This looks like a pass code, not a name: the name did not change.",
+            ));
+        }
         if let Err(error @ LimitError::TooLong { .. }) =
             limits::check_text("actor", name, limits::MAX_ACTOR_CHARS)
         {
@@ -300,13 +322,5 @@ impl Kiosk {
         }
         self.prefs.mediator = name.to_string();
         self.prefs.save(&self.data_dir)
-        // A scan that landed in the name field (`PN&M…` on an AZERTY host) is not a name.
-        if guichet_scan::wedge::looks_like_code(name) {
-            return Err(Problem::new(
-                "NAME_IS_A_CODE",
-                "Ceci ressemble au code d'un pass, pas à un nom : le nom n'a pas changé.",
-                "This looks like a pass code, not a name: the name did not change.",
-            ));
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! The kiosk's screens as a library: the counter (scans, verdicts, basket, checkout, undo),
-//! the status bar, the day review (list, totals, cancellations, CSV and PDF exports) and the
-//! administration (PINs, enrollment, signed update files, issuer keys, settings).
+//! who may open the restricted screens (PINs, delays, inactivity lock), the status bar, the
+//! day review (list, totals, cancellations, CSV and PDF exports) and the
+//! administration (enrollment, signed update files, issuer keys, settings).
 //!
 //! The Tauri shell (`src-tauri`) holds one [`Kiosk`] and translates window calls into its
 //! methods and its results into JSON; every rule lives here or in the crates below
@@ -8,6 +9,7 @@
 //! syncs, `guichet-scan` reads codes). Methods take the current time as an argument, so tests
 //! can move the clock. The window protocol is `schema/kiosk-ui.md`.
 
+mod access;
 pub mod admin;
 pub mod autostart;
 pub mod camera;

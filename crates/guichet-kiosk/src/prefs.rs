@@ -1,12 +1,12 @@
-//! What the kiosk remembers between runs: settings, the workshop and mediator at the counter,
-//! the PINs. One JSON file, `kiosk.json`, in the data directory, written atomically.
+//! What the kiosk remembers between runs: settings, the workshop and mediator at the counter.
+//! One JSON file, `kiosk.json`, in the data directory, written atomically. The PINs are not
+//! here: they live in the ledger database (`pin.rs`), so deleting this file unlocks nothing.
 
 use std::path::{Path, PathBuf};
 
 use guichet_scan::wedge::Layout;
 use serde::{Deserialize, Serialize};
 
-use crate::pin::PinHash;
 use crate::text::{Problem, UiLang};
 
 const PREFS_FILE: &str = "kiosk.json";
@@ -80,7 +80,16 @@ pub struct Settings {
     pub fullscreen: bool,
     /// Start the kiosk when the session opens.
     pub autostart: bool,
+    /// Minutes without a command after which the manager's or admin's screens lock again
+    /// (1 to 240).
+    pub lock_after_minutes: u32,
 }
+
+/// The inactivity lock's default, in minutes.
+pub const DEFAULT_LOCK_AFTER_MINUTES: u32 = 5;
+
+/// The inactivity lock's longest delay, in minutes.
+pub const MAX_LOCK_AFTER_MINUTES: u32 = 240;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -91,6 +100,7 @@ impl Default for Settings {
             camera: CameraSetting::default(),
             fullscreen: false,
             autostart: false,
+            lock_after_minutes: DEFAULT_LOCK_AFTER_MINUTES,
         }
     }
 }
@@ -104,15 +114,6 @@ pub struct WorkshopChoice {
     pub service: String,
 }
 
-/// The PINs set so far.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pins {
-    /// The manager's PIN.
-    pub manager: Option<PinHash>,
-    /// The admin's PIN.
-    pub admin: Option<PinHash>,
-}
-
 /// Everything in `kiosk.json`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -123,8 +124,6 @@ pub struct Prefs {
     pub workshop: Option<WorkshopChoice>,
     /// The mediator last at the counter.
     pub mediator: String,
-    /// PIN digests.
-    pub pins: Pins,
 }
 
 impl Prefs {
@@ -134,7 +133,7 @@ impl Prefs {
     }
 
     /// Reads `kiosk.json` (missing: defaults). A damaged file is an error, not silently
-    /// replaced: it holds the PINs.
+    /// replaced: an admin's settings are not thrown away without a word.
     pub fn load(data_dir: &Path) -> Result<Prefs, Problem> {
         let path = Prefs::path(data_dir);
         match std::fs::read(&path) {
@@ -156,7 +155,7 @@ impl Prefs {
         }
     }
 
-    /// Writes `kiosk.json` atomically (owner-only: it holds PIN digests).
+    /// Writes `kiosk.json` atomically, readable by its owner only.
     pub fn save(&self, data_dir: &Path) -> Result<(), Problem> {
         let bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| Problem::local("BAD_PREFS", "Réglages", "Settings", e))?;
@@ -187,7 +186,7 @@ mod tests {
             area: "1.1".into(),
             service: "S1".into(),
         });
-        prefs.pins.manager = Some(PinHash::new("1234").unwrap());
+        prefs.settings.lock_after_minutes = 12;
         prefs.save(dir.path()).unwrap();
         assert_eq!(Prefs::load(dir.path()).unwrap(), prefs);
     }

@@ -118,18 +118,6 @@ fn local_hhmm(utc: &str) -> String {
 }
 
 impl Kiosk {
-    /// Fails unless `needed` (or the admin) is unlocked.
-    pub(crate) fn require(&self, needed: Role) -> Result<(), Problem> {
-        match self.unlocked {
-            Some(role) if role.covers(needed) => Ok(()),
-            _ => Err(Problem::new(
-                "LOCKED",
-                "Écran réservé : saisissez le code.",
-                "Restricted screen: enter the PIN.",
-            )),
-        }
-    }
-
     fn days(query: &ReviewQuery) -> Result<(Date, Date), Problem> {
         let from = parse_day(&query.from)?;
         let to = if query.to.is_empty() {
@@ -178,7 +166,7 @@ impl Kiosk {
     }
 
     /// The review of the query's days (manager or admin).
-    pub fn review(&self, query: &ReviewQuery) -> Result<ReviewView, Problem> {
+    pub fn review(&mut self, query: &ReviewQuery) -> Result<ReviewView, Problem> {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
         let everything = self
@@ -242,7 +230,7 @@ impl Kiosk {
         reason: &str,
         now: Timestamp,
     ) -> Result<Text, Problem> {
-        self.require(Role::Manager)?;
+        let by = self.require(Role::Manager)?.name.clone();
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Problem::new(
@@ -261,12 +249,8 @@ impl Kiosk {
             ));
         };
         let enrollment = &enrolled.identity.enrollment;
-        let name = match self.unlocked {
-            Some(Role::Admin) => "administrateur",
-            _ => "responsable",
-        };
         let canceller = Canceller {
-            name: name.to_string(),
+            name: by,
             role: LedgerRole::Manager,
             center: enrollment.center.id.clone(),
             device: enrollment.device_id.clone(),
@@ -310,7 +294,7 @@ impl Kiosk {
     }
 
     /// Writes the review as CSV (in the window's language) under `exports/`.
-    pub fn export_csv(&self, query: &ReviewQuery) -> Result<Exported, Problem> {
+    pub fn export_csv(&mut self, query: &ReviewQuery) -> Result<Exported, Problem> {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
         let name = |id| self.provider_name(id);
@@ -324,7 +308,7 @@ impl Kiosk {
     }
 
     /// Writes the printable day report as PDF under `exports/`.
-    pub fn export_pdf(&self, query: &ReviewQuery, now: Timestamp) -> Result<Exported, Problem> {
+    pub fn export_pdf(&mut self, query: &ReviewQuery, now: Timestamp) -> Result<Exported, Problem> {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
         let lang = Lang::from(self.prefs.settings.lang);

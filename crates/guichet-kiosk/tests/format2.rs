@@ -28,10 +28,12 @@ fn counter(dir: &Path) -> Kiosk {
     kiosk
 }
 
+/// Sets `role`'s PIN from the machine (as `guichet pin` does) and unlocks it as Camille.
 fn unlocked(kiosk: &mut Kiosk, role: Role) {
-    kiosk.set_pin(role, "2468").unwrap();
-    kiosk.lock();
-    kiosk.unlock(role, "2468").unwrap();
+    kiosk
+        .set_pin_locally(role, "246810", "test", now())
+        .unwrap();
+    kiosk.unlock(role, "Camille", "246810", now()).unwrap();
 }
 
 #[test]

@@ -30,10 +30,12 @@ fn counter(dir: &Path) -> Kiosk {
     kiosk
 }
 
+/// Sets `role`'s PIN from the machine (as `guichet pin` does) and unlocks it as Camille.
 fn unlocked(kiosk: &mut Kiosk, role: Role) {
-    kiosk.set_pin(role, "2468").unwrap();
-    kiosk.lock();
-    kiosk.unlock(role, "2468").unwrap();
+    kiosk
+        .set_pin_locally(role, "246810", "test", now())
+        .unwrap();
+    kiosk.unlock(role, "Camille", "246810", now()).unwrap();
 }
 
 #[test]
@@ -364,21 +366,10 @@ fn day_review_totals_filters_cancellation_and_exports() {
 }
 
 #[test]
-fn pins_guard_the_restricted_screens() {
+fn settings_need_the_admin_and_are_remembered_across_restarts() {
     let dir = enrolled_dir();
     let mut kiosk = counter(dir.path());
-    kiosk.set_pin(Role::Manager, "1234").unwrap();
-    kiosk.lock();
-    assert_eq!(
-        kiosk.unlock(Role::Manager, "0000").unwrap_err().code,
-        "WRONG_PIN"
-    );
-    assert_eq!(
-        kiosk.set_pin(Role::Manager, "9999").unwrap_err().code,
-        "LOCKED",
-        "only an admin changes a PIN"
-    );
-    kiosk.unlock(Role::Manager, "1234").unwrap();
+    unlocked(&mut kiosk, Role::Manager);
     assert_eq!(
         kiosk.issuer_keys().len(),
         3,
@@ -388,19 +379,24 @@ fn pins_guard_the_restricted_screens() {
         kiosk.save_settings(Settings::default()).unwrap_err().code,
         "LOCKED"
     );
-    kiosk.set_pin(Role::Admin, "8888").unwrap();
-    kiosk.lock();
-    kiosk.unlock(Role::Manager, "8888").unwrap();
-    let settings = Settings {
-        lang: UiLang::En,
+    unlocked(&mut kiosk, Role::Admin);
+    let out_of_range = Settings {
+        lock_after_minutes: 0,
         ..Settings::default()
     };
-    kiosk.save_settings(settings).unwrap();
-    // Remembered across restarts, and the PINs too.
+    assert_eq!(
+        kiosk.save_settings(out_of_range).unwrap_err().code,
+        "BAD_SETTING"
+    );
+    let settings = Settings {
+        lang: UiLang::En,
+        lock_after_minutes: 15,
+        ..Settings::default()
+    };
+    kiosk.save_settings(settings.clone()).unwrap();
     drop(kiosk);
-    let mut reopened = Kiosk::open(dir.path()).unwrap();
-    assert_eq!(reopened.settings().lang, UiLang::En);
-    reopened.unlock(Role::Manager, "1234").unwrap();
+    let reopened = Kiosk::open(dir.path()).unwrap();
+    assert_eq!(reopened.settings(), &settings);
 }
 
 #[test]

@@ -28,10 +28,14 @@ fn counter(dir: &Path) -> Kiosk {
     kiosk
 }
 
+/// Sets the admin PIN from the machine (as `guichet pin` does) and unlocks it.
 fn admin(kiosk: &mut Kiosk) {
-    kiosk.set_pin(Role::Admin, "246810").unwrap();
-    kiosk.lock();
-    kiosk.unlock(Role::Admin, "246810").unwrap();
+    kiosk
+        .set_pin_locally(Role::Admin, "246810", "test", now())
+        .unwrap();
+    kiosk
+        .unlock(Role::Admin, "Camille", "246810", now())
+        .unwrap();
 }
 
 fn bundle_file(name: &str) -> std::path::PathBuf {
@@ -63,7 +67,9 @@ fn an_older_bundle_is_refused_after_bundle_json_is_deleted() {
 
     std::fs::remove_file(dir.path().join("bundle.json")).unwrap();
     let mut kiosk = counter(dir.path());
-    kiosk.unlock(Role::Admin, "246810").unwrap();
+    kiosk
+        .unlock(Role::Admin, "Camille", "246810", now())
+        .unwrap();
     let older = import_from_stick(&mut kiosk, "seq1");
     assert!(!older.accepted);
     assert_eq!(older.code, "NOT_NEWER");

@@ -174,13 +174,13 @@ fn undo_last_checkout(app: AppHandle, shell: State<'_, Shell>) -> Answer<CommitR
 
 #[tauri::command]
 fn set_pin(shell: State<'_, Shell>, role: Role, pin: String) -> Answer<Snapshot> {
-    shell.kiosk().set_pin(role, &pin)?;
+    shell.kiosk().set_pin(role, &pin, Timestamp::now())?;
     Ok(snapshot_of(&shell))
 }
 
 #[tauri::command]
-fn unlock(shell: State<'_, Shell>, role: Role, pin: String) -> Answer<Snapshot> {
-    shell.kiosk().unlock(role, &pin)?;
+fn unlock(shell: State<'_, Shell>, role: Role, name: String, pin: String) -> Answer<Snapshot> {
+    shell.kiosk().unlock(role, &name, &pin, Timestamp::now())?;
     Ok(snapshot_of(&shell))
 }
 
@@ -226,11 +226,13 @@ async fn enroll(
     url: String,
     code: String,
     fingerprint: String,
+    admin_name: String,
+    admin_pin: String,
 ) -> Answer<Snapshot> {
     let shell = app.state::<Shell>();
     let data_dir = {
-        let kiosk = shell.kiosk();
-        kiosk.may_enroll()?;
+        let mut kiosk = shell.kiosk();
+        kiosk.prepare_enrollment(&admin_name, &admin_pin, Timestamp::now())?;
         kiosk.data_dir().to_path_buf()
     };
     // A scanned or pasted ticket (`CODE/FINGERPRINT`, the sheet's QR code) fills both.
