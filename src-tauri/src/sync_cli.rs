@@ -14,9 +14,10 @@ use crate::pin_cli::read_pin;
 /// Arguments of `guichet enroll`.
 #[derive(clap::Args, Debug)]
 pub struct EnrollArgs {
-    /// The platform's URL: https://…, or http:// on this machine only (127.0.0.1, localhost).
+    /// The platform's URL: https://…, or http:// on this machine only (127.0.0.1, localhost)
+    /// [default: the configuration's `platform_url`].
     #[arg(long, value_name = "URL")]
-    platform: String,
+    platform: Option<String>,
     /// The one-time enrollment code given by the platform's admin.
     #[arg(long, value_name = "CODE", required_unless_present = "ticket")]
     code: Option<String>,
@@ -56,6 +57,13 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
 
 /// Runs `guichet enroll`.
 pub fn run_enroll(args: EnrollArgs) -> ExitCode {
+    let Some(platform) = args
+        .platform
+        .clone()
+        .or_else(|| crate::cli::config().values.platform_url.clone())
+    else {
+        return fail("give --platform URL, or platform_url in the configuration file");
+    };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(message) => return fail(message),
@@ -82,14 +90,7 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
     if let Err(message) = prepared {
         return fail(message);
     }
-    match runtime.block_on(enroll(
-        &dir,
-        &args.platform,
-        &code,
-        &fingerprint,
-        ca,
-        args.label,
-    )) {
+    match runtime.block_on(enroll(&dir, &platform, &code, &fingerprint, ca, args.label)) {
         Ok(identity) => {
             let e = &identity.enrollment;
             println!(

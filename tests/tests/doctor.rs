@@ -38,8 +38,10 @@ fn start() -> Demo {
     let kiosk = dir.path().join("kiosk");
     let pin = dir.path().join("admin-pin");
     std::fs::write(&pin, "246810\n").unwrap();
+    // The platform from the configuration (here its environment variable), not --platform.
     let enrolled = doctor_env(&kiosk)
-        .args(["enroll", "--platform", &url, "--code", code.trim()])
+        .env("GUICHET_PLATFORM_URL", &url)
+        .args(["enroll", "--code", code.trim()])
         .args(["--fingerprint", fingerprint.trim(), "--admin-pin-file"])
         .arg(&pin)
         .output()

@@ -546,6 +546,26 @@ async fn the_counter_review_and_administration_in_a_real_window() {
             .await,
         json!(0)
     );
+    // The doctor's report, the lines of `guichet doctor`: the ledger is intact, the fixture's
+    // platform (127.0.0.1:9) is not there.
+    window.click("#doctor-run").await;
+    window
+        .wait_js("return document.querySelectorAll('#doctor-lines > li').length === 10")
+        .await;
+    let level = |id: &str| format!("#doctor-lines > li[data-id='{id}']");
+    assert_eq!(window.attr(&level("ledger"), "data-level").await, "ok");
+    assert_eq!(
+        window.attr(&level("platform"), "data-level").await,
+        "problem"
+    );
+    assert!(window
+        .text(&level("platform"))
+        .await
+        .contains("unreachable"));
+    assert!(window
+        .text("#doctor-summary")
+        .await
+        .starts_with("Summary: "));
     window.shot("en-7-admin").await;
 
     print_timings(&window).await;

@@ -19,6 +19,7 @@ let updateFiles = [];
 let summary = null; // the last UpdateSummary
 let keys = null; // the last [IssuerKeyView]
 let results = {}; // element id → catalogue key of the last success message
+let doctorReport = null; // the last report of `guichet doctor` (the `doctor` command)
 
 function renderEnrollment() {
   const { enrolled, center, device_id: device, root_fingerprint: fingerprint } = current();
@@ -46,6 +47,27 @@ function renderFiles() {
   }
   select.replaceChildren(...options);
   select.dataset.count = String(updateFiles.length);
+}
+
+/** The doctor's report: one line per check (the shell's words), then its summary. */
+function renderDoctor() {
+  const lines = (doctorReport?.checks ?? []).map((check) => {
+    const line = document.createElement("li");
+    line.className = `doctor-line doctor-line--${check.level}`;
+    line.dataset.id = check.id;
+    line.dataset.level = check.level;
+    line.textContent = t("admin.doctor.line", { mark: t(`admin.doctor.${check.level}`), label: text(check.label), message: text(check.message) });
+    return line;
+  });
+  byId("doctor-lines").replaceChildren(...lines);
+  byId("doctor-summary").textContent = doctorReport ? text(doctorReport.summary) : "";
+}
+
+async function runDoctor() {
+  await run(async () => {
+    doctorReport = await call("doctor");
+    renderDoctor();
+  }, { busy: [byId("doctor-run")] });
 }
 
 function factValue(name, facts) {
@@ -161,6 +183,7 @@ function render() {
   if (!current()) return;
   renderEnrollment();
   renderSync();
+  renderDoctor();
   renderFiles();
   renderSummary();
   renderKeys();
@@ -287,6 +310,7 @@ async function changePin(event) {
 export function enterAdmin() {
   summary = null;
   results = {};
+  doctorReport = null;
   render();
   fillSettings();
   loadFiles();
@@ -309,6 +333,7 @@ export function startAdmin() {
     byId("import-path").value = event.target.value;
   });
   byId("sync-now").addEventListener("click", syncNow);
+  byId("doctor-run").addEventListener("click", runDoctor);
   byId("settings-form").addEventListener("submit", saveSettings);
   byId("pin-change-form").addEventListener("submit", changePin);
 }

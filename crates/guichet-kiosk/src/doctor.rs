@@ -13,11 +13,12 @@ use guichet_sync::{Identity, IdentityError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::kiosk::LEDGER_FILE;
+use crate::kiosk::{Kiosk, LEDGER_FILE};
 use crate::ledger_check::{check_ledger, LedgerCheck};
+use crate::pin::Role;
 use crate::prefs::{CameraKind, CameraSetting};
 use crate::status::{freshness, BundleState};
-use crate::text::{Text, UiLang};
+use crate::text::{Problem, Text, UiLang};
 
 /// Below this much free space on the data directory's disk: a problem.
 const DISK_PROBLEM_BYTES: u64 = 100 * 1024 * 1024;
@@ -46,6 +47,8 @@ pub struct Check {
     /// Stable id: `data_dir`, `disk`, `enrollment`, `bundle`, `ledger`, `pending`,
     /// `platform`, `clock`, `camera`, `scanners`.
     pub id: &'static str,
+    /// What is checked, in words (`Registre`, `Ledger`).
+    pub label: Text,
     /// How it went.
     pub level: Level,
     /// What was found, in words.
@@ -96,9 +99,28 @@ pub struct Setup {
     pub now: Timestamp,
 }
 
+impl Kiosk {
+    /// What the doctor looks at for this kiosk, for the administration screen: admin only
+    /// (the report names the files, the device and the platform).
+    pub fn doctor_setup(
+        &mut self,
+        camera: CameraSetting,
+        now: Timestamp,
+    ) -> Result<Setup, Problem> {
+        self.require(Role::Admin)?;
+        Ok(Setup {
+            data_dir: self.data_dir.clone(),
+            camera,
+            devices: DeviceDirs::default(),
+            now,
+        })
+    }
+}
+
 fn check(id: &'static str, level: Level, fr: impl Into<String>, en: impl Into<String>) -> Check {
     Check {
         id,
+        label: label_of(id),
         level,
         message: Text::new(fr, en),
     }
@@ -191,56 +213,46 @@ impl Report {
     /// One line per check, then the summary, in `lang`.
     pub fn render(&self, lang: UiLang) -> String {
         let mut out = String::new();
+        let pick = |text: &Text| match lang {
+            UiLang::Fr => text.fr.clone(),
+            UiLang::En => text.en.clone(),
+        };
         for c in &self.checks {
-            let (mark, name) = labels(c, lang);
-            let message = match lang {
-                UiLang::Fr => &c.message.fr,
-                UiLang::En => &c.message.en,
-            };
+            let (mark, name, message) = (mark(c.level, lang), pick(&c.label), pick(&c.message));
             out.push_str(&format!("{mark:<12} {name:<22} {message}\n"));
         }
-        out.push_str(match lang {
-            UiLang::Fr => &self.summary.fr,
-            UiLang::En => &self.summary.en,
-        });
+        out.push_str(&pick(&self.summary));
         out.push('\n');
         out
     }
 }
 
-fn labels(c: &Check, lang: UiLang) -> (&'static str, &'static str) {
-    let fr = lang == UiLang::Fr;
-    let mark = match (c.level, fr) {
+fn mark(level: Level, lang: UiLang) -> &'static str {
+    match (level, lang) {
         (Level::Ok, _) => "[OK]",
-        (Level::Warning, true) => "[ATTENTION]",
-        (Level::Warning, false) => "[WARNING]",
-        (Level::Problem, true) => "[PROBLÈME]",
-        (Level::Problem, false) => "[PROBLEM]",
+        (Level::Warning, UiLang::Fr) => "[ATTENTION]",
+        (Level::Warning, UiLang::En) => "[WARNING]",
+        (Level::Problem, UiLang::Fr) => "[PROBLÈME]",
+        (Level::Problem, UiLang::En) => "[PROBLEM]",
         (Level::Skipped, _) => "[--]",
+    }
+}
+
+fn label_of(id: &str) -> Text {
+    let (fr, en) = match id {
+        "data_dir" => ("Dossier de données", "Data directory"),
+        "disk" => ("Disque", "Disk"),
+        "enrollment" => ("Inscription", "Enrollment"),
+        "bundle" => ("Paquet de confiance", "Trust bundle"),
+        "ledger" => ("Registre", "Ledger"),
+        "pending" => ("À envoyer", "Pending"),
+        "platform" => ("Plateforme", "Platform"),
+        "clock" => ("Horloge", "Clock"),
+        "camera" => ("Caméra", "Camera"),
+        "scanners" => ("Scanners", "Scanners"),
+        other => (other, other),
     };
-    let name = match (c.id, fr) {
-        ("data_dir", true) => "Dossier de données",
-        ("data_dir", false) => "Data directory",
-        ("disk", true) => "Disque",
-        ("disk", false) => "Disk",
-        ("enrollment", true) => "Inscription",
-        ("enrollment", false) => "Enrollment",
-        ("bundle", true) => "Paquet de confiance",
-        ("bundle", false) => "Trust bundle",
-        ("ledger", true) => "Registre",
-        ("ledger", false) => "Ledger",
-        ("pending", true) => "À envoyer",
-        ("pending", false) => "Pending",
-        ("platform", true) => "Plateforme",
-        ("platform", false) => "Platform",
-        ("clock", true) => "Horloge",
-        ("clock", false) => "Clock",
-        ("camera", true) => "Caméra",
-        ("camera", false) => "Camera",
-        ("scanners", _) => "Scanners",
-        (other, _) => other,
-    };
-    (mark, name)
+    Text::new(fr, en)
 }
 
 /// The data directory: the owner's only (0700), its files too (0600).

@@ -21,7 +21,7 @@ const FULL: &str = r#"
 platform_url = "https://plateforme.example.org"
 data_dir = "/var/lib/guichet"
 camera = "device:1"
-scanner_layout = "fr-azerty"
+scanner_layout = "us"
 language = "en"
 kiosk_mode = true
 "#;
@@ -36,7 +36,7 @@ fn every_key_is_read_from_the_file() {
     assert_eq!(layer.data_dir, Some(PathBuf::from("/var/lib/guichet")));
     let camera = layer.camera.unwrap().0;
     assert_eq!((camera.kind, camera.index), (CameraKind::Device, 1));
-    assert_eq!(layer.scanner_layout, Some(ScannerLayout::FrAzerty));
+    assert_eq!(layer.scanner_layout, Some(ScannerLayout::Us));
     assert_eq!(layer.language, Some(UiLang::En));
     assert_eq!(layer.kiosk_mode, Some(true));
 }
@@ -141,7 +141,7 @@ const BAD_FILES: &[(&str, usize, &str, &str)] = &[
         "scanner_layout = \"azerty\"\n",
         1,
         "scanner_layout",
-        "fr-azerty",
+        "unknown variant `azerty`, expected one of",
     ),
     ("camera = \"webcam\"\n", 1, "camera", "none, device"),
     (

@@ -48,6 +48,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         issuer_keys,
         sync_now,
         save_settings,
+        doctor,
     ]
 }
 
@@ -296,4 +297,16 @@ fn save_settings(app: AppHandle, shell: State<'_, Shell>, settings: Settings) ->
     }
     shell.restart_camera(&app);
     Ok(snapshot_of(&shell))
+}
+
+/// `doctor`: the report of `guichet doctor`, for the administration screen (admin only).
+#[tauri::command]
+async fn doctor(app: AppHandle) -> Answer<guichet_kiosk::doctor::Report> {
+    let shell = app.state::<Shell>();
+    let setup = {
+        let mut kiosk = shell.kiosk();
+        let camera = super::camera::effective_setting(kiosk.settings());
+        kiosk.doctor_setup(camera, Timestamp::now())?
+    };
+    Ok(guichet_kiosk::doctor::examine(&setup).await)
 }
