@@ -51,6 +51,9 @@ pub struct ConfigFlags {
     /// Kiosk mode (full screen, not left without the admin PIN): true or false.
     #[arg(long, global = true, value_name = "BOOL")]
     kiosk_mode: Option<String>,
+    /// Minutes without a command before the manager's and admin's screens lock (1 to 240).
+    #[arg(long, global = true, value_name = "MINUTES")]
+    inactivity_lock_minutes: Option<String>,
 }
 
 impl ConfigFlags {
@@ -64,6 +67,7 @@ impl ConfigFlags {
             (Key::ScannerLayout, &self.scanner_layout),
             (Key::Language, &self.language),
             (Key::KioskMode, &self.kiosk_mode),
+            (Key::InactivityLockMinutes, &self.inactivity_lock_minutes),
         ];
         for (key, value) in given {
             if let Some(value) = value {

@@ -15,7 +15,7 @@ use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::Deserialize;
 
 use crate::kiosk::Kiosk;
-use crate::prefs::{CameraKind, CameraSetting, ScannerLayout};
+use crate::prefs::{CameraKind, CameraSetting, ScannerLayout, MAX_LOCK_AFTER_MINUTES};
 use crate::text::UiLang;
 
 /// The configuration file read when `GUICHET_CONFIG` names none; its absence is not an error.
@@ -39,17 +39,21 @@ pub enum Key {
     Language,
     /// `kiosk_mode`: full screen, and the window cannot be left without the admin PIN.
     KioskMode,
+    /// `inactivity_lock_minutes`: the manager's and admin's screens lock again after this
+    /// many minutes without a command (1 to 240).
+    InactivityLockMinutes,
 }
 
 impl Key {
     /// Every key.
-    pub const ALL: [Key; 6] = [
+    pub const ALL: [Key; 7] = [
         Key::PlatformUrl,
         Key::DataDir,
         Key::Camera,
         Key::ScannerLayout,
         Key::Language,
         Key::KioskMode,
+        Key::InactivityLockMinutes,
     ];
 
     /// Its name in the file.
@@ -61,6 +65,7 @@ impl Key {
             Key::ScannerLayout => "scanner_layout",
             Key::Language => "language",
             Key::KioskMode => "kiosk_mode",
+            Key::InactivityLockMinutes => "inactivity_lock_minutes",
         }
     }
 
@@ -108,6 +113,26 @@ impl TryFrom<String> for CameraChoice {
     }
 }
 
+/// The inactivity lock's delay, 1 to [`MAX_LOCK_AFTER_MINUTES`] minutes (as the
+/// administration screen takes it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u32")]
+pub struct LockMinutes(pub u32);
+
+impl TryFrom<u32> for LockMinutes {
+    type Error = String;
+
+    fn try_from(minutes: u32) -> Result<LockMinutes, String> {
+        if (1..=MAX_LOCK_AFTER_MINUTES).contains(&minutes) {
+            Ok(LockMinutes(minutes))
+        } else {
+            Err(format!(
+                "{minutes} minutes: expected 1 to {MAX_LOCK_AFTER_MINUTES}"
+            ))
+        }
+    }
+}
+
 /// One layer of configuration (the file, the environment or the flags): what it sets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +149,8 @@ pub struct Layer {
     pub language: Option<UiLang>,
     /// `kiosk_mode`.
     pub kiosk_mode: Option<bool>,
+    /// `inactivity_lock_minutes`.
+    pub inactivity_lock_minutes: Option<LockMinutes>,
 }
 
 /// Why the configuration cannot be used. Every message names where the bad value is.
@@ -251,6 +278,13 @@ impl Layer {
             Key::Language => {
                 self.language = Some(UiLang::deserialize(word).map_err(|e| bad(e.to_string()))?);
             }
+            Key::InactivityLockMinutes => {
+                let minutes = value
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| bad(format!("`{value}` is not a number of minutes")))?;
+                self.inactivity_lock_minutes = Some(LockMinutes::try_from(minutes).map_err(bad)?);
+            }
             Key::KioskMode => {
                 self.kiosk_mode = Some(match value.trim() {
                     "true" | "1" | "yes" | "on" => true,
@@ -271,6 +305,9 @@ impl Layer {
             scanner_layout: self.scanner_layout.or(lower.scanner_layout),
             language: self.language.or(lower.language),
             kiosk_mode: self.kiosk_mode.or(lower.kiosk_mode),
+            inactivity_lock_minutes: self
+                .inactivity_lock_minutes
+                .or(lower.inactivity_lock_minutes),
         }
     }
 }
@@ -337,6 +374,9 @@ impl Kiosk {
         }
         if let Some(kiosk_mode) = config.kiosk_mode {
             settings.fullscreen = kiosk_mode;
+        }
+        if let Some(LockMinutes(minutes)) = config.inactivity_lock_minutes {
+            settings.lock_after_minutes = minutes;
         }
         self.wedge = WedgeDecoder::new(WedgeConfig {
             layouts: settings.scanner_layout.layouts(),

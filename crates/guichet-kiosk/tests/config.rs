@@ -24,6 +24,7 @@ camera = "device:1"
 scanner_layout = "us"
 language = "en"
 kiosk_mode = true
+inactivity_lock_minutes = 15
 "#;
 
 #[test]
@@ -39,6 +40,7 @@ fn every_key_is_read_from_the_file() {
     assert_eq!(layer.scanner_layout, Some(ScannerLayout::Us));
     assert_eq!(layer.language, Some(UiLang::En));
     assert_eq!(layer.kiosk_mode, Some(true));
+    assert_eq!(layer.inactivity_lock_minutes.map(|m| m.0), Some(15));
 }
 
 #[test]
@@ -150,6 +152,12 @@ const BAD_FILES: &[(&str, usize, &str, &str)] = &[
         "camera",
         "not a camera number",
     ),
+    (
+        "inactivity_lock_minutes = 0\n",
+        1,
+        "inactivity_lock_minutes",
+        "expected 1 to 240",
+    ),
     ("data_dir = 3\n", 1, "data_dir", "expected"),
     (
         "language = \"fr\"\nplatfrom_url = \"https://x\"\n",
@@ -193,6 +201,16 @@ fn a_bad_variable_or_flag_is_named() {
         ("GUICHET_CAMERA", "replay:", "not a camera"),
         ("GUICHET_SCANNER_LAYOUT", "dvorak", "unknown variant"),
         ("GUICHET_DATA_DIR", "", "empty path"),
+        (
+            "GUICHET_INACTIVITY_LOCK_MINUTES",
+            "241",
+            "expected 1 to 240",
+        ),
+        (
+            "GUICHET_INACTIVITY_LOCK_MINUTES",
+            "five",
+            "not a number of minutes",
+        ),
     ] {
         let error = Layer::from_env(env(&[(name, value)])).unwrap_err();
         let message = error.to_string();
@@ -216,7 +234,7 @@ fn the_configuration_wins_over_the_saved_settings() {
     assert_eq!(kiosk.settings().lang, UiLang::Fr);
     let layer = Layer::from_toml(
         Path::new("kiosk.toml"),
-        "language = \"en\"\nkiosk_mode = true\ncamera = \"none\"\nscanner_layout = \"us\"\n",
+        "language = \"en\"\nkiosk_mode = true\ncamera = \"none\"\nscanner_layout = \"us\"\ninactivity_lock_minutes = 30\n",
     )
     .unwrap();
     kiosk.impose(&layer);
@@ -225,6 +243,7 @@ fn the_configuration_wins_over_the_saved_settings() {
     assert!(settings.fullscreen);
     assert_eq!(settings.camera.kind, CameraKind::None);
     assert_eq!(settings.scanner_layout, ScannerLayout::Us);
+    assert_eq!(settings.lock_after_minutes, 30);
     // What the configuration leaves unset stays the saved setting.
     kiosk.impose(&Layer::default());
     assert_eq!(kiosk.settings().lang, UiLang::En);
