@@ -593,6 +593,47 @@ fn an_enrollment_answered_with_another_root_is_refused(world: World) {
     drop(world.server);
 }
 
+/// Issue 18, item 9: the device key is on disk before the platform is called, so a kiosk that
+/// died after the platform recorded it (before `device.json` was written) finishes its
+/// enrollment with the same code; another key still cannot use that code.
+fn an_enrollment_interrupted_after_the_platform_answered_can_finish(world: World) {
+    let (code, fingerprint) = world.enroll_ticket();
+    let enroll = |dir: &Path| {
+        kiosk(
+            dir,
+            &[
+                "enroll",
+                "--platform",
+                &world.url,
+                "--code",
+                &code,
+                "--fingerprint",
+                &fingerprint,
+                "--admin-pin-file",
+                &admin_pin_file(world.dir.path()),
+            ],
+        )
+    };
+    let k = world.dir.path().join("kiosk-crashed");
+    let first = checked(enroll(&k), "guichet enroll");
+    let key = std::fs::read(k.join("device-key")).unwrap();
+    // The power went out after the platform answered: only the key was on disk.
+    for file in ["device.json", "bundle.json"] {
+        std::fs::remove_file(k.join(file)).unwrap();
+    }
+    let again = checked(enroll(&k), "guichet enroll, again");
+    let device = |out: &str| out.split_whitespace().nth(2).unwrap_or_default().to_owned();
+    assert_eq!(device(&again), device(&first), "{first} / {again}");
+    assert_eq!(std::fs::read(k.join("device-key")).unwrap(), key);
+    assert!(sync(&k).contains("pending 0"));
+    // A kiosk with another key cannot take the used code.
+    let other = world.dir.path().join("kiosk-other");
+    let output = enroll(&other);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("already used"), "{stderr}");
+}
+
 /// The kiosk's outbox state of every entry, and its state cursor, read from its ledger file.
 fn outbox_and_cursor(kiosk_dir: &Path) -> (Vec<String>, Option<String>) {
     let ledger = rusqlite::Connection::open_with_flags(
@@ -682,6 +723,9 @@ fn an_enrollment_answered_with_another_root_is_refused_on_sqlite() {
 }
 
 on_both_backends! {
+    an_enrollment_interrupted_after_the_platform_answered_can_finish =>
+        an_enrollment_interrupted_after_the_platform_answered_can_finish_on_sqlite,
+        an_enrollment_interrupted_after_the_platform_answered_can_finish_on_postgresql;
     a_coupon_redeemed_at_the_counter_reaches_the_platform_once =>
         a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_sqlite,
         a_coupon_redeemed_at_the_counter_reaches_the_platform_once_on_postgresql;

@@ -199,7 +199,8 @@ pub fn split_ticket(text: &str) -> Option<(&str, &str)> {
 }
 
 /// Enrolls this kiosk (over `https://`, checked against `platform_ca_pem` if given, else the
-/// system's roots; `http://` only on loopback): makes its device key, sends the public half with the one-time code,
+/// system's roots; `http://` only on loopback): makes its device key and writes it first (or
+/// takes the one an interrupted attempt wrote), sends the public half with the one-time code,
 /// checks that the root keys of the answer have the `fingerprint` the admin gave with the
 /// code (out of band), and keeps the answer (device id, center, pinned roots) and the bundle
 /// that came with it. An answer with other roots is refused and nothing is kept.
@@ -220,12 +221,10 @@ pub async fn enroll(
             identity.enrollment.device_id,
         ));
     }
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| IdentityError::BadFile {
-        path: data_dir.join(KEY_FILE),
-        detail: format!("no random source: {e}"),
-    })?;
-    let key = SigningKey::from_bytes(&secret);
+    // The key is on disk before the platform hears of it: if the kiosk dies once the
+    // platform has recorded the device, the next attempt sends the same key with the same
+    // code and the platform answers with the same device (`Store::enroll`).
+    let key = enrollment_key(data_dir)?;
     let client = PlatformClient::new(platform_url, platform_ca_pem.as_deref())?;
     let answer = client
         .enroll(&EnrollRequest {
@@ -246,6 +245,8 @@ pub async fn enroll(
     };
     let roots = identity.root_keys()?;
     if roots.is_empty() || !fingerprint_matches(fingerprint, &roots) {
+        // Not the platform the admin named: the key it saw is not kept for the real one.
+        let _ = std::fs::remove_file(data_dir.join(KEY_FILE));
         return Err(IdentityError::RootMismatch {
             expected: fingerprint.trim().to_owned(),
             received: root_fingerprint(&roots),
@@ -261,13 +262,37 @@ pub async fn enroll(
         }
     };
     crate::files::create_private_dir(data_dir).map_err(write_error(data_dir.to_path_buf()))?;
-    let key_path = data_dir.join(KEY_FILE);
-    write_atomically(&key_path, hex::encode(secret).as_bytes(), true)
-        .map_err(write_error(key_path.clone()))?;
     let device_path = data_dir.join(DEVICE_FILE);
     let json = serde_json::to_vec_pretty(&identity.enrollment).unwrap_or_default();
     write_atomically(&device_path, &json, false).map_err(write_error(device_path.clone()))?;
     Ok(identity)
+}
+
+/// The device key of an enrollment in progress: the one an interrupted attempt left in
+/// `device-key`, or a new one written there (mode 0600, fsynced) before it is used.
+fn enrollment_key(data_dir: &Path) -> Result<SigningKey, IdentityError> {
+    let key_path = data_dir.join(KEY_FILE);
+    let bad = |detail: String| IdentityError::BadFile {
+        path: key_path.clone(),
+        detail,
+    };
+    match std::fs::read_to_string(&key_path) {
+        Ok(text) => {
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(text.trim(), &mut bytes)
+                .map_err(|e| bad(format!("not 64 hex digits: {e}")))?;
+            Ok(SigningKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret).map_err(|e| bad(format!("no random source: {e}")))?;
+            crate::files::create_private_dir(data_dir).map_err(|e| bad(e.to_string()))?;
+            write_atomically(&key_path, hex::encode(secret).as_bytes(), true)
+                .map_err(|e| bad(e.to_string()))?;
+            Ok(SigningKey::from_bytes(&secret))
+        }
+        Err(e) => Err(bad(e.to_string())),
+    }
 }
 
 #[cfg(test)]

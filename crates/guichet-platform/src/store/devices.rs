@@ -118,7 +118,9 @@ impl Store {
         Ok(code)
     }
 
-    /// Enrolls a device with a one-time code; returns its new id and center.
+    /// Enrolls a device with a one-time code; returns its new id and center. The code is
+    /// single-use, except that the device that used it may ask again with the same key and
+    /// gets the same answer: a kiosk that died before keeping the answer can finish.
     pub fn enroll(
         &self,
         code: &str,
@@ -137,11 +139,24 @@ impl Store {
         self.run(Mode::Write, |tx| {
             let row = tx
                 .query_opt(
-                    "SELECT center, expires_at, used_at FROM enroll_codes WHERE code_hash = $1",
+                    "SELECT center, expires_at, used_at, device FROM enroll_codes WHERE code_hash = $1",
                     &[hash.as_str().into()],
                 )?
                 .ok_or_else(|| refused(ErrorCode::EnrollCodeInvalid, "unknown enrollment code"))?;
             let center = row.text(0)?;
+            let public_hex = hex::encode(key.as_bytes());
+            if let Some(device) = row.opt_text(3)? {
+                // The same kiosk again (it died before keeping the answer): the same device.
+                let same_key = tx
+                    .query_opt(
+                        "SELECT 1 FROM devices WHERE id = $1 AND public_key = $2",
+                        &[device.as_str().into(), public_hex.as_str().into()],
+                    )?
+                    .is_some();
+                if same_key {
+                    return Ok((device, center_info(tx, &center)?));
+                }
+            }
             if row.opt_text(2)?.is_some() {
                 return Err(refused(
                     ErrorCode::EnrollCodeInvalid,
@@ -154,7 +169,6 @@ impl Store {
                     "this enrollment code expired",
                 ));
             }
-            let public_hex = hex::encode(key.as_bytes());
             if tx
                 .query_opt(
                     "SELECT 1 FROM devices WHERE public_key = $1",
