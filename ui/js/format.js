@@ -52,6 +52,25 @@ export function date(iso, lang) {
   return formatter(lang, { dateStyle: "short" }).format(new Date(iso));
 }
 
+/** A day "2026-11-24" as the counter writes it whatever the system's locale: "24/11/2026". */
+export function dayText(isoDay) {
+  const [year, month, day] = isoDay.split("-");
+  return `${day}/${month}/${year}`;
+}
+
+/**
+ * A typed day ("24/11/2026", "24.11.2026", "24-11-2026", "1/2/2026") as "YYYY-MM-DD", or null
+ * when it is not a day of the calendar.
+ */
+export function parseDay(typed) {
+  const match = /^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$/.exec(typed);
+  if (!match) return null;
+  const [day, month, year] = match.slice(1).map(Number);
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null;
+  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
+
 /** The Paris calendar day of `instant` (default now) as YYYY-MM-DD. */
 export function parisDay(instant = new Date()) {
   const parts = Object.fromEntries(

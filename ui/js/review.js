@@ -4,10 +4,10 @@
 
 import { call } from "./api.js";
 import { byId, fillSelect } from "./dom.js";
-import { date, euros, parisDay } from "./format.js";
-import { bothLangs, currentLang, has, onLangChange, t, text } from "./i18n.js";
+import { date, dayText, euros, parisDay, parseDay } from "./format.js";
+import { currentLang, has, onLangChange, t, text } from "./i18n.js";
 import { current } from "./state.js";
-import { run, showProblem } from "./task.js";
+import { run } from "./task.js";
 
 const SYNC_STATES = ["pending", "sent", "accepted", "conflict", "rejected", "held", "unknown", "cancelled"];
 
@@ -31,8 +31,8 @@ let exportedPath = null;
 function query() {
   const orNull = (select) => select.value || null;
   return {
-    from: fields.from.value,
-    to: fields.to.value,
+    from: parseDay(fields.from.value),
+    to: parseDay(fields.to.value),
     mediator: orNull(fields.mediator),
     area: orNull(fields.area),
     provider: orNull(fields.provider),
@@ -205,12 +205,24 @@ function moveSelection(step) {
 }
 
 /** Asks the shell for the review of the query in the form. */
+/**
+ * Says under the date fields whether they can be read and marks the bad one (the line keeps its
+ * height, so nothing moves); the fields are typed dd/mm/yyyy, one Tab stop each, whatever the
+ * locale.
+ */
+function renderDateErrors() {
+  const bad = ["from", "to"].filter((name) => {
+    const unreadable = parseDay(fields[name].value) === null;
+    fields[name].setAttribute("aria-invalid", String(unreadable));
+    return unreadable;
+  });
+  byId("review-dates-error").textContent = bad.length ? t(`review.bad.${bad.join("-")}`) : "";
+}
+
 async function load() {
   const asked = query();
-  if (!asked.from || !asked.to) {
-    showProblem({ code: "BAD_DATES", message: bothLangs("review.badDates") });
-    return;
-  }
+  renderDateErrors();
+  if (!asked.from || !asked.to) return;
   await run(async () => {
     review = await call("review", { query: asked });
     reviewQuery = asked;
@@ -244,7 +256,7 @@ async function exportAs(command, button) {
 
 /** The review screen was opened: today, no filter, loaded. */
 export function enterReview() {
-  const today = parisDay();
+  const today = dayText(parisDay());
   fields.from.value = today;
   fields.to.value = today;
   for (const select of [fields.mediator, fields.area, fields.provider, fields.sync]) select.value = "";
@@ -257,14 +269,19 @@ export function enterReview() {
 /** Starts the review screen's controls. */
 export function startReview() {
   renderFilters();
-  onLangChange(render);
+  onLangChange(() => {
+    render();
+    if (fields.from.getAttribute("aria-invalid") === "true" || fields.to.getAttribute("aria-invalid") === "true") {
+      renderDateErrors();
+    }
+  });
   byId("review-form").addEventListener("submit", (event) => {
     event.preventDefault();
     load();
   });
   byId("review-today").addEventListener("click", () => {
-    fields.from.value = parisDay();
-    fields.to.value = parisDay();
+    fields.from.value = dayText(parisDay());
+    fields.to.value = dayText(parisDay());
     load();
   });
   byId("cancel-form").addEventListener("submit", cancelSelected);

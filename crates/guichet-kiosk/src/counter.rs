@@ -180,6 +180,18 @@ fn clock(at: Timestamp) -> (String, String) {
     )
 }
 
+/// A scan read before the workshop was chosen: verified once it is (issue 15: the demo's
+/// camera reads its coupon once, before anyone has chosen a workshop).
+#[derive(Clone, Debug)]
+pub(crate) struct PendingScan {
+    text: Vec<u8>,
+    input: InputMethod,
+    at: Timestamp,
+}
+
+/// How long a scan waits for the workshop; an older one is forgotten (the learner has left).
+pub const PENDING_SCAN_LIMIT: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+
 /// An amount in French and English, as the ledger's exports write it.
 fn euros(cents: u64) -> (String, String) {
     (
@@ -307,11 +319,17 @@ impl Kiosk {
     ) -> Result<ScanResult, Problem> {
         self.refresh_bundle();
         let Some(workshop) = self.workshop() else {
+            // The pass waits: it is verified as soon as the workshop is chosen.
+            self.pending_scan = Some(PendingScan {
+                text: text.to_vec(),
+                input,
+                at: now,
+            });
             return Ok(self.counter_not_ready(
                 "NO_WORKSHOP",
                 Text::new(
-                    "Choisissez d'abord l'atelier (F6), puis scannez à nouveau.",
-                    "Choose the workshop first (F6), then scan again.",
+                    "Pass lu : choisissez l'atelier (F6), il sera vérifié aussitôt.",
+                    "Pass read: choose the workshop (F6) and it will be checked at once.",
                 ),
                 input,
             ));
@@ -355,7 +373,24 @@ impl Kiosk {
         };
         let verdict = verify(text, &context, &self.ledger)
             .map_err(|e| Problem::local("LEDGER", "Registre illisible", "Ledger unreadable", e))?;
+        crate::logs::scanned(input, &verdict);
         Ok(self.place_in_basket(verdict, text, workshop, input))
+    }
+
+    /// The scan that waited for the workshop, verified now that it is chosen (`None` when
+    /// nothing waits, the workshop is still not chosen, or the scan is older than
+    /// [`PENDING_SCAN_LIMIT`]). Called after each workshop change.
+    pub fn take_pending_scan(&mut self, now: Timestamp) -> Result<Option<ScanResult>, Problem> {
+        if self.workshop().is_none() {
+            return Ok(None);
+        }
+        let Some(pending) = self.pending_scan.take() else {
+            return Ok(None);
+        };
+        if now.duration_since(pending.at) > PENDING_SCAN_LIMIT {
+            return Ok(None);
+        }
+        self.scan(&pending.text, pending.input, now).map(Some)
     }
 
     fn place_in_basket(

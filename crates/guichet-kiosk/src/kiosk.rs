@@ -14,7 +14,7 @@ use guichet_sync::{Identity, IdentityError, SyncStatus, TrustStore};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::counter::{BasketView, LastCheckout};
+use crate::counter::{BasketView, LastCheckout, PendingScan};
 use crate::pin::Role;
 use crate::prefs::{Prefs, Settings, WorkshopChoice};
 use crate::referential::ReferentialView;
@@ -110,6 +110,8 @@ pub struct Kiosk {
     pub(crate) ledger_settings: LedgerSettings,
     pub(crate) basket: Option<Basket>,
     pub(crate) last_checkout: Option<LastCheckout>,
+    /// A scan read before the workshop was chosen.
+    pub(crate) pending_scan: Option<PendingScan>,
     pub(crate) session: Option<Session>,
     pub(crate) wedge: WedgeDecoder,
     /// Where signed update files are looked for (removable media by default).
@@ -154,6 +156,7 @@ impl Kiosk {
             ledger_settings,
             basket: None,
             last_checkout: None,
+            pending_scan: None,
             session: None,
             wedge,
             update_roots: crate::admin::default_update_roots(),

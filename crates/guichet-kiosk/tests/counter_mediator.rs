@@ -133,3 +133,54 @@ fn undo_says_what_it_undoes_and_leaves_the_new_basket() {
         .unwrap();
     assert_eq!(again.code, "OK");
 }
+
+/// Point 7: a pass read before the workshop is chosen waits and is verified once it is; it is
+/// verified once only, and a scan older than the limit is forgotten.
+#[test]
+fn a_scan_before_the_workshop_waits_for_it() {
+    use guichet_kiosk::counter::PENDING_SCAN_LIMIT;
+    let dir = enrolled_dir();
+    let codes = demo_codes();
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    let early = kiosk
+        .scan(codes[0].as_bytes(), InputMethod::Camera, now())
+        .unwrap();
+    assert_eq!(early.code, "NO_WORKSHOP");
+    assert!(
+        early.message.fr.contains("il sera vérifié aussitôt"),
+        "{}",
+        early.message.fr
+    );
+    assert!(
+        kiosk.take_pending_scan(now()).unwrap().is_none(),
+        "no workshop yet"
+    );
+    kiosk.set_workshop("1.1", "1.1.01").unwrap();
+    let later = now() + SignedDuration::from_secs(20);
+    let verified = kiosk
+        .take_pending_scan(later)
+        .unwrap()
+        .expect("the waiting scan");
+    assert_eq!(
+        (
+            verified.code.as_str(),
+            verified.kind,
+            verified.input,
+            verified.serial
+        ),
+        ("OK", ScanKind::Accepted, InputMethod::Camera, Some(1000001))
+    );
+    assert!(kiosk.take_pending_scan(later).unwrap().is_none(), "once");
+    assert_eq!(kiosk.basket_view().coupons.len(), 1);
+
+    // Too old: forgotten.
+    let dir = enrolled_dir();
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    kiosk
+        .scan(codes[1].as_bytes(), InputMethod::Scanner, now())
+        .unwrap();
+    kiosk.set_workshop("1.1", "1.1.01").unwrap();
+    let late = now() + PENDING_SCAN_LIMIT + SignedDuration::from_secs(1);
+    assert!(kiosk.take_pending_scan(late).unwrap().is_none());
+    assert!(kiosk.basket_view().coupons.is_empty());
+}

@@ -132,7 +132,8 @@ async fn run(
     let mut backoff = Backoff::new(settings.backoff_base, settings.backoff_max);
     let mut status = SyncStatus::default();
     loop {
-        let wait = match cycle(&data_dir, &ledger_path, &mut status, &sender).await {
+        let wait = match cycle_off_the_workers(&data_dir, &ledger_path, &mut status, &sender).await
+        {
             Ok(()) => {
                 backoff.reset();
                 settings.interval
@@ -144,6 +145,36 @@ async fn run(
             () = tokio::time::sleep(wait) => {}
             () = wake.notified() => {}
         }
+    }
+}
+
+/// Runs [`cycle`] on a thread of the blocking pool: its SQLite work, fsyncs, file lock and
+/// trust-store reads block that thread, never a runtime worker that serves the window's
+/// commands. A cycle that panics counts as a failure worth retrying.
+async fn cycle_off_the_workers(
+    data_dir: &std::path::Path,
+    ledger_path: &std::path::Path,
+    status: &mut SyncStatus,
+    sender: &watch::Sender<SyncStatus>,
+) -> Result<(), bool> {
+    let (data_dir, ledger_path, sender) = (
+        data_dir.to_path_buf(),
+        ledger_path.to_path_buf(),
+        sender.clone(),
+    );
+    let mut cycle_status = status.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let joined = tokio::task::spawn_blocking(move || {
+        let result = runtime.block_on(cycle(&data_dir, &ledger_path, &mut cycle_status, &sender));
+        (result, cycle_status)
+    })
+    .await;
+    match joined {
+        Ok((result, cycle_status)) => {
+            *status = cycle_status;
+            result
+        }
+        Err(_) => Err(true),
     }
 }
 

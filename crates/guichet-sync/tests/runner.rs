@@ -102,3 +102,48 @@ async fn an_unreachable_platform_is_offline_with_the_pending_count_and_retries()
     // Nothing was lost or marked: both entries still wait to be delivered.
     assert_eq!(ledger.sync_counts().unwrap().to_deliver(), 2);
 }
+
+/// Issue 18, item 6: a cycle that waits on the ledger (another process holds it, up to the
+/// 5 s busy timeout) waits on a blocking-pool thread. On a one-thread runtime, as here, a
+/// cycle run on the runtime's thread would stop every other task for those 5 s.
+#[tokio::test(flavor = "current_thread")]
+async fn a_cycle_waiting_on_the_ledger_does_not_stall_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_path = dir.path().join("ledger.sqlite3");
+    drop(Ledger::open(&ledger_path, LedgerSettings::default()).unwrap());
+    std::fs::write(dir.path().join("device-key"), "07".repeat(32)).unwrap();
+    let device = serde_json::json!({
+        "platform_url": format!("http://127.0.0.1:{}", closed_port()),
+        "device_id": "d1",
+        "center": {"id": "C1", "name": "Médiathèque", "zone": 33},
+        "pinned_root_keys": ["db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0"],
+    });
+    std::fs::write(dir.path().join("device.json"), device.to_string()).unwrap();
+    // Another process holds the ledger exclusively.
+    let holder = rusqlite::Connection::open(&ledger_path).unwrap();
+    holder
+        .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+        .unwrap();
+
+    let runner = SyncRunner::spawn(dir.path().into(), ledger_path.clone(), settings());
+    // Ticks every 20 ms for 1.5 s; the longest gap between two is how long the thread stalled.
+    let mut longest = Duration::ZERO;
+    let mut last = std::time::Instant::now();
+    let start = last;
+    while start.elapsed() < Duration::from_millis(1500) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        longest = longest.max(last.elapsed());
+        last = std::time::Instant::now();
+    }
+    assert!(
+        runner.status().connection == Connection::Syncing,
+        "the cycle is still waiting on the ledger: {:?}",
+        runner.status()
+    );
+    assert!(
+        longest < Duration::from_millis(500),
+        "the runtime stalled for {longest:?}"
+    );
+    drop(holder);
+    runner.stop();
+}

@@ -13,7 +13,7 @@ use guichet_ledger::InputMethod;
 use guichet_scan::wedge::KeyEvent;
 use jiff::Timestamp;
 use serde::Deserialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use super::state::Shell;
 use super::UI_READY_LINE;
@@ -87,9 +87,22 @@ fn set_mediator(shell: State<'_, Shell>, name: String) -> Answer<Snapshot> {
     Ok(snapshot_of(&shell))
 }
 
+/// A scan that waited for the workshop is verified once it is chosen, and shown as any scan.
 #[tauri::command]
-fn set_workshop(shell: State<'_, Shell>, area: String, service: String) -> Answer<Snapshot> {
-    shell.kiosk().set_workshop(&area, &service)?;
+fn set_workshop(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    area: String,
+    service: String,
+) -> Answer<Snapshot> {
+    let pending = {
+        let mut kiosk = shell.kiosk();
+        kiosk.set_workshop(&area, &service)?;
+        kiosk.take_pending_scan(Timestamp::now())?
+    };
+    if let Some(result) = pending {
+        let _ = app.emit("scan", result);
+    }
     Ok(snapshot_of(&shell))
 }
 
