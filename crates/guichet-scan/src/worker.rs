@@ -3,13 +3,15 @@
 //!
 //! The same code seen in the following frames is reported once: a text is reported again only
 //! after it has not been seen for [`WorkerConfig::cooldown`]; a different code is reported at
-//! once. Every code of a frame is reported. Events go through a bounded queue: if nobody reads
-//! them, the oldest are not kept waiting forever; new ones are dropped (and the worker stops
-//! when the receiver is dropped).
+//! once. Every code of a frame is reported. No scan or status event is ever dropped: they go
+//! through an unbounded channel (a few per second at most, each read by the shell). Previews
+//! are latest-only: at most one waits in the channel, and while it waits newer frames are not
+//! sent as previews, so a slow window never queues stale pictures ahead of a scan. The worker
+//! stops when the receiver is dropped.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -21,9 +23,6 @@ use image::GrayImage;
 use crate::decode::preprocess::downscale_to;
 use crate::decode::{Attempt, Decoder, DecoderConfig};
 use crate::source::{FrameSource, SourceError, SourceInfo};
-
-/// How many events may wait in the channel.
-const EVENT_QUEUE: usize = 64;
 
 /// A code read from a source.
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -68,11 +67,30 @@ pub enum ScanEvent {
     },
 }
 
-/// A frame shrunk for display (longer side at most [`PREVIEW_MAX_SIDE`] pixels).
-#[derive(Clone, PartialEq, Debug)]
+/// A frame shrunk for display (longer side at most [`PREVIEW_MAX_SIDE`] pixels). While one is
+/// held (in the channel or by the reader), the worker sends no other: dropping it lets the
+/// next one come.
+#[derive(Clone, Debug)]
 pub struct Preview {
     /// The shrunk frame.
     pub image: GrayImage,
+    _waiting: Arc<PreviewWaiting>,
+}
+
+impl PartialEq for Preview {
+    fn eq(&self, other: &Preview) -> bool {
+        self.image == other.image
+    }
+}
+
+/// Set while a preview is on its way; cleared when the last copy of it is dropped.
+#[derive(Debug)]
+struct PreviewWaiting(Arc<AtomicBool>);
+
+impl Drop for PreviewWaiting {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 // `GrayImage` is not `Serialize`; a preview is a picture, never logged as JSON.
@@ -140,17 +158,25 @@ impl ScanWorker {
         })
     }
 
-    /// Starts `body` on a thread with a stop flag and the sending half of a bounded channel.
+    /// Starts `body` on a thread with a stop flag and the sending half of the channel.
     pub(crate) fn start<F>(body: F) -> (ScanWorker, Receiver<ScanEvent>)
     where
         F: FnOnce(Arc<AtomicBool>, Events) + Send + 'static,
     {
-        let (sender, receiver) = mpsc::sync_channel(EVENT_QUEUE);
+        let (sender, receiver) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("guichet-scan".into())
-            .spawn(move || body(flag, Events { sender }))
+            .spawn(move || {
+                body(
+                    flag,
+                    Events {
+                        sender,
+                        preview_waiting: Arc::new(AtomicBool::new(false)),
+                    },
+                )
+            })
             .ok();
         (ScanWorker { stop, thread }, receiver)
     }
@@ -181,17 +207,34 @@ impl Drop for ScanWorker {
 
 /// The sending side of a worker's channel.
 pub(crate) struct Events {
-    sender: SyncSender<ScanEvent>,
+    sender: Sender<ScanEvent>,
+    /// Whether a preview is still on its way to (or held by) the reader.
+    preview_waiting: Arc<AtomicBool>,
 }
 
 impl Events {
-    /// Sends an event; `false` when the receiver is gone (the worker should stop). A full queue
-    /// drops the event.
+    /// Sends an event; `false` when the receiver is gone (the worker should stop). Nothing is
+    /// dropped.
     pub(crate) fn send(&self, event: ScanEvent) -> bool {
-        !matches!(
-            self.sender.try_send(event),
-            Err(TrySendError::Disconnected(_))
-        )
+        self.sender.send(event).is_ok()
+    }
+
+    /// Sends a preview unless the previous one is still waiting (then this frame is simply
+    /// not previewed); `false` when the receiver is gone.
+    pub(crate) fn send_preview(&self, image: GrayImage) -> bool {
+        if self.preview_waiting.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let waiting = Arc::new(PreviewWaiting(Arc::clone(&self.preview_waiting)));
+        self.send(ScanEvent::Preview(Preview {
+            image,
+            _waiting: waiting,
+        }))
+    }
+
+    /// Whether a preview would be sent now (none is waiting).
+    pub(crate) fn preview_wanted(&self) -> bool {
+        !self.preview_waiting.load(Ordering::Acquire)
     }
 }
 
@@ -239,11 +282,11 @@ fn run_frames<S: FrameSource>(
             }
         }
         if let Some(every) = config.preview_every {
-            if last_preview.is_none_or(|at| at.elapsed() >= every) {
+            if last_preview.is_none_or(|at| at.elapsed() >= every) && events.preview_wanted() {
                 last_preview = Some(Instant::now());
                 let image = downscale_to(&frame.image, PREVIEW_MAX_SIDE)
                     .unwrap_or_else(|| frame.image.clone());
-                if !events.send(ScanEvent::Preview(Preview { image })) {
+                if !events.send_preview(image) {
                     return;
                 }
             }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use guichet_scan::decode::{self, DecoderConfig};
 use guichet_scan::source::replay::ReplaySource;
 use guichet_scan::source::{camera, Frame, FrameSource, SourceError, SourceInfo, SourceKind};
-use guichet_scan::worker::{Preview, ScanEvent, ScanWorker, WorkerConfig, PREVIEW_MAX_SIDE};
+use guichet_scan::worker::{ScanEvent, ScanWorker, WorkerConfig, PREVIEW_MAX_SIDE};
+use image::GrayImage;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan")
@@ -281,7 +282,9 @@ fn a_serial_scanner_on_a_pseudo_terminal_sends_one_scan_per_line() {
     worker.stop();
 }
 
-fn previews_with(every: Duration) -> (Vec<Preview>, Vec<String>) {
+/// The preview images and the scans of six frames of one photo, read as they come (each
+/// preview dropped once looked at, as the shell does).
+fn previews_with(every: Duration) -> (Vec<GrayImage>, Vec<String>) {
     let (a, _) = voucher("006-perspective");
     let files = vec![a; 6];
     let (_worker, events) = ScanWorker::spawn(
@@ -297,7 +300,7 @@ fn previews_with(every: Duration) -> (Vec<Preview>, Vec<String>) {
     let previews = events
         .iter()
         .filter_map(|e| match e {
-            ScanEvent::Preview(p) => Some(p.clone()),
+            ScanEvent::Preview(p) => Some(p.image.clone()),
             _ => None,
         })
         .collect();
@@ -308,13 +311,80 @@ fn previews_with(every: Duration) -> (Vec<Preview>, Vec<String>) {
 fn previews_are_small_and_paced() {
     let (_, text) = voucher("006-perspective");
     let (every_frame, scans) = previews_with(Duration::ZERO);
-    assert_eq!(every_frame.len(), 6);
+    // One per frame at most: a frame whose predecessor's preview is still waiting has none.
+    assert!(
+        (1..=6).contains(&every_frame.len()),
+        "{}",
+        every_frame.len()
+    );
     assert_eq!(scans, vec![text.clone()]);
-    for preview in &every_frame {
-        let side = preview.image.width().max(preview.image.height());
+    for image in &every_frame {
+        let side = image.width().max(image.height());
         assert!(side > 0 && side <= PREVIEW_MAX_SIDE, "{side} px");
     }
     let (rarely, scans) = previews_with(Duration::from_secs(3600));
     assert_eq!(rarely.len(), 1, "only the first frame within the period");
     assert_eq!(scans, vec![text]);
+}
+
+/// Issue 18, item 6: a window too busy to read (here: nobody reads for a while) finds every
+/// scan waiting and one preview, not a queue of stale pictures that pushed scans out. Twenty
+/// different codes, a preview wanted on every frame.
+#[test]
+fn while_nobody_reads_no_scan_is_dropped_and_one_preview_waits() {
+    let stems: Vec<String> = std::fs::read_dir(fixtures().join("vouchers"))
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            (path.extension()? == "jpg").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    let mut stems = stems;
+    stems.sort();
+    stems.truncate(20);
+    let (files, texts): (Vec<PathBuf>, Vec<String>) = stems.iter().map(|s| voucher(s)).unzip();
+    let frames: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| [f.clone(), f.clone(), f.clone(), f.clone()])
+        .collect();
+    let (_worker, events) = ScanWorker::spawn(
+        replay_info(),
+        move || Ok(ReplaySource::from_files("busy".into(), frames, 0.0)),
+        WorkerConfig {
+            decoder: DecoderConfig::still_image(),
+            preview_every: Some(Duration::ZERO),
+            ..WorkerConfig::default()
+        },
+    );
+    // Nobody reads until the worker has gone through every frame.
+    let all = collect_holding(&events);
+    let previews = all
+        .iter()
+        .filter(|e| matches!(e, ScanEvent::Preview(_)))
+        .count();
+    assert_eq!(
+        previews, 1,
+        "one preview waited, the others were never queued"
+    );
+    let mut read = scanned(&all);
+    read.sort();
+    let mut expected = texts;
+    expected.sort();
+    expected.dedup();
+    assert_eq!(read, expected, "every code was reported");
+}
+
+/// Waits for the worker to end without reading, then takes everything queued, holding every
+/// event (so a preview taken is not released).
+fn collect_holding(events: &Receiver<ScanEvent>) -> Vec<ScanEvent> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut all = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        all.extend(events.try_iter());
+        if all.iter().any(|e| matches!(e, ScanEvent::Ended { .. })) {
+            return all;
+        }
+        assert!(Instant::now() < deadline, "the worker ends in time");
+    }
 }
