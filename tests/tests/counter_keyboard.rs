@@ -623,5 +623,22 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
     window
         .wait_js("return document.body.dataset.screen === 'counter'")
         .await;
+    let basket =
+        "return [...document.querySelectorAll('#basket-list > li')].map(li => li.dataset.serial)";
+    assert_eq!(window.js(basket).await, json!(["1000002", "2000001"]));
+    window.close().await;
+
+    // Point 6: the open basket is there again after a restart, and says so.
+    let window = Window::open(data.path()).await;
+    window
+        .wait_js(
+            "return document.getElementById('basket-message').dataset.code === 'BASKET_NOTICE'",
+        )
+        .await;
+    assert_eq!(window.js(basket).await, json!(["1000002", "2000001"]));
+    assert!(window
+        .text("basket-message")
+        .await
+        .starts_with("Panier rétabli après le redémarrage"));
     window.close().await;
 }

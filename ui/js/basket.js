@@ -92,10 +92,13 @@ function renderTotals() {
   byId("basket-clear").disabled = count === 0 && basket.paid_otherwise_cents === 0;
 }
 
+/** The last checkout's message, else what the shell says about the basket itself (restored
+ * after a restart, not saved to disk). */
 function renderMessage() {
   const line = byId("basket-message");
-  line.textContent = lastResult ? text(lastResult.message) : "";
-  line.dataset.code = lastResult?.code ?? "";
+  const notice = current()?.basket.notice;
+  line.textContent = lastResult ? text(lastResult.message) : notice ? text(notice) : "";
+  line.dataset.code = lastResult?.code ?? (notice ? "BASKET_NOTICE" : "");
   line.dataset.kind = lastResult?.kind ?? "";
 }
 

@@ -14,6 +14,7 @@ use guichet_scan::wedge::KeyEvent;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::basket_file;
 use crate::kiosk::Kiosk;
 use crate::prefs::WorkshopChoice;
 use crate::text::{limit_problem, Problem, Text};
@@ -46,6 +47,9 @@ pub struct BasketView {
     pub paid_otherwise_cents: u64,
     /// Everything, cents.
     pub total_cents: u64,
+    /// Something to say about the basket itself: that it was restored after a restart, or
+    /// that it could not be saved to disk.
+    pub notice: Option<Text>,
 }
 
 /// What a scan did.
@@ -234,9 +238,25 @@ impl Kiosk {
         };
         if self.prefs.workshop.as_ref() != Some(&choice) {
             self.basket = None;
+            self.persist_basket();
         }
         self.prefs.workshop = Some(choice);
         self.prefs.save(&self.data_dir)
+    }
+
+    /// Writes the open basket to `basket.json` (or removes it) after each change, so that a
+    /// restart does not lose it; a failure is said in the basket column, not hidden.
+    fn persist_basket(&mut self) {
+        let open = self
+            .basket
+            .as_ref()
+            .is_some_and(|b| !b.coupons().is_empty() || b.paid_otherwise_cents > 0);
+        if !open {
+            self.basket_restored = false;
+        }
+        self.basket_not_saved = basket_file::save(&self.data_dir, self.basket.as_ref())
+            .err()
+            .map(|problem| problem.message);
     }
 
     /// The day coupons are checked on at `now`: the Europe/Paris day of the later of the
@@ -267,9 +287,18 @@ impl Kiosk {
 
     /// The basket as the window shows it.
     pub fn basket_view(&self) -> BasketView {
+        let notice = self.basket_not_saved.clone().or_else(|| {
+            self.basket_restored.then(|| {
+                Text::new(
+                    "Panier rétabli après le redémarrage du kiosque : vérifiez-le avec l'apprenant, puis encaissez.",
+                    "Basket restored after the kiosk restarted: check it with the learner, then take payment.",
+                )
+            })
+        });
         let Some(basket) = &self.basket else {
             return BasketView {
                 workshop: self.prefs.workshop.clone(),
+                notice,
                 ..BasketView::default()
             };
         };
@@ -291,6 +320,7 @@ impl Kiosk {
             coupons_total_cents,
             paid_otherwise_cents,
             total_cents: coupons_total_cents + paid_otherwise_cents,
+            notice,
         }
     }
 
@@ -428,6 +458,7 @@ impl Kiosk {
                             if count == 1 { "pass" } else { "passes" }
                         ),
                     );
+                    self.persist_basket();
                 }
                 Err(CheckoutError::TooManyCoupons { limit }) => {
                     kind = ScanKind::Refused;
@@ -501,6 +532,7 @@ impl Kiosk {
         if let (Some(basket), Ok(kid)) = (self.basket.as_mut(), kid.parse()) {
             basket.remove(kid, serial);
         }
+        self.persist_basket();
         self.basket_view()
     }
 
@@ -523,12 +555,14 @@ impl Kiosk {
         self.basket
             .get_or_insert_with(|| Basket::new(workshop))
             .paid_otherwise_cents = cents;
+        self.persist_basket();
         Ok(self.basket_view())
     }
 
     /// Empties the basket.
     pub fn basket_clear(&mut self) -> BasketView {
         self.basket = None;
+        self.persist_basket();
         self.basket_view()
     }
 
@@ -638,6 +672,7 @@ impl Kiosk {
                     ),
                 });
                 self.basket = None;
+                self.persist_basket();
                 Ok(CommitResult {
                     kind: "committed",
                     code: "COMMITTED",
@@ -659,6 +694,7 @@ impl Kiosk {
                 if let Some(basket) = self.basket.as_mut() {
                     basket.remove(kid, serial);
                 }
+                self.persist_basket();
                 let verdict = Verdict {
                     outcome: Outcome::AlreadyRedeemed(prior),
                     coupon,
@@ -684,6 +720,7 @@ impl Kiosk {
                     fr.push(format!("Coupon n° {} : {}", coupon.serial, reason.fr));
                     en.push(format!("Coupon no. {}: {}", coupon.serial, reason.en));
                 }
+                self.persist_basket();
                 Ok(self.refused(
                     "NO_LONGER_VALID",
                     Text::new(

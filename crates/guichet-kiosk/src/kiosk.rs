@@ -112,6 +112,11 @@ pub struct Kiosk {
     pub(crate) last_checkout: Option<LastCheckout>,
     /// A scan read before the workshop was chosen.
     pub(crate) pending_scan: Option<PendingScan>,
+    /// The basket was taken back from `basket.json` at start (until it is committed or
+    /// emptied).
+    pub(crate) basket_restored: bool,
+    /// Why the basket could not be saved to disk, or why the saved one was not taken back.
+    pub(crate) basket_not_saved: Option<crate::text::Text>,
     pub(crate) session: Option<Session>,
     pub(crate) wedge: WedgeDecoder,
     /// Where signed update files are looked for (removable media by default).
@@ -157,13 +162,43 @@ impl Kiosk {
             basket: None,
             last_checkout: None,
             pending_scan: None,
+            basket_restored: false,
+            basket_not_saved: None,
             session: None,
             wedge,
             update_roots: crate::admin::default_update_roots(),
             update_listing: Vec::new(),
         };
         kiosk.load_enrollment()?;
+        kiosk.restore_basket();
         Ok(kiosk)
+    }
+
+    /// Takes back the basket saved before the last stop (`basket.json`), if it is for the
+    /// workshop chosen; a file that cannot be read is set aside and said.
+    fn restore_basket(&mut self) {
+        match crate::basket_file::load(&self.data_dir) {
+            Ok(None) => {}
+            Ok(Some(basket)) => {
+                let workshop = self.prefs.workshop.as_ref();
+                let same = workshop.is_some_and(|w| {
+                    w.area == basket.workshop.area.code() && w.service == basket.workshop.service
+                });
+                if same {
+                    self.basket = Some(basket);
+                    self.basket_restored = true;
+                }
+            }
+            Err((error, kept)) => {
+                let kept = kept
+                    .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+                    .unwrap_or_default();
+                self.basket_not_saved = Some(crate::text::Text::new(
+                    format!("Le panier enregistré avant l'arrêt était illisible ({error}) ; il a été mis de côté ({kept}). Le panier est vide."),
+                    format!("The basket saved before the stop was unreadable ({error}); it was set aside ({kept}). The basket is empty."),
+                ));
+            }
+        }
     }
 
     /// The data directory.

@@ -12,6 +12,7 @@
 mod access;
 pub mod admin;
 pub mod autostart;
+mod basket_file;
 pub mod camera;
 pub mod config;
 pub mod counter;

@@ -184,3 +184,87 @@ fn a_scan_before_the_workshop_waits_for_it() {
     assert!(kiosk.take_pending_scan(late).unwrap().is_none());
     assert!(kiosk.basket_view().coupons.is_empty());
 }
+
+/// Point 6: the open basket survives a restart until it is committed or emptied, and says it
+/// was restored; the file is not trusted (a code written into it is verified again by
+/// "Encaisser"), and a damaged one is set aside without stopping the kiosk.
+#[test]
+fn the_basket_survives_a_restart() {
+    let dir = enrolled_dir();
+    let codes = demo_codes();
+    let file = dir.path().join("basket.json");
+    {
+        let mut kiosk = counter(dir.path());
+        for code in &codes[..2] {
+            kiosk
+                .scan(code.as_bytes(), InputMethod::Scanner, now())
+                .unwrap();
+        }
+        kiosk.basket_paid_otherwise(500).unwrap();
+        assert!(kiosk.basket_view().notice.is_none());
+    }
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    let basket = kiosk.basket_view();
+    assert_eq!(
+        basket
+            .coupons
+            .iter()
+            .map(|c| (c.serial, c.input))
+            .collect::<Vec<_>>(),
+        vec![
+            (1000001, InputMethod::Scanner),
+            (1000002, InputMethod::Scanner)
+        ]
+    );
+    assert_eq!(basket.total_cents, 2500);
+    assert!(
+        basket
+            .notice
+            .unwrap()
+            .fr
+            .starts_with("Panier rétabli après le redémarrage"),
+        "says it was restored"
+    );
+    assert_eq!(kiosk.basket_commit(now()).unwrap().code, "COMMITTED");
+    assert!(!file.exists(), "committed: nothing left to restore");
+    assert!(kiosk.basket_view().notice.is_none());
+
+    // Emptied: gone too.
+    kiosk
+        .scan(codes[3].as_bytes(), InputMethod::Pasted, now())
+        .unwrap();
+    assert!(file.exists());
+    kiosk.basket_clear();
+    assert!(!file.exists());
+    drop(kiosk);
+    assert!(Kiosk::open(dir.path())
+        .unwrap()
+        .basket_view()
+        .coupons
+        .is_empty());
+
+    // A revoked pass's code written into the file joins the basket but is not paid.
+    let saved = format!(
+        r#"{{"version":1,"area":"1.1","service":"1.1.01","paid_otherwise_cents":0,"coupons":[{{"code":"{}","input":"scanner"}}]}}"#,
+        codes[2]
+    );
+    std::fs::write(&file, saved).unwrap();
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    assert_eq!(kiosk.basket_view().coupons.len(), 1);
+    let refused = kiosk.basket_commit(now()).unwrap();
+    assert_eq!(refused.code, "NO_LONGER_VALID", "{:?}", refused.message);
+    assert!(kiosk.basket_view().coupons.is_empty());
+    drop(kiosk);
+
+    // Damaged: set aside, said, and the kiosk opens with an empty basket.
+    for damaged in [&b"{not json"[..], b"", br#"{"version":2}"#] {
+        std::fs::write(&file, damaged).unwrap();
+        let kiosk = Kiosk::open(dir.path()).unwrap();
+        let basket = kiosk.basket_view();
+        assert!(basket.coupons.is_empty());
+        let notice = basket.notice.expect("a damaged basket is said");
+        assert!(notice.fr.contains("illisible"), "{}", notice.fr);
+        assert!(!file.exists());
+        assert!(dir.path().join("basket.json.unreadable").exists());
+    }
+}

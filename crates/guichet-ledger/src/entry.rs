@@ -10,7 +10,7 @@
 //! `hash = SHA-256(prev_hash || canonical bytes)`; the first entry's `prev_hash` is 32 zero
 //! bytes (schema/ledger.md).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use guichet_protocol::limits;
@@ -25,8 +25,8 @@ const CANONICAL_TAG_V1: &[u8] = b"guichet-ledger-entry-v1\n";
 /// The tag that starts the canonical bytes of a redemption with its code.
 const CANONICAL_TAG_V2: &[u8] = b"guichet-ledger-entry-v2\n";
 
-/// How a coupon reached the kiosk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// How a coupon reached the kiosk (read back from the kiosk's saved basket too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputMethod {
     /// The webcam.
