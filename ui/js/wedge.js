@@ -21,8 +21,10 @@ let keys = [];
 let field = null; // { element, value, start, end } of the form control when the run began
 let quietTimer = 0;
 
+// A numpad digit counts whatever Num Lock made of it: scanners that type Alt codes (Left Alt,
+// then the character's code on the keypad) send nothing else; guichet-scan reads the codes.
 function isPrintable(key) {
-  return key.key.length === 1;
+  return key.key.length === 1 || /^Numpad[0-9]$/.test(key.code);
 }
 
 function lastPrintable() {

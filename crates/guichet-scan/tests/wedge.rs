@@ -6,7 +6,7 @@
 //! `KeyboardEvent.key` a browser on a host layout reports for a physical key (per the UI Events
 //! `code` values and each layout's chart). Real PN1 codes come from the TEST ONLY fixtures.
 
-use guichet_scan::wedge::{KeyEvent, Layout, WedgeConfig, WedgeDecoder, WedgeScan};
+use guichet_scan::wedge::{alt_code_char, KeyEvent, Layout, WedgeConfig, WedgeDecoder, WedgeScan};
 
 const SCANNER_GAP_MS: f64 = 4.0;
 
@@ -554,4 +554,143 @@ fn a_scan_typed_into_a_field_looks_like_a_code_and_names_do_not() {
     ] {
         assert!(!looks_like_code(name), "{name}");
     }
+}
+
+/// The `keydown` events of a scanner typing `text` as Alt codes (Left Alt, then the code's
+/// digits on the numeric keypad), Num Lock on or off (`key` of a numpad key is then its digit
+/// or its navigation function), with or without the leading zero. The host's layout changes
+/// none of these keys.
+fn alt_code_events(text: &str, num_lock: bool, leading_zero: bool) -> Vec<KeyEvent> {
+    const NAVIGATION: [&str; 10] = [
+        "Insert",
+        "End",
+        "ArrowDown",
+        "PageDown",
+        "ArrowLeft",
+        "Clear",
+        "ArrowRight",
+        "Home",
+        "ArrowUp",
+        "PageUp",
+    ];
+    let mut events = Vec::new();
+    let mut t = 1000.0;
+    for c in text.chars() {
+        events.push(event("AltLeft", "Alt", false, false, t));
+        t += SCANNER_GAP_MS;
+        let code = u32::from(c);
+        let digits = if leading_zero {
+            format!("{code:04}")
+        } else {
+            code.to_string()
+        };
+        for d in digits.chars() {
+            let n = d.to_digit(10).unwrap() as usize;
+            let key = if num_lock {
+                d.to_string()
+            } else {
+                NAVIGATION[n].to_string()
+            };
+            events.push(event(&format!("Numpad{d}"), &key, false, false, t));
+            t += SCANNER_GAP_MS;
+        }
+    }
+    events.push(event("Enter", "Enter", false, false, t));
+    events
+}
+
+#[test]
+fn alt_codes_give_the_code_back_whatever_the_layout_and_num_lock() {
+    for code in demo_codes()
+        .iter()
+        .map(String::as_str)
+        .chain([ALL_CHARACTERS])
+    {
+        for (num_lock, leading_zero) in [(true, true), (true, false), (false, true), (false, false)]
+        {
+            let events = alt_code_events(code, num_lock, leading_zero);
+            for layouts in [Layout::ALL.to_vec(), vec![Layout::DeQwertz]] {
+                let config = WedgeConfig {
+                    layouts,
+                    ..WedgeConfig::default()
+                };
+                let scans = feed(&mut WedgeDecoder::new(config), &events);
+                assert_eq!(scans.len(), 1, "num lock {num_lock}");
+                assert_eq!(
+                    scans[0].text, code,
+                    "num lock {num_lock}, leading zero {leading_zero}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn alt_codes_mixed_with_keys_without_terminator_and_out_of_range() {
+    // "PN1:" as keys of a US scanner, the rest as Alt codes, no Enter: the page's quiet gap.
+    let code = &demo_codes()[0];
+    let mut events = scanner_events(Layout::Us, Layout::FrAzerty, Caps::Off, "PN1:", 0.0);
+    events.pop(); // no Enter
+    let t = events.last().unwrap().timestamp_ms + SCANNER_GAP_MS;
+    for mut e in alt_code_events(&code[4..], true, true) {
+        if e.code != "Enter" {
+            e.timestamp_ms += t - 1000.0;
+            events.push(e);
+        }
+    }
+    let mut decoder = WedgeDecoder::default();
+    assert!(feed(&mut decoder, &events).is_empty());
+    assert_eq!(decoder.finish().unwrap().text, *code);
+
+    // A control character, a code of the OEM page above 127 and garbage become U+FFFD, which
+    // the verifier refuses; codes wrap modulo 256 as Windows does (Alt+321 is A).
+    assert_eq!(alt_code_char("0065"), Some('A'));
+    assert_eq!(alt_code_char("65"), Some('A'));
+    assert_eq!(alt_code_char("321"), Some('A'));
+    assert_eq!(alt_code_char("0233"), Some('é'));
+    assert_eq!(alt_code_char("233"), None);
+    assert_eq!(alt_code_char("0009"), None);
+    assert_eq!(alt_code_char(""), None);
+    assert_eq!(alt_code_char("999999"), None);
+    let mut events = alt_code_events("PN1", true, true);
+    events.insert(
+        events.len() - 1,
+        event("AltLeft", "Alt", false, false, 1090.0),
+    );
+    events.insert(
+        events.len() - 1,
+        event("Numpad9", "9", false, false, 1094.0),
+    );
+    let last = events.len() - 1;
+    events[last].timestamp_ms = 1098.0;
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert_eq!(scans[0].text, "PN1\u{fffd}");
+}
+
+#[test]
+fn a_person_typing_an_alt_code_is_not_a_scan() {
+    // Alt held, then 0, 0, 6, 5 a person's 150 ms apart, then Enter.
+    let mut events = vec![event("AltLeft", "Alt", false, false, 0.0)];
+    for (i, d) in "00650065".chars().enumerate() {
+        if i == 4 {
+            events.push(event("AltLeft", "Alt", false, false, 600.0));
+        }
+        events.push(event(
+            &format!("Numpad{d}"),
+            &d.to_string(),
+            false,
+            false,
+            150.0 * (i + 1) as f64,
+        ));
+    }
+    events.push(event("Enter", "Enter", false, false, 1400.0));
+    assert!(feed(&mut WedgeDecoder::default(), &events).is_empty());
+    // A lone Alt (a menu shortcut) adds nothing to a burst.
+    let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, "PN1:ABC", 0.0);
+    events.insert(
+        3,
+        event("AltLeft", "Alt", false, false, events[2].timestamp_ms + 1.0),
+    );
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert_eq!(scans[0].text, "PN1:ABC");
 }

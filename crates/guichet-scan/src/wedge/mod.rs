@@ -21,6 +21,14 @@
 //! ASCII letters are read as upper case** (the only case a QR alphanumeric code, and so a PN1
 //! code, has); with Caps Lock off the case is the scanner's Shift.
 //!
+//! # Alt codes
+//! Some scanners type each character as its Alt code (Left Alt held, its decimal code on the
+//! numeric keypad: Alt, `Numpad0`, `Numpad6`, `Numpad5` for `A`), so that no layout is
+//! involved. The page sees the Alt `keydown` and the numpad keys (whatever Num Lock made of
+//! them); the character ends at the next Alt, at any other key or at the end of the burst, and
+//! is read as Windows reads it ([`alt_code_char`]), in every layout. Scanners may mix both
+//! ways in one burst.
+//!
 //! # Scanner or person
 //! A scanner types a whole code in a burst, a few milliseconds between keys; a person needs
 //! 60 ms or more. A burst is a run of printable keys with every gap at most
@@ -91,11 +99,15 @@ pub struct WedgeDecoder {
     burst: Vec<PressedKey>,
     burst_start_ms: f64,
     last_key_ms: f64,
+    /// The numpad digits typed since Left Alt went down (an Alt code in progress).
+    alt_digits: Option<String>,
 }
 
 /// One printable key of the current burst.
 #[derive(Clone, Debug)]
 struct PressedKey {
+    /// A character typed as an Alt code ([`alt_code_char`]): read as it is in every layout.
+    alt_code: Option<char>,
     code: String,
     /// `key` when it is one character (used only when `code` is unknown).
     host_char: Option<char>,
@@ -114,20 +126,41 @@ impl WedgeDecoder {
             burst: Vec::new(),
             burst_start_ms: 0.0,
             last_key_ms: 0.0,
+            alt_digits: None,
         }
     }
 
     /// Feeds one `keydown` event; returns the scan it completes, if any.
     pub fn push(&mut self, event: &KeyEvent) -> Option<WedgeScan> {
-        if is_modifier(event) {
+        let alt_down = event.code == "AltLeft" || (event.code.is_empty() && event.key == "Alt");
+        if is_modifier(event) && !alt_down {
             return None;
         }
         let gap = event.timestamp_ms - self.last_key_ms;
         // A long gap, time going backwards or a NaN timestamp all end the burst.
-        let in_burst = !self.burst.is_empty() && (0.0..=self.config.max_key_gap_ms).contains(&gap);
+        let started = !self.burst.is_empty() || self.alt_digits.is_some();
+        let in_burst = started && (0.0..=self.config.max_key_gap_ms).contains(&gap);
         if !in_burst {
             self.burst.clear();
+            self.alt_digits = None;
         }
+        if alt_down {
+            // Left Alt pressed: the numpad digits that follow are one character's Alt code,
+            // which ends at the next Alt, at any other key or at the end of the burst.
+            self.end_alt_code();
+            if self.burst.is_empty() {
+                self.burst_start_ms = event.timestamp_ms;
+            }
+            self.alt_digits = Some(String::new());
+            self.last_key_ms = event.timestamp_ms;
+            return None;
+        }
+        if let (Some(digits), Some(digit)) = (self.alt_digits.as_mut(), numpad_digit(&event.code)) {
+            digits.push(digit);
+            self.last_key_ms = event.timestamp_ms;
+            return None;
+        }
+        self.end_alt_code();
         if matches!(event.code.as_str(), "Enter" | "NumpadEnter" | "Tab") {
             let scan = (self.burst.len() >= self.config.min_length)
                 .then(|| self.read_burst(event.timestamp_ms));
@@ -148,6 +181,7 @@ impl WedgeDecoder {
             self.burst_start_ms = event.timestamp_ms;
         }
         self.burst.push(PressedKey {
+            alt_code: None,
             code: event.code.clone(),
             host_char: single_char(&event.key),
             shift: event.shift,
@@ -162,6 +196,7 @@ impl WedgeDecoder {
     /// it either way. Slow typing never reaches here as a burst, since each long gap already
     /// started a new one in [`WedgeDecoder::push`].
     pub fn finish(&mut self) -> Option<WedgeScan> {
+        self.end_alt_code();
         let scan =
             (self.burst.len() >= self.config.min_length).then(|| self.read_burst(self.last_key_ms));
         self.burst.clear();
@@ -171,6 +206,25 @@ impl WedgeDecoder {
     /// Forgets a burst in progress.
     pub fn reset(&mut self) {
         self.burst.clear();
+        self.alt_digits = None;
+    }
+
+    /// Adds the character of the Alt code being typed, if any, to the burst (an Alt code
+    /// that is not a character gives U+FFFD, which no code holds: the verifier refuses it).
+    fn end_alt_code(&mut self) {
+        let Some(digits) = self.alt_digits.take() else {
+            return;
+        };
+        if digits.is_empty() || self.burst.len() >= self.config.max_length {
+            return;
+        }
+        self.burst.push(PressedKey {
+            alt_code: Some(alt_code_char(&digits).unwrap_or(char::REPLACEMENT_CHARACTER)),
+            code: String::new(),
+            host_char: None,
+            shift: false,
+            caps_lock: false,
+        });
     }
 
     /// Reads the current burst with the best-fitting scanner layout.
@@ -216,6 +270,10 @@ fn read_with(layout: Layout, burst: &[PressedKey]) -> Reading {
     let mut text = String::with_capacity(burst.len());
     let mut complete = true;
     for key in burst {
+        if let Some(c) = key.alt_code {
+            text.push(c);
+            continue;
+        }
         match layout.char_for(&key.code, key.shift) {
             Some(c) if key.caps_lock && c.is_ascii_alphabetic() => {
                 text.push(c.to_ascii_uppercase())
@@ -279,6 +337,31 @@ fn is_modifier(event: &KeyEvent) -> bool {
     MODIFIER_CODES.iter().any(|m| event.code.starts_with(m))
         || MODIFIER_KEYS.contains(&event.key.as_str())
         || event.code == "NumLock"
+}
+
+/// The digit of a numeric keypad key (`Numpad0`…`Numpad9`), whatever Num Lock made of it.
+fn numpad_digit(code: &str) -> Option<char> {
+    let digit = code.strip_prefix("Numpad")?;
+    let mut chars = digit.chars();
+    chars
+        .next()
+        .filter(|c| c.is_ascii_digit() && chars.next().is_none())
+}
+
+/// The character an Alt code stands for, as Windows reads it: with a leading zero, a code of
+/// the ANSI code page (Windows-1252; here its ASCII and Latin-1 parts, 32–126 and 160–255);
+/// without, of the OEM code page (437; here its ASCII part, 32–126). Codes above 255 wrap
+/// around modulo 256. `None` for a control character or a part not covered.
+pub fn alt_code_char(digits: &str) -> Option<char> {
+    if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value = (digits.parse::<u32>().ok()? % 256) as u8;
+    match value {
+        32..=126 => Some(char::from(value)),
+        160..=255 if digits.starts_with('0') => Some(char::from(value)),
+        _ => None,
+    }
 }
 
 fn single_char(key: &str) -> Option<char> {
