@@ -618,6 +618,58 @@ fn check_day_report(exports: &Path, shots: &Path) {
     }
 }
 
+/// Issue 18, item 6: a command that waits on the ledger (another process holds its write lock;
+/// a wrong PIN must be counted there, so the kiosk waits up to its 5 s busy timeout) waits off
+/// the GTK main thread. A main-thread command sent right after it (`sync_now`) is answered at
+/// once, and the page keeps drawing frames.
+#[tokio::test(flavor = "current_thread")]
+async fn a_command_waiting_on_the_ledger_leaves_the_window_responsive() {
+    let data = enrolled_dir();
+    let window = Window::open(data.path()).await;
+    let holder = rusqlite::Connection::open(data.path().join("ledger.sqlite3")).unwrap();
+    holder.busy_timeout(Duration::from_secs(10)).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let timings = window
+        .client()
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            const invoke = window.__TAURI__.core.invoke;
+            const start = performance.now();
+            const slow = invoke("unlock", { role: "admin", name: "X", pin: "000000" }).then(() => performance.now() - start, () => performance.now() - start);
+            let frames = 0;
+            const count = () => { frames += 1; if (performance.now() - start < 1000) requestAnimationFrame(count); };
+            requestAnimationFrame(count);
+            invoke("sync_now").then(() => {
+              const quick = performance.now() - start;
+              slow.then((waited) => done([quick, waited, frames]));
+            });"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    drop(holder);
+    let numbers: Vec<f64> = timings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (quick, waited, frames) = (numbers[0], numbers[1], numbers[2]);
+    assert!(
+        waited >= 1000.0,
+        "the wrong PIN did wait on the ledger ({waited} ms)"
+    );
+    assert!(
+        quick < 1000.0,
+        "sync_now waited {quick} ms behind a command blocked on the ledger"
+    );
+    assert!(
+        frames >= 5.0,
+        "the page drew {frames} frames in its first second"
+    );
+    window.close().await;
+}
+
 /// Prints the app's cold start (process start → first snapshot painted, as the shell answered
 /// `ui_ready`) and the resident memory of the app and its WebKit processes after the scans.
 async fn print_start_and_memory(window: &Window) {

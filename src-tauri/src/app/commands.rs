@@ -1,5 +1,10 @@
 //! The commands the page invokes (`schema/kiosk-ui.md`). Each one locks the kiosk, calls one
 //! method with the current time, and returns its result or its `Problem`.
+//!
+//! Every command that touches the disk or may wait (the ledger's lock, an argon2 hash, a USB
+//! stick, an export) is `#[tauri::command(async)]` or `async`: Tauri runs it on its async
+//! runtime's threads, never on the GTK main thread, which stays free to draw and to take keys.
+//! Only `ui_ready` and `sync_now` (a print, a wake-up) run there.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -70,25 +75,25 @@ fn ui_ready(shell: State<'_, Shell>) -> u64 {
     elapsed
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn snapshot(shell: State<'_, Shell>) -> Snapshot {
     snapshot_of(&shell)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn set_lang(shell: State<'_, Shell>, lang: UiLang) -> Answer<Snapshot> {
     shell.kiosk().set_lang(lang)?;
     Ok(snapshot_of(&shell))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn set_mediator(shell: State<'_, Shell>, name: String) -> Answer<Snapshot> {
     shell.kiosk().set_mediator(&name)?;
     Ok(snapshot_of(&shell))
 }
 
 /// A scan that waited for the workshop is verified once it is chosen, and shown as any scan.
-#[tauri::command]
+#[tauri::command(async)]
 fn set_workshop(
     app: AppHandle,
     shell: State<'_, Shell>,
@@ -114,7 +119,7 @@ enum TypedInput {
     Pasted,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn scan_text(
     app: AppHandle,
     shell: State<'_, Shell>,
@@ -141,7 +146,7 @@ struct PageKey {
     timestamp_ms: f64,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn wedge_burst(shell: State<'_, Shell>, keys: Vec<PageKey>) -> Answer<ScanResult> {
     let keys: Vec<KeyEvent> = keys
         .into_iter()
@@ -156,22 +161,22 @@ fn wedge_burst(shell: State<'_, Shell>, keys: Vec<PageKey>) -> Answer<ScanResult
     shell.kiosk().wedge_burst(&keys, Timestamp::now())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn basket_remove(shell: State<'_, Shell>, kid: String, serial: u64) -> BasketView {
     shell.kiosk().basket_remove(&kid, serial)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn basket_paid_otherwise(shell: State<'_, Shell>, cents: u32) -> Answer<BasketView> {
     shell.kiosk().basket_paid_otherwise(cents)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn basket_clear(shell: State<'_, Shell>) -> BasketView {
     shell.kiosk().basket_clear()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn basket_commit(app: AppHandle, shell: State<'_, Shell>) -> Answer<CommitResult> {
     let result = shell.kiosk().basket_commit(Timestamp::now());
     shell.emit_status(&app);
@@ -179,37 +184,37 @@ fn basket_commit(app: AppHandle, shell: State<'_, Shell>) -> Answer<CommitResult
     result
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn undo_last_checkout(app: AppHandle, shell: State<'_, Shell>) -> Answer<CommitResult> {
     let result = shell.kiosk().undo_last_checkout(Timestamp::now());
     shell.emit_status(&app);
     result
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn set_pin(shell: State<'_, Shell>, role: Role, pin: String) -> Answer<Snapshot> {
     shell.kiosk().set_pin(role, &pin, Timestamp::now())?;
     Ok(snapshot_of(&shell))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn unlock(shell: State<'_, Shell>, role: Role, name: String, pin: String) -> Answer<Snapshot> {
     shell.kiosk().unlock(role, &name, &pin, Timestamp::now())?;
     Ok(snapshot_of(&shell))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn lock(shell: State<'_, Shell>) -> Snapshot {
     shell.kiosk().lock();
     snapshot_of(&shell)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn review(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<ReviewView> {
     shell.kiosk().review(&query)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn cancel_redemption(
     app: AppHandle,
     shell: State<'_, Shell>,
@@ -224,12 +229,12 @@ fn cancel_redemption(
     Ok(serde_json::json!({ "message": message }))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn export_csv(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
     shell.kiosk().export_csv(&query)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn export_pdf(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
     shell.kiosk().export_pdf(&query, Timestamp::now())
 }
@@ -272,19 +277,19 @@ async fn enroll(
 }
 
 /// The listing the admin chooses from; `import_update` takes only one of its entries.
-#[tauri::command]
+#[tauri::command(async)]
 fn update_files(shell: State<'_, Shell>) -> Vec<PathBuf> {
     shell.kiosk().update_files()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn import_update(app: AppHandle, shell: State<'_, Shell>, path: PathBuf) -> Answer<UpdateSummary> {
     let summary = shell.kiosk().import_update(&path);
     shell.emit_status(&app);
     summary
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn issuer_keys(shell: State<'_, Shell>) -> Vec<IssuerKeyView> {
     shell.kiosk().issuer_keys()
 }
@@ -294,7 +299,7 @@ fn sync_now(shell: State<'_, Shell>) {
     shell.sync_now();
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 fn save_settings(app: AppHandle, shell: State<'_, Shell>, settings: Settings) -> Answer<Snapshot> {
     let fullscreen = settings.fullscreen;
     let autostart = settings.autostart;
