@@ -1,6 +1,9 @@
 //! Barcode scanners in USB serial mode (CDC-ACM, `/dev/ttyACM0`, `COM3`…): they send each code
 //! as a line of text. [`spawn_serial`] reads a port on a worker thread and sends a
-//! [`ScanEvent::Scan`] per line.
+//! [`ScanEvent::Scan`] per line; [`watch_serial`] does the same for a scanner that may be
+//! plugged, unplugged and plugged again: it finds the port by itself (the first of
+//! `/dev/ttyACM*`, then `/dev/ttyUSB*`) or opens the one named, and when the port goes away it
+//! says so and opens it again as soon as it is back.
 //!
 //! A line ends at CR, LF or Tab (scanners are set to one of them); empty lines are skipped,
 //! surrounding ASCII whitespace is trimmed, bytes that are not UTF-8 are replaced (the verifier
@@ -8,6 +11,7 @@
 //! is reported, with no cooldown: a serial scan is a deliberate trigger press.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -39,7 +43,7 @@ pub fn spawn_serial(
 }
 
 fn read_lines(
-    mut port: Box<dyn serialport::SerialPort>,
+    port: Box<dyn serialport::SerialPort>,
     name: String,
     stop: &AtomicBool,
     events: &Events,
@@ -48,9 +52,31 @@ fn read_lines(
         kind: SourceKind::Serial,
         name,
     };
+    let error = match read_until_gone(port, &source, stop, events) {
+        Ok(()) => None,
+        Err(PortGone::Receiver) => return,
+        Err(PortGone::Failed(message)) => Some(message),
+    };
+    events.send(ScanEvent::Ended { source, error });
+}
+
+/// Why reading a port stopped before `stop`.
+enum PortGone {
+    /// Nobody reads the events any more.
+    Receiver,
+    /// The port failed (unplugged…): the message.
+    Failed(String),
+}
+
+/// Reads lines from `port` and sends them as scans until `stop` (`Ok`) or the port fails.
+fn read_until_gone(
+    mut port: Box<dyn serialport::SerialPort>,
+    source: &SourceInfo,
+    stop: &AtomicBool,
+    events: &Events,
+) -> Result<(), PortGone> {
     let mut lines = LineAssembler::default();
     let mut buffer = [0u8; 512];
-    let mut error = None;
     while !stop.load(Ordering::Relaxed) {
         match port.read(&mut buffer) {
             Ok(0) => std::thread::sleep(Duration::from_millis(10)),
@@ -63,7 +89,7 @@ fn read_lines(
                         attempt: None,
                     };
                     if !events.send(ScanEvent::Scan(scan)) {
-                        return;
+                        return Err(PortGone::Receiver);
                     }
                 }
             }
@@ -72,13 +98,166 @@ fn read_lines(
                     e.kind(),
                     std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
                 ) => {}
-            Err(e) => {
-                error = Some(format!("{}: {e}", source.name));
-                break;
-            }
+            Err(e) => return Err(PortGone::Failed(format!("{}: {e}", source.name))),
         }
     }
-    events.send(ScanEvent::Ended { source, error });
+    Ok(())
+}
+
+/// Which serial port [`watch_serial`] reads.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum PortChoice {
+    /// The first scanner-like port present ([`find_ports`]), looked for again whenever none is
+    /// open.
+    Auto,
+    /// This port only (`/dev/ttyACM0`, a `/dev/serial/by-id/…` link).
+    Path(String),
+}
+
+/// How [`watch_serial`] finds and reopens its port.
+#[derive(Clone, Debug)]
+pub struct SerialWatch {
+    /// Which port.
+    pub choice: PortChoice,
+    /// The port's speed (CDC-ACM scanners ignore it; 9600 is the usual setting otherwise).
+    pub baud_rate: u32,
+    /// Where [`PortChoice::Auto`] looks for ports (`/dev`).
+    pub device_dir: PathBuf,
+    /// How often a missing port is looked for again.
+    pub retry_every: Duration,
+}
+
+impl Default for SerialWatch {
+    /// Any scanner port in `/dev`, 9600 baud, looked for twice a second.
+    fn default() -> Self {
+        SerialWatch {
+            choice: PortChoice::Auto,
+            baud_rate: 9600,
+            device_dir: PathBuf::from("/dev"),
+            retry_every: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The ports in `dir` a USB scanner in serial mode shows up as: `ttyACM*` (CDC-ACM) first, then
+/// `ttyUSB*` (USB-serial adapters), each in number order.
+pub fn find_ports(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut ports: Vec<(usize, u64, PathBuf)> = entries
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let (rank, number) =
+                ["ttyACM", "ttyUSB"]
+                    .iter()
+                    .enumerate()
+                    .find_map(|(rank, prefix)| {
+                        let number = name.strip_prefix(prefix)?.parse::<u64>().ok()?;
+                        Some((rank, number))
+                    })?;
+            Some((rank, number, entry.path()))
+        })
+        .collect();
+    ports.sort();
+    ports.into_iter().map(|(_, _, path)| path).collect()
+}
+
+/// Starts a worker that keeps a serial scanner open (see the module documentation): each
+/// time it opens the port it sends [`ScanEvent::SourceRecovered`] (the first time too, so the
+/// window can show the scanner as present), then one [`ScanEvent::Scan`] per line; when the
+/// port fails or none is found it sends [`ScanEvent::SourceProblem`] once and looks again every
+/// [`SerialWatch::retry_every`]. [`ScanEvent::Ended`] comes only after `stop()`.
+pub fn watch_serial(watch: SerialWatch) -> (ScanWorker, Receiver<ScanEvent>) {
+    ScanWorker::start(move |stop, events| {
+        let mut source = SourceInfo {
+            kind: SourceKind::Serial,
+            name: match &watch.choice {
+                PortChoice::Auto => "serial (auto)".to_owned(),
+                PortChoice::Path(path) => path.clone(),
+            },
+        };
+        let mut problem_told = false;
+        while !stop.load(Ordering::Relaxed) {
+            match open_watched(&watch) {
+                Ok((port, name)) => {
+                    source.name = name;
+                    if !events.send(ScanEvent::SourceRecovered {
+                        source: source.clone(),
+                    }) {
+                        return;
+                    }
+                    match read_until_gone(port, &source, &stop, &events) {
+                        Ok(()) => break,
+                        Err(PortGone::Receiver) => return,
+                        Err(PortGone::Failed(message)) => {
+                            problem_told = true;
+                            if !events.send(ScanEvent::SourceProblem {
+                                source: source.clone(),
+                                message,
+                            }) {
+                                return;
+                            }
+                        }
+                    }
+                }
+                Err(message) if !problem_told => {
+                    problem_told = true;
+                    if !events.send(ScanEvent::SourceProblem {
+                        source: source.clone(),
+                        message,
+                    }) {
+                        return;
+                    }
+                }
+                Err(_) => {}
+            }
+            sleep_unless_stopped(watch.retry_every, &stop);
+        }
+        events.send(ScanEvent::Ended {
+            source,
+            error: None,
+        });
+    })
+}
+
+/// Opens the port `watch` names, or the first that opens among those found.
+fn open_watched(watch: &SerialWatch) -> Result<(Box<dyn serialport::SerialPort>, String), String> {
+    let open = |path: &str| {
+        serialport::new(path, watch.baud_rate)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .map_err(|e| format!("{path}: {e}"))
+    };
+    match &watch.choice {
+        PortChoice::Path(path) => open(path).map(|port| (port, path.clone())),
+        PortChoice::Auto => {
+            let mut last_error = format!(
+                "no serial scanner (ttyACM*, ttyUSB*) in {}",
+                watch.device_dir.display()
+            );
+            for path in find_ports(&watch.device_dir) {
+                let path = path.to_string_lossy().into_owned();
+                match open(&path) {
+                    Ok(port) => return Ok((port, path)),
+                    Err(e) => last_error = e,
+                }
+            }
+            Err(last_error)
+        }
+    }
+}
+
+fn sleep_unless_stopped(period: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + period;
+    while !stop.load(Ordering::Relaxed) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(20)));
+    }
 }
 
 /// Splits a byte stream into lines (see the module documentation).
