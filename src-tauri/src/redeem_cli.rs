@@ -1,27 +1,29 @@
-//! `guichet redeem`: the counter without a window. Verifies each code against the kiosk's
-//! bundle and ledger and, if every one is OK, commits them as one learner's checkout.
+//! `guichet redeem`: the counter without a window. It goes through the same `Kiosk` methods as
+//! the window (workshop from the referential, mediator's name, each code verified into the
+//! basket, the amount paid otherwise within the counter's cap, the commit that verifies every
+//! pass again): this file only translates arguments and prints the answers.
 
 use std::process::ExitCode;
 
-use guichet_core::message::{message, Lang};
-use guichet_core::{verify, Area, Context};
-use guichet_ledger::{
-    Basket, CheckoutError, InputMethod, Ledger, LedgerSettings, Station, Workshop,
-};
-use guichet_sync::{Identity, TrustStore};
+use guichet_kiosk::counter::ScanKind;
+use guichet_kiosk::{Kiosk, Problem, Text};
+use guichet_ledger::InputMethod;
+use jiff::Timestamp;
 
-use crate::cli::{data_dir, default_ledger_path, Language};
+use crate::cli::{data_dir, Language};
 
 /// Arguments of `guichet redeem`.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Exit status: 0 if the checkout was recorded, 1 if a code was refused \
-                        (nothing recorded), 2 on a usage or local error."
+                        (nothing recorded), 2 on a usage or local error. The workshop and the \
+                        mediator stay chosen at the counter, as if typed there; a basket left \
+                        open at the counter is not touched (the command refuses)."
 )]
 pub struct RedeemArgs {
     /// The workshop's area (1.1 … 3.5).
     #[arg(long)]
-    area: Area,
+    area: String,
     /// The workshop's service code from the referential.
     #[arg(long)]
     service: String,
@@ -39,111 +41,65 @@ pub struct RedeemArgs {
     codes: Vec<String>,
 }
 
-fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("guichet: {message}");
-    ExitCode::from(2)
-}
-
 /// Runs `guichet redeem`.
 pub fn run(args: RedeemArgs) -> ExitCode {
-    let lang = Lang::from(args.lang);
-    let dir = data_dir();
-    let identity = match Identity::load(&dir) {
-        Ok(identity) => identity,
-        Err(error) => return fail(error),
+    let say = |text: &Text| match args.lang {
+        Language::Fr => text.fr.clone(),
+        Language::En => text.en.clone(),
     };
-    let trust = match identity
-        .root_keys()
-        .map_err(|e| e.to_string())
-        .and_then(|roots| TrustStore::load(&dir, &roots).map_err(|e| e.to_string()))
-    {
-        Ok(trust) => trust,
-        Err(error) => return fail(error),
+    let fail = |problem: Problem| {
+        eprintln!("guichet: {}: {}", problem.code, say(&problem.message));
+        ExitCode::from(2)
     };
-    let Some(bundle) = trust.bundle() else {
-        return fail("no trust bundle yet: run `guichet sync`");
+    let mut kiosk = match Kiosk::open(&data_dir()) {
+        Ok(kiosk) => kiosk,
+        Err(problem) => return fail(problem),
     };
-    // The workshop must be one of the referential's, as the window's workshop choice requires:
-    // the platform rejects a redemption for a service it does not know.
-    let known = bundle
-        .document()
-        .referential
-        .services
-        .iter()
-        .any(|s| s.code == args.service && s.area == args.area);
-    if !known {
-        return fail(format!(
-            "service {} is not in area {} of the referential",
-            args.service,
-            args.area.code()
+    if !kiosk.basket_view().coupons.is_empty() {
+        return fail(Problem::new(
+            "BASKET_OPEN",
+            "Un panier est ouvert au comptoir : encaissez-le ou videz-le d'abord.",
+            "A basket is open at the counter: take payment or empty it first.",
         ));
     }
-    let now = jiff::Timestamp::now();
-    let mut ledger = match Ledger::open(default_ledger_path(), LedgerSettings::default()) {
-        Ok(ledger) => ledger,
-        Err(error) => return fail(error),
-    };
-    // As at the counter: the later of the clock and the trusted time (the ledger's, the
-    // bundle's issue time), so a clock set back revives no expired coupon.
-    let today = match ledger.trusted_now(now) {
-        Ok(trusted) => guichet_ledger::local_day(trusted.max(bundle.document().issued_at)),
-        Err(error) => return fail(error),
-    };
-    let context = Context {
-        bundle,
-        today,
-        area: Some(args.area),
-        center_zone: identity.enrollment.center.zone,
-    };
-    let mut basket = Basket::new(Workshop {
-        area: args.area,
-        service: args.service,
-    });
-    basket.paid_otherwise_cents = args.paid_otherwise_cents;
+    if let Err(problem) = kiosk
+        .set_workshop(&args.area, &args.service)
+        .and_then(|()| kiosk.set_mediator(&args.mediator))
+    {
+        return fail(problem);
+    }
     let mut refused = false;
     for code in &args.codes {
-        let verdict = match verify(code.as_bytes(), &context, &ledger) {
-            Ok(verdict) => verdict,
-            Err(error) => return fail(error),
-        };
-        println!("{}\t{}", verdict.code(), message(&verdict, lang));
-        if verdict.is_ok() {
-            // The basket keeps the code read: the entry carries it to the platform.
-            match basket.add(code.as_bytes(), InputMethod::Pasted) {
-                Ok(_) => {}
-                Err(error @ CheckoutError::DuplicateInBasket { .. }) => {
-                    println!("DUPLICATE\t{error}");
-                    refused = true;
-                }
-                Err(error) => {
-                    println!("REFUSED\t{error}");
-                    refused = true;
-                }
+        match kiosk.scan(code.as_bytes(), InputMethod::Pasted, Timestamp::now()) {
+            Ok(result) => {
+                println!("{}\t{}", result.code, say(&result.message));
+                refused |= result.kind != ScanKind::Accepted;
             }
-        } else {
-            refused = true;
+            Err(problem) => return fail(problem),
         }
     }
     if refused {
+        kiosk.basket_clear();
         println!("nothing recorded");
         return ExitCode::FAILURE;
     }
-    let station = Station {
-        center: identity.enrollment.center.id.clone(),
-        device: identity.enrollment.device_id.clone(),
-        mediator: args.mediator,
-    };
-    match ledger.commit_checkout(&station, &basket, now) {
-        Ok(receipt) => {
-            for redemption in &receipt.redemptions {
-                println!("RECORDED\t{}\t{}", redemption.serial, redemption.id);
+    if let Err(problem) = kiosk.basket_paid_otherwise(args.paid_otherwise_cents) {
+        kiosk.basket_clear();
+        return fail(problem);
+    }
+    match kiosk.basket_commit(Timestamp::now()) {
+        Ok(result) if result.kind == "committed" => {
+            for serial in result.last_checkout.iter().flat_map(|c| &c.serials) {
+                println!("RECORDED\t{serial}");
             }
             ExitCode::SUCCESS
         }
-        Err(CheckoutError::Ledger(error)) => fail(error),
-        Err(refusal) => {
-            println!("REFUSED\t{refusal}");
+        Ok(result) => {
+            kiosk.basket_clear();
+            println!("{}\t{}", result.code, say(&result.message));
+            println!("nothing recorded");
             ExitCode::FAILURE
         }
+        Err(problem) => fail(problem),
     }
 }
