@@ -20,7 +20,7 @@ export CARGO_TERM_COLOR := never
 export CARGO_INCREMENTAL := 0
 endif
 
-.PHONY: all setup build run test bench screenshots
+.PHONY: all setup build run test bench screenshots package
 
 all: build
 
@@ -37,6 +37,10 @@ setup:
 	@# The WebDriver proxy for the window tests, from crates.io (about a minute, once).
 	@command -v tauri-driver >/dev/null || [ -x "$$HOME/.cargo/bin/tauri-driver" ] || \
 		$(CARGO) install tauri-driver --locked --version ^2
+	@# The Debian packager (`make package`, tests/tests/package.rs), from crates.io (about a
+	@# minute and a half on 2 cores, once).
+	@command -v cargo-deb >/dev/null || [ -x "$$HOME/.cargo/bin/cargo-deb" ] || \
+		$(CARGO) install cargo-deb --locked --version ^3
 
 build:
 	$(CARGO) build --workspace --bins
@@ -92,6 +96,12 @@ test: setup
 screenshots: setup
 	$(CARGO) build -p guichet
 	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test kiosk_window -- --nocapture
+
+# The kiosk's Debian package (release build): target/debian/guichet_VERSION-1_amd64.deb.
+# The binary, its desktop entry and icon, /etc/guichet/kiosk.toml (a conffile), the docs;
+# dependencies found by dpkg-shlibdeps (src-tauri/Cargo.toml, [package.metadata.deb]).
+package: setup
+	$(CARGO) deb -p guichet
 
 bench:
 	$(CARGO) bench -p guichet-core

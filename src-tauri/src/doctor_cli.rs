@@ -1,8 +1,10 @@
 //! `guichet doctor`: the kiosk's health, one line per check, for a remote helper.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use guichet_kiosk::doctor::{examine, DeviceDirs, Setup};
+use guichet_kiosk::logs;
 use guichet_kiosk::prefs::Prefs;
 use guichet_kiosk::UiLang;
 use jiff::Timestamp;
@@ -22,6 +24,10 @@ pub struct DoctorArgs {
     /// summary) instead of lines.
     #[arg(long)]
     json: bool,
+    /// Also write a zip for a helper: the report (French, English, JSON), the enrollment
+    /// (device.json, no key) and the log files of the data directory.
+    #[arg(long, value_name = "FILE.zip")]
+    bundle_logs: Option<std::path::PathBuf>,
 }
 
 /// Runs `guichet doctor`.
@@ -41,7 +47,7 @@ pub fn run(args: DoctorArgs) -> ExitCode {
         None => values.language.unwrap_or_default(),
     };
     let setup = Setup {
-        data_dir: dir,
+        data_dir: dir.clone(),
         camera,
         devices: DeviceDirs::default(),
         now: Timestamp::now(),
@@ -57,16 +63,32 @@ pub fn run(args: DoctorArgs) -> ExitCode {
         }
     };
     let report = runtime.block_on(examine(&setup));
-    if args.json {
+    let text = if args.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => json + "\n",
             Err(e) => {
                 eprintln!("guichet: {e}");
                 return ExitCode::from(2);
             }
         }
     } else {
-        print!("{}", report.render(lang));
+        report.render(lang)
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if let Some(out) = &args.bundle_logs {
+        match logs::bundle_logs(&dir, &report, out) {
+            Ok(bundled) => eprintln!(
+                "guichet: {} written ({} files: {})",
+                bundled.path.display(),
+                bundled.entries.len(),
+                bundled.entries.join(", ")
+            ),
+            Err(e) => {
+                eprintln!("guichet: {}: {e}", out.display());
+                return ExitCode::from(2);
+            }
+        }
     }
     ExitCode::from(report.exit_status())
 }

@@ -59,6 +59,10 @@ fn main() -> ExitCode {
     if let Err(code) = cli::configure(&cli.config) {
         return code;
     }
+    // Diagnostics go to the data directory's log files when it exists (the window makes it).
+    let data_dir = cli::data_dir();
+    let files = (cli.command.is_none() || data_dir.is_dir()).then_some(data_dir.as_path());
+    let _logs = guichet_kiosk::logs::init(files);
     match cli.command {
         None => app::run(),
         Some(Command::Verify(args)) => verify::run(args),

@@ -160,6 +160,26 @@ fn doctor_says_a_healthy_kiosk_is_healthy_and_names_each_problem_of_a_broken_one
         "{text}"
     );
 
+    // The zip for a helper: the report and the logs the commands above wrote (the sync).
+    let zip_path = kiosk.join("pour-le-support.zip");
+    let bundled = doctor(&kiosk, &["--bundle-logs", zip_path.to_str().unwrap()]);
+    assert_eq!(bundled.status.code(), Some(0), "{bundled:?}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut logs = String::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        assert!(
+            !name.contains("device-key") && !name.contains("ledger"),
+            "{name}"
+        );
+        if name.starts_with("logs/") {
+            std::io::Read::read_to_string(&mut entry, &mut logs).unwrap();
+        }
+    }
+    assert!(logs.contains("sync done"), "{logs}");
+    assert!(zip.by_name("doctor-fr.txt").is_ok() && zip.by_name("doctor.json").is_ok());
+
     // Broken: no bundle, a ledger edited by hand, the platform stopped.
     std::fs::remove_file(kiosk.join("bundle.json")).unwrap();
     let conn = rusqlite::Connection::open(kiosk.join("ledger.sqlite3")).unwrap();

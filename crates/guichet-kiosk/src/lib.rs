@@ -20,6 +20,7 @@ mod day_pdf;
 pub mod doctor;
 pub mod kiosk;
 pub mod ledger_check;
+pub mod logs;
 pub mod pin;
 pub mod prefs;
 pub mod referential;

@@ -888,7 +888,22 @@ fn run(cli: Cli) -> Result<(), Error> {
     Ok(())
 }
 
+/// Diagnostics (`tracing`) on standard error, with time and level, from warnings up unless
+/// `GUICHET_LOG` names another level; what a command prints for its user stays as it was.
+fn init_logs() {
+    let level = std::env::var("GUICHET_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
+    init_logs();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

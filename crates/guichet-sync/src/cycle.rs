@@ -88,6 +88,26 @@ pub async fn sync_once(
     trust: &mut TrustStore,
     ledger: &mut Ledger,
 ) -> Result<CycleReport, CycleError> {
+    let result = cycle(identity, trust, ledger).await;
+    match &result {
+        Ok(report) => tracing::info!(
+            pushed = report.pushed,
+            state_changes = report.state_changes,
+            pending = report.pending,
+            bundle = ?report.bundle_sequence,
+            bundle_updated = report.bundle_updated,
+            "sync done"
+        ),
+        Err(error) => tracing::warn!(retryable = error.is_retryable(), "sync failed: {error}"),
+    }
+    result
+}
+
+async fn cycle(
+    identity: &Identity,
+    trust: &mut TrustStore,
+    ledger: &mut Ledger,
+) -> Result<CycleReport, CycleError> {
     let client = identity.client()?;
     // The answers must be signed by a sync key of the bundle in force: the one held now for
     // the bundle pull, the one just accepted (a rotation) for the rest of the cycle.

@@ -91,7 +91,7 @@ fn forward(app: &AppHandle, name: &str, event: ScanEvent) {
                     result.captured_at_ms = Some(captured_at_ms);
                     let _ = app.emit("scan", result);
                 }
-                Err(problem) => eprintln!("guichet: camera scan: {problem}"),
+                Err(problem) => tracing::warn!("camera scan: {problem}"),
             }
             shell.emit_status(app);
         }

@@ -8,6 +8,7 @@ mod state;
 
 use std::process::ExitCode;
 
+use guichet_kiosk::logs::FILES_ONLY;
 use guichet_kiosk::Kiosk;
 use tauri::Manager;
 
@@ -37,10 +38,17 @@ pub fn run() -> ExitCode {
     let mut kiosk = match Kiosk::open(&data_dir()) {
         Ok(kiosk) => kiosk,
         Err(problem) => {
+            let message = &problem.message.en;
+            tracing::error!(target: FILES_ONLY, "cannot open the kiosk: {message}");
             eprintln!("guichet: {}", problem.message.fr);
             return ExitCode::from(2);
         }
     };
+    tracing::info!(
+        data_dir = %kiosk.data_dir().display(),
+        version = env!("CARGO_PKG_VERSION"),
+        "window starting"
+    );
     kiosk.impose(&crate::cli::config().values);
     let result = tauri::Builder::default()
         .setup(move |app| {
@@ -53,6 +61,7 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            tracing::error!(target: FILES_ONLY, "cannot start the window: {err}");
             eprintln!("guichet: cannot start the window: {err}");
             ExitCode::FAILURE
         }

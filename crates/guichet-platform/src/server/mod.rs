@@ -54,7 +54,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let body = self.body();
         if body.error == ErrorCode::Internal {
-            eprintln!("guichet-platform: {self}");
+            tracing::error!("{self}");
         }
         let status = StatusCode::from_u16(body.error.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -147,7 +147,7 @@ async fn prune_nonces(store: Store) {
             - 60;
         let store = store.clone();
         if let Err(e) = blocking(move || store.prune_nonces(before)).await {
-            eprintln!("guichet-platform: pruning nonces: {e}");
+            tracing::warn!("pruning nonces: {e}");
         }
     }
 }

@@ -66,7 +66,7 @@ impl TlsListener {
                 let (tcp, peer) = match listener.accept().await {
                     Ok(accepted) => accepted,
                     Err(e) => {
-                        eprintln!("guichet-platform: accepting a connection: {e}");
+                        tracing::warn!("accepting a connection: {e}");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
