@@ -361,6 +361,55 @@ impl Window {
     }
 }
 
+/// What a mediator 2 m away sees of the verdict card and the status bar, measured in the page
+/// from the computed styles: the card's background luminance (WCAG), the contrast of its word,
+/// amount, pass and reason lines against it, the size of the pass and reason lines, and the
+/// status chips (size, all on one line).
+const MEASURE: &str = r#"
+const lum = (css) => {
+  const [r, g, b] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const ratio = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+const card = document.getElementById('verdict');
+const bg = lum(getComputedStyle(card).backgroundColor);
+const lines = ['verdict-word', 'verdict-amount', 'verdict-serial', 'verdict-message'];
+const contrast = Math.min(...lines.map((id) => ratio(lum(getComputedStyle(document.getElementById(id)).color), bg)));
+const px = (id) => parseFloat(getComputedStyle(document.getElementById(id)).fontSize);
+const chips = [...document.querySelectorAll('.status-bar .chip')].filter((c) => c.offsetParent !== null);
+const tops = new Set(chips.map((c) => Math.round(c.getBoundingClientRect().top)));
+return { bg, contrast, serial_px: px('verdict-serial'), message_px: px('verdict-message'),
+         chip_px: Math.min(...chips.map((c) => parseFloat(getComputedStyle(c).fontSize))),
+         chip_rows: tops.size, width: window.innerWidth, height: window.innerHeight };
+"#;
+
+/// Asserts the figures of point 4 on the card shown; returns its background luminance.
+async fn readable_from_two_metres(window: &Window, what: &str) -> f64 {
+    let m = window.js(MEASURE).await;
+    eprintln!("{what}: {m}");
+    let f = |key: &str| m[key].as_f64().unwrap_or_else(|| panic!("{key} in {m}"));
+    assert_eq!(
+        (f("width"), f("height")),
+        (1280.0, 800.0),
+        "the window size"
+    );
+    assert!(f("contrast") >= 7.0, "{what}: text contrast {m}");
+    assert!(
+        f("serial_px") >= 28.0 && f("message_px") >= 28.0,
+        "{what}: {m}"
+    );
+    assert!(f("chip_px") >= 18.0, "{what}: chips {m}");
+    assert_eq!(
+        f("chip_rows"),
+        1.0,
+        "{what}: the status bar on one line {m}"
+    );
+    f("bg")
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_mediator_scans_anywhere_on_a_french_keymap() {
     let data = tempfile::tempdir().unwrap();
@@ -384,6 +433,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         .wait_js("const v = document.getElementById('verdict'); return v.dataset.code === 'OK' && v.dataset.input === 'scanner'")
         .await;
     assert!(window.text("verdict-serial").await.contains("1000001"));
+    let accepted = readable_from_two_metres(&window, "accepted").await;
     assert!(
         window
             .text("verdict-message")
@@ -444,6 +494,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         .scan("#screen-counter", Layout::Us, &codes[0], End::Return)
         .await;
     assert_eq!(code, "DUPLICATE_IN_BASKET");
+    readable_from_two_metres(&window, "warning").await;
     window.press(CAPS_LOCK);
 
     // An AZERTY scanner on a US host, into "paid otherwise": read, and the field is unchanged.
@@ -453,6 +504,11 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         .await;
     assert_eq!(code, "REVOKED");
     assert_eq!(window.value("paid-otherwise").await, "");
+    let refused = readable_from_two_metres(&window, "refused").await;
+    // Point 4: accepted and refused differ in brightness, not only in hue.
+    let brightness = (accepted + 0.05) / (refused + 0.05);
+    eprintln!("accepted / refused card brightness: {brightness:.2}:1");
+    assert!(brightness >= 1.5, "{brightness}");
     window.press("Escape");
     window.keymap("fr");
 

@@ -162,7 +162,7 @@ fn one_text_line_per_code_with_verdict_and_message() {
         ]
     );
     assert!(
-        lines[0].contains("Coupon valable : 10,00 €"),
+        lines[0].contains("Pass valable : 10,00 €"),
         "{}",
         lines[0]
     );

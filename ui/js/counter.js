@@ -84,8 +84,10 @@ function renderCamera() {
   const box = byId("camera");
   box.dataset.state = camera.state;
   if (camera.state !== "running") preview.hidden = true;
-  const facts = [t(`camera.${camera.state}`), camera.name, camera.message].filter(Boolean);
+  // The worker's own message (often the driver's English) goes to the tooltip, not the caption.
+  const facts = [t(`camera.${camera.state}`), camera.name].filter(Boolean);
   byId("camera-state").textContent = facts.join(" · ");
+  box.title = camera.message ?? "";
 }
 
 /** Shows a `preview` event's frame (only while the camera runs). */

@@ -42,7 +42,9 @@ function render() {
     "status-bundle",
     t(`bundle.${bundle.state}`, { sequence: bundle.sequence ?? "–", n: bundle.age_days ?? 0 }),
     bundle.state,
-    bundle.set_aside ? t("bundle.setAside", { file: bundle.set_aside, code: bundle.set_aside_code }) : "",
+    bundle.set_aside
+      ? t("bundle.setAside", { file: bundle.set_aside, code: bundle.set_aside_code })
+      : bundle.sequence != null ? t("bundle.detail", { sequence: bundle.sequence, n: bundle.age_days ?? 0 }) : "",
   );
 
   const clock = byId("status-clock");

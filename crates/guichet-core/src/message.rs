@@ -75,10 +75,10 @@ pub fn message(verdict: &Verdict, lang: Lang) -> String {
     let value = verdict.coupon.map(|c| euros(c.value_cents, lang));
     let value = value.unwrap_or_default();
     match (&verdict.outcome, lang) {
-        (Outcome::Ok, Lang::Fr) => format!("Coupon valable : {value}."),
+        (Outcome::Ok, Lang::Fr) => format!("Pass valable : {value}."),
         (Outcome::Ok, Lang::En) => format!("Valid coupon: {value}."),
         (Outcome::Malformed(cause), Lang::Fr) => format!(
-            "Code illisible ({}). Rescannez ; si cela persiste, refusez le coupon.",
+            "Code illisible ({}). Rescannez ; si cela persiste, refusez le pass.",
             malformed_cause(*cause, lang)
         ),
         (Outcome::Malformed(cause), Lang::En) => format!(
@@ -86,7 +86,7 @@ pub fn message(verdict: &Verdict, lang: Lang) -> String {
             malformed_cause(*cause, lang)
         ),
         (Outcome::UnknownIssuer, Lang::Fr) => {
-            "Émetteur inconnu : ce coupon n'a pas été signé par une clé \
+            "Émetteur inconnu : ce pass n'a pas été signé par une clé \
              connue du kiosque. Synchronisez le kiosque puis réessayez."
                 .into()
         }
@@ -96,13 +96,13 @@ pub fn message(verdict: &Verdict, lang: Lang) -> String {
                 .into()
         }
         (Outcome::BadSignature, Lang::Fr) => {
-            "Signature invalide : coupon modifié ou contrefait. Refusez-le.".into()
+            "Signature invalide : pass modifié ou contrefait. Refusez-le.".into()
         }
         (Outcome::BadSignature, Lang::En) => {
             "Invalid signature: altered or forged coupon. Refuse it.".into()
         }
         (Outcome::IssuerRevoked, Lang::Fr) => {
-            "Émetteur révoqué : la clé qui a signé ce coupon est compromise. Refusez-le.".into()
+            "Émetteur révoqué : la clé qui a signé ce pass est compromise. Refusez-le.".into()
         }
         (Outcome::IssuerRevoked, Lang::En) => {
             "Issuer revoked: the key that signed this coupon is compromised. Refuse it.".into()
@@ -122,7 +122,7 @@ pub fn message(verdict: &Verdict, lang: Lang) -> String {
             _,
         ) => match lang {
             Lang::Fr => format!(
-                "Coupon expiré : valable jusqu'au {}, tolérance terminée le {}.",
+                "Pass expiré : valable jusqu'au {}, tolérance terminée le {}.",
                 date(*valid_until, lang),
                 date(*grace_until, lang)
             ),
@@ -133,14 +133,14 @@ pub fn message(verdict: &Verdict, lang: Lang) -> String {
             ),
         },
         (Outcome::Revoked, Lang::Fr) => {
-            "Coupon révoqué (carnet déclaré perdu ou volé). Refusez-le.".into()
+            "Pass révoqué (carnet déclaré perdu ou volé). Refusez-le.".into()
         }
         (Outcome::Revoked, Lang::En) => {
             "Revoked coupon (booklet reported lost or stolen). Refuse it.".into()
         }
         (Outcome::OutOfScope(ScopeMismatch::Area { workshop, allowed }), _) => match lang {
             Lang::Fr => format!(
-                "Non valable pour ce domaine ({workshop}) : ce coupon est réservé aux domaines {}.",
+                "Non valable pour ce domaine ({workshop}) : ce pass est réservé aux domaines {}.",
                 areas(allowed)
             ),
             Lang::En => format!(
@@ -161,7 +161,7 @@ pub fn message(verdict: &Verdict, lang: Lang) -> String {
             };
             match lang {
                 Lang::Fr => format!(
-                    "Non valable dans ce territoire : ce coupon est réservé à la zone {zone}."
+                    "Non valable dans ce territoire : ce pass est réservé à la zone {zone}."
                 ),
                 Lang::En => format!("Not valid here: this coupon is for zone {zone} only."),
             }

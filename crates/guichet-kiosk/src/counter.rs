@@ -1,4 +1,4 @@
-//! The counter: scans become verdicts, verdicts fill a learner's basket, "Valider" commits
+//! The counter: scans become verdicts, verdicts fill a learner's basket, "Encaisser" (F2) commits
 //! it, and the last checkout can be undone within the mediator's window.
 
 use guichet_core::message::Lang;
@@ -133,7 +133,7 @@ impl LastCheckout {
     }
 }
 
-/// What "Valider" or "undo" did.
+/// What "Encaisser" or "undo" did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CommitResult {
     /// `committed` or `refused`.
@@ -384,7 +384,7 @@ impl Kiosk {
                         .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
                     let code = set_aside.code;
                     Text::new(
-                        format!("La liste de clés du kiosque était inutilisable ({code}) ; elle a été mise de côté ({file}). Aucun coupon ne peut être accepté : synchronisez le kiosque ou importez une mise à jour."),
+                        format!("La liste de clés du kiosque était inutilisable ({code}) ; elle a été mise de côté ({file}). Aucun pass ne peut être accepté : synchronisez le kiosque ou importez une mise à jour."),
                         format!("The kiosk's key list was unusable ({code}); it was set aside ({file}). No coupon can be accepted: sync the kiosk or import an update."),
                     )
                 }
@@ -465,8 +465,8 @@ impl Kiosk {
                     code = "BASKET_FULL".into();
                     sound = Sound::Warning;
                     message = Text::new(
-                        format!("Panier plein : {limit} coupons au plus par passage. Validez, puis scannez la suite."),
-                        format!("Basket full: at most {limit} coupons per checkout. Validate, then scan the rest."),
+                        format!("Panier plein : {limit} pass au plus par passage. Encaissez (F2), puis scannez la suite."),
+                        format!("Basket full: at most {limit} coupons per checkout. Take payment (F2), then scan the rest."),
                     );
                 }
                 Err(_) => {
@@ -474,7 +474,7 @@ impl Kiosk {
                     code = "DUPLICATE_IN_BASKET".into();
                     sound = Sound::Warning;
                     message = Text::new(
-                        format!("Le coupon n° {} est déjà dans le panier.", coupon.serial),
+                        format!("Le pass n° {} est déjà dans le panier.", coupon.serial),
                         format!("Coupon no. {} is already in the basket.", coupon.serial),
                     );
                 }
@@ -585,7 +585,7 @@ impl Kiosk {
         }
     }
 
-    /// "Valider": records every coupon of the basket in one transaction, or none.
+    /// "Encaisser": records every coupon of the basket in one transaction, or none.
     ///
     /// Every coupon is verified again, against the bundle in force now (re-read if the sync
     /// loop replaced it) and the ledger inside the write transaction; one that no longer passes
@@ -596,8 +596,8 @@ impl Kiosk {
             return Ok(self.refused(
                 "NO_MEDIATOR",
                 Text::new(
-                    "Indiquez votre nom (F7) avant de valider.",
-                    "Enter your name (F7) before validating.",
+                    "Indiquez votre nom (F7) avant d'encaisser.",
+                    "Enter your name (F7) before taking payment.",
                 ),
             ));
         }
@@ -614,7 +614,7 @@ impl Kiosk {
             return Ok(self.refused(
                 "EMPTY_BASKET",
                 Text::new(
-                    "Le panier est vide : scannez un coupon.",
+                    "Le panier est vide : scannez un pass.",
                     "The basket is empty: scan a coupon.",
                 ),
             ));
@@ -634,8 +634,8 @@ impl Kiosk {
             return Ok(self.refused(
                 "NO_BUNDLE",
                 Text::new(
-                    "Aucune liste de clés : rien n'est enregistré. Synchronisez le kiosque ou importez une mise à jour, puis validez à nouveau.",
-                    "No key list: nothing was recorded. Sync the kiosk or import an update, then validate again.",
+                    "Aucune liste de clés : rien n'est enregistré. Synchronisez le kiosque ou importez une mise à jour, puis encaissez à nouveau.",
+                    "No key list: nothing was recorded. Sync the kiosk or import an update, then take payment again.",
                 ),
             ));
         };
@@ -703,13 +703,13 @@ impl Kiosk {
                 Ok(self.refused(
                     "ALREADY_REDEEMED",
                     Text::new(
-                        format!("{} Il a été retiré du panier ; rien n'est enregistré, validez à nouveau.", reason.fr),
-                        format!("{} It was taken out of the basket; nothing was recorded, validate again.", reason.en),
+                        format!("{} Il a été retiré du panier ; rien n'est enregistré, encaissez à nouveau.", reason.fr),
+                        format!("{} It was taken out of the basket; nothing was recorded, take payment again.", reason.en),
                     ),
                 ))
             }
             Err(CheckoutError::NoLongerValid(failed)) => {
-                // Only these coupons go; the rest of the basket stays for the next "Valider".
+                // Only these coupons go; the rest of the basket stays for the next "Encaisser".
                 let mut fr = Vec::new();
                 let mut en = Vec::new();
                 for coupon in &failed {
@@ -717,22 +717,27 @@ impl Kiosk {
                         basket.remove(coupon.kid, coupon.serial);
                     }
                     let reason = Text::of_verdict(&coupon.verdict);
-                    fr.push(format!("Coupon n° {} : {}", coupon.serial, reason.fr));
+                    fr.push(format!("Pass n° {} : {}", coupon.serial, reason.fr));
                     en.push(format!("Coupon no. {}: {}", coupon.serial, reason.en));
                 }
                 self.persist_basket();
+                let (gone_fr, gone_en) = if failed.len() == 1 {
+                    ("Retiré du panier", "Taken out of the basket")
+                } else {
+                    ("Retirés du panier", "Taken out of the basket")
+                };
                 Ok(self.refused(
                     "NO_LONGER_VALID",
                     Text::new(
-                        format!("{} Retiré(s) du panier ; rien n'est enregistré, validez à nouveau.", fr.join(" ")),
-                        format!("{} Taken out of the basket; nothing was recorded, validate again.", en.join(" ")),
+                        format!("{} {gone_fr} ; rien n'est enregistré, encaissez à nouveau.", fr.join(" ")),
+                        format!("{} {gone_en}; nothing was recorded, take payment again.", en.join(" ")),
                     ),
                 ))
             }
             Err(CheckoutError::TooManyCoupons { limit }) => Ok(self.refused(
                 "BASKET_FULL",
                 Text::new(
-                    format!("Panier trop plein : {limit} coupons au plus par passage ; rien n'a été enregistré."),
+                    format!("Panier trop plein : {limit} pass au plus par passage ; rien n'a été enregistré."),
                     format!("Basket too full: at most {limit} coupons per checkout; nothing was recorded."),
                 ),
             )),
@@ -745,7 +750,7 @@ impl Kiosk {
                 .refused(
                     "EMPTY_BASKET",
                     Text::new(
-                        "Le panier est vide : scannez un coupon.",
+                        "Le panier est vide : scannez un pass.",
                         "The basket is empty: scan a coupon.",
                     ),
                 )),
@@ -782,7 +787,7 @@ impl Kiosk {
             center: station.center,
             device: station.device,
         };
-        let reason = "annulation au guichet / undone at the counter";
+        let reason = "annulé au guichet par le médiateur";
         match self
             .ledger
             .cancel_checkout(&last.checkout_id, &canceller, reason, now)

@@ -256,10 +256,10 @@ impl Kiosk {
             device: enrollment.device_id.clone(),
         };
         match self.ledger.cancel_redemption(id, &canceller, reason, now) {
-            Ok(_) => Ok(Text::new("Coupon annulé.", "Coupon cancelled.")),
+            Ok(_) => Ok(Text::new("Pass annulé.", "Coupon cancelled.")),
             Err(CancelError::AlreadyCancelled(_)) => Err(Problem::new(
                 "ALREADY_CANCELLED",
-                "Ce coupon est déjà annulé.",
+                "Ce pass est déjà annulé.",
                 "This coupon is already cancelled.",
             )),
             Err(CancelError::NotFound(_)) => Err(Problem::new(
