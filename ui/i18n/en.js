@@ -245,6 +245,8 @@ export default {
   "admin.settings.cameraIndex": "Webcam number",
   "admin.settings.cameraFolder": "Image folder (replay)",
   "admin.settings.scannerLayout": "Scanner keyboard layout",
+  "admin.settings.serialKind": "Scanner in serial mode (USB)",
+  "admin.settings.serialPort": "Serial port (for \"this port\")",
   "admin.settings.lang": "Language",
   "admin.settings.sound": "Sounds",
   "admin.settings.fullscreen": "Full screen (kiosk mode)",
@@ -265,6 +267,9 @@ export default {
   "keyStatus.revoked": "Revoked",
 
   "cameraKind.none": "None",
+  "serialKind.off": "None",
+  "serialKind.auto": "Found by itself (ttyACM, ttyUSB)",
+  "serialKind.port": "This port",
   "cameraKind.device": "Webcam",
   "cameraKind.replay": "Replay of an image folder",
 

@@ -245,6 +245,8 @@ export default {
   "admin.settings.cameraIndex": "N° de la webcam",
   "admin.settings.cameraFolder": "Dossier d'images (relecture)",
   "admin.settings.scannerLayout": "Clavier de la douchette",
+  "admin.settings.serialKind": "Douchette en mode série (USB)",
+  "admin.settings.serialPort": "Port série (si « ce port »)",
   "admin.settings.lang": "Langue",
   "admin.settings.sound": "Sons",
   "admin.settings.fullscreen": "Plein écran (mode kiosque)",
@@ -265,6 +267,9 @@ export default {
   "keyStatus.revoked": "Révoquée",
 
   "cameraKind.none": "Aucune",
+  "serialKind.off": "Aucune",
+  "serialKind.auto": "Trouvée seule (ttyACM, ttyUSB)",
+  "serialKind.port": "Ce port",
   "cameraKind.device": "Webcam",
   "cameraKind.replay": "Relecture d'un dossier d'images",
 

@@ -10,6 +10,7 @@ import { current, onChange, setSnapshot } from "./state.js";
 import { run, showProblem } from "./task.js";
 
 const CAMERA_KINDS = ["none", "device", "replay"];
+const SERIAL_KINDS = ["off", "auto", "port"];
 const LAYOUTS = ["auto", "us", "fr", "de", "uk", "be", "ch"];
 const LANGS = ["fr", "en"];
 const ROLES = ["manager", "admin"];
@@ -154,6 +155,7 @@ function renderKeys() {
 function renderSettingsChoices() {
   const keep = (id) => byId(id).value;
   fillSelect(byId("settings-camera-kind"), CAMERA_KINDS.map((k) => [k, t(`cameraKind.${k}`)]), keep("settings-camera-kind"));
+  fillSelect(byId("settings-serial-kind"), SERIAL_KINDS.map((k) => [k, t(`serialKind.${k}`)]), keep("settings-serial-kind"));
   fillSelect(byId("settings-scanner-layout"), LAYOUTS.map((l) => [l, t(`layout.${l}`)]), keep("settings-scanner-layout"));
   fillSelect(byId("settings-lang"), LANGS.map((l) => [l, t(`langName.${l}`)]), keep("settings-lang"));
   fillSelect(byId("pin-change-role"), ROLES.map((r) => [r, t(`role.${r}`)]), keep("pin-change-role"));
@@ -166,6 +168,8 @@ function fillSettings() {
   byId("settings-camera-index").value = String(settings.camera.index);
   byId("settings-camera-folder").value = settings.camera.folder;
   byId("settings-scanner-layout").value = settings.scanner_layout;
+  byId("settings-serial-kind").value = settings.serial_scanner.kind;
+  byId("settings-serial-port").value = settings.serial_scanner.port;
   byId("settings-lang").value = settings.lang;
   byId("settings-sound").checked = settings.sound;
   byId("settings-fullscreen").checked = settings.fullscreen;
@@ -277,6 +281,7 @@ async function saveSettings(event) {
     lang: byId("settings-lang").value,
     sound: byId("settings-sound").checked,
     scanner_layout: byId("settings-scanner-layout").value,
+    serial_scanner: { kind: byId("settings-serial-kind").value, port: byId("settings-serial-port").value.trim() },
     camera: { ...settings.camera, kind: byId("settings-camera-kind").value, index, folder: byId("settings-camera-folder").value.trim() },
     fullscreen: byId("settings-fullscreen").checked,
     autostart: byId("settings-autostart").checked,

@@ -1,5 +1,5 @@
 //! The counter's camera: which frame source the settings name, the decode worker that reads
-//! it, and the preview picture for the window.
+//! it, and the preview picture for the window; and the serial scanner's worker.
 
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -8,11 +8,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use guichet_scan::source::camera::{CameraResolution, CameraSource};
 use guichet_scan::source::replay::ReplaySource;
+use guichet_scan::serial::{watch_serial, PortChoice, SerialWatch};
 use guichet_scan::source::{SourceInfo, SourceKind};
 use guichet_scan::worker::{Preview, ScanEvent, ScanWorker, WorkerConfig};
 use image::GrayImage;
 
-use crate::prefs::{CameraKind, CameraSetting};
+use crate::prefs::{CameraKind, CameraSetting, SerialKind, SerialSetting};
 
 /// How often the window's preview is refreshed.
 pub const PREVIEW_EVERY: Duration = Duration::from_millis(250);
@@ -59,6 +60,23 @@ pub fn start(
     }
 }
 
+/// Starts the serial scanner's worker the setting names (`None`: off, or a port setting with
+/// no port). It finds, loses and finds again its port by itself (`guichet_scan::serial`).
+pub fn start_serial(
+    setting: &SerialSetting,
+) -> Option<(ScanWorker, std::sync::mpsc::Receiver<ScanEvent>)> {
+    let choice = match setting.kind {
+        SerialKind::Off => return None,
+        SerialKind::Auto => PortChoice::Auto,
+        SerialKind::Port if setting.port.trim().is_empty() => return None,
+        SerialKind::Port => PortChoice::Path(setting.port.trim().to_owned()),
+    };
+    Some(watch_serial(SerialWatch {
+        choice,
+        ..SerialWatch::default()
+    }))
+}
+
 /// A preview frame as a `data:` URL the window can show (PNG: lossless, and the `image`
 /// crate's PNG encoder is already built for the replay source).
 pub fn preview_data_url(preview: &Preview) -> Option<String> {
@@ -71,4 +89,38 @@ pub fn preview_data_url(preview: &Preview) -> Option<String> {
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_serial_setting_names_the_worker() {
+        let off = SerialSetting {
+            kind: SerialKind::Off,
+            port: "/dev/ttyACM0".into(),
+        };
+        assert!(start_serial(&off).is_none());
+        let no_port = SerialSetting {
+            kind: SerialKind::Port,
+            port: "  ".into(),
+        };
+        assert!(start_serial(&no_port).is_none());
+        // A named port that is not there: said once, looked for again (the pseudo-terminal
+        // tests of guichet-scan's serial module plug it in).
+        let dir = tempfile::tempdir().unwrap();
+        let port = dir.path().join("ttyACM0").to_string_lossy().into_owned();
+        let setting = SerialSetting {
+            kind: SerialKind::Port,
+            port: format!(" {port} "),
+        };
+        let (worker, events) = start_serial(&setting).expect("a worker");
+        match events.recv_timeout(Duration::from_secs(10)) {
+            Ok(ScanEvent::SourceProblem { source, .. }) => assert_eq!(source.name, port),
+            other => panic!("expected a problem, got {other:?}"),
+        }
+        assert!(worker.is_running());
+        worker.stop();
+    }
 }

@@ -32,7 +32,7 @@ pub use admin::{default_update_roots, BundleFacts, IssuerKeyView, UpdateSummary}
 pub use counter::{BasketView, CommitResult, LastCheckout, ScanKind, ScanResult, Sound};
 pub use kiosk::{Kiosk, Snapshot};
 pub use pin::Role;
-pub use prefs::{CameraKind, CameraSetting, ScannerLayout, Settings};
+pub use prefs::{CameraKind, CameraSetting, ScannerLayout, SerialKind, SerialSetting, Settings};
 pub use review::{Exported, ReviewQuery, ReviewView};
 pub use status::{CameraStatus, Status};
 pub use text::{Problem, Text, UiLang};

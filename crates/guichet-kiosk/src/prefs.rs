@@ -64,6 +64,29 @@ pub struct CameraSetting {
     pub folder: String,
 }
 
+/// Whether and where a scanner in USB serial mode (CDC-ACM) is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SerialKind {
+    /// No serial scanner (keyboard-wedge scanners need no setting).
+    Off,
+    /// The first `/dev/ttyACM*` or `/dev/ttyUSB*` present, found again when it is replugged.
+    #[default]
+    Auto,
+    /// The port named in [`SerialSetting::port`].
+    Port,
+}
+
+/// The serial scanner setting.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SerialSetting {
+    /// Off, found by itself, or one port.
+    pub kind: SerialKind,
+    /// The port (`Port`), such as `/dev/ttyACM0` or a `/dev/serial/by-id/…` link.
+    #[serde(default)]
+    pub port: String,
+}
+
 /// The settings an admin can change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -76,6 +99,8 @@ pub struct Settings {
     pub scanner_layout: ScannerLayout,
     /// The camera.
     pub camera: CameraSetting,
+    /// The serial scanner.
+    pub serial_scanner: SerialSetting,
     /// Full-screen kiosk mode.
     pub fullscreen: bool,
     /// Start the kiosk when the session opens.
@@ -98,6 +123,7 @@ impl Default for Settings {
             sound: true,
             scanner_layout: ScannerLayout::Auto,
             camera: CameraSetting::default(),
+            serial_scanner: SerialSetting::default(),
             fullscreen: false,
             autostart: false,
             lock_after_minutes: DEFAULT_LOCK_AFTER_MINUTES,
@@ -181,6 +207,10 @@ mod tests {
         let mut prefs = Prefs::default();
         prefs.settings.lang = UiLang::En;
         prefs.settings.scanner_layout = ScannerLayout::FrAzerty;
+        prefs.settings.serial_scanner = SerialSetting {
+            kind: SerialKind::Port,
+            port: "/dev/ttyACM1".into(),
+        };
         prefs.mediator = "Zoé".into();
         prefs.workshop = Some(WorkshopChoice {
             area: "1.1".into(),
@@ -209,5 +239,7 @@ mod tests {
         let prefs = Prefs::load(dir.path()).unwrap();
         assert!(!prefs.settings.sound);
         assert_eq!(prefs.settings.lang, UiLang::Fr);
+        // A kiosk.json from before the serial setting finds a plugged serial scanner by itself.
+        assert_eq!(prefs.settings.serial_scanner.kind, SerialKind::Auto);
     }
 }

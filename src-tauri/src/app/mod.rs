@@ -4,6 +4,7 @@
 
 mod camera;
 mod commands;
+mod serial;
 mod state;
 
 use std::process::ExitCode;

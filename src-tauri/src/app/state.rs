@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use tauri::{AppHandle, Emitter, Manager};
 
 use super::camera::CameraControl;
+use super::serial::SerialControl;
 
 /// The shell's state, managed by Tauri.
 pub struct Shell {
@@ -17,6 +18,7 @@ pub struct Shell {
     sync: SyncRunner,
     camera_status: Mutex<CameraStatus>,
     camera: Mutex<Option<CameraControl>>,
+    serial: Mutex<Option<SerialControl>>,
     /// When the process started, for the cold-start figure printed at `ui_ready`.
     pub started: Instant,
 }
@@ -35,6 +37,7 @@ impl Shell {
             sync,
             camera_status: Mutex::new(CameraStatus::off()),
             camera: Mutex::new(None),
+            serial: Mutex::new(None),
             started,
         };
         if let Some(window) = app.get_webview_window("main") {
@@ -91,8 +94,10 @@ impl Shell {
         let _ = app.emit("status", self.status());
     }
 
-    /// (Re)starts the camera the settings name (after a settings change, too).
+    /// (Re)starts the camera and the serial scanner the settings name (after a settings
+    /// change, too).
     pub fn restart_camera(&self, app: &AppHandle) {
+        self.restart_serial(app);
         let setting = super::camera::effective_setting(self.kiosk().settings());
         let Ok(mut slot) = self.camera.lock() else {
             return;
@@ -106,6 +111,20 @@ impl Shell {
             .map_or_else(CameraStatus::off, CameraControl::running);
         drop(slot);
         self.set_camera_status(app, status);
+    }
+}
+
+impl Shell {
+    /// (Re)starts the serial scanner the settings name.
+    fn restart_serial(&self, app: &AppHandle) {
+        let setting = self.kiosk().settings().serial_scanner.clone();
+        let Ok(mut slot) = self.serial.lock() else {
+            return;
+        };
+        if let Some(old) = slot.take() {
+            old.stop();
+        }
+        *slot = SerialControl::start(app.clone(), &setting);
     }
 }
 
