@@ -148,7 +148,9 @@ impl Window {
             .arg(tauri_driver)
             .arg(port.to_string())
             .arg(native.to_string())
-            .env("GUICHET_DATA_DIR", data_dir);
+            .env("GUICHET_DATA_DIR", data_dir)
+            // The "USB stick" the review copies its exports to.
+            .env("GUICHET_UPDATE_DIRS", data_dir.join("usb-stick"));
         let mut driver = ProcessGroup::spawn(cmd);
         let x = driver
             .wait_for_line_starting("x: ", WAIT)
@@ -668,6 +670,33 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         .wait_js("return document.getElementById('review-dates-error').textContent === ''")
         .await;
     assert_eq!(window.attr("review-from", "aria-invalid").await, "false");
+
+    // Point 8: the day's total with other payments, and the exports copied to the stick.
+    window
+        .wait_js("return document.getElementById('review-day-total').textContent.includes('€')")
+        .await;
+    std::fs::create_dir_all(data.path().join("usb-stick")).unwrap();
+    window
+        .client()
+        .execute(
+            "document.getElementById('export-usb').click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    window
+        .wait_js("return document.getElementById('export-result').textContent.startsWith('Copié sur la clé')")
+        .await;
+    let mut copied: Vec<String> = std::fs::read_dir(data.path().join("usb-stick"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    copied.sort();
+    assert_eq!(copied.len(), 2, "{copied:?}");
+    assert!(
+        copied[0].ends_with(".csv") && copied[1].ends_with(".pdf"),
+        "{copied:?}"
+    );
 
     // Point 1 on the review: a scan into a date field goes to the counter; the field keeps its
     // text.

@@ -138,7 +138,7 @@ fn report_prints_the_day_as_json_csv_and_table() {
 
     let table = run(&["report", "--day", "2026-11-23", "--lang", "en"], &db);
     assert!(
-        stdout(&table).contains("Coupons redeemed: 3 × = 30.00 €"),
+        stdout(&table).contains("Coupons redeemed: 3 coupons, €30.00"),
         "{}",
         stdout(&table)
     );

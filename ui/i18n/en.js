@@ -177,6 +177,10 @@ export default {
   "review.exportCsv": "Export CSV",
   "review.exportPdf": "Export PDF",
   "review.exported": "File saved: {path}",
+  "review.print": "Print",
+  "review.copyUsb": "Copy to the USB stick",
+  "review.copied": "Copied to the stick: {files}",
+  "review.dayTotal": "Total taken (coupons and other payments)",
 
   "sync.pending": "Pending",
   "sync.sent": "Sent",

@@ -177,6 +177,10 @@ export default {
   "review.exportCsv": "Exporter en CSV",
   "review.exportPdf": "Exporter en PDF",
   "review.exported": "Fichier enregistré : {path}",
+  "review.print": "Imprimer",
+  "review.copyUsb": "Copier sur la clé USB",
+  "review.copied": "Copié sur la clé : {files}",
+  "review.dayTotal": "Total encaissé (pass et autres paiements)",
 
   "sync.pending": "En attente",
   "sync.sent": "Envoyé",

@@ -7,7 +7,7 @@ import { byId, fillSelect } from "./dom.js";
 import { date, dayText, euros, parisDay, parseDay } from "./format.js";
 import { currentLang, has, onLangChange, t, text } from "./i18n.js";
 import { current } from "./state.js";
-import { run } from "./task.js";
+import { problemText, run } from "./task.js";
 
 const SYNC_STATES = ["pending", "sent", "accepted", "conflict", "rejected", "held", "unknown", "cancelled"];
 
@@ -26,7 +26,7 @@ let review = null; // the last Review
 let reviewQuery = null; // the ReviewQuery it answers
 let selectedId = null;
 let cancelMessage = null; // the Text of the last cancel_redemption
-let exportedPath = null;
+let exportMessage = null; // what the last export, print or copy said (or why it failed)
 
 function query() {
   const orNull = (select) => select.value || null;
@@ -96,6 +96,7 @@ function renderSummary() {
     : "";
   byId("review-checkouts").textContent = summary ? String(summary.checkouts) : "";
   byId("review-paid-otherwise").textContent = summary ? euros(summary.paid_otherwise_cents, lang) : "";
+  byId("review-day-total").textContent = summary ? euros(summary.day_total_cents, lang) : "";
   renderBreakdown("review-by-mediator", summary?.by_mediator, (name) => name || t("review.noMediator"));
   renderBreakdown("review-by-area", summary?.by_area, areaLabel);
   renderBreakdown("review-by-provider", summary?.by_provider, (name) => name);
@@ -148,7 +149,7 @@ function renderLines() {
     cell(row, euros(line.value_cents, lang), "number");
     cell(row, line.provider_name);
     cell(row, line.mediator);
-    cell(row, [line.area, line.service].filter(Boolean).join(" · "));
+    cell(row, [line.area, line.service_name ? `${line.service} — ${text(line.service_name)}` : line.service].filter(Boolean).join(" · "));
     cell(row, inputLabel(line.input_method));
     cell(row, syncCell(line), "lines__sync");
     row.addEventListener("click", () => select(line.id));
@@ -181,7 +182,9 @@ function renderSelection() {
 
 function renderResults() {
   byId("cancel-result").textContent = cancelMessage ? text(cancelMessage) : "";
-  byId("export-result").textContent = exportedPath ? t("review.exported", { path: exportedPath }) : "";
+  const line = byId("export-result");
+  line.textContent = exportMessage ? exportMessage.say() : "";
+  line.dataset.kind = exportMessage?.kind ?? "";
 }
 
 function render() {
@@ -245,13 +248,55 @@ async function cancelSelected(event) {
   if (done) await load();
 }
 
-async function exportAs(command, button) {
-  exportedPath = null;
+/**
+ * Runs an export action (`work` resolves with a function that says what happened, in the
+ * current language); its result or its error goes on the line beside the buttons, so that
+ * nothing else on the screen moves.
+ */
+async function exportAction(button, work) {
+  exportMessage = null;
   renderResults();
   await run(async () => {
-    exportedPath = (await call(command, { query: reviewQuery ?? query() })).path;
+    const say = await work();
+    exportMessage = { kind: "done", say };
     renderResults();
-  }, { busy: [button], progress: byId("export-result") });
+  }, {
+    busy: [button],
+    progress: byId("export-result"),
+    report: (problem) => {
+      exportMessage = { kind: "error", say: () => problemText(problem) };
+      renderResults();
+    },
+  });
+}
+
+const exportFile = async (command) => (await call(command, { query: reviewQuery ?? query() })).path;
+const fileName = (path) => String(path).split("/").pop();
+
+function exportAs(command, button) {
+  return exportAction(button, async () => {
+    const path = await exportFile(command);
+    return () => t("review.exported", { path });
+  });
+}
+
+/** "Imprimer": the printable day report, sent to the system's printer. */
+function printReport(button) {
+  return exportAction(button, async () => {
+    const said = await call("print_export", { path: await exportFile("export_pdf") });
+    return () => text(said);
+  });
+}
+
+/** "Copier sur la clé USB": the CSV and the PDF of the review shown, onto the stick. */
+function copyToStick(button) {
+  return exportAction(button, async () => {
+    const copied = [];
+    for (const command of ["export_csv", "export_pdf"]) {
+      copied.push((await call("copy_export", { path: await exportFile(command) })).path);
+    }
+    return () => t("review.copied", { files: copied.map(fileName).join(", ") });
+  });
 }
 
 /** The review screen was opened: today, no filter, loaded. */
@@ -261,7 +306,7 @@ export function enterReview() {
   fields.to.value = today;
   for (const select of [fields.mediator, fields.area, fields.provider, fields.sync]) select.value = "";
   cancelMessage = null;
-  exportedPath = null;
+  exportMessage = null;
   renderFilters();
   load();
 }
@@ -287,6 +332,8 @@ export function startReview() {
   byId("cancel-form").addEventListener("submit", cancelSelected);
   byId("export-csv").addEventListener("click", (event) => exportAs("export_csv", event.currentTarget));
   byId("export-pdf").addEventListener("click", (event) => exportAs("export_pdf", event.currentTarget));
+  byId("export-print").addEventListener("click", (event) => printReport(event.currentTarget));
+  byId("export-usb").addEventListener("click", (event) => copyToStick(event.currentTarget));
   table.addEventListener("keydown", (event) => {
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
     event.preventDefault();

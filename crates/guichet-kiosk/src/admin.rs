@@ -155,6 +155,45 @@ pub fn default_update_roots() -> Vec<PathBuf> {
     roots
 }
 
+/// Where an export is copied: the first directory named in `GUICHET_UPDATE_DIRS` (a root that
+/// is not one of the usual media folders), else the first mounted file system (another device
+/// than its parent folder's) one or two levels under `/media`, `/run/media` or `/mnt`.
+pub(crate) fn first_stick(roots: &[PathBuf]) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let dev = |path: &std::path::Path| std::fs::metadata(path).ok().map(|m| m.dev());
+    let subdirs = |dir: &std::path::Path| -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        found.sort();
+        found
+    };
+    for root in roots {
+        if !MEDIA_ROOTS.iter().any(|m| root == std::path::Path::new(m)) {
+            if root.is_dir() {
+                return Some(root.clone());
+            }
+            continue;
+        }
+        for level1 in subdirs(root) {
+            if dev(&level1) != dev(root) {
+                return Some(level1);
+            }
+            if let Some(level2) = subdirs(&level1)
+                .into_iter()
+                .find(|level2| dev(level2) != dev(&level1))
+            {
+                return Some(level2);
+            }
+        }
+    }
+    None
+}
+
 /// The roots that exist, canonical (symbolic links resolved).
 fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots

@@ -2,7 +2,7 @@
 //! PDF exports.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use guichet_core::message::Lang;
 use guichet_ledger::export::{self, Format};
@@ -53,6 +53,8 @@ pub struct LineView {
     pub provider_name: String,
     /// Why the platform rejected or held it, in words (the protocol's catalogue).
     pub cause_message: Option<Text>,
+    /// The workshop's name in the bundle's referential (absent when it no longer lists it).
+    pub service_name: Option<Text>,
 }
 
 /// Totals as the window shows them (providers by name).
@@ -66,6 +68,8 @@ pub struct SummaryView {
     pub checkouts: u64,
     /// Paid otherwise, cents.
     pub paid_otherwise_cents: u64,
+    /// What the day took in: the passes still active plus what was paid otherwise, cents.
+    pub day_total_cents: u64,
     /// Per mediator.
     pub by_mediator: BTreeMap<String, Tally>,
     /// Per area.
@@ -196,6 +200,7 @@ impl Kiosk {
                 cancelled: s.cancelled,
                 checkouts: s.checkouts,
                 paid_otherwise_cents: s.paid_otherwise_cents,
+                day_total_cents: s.redeemed.total_cents + s.paid_otherwise_cents,
                 by_mediator: s.by_mediator,
                 by_area: s.by_area,
                 by_provider: s
@@ -215,6 +220,7 @@ impl Kiosk {
                         .cause
                         .as_ref()
                         .map(|cause| Text::new(cause.message("fr"), cause.message("en"))),
+                    service_name: self.service_name(&line.service),
                     line,
                 })
                 .collect(),
@@ -274,6 +280,98 @@ impl Kiosk {
                 e,
             )),
         }
+    }
+
+    /// A workshop's name from the bundle in force.
+    fn service_name(&self, code: &str) -> Option<Text> {
+        let bundle = self.bundle()?;
+        let service = bundle
+            .document()
+            .referential
+            .services
+            .iter()
+            .find(|s| s.code == code)?;
+        Some(Text::new(service.name.fr.clone(), service.name.en.clone()))
+    }
+
+    /// `path` if it is a file this kiosk exported (canonical, under `exports/`).
+    fn exported_file(&self, path: &Path) -> Result<PathBuf, Problem> {
+        let not_ours = || {
+            Problem::new(
+                "NOT_AN_EXPORT",
+                "Ce fichier n'est pas un export du bilan.",
+                "This file is not a review export.",
+            )
+        };
+        let exports =
+            std::fs::canonicalize(self.data_dir.join("exports")).map_err(|_| not_ours())?;
+        let file = std::fs::canonicalize(path).map_err(|_| not_ours())?;
+        if !file.starts_with(&exports) || !file.is_file() {
+            return Err(not_ours());
+        }
+        Ok(file)
+    }
+
+    /// Copies an export (CSV or PDF) onto the USB stick: the first directory named in
+    /// `GUICHET_UPDATE_DIRS`, else the first mounted file system under `/media`, `/run/media`
+    /// or `/mnt` (two levels deep, e.g. `/media/guichet/CLE`). The copy is synced to the stick
+    /// before the answer, so that it can be pulled out.
+    pub fn copy_export_to_stick(&mut self, path: &Path) -> Result<Exported, Problem> {
+        self.require(Role::Manager)?;
+        let file = self.exported_file(path)?;
+        let stick = crate::admin::first_stick(&self.update_roots).ok_or_else(|| {
+            Problem::new(
+                "NO_STICK",
+                "Aucune clé USB trouvée : branchez-la, attendez qu'elle s'ouvre, puis réessayez.",
+                "No USB stick found: plug it in, wait for it to open, then try again.",
+            )
+        })?;
+        let target = stick.join(file.file_name().unwrap_or_default());
+        let copied =
+            std::fs::copy(&file, &target).and_then(|_| std::fs::File::open(&target)?.sync_all());
+        copied.map_err(|e| {
+            Problem::local(
+                "COPY_FAILED",
+                "Copie sur la clé impossible",
+                "Could not copy to the stick",
+                e,
+            )
+        })?;
+        Ok(Exported { path: target })
+    }
+
+    /// Sends an exported PDF to the system's printer (CUPS's `lp`, or the command in
+    /// `GUICHET_PRINT_COMMAND`); answers with what the print system said.
+    pub fn print_export(&mut self, path: &Path) -> Result<Text, Problem> {
+        self.require(Role::Manager)?;
+        let file = self.exported_file(path)?;
+        let command = std::env::var_os("GUICHET_PRINT_COMMAND").unwrap_or_else(|| "lp".into());
+        let output = std::process::Command::new(&command)
+            .arg("--")
+            .arg(&file)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| {
+                Problem::local(
+                    "NO_PRINTER",
+                    "Impression impossible : pas de service d'impression sur ce poste (CUPS, commande lp)",
+                    "Cannot print: no print service on this computer (CUPS, the lp command)",
+                    e,
+                )
+            })?;
+        if !output.status.success() {
+            let said = String::from_utf8_lossy(&output.stderr).trim().to_string();
+            return Err(Problem::new(
+                "PRINT_FAILED",
+                format!("L'impression a été refusée : {said}"),
+                format!("Printing was refused: {said}"),
+            ));
+        }
+        let said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        Ok(Text::new(
+            format!("Envoyé à l'imprimante. {said}").trim().to_string(),
+            format!("Sent to the printer. {said}").trim().to_string(),
+        ))
     }
 
     fn export_path(&self, from: Date, to: Date, extension: &str) -> PathBuf {

@@ -268,3 +268,101 @@ fn the_basket_survives_a_restart() {
         assert!(dir.path().join("basket.json.unreadable").exists());
     }
 }
+
+/// Point 8: the review's day total includes other payments and names the workshops; an export
+/// can be copied to the USB stick and printed (a fake `lp`: no printer exists here, it records
+/// what it was asked to print); a file that is not an export is refused.
+#[test]
+fn the_review_totals_the_day_and_copies_or_prints_its_exports() {
+    use guichet_kiosk::{ReviewQuery, Role};
+    let dir = enrolled_dir();
+    let codes = demo_codes();
+    let stick = tempfile::tempdir().unwrap();
+    std::env::set_var("GUICHET_UPDATE_DIRS", stick.path());
+    let mut kiosk = counter(dir.path());
+    for code in &codes[..2] {
+        kiosk
+            .scan(code.as_bytes(), InputMethod::Pasted, now())
+            .unwrap();
+    }
+    kiosk.basket_paid_otherwise(550).unwrap();
+    kiosk.basket_commit(now()).unwrap();
+    kiosk
+        .set_pin_locally(Role::Manager, "135790", "test", now())
+        .unwrap();
+    kiosk
+        .unlock(Role::Manager, "Camille", "135790", now())
+        .unwrap();
+    let query = ReviewQuery {
+        from: "2026-11-24".into(),
+        to: "2026-11-24".into(),
+        mediator: None,
+        area: None,
+        provider: None,
+        sync_state: None,
+    };
+    let review = kiosk.review(&query).unwrap();
+    assert_eq!(review.summary.day_total_cents, 2550);
+    let name = review.lines[0]
+        .service_name
+        .clone()
+        .expect("the workshop's name");
+    assert!(!name.fr.is_empty() && name.fr != review.lines[0].line.service);
+
+    // The PDF in French: the day total, French dates, no English words.
+    let pdf = kiosk.export_pdf(&query, now()).unwrap();
+    let csv = kiosk.export_csv(&query).unwrap();
+    let copied = kiosk.copy_export_to_stick(&csv.path).unwrap();
+    assert_eq!(
+        copied.path.parent().unwrap(),
+        stick.path().canonicalize().unwrap().as_path()
+    );
+    assert_eq!(
+        std::fs::read(&copied.path).unwrap(),
+        std::fs::read(&csv.path).unwrap()
+    );
+    let csv_text = std::fs::read_to_string(&copied.path).unwrap();
+    assert!(
+        csv_text.contains("24/11/2026") && csv_text.contains("saisi"),
+        "{csv_text}"
+    );
+    assert!(!csv_text.contains("pasted"), "{csv_text}");
+
+    let lp = dir.path().join("fake-lp");
+    let asked = dir.path().join("printed");
+    std::fs::write(
+        &lp,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\necho 'request id is Guichet-1 (1 file(s))'\n",
+            asked.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::env::set_var("GUICHET_PRINT_COMMAND", &lp);
+    let said = kiosk.print_export(&pdf.path).unwrap();
+    assert!(said.fr.starts_with("Envoyé à l'imprimante."), "{}", said.fr);
+    let printed = std::fs::read_to_string(&asked).unwrap();
+    assert!(printed.trim().ends_with(".pdf"), "{printed}");
+
+    // Not an export: refused, whatever the path.
+    for outside in [
+        dir.path().join("kiosk.json"),
+        "/etc/passwd".into(),
+        dir.path().join("exports/../kiosk.json"),
+    ] {
+        assert_eq!(
+            kiosk.print_export(&outside).unwrap_err().code,
+            "NOT_AN_EXPORT"
+        );
+        assert_eq!(
+            kiosk.copy_export_to_stick(&outside).unwrap_err().code,
+            "NOT_AN_EXPORT"
+        );
+    }
+    std::env::set_var("GUICHET_PRINT_COMMAND", dir.path().join("no-such-lp"));
+    assert_eq!(
+        kiosk.print_export(&pdf.path).unwrap_err().code,
+        "NO_PRINTER"
+    );
+}

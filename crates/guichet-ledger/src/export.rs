@@ -9,6 +9,7 @@ use guichet_core::message::Lang;
 use guichet_protocol::ConflictDetails;
 use jiff::Timestamp;
 
+use crate::entry::InputMethod;
 use crate::outbox::SyncState;
 use crate::report::{Review, ReviewLine, Tally};
 use crate::time;
@@ -97,6 +98,34 @@ pub fn sync_detail_words(line: &ReviewLine, lang: Lang) -> String {
     }
 }
 
+/// A day "2026-11-24" as a French reader writes it ("24/11/2026"); English keeps ISO.
+fn day_words(day: &str, lang: Lang) -> String {
+    match (lang, day.split('-').collect::<Vec<_>>().as_slice()) {
+        (Lang::Fr, [year, month, date]) => format!("{date}/{month}/{year}"),
+        _ => day.to_string(),
+    }
+}
+
+/// How a pass was read, in the reader's words.
+fn input_words(input: InputMethod, lang: Lang) -> &'static str {
+    match (input, lang) {
+        (InputMethod::Camera, Lang::Fr) => "caméra",
+        (InputMethod::Scanner, Lang::Fr) => "douchette",
+        (InputMethod::Pasted, Lang::Fr) => "saisi",
+        (InputMethod::Camera, Lang::En) => "camera",
+        (InputMethod::Scanner, Lang::En) => "scanner",
+        (InputMethod::Pasted, Lang::En) => "typed",
+    }
+}
+
+/// An amount with its currency sign where each language puts it: "20,00 €", "€20.00".
+fn money(cents: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => format!("{} €", euros(cents, lang)),
+        Lang::En => format!("€{}", euros(cents, lang)),
+    }
+}
+
 fn local_time_of(line: &ReviewLine) -> String {
     line.occurred_at
         .parse::<Timestamp>()
@@ -113,6 +142,8 @@ struct Words {
     cancelled_total: &'static str,
     checkouts: &'static str,
     paid_otherwise: &'static str,
+    day_total: &'static str,
+    passes: (&'static str, &'static str),
     by_mediator: &'static str,
     by_area: &'static str,
     by_provider: &'static str,
@@ -142,10 +173,12 @@ fn words(lang: Lang) -> Words {
             cancelled: "annulé",
             active: "valide",
             title: "Journée",
-            redeemed: "Coupons encaissés",
-            cancelled_total: "Coupons annulés",
-            checkouts: "Passages en caisse",
+            redeemed: "Pass encaissés",
+            cancelled_total: "Pass annulés",
+            checkouts: "Encaissements",
             paid_otherwise: "Payé autrement",
+            day_total: "Total encaissé (pass et autres paiements)",
+            passes: ("pass", "pass"),
             by_mediator: "Par médiateur",
             by_area: "Par domaine",
             by_provider: "Par financeur",
@@ -176,6 +209,8 @@ fn words(lang: Lang) -> Words {
             cancelled_total: "Coupons cancelled",
             checkouts: "Checkouts",
             paid_otherwise: "Paid otherwise",
+            day_total: "Total taken (coupons and other payments)",
+            passes: ("coupon", "coupons"),
             by_mediator: "By mediator",
             by_area: "By area",
             by_provider: "By provider",
@@ -192,7 +227,7 @@ fn line_cells(
 ) -> [String; 14] {
     let w = words(lang);
     [
-        line.local_day.clone(),
+        day_words(&line.local_day, lang),
         local_time_of(line),
         line.mediator.clone(),
         line.area.clone(),
@@ -201,7 +236,7 @@ fn line_cells(
         line.kid.clone(),
         line.serial.to_string(),
         euros(u64::from(line.value_cents), lang),
-        line.input_method.as_str().to_string(),
+        input_words(line.input_method, lang).to_string(),
         if line.cancelled.is_some() {
             w.cancelled
         } else {
@@ -234,21 +269,30 @@ fn csv_text(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) 
 fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> String {
     let w = words(lang);
     let s = &review.summary;
-    let tally = |t: &Tally| format!("{} × = {} €", t.count, euros(t.total_cents, lang));
+    // "2 pass, 20,00 €": the count and the total (values may differ, so no unit price).
+    let tally = |t: &Tally| {
+        let noun = if t.count == 1 { w.passes.0 } else { w.passes.1 };
+        format!("{} {noun}, {}", t.count, money(t.total_cents, lang))
+    };
     let mut out = String::new();
     let range = if s.from == s.to {
-        s.from.clone()
+        day_words(&s.from, lang)
     } else {
-        format!("{} → {}", s.from, s.to)
+        format!("{} → {}", day_words(&s.from, lang), day_words(&s.to, lang))
     };
     out += &format!("{} {range}\n", w.title);
     out += &format!("  {}: {}\n", w.redeemed, tally(&s.redeemed));
     out += &format!("  {}: {}\n", w.cancelled_total, tally(&s.cancelled));
     out += &format!("  {}: {}\n", w.checkouts, s.checkouts);
     out += &format!(
-        "  {}: {} €\n",
+        "  {}: {}\n",
         w.paid_otherwise,
-        euros(s.paid_otherwise_cents, lang)
+        money(s.paid_otherwise_cents, lang)
+    );
+    out += &format!(
+        "  {}: {}\n",
+        w.day_total,
+        money(s.redeemed.total_cents + s.paid_otherwise_cents, lang)
     );
     let mut group = |title: &str, rows: Vec<(String, Tally)>| {
         out += &format!("{title}\n");

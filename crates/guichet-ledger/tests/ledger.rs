@@ -409,10 +409,16 @@ fn csv_export_reads_back_with_french_headers() {
         serde_json::from_str(&export::render(&review, export::Format::Json, Lang::Fr)).unwrap();
     assert_eq!(json["summary"]["redeemed"]["total_cents"], 2000);
     let table = export::render(&review, export::Format::Table, Lang::Fr);
-    assert!(
-        table.contains("Coupons encaissés: 2 × = 20,00 €"),
-        "{table}"
-    );
+    // Issue 15: French words, French dates, the day's total with other payments.
+    for expected in [
+        "Pass encaissés: 2 pass, 20,00 €",
+        "Total encaissé (pass et autres paiements):",
+    ] {
+        assert!(table.contains(expected), "{expected:?} in {table}");
+    }
+    for english in ["pasted", "scanner", "camera", "× ="] {
+        assert!(!table.contains(english), "{english:?} in {table}");
+    }
 }
 
 #[test]

@@ -47,6 +47,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         cancel_redemption,
         export_csv,
         export_pdf,
+        copy_export,
+        print_export,
         enroll,
         update_files,
         import_update,
@@ -240,6 +242,16 @@ fn export_pdf(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
 }
 
 #[tauri::command]
+#[tauri::command(async)]
+fn copy_export(shell: State<'_, Shell>, path: PathBuf) -> Answer<Exported> {
+    shell.kiosk().copy_export_to_stick(&path)
+}
+
+#[tauri::command(async)]
+fn print_export(shell: State<'_, Shell>, path: PathBuf) -> Answer<Text> {
+    shell.kiosk().print_export(&path)
+}
+
 async fn enroll(
     app: AppHandle,
     url: String,
