@@ -6,7 +6,8 @@ SHELL := /bin/bash
 DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
 	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
 	xvfb xauth webkit2gtk-driver imagemagick postgresql zbar-tools poppler-utils \
-	python3-jsonschema python3-yaml python3-zxing-cpp xdotool x11-xkb-utils xkb-data
+	python3-jsonschema python3-yaml python3-zxing-cpp xdotool x11-xkb-utils xkb-data \
+	openbox x11-utils
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

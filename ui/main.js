@@ -9,6 +9,7 @@ import { showPreview, startCounter } from "./js/counter.js";
 import { afterPaint, byId, openDialog } from "./js/dom.js";
 import { focusCounter, focusField, startFocusGuard } from "./js/focus.js";
 import { currentLang, setLang, translatePage } from "./js/i18n.js";
+import { startLeave } from "./js/leave.js";
 import { enterReview, startReview } from "./js/review.js";
 import { currentScreen, lockIfUnlocked, onEnter, openScreen } from "./js/screens.js";
 import { bindShortcuts } from "./js/shortcuts.js";
@@ -94,6 +95,7 @@ async function listen() {
   await on("scan", (result) => onScanResult(result));
   await on("preview", showPreview);
   await on("status", (status) => patch({ status }));
+  await startLeave();
 }
 
 /** Loads the first Snapshot, retrying while the shell cannot give it (the error line says why). */

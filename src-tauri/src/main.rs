@@ -13,6 +13,7 @@ mod doctor_cli;
 mod ledger_cli;
 mod pin_cli;
 mod redeem_cli;
+mod supervise;
 mod sync_cli;
 mod verify;
 
@@ -50,6 +51,9 @@ enum Command {
     /// Check the kiosk's health (camera, scanners, clock, disk, files, platform, bundle,
     /// ledger, pending entries): one line per check and a summary.
     Doctor(doctor_cli::DoctorArgs),
+    /// Run the window and start it again whenever it dies (the session's autostart entry, at
+    /// a counter); stops when the window exits cleanly.
+    Kiosk,
     /// Set the manager's or admin's PIN from this machine (a forgotten admin PIN).
     Pin(pin_cli::PinArgs),
 }
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Some(Command::Enroll(args)) => sync_cli::run_enroll(args),
         Some(Command::Sync) => sync_cli::run_sync(),
         Some(Command::Doctor(args)) => doctor_cli::run(args),
+        Some(Command::Kiosk) => supervise::run(),
         Some(Command::Pin(args)) => pin_cli::run(args),
     }
 }

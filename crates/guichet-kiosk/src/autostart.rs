@@ -1,6 +1,7 @@
 //! Starting the kiosk with the desktop session: an XDG autostart entry
 //! (`$XDG_CONFIG_HOME/autostart/guichet.desktop`, else `~/.config/autostart/`), written when
-//! the setting is on and removed when it is off.
+//! the setting is on and removed when it is off. It runs `guichet kiosk`, which starts the
+//! window again whenever it dies.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,7 @@ pub fn apply(enabled: bool, exe: &Path, dir: &Path) -> Result<(), Problem> {
     };
     if enabled {
         let entry = format!(
-            "[Desktop Entry]\nType=Application\nName=Guichet\nComment=Pass numérique kiosk\nExec=\"{}\"\nX-GNOME-Autostart-enabled=true\n",
+            "[Desktop Entry]\nType=Application\nName=Guichet\nComment=Pass numérique kiosk\nExec=\"{}\" kiosk\nX-GNOME-Autostart-enabled=true\n",
             exe.display()
         );
         guichet_sync::files::write_atomically(&path, entry.as_bytes(), false).map_err(failed)
@@ -52,7 +53,7 @@ mod tests {
         apply(true, Path::new("/opt/guichet/guichet"), &autostart).unwrap();
         let entry = std::fs::read_to_string(autostart.join(ENTRY)).unwrap();
         assert!(
-            entry.contains("Exec=\"/opt/guichet/guichet\"") && entry.starts_with("[Desktop Entry]")
+            entry.contains("Exec=\"/opt/guichet/guichet\" kiosk\n") && entry.starts_with("[Desktop Entry]")
         );
         apply(false, Path::new("/opt/guichet/guichet"), &autostart).unwrap();
         assert!(!autostart.join(ENTRY).exists());

@@ -19,6 +19,7 @@ pub mod counter;
 mod day_pdf;
 pub mod doctor;
 pub mod kiosk;
+pub mod kiosk_mode;
 pub mod ledger_check;
 pub mod logs;
 pub mod pin;

@@ -56,6 +56,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_now,
         save_settings,
         doctor,
+        quit,
     ]
 }
 
@@ -241,7 +242,6 @@ fn export_pdf(shell: State<'_, Shell>, query: ReviewQuery) -> Answer<Exported> {
     shell.kiosk().export_pdf(&query, Timestamp::now())
 }
 
-#[tauri::command]
 #[tauri::command(async)]
 fn copy_export(shell: State<'_, Shell>, path: PathBuf) -> Answer<Exported> {
     shell.kiosk().copy_export_to_stick(&path)
@@ -252,6 +252,7 @@ fn print_export(shell: State<'_, Shell>, path: PathBuf) -> Answer<Text> {
     shell.kiosk().print_export(&path)
 }
 
+#[tauri::command]
 async fn enroll(
     app: AppHandle,
     url: String,
@@ -323,7 +324,7 @@ fn save_settings(app: AppHandle, shell: State<'_, Shell>, settings: Settings) ->
         guichet_kiosk::autostart::apply(autostart, &exe, &dir)?;
     }
     if let Some(window) = app.get_webview_window("main") {
-        let _ = window.set_fullscreen(fullscreen);
+        super::kiosk_mode::apply(&window, fullscreen);
     }
     shell.restart_camera(&app);
     Ok(snapshot_of(&shell))
@@ -339,4 +340,13 @@ async fn doctor(app: AppHandle) -> Answer<guichet_kiosk::doctor::Report> {
         kiosk.doctor_setup(camera, Timestamp::now())?
     };
     Ok(guichet_kiosk::doctor::examine(&setup).await)
+}
+
+/// `quit`: closes the app, if the kiosk says it may be left (in kiosk mode, the admin PIN).
+#[tauri::command]
+fn quit(app: AppHandle, shell: State<'_, Shell>) -> Answer<()> {
+    shell.kiosk().may_leave()?;
+    tracing::info!("quit from the window");
+    app.exit(0);
+    Ok(())
 }

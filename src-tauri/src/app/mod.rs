@@ -4,6 +4,7 @@
 
 mod camera;
 mod commands;
+mod kiosk_mode;
 mod serial;
 mod state;
 
@@ -58,6 +59,7 @@ pub fn run() -> ExitCode {
             Ok(())
         })
         .invoke_handler(commands::handler())
+        .on_window_event(kiosk_mode::on_window_event)
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,

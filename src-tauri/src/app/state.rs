@@ -41,7 +41,7 @@ impl Shell {
             started,
         };
         if let Some(window) = app.get_webview_window("main") {
-            let _ = window.set_fullscreen(fullscreen);
+            super::kiosk_mode::apply(&window, fullscreen);
         }
         forward_sync_status(&app, shell.sync.watch());
         shell.restart_camera(&app);
