@@ -53,7 +53,8 @@ mod tests {
         apply(true, Path::new("/opt/guichet/guichet"), &autostart).unwrap();
         let entry = std::fs::read_to_string(autostart.join(ENTRY)).unwrap();
         assert!(
-            entry.contains("Exec=\"/opt/guichet/guichet\" kiosk\n") && entry.starts_with("[Desktop Entry]")
+            entry.contains("Exec=\"/opt/guichet/guichet\" kiosk\n")
+                && entry.starts_with("[Desktop Entry]")
         );
         apply(false, Path::new("/opt/guichet/guichet"), &autostart).unwrap();
         assert!(!autostart.join(ENTRY).exists());
