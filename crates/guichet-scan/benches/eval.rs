@@ -24,9 +24,18 @@ use std::time::Instant;
 use guichet_scan::decode::{self, engines, gate, Attempt, Decoder, DecoderConfig, Engine};
 use image::GrayImage;
 
+#[path = "support/webcam.rs"]
+mod webcam;
+
+/// Still frames generated per level of the webcam-like set.
+const WEBCAM_PER_LEVEL: usize = 40;
+/// Video sequences generated.
+const WEBCAM_SEQUENCES: usize = 20;
+
 /// One image and the text it holds (`None`: it holds no code).
 struct Sample {
-    path: PathBuf,
+    /// The image's file (`None`: generated at bench time, [`webcam`]).
+    path: Option<PathBuf>,
     image: GrayImage,
     expected: Option<String>,
 }
@@ -47,9 +56,9 @@ impl Tally {
     fn add(&mut self, sample: &Sample, texts: &[String], ms: f64) {
         let expected = sample.expected.as_deref();
         let second_code = |text: &str| {
-            KNOWN_SECOND_CODES
-                .iter()
-                .any(|(path, prefix)| sample.path.ends_with(path) && text.starts_with(prefix))
+            KNOWN_SECOND_CODES.iter().any(|(path, prefix)| {
+                sample.path.as_ref().is_some_and(|p| p.ends_with(path)) && text.starts_with(prefix)
+            })
         };
         self.times_ms.push(ms);
         if texts
@@ -83,6 +92,76 @@ const DECODERS: [&str; 8] = [
     "zbarimg (one process per image)",
 ];
 
+/// Candidate stages, each measured alone after the primary attempt (what it reads that the
+/// primary attempt does not) and at the end of the cascade (what it adds to it).
+const CANDIDATES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingFlattened];
+
+/// What the candidate stages read on one set.
+#[derive(Default)]
+struct CandidateTally {
+    /// Per candidate: images read by the primary attempt then the candidate alone, beyond the
+    /// primary attempt.
+    beyond_primary: Vec<usize>,
+    /// Per candidate: images the cascade with the candidate appended reads that the cascade
+    /// does not.
+    beyond_cascade: Vec<usize>,
+    /// Per candidate: its time alone (primary attempt excluded).
+    times_ms: Vec<Tally>,
+    /// Per candidate: wrong texts.
+    wrong: Vec<usize>,
+}
+
+impl CandidateTally {
+    fn new() -> Self {
+        CandidateTally {
+            beyond_primary: vec![0; CANDIDATES.len()],
+            beyond_cascade: vec![0; CANDIDATES.len()],
+            times_ms: CANDIDATES.iter().map(|_| Tally::default()).collect(),
+            wrong: vec![0; CANDIDATES.len()],
+        }
+    }
+
+    /// Runs every candidate on `sample`; `primary` and `cascade` say whether those read it.
+    fn add(&mut self, sample: &Sample, primary: bool, cascade: bool) {
+        let Some(expected) = &sample.expected else {
+            return;
+        };
+        let untimed = std::time::Duration::from_secs(60);
+        for (i, &candidate) in CANDIDATES.iter().enumerate() {
+            let config = DecoderConfig {
+                budget: untimed,
+                attempts: vec![candidate],
+                finder_gate: false,
+                ..DecoderConfig::default()
+            };
+            let result = decode::decode_frame(&sample.image, &config);
+            let texts: Vec<String> = result.codes.iter().map(|c| c.text.clone()).collect();
+            let wrong_before = self.times_ms[i].wrong;
+            self.times_ms[i].add(sample, &texts, ms(result.elapsed));
+            self.wrong[i] += self.times_ms[i].wrong - wrong_before;
+            let read = texts.contains(expected);
+            self.beyond_primary[i] += usize::from(read && !primary);
+            self.beyond_cascade[i] += usize::from(read && !cascade);
+        }
+    }
+
+    fn print(&self) {
+        println!("| candidate stage | reads beyond the primary attempt | beyond the cascade | wrong | median ms | p95 ms |");
+        println!("|---|---|---|---|---|---|");
+        for (i, candidate) in CANDIDATES.iter().enumerate() {
+            println!(
+                "| {candidate:?} | {} | {} | {} | {:.2} | {:.2} |",
+                self.beyond_primary[i],
+                self.beyond_cascade[i],
+                self.wrong[i],
+                self.times_ms[i].percentile(0.5),
+                self.times_ms[i].percentile(0.95)
+            );
+        }
+        println!();
+    }
+}
+
 fn main() {
     std::panic::set_hook(Box::new(|_| {})); // rqrr panics are caught and counted, not printed
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -108,11 +187,24 @@ fn main() {
         "no code".into(),
         load_set(&repo.join("fixtures/scan/no-code"), "jpg", false),
     ));
+    let codes = webcam::pn1_codes(&repo);
+    for level in webcam::Level::ALL {
+        let frames = webcam::still_frames(level, WEBCAM_PER_LEVEL, &codes);
+        let samples: Vec<Sample> = frames.into_iter().map(Sample::generated).collect();
+        let name = format!("webcam {}", level.name());
+        dump(&name, &samples);
+        sets.push((name, samples));
+    }
+    // `EVAL_SETS=webcam` (a part of the name) runs only the matching sets.
+    if let Ok(only) = std::env::var("EVAL_SETS") {
+        sets.retain(|(name, _)| name.contains(&only));
+    }
 
     let mut reference = ReferenceDecoders::start(&repo);
     let zbarimg_start_ms = zbarimg_start_cost();
     println!("zbarimg process start + 1×1 PNG: median {zbarimg_start_ms:.1} ms (included in its times)\n");
 
+    let mut summary: Vec<SummaryRow> = Vec::new();
     let mut qr_bench_total: Vec<Tally> = DECODERS.iter().map(|_| Tally::default()).collect();
     let mut qr_bench_images = 0;
     let mut qr_bench_gate = GateTally::default();
@@ -121,6 +213,7 @@ fn main() {
         let mut winning_attempts: BTreeMap<String, usize> = BTreeMap::new();
         let mut panics = 0;
         let mut gate = GateTally::default();
+        let mut candidates = CandidateTally::new();
         for sample in samples {
             // Untimed: the first decode of an image pays for first touching its pixels and
             // for the allocator mapping fresh pages, which would fall on whichever row ran first.
@@ -134,9 +227,17 @@ fn main() {
                 DecoderConfig::still_image().only(Engine::Rxing),
                 DecoderConfig::still_image().only(Engine::Rqrr),
             ];
+            let mut reads = [false; 3];
             for (i, config) in configs.iter().enumerate() {
                 let result = decode::decode_frame(&sample.image, config);
                 let texts: Vec<String> = result.codes.iter().map(|c| c.text.clone()).collect();
+                if i == 0 {
+                    reads[0] = sample.expected.as_ref().is_some_and(|e| texts.contains(e));
+                    reads[1] = result.codes.iter().any(|c| {
+                        c.attempt == Attempt::RxingFrame
+                            && Some(&c.text) == sample.expected.as_ref()
+                    });
+                }
                 tallies[i].add(sample, &texts, ms(result.elapsed));
                 panics += result.panics;
                 if i == 0 {
@@ -148,6 +249,7 @@ fn main() {
                     gate.add(sample, &texts);
                 }
             }
+            candidates.add(sample, reads[1], reads[0]);
             let started = Instant::now();
             let plain = engines::rqrr_gray(&sample.image).unwrap_or_default();
             tallies[4].add(sample, &plain, ms(started.elapsed()));
@@ -157,14 +259,16 @@ fn main() {
                 tallies[5].add(sample, &answer.zxing, answer.zxing_ms);
                 tallies[6].add(sample, &answer.zbar, answer.zbar_ms);
             }
-            if let Some((texts, ms)) = zbarimg(&sample.path) {
+            if let Some((texts, ms)) = sample.path.as_deref().and_then(zbarimg) {
                 tallies[7].add(sample, &texts, ms);
             }
         }
         print_table(name, samples.len(), &tallies);
+        candidates.print();
         gate.print(samples.len());
         if !name.starts_with("qr-bench") {
             print_video_mode(samples);
+            summary.push(SummaryRow::of(name, samples.len(), &tallies));
         }
         println!("cascade: winning attempt per image {winning_attempts:?}; caught decoder panics: {panics}\n");
         if name.starts_with("qr-bench") {
@@ -180,6 +284,175 @@ fn main() {
     if qr_bench_images > 0 {
         print_table("qr-bench, all folders", qr_bench_images, &qr_bench_total);
         qr_bench_gate.print(qr_bench_images);
+        summary.insert(
+            0,
+            SummaryRow::of("qr-bench", qr_bench_images, &qr_bench_total),
+        );
+    }
+    if std::env::var("EVAL_SETS").map_or(true, |only| "webcam video".contains(&only)) {
+        let sequences: Vec<Vec<webcam::SynthFrame>> = (0..WEBCAM_SEQUENCES)
+            .map(|i| webcam::video_sequence(i, &codes))
+            .collect();
+        if let Some(first) = sequences.first() {
+            let samples: Vec<Sample> = first
+                .iter()
+                .map(|f| Sample {
+                    path: None,
+                    image: f.image.clone(),
+                    expected: Some(f.expected.clone()),
+                })
+                .collect();
+            dump("webcam video 0", &samples);
+        }
+        summary.push(webcam_video(&sequences, reference.as_mut()));
+    }
+    print_summary(&summary);
+}
+
+/// `EVAL_DUMP=DIR` writes a generated set's frames there as PNG, with their texts, to look at
+/// them or give them to another decoder.
+fn dump(name: &str, samples: &[Sample]) {
+    let Some(root) = std::env::var_os("EVAL_DUMP") else {
+        return;
+    };
+    let dir = Path::new(&root).join(name.replace(' ', "-"));
+    std::fs::create_dir_all(&dir).expect("create the dump folder");
+    for (i, sample) in samples.iter().enumerate() {
+        sample
+            .image
+            .save(dir.join(format!("{i:03}.png")))
+            .expect("write a frame");
+        let text = sample.expected.as_deref().unwrap_or_default();
+        std::fs::write(dir.join(format!("{i:03}.txt")), text).expect("write a text");
+    }
+}
+
+impl Sample {
+    fn generated(frame: webcam::SynthFrame) -> Sample {
+        Sample {
+            path: None,
+            image: frame.image,
+            expected: Some(frame.expected),
+        }
+    }
+}
+
+/// One line of the summary: our cascade, zxing-cpp and zbar on one set.
+struct SummaryRow {
+    set: String,
+    cells: [String; 3],
+}
+
+impl SummaryRow {
+    fn of(set: &str, images: usize, tallies: &[Tally]) -> SummaryRow {
+        let cell = |t: &Tally| {
+            if t.times_ms.is_empty() {
+                return "not run".to_owned();
+            }
+            let wrong = if t.wrong > 0 {
+                format!(" ({} wrong)", t.wrong)
+            } else {
+                String::new()
+            };
+            format!("{}{wrong}", t.correct)
+        };
+        SummaryRow {
+            set: format!("{set} ({images})"),
+            cells: [cell(&tallies[0]), cell(&tallies[5]), cell(&tallies[6])],
+        }
+    }
+}
+
+fn print_summary(rows: &[SummaryRow]) {
+    println!("### Summary: codes read (wrong texts in brackets)\n");
+    println!("| set | guichet (cascade) | zxing-cpp | zbar |");
+    println!("|---|---|---|---|");
+    for row in rows {
+        let [ours, zxing, zbar] = &row.cells;
+        println!("| {} | {ours} | {zxing} | {zbar} |", row.set);
+    }
+    println!();
+}
+
+/// The webcam-like video sequences: each decoder on the frames of a sequence in order until
+/// it reads the code. Ours is one [`Decoder`] per sequence with the camera's settings (8 ms
+/// per frame), as the worker runs it; zxing-cpp and zbar decode each frame on its own (they
+/// keep nothing between frames).
+fn webcam_video(
+    sequences: &[Vec<webcam::SynthFrame>],
+    mut reference: Option<&mut ReferenceDecoders>,
+) -> SummaryRow {
+    #[derive(Default)]
+    struct Reads {
+        frames_until_read: Vec<usize>,
+        wrong: usize,
+    }
+    impl Reads {
+        fn cell(&self, sequences: usize) -> String {
+            let mut f = self.frames_until_read.clone();
+            f.sort_unstable();
+            let median = f.get(f.len().saturating_sub(1) / 2).copied().unwrap_or(0);
+            let worst = f.last().copied().unwrap_or(0);
+            let wrong = if self.wrong > 0 {
+                format!(", {} wrong", self.wrong)
+            } else {
+                String::new()
+            };
+            format!(
+                "{}/{sequences}; frames until read: median {median}, worst {worst}{wrong}",
+                f.len()
+            )
+        }
+    }
+    let mut ours = Reads::default();
+    let mut zxing = Reads::default();
+    let mut zbar = Reads::default();
+    let mut per_frame = Tally::default();
+    for frames in sequences {
+        let mut decoder = Decoder::new(DecoderConfig::default());
+        let (mut ours_done, mut zxing_done, mut zbar_done) = (false, false, reference.is_none());
+        zxing_done |= reference.is_none();
+        for (index, frame) in frames.iter().enumerate() {
+            let expected = &frame.expected;
+            let note = |reads: &mut Reads, done: &mut bool, texts: &[String]| {
+                if texts.iter().any(|t| t != expected) {
+                    reads.wrong += 1;
+                }
+                if !*done && texts.contains(expected) {
+                    reads.frames_until_read.push(index + 1);
+                    *done = true;
+                }
+            };
+            if !ours_done {
+                let result = decoder.decode(&frame.image);
+                per_frame.times_ms.push(ms(result.elapsed));
+                let texts: Vec<String> = result.codes.into_iter().map(|c| c.text).collect();
+                note(&mut ours, &mut ours_done, &texts);
+            }
+            if let Some(reference) = reference.as_deref_mut() {
+                if !(zxing_done && zbar_done) {
+                    let answer = reference.decode(&frame.image);
+                    if !zxing_done {
+                        note(&mut zxing, &mut zxing_done, &answer.zxing);
+                    }
+                    if !zbar_done {
+                        note(&mut zbar, &mut zbar_done, &answer.zbar);
+                    }
+                }
+            }
+        }
+    }
+    let n = sequences.len();
+    println!(
+        "### webcam video ({n} sequences of {} frames, the coupon moving into view)\n",
+        webcam::SEQUENCE_FRAMES
+    );
+    println!("guichet (video mode, {} ms per frame): {}; per frame median {:.2} ms, p95 {:.2} ms, max {:.2} ms", DecoderConfig::default().budget.as_millis(), ours.cell(n), per_frame.percentile(0.5), per_frame.percentile(0.95), per_frame.percentile(1.0));
+    println!("zxing-cpp (each frame alone): {}", zxing.cell(n));
+    println!("zbar (each frame alone): {}\n", zbar.cell(n));
+    SummaryRow {
+        set: format!("webcam video ({n} sequences)"),
+        cells: [ours.cell(n), zxing.cell(n), zbar.cell(n)],
     }
 }
 
@@ -340,7 +613,7 @@ fn load_set(dir: &Path, ext: &str, with_text: bool) -> Vec<Sample> {
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             });
             Sample {
-                path,
+                path: Some(path),
                 image,
                 expected,
             }

@@ -49,10 +49,11 @@ fn the_gate_lets_every_voucher_photo_through_and_stops_every_code_free_frame() {
 #[test]
 fn codes_only_a_retry_reads_are_read_and_code_free_frames_end_after_the_primary_attempt() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan/vouchers");
-    // A dark-mode phone screen and a blurred print: the primary attempt reads neither.
+    // A dark-mode phone screen and a blurred print: the primary attempt reads neither (the
+    // blurred one is read by the sharpening retry, which comes before contrast stretching).
     for (stem, attempt) in [
         ("070-phone-screen", Attempt::RxingInverted),
-        ("012-blur", Attempt::RxingStretched),
+        ("012-blur", Attempt::RxingSharpened),
     ] {
         let image = gray(&dir.join(format!("{stem}.jpg")));
         let text = std::fs::read_to_string(dir.join(format!("{stem}.txt"))).unwrap();

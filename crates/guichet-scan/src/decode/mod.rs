@@ -118,14 +118,20 @@ pub enum Attempt {
     RqrrHalf,
     /// rqrr on the contrast-stretched frame.
     RqrrStretched,
+    /// rxing on the sharpened frame (unsharp mask: blur and motion).
+    RxingSharpened,
+    /// rxing on the frame with its light evened out (shadow bands, uneven light).
+    RxingFlattened,
 }
 
 impl Attempt {
     /// Every attempt, in cascade order.
-    pub const CASCADE: [Attempt; 9] = [
+    pub const CASCADE: [Attempt; 11] = [
         Attempt::RxingFrame,
         Attempt::RxingInverted,
+        Attempt::RxingSharpened,
         Attempt::RxingStretched,
+        Attempt::RxingFlattened,
         Attempt::RqrrAdaptiveHalf,
         Attempt::RqrrAdaptive,
         Attempt::RqrrFrame,
@@ -140,7 +146,9 @@ impl Attempt {
             Attempt::RxingFrame
             | Attempt::RxingInverted
             | Attempt::RxingStretched
-            | Attempt::RxingHarder => Engine::Rxing,
+            | Attempt::RxingHarder
+            | Attempt::RxingSharpened
+            | Attempt::RxingFlattened => Engine::Rxing,
             _ => Engine::Rqrr,
         }
     }
@@ -153,6 +161,8 @@ impl Attempt {
         match self {
             Attempt::RxingFrame | Attempt::RxingInverted | Attempt::RxingHarder => 1.0,
             Attempt::RxingStretched => 2.0,
+            Attempt::RxingSharpened => 3.0,
+            Attempt::RxingFlattened => 4.0,
             Attempt::RqrrHalf | Attempt::RqrrAdaptiveHalf => 3.0,
             Attempt::RqrrAdaptive | Attempt::RqrrFrame | Attempt::RqrrStretched => 16.0,
         }
@@ -383,6 +393,15 @@ impl<'a> Prepared<'a> {
             Attempt::RqrrFrame => engines::rqrr_gray(self.frame()),
             Attempt::RqrrStretched => engines::rqrr_gray(self.stretched()),
             Attempt::RxingHarder => rxing(self.frame(), true),
+            Attempt::RxingSharpened => {
+                let sharpened = preprocess::sharpen(self.frame(), 3, 1.5);
+                rxing(&sharpened, false)
+            }
+            Attempt::RxingFlattened => {
+                let radius = (self.frame().width().min(self.frame().height()) / 24).max(4);
+                let flattened = preprocess::flatten_light(self.frame(), radius);
+                rxing(&flattened, false)
+            }
         }
     }
 

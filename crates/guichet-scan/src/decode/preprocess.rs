@@ -152,6 +152,144 @@ pub fn adaptive_threshold(image: &GrayImage, radius: u32, offset: u8) -> Vec<boo
     black
 }
 
+/// The mean of the `(2 radius + 1)²` window around each pixel (at the edges, of the part of
+/// the window inside the image; within one level: each row's mean is rounded): running sums along each row, then running column sums down
+/// the rows (one pass each, whatever the radius).
+pub fn box_blur(image: &GrayImage, radius: u32) -> GrayImage {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    if w == 0 || h == 0 {
+        return image.clone();
+    }
+    let r = (radius as usize).min(MAX_BLUR_RADIUS);
+    let mut rows = vec![0u8; w * h];
+    for (src, dst) in image.as_raw().chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        blur_row(src, dst, r);
+    }
+    // Down the columns: the sums of the rows in the window, one row added and one taken away
+    // per output row (loops over whole rows, which the compiler vectorises).
+    let mut out = vec![0u8; w * h];
+    let mut sums = vec![0u32; w];
+    let row = |y: usize| &rows[y * w..(y + 1) * w];
+    for y in 0..=r.min(h - 1) {
+        for (s, &p) in sums.iter_mut().zip(row(y)) {
+            *s += u32::from(p);
+        }
+    }
+    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+        let count = (y + r).min(h - 1) + 1 - y.saturating_sub(r);
+        let reciprocal = reciprocal(count);
+        for (o, &s) in dst.iter_mut().zip(&sums) {
+            *o = mean(s, count, reciprocal);
+        }
+        if y + r + 1 < h {
+            for (s, &p) in sums.iter_mut().zip(row(y + r + 1)) {
+                *s += u32::from(p);
+            }
+        }
+        if y >= r {
+            for (s, &p) in sums.iter_mut().zip(row(y - r)) {
+                *s -= u32::from(p);
+            }
+        }
+    }
+    GrayImage::from_raw(image.width(), image.height(), out).unwrap_or_default()
+}
+
+/// The largest radius [`box_blur`] uses (a larger one is clipped to it): keeps every window
+/// sum times its reciprocal within 32 bits.
+const MAX_BLUR_RADIUS: usize = 60;
+
+/// ⌈2¹⁶ / count⌉: dividing by `count` becomes a multiply and a shift.
+fn reciprocal(count: usize) -> u32 {
+    (1u32 << 16).div_ceil(count.max(1) as u32)
+}
+
+/// The rounded mean of `count` levels summing to `sum` (within one level; `sum` is at most
+/// 255 × (2 × [`MAX_BLUR_RADIUS`] + 1), so the product stays within 32 bits).
+fn mean(sum: u32, count: usize, reciprocal: u32) -> u8 {
+    (((sum + count as u32 / 2) * reciprocal) >> 16).min(255) as u8
+}
+
+/// One row of [`box_blur`]: the mean of the clipped window of `r` around each pixel; the
+/// middle of the row, where the window is whole, in its own loop.
+fn blur_row(src: &[u8], dst: &mut [u8], r: usize) {
+    let w = src.len();
+    let level = |x: usize| u32::from(src[x]);
+    let mut sum: u32 = src.iter().take(r + 1).map(|&p| u32::from(p)).sum();
+    let mut count = (r + 1).min(w);
+    // Left edge: the window grows (and may already reach the right edge).
+    let mut x = 0;
+    while x < w && (x < r || x + r + 1 > w) && x <= r {
+        dst[x] = mean(sum, count, reciprocal(count));
+        if x + r + 1 < w {
+            sum += level(x + r + 1);
+            count += 1;
+        }
+        if x >= r {
+            sum -= level(x - r);
+            count -= 1;
+        }
+        x += 1;
+    }
+    // Middle: the whole window, one level in and one out.
+    let whole = 2 * r + 1;
+    let whole_reciprocal = reciprocal(whole);
+    while x + r < w && x >= r {
+        dst[x] = mean(sum, whole, whole_reciprocal);
+        if x + r + 1 < w {
+            sum += level(x + r + 1);
+        }
+        sum -= level(x - r);
+        x += 1;
+        if x + r >= w {
+            break;
+        }
+    }
+    // Right edge: the window shrinks.
+    count = (x + r).min(w - 1) + 1 - x.saturating_sub(r);
+    while x < w {
+        dst[x] = mean(sum, count, reciprocal(count));
+        if x >= r {
+            sum -= level(x - r);
+            count -= 1;
+        }
+        x += 1;
+    }
+}
+
+/// Unsharp masking: each pixel pushed away from its neighbourhood's mean (a box of
+/// `radius`) by `amount` times the difference. Restores the edges a blurred or moving code
+/// has lost.
+pub fn sharpen(image: &GrayImage, radius: u32, amount: f32) -> GrayImage {
+    let blurred = box_blur(image, radius);
+    // In 1/256ths, in integers: the compiler vectorises this loop, not one with `f32::round`.
+    let amount = (amount * 256.0).round() as i32;
+    let pixels = image
+        .as_raw()
+        .iter()
+        .zip(blurred.as_raw())
+        .map(|(&p, &b)| {
+            let p = i32::from(p);
+            (p + ((amount * (p - i32::from(b)) + 128) >> 8)).clamp(0, 255) as u8
+        })
+        .collect();
+    GrayImage::from_raw(image.width(), image.height(), pixels).unwrap_or_default()
+}
+
+/// Evens out the light: each pixel divided by its wide neighbourhood's mean (a box of
+/// `radius`), so that a shadow band or a bright side of the frame has the same paper level as
+/// the rest. Levels at or near white (saturated glare) stay white.
+pub fn flatten_light(image: &GrayImage, radius: u32) -> GrayImage {
+    let background = box_blur(image, radius);
+    let pixels = image
+        .as_raw()
+        .iter()
+        .zip(background.as_raw())
+        .map(|(&p, &b)| ((u32::from(p) * 160) / u32::from(b).max(8)).min(255) as u8)
+        .collect();
+    GrayImage::from_raw(image.width(), image.height(), pixels).unwrap_or_default()
+}
+
 /// The negative image (light-on-dark codes become dark-on-light).
 pub fn invert(image: &GrayImage) -> GrayImage {
     let pixels = image.as_raw().iter().map(|&p| 255 - p).collect();
@@ -220,6 +358,54 @@ mod tests {
         let at = |x: usize, y: usize| black[y * 60 + x];
         assert!(at(7, 10) && at(47, 10));
         assert!(!at(20, 3) && !at(55, 3));
+    }
+
+    #[test]
+    fn box_blur_is_the_mean_of_the_clipped_window() {
+        let image = GrayImage::from_fn(23, 17, |x, y| {
+            image::Luma([((x * 53 + y * 97) % 256) as u8])
+        });
+        for radius in [0, 1, 3, 30] {
+            let blurred = box_blur(&image, radius);
+            for (x, y, level) in blurred.enumerate_pixels() {
+                let r = radius as i64;
+                let (mut sum, mut count) = (0u32, 0u32);
+                for yy in (y as i64 - r)..=(y as i64 + r) {
+                    for xx in (x as i64 - r)..=(x as i64 + r) {
+                        if (0..23).contains(&xx) && (0..17).contains(&yy) {
+                            sum += u32::from(image.get_pixel(xx as u32, yy as u32)[0]);
+                            count += 1;
+                        }
+                    }
+                }
+                // Rows are rounded before the columns are summed: within one level.
+                let mean = f64::from(sum) / f64::from(count);
+                let got = f64::from(level[0]);
+                assert!(
+                    (got - mean).abs() <= 1.0,
+                    "radius {radius} at {x},{y}: {got} for {mean}"
+                );
+            }
+        }
+        assert_eq!(box_blur(&GrayImage::new(0, 5), 2).len(), 0);
+    }
+
+    #[test]
+    fn sharpening_steepens_an_edge_and_flattening_lifts_a_shadow() {
+        // A soft edge from 60 to 200.
+        let edge = GrayImage::from_fn(40, 8, |x, _| {
+            image::Luma([(60 + (x.clamp(15, 25) - 15) * 14) as u8])
+        });
+        let sharp = sharpen(&edge, 2, 1.5);
+        assert!(sharp.get_pixel(16, 4)[0] < edge.get_pixel(16, 4)[0]);
+        assert!(sharp.get_pixel(24, 4)[0] > edge.get_pixel(24, 4)[0]);
+        assert_eq!(sharp.get_pixel(2, 4)[0], 60, "flat areas stay as they are");
+        // Paper at 200, half of it in a shadow at 100: both halves come out at the same level.
+        let shadowed = GrayImage::from_fn(200, 40, |x, _| {
+            image::Luma([if x < 100 { 200 } else { 100 }])
+        });
+        let flat = flatten_light(&shadowed, 8);
+        assert_eq!(flat.get_pixel(20, 20)[0], flat.get_pixel(180, 20)[0]);
     }
 
     #[test]

@@ -1,0 +1,66 @@
+//! The webcam-like set of the evaluation harness (`benches/support/webcam.rs`): generated
+//! from a fixed seed, so the same frames every run, and the stages it justifies read what the
+//! others do not.
+
+use std::path::Path;
+use std::time::Duration;
+
+use guichet_scan::decode::{decode_frame, Attempt, DecoderConfig};
+
+#[path = "../benches/support/webcam.rs"]
+mod webcam;
+
+fn codes() -> Vec<String> {
+    webcam::pn1_codes(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+#[test]
+fn the_set_is_the_same_every_run_and_holds_printable_codes() {
+    let codes = codes();
+    assert!(codes
+        .iter()
+        .all(|c| c.chars().all(guichet_scan::wedge::is_qr_alphanumeric)));
+    let first = webcam::still_frames(webcam::Level::Hard, 2, &codes);
+    let again = webcam::still_frames(webcam::Level::Hard, 2, &codes);
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!(a.image.as_raw(), b.image.as_raw());
+        assert_eq!(a.expected, b.expected);
+        assert_eq!((a.image.width(), a.image.height()), (1280, 720));
+    }
+    assert_ne!(first[0].image.as_raw(), first[1].image.as_raw());
+    let sequence = webcam::video_sequence(0, &codes);
+    assert_eq!(sequence.len(), webcam::SEQUENCE_FRAMES);
+    // Each level has its own frames (its own seed).
+    let names: Vec<&str> = webcam::Level::ALL.iter().map(|l| l.name()).collect();
+    assert_eq!(names, ["easy", "medium", "hard", "extreme"]);
+    let easy = webcam::still_frames(webcam::Level::ALL[0], 1, &codes);
+    assert_ne!(easy[0].image.as_raw(), first[0].image.as_raw());
+}
+
+#[test]
+fn sharpening_reads_blurred_frames_the_primary_attempt_does_not() {
+    let codes = codes();
+    let frames = webcam::still_frames(webcam::Level::Hard, 12, &codes);
+    let untimed = DecoderConfig {
+        budget: Duration::from_secs(60),
+        ..DecoderConfig::default()
+    };
+    let mut by_sharpening = 0;
+    for frame in &frames {
+        let result = decode_frame(&frame.image, &untimed);
+        assert!(
+            result.codes.iter().all(|c| c.text == frame.expected),
+            "no wrong text"
+        );
+        by_sharpening += usize::from(
+            result
+                .codes
+                .first()
+                .is_some_and(|c| c.attempt == Attempt::RxingSharpened),
+        );
+    }
+    assert!(
+        by_sharpening >= 1,
+        "{by_sharpening} frames read by sharpening"
+    );
+}
