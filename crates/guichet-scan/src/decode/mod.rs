@@ -8,7 +8,9 @@
 //! codes read per millisecond (`docs/scanning.md`):
 //!
 //! - rxing on the inverted frame (light-on-dark codes, phone screens in dark mode);
+//! - rxing on the sharpened frame (unsharp mask: out-of-focus and moving coupons);
 //! - rxing on the contrast-stretched frame (dim and washed-out photos);
+//! - rxing on the frame with its light evened out (shadow bands, uneven light);
 //! - rqrr on a local-mean (adaptive) threshold at half size, then at full size (shadows, glare);
 //! - rqrr on the frame with its own threshold;
 //! - and, having read nothing the others did not on the evaluation sets: rxing "try harder"
