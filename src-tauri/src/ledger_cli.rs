@@ -9,7 +9,7 @@ use guichet_ledger::export::{self, Format};
 use guichet_ledger::{Filters, Ledger, LedgerSettings, SyncState};
 use jiff::civil::Date;
 
-use crate::cli::{default_ledger_path, Language};
+use crate::cli::{data_dir, default_ledger_path, Language};
 
 /// Arguments of `guichet ledger`.
 #[derive(clap::Args, Debug)]
@@ -185,8 +185,24 @@ fn verify(db: Option<PathBuf>) -> ExitCode {
             } else {
                 String::new()
             };
+            let signatures = match guichet_kiosk::ledger_check::check_signatures(&path, &data_dir())
+            {
+                Ok(Some(report)) if !report.bad.is_empty() => {
+                    println!(
+                            "BROKEN: {entries} entries, hash chain intact, but entries {:?} are not signed by this kiosk's device key",
+                            report.bad
+                        );
+                    return ExitCode::from(1);
+                }
+                Ok(Some(report)) => format!(
+                    ", {} signed by this kiosk's device key, {} unsigned",
+                    report.signed, report.unsigned
+                ),
+                Ok(None) => ", signatures not checked (no device key here)".to_string(),
+                Err(error) => return fail(error.to_string()),
+            };
             println!(
-                "OK: {entries} entries, hash chain intact, active_coupons and outbox agree with it{pruned}, integrity_check ok"
+                "OK: {entries} entries, hash chain intact, active_coupons and outbox agree with it{pruned}, integrity_check ok{signatures}"
             );
             ExitCode::SUCCESS
         }

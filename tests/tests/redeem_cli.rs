@@ -94,6 +94,33 @@ fn redeem_refuses_what_the_counter_refuses_and_records_what_it_accepts() {
     assert_eq!(entries(data.path()), 1);
     let prefs = std::fs::read_to_string(data.path().join("kiosk.json")).unwrap();
     assert!(prefs.contains("1.1.01") && prefs.contains("Zoé"), "{prefs}");
+    // The entry carries this kiosk's device key's signature (issue 18, item 3): `ledger
+    // verify` checks it, and finds an entry another key would have signed.
+    let verify = |dir: &Path| {
+        guichet()
+            .env("GUICHET_DATA_DIR", dir)
+            .args(["ledger", "verify"])
+            .output()
+            .unwrap()
+    };
+    let output = verify(data.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("1 signed by this kiosk's device key, 0 unsigned"),
+        "{stdout}"
+    );
+    let key = data.path().join("device-key");
+    let original = std::fs::read(&key).unwrap();
+    std::fs::write(&key, "22".repeat(32)).unwrap();
+    let output = verify(data.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("not signed by this kiosk's device key"),
+        "{stdout}"
+    );
+    std::fs::write(&key, original).unwrap();
     // Again: already used, as at the counter.
     let output = redeem(data.path(), &workshop("1.1.01", "Zoé"), &[&codes[0]]);
     assert_eq!(output.status.code(), Some(1));

@@ -251,6 +251,8 @@ impl Kiosk {
                 e,
             )
         })?;
+        // Every entry recorded from now on carries the device key's signature.
+        self.ledger.set_entry_signer(Some(identity.entry_signer()));
         self.enrolled = Some(Enrolled {
             identity,
             roots,

@@ -66,3 +66,19 @@ pub fn check_ledger(path: &Path) -> Result<LedgerCheck, LedgerError> {
         pruned_active: check.pruned_active,
     })
 }
+
+/// Checks the device's signature of every entry of the ledger at `path` (opened read-only)
+/// against the public key of the kiosk whose data directory is `data_dir`; `None` when that
+/// directory holds no enrollment to take the key from.
+pub fn check_signatures(
+    path: &Path,
+    data_dir: &Path,
+) -> Result<Option<guichet_ledger::SignatureReport>, LedgerError> {
+    let Ok(identity) = guichet_sync::Identity::load(data_dir) else {
+        return Ok(None);
+    };
+    let ledger = Ledger::open_read_only(path, LedgerSettings::default())?;
+    ledger
+        .check_entry_signatures(&identity.public_key())
+        .map(Some)
+}

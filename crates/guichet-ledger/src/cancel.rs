@@ -107,6 +107,7 @@ impl Ledger {
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
         let occurred_at = time::utc_text(now);
         let local_day = time::local_day(now).to_string();
+        let signer = self.signer.clone();
         let tx = self.write()?;
         let mut done = Vec::with_capacity(redemption_ids.len());
         for id in redemption_ids {
@@ -149,10 +150,11 @@ impl Ledger {
                     reason: reason.to_string(),
                 }),
             };
-            let chained = store::append(&tx, entry, &occurred_at).map_err(|e| match e {
-                AppendError::BadHead(detail) => LedgerError::BadRow(detail),
-                AppendError::Sqlite(e) => sqlite(e),
-            })?;
+            let chained =
+                store::append(&tx, entry, &occurred_at, signer.as_ref()).map_err(|e| match e {
+                    AppendError::BadHead(detail) => LedgerError::BadRow(detail),
+                    AppendError::Sqlite(e) => sqlite(e),
+                })?;
             tx.prepare_cached(
                 "DELETE FROM active_coupons WHERE kid = ?1 AND serial = ?2 AND redemption_id = ?3",
             )

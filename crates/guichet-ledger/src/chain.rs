@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::error::LedgerError;
 use crate::ledger::{ChainHead, Ledger, ANCHOR_KEY, HEAD_KEY};
-use crate::store::{entry_from_row, ENTRY_COLUMNS};
+use crate::store::entry_from_row;
 
 /// The first broken link found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -90,7 +90,8 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM entries WHERE seq > ?1 ORDER BY seq"
+                "SELECT {} FROM entries WHERE seq > ?1 ORDER BY seq",
+                self.entry_columns
             ))
             .map_err(|e| self.sqlite(e))?;
         let mut rows = stmt.query([anchor.seq]).map_err(|e| self.sqlite(e))?;

@@ -282,6 +282,7 @@ impl Ledger {
         let checkout_id = new_id(now);
         let path = self.path.clone();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let signer = self.signer.clone();
         let tx = self.write()?;
         for item in &basket.coupons {
             if let Some(prior) =
@@ -352,10 +353,11 @@ impl Ledger {
                     code: Some(item.code.clone()),
                 }),
             };
-            let chained = store::append(&tx, entry, &occurred_at).map_err(|e| match e {
-                AppendError::BadHead(detail) => LedgerError::BadRow(detail),
-                AppendError::Sqlite(e) => sqlite(e),
-            })?;
+            let chained =
+                store::append(&tx, entry, &occurred_at, signer.as_ref()).map_err(|e| match e {
+                    AppendError::BadHead(detail) => LedgerError::BadRow(detail),
+                    AppendError::Sqlite(e) => sqlite(e),
+                })?;
             tx.prepare_cached(
                 "INSERT INTO active_coupons (kid, serial, redemption_id, occurred_at, center,
                      mediator)

@@ -163,6 +163,10 @@ pub struct ChainedEntry {
     pub prev_hash: [u8; 32],
     /// This entry's hash.
     pub hash: [u8; 32],
+    /// The device's signature of the entry as the protocol carries it
+    /// (`guichet_protocol::entry_signature`), made when it was recorded; `None` for entries
+    /// recorded before kiosks signed them, or by a ledger without a signer (tests, tools).
+    pub signature: Option<[u8; 64]>,
 }
 
 impl Entry {

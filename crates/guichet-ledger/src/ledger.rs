@@ -68,7 +68,16 @@ pub struct Ledger {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
     pub(crate) settings: LedgerSettings,
+    /// Signs each new entry (the device key); `None`: entries are recorded unsigned.
+    pub(crate) signer: Option<EntrySigner>,
+    /// The columns that read an entry: a file opened read-only below schema 5 has no
+    /// `signature` column.
+    pub(crate) entry_columns: &'static str,
 }
+
+/// Signs the bytes of a new entry with the device key (`guichet_protocol::entry_signature`).
+/// The ledger never holds the key itself: the kiosk lends it this function.
+pub type EntrySigner = std::sync::Arc<dyn Fn(&[u8]) -> [u8; 64] + Send + Sync>;
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -130,6 +139,8 @@ impl Ledger {
             conn,
             path,
             settings,
+            signer: None,
+            entry_columns: crate::store::ENTRY_COLUMNS,
         })
     }
 
@@ -208,7 +219,18 @@ impl Ledger {
             conn,
             path,
             settings,
+            signer: None,
+            entry_columns: if version >= 5 {
+                crate::store::ENTRY_COLUMNS
+            } else {
+                crate::store::ENTRY_COLUMNS_UNSIGNED
+            },
         })
+    }
+
+    /// Signs every entry recorded from now on with `signer` (the kiosk's device key).
+    pub fn set_entry_signer(&mut self, signer: Option<EntrySigner>) {
+        self.signer = signer;
     }
 
     /// The ledger file.

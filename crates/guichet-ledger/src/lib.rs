@@ -7,7 +7,9 @@
 //!   it fail with [`CheckoutError::AlreadyRedeemed`];
 //! - cancellations are compensating entries ([`Ledger::cancel_redemption`],
 //!   [`Ledger::cancel_checkout`]); nothing is updated or deleted in the permanent ledger;
-//! - every entry is hash-chained ([`Ledger::verify_chain`]);
+//! - every entry is hash-chained ([`Ledger::verify_chain`]) and, once the kiosk lends its
+//!   device key ([`Ledger::set_entry_signer`]), signed as the protocol carries it
+//!   ([`to_wire`], [`Ledger::check_entry_signatures`]);
 //! - the outbox tracks each entry's sync state apart ([`Ledger::outbox_batch`],
 //!   [`Ledger::record_sync_results`]);
 //! - [`Ledger::review`] answers the day review; [`export::render`] writes it out;
@@ -34,8 +36,10 @@ mod migrations;
 mod outbox;
 mod pins;
 mod report;
+mod signatures;
 mod store;
 mod time;
+mod wire;
 
 pub use cancel::{CancelError, Cancellation, Canceller};
 pub use chain::{ChainBreak, ChainReport, CrossCheck, Mismatch};
@@ -49,12 +53,14 @@ pub use entry::{
     GENESIS_HASH,
 };
 pub use error::LedgerError;
-pub use ledger::{ChainHead, Ledger, LedgerSettings};
+pub use ledger::{ChainHead, EntrySigner, Ledger, LedgerSettings};
 pub use migrations::latest_version as schema_version;
 pub use outbox::{SyncCounts, SyncResult, SyncState};
 pub use pins::{PinFailures, PinRecord, PinRole};
 pub use report::{CancelledBy, Filters, Review, ReviewLine, Summary, Tally};
+pub use signatures::SignatureReport;
 pub use time::{local_day, local_time};
+pub use wire::to_wire;
 
 /// The ledger file's name inside the kiosk's data directory.
 pub const LEDGER_FILE: &str = "ledger.sqlite3";

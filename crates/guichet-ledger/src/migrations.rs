@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../schema/migrations/0002_codes_and_causes.sql"),
     include_str!("../../../schema/migrations/0003_protect_derived.sql"),
     include_str!("../../../schema/migrations/0004_pins.sql"),
+    include_str!("../../../schema/migrations/0005_entry_signatures.sql"),
 ];
 
 /// The oldest schema whose entries `guichet ledger verify` reads without migrating (format 2:

@@ -6,23 +6,50 @@ use rusqlite::{params, Connection, Row};
 use crate::entry::{
     CancellationFields, ChainedEntry, Entry, EntryBody, InputMethod, RedemptionFields, Role,
 };
-use crate::ledger::{ChainHead, HEAD_KEY};
+use crate::ledger::{ChainHead, EntrySigner, HEAD_KEY};
+use crate::wire::to_wire;
 
 /// The columns [`entry_from_row`] reads, in its order.
 pub(crate) const ENTRY_COLUMNS: &str = "seq, id, kind, occurred_at, local_day, center, device, \
      actor, checkout_id, kid, serial, value_cents, provider, area, service, input_method, \
-     cancels, actor_role, reason, prev_hash, hash, code";
+     cancels, actor_role, reason, prev_hash, hash, code, signature";
+
+/// [`ENTRY_COLUMNS`] for a file older than schema 5, read without migrating (`ledger
+/// verify`): its entries have no signature column.
+pub(crate) const ENTRY_COLUMNS_UNSIGNED: &str = "seq, id, kind, occurred_at, local_day, \
+     center, device, actor, checkout_id, kid, serial, value_cents, provider, area, service, \
+     input_method, cancels, actor_role, reason, prev_hash, hash, code, NULL";
 
 /// Appends `entry` after the chain head, with its outbox row (pending), in the caller's
 /// transaction. Returns the entry with its links.
+///
+/// With a `signer` (the device key, installed by the kiosk), the entry is signed as the
+/// protocol carries it; an entry that cannot be put on the wire stays unsigned (the sync
+/// reports it as unsendable).
 pub(crate) fn append(
     tx: &Connection,
     entry: Entry,
     updated_at: &str,
+    signer: Option<&EntrySigner>,
 ) -> Result<ChainedEntry, AppendError> {
     let head = ChainHead::read(tx, HEAD_KEY).map_err(AppendError::BadHead)?;
     let hash = entry.chain_hash(&head.hash);
     let seq = head.seq + 1;
+    let mut chained = ChainedEntry {
+        seq,
+        entry,
+        prev_hash: head.hash,
+        hash,
+        signature: None,
+    };
+    if let Some(signer) = signer {
+        if let Ok(wire) = to_wire(&chained) {
+            chained.signature = Some(signer(&guichet_protocol::entry_signature::signed_bytes(
+                &wire,
+            )));
+        }
+    }
+    let entry = &chained.entry;
     let (redemption, cancellation) = match &entry.body {
         EntryBody::Redemption(r) => (Some(r), None),
         EntryBody::Cancellation(c) => (None, Some(c)),
@@ -30,9 +57,9 @@ pub(crate) fn append(
     tx.prepare_cached(
         "INSERT INTO entries (seq, id, kind, occurred_at, local_day, center, device, actor,
              checkout_id, kid, serial, value_cents, provider, area, service, input_method,
-             cancels, actor_role, reason, prev_hash, hash, code)
+             cancels, actor_role, reason, prev_hash, hash, code, signature)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-             ?17, ?18, ?19, ?20, ?21, ?22)",
+             ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     )?
     .execute(params![
         seq,
@@ -57,18 +84,14 @@ pub(crate) fn append(
         &head.hash[..],
         &hash[..],
         redemption.and_then(|r| r.code.as_deref()),
+        chained.signature.as_ref().map(|s| &s[..]),
     ])?;
     tx.prepare_cached(
         "INSERT INTO outbox (entry_id, state, updated_at) VALUES (?1, 'pending', ?2)",
     )?
     .execute(params![entry.id, updated_at])?;
     ChainHead { seq, hash }.write(tx, HEAD_KEY)?;
-    Ok(ChainedEntry {
-        seq,
-        entry,
-        prev_hash: head.hash,
-        hash,
-    })
+    Ok(chained)
 }
 
 /// Why an append failed.
@@ -154,6 +177,13 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ChainedEn
     ) else {
         return bad("a hash is not 32 bytes");
     };
+    let signature = match row.get::<_, Option<Vec<u8>>>(22)? {
+        None => None,
+        Some(bytes) => match <[u8; 64]>::try_from(bytes) {
+            Ok(signature) => Some(signature),
+            Err(_) => return bad("a signature is not 64 bytes"),
+        },
+    };
     Ok(Ok(ChainedEntry {
         seq,
         entry: Entry {
@@ -167,5 +197,6 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ChainedEn
         },
         prev_hash,
         hash,
+        signature,
     }))
 }

@@ -91,6 +91,7 @@ impl Chain {
             }),
             prev_hash: self.head,
             hash,
+            signature: None,
         };
         self.head = hash;
         entry

@@ -456,7 +456,41 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
     assert_eq!(report.rejected.len(), 1);
 }
 
+/// Issue 18, item 3: each entry carries the device's signature of its content, made when the
+/// kiosk recorded it. An entry changed afterwards (by a proxy, a tool, an edited copy of the
+/// ledger) or signed by another kiosk's key is refused whole; an unsigned entry (a kiosk from
+/// before ledger schema 5) is still taken, and settled on its proof like any other.
+async fn entries_changed_after_the_kiosk_signed_them_are_refused(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let now = Timestamp::now();
+    let mut changed = s.platform.kiosk("C2").await;
+    let mut entry = changed.redemption_of(&s.platform.minter.code(2), now, |_| {});
+    entry.actor = "Quelqu'un d'autre".into();
+    let mut foreign = s.platform.kiosk("C2").await;
+    let mut stolen = foreign.redemption_of(&s.platform.minter.code(3), now, |_| {});
+    stolen.signature = Some(guichet_protocol::entry_signature::sign(
+        &stolen,
+        &generate_key().unwrap(),
+    ));
+    for (kiosk, entry) in [(&changed, entry), (&foreign, stolen)] {
+        let response = kiosk.push(std::slice::from_ref(&entry)).await;
+        assert_eq!(response.status(), 422);
+        let body: guichet_protocol::ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error, guichet_protocol::ErrorCode::BadEntrySignature);
+    }
+    let mut legacy = s.platform.kiosk("C2").await;
+    let mut unsigned = legacy.redemption_of(&s.platform.minter.code(4), now, |_| {});
+    unsigned.signature = None;
+    let response = legacy.push(std::slice::from_ref(&unsigned)).await;
+    assert_eq!(response.status(), 200);
+    let results = response.json::<PushResponse>().await.unwrap().results;
+    assert_eq!(results[0].state, EntryState::Accepted);
+}
+
 on_both_backends!(
+    entries_changed_after_the_kiosk_signed_them_are_refused,
     declared_value_and_provider_are_not_believed,
     forged_codes_prove_nothing,
     serials_without_codes_are_held,

@@ -379,6 +379,8 @@ async fn a_resent_push_gets_the_same_answer_and_stores_nothing_twice(backend: Ba
     // The same id with other content is refused.
     let mut altered = entries[0].clone();
     altered.hash = ChainHash([9; 32]);
+    // Signed again by the kiosk itself: the platform compares with what it holds.
+    let altered = kiosk.signed_entry(altered);
     let response = kiosk.push(&[altered]).await;
     expect_error(response, 409, ErrorCode::EntryMismatch).await;
 }
@@ -412,6 +414,7 @@ async fn a_gap_in_the_chain_is_refused_with_the_platform_head(backend: Backend) 
     let mut third_kiosk = platform.kiosk("C2").await;
     let mut foreign = third_kiosk.redemption(platform.kid, 8, now);
     foreign.device = kiosk.device_id.clone();
+    let foreign = third_kiosk.signed_entry(foreign);
     expect_error(
         third_kiosk.push(&[foreign]).await,
         422,

@@ -37,6 +37,9 @@ pub enum ErrorCode {
     DeviceKeyTaken,
     /// An entry names another device or center than the signing device's (422).
     WrongDevice,
+    /// An entry's own signature is not the device's signature of its content (422): the
+    /// entry was changed after the kiosk recorded it, or signed by another key.
+    BadEntrySignature,
     /// The batch does not continue the device's chain as the platform has it (409);
     /// the body's `chain_head` says where the platform's copy ends.
     ChainGap,
@@ -73,7 +76,7 @@ impl ErrorCode {
             | ErrorCode::ReplayedNonce => 401,
             ErrorCode::DeviceDisabled | ErrorCode::EnrollCodeInvalid => 403,
             ErrorCode::DeviceKeyTaken | ErrorCode::ChainGap | ErrorCode::EntryMismatch => 409,
-            ErrorCode::WrongDevice => 422,
+            ErrorCode::WrongDevice | ErrorCode::BadEntrySignature => 422,
             ErrorCode::NoBundle | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RequestTimeout => 408,

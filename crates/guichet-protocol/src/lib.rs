@@ -5,6 +5,7 @@
 //! - [`paths`]: the endpoints and the limits;
 //! - [`wire`]: the JSON bodies (serde types);
 //! - [`hash`]: the 32-byte ledger chain hashes, carried as hex;
+//! - [`entry_signature`]: the device's signature of each ledger entry, made when recorded;
 //! - [`signing`]: the canonical request string, and signing and checking it with the device's
 //!   Ed25519 key;
 //! - [`error`]: the refusal codes, their HTTP status, and the JSON error body;
@@ -18,6 +19,7 @@
 
 pub mod answer;
 pub mod cause;
+pub mod entry_signature;
 pub mod error;
 pub mod fingerprint;
 pub mod hash;

@@ -145,6 +145,11 @@ pub struct LedgerEntry {
     pub prev_hash: ChainHash,
     /// This entry's hash (the kiosk's; the platform does not recompute it).
     pub hash: ChainHash,
+    /// The device's Ed25519 signature of this entry, made when the kiosk recorded it
+    /// ([`crate::entry_signature`]), 128 hex digits; absent on entries recorded before kiosks
+    /// signed them (ledger schema 4 and older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl LedgerEntry {

@@ -1,11 +1,7 @@
 //! One sync cycle: pull the bundle, push the pending entries, pull state changes.
 
-use guichet_core::{Area, Kid};
-use guichet_ledger::{ChainedEntry, EntryBody, Ledger, LedgerError, SyncResult, SyncState};
-use guichet_protocol::{
-    ActorRole, CancellationEvent, ChainHash, EntryEvent, EntryResult, EntryState, ErrorCode,
-    InputMethod, LedgerEntry, PushRequest, RedemptionEvent,
-};
+use guichet_ledger::{ChainedEntry, Ledger, LedgerError, SyncResult, SyncState};
+use guichet_protocol::{EntryResult, EntryState, ErrorCode, LedgerEntry, PushRequest};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -254,69 +250,21 @@ pub fn to_sync_result(result: &EntryResult) -> SyncResult {
     }
 }
 
-/// A ledger entry as the protocol carries it.
+/// A ledger entry as the protocol carries it (the ledger's [`guichet_ledger::to_wire`]).
 pub fn to_wire(chained: &ChainedEntry) -> Result<LedgerEntry, CycleError> {
-    let entry = &chained.entry;
-    let unsendable = |reason: String| CycleError::Unsendable {
-        id: entry.id.clone(),
+    guichet_ledger::to_wire(chained).map_err(|reason| CycleError::Unsendable {
+        id: chained.entry.id.clone(),
         reason,
-    };
-    let uuid =
-        |text: &str| uuid::Uuid::parse_str(text).map_err(|e| unsendable(format!("id {text}: {e}")));
-    let event = match &entry.body {
-        EntryBody::Redemption(r) => EntryEvent::Redemption(RedemptionEvent {
-            checkout_id: uuid(&r.checkout_id)?,
-            kid: r
-                .kid
-                .parse::<Kid>()
-                .map_err(|e| unsendable(e.to_string()))?,
-            serial: r.serial,
-            value_cents: r.value_cents,
-            provider: r.provider,
-            area: r
-                .area
-                .parse::<Area>()
-                .map_err(|e| unsendable(e.to_string()))?,
-            service: r.service.clone(),
-            input_method: match r.input_method {
-                guichet_ledger::InputMethod::Camera => InputMethod::Camera,
-                guichet_ledger::InputMethod::Scanner => InputMethod::Scanner,
-                guichet_ledger::InputMethod::Pasted => InputMethod::Pasted,
-            },
-            // None for an entry recorded before kiosks kept codes (ledger format 1).
-            code: r.code.clone(),
-        }),
-        EntryBody::Cancellation(c) => EntryEvent::Cancellation(CancellationEvent {
-            cancels: uuid(&c.cancels)?,
-            actor_role: match c.actor_role {
-                guichet_ledger::Role::Mediator => ActorRole::Mediator,
-                guichet_ledger::Role::Manager => ActorRole::Manager,
-            },
-            reason: c.reason.clone(),
-        }),
-    };
-    Ok(LedgerEntry {
-        id: uuid(&entry.id)?,
-        occurred_at: entry
-            .occurred_at
-            .parse()
-            .map_err(|e| unsendable(format!("occurred_at: {e}")))?,
-        local_day: entry
-            .local_day
-            .parse()
-            .map_err(|e| unsendable(format!("local_day: {e}")))?,
-        center: entry.center.clone(),
-        device: entry.device.clone(),
-        actor: entry.actor.clone(),
-        event,
-        prev_hash: ChainHash(chained.prev_hash),
-        hash: ChainHash(chained.hash),
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use guichet_ledger::{Entry, Filters, LedgerSettings, RedemptionFields, GENESIS_HASH};
+    use guichet_core::{Area, Kid};
+    use guichet_ledger::{
+        Entry, EntryBody, Filters, LedgerSettings, RedemptionFields, GENESIS_HASH,
+    };
+    use guichet_protocol::EntryEvent;
     use guichet_protocol::{Cause, CauseCode, ConflictDetails};
 
     use super::*;
@@ -437,6 +385,7 @@ mod tests {
             entry,
             prev_hash: GENESIS_HASH,
             hash,
+            signature: None,
         }
     }
 

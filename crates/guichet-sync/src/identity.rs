@@ -127,6 +127,13 @@ impl Identity {
         &self.key
     }
 
+    /// The device key lent to the ledger, which signs each entry it records with it.
+    pub fn entry_signer(&self) -> guichet_ledger::EntrySigner {
+        use ed25519_dalek::Signer as _;
+        let key = self.key.clone();
+        std::sync::Arc::new(move |bytes: &[u8]| key.sign(bytes).to_bytes())
+    }
+
     /// The device's public key.
     pub fn public_key(&self) -> VerifyingKey {
         self.key.verifying_key()

@@ -20,10 +20,11 @@ use crate::error::Error;
 
 /// The migrations, in order: `max(version)` of the table `platform_schema` is how many the
 /// database has (each migration records its own number).
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../../../../schema/platform-migrations/postgres-0001.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0002.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0003.sql"),
+    include_str!("../../../../schema/platform-migrations/postgres-0004.sql"),
 ];
 /// The advisory lock key of migrations ("GUICHET" on a phone keypad); [`lock_key`]s of named
 /// locks are other numbers, but for a 2^-64 chance.

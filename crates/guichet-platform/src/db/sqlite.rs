@@ -10,10 +10,11 @@ use super::{Database, Mode, Row, Tx, Value};
 use crate::error::Error;
 
 /// The migrations, in order: the database's `PRAGMA user_version` is how many it has.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../../../../schema/platform-migrations/sqlite-0001.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0002.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0003.sql"),
+    include_str!("../../../../schema/platform-migrations/sqlite-0004.sql"),
 ];
 const MAX_IDLE_READERS: usize = 8;
 

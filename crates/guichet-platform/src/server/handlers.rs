@@ -138,6 +138,7 @@ pub async fn bundle(State(platform): Shared, request: Request) -> Result<Respons
 pub async fn push(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (_, bytes, device) = signed(&platform, request).await?;
     let push: PushRequest = json(&bytes)?;
+    crate::store::check_entry_signatures(&device.public_key, &push.entries)?;
     let store = platform.store.clone();
     let response =
         blocking(move || store.ingest(&device.id, &push.entries, Timestamp::now())).await?;

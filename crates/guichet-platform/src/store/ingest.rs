@@ -76,12 +76,35 @@ fn check_batch(device: &str, center: &str, entries: &[LedgerEntry]) -> Result<()
     Ok(())
 }
 
+/// Checks each entry's own signature against the pushing device's key
+/// (`guichet_protocol::entry_signature`): a signed entry must be the device's, over this very
+/// content. An unsigned entry passes (kiosks before ledger schema 5 did not sign).
+pub fn check_entry_signatures(
+    device_key: &ed25519_dalek::VerifyingKey,
+    entries: &[LedgerEntry],
+) -> Result<(), Error> {
+    use guichet_protocol::entry_signature::{check, EntrySignature};
+    match entries
+        .iter()
+        .find(|entry| check(entry, device_key) == EntrySignature::Bad)
+    {
+        Some(entry) => Err(refused(
+            ErrorCode::BadEntrySignature,
+            format!(
+                "entry {} carries a signature that is not this device's over its content",
+                entry.id
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The columns of `entries` a push writes, in [`entry_values`]' order (a proven redemption
 /// starts `accepted`; the conflict rule runs once the batch is in).
 const ENTRY_COLUMNS: &str = "id, device, center, occurred_at, occurred_us, local_day, actor, \
      prev_hash, hash, received_at, version, kind, checkout_id, kid, serial, value_cents, \
      provider, area, service, input_method, cancels, actor_role, reason, code, verdict, cause, \
-     received_us, state";
+     received_us, state, device_signature";
 
 /// What the platform decided of one new entry at ingest: its first state, the verdict its
 /// checks gave (`ok`, `rejected`, `held`, `unknown`) and the cause.
@@ -181,6 +204,7 @@ fn entry_values(
             .into(),
         Value::Int(now.as_microsecond()),
         decided.state.as_str().into(),
+        entry.signature.as_deref().into(),
     ]);
     Ok(values)
 }
@@ -194,7 +218,7 @@ fn insert_all(
     now: Timestamp,
     versions: &mut Versions,
 ) -> Result<(), Error> {
-    const PARAMETERS: usize = 28;
+    const PARAMETERS: usize = 29;
     let row = vec!["{}"; PARAMETERS];
     for chunk in batch::chunks(entries) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * PARAMETERS);

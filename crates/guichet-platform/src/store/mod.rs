@@ -8,6 +8,7 @@ mod bundle;
 mod devices;
 mod facts;
 mod ingest;
+pub use ingest::check_entry_signatures;
 mod report;
 mod review;
 mod settle;

@@ -387,8 +387,16 @@ impl Kiosk {
             event,
             prev_hash: self.head,
             hash,
+            signature: None,
         };
         self.head = hash;
+        self.signed_entry(entry)
+    }
+
+    /// `entry` with this kiosk's signature, as a kiosk records it.
+    pub fn signed_entry(&self, mut entry: LedgerEntry) -> LedgerEntry {
+        entry.signature = None;
+        entry.signature = Some(guichet_protocol::entry_signature::sign(&entry, &self.key));
         entry
     }
 
@@ -421,9 +429,10 @@ impl Kiosk {
             }),
             prev_hash: self.head,
             hash,
+            signature: None,
         };
         self.head = hash;
-        entry
+        self.signed_entry(entry)
     }
 
     pub async fn push(&self, entries: &[LedgerEntry]) -> reqwest::Response {
