@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev \
 	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
 	xvfb xauth webkit2gtk-driver imagemagick postgresql zbar-tools poppler-utils \
-	python3-jsonschema python3-yaml python3-zxing-cpp xdotool x11-xkb-utils xkb-data \
+	python3-jsonschema python3-yaml python3-cryptography python3-zxing-cpp xdotool x11-xkb-utils xkb-data \
 	chromium nodejs npm \
 	openbox x11-utils
 
@@ -88,6 +88,7 @@ test: setup
 	$(CARGO) run -q -p guichet-testdata -- --check
 	schema/check_json_schemas.py
 	schema/test-vectors/voucher_code_check.py
+	schema/test-vectors/entry_signature_vectors.py --check
 	$(CARGO) build --workspace --bins
 	@# The fuzz crates live outside the workspace; they must keep compiling (stable is enough).
 	for fuzz in crates/*/fuzz/Cargo.toml; do \
