@@ -102,6 +102,7 @@ test: setup
 screenshots: setup
 	$(CARGO) build -p guichet
 	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test kiosk_window -- --nocapture
+	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test counter_keyboard -- --nocapture
 
 # The kiosk's Debian package (release build): target/debian/guichet_VERSION-1_amd64.deb.
 # The binary, its desktop entry and icon, /etc/guichet/kiosk.toml (a conffile), the docs;

@@ -252,6 +252,30 @@ impl Window {
         self.x("xdotool", &all);
     }
 
+    /// Saves a picture of the screen (`$GUICHET_SCREENSHOTS_DIR`, else the target's temporary
+    /// directory; `make screenshots` keeps them in docs/screenshots/) once it is painted.
+    async fn shot(&self, name: &str) {
+        self.client()
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let dir = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .envs(self.x_env.iter().map(|(k, v)| (k, v)))
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("ImageMagick's import (make setup installs it)");
+        assert!(status.success(), "import {}", path.display());
+    }
+
     fn press(&self, keysym: &str) {
         self.keys(&["key".into(), keysym.into()]);
     }
@@ -426,6 +450,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         .scan("#screen-counter", Layout::Us, &codes[0], End::Return)
         .await;
     assert_eq!(code, "NO_WORKSHOP");
+    window.shot("fr-12-scan-waits-for-workshop").await;
     window.select("workshop-area", "1.1").await;
     window
         .wait_js("return [...document.querySelectorAll('#workshop-service option')].some(o => o.value === '1.1.01')")
@@ -530,6 +555,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
     window
         .wait_js("return document.getElementById('confirm-dialog').open")
         .await;
+    window.shot("fr-13-undo-question").await;
     let question = window.text("confirm-message").await;
     assert!(
         question.starts_with("Annuler l'encaissement de ")
@@ -656,6 +682,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
     assert_eq!(window.attr("review-from", "aria-invalid").await, "true");
     assert_eq!(window.js(top).await, before, "the error moved the screen");
     assert_eq!(window.text("error").await, "", "not on the error bar");
+    window.shot("fr-14-review-date-error").await;
     window
         .client()
         .execute(
@@ -725,5 +752,29 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         .text("basket-message")
         .await
         .starts_with("Panier rétabli après le redémarrage"));
+    window.shot("fr-15-basket-restored").await;
+
+    // The same screens in English.
+    window.press("F12");
+    window
+        .wait_js("return document.documentElement.lang === 'en'")
+        .await;
+    window.shot("en-15-basket-restored").await;
+    window.press("F2");
+    window
+        .wait_js("return document.getElementById('verdict').dataset.code === 'COMMITTED'")
+        .await;
+    assert_eq!(window.text("verdict-word").await, "PAID");
+    window.shot("en-16-paid").await;
+    window.press("F4");
+    window
+        .wait_js("return document.getElementById('confirm-dialog').open")
+        .await;
+    assert!(window
+        .text("confirm-message")
+        .await
+        .starts_with("Undo the checkout of "));
+    window.shot("en-13-undo-question").await;
+    window.press("Escape");
     window.close().await;
 }

@@ -149,7 +149,7 @@ export default {
   "review.bad.from-to": "Unreadable dates: type for example 24/11/2026.",
   "review.datePlaceholder": "dd/mm/yyyy",
   "review.redeemed": "Coupons redeemed",
-  "review.total": "Amount",
+  "review.total": "Coupons amount",
   "review.cancelled": "Cancelled",
   "review.checkouts": "Checkouts",
   "review.paidOtherwise": "Paid otherwise",
@@ -180,7 +180,7 @@ export default {
   "review.print": "Print",
   "review.copyUsb": "Copy to the USB stick",
   "review.copied": "Copied to the stick: {files}",
-  "review.dayTotal": "Total taken (coupons and other payments)",
+  "review.dayTotal": "Total with other payments",
 
   "sync.pending": "Pending",
   "sync.sent": "Sent",

@@ -149,8 +149,8 @@ pub struct CommitResult {
     pub last_checkout: Option<LastCheckout>,
 }
 
-/// "pass n° 1000001" or "pass n° 1000001 et 1000002" / "pass no. 1000001 and 1000002", and
-/// "2 pass" beyond three.
+/// "pass n° 1000001" or "pass n° 1000001 et 1000002" / "coupons no. 1000001 and 1000002",
+/// and "4 pass" / "4 coupons" beyond three.
 pub fn passes(serials: &[u64]) -> Text {
     let list = |and: &str| match serials {
         [] => String::new(),
@@ -169,9 +169,10 @@ pub fn passes(serials: &[u64]) -> Text {
             format!("{} passes", serials.len()),
         );
     }
+    let coupons = if serials.len() == 1 { "coupon" } else { "coupons" };
     Text::new(
         format!("pass n° {}", list("et")),
-        format!("pass no. {}", list("and")),
+        format!("{coupons} no. {}", list("and")),
     )
 }
 

@@ -100,7 +100,7 @@ fn undo_says_what_it_undoes_and_leaves_the_new_basket() {
     );
     assert_eq!(
         last.summary.en,
-        "the checkout of 10:30 (pass no. 1000001 and 1000002, €20.00)"
+        "the checkout of 10:30 (coupons no. 1000001 and 1000002, €20.00)"
     );
     let next = kiosk
         .scan(codes[3].as_bytes(), InputMethod::Pasted, now())

@@ -274,6 +274,11 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
         let noun = if t.count == 1 { w.passes.0 } else { w.passes.1 };
         format!("{} {noun}, {}", t.count, money(t.total_cents, lang))
     };
+    // French puts a space before the colon.
+    let colon = match lang {
+        Lang::Fr => " : ",
+        Lang::En => ": ",
+    };
     let mut out = String::new();
     let range = if s.from == s.to {
         day_words(&s.from, lang)
@@ -281,16 +286,16 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
         format!("{} → {}", day_words(&s.from, lang), day_words(&s.to, lang))
     };
     out += &format!("{} {range}\n", w.title);
-    out += &format!("  {}: {}\n", w.redeemed, tally(&s.redeemed));
-    out += &format!("  {}: {}\n", w.cancelled_total, tally(&s.cancelled));
-    out += &format!("  {}: {}\n", w.checkouts, s.checkouts);
+    out += &format!("  {}{colon}{}\n", w.redeemed, tally(&s.redeemed));
+    out += &format!("  {}{colon}{}\n", w.cancelled_total, tally(&s.cancelled));
+    out += &format!("  {}{colon}{}\n", w.checkouts, s.checkouts);
     out += &format!(
-        "  {}: {}\n",
+        "  {}{colon}{}\n",
         w.paid_otherwise,
         money(s.paid_otherwise_cents, lang)
     );
     out += &format!(
-        "  {}: {}\n",
+        "  {}{colon}{}\n",
         w.day_total,
         money(s.redeemed.total_cents + s.paid_otherwise_cents, lang)
     );

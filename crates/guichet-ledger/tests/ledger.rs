@@ -411,8 +411,8 @@ fn csv_export_reads_back_with_french_headers() {
     let table = export::render(&review, export::Format::Table, Lang::Fr);
     // Issue 15: French words, French dates, the day's total with other payments.
     for expected in [
-        "Pass encaissés: 2 pass, 20,00 €",
-        "Total encaissé (pass et autres paiements):",
+        "Pass encaissés : 2 pass, 20,00 €",
+        "Total encaissé (pass et autres paiements) : ",
     ] {
         assert!(table.contains(expected), "{expected:?} in {table}");
     }
