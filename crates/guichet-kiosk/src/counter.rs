@@ -166,10 +166,14 @@ pub fn passes(serials: &[u64]) -> Text {
     if serials.len() > 3 {
         return Text::new(
             format!("{} pass", serials.len()),
-            format!("{} passes", serials.len()),
+            format!("{} coupons", serials.len()),
         );
     }
-    let coupons = if serials.len() == 1 { "coupon" } else { "coupons" };
+    let coupons = if serials.len() == 1 {
+        "coupon"
+    } else {
+        "coupons"
+    };
     Text::new(
         format!("pass n° {}", list("et")),
         format!("{coupons} no. {}", list("and")),
@@ -360,7 +364,7 @@ impl Kiosk {
                 "NO_WORKSHOP",
                 Text::new(
                     "Pass lu : choisissez l'atelier (F6), il sera vérifié aussitôt.",
-                    "Pass read: choose the workshop (F6) and it will be checked at once.",
+                    "Coupon read: choose the workshop (F6) and it will be checked at once.",
                 ),
                 input,
             ));

@@ -345,7 +345,7 @@ impl Kiosk {
             return Err(Problem::new(
                 "NAME_IS_A_CODE",
                 "Ceci ressemble au code d'un pass, pas à un nom : le nom n'a pas changé.",
-                "This looks like a pass code, not a name: the name did not change.",
+                "This looks like a coupon code, not a name: the name did not change.",
             ));
         }
         if let Err(error @ LimitError::TooLong { .. }) =
