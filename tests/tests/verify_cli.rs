@@ -161,11 +161,7 @@ fn one_text_line_per_code_with_verdict_and_message() {
             "UNKNOWN_ISSUER"
         ]
     );
-    assert!(
-        lines[0].contains("Pass valable : 10,00 €"),
-        "{}",
-        lines[0]
-    );
+    assert!(lines[0].contains("Pass valable : 10,00 €"), "{}", lines[0]);
     assert_eq!(output.status.code(), Some(1));
 
     let first = codes.split(|&b| b == b'\n').next().unwrap();
