@@ -100,5 +100,30 @@ async fn a_kiosk_enrolls_and_syncs_over_https_with_its_pinned_ca_only() {
         report.clock_skew_seconds.is_some(),
         "the platform answered: {report:?}"
     );
+
+    // `guichet doctor`'s look at the platform: reachable over TLS, answering signed.
+    let probe = guichet_sync::probe(&identity, trust.bundle())
+        .await
+        .unwrap();
+    assert!(
+        probe.server_time.is_some() && !probe.newer_bundle,
+        "{probe:?}"
+    );
+    // With another CA pinned (a platform whose certificate changed hands), the probe fails
+    // and says why: the certificate, not just "unreachable".
+    let device = kiosk.path().join("device.json");
+    let mut enrollment: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&device).unwrap()).unwrap();
+    enrollment["platform_ca_pem"] = serde_json::Value::String(pki().ca_pem);
+    std::fs::write(&device, serde_json::to_vec(&enrollment).unwrap()).unwrap();
+    let identity = guichet_sync::Identity::load(kiosk.path()).unwrap();
+    let error = guichet_sync::probe(&identity, trust.bundle())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("platform unreachable: ") && error.contains("certificate"),
+        "{error}"
+    );
     running.stop().await;
 }
