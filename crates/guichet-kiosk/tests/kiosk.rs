@@ -354,7 +354,7 @@ fn day_review_totals_filters_cancellation_and_exports() {
     assert!(
         text.starts_with('\u{feff}') && text.contains("médiateur") && text.contains(";annulé;")
     );
-    assert_eq!(text.lines().filter(|l| l.contains("2026-11-24")).count(), 3);
+    assert_eq!(text.lines().filter(|l| l.contains("24/11/2026")).count(), 3);
     assert!(
         text.contains(";Département de la Gironde (exemple);"),
         "providers by name: {text}"
