@@ -199,7 +199,9 @@ pub(crate) struct PendingScan {
 }
 
 /// How long a scan waits for the workshop; an older one is forgotten (the learner has left).
-pub const PENDING_SCAN_LIMIT: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+/// Long enough for a first run (choosing the workshop from the referential takes a while; a
+/// camera reports a code held in view only once), short enough not to surprise the next learner.
+pub const PENDING_SCAN_LIMIT: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
 /// An amount in French and English, as the ledger's exports write it.
 fn euros(cents: u64) -> (String, String) {
