@@ -351,8 +351,8 @@ fn a_format_1_ledger_migrates_still_verifies_and_its_old_entries_have_no_code() 
         .unwrap();
     assert_eq!(version, guichet_ledger::schema_version());
     assert_eq!(
-        version, 3,
-        "0002 (codes) then 0003 (triggers on the derived tables)"
+        version, 5,
+        "0002 (codes), 0003 (triggers on the derived tables), 0004 (PINs), 0005 (entry signatures)"
     );
     let report = ledger.verify_chain().unwrap();
     assert_eq!((report.entries, report.first_break), (3, None));
