@@ -7,7 +7,7 @@ DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev 
 	librsvg2-dev libssl-dev libxdo-dev libclang-dev pkg-config build-essential \
 	xvfb xauth webkit2gtk-driver imagemagick postgresql zbar-tools poppler-utils \
 	python3-jsonschema python3-yaml python3-cryptography python3-zxing-cpp xdotool x11-xkb-utils xkb-data \
-	chromium nodejs npm \
+	chromium nodejs \
 	openbox x11-utils
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -43,6 +43,9 @@ setup:
 	@# minute and a half on 2 cores, once).
 	@command -v cargo-deb >/dev/null || [ -x "$$HOME/.cargo/bin/cargo-deb" ] || \
 		$(CARGO) install cargo-deb --locked --version ^3
+	@# npm comes with NodeSource's nodejs; Debian's own nodejs needs Debian's npm package
+	@# (installing that one beside NodeSource's nodejs breaks apt, so only when npm is missing).
+	@command -v npm >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
 	@# axe-core and puppeteer-core for the accessibility check (tests/tests/a11y.rs), from npm
 	@# at the versions of tests/a11y/package-lock.json (a few seconds, once).
 	@[ -d tests/a11y/node_modules/axe-core ] || npm ci --prefix tests/a11y --no-audit --no-fund
