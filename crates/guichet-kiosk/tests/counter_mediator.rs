@@ -73,6 +73,23 @@ fn a_burst_without_terminator_is_read_and_a_code_is_never_a_name() {
     kiosk.set_mediator("Paul-Noël").unwrap();
 }
 
+/// Fast typing into a field that ends without Enter or Tab (a folder path typed by a test
+/// driver, a pasted note) is not a scan: the page leaves the field as it is and stays on its
+/// screen. Only a run that reads as a code is one (regression: the administration screen
+/// jumped to the counter when a camera folder was typed).
+#[test]
+fn a_fast_run_without_terminator_that_is_no_code_is_typing() {
+    let dir = enrolled_dir();
+    let mut kiosk = counter(dir.path());
+    let mut burst = us_scanner_keys("/TMP/TMPABC12/CAMERA", 1000.0, 5.0);
+    assert_eq!(burst.pop().unwrap().code, "Enter");
+    let result = kiosk.wedge_burst(&burst, now()).unwrap();
+    assert_eq!(
+        (result.code.as_str(), result.kind),
+        ("NOT_A_SCAN", ScanKind::Ignored)
+    );
+}
+
 /// Point 2: after a scan the card says the pass is in the basket and F2 takes payment; F2 says
 /// "encaissé"; the undo says what it undoes (time in Paris, pass numbers, amount) and that the
 /// basket in progress stays open, and leaves that basket as it is.
