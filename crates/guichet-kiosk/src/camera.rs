@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
+use guichet_scan::serial::{watch_serial, PortChoice, SerialWatch};
 use guichet_scan::source::camera::{CameraResolution, CameraSource};
 use guichet_scan::source::replay::ReplaySource;
-use guichet_scan::serial::{watch_serial, PortChoice, SerialWatch};
 use guichet_scan::source::{SourceInfo, SourceKind};
 use guichet_scan::worker::{Preview, ScanEvent, ScanWorker, WorkerConfig};
 use image::GrayImage;
