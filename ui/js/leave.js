@@ -5,10 +5,17 @@ import { call, on } from "./api.js";
 import { askPin } from "./pin.js";
 import { run } from "./task.js";
 
+let asking = false; // a refused close is already asking for the PIN
+
 /** Listens for refused closes. */
 export async function startLeave() {
   await on("close_refused", async () => {
-    if (!(await askPin(["admin"]))) return;
-    await run(() => call("quit"));
+    if (asking) return;
+    asking = true;
+    try {
+      if (await askPin(["admin"])) await run(() => call("quit"));
+    } finally {
+      asking = false;
+    }
   });
 }

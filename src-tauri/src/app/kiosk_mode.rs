@@ -11,6 +11,11 @@ pub const CLOSE_REFUSED_LINE: &str = "guichet: close refused (kiosk mode)";
 
 /// Puts the window in or out of kiosk mode.
 pub fn apply(window: &tauri::WebviewWindow, on: bool) {
+    // Already so (most saves of the settings): nothing is touched, the window is not
+    // reconfigured under the page (decorations, full screen and the buttons go together).
+    if window.is_fullscreen().ok() == Some(on) {
+        return;
+    }
     let _ = window.set_decorations(!on);
     let _ = window.set_fullscreen(on);
     let _ = window.set_minimizable(!on);
