@@ -35,6 +35,18 @@ fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// Writes the identity of a kiosk enrolled with a platform that is down (a closed port).
+fn enrolled_with_a_closed_platform(dir: &std::path::Path) {
+    std::fs::write(dir.join("device-key"), "07".repeat(32)).unwrap();
+    let device = serde_json::json!({
+        "platform_url": format!("http://127.0.0.1:{}", closed_port()),
+        "device_id": "d1",
+        "center": {"id": "C1", "name": "Médiathèque", "zone": 33},
+        "pinned_root_keys": ["db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0"],
+    });
+    std::fs::write(dir.join("device.json"), device.to_string()).unwrap();
+}
+
 #[tokio::test]
 async fn a_kiosk_not_enrolled_says_so() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,14 +95,7 @@ async fn an_unreachable_platform_is_offline_with_the_pending_count_and_retries()
         .commit_checkout(&station, &basket, jiff::Timestamp::now())
         .unwrap();
     // An enrolled kiosk whose platform is down.
-    std::fs::write(dir.path().join("device-key"), "07".repeat(32)).unwrap();
-    let device = serde_json::json!({
-        "platform_url": format!("http://127.0.0.1:{}", closed_port()),
-        "device_id": "d1",
-        "center": {"id": "C1", "name": "Médiathèque", "zone": 33},
-        "pinned_root_keys": ["db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0"],
-    });
-    std::fs::write(dir.path().join("device.json"), device.to_string()).unwrap();
+    enrolled_with_a_closed_platform(dir.path());
     let runner = SyncRunner::spawn(dir.path().into(), ledger_path.clone(), settings());
     let status = wait_for(&runner, |s| s.connection == Connection::Offline).await;
     assert_eq!(status.pending, 2);
@@ -111,14 +116,7 @@ async fn a_cycle_waiting_on_the_ledger_does_not_stall_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let ledger_path = dir.path().join("ledger.sqlite3");
     drop(Ledger::open(&ledger_path, LedgerSettings::default()).unwrap());
-    std::fs::write(dir.path().join("device-key"), "07".repeat(32)).unwrap();
-    let device = serde_json::json!({
-        "platform_url": format!("http://127.0.0.1:{}", closed_port()),
-        "device_id": "d1",
-        "center": {"id": "C1", "name": "Médiathèque", "zone": 33},
-        "pinned_root_keys": ["db8d8394f9d7af225f334cd96772b458622823d04ea3a84c31d4750a68b56ba0"],
-    });
-    std::fs::write(dir.path().join("device.json"), device.to_string()).unwrap();
+    enrolled_with_a_closed_platform(dir.path());
     // Another process holds the ledger exclusively.
     let holder = rusqlite::Connection::open(&ledger_path).unwrap();
     holder
