@@ -7,6 +7,7 @@
 pub mod fixtures;
 pub mod keys;
 pub mod proxy;
+pub mod webdriver;
 
 use std::collections::VecDeque;
 use std::ffi::OsStr;

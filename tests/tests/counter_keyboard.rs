@@ -14,18 +14,15 @@
 //! its text; Caps Lock on; "Encaisser" shows ENCAISSÉ; the undo asks what it undoes, Escape
 //! keeps the checkout, and the question says when a new basket stays open.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder};
 use guichet_e2e::fixtures::{demo_codes, set_pin_with_cli, write_enrolled_kiosk};
-use guichet_e2e::{find_on_path, guichet_bin, xvfb_run, ProcessGroup};
+use guichet_e2e::webdriver::Session;
 use guichet_scan::wedge::Layout;
-use serde_json::{json, Value};
+use serde_json::json;
 
-const WAIT: Duration = Duration::from_secs(30);
 const ADMIN_PIN: &str = "246810";
 
 /// The X keycode (evdev, as Xvfb's default keyboard has them) of a `KeyboardEvent.code`.
@@ -118,105 +115,26 @@ fn scanner_keys(scanner: Layout, text: &str, end: End) -> Vec<String> {
 
 /// The real window inside an Xvfb started with `-noreset`.
 struct Window {
-    client: Option<Client>,
-    driver: ProcessGroup,
-    x_env: Vec<(String, String)>,
+    session: Session,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
+impl std::ops::Deref for Window {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
 }
 
 impl Window {
     async fn open(data_dir: &Path) -> Window {
-        let tauri_driver = find_on_path("tauri-driver")
-            .or_else(|| {
-                let home = std::env::var_os("HOME")?;
-                let path = PathBuf::from(home).join(".cargo/bin/tauri-driver");
-                path.exists().then_some(path)
-            })
-            .expect("tauri-driver is missing: `make setup` installs it");
-        let port = free_port();
-        let native = free_port();
-        let mut cmd = Command::new(xvfb_run());
-        // -noreset: the keymap set with setxkbmap stays when that client disconnects.
-        cmd.args(["-a", "-s", "-screen 0 1280x800x24 -noreset", "sh", "-c"])
-            .arg(r#"echo "x: $DISPLAY $XAUTHORITY" && exec "$0" --port "$1" --native-port "$2""#)
-            .arg(tauri_driver)
-            .arg(port.to_string())
-            .arg(native.to_string())
-            .env("GUICHET_DATA_DIR", data_dir)
-            // The "USB stick" the review copies its exports to.
-            .env("GUICHET_UPDATE_DIRS", data_dir.join("usb-stick"));
-        let mut driver = ProcessGroup::spawn(cmd);
-        let x = driver
-            .wait_for_line_starting("x: ", WAIT)
-            .unwrap_or_else(|e| panic!("Xvfb did not start: {e}"));
-        let mut x = x.split_whitespace();
-        let x_env = ["DISPLAY", "XAUTHORITY"]
-            .iter()
-            .map(|name| (name.to_string(), x.next().unwrap_or_default().to_string()))
-            .collect();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("wry"));
-        capabilities.insert(
-            "tauri:options".into(),
-            json!({ "application": guichet_bin() }),
-        );
-        let url = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        let client = loop {
-            let attempt = ClientBuilder::rustls()
-                .unwrap()
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(e) if start.elapsed() > Duration::from_secs(60) => {
-                    panic!("no WebDriver session: {e}; {:?}", driver.stderr_tail())
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
-            }
-        };
-        let window = Window {
-            client: Some(client),
-            driver,
-            x_env,
-        };
+        // -noreset: the keymap set with setxkbmap stays when that client disconnects. The
+        // "USB stick" is where the review copies its exports to.
+        let stick = data_dir.join("usb-stick").into_os_string();
+        let session = Session::open(data_dir, "-noreset", &[("GUICHET_UPDATE_DIRS", stick)]).await;
+        let window = Window { session };
         window.wait_js("return document.body.dataset.screen === 'counter' && (document.getElementById('center-name')?.textContent ?? '').length > 0").await;
         window
-    }
-
-    fn client(&self) -> &Client {
-        self.client.as_ref().unwrap()
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client().execute(script, vec![]).await.unwrap()
-    }
-
-    async fn wait_js_for(&self, script: &str, limit: Duration) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if let Ok(Value::Bool(true)) = self.client().execute(script, vec![]).await {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        false
-    }
-
-    async fn wait_js(&self, script: &str) {
-        if !self.wait_js_for(script, WAIT).await {
-            let error = self
-                .js("return document.getElementById('error')?.textContent")
-                .await;
-            panic!("timed out waiting for: {script}; #error = {error:?}");
-        }
     }
 
     /// Runs an X client (xdotool, setxkbmap) on this Xvfb.
@@ -379,11 +297,8 @@ impl Window {
             .unwrap();
     }
 
-    async fn close(mut self) {
-        if let Some(client) = self.client.take() {
-            let _ = client.close().await;
-        }
-        self.driver.kill();
+    async fn close(self) {
+        self.session.close().await;
     }
 }
 

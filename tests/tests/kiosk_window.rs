@@ -13,17 +13,16 @@
 //! holds a copy made with `make screenshots`. The verdict timings the page records are
 //! printed as a table (docs/benchmarks.md).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use guichet_e2e::fixtures::{demo_codes, repo, set_pin_with_cli, write_enrolled_kiosk};
 use guichet_e2e::keys::us_scanner_on_azerty;
-use guichet_e2e::{find_on_path, guichet_bin, xvfb_run, ProcessGroup};
+use guichet_e2e::webdriver::Session;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -36,13 +35,18 @@ fn enrolled_dir() -> tempfile::TempDir {
     dir
 }
 
-/// tauri-driver on a free port inside its own Xvfb with the French keymap, and a session.
+/// The kiosk window inside its own Xvfb, and where its pictures go.
 struct Window {
-    client: Option<Client>,
-    driver: ProcessGroup,
+    session: Session,
     shots: PathBuf,
-    /// `DISPLAY` and `XAUTHORITY` of the Xvfb, for xdotool.
-    x_env: Vec<(String, String)>,
+}
+
+impl std::ops::Deref for Window {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
 }
 
 /// Where this window's test puts update files, as on a USB stick.
@@ -50,123 +54,18 @@ fn usb_stick(data_dir: &Path) -> PathBuf {
     data_dir.join("usb-stick")
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
-}
-
 impl Window {
     async fn open(data_dir: &Path) -> Window {
-        let tauri_driver = find_on_path("tauri-driver")
-            .or_else(|| {
-                let home = std::env::var_os("HOME")?;
-                let path = PathBuf::from(home).join(".cargo/bin/tauri-driver");
-                path.exists().then_some(path)
-            })
-            .expect("tauri-driver is missing: `make setup` installs it");
-        let port = free_port();
-        let native = free_port();
-        let mut cmd = Command::new(xvfb_run());
-        cmd.args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c"])
-            .arg(r#"echo "x: $DISPLAY $XAUTHORITY" && exec "$0" --port "$1" --native-port "$2""#)
-            .arg(tauri_driver)
-            .arg(port.to_string())
-            .arg(native.to_string())
-            .env("GUICHET_DATA_DIR", data_dir)
-            // The "USB stick" the admin screen lists update files from.
-            .env("GUICHET_UPDATE_DIRS", usb_stick(data_dir));
-        let mut driver = ProcessGroup::spawn(cmd);
-        let x = driver
-            .wait_for_line_starting("x: ", WAIT)
-            .unwrap_or_else(|e| panic!("Xvfb did not start: {e}"));
-        let mut x = x.split_whitespace();
-        let x_env = vec![
-            (
-                "DISPLAY".to_string(),
-                x.next().unwrap_or_default().to_string(),
-            ),
-            (
-                "XAUTHORITY".to_string(),
-                x.next().unwrap_or_default().to_string(),
-            ),
-        ];
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("wry"));
-        capabilities.insert(
-            "tauri:options".into(),
-            json!({ "application": guichet_bin() }),
-        );
-        let url = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        let client = loop {
-            let attempt = ClientBuilder::rustls()
-                .unwrap()
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(e) if start.elapsed() > Duration::from_secs(60) => {
-                    panic!("no WebDriver session: {e}; {:?}", driver.stderr_tail())
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
-            }
-        };
+        // The "USB stick" the admin screen lists update files from.
+        let stick = usb_stick(data_dir).into_os_string();
+        let session = Session::open(data_dir, "", &[("GUICHET_UPDATE_DIRS", stick)]).await;
         let shots = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
         std::fs::create_dir_all(&shots).unwrap();
-        let window = Window {
-            client: Some(client),
-            driver,
-            shots,
-            x_env,
-        };
+        let window = Window { session, shots };
         window.wait_js("return document.body.dataset.screen === 'counter' && (document.getElementById('center-name')?.textContent ?? '').length > 0").await;
         window
-    }
-
-    fn client(&self) -> &Client {
-        self.client.as_ref().unwrap()
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client().execute(script, vec![]).await.unwrap()
-    }
-
-    /// Waits at most `limit` for `script` to return true; says whether it did.
-    async fn wait_js_for(&self, script: &str, limit: Duration) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if let Ok(Value::Bool(true)) = self.client().execute(script, vec![]).await {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        false
-    }
-
-    /// Waits until `script` returns true.
-    async fn wait_js(&self, script: &str) {
-        let start = Instant::now();
-        loop {
-            if let Ok(Value::Bool(true)) = self.client().execute(script, vec![]).await {
-                return;
-            }
-            if start.elapsed() > WAIT {
-                let error = self
-                    .client()
-                    .execute(
-                        "return document.getElementById('error')?.textContent",
-                        vec![],
-                    )
-                    .await;
-                panic!("timed out waiting for: {script}; #error = {error:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     async fn find(&self, css: &str) -> Element {
@@ -323,12 +222,8 @@ impl Window {
         assert!(status.success(), "import {}", path.display());
     }
 
-    /// Closes the session first (or the app outlives the driver), then stops the driver.
-    async fn close(mut self) {
-        if let Some(client) = self.client.take() {
-            let _ = client.close().await;
-        }
-        self.driver.kill();
+    async fn close(self) {
+        self.session.close().await;
     }
 }
 
@@ -680,10 +575,12 @@ async fn print_start_and_memory(window: &Window) {
     );
     // The app's own process, then with its WebKit web and network processes (not
     // WebKitWebDriver; comm names are cut at 15 bytes).
-    let app = window.driver.resident_kib(&["guichet"]);
-    let all = window
-        .driver
-        .resident_kib(&["guichet", "WebKitWebProces", "WebKitNetworkPr"]);
+    let app = window.session.processes().resident_kib(&["guichet"]);
+    let all =
+        window
+            .session
+            .processes()
+            .resident_kib(&["guichet", "WebKitWebProces", "WebKitNetworkPr"]);
     assert!(
         app > 0 && all > app,
         "the app's processes are in the driver's group"
