@@ -124,10 +124,7 @@ impl Kiosk {
     /// Sets or changes a role's PIN (the admin, unlocked). The change records the admin's name.
     pub fn set_pin(&mut self, role: Role, pin: &str, now: Timestamp) -> Result<(), Problem> {
         let by = self.require(Role::Admin)?.name.clone();
-        let phc = pin::hash_pin(role, pin)?;
-        self.ledger
-            .set_pin(role.ledger(), &phc, &by, now)
-            .map_err(ledger_problem)
+        self.store_pin(role, pin, &by, now)
     }
 
     /// Sets a role's PIN from the machine itself (`guichet pin`), for a kiosk enrolled before
@@ -141,9 +138,20 @@ impl Kiosk {
         now: Timestamp,
     ) -> Result<(), Problem> {
         let by = checked_name(by)?;
+        self.store_pin(role, pin, &by, now)
+    }
+
+    /// Hashes `pin` and keeps it as `role`'s PIN, set by `by`.
+    fn store_pin(
+        &mut self,
+        role: Role,
+        pin: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), Problem> {
         let phc = pin::hash_pin(role, pin)?;
         self.ledger
-            .set_pin(role.ledger(), &phc, &by, now)
+            .set_pin(role.ledger(), &phc, by, now)
             .map_err(ledger_problem)
     }
 
@@ -170,10 +178,7 @@ impl Kiosk {
             return self.unlock(Role::Admin, name, admin_pin, now);
         }
         let name = checked_name(name)?;
-        let phc = pin::hash_pin(Role::Admin, admin_pin)?;
-        self.ledger
-            .set_pin(PinRole::Admin, &phc, &name, now)
-            .map_err(ledger_problem)?;
+        self.store_pin(Role::Admin, admin_pin, &name, now)?;
         self.session = Some(Session {
             role: Role::Admin,
             name,

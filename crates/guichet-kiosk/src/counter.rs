@@ -515,13 +515,9 @@ impl Kiosk {
                 scanned = Some(scan);
             }
         }
-        // No Enter or Tab: the page sent the burst after a quiet gap. Such a run is a scan only
-        // if it reads as a code: fast typing into a field (a pasted path, a test driver) is not.
-        let scanned = scanned.or_else(|| {
-            self.wedge
-                .finish()
-                .filter(|scan| guichet_scan::wedge::looks_like_code(&scan.text))
-        });
+        // No Enter or Tab: the page sent the burst after a quiet gap (a scan only if it reads
+        // as a code).
+        let scanned = scanned.or_else(|| self.wedge.finish());
         match scanned {
             Some(scan) => self.scan(scan.text.as_bytes(), InputMethod::Scanner, now),
             None => Ok(ScanResult {

@@ -192,13 +192,15 @@ impl WedgeDecoder {
     }
 
     /// Ends the burst in progress without a terminator (a scanner set to send none: the page
-    /// saw a quiet gap after its last key): returns its scan if it is long enough, and forgets
-    /// it either way. Slow typing never reaches here as a burst, since each long gap already
-    /// started a new one in [`WedgeDecoder::push`].
+    /// saw a quiet gap after its last key): returns its scan if it is long enough and reads as
+    /// a code, and forgets it either way. Slow typing never reaches here as a burst, since each
+    /// long gap already started a new one in [`WedgeDecoder::push`]; fast typing into a field
+    /// (a pasted path, a test driver) does, and is not a scan.
     pub fn finish(&mut self) -> Option<WedgeScan> {
         self.end_alt_code();
-        let scan =
-            (self.burst.len() >= self.config.min_length).then(|| self.read_burst(self.last_key_ms));
+        let scan = (self.burst.len() >= self.config.min_length)
+            .then(|| self.read_burst(self.last_key_ms))
+            .filter(|scan| looks_like_code(&scan.text));
         self.burst.clear();
         scan
     }
