@@ -28,6 +28,10 @@ pub struct Paths {
     pub database: String,
     /// The signer directory (private keys of the root and the issuer keys).
     pub signer_dir: PathBuf,
+    /// Where the root's public half is read from, if not the data directory: a file the
+    /// serving account cannot write (`/etc/guichet-platform/root-public-key.txt` in
+    /// production), since whoever writes it decides which bundles the platform believes.
+    pub root_public_key_file: Option<PathBuf>,
 }
 
 impl Paths {
@@ -41,7 +45,14 @@ impl Paths {
             database: database
                 .unwrap_or_else(|| data_dir.join("platform.db").display().to_string()),
             signer_dir: PathBuf::from(signer),
+            root_public_key_file: None,
         }
+    }
+
+    /// The same paths with the root's public half read from `file`.
+    pub fn with_root_public_key_file(mut self, file: &Path) -> Paths {
+        self.root_public_key_file = Some(file.to_owned());
+        self
     }
 
     /// The same paths with the signer directory elsewhere.
@@ -60,9 +71,13 @@ impl Paths {
         self.data_dir.join("platform-root-key.json")
     }
 
-    /// The root's public half, in the data directory (what the server gives kiosks to pin).
+    /// The root's public half (what the server gives kiosks to pin, and checks every bundle
+    /// against before it believes an issuer key): the file given with
+    /// `--root-public-key-file`, else `platform-root-public-key.txt` in the data directory.
     pub fn root_public_key(&self) -> PathBuf {
-        self.data_dir.join("platform-root-public-key.txt")
+        self.root_public_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("platform-root-public-key.txt"))
     }
 
     /// An issuer key's file (mode 0600), in the signer directory.
@@ -255,13 +270,29 @@ pub fn issuer_key(paths: &Paths, kid: Kid) -> Result<SigningKey, Error> {
 pub fn platform(paths: &Paths) -> Result<Platform, Error> {
     move_legacy_root_key(paths)?;
     let root = root_public_key(paths)?;
-    let store = Store::open(&paths.database)?;
+    warn_if_writable(&paths.root_public_key());
+    let store = Store::open(&paths.database)?.trusting(vec![root]);
     let answer_key = sync_key(paths, &store)?;
     Ok(Platform {
         store,
         root_keys: vec![public_key_hex(&root)],
         answer_key,
     })
+}
+
+/// Warns when this process could write the root's public key file: whoever writes it chooses
+/// which bundles, and so which issuer keys, the platform pays for. In production it belongs to
+/// root and the service runs as its own user (`docs/admin-guide.md`).
+fn warn_if_writable(path: &Path) {
+    // Opening for writing (without truncating) changes nothing in the file.
+    if std::fs::OpenOptions::new().write(true).open(path).is_ok() {
+        tracing::warn!(
+            "the root public key file {} can be written by this account: keep it owned by \
+             root (e.g. /etc/guichet-platform/root-public-key.txt) and run the server as its \
+             own user",
+            path.display()
+        );
+    }
 }
 
 /// Reads a referential file: JSON (as `fixtures/referential/example-referential.json`) or

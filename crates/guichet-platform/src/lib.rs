@@ -3,6 +3,7 @@
 //! - [`store`]: the data and its rules (enrollment, ingest with the conflict rule, reports),
 //!   over the [`db`] backends (SQLite or PostgreSQL);
 //! - [`server`]: the sync API of `schema/sync-api.md` (axum);
+//! - [`trust`]: what the platform believes when it pays: root-signed bundles only;
 //! - [`mint`]: coupons, their printable PDF and PNG files;
 //! - [`admin`]: what the `guichet-platform` subcommands do;
 //! - [`demo`]: an embedded demo platform for `make run`.
@@ -20,6 +21,7 @@ pub mod report;
 pub mod server;
 pub mod sheet;
 pub mod store;
+pub mod trust;
 
 pub use error::Error;
 pub use store::Store;

@@ -35,6 +35,12 @@ struct Cli {
     /// backups.
     #[arg(long, global = true)]
     signer_dir: Option<PathBuf>,
+    /// The root's public half (64 hex digits in a file). Default: in the data directory. In
+    /// production, a file the serving account cannot write
+    /// (/etc/guichet-platform/root-public-key.txt): the platform pays only for issuer keys of
+    /// bundles signed by this root.
+    #[arg(long, global = true, value_name = "FILE")]
+    root_public_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -138,6 +144,16 @@ enum Command {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Close a past month, and every month before it: its reimbursements are frozen as they
+    /// are now; later receipts and decisions are reported in the first open month.
+    CloseMonth {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The admin closing it (recorded).
+        #[arg(long)]
+        by: String,
     },
 }
 
@@ -337,9 +353,18 @@ enum ReviewCommand {
         #[arg(long)]
         state: Option<String>,
     },
-    /// Pay a held or conflicting redemption (a conflicting one takes the coupon from the one
-    /// holding it).
+    /// Pay a held redemption, at the face value its minted booklet records (refused while
+    /// another redemption holds the coupon: see transfer).
     Accept(DecisionArgs),
+    /// Give a coupon to a held or conflicting redemption, taking it from the redemption that
+    /// holds it now, which must be named.
+    Transfer {
+        #[command(flatten)]
+        decision: DecisionArgs,
+        /// The id of the redemption that holds the coupon now (it loses it).
+        #[arg(long)]
+        from: String,
+    },
     /// Never pay a redemption.
     Reject(DecisionArgs),
 }
@@ -478,38 +503,76 @@ fn review(
                         Error::Invalid(format!("{name:?}: the state is held, conflict or rejected"))
                     })?],
             };
-            println!("id\tstate\tcenter\tdevice\tkid\tserial\toccurred_at\treceived_at\twhy");
             for line in store.review_list(&states)? {
-                let why = match (&line.result.conflict, &line.result.cause) {
-                    (Some(conflict), _) => {
-                        format!("held by {} ({})", conflict.other_id, conflict.center_name)
-                    }
-                    (None, Some(cause)) => {
-                        format!("{}: {}", cause.code.as_str(), cause.message("fr"))
-                    }
-                    (None, None) => String::new(),
-                };
-                println!(
-                    "{}\t{}\t{} {}\t{}\t{}\t{}\t{}\t{}\t{why}",
-                    line.result.id,
-                    line.result.state.as_str(),
-                    line.center.0,
-                    line.center.1,
-                    line.device,
-                    line.coupon.0,
-                    line.coupon.1,
-                    line.occurred_at,
-                    line.received_at,
-                );
+                print_review_line(&line);
             }
             return Ok(());
         }
         ReviewCommand::Accept(args) => (Decision::Accept, args),
+        ReviewCommand::Transfer { decision, from } => (Decision::Transfer { from }, decision),
         ReviewCommand::Reject(args) => (Decision::Reject, args),
     };
     let result = store.review_decide(&args.id, decision, &args.by, &args.reason, now)?;
     println!("{}\t{}", result.id, result.state.as_str());
     Ok(())
+}
+
+/// One item waiting for review, as an admin reads it: the evidence first (what it would pay,
+/// whether the code and the device's signature are there, why it waits), then every other
+/// redemption of the same coupon side by side.
+fn print_review_line(line: &guichet_platform::store::ReviewLine) {
+    let r = &line.redemption;
+    let why = match (&r.result.conflict, &r.result.cause) {
+        (Some(conflict), _) => format!(
+            "coupon held by {} ({} {})",
+            conflict.other_id, conflict.center, conflict.center_name
+        ),
+        (None, Some(cause)) => format!("{}: {}", cause.code.as_str(), cause.message("fr")),
+        (None, None) => String::new(),
+    };
+    println!("{} {}: {why}", r.result.id, r.result.state.as_str());
+    print_redemption("  ", r);
+    if line.contenders.is_empty() {
+        println!("  no other redemption of this coupon");
+    }
+    for other in &line.contenders {
+        println!(
+            "  other redemption {} {}",
+            other.result.id,
+            other.result.state.as_str()
+        );
+        print_redemption("    ", other);
+    }
+}
+
+fn print_redemption(indent: &str, r: &guichet_platform::store::Redemption) {
+    let yes_no = |b: bool| if b { "yes" } else { "NO" };
+    let value = r.value_cents.map_or_else(
+        || "nothing (no minted booklet holds this serial)".to_owned(),
+        |cents| format!("{}.{:02} EUR", cents / 100, cents % 100),
+    );
+    println!(
+        "{indent}value: {value}, provider {} {}",
+        r.provider.0, r.provider.1
+    );
+    println!(
+        "{indent}coupon: {} serial {}; code present: {}; entry signed by the device: {}",
+        r.coupon.0,
+        r.coupon.1,
+        yes_no(r.has_code),
+        yes_no(r.signed)
+    );
+    println!(
+        "{indent}center {} {}; device {} {}",
+        r.center.0,
+        r.center.1,
+        r.device.0,
+        r.device.1.as_deref().unwrap_or("")
+    );
+    println!(
+        "{indent}dated {} by the kiosk; received {}",
+        r.occurred_at, r.received_at
+    );
 }
 
 fn signer(paths: &Paths, command: SignerCommand) -> Result<(), Error> {
@@ -562,6 +625,9 @@ fn run(cli: Cli) -> Result<(), Error> {
     let mut paths = Paths::new(&cli.data_dir, cli.database);
     if let Some(signer_dir) = &cli.signer_dir {
         paths = paths.with_signer_dir(signer_dir);
+    }
+    if let Some(file) = &cli.root_public_key_file {
+        paths = paths.with_root_public_key_file(file);
     }
     let now = Timestamp::now();
     let store = || admin::open_store(&paths);
@@ -871,6 +937,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                 "sync key {}: publish a bundle, then restart the server",
                 guichet_protocol::signing::public_key_hex(&key.verifying_key())
             );
+        }
+        Command::CloseMonth { month, by } => {
+            store()?.close_month(parse_month(&month)?, &by, now)?;
+            println!("{month} closed: its report is final");
         }
         Command::Report { month, out } => {
             let day = parse_month(&month)?;

@@ -3,35 +3,32 @@
 //! platform checks"). Pure: the caller gathers the facts from the database.
 //!
 //! Who is believed, and why:
-//! - the code's fields (value, provider, dates, scope, zone) because the platform's own issuer
-//!   key signed them (`verify_strict` against the public half in `issuer_keys`);
-//! - the booklet, revocations, key status, center zone, referential and grace days because
-//!   they are the platform's own records, written by its admins;
+//! - the code's fields (value, provider, dates, scope, zone) because an issuer key of the
+//!   latest root-signed bundle signed them (`verify_strict`; [`crate::trust`]);
+//! - the issuer keys, their status and the revocations, only from bundles signed by a
+//!   platform root ([`SignedHistory`]), never from the tables a database writer could fill;
+//! - the booklet, the center's zone and enrollment, the referential and the grace days
+//!   because they are the platform's own records, written by its admins; for a redemption
+//!   without a code the booklet's record is all there is, and an admin must vouch for it;
 //! - what the kiosk declares (occurred_at, area, service, its copies of the code's fields)
-//!   only where it cannot raise the amount paid: copies must equal the code's, the time must
-//!   fall within bounds the platform sets, the area and service must fit the code and the
-//!   referential.
+//!   only where it cannot raise the amount paid: copies must equal the code's (or the
+//!   booklet's), the time must fall within bounds the platform sets (else every date check
+//!   uses the moment the platform received it), the area and service must fit the code and
+//!   the referential.
 
 use std::collections::HashMap;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use guichet_core::bundle::document::Referential;
-use guichet_core::code::{self, Coupon};
+use guichet_core::code;
 use guichet_core::day::{date_of, day_number};
-use guichet_core::{Area, Kid};
+use guichet_core::{Area, Kid, Scope};
 use guichet_protocol::signing::MAX_CLOCK_SKEW_SECS;
 use guichet_protocol::{Cause, CauseCode, RedemptionEvent};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::clock::paris_day;
-
-/// An issuer key as the platform holds it (its public half checks the signatures, before
-/// [`check`]: [`signature_verifies`]).
-#[derive(Clone, Debug)]
-pub struct IssuerFacts {
-    /// When an admin marked it compromised, if they did.
-    pub compromised_at: Option<Timestamp>,
-}
+use crate::trust::{Knowledge, SignedHistory};
 
 /// A minted booklet, as recorded when it was minted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,63 +47,24 @@ pub struct BookletFacts {
     pub zone: u32,
 }
 
-/// A revoked serial range and when it was revoked.
-#[derive(Clone, Copy, Debug)]
-pub struct RevocationFacts {
-    /// First serial.
-    pub first: u64,
-    /// Last serial (inclusive).
-    pub last: u64,
-    /// When an admin revoked it.
-    pub revoked_at: Timestamp,
-}
-
 /// What the platform knows that bears on one push.
 pub struct Facts<'a> {
-    /// The platform's issuer keys, by kid.
-    pub issuers: &'a HashMap<Kid, IssuerFacts>,
+    /// The root-signed bundles published: issuer keys, their status, revocations.
+    pub history: &'a SignedHistory,
     /// The booklet holding each coupon of the push, where one does.
     pub booklets: &'a HashMap<(Kid, u64), BookletFacts>,
-    /// Revocations of the kids of the push.
-    pub revocations: &'a HashMap<Kid, Vec<RevocationFacts>>,
     /// The pushing device's center's zone (0 = unknown: no zone check).
     pub center_zone: u32,
     /// The referential in force (services by area).
     pub referential: Option<&'a Referential>,
     /// The grace days after a coupon's last valid day.
     pub grace_days: u32,
-    /// When the pushing device first held a bundle published at or after a moment; `None`
-    /// when it never did (see [`Knowledge`]).
+    /// What the pushing device's center could know of each bundle.
     pub knowledge: &'a Knowledge,
     /// When the platform received the push.
     pub received_at: Timestamp,
-}
-
-/// From when a device held which bundle: the bundles' publication times and the device's
-/// first holding of each sequence.
-#[derive(Clone, Debug, Default)]
-pub struct Knowledge {
-    /// (sequence, published at), in increasing sequence.
-    pub published: Vec<(u64, Timestamp)>,
-    /// (sequence, since when the device held it), any order.
-    pub held: Vec<(u64, Timestamp)>,
-}
-
-impl Knowledge {
-    /// When the device first held a bundle published at or after `fact` (a bundle holds every
-    /// revocation and key status recorded before it was published), if it ever did.
-    pub fn known_since(&self, fact: Timestamp) -> Option<Timestamp> {
-        let first = self
-            .published
-            .iter()
-            .find(|(_, published)| *published >= fact)?
-            .0;
-        self.held
-            .iter()
-            .filter(|(sequence, _)| *sequence >= first)
-            .map(|(_, since)| *since)
-            .min()
-    }
+    /// When the pushing device was enrolled.
+    pub enrolled_at: Timestamp,
 }
 
 /// The platform's verdict on one redemption.
@@ -114,11 +72,12 @@ impl Knowledge {
 pub enum Proof {
     /// The code proves the redemption; the conflict rule decides who holds the coupon.
     Proven,
-    /// Signed by a platform key, but no minted booklet holds the serial.
+    /// No minted booklet holds the serial: never paid.
     NotMinted,
     /// Refused for good (never paid).
     Rejected(Cause),
-    /// Not paid until an admin reviews it.
+    /// Every check the platform can make passed, but an admin must vouch for what it cannot
+    /// check (the coupon without its code, or the time): not paid until an admin accepts it.
     Held(Cause),
 }
 
@@ -126,14 +85,32 @@ fn reject(code: CauseCode) -> Proof {
     Proof::Rejected(Cause::new(code))
 }
 
+/// What the rest of the checks read of the coupon: from its verified code, or from its
+/// booklet's record when the kiosk sent no code.
+struct Coupon {
+    kid: Kid,
+    serial: u64,
+    issued_on: u16,
+    valid_until: u16,
+    scope: Scope,
+    zone: u32,
+}
+
 /// Checks one redemption dated `occurred_at`, whose device's previous entry is dated
-/// `previous` (if any), in this order: the code is present and well-formed, equals the
-/// entry's copies, is signed by a platform issuer key and agrees with its booklet; the time
-/// is possible (else it is held: every date check after it would read a date the kiosk
-/// chose); the key is not compromised, nor the coupon revoked, to the kiosk's knowledge; the
-/// day is within the validity and grace; zone, area and service fit.
+/// `previous` (if any), in this order:
+/// 1. the evidence: the code is well-formed, equals the entry's copies, is signed by an issuer
+///    key of the latest root-signed bundle and agrees with its booklet; without a code, the
+///    serial is in a minted booklet of such a key and the entry's copies equal its record;
+/// 2. the time is possible (not before the coupon's issue day, not after the push's receipt,
+///    not before the device's enrollment nor its previous entry); if not, every date check
+///    after this one reads the moment the platform received the push instead;
+/// 3. the key is not compromised, nor the coupon revoked, as far as the center could know;
+///    the day is within the validity and grace; zone, area and service fit.
 ///
-/// `signature_ok` is [`signature_verifies`] of the code with the platform's key of its kid,
+/// A failure of 1 or 3 rejects for good (or is `unknown`); a time that does not fit, or a
+/// missing code, holds an otherwise valid redemption for an admin.
+///
+/// `signature_ok` is [`signature_verifies`] of the code with the trusted key of its kid,
 /// computed beforehand (outside the write transaction, on several cores: it is the costly
 /// part); a kid names one key for good, since it is derived from the key.
 pub fn check(
@@ -143,12 +120,56 @@ pub fn check(
     signature_ok: bool,
     facts: &Facts<'_>,
 ) -> Proof {
+    let coupon = match evidence(redemption, signature_ok, facts) {
+        Ok(coupon) => coupon,
+        Err(proof) => return proof,
+    };
+    let held_for_time = time_cause(&coupon, occurred_at, previous, facts);
+    let when = if held_for_time.is_some() {
+        facts.received_at
+    } else {
+        occurred_at
+    };
+    if let Some(code) = date_cause(&coupon, redemption, when, facts) {
+        return reject(code);
+    }
+    match (held_for_time, &redemption.code) {
+        (Some(cause), _) => Proof::Held(cause),
+        (None, None) => Proof::Held(Cause::new(CauseCode::NoProof)),
+        (None, Some(_)) => Proof::Proven,
+    }
+}
+
+/// Step 1 of [`check`]: what the coupon is, as the platform can establish it.
+fn evidence(
+    redemption: &RedemptionEvent,
+    signature_ok: bool,
+    facts: &Facts<'_>,
+) -> Result<Coupon, Proof> {
     let Some(text) = &redemption.code else {
-        return Proof::Held(Cause::new(CauseCode::NoProof));
+        // No code: the booklet's record of the serial is all the platform has.
+        facts
+            .history
+            .issuer(redemption.kid)
+            .ok_or_else(|| reject(CauseCode::UnknownIssuer))?;
+        let booklet = facts
+            .booklets
+            .get(&(redemption.kid, redemption.serial))
+            .ok_or(Proof::NotMinted)?;
+        if (redemption.value_cents, redemption.provider) != (booklet.value_cents, booklet.provider)
+        {
+            return Err(reject(CauseCode::CodeMismatch));
+        }
+        return Ok(Coupon {
+            kid: redemption.kid,
+            serial: redemption.serial,
+            issued_on: booklet.issued_on,
+            valid_until: booklet.valid_until,
+            scope: Scope(booklet.scope),
+            zone: booklet.zone,
+        });
     };
-    let Ok(signed) = code::decode(text.as_bytes()) else {
-        return reject(CauseCode::MalformedCode);
-    };
+    let signed = code::decode(text.as_bytes()).map_err(|_| reject(CauseCode::MalformedCode))?;
     let coupon = signed.coupon;
     if (
         coupon.kid,
@@ -161,73 +182,111 @@ pub fn check(
         redemption.value_cents,
         redemption.provider,
     ) {
-        return reject(CauseCode::CodeMismatch);
+        return Err(reject(CauseCode::CodeMismatch));
     }
-    let Some(issuer) = facts.issuers.get(&coupon.kid) else {
-        return reject(CauseCode::UnknownIssuer);
-    };
+    if facts.history.issuer(coupon.kid).is_none() {
+        return Err(reject(CauseCode::UnknownIssuer));
+    }
     if !signature_ok {
-        return reject(CauseCode::BadSignature);
+        return Err(reject(CauseCode::BadSignature));
     }
-    let Some(booklet) = facts.booklets.get(&(coupon.kid, coupon.serial)) else {
-        return Proof::NotMinted;
-    };
+    let booklet = facts
+        .booklets
+        .get(&(coupon.kid, coupon.serial))
+        .ok_or(Proof::NotMinted)?;
     if !agrees(&coupon, booklet) {
-        return reject(CauseCode::CodeMismatch);
+        return Err(reject(CauseCode::CodeMismatch));
     }
+    Ok(Coupon {
+        kid: coupon.kid,
+        serial: coupon.serial,
+        issued_on: coupon.issued_on,
+        valid_until: coupon.valid_until,
+        scope: coupon.scope,
+        zone: coupon.zone,
+    })
+}
+
+/// Step 2 of [`check`]: why the platform cannot believe `occurred_at`, if it cannot.
+fn time_cause(
+    coupon: &Coupon,
+    occurred_at: Timestamp,
+    previous: Option<Timestamp>,
+    facts: &Facts<'_>,
+) -> Option<Cause> {
+    let skew = SignedDuration::from_secs(MAX_CLOCK_SKEW_SECS);
     let day = paris_day(occurred_at);
     if day_number(day) < i64::from(coupon.issued_on) {
-        return Proof::Held(Cause::with_detail(
+        return Some(Cause::with_detail(
             CauseCode::BeforeIssue,
             format!("{day} < {}", date_of(coupon.issued_on)),
         ));
     }
     let latest = facts
         .received_at
-        .checked_add(SignedDuration::from_secs(MAX_CLOCK_SKEW_SECS))
+        .checked_add(skew)
         .unwrap_or(Timestamp::MAX);
     if occurred_at > latest {
-        return Proof::Held(Cause::with_detail(
+        return Some(Cause::with_detail(
             CauseCode::InTheFuture,
             format!("{occurred_at} > {}", facts.received_at),
         ));
     }
+    let enrolled = facts
+        .enrolled_at
+        .checked_sub(skew)
+        .unwrap_or(Timestamp::MIN);
+    if occurred_at < enrolled {
+        return Some(Cause::with_detail(
+            CauseCode::BeforeEnrollment,
+            format!("{occurred_at} < {}", facts.enrolled_at),
+        ));
+    }
     if let Some(previous) = previous.filter(|&previous| occurred_at < previous) {
-        return Proof::Held(Cause::with_detail(
+        return Some(Cause::with_detail(
             CauseCode::BeforePrevious,
             format!("{occurred_at} < {previous}"),
         ));
     }
-    let knew = |fact: Timestamp| {
-        facts
-            .knowledge
-            .known_since(fact)
-            .is_some_and(|since| since <= occurred_at)
-    };
-    if issuer.compromised_at.is_some_and(knew) {
-        return reject(CauseCode::IssuerRevoked);
+    None
+}
+
+/// Step 3 of [`check`], at the instant `when` the platform believes.
+fn date_cause(
+    coupon: &Coupon,
+    redemption: &RedemptionEvent,
+    when: Timestamp,
+    facts: &Facts<'_>,
+) -> Option<CauseCode> {
+    let known = |published| facts.knowledge.known_since(published) <= when;
+    let compromised = facts
+        .history
+        .issuer(coupon.kid)
+        .and_then(|issuer| issuer.compromised);
+    if compromised.is_some_and(known) {
+        return Some(CauseCode::IssuerRevoked);
     }
-    if day_number(day) > i64::from(coupon.valid_until) + i64::from(facts.grace_days) {
-        return reject(CauseCode::Expired);
+    let day = day_number(paris_day(when));
+    if day > i64::from(coupon.valid_until) + i64::from(facts.grace_days) {
+        return Some(CauseCode::Expired);
     }
-    let revoked = facts.revocations.get(&coupon.kid).is_some_and(|ranges| {
-        ranges.iter().any(|range| {
-            (range.first..=range.last).contains(&coupon.serial) && knew(range.revoked_at)
-        })
-    });
-    if revoked {
-        return reject(CauseCode::Revoked);
+    if facts
+        .history
+        .revoked(coupon.kid, coupon.serial)
+        .is_some_and(known)
+    {
+        return Some(CauseCode::Revoked);
     }
     if coupon.zone != 0 && facts.center_zone != 0 && coupon.zone != facts.center_zone {
-        return reject(CauseCode::OutOfZone);
+        return Some(CauseCode::OutOfZone);
     }
     if !coupon.scope.allows(redemption.area) {
-        return reject(CauseCode::OutOfScope);
+        return Some(CauseCode::OutOfScope);
     }
     if !service_in_area(facts.referential, &redemption.service, redemption.area) {
-        return reject(CauseCode::UnknownService);
+        return Some(CauseCode::UnknownService);
     }
-    Proof::Proven
+    None
 }
 
 /// Whether `text` is a PN1 code whose signature verifies (`verify_strict`) with the issuer key
@@ -246,7 +305,7 @@ pub fn signature_verifies(text: &str, key_of: impl Fn(Kid) -> Option<VerifyingKe
 }
 
 /// Whether the signed code says what its booklet recorded at minting.
-fn agrees(coupon: &Coupon, booklet: &BookletFacts) -> bool {
+fn agrees(coupon: &code::Coupon, booklet: &BookletFacts) -> bool {
     (
         coupon.value_cents,
         coupon.issued_on,

@@ -86,6 +86,14 @@ impl Scene {
         blocking(move || common::publish(&store, &root)).await;
     }
 
+    /// The honest redemption still holds its coupon.
+    async fn assert_honest_untouched(&self) {
+        let store = self.platform.store.clone();
+        let honest = self.honest.id.to_string();
+        let state = blocking(move || store.entry_state(&honest).unwrap().unwrap()).await;
+        assert_eq!(state.state, EntryState::Accepted);
+    }
+
     /// The monthly report is what it was before the attack (the honest coupon only), in the
     /// month of now and of every `days` the attack used; the honest redemption is untouched.
     async fn assert_nothing_paid(&self, days: &[Timestamp]) {
@@ -231,13 +239,16 @@ async fn impossible_times_are_held_and_cannot_steal(backend: Backend) {
         .attack_one(&s.platform.minter.code(HONEST_SERIAL), past, |_| {})
         .await;
     assert_refused(&results, EntryState::Held, CauseCode::BeforeIssue);
-    // An honest-looking entry, then one dated an hour before it.
-    let ok = s
-        .attacker
-        .redemption_of(&s.platform.minter.code(3), now, |_| {});
+    // An honest-looking entry, then one dated a minute before it (both after the device's
+    // enrollment).
+    let ok = s.attacker.redemption_of(
+        &s.platform.minter.code(3),
+        now + SignedDuration::from_mins(2),
+        |_| {},
+    );
     let earlier = s.attacker.redemption_of(
         &s.platform.minter.code(4),
-        now - SignedDuration::from_hours(1),
+        now + SignedDuration::from_mins(1),
         |_| {},
     );
     let results = s.attack(&[ok, earlier]).await;
@@ -255,21 +266,29 @@ async fn impossible_times_are_held_and_cannot_steal(backend: Backend) {
     );
 }
 
-/// The same code pushed by a second device, and dated earlier: a conflict, the first kept.
+/// The same code pushed by a second device: a conflict, the first kept. Dated before the
+/// honest redemption (so before the second device was enrolled): held, and still nothing.
 async fn the_same_code_from_another_device_is_a_conflict(backend: Backend) {
     let Some(mut s) = scene(backend).await else {
         return;
     };
-    let earlier = Timestamp::now() - SignedDuration::from_hours(2);
+    let now = Timestamp::now();
     let results = s
-        .attack_one(&s.platform.minter.code(HONEST_SERIAL), earlier, |_| {})
+        .attack_one(&s.platform.minter.code(HONEST_SERIAL), now, |_| {})
         .await;
     assert_eq!(results[0].state, EntryState::Conflict);
     assert_eq!(
         results[0].conflict.as_ref().map(|c| c.other_id),
         Some(s.honest.id)
     );
-    s.assert_nothing_paid(&[earlier]).await;
+    let mut earlier_device = s.platform.kiosk("C2").await;
+    let earlier = s.honest.occurred_at - SignedDuration::from_hours(2);
+    let backdated =
+        earlier_device.redemption_of(&s.platform.minter.code(HONEST_SERIAL), earlier, |_| {});
+    let response = earlier_device.push(&[backdated]).await;
+    let results = response.json::<PushResponse>().await.unwrap().results;
+    assert_refused(&results, EntryState::Held, CauseCode::BeforeEnrollment);
+    s.assert_nothing_paid(&[now, earlier]).await;
 }
 
 /// Workshops the coupon does not pay for: a service outside the workshop's area, an area
@@ -442,7 +461,13 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
     })
     .await;
     assert_eq!(listed.len(), 2);
-    assert!(!listed[0].has_code);
+    assert!(!listed[0].redemption.has_code);
+    assert!(listed[0].redemption.signed);
+    assert_eq!(listed[0].redemption.value_cents, Some(VALUE));
+    // The conflicting one is shown beside the honest holder.
+    assert_eq!(listed[1].contenders.len(), 1);
+    assert_eq!(listed[1].contenders[0].result.id, s.honest.id);
+    assert_eq!(listed[1].contenders[0].center.0, "C1");
     assert_eq!(accepted.state, EntryState::Accepted);
     assert_eq!(rejected.state, EntryState::Rejected);
     let cause = rejected.cause.unwrap();
@@ -489,7 +514,473 @@ async fn entries_changed_after_the_kiosk_signed_them_are_refused(backend: Backen
     assert_eq!(results[0].state, EntryState::Accepted);
 }
 
+/// What an admin's review can pay, and in which month (issue 22, "a decision never creates
+/// value"): a held entry with a forged value or a serial no booklet holds is refused at its
+/// push and can never be accepted; a coupon another redemption holds moves only by a transfer
+/// naming that holder; an accepted held entry pays its booklet's face value, in the month of
+/// the decision, whatever date the kiosk gave it.
+async fn a_decision_never_creates_value(backend: Backend) {
+    let Some(mut s) = scene(backend).await else {
+        return;
+    };
+    let now = Timestamp::now();
+    let forged = s
+        .attacker
+        .redemption_of(&s.platform.minter.code(2), now, |r| {
+            r.code = None;
+            r.value_cents = u32::MAX;
+        });
+    let never_minted = s
+        .attacker
+        .redemption_of(&s.platform.minter.code(5000), now, |r| r.code = None);
+    let taken = s
+        .attacker
+        .redemption_of(&s.platform.minter.code(HONEST_SERIAL), now, |r| {
+            r.code = None
+        });
+    let future: Timestamp = "2099-06-01T10:00:00Z".parse().unwrap();
+    let dated_2099 = s
+        .attacker
+        .redemption_of(&s.platform.minter.code(3), future, |r| r.code = None);
+    let results = s
+        .attack(&[
+            forged.clone(),
+            never_minted.clone(),
+            taken.clone(),
+            dated_2099.clone(),
+        ])
+        .await;
+    assert_refused(&results[..1], EntryState::Rejected, CauseCode::CodeMismatch);
+    assert_eq!(results[1].state, EntryState::Unknown, "{results:?}");
+    assert_refused(&results[2..3], EntryState::Held, CauseCode::NoProof);
+    assert_refused(&results[3..], EntryState::Held, CauseCode::InTheFuture);
+
+    let store = s.platform.store.clone();
+    let honest = s.honest.id.to_string();
+    let (refusals, listed, dated_2099_state) = blocking(move || {
+        use guichet_platform::store::Decision;
+        let decide = |id: &str, decision| {
+            store.review_decide(id, decision, "Inès", "carnet vu au centre", now)
+        };
+        let refusals: Vec<String> = [
+            decide(&forged.id.to_string(), Decision::Accept),
+            decide(&never_minted.id.to_string(), Decision::Accept),
+            decide(&taken.id.to_string(), Decision::Accept),
+            decide(
+                &taken.id.to_string(),
+                Decision::Transfer {
+                    from: taken.id.to_string(),
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|refused| refused.expect_err("refused").to_string())
+        .collect();
+        let listed = store.review_list(&[EntryState::Held]).unwrap();
+        let accepted = decide(&dated_2099.id.to_string(), Decision::Accept).unwrap();
+        (refusals, listed, accepted.state)
+    })
+    .await;
+    assert!(refusals[0].contains("rejected"), "{refusals:?}");
+    assert!(refusals[1].contains("unknown"), "{refusals:?}");
+    assert!(
+        refusals[2].contains(&honest) && refusals[2].contains("transfer"),
+        "the holder is named, and a transfer is the way: {refusals:?}"
+    );
+    assert!(refusals[3].contains("does not hold"), "{refusals:?}");
+    // The held entry of the taken coupon is listed with its value and the honest holder.
+    let line = listed
+        .iter()
+        .find(|line| line.redemption.result.id == taken.id)
+        .unwrap();
+    assert_eq!(line.redemption.value_cents, Some(VALUE));
+    assert_eq!(line.redemption.provider.1, "Département test");
+    assert_eq!(line.contenders.len(), 1);
+    assert_eq!(line.contenders[0].result.id, s.honest.id);
+    assert_eq!(line.contenders[0].result.state, EntryState::Accepted);
+    assert_eq!(dated_2099_state, EntryState::Accepted);
+
+    // The 2099 entry is paid once, at the booklet's value, this month; nothing in 2099-06.
+    let store = s.platform.store.clone();
+    let (this_month, june_2099) = blocking(move || {
+        (
+            store.month_report(paris_day(now)).unwrap(),
+            store.month_report(paris_day(future)).unwrap(),
+        )
+    })
+    .await;
+    assert_eq!(total(&this_month, "C2"), VALUE, "{this_month:?}");
+    assert_eq!(total(&this_month, "C1"), VALUE, "{this_month:?}");
+    assert_eq!(total(&june_2099, "C2"), 0, "{june_2099:?}");
+    s.assert_honest_untouched().await;
+}
+
+/// A transfer is the one way a decision takes a coupon from its holder: it names the holder,
+/// and the holder's kiosk is told (conflict); the holder's money moves, none is added.
+async fn a_transfer_names_the_holder_and_adds_nothing(backend: Backend) {
+    let Some(mut s) = scene(backend).await else {
+        return;
+    };
+    let now = Timestamp::now();
+    let results = s
+        .attack_one(&s.platform.minter.code(HONEST_SERIAL), now, |_| {})
+        .await;
+    assert_eq!(results[0].state, EntryState::Conflict);
+    let contender = results[0].id.to_string();
+    let store = s.platform.store.clone();
+    let honest = s.honest.id.to_string();
+    let (moved, honest_state, report) = blocking(move || {
+        use guichet_platform::store::Decision;
+        let moved = store
+            .review_decide(
+                &contender,
+                Decision::Transfer {
+                    from: honest.clone(),
+                },
+                "Inès",
+                "le centre C1 a rendu le pass",
+                now,
+            )
+            .unwrap();
+        (
+            moved,
+            store.entry_state(&honest).unwrap().unwrap(),
+            store.month_report(paris_day(now)).unwrap(),
+        )
+    })
+    .await;
+    assert_eq!(moved.state, EntryState::Accepted);
+    assert_eq!(honest_state.state, EntryState::Conflict);
+    assert_eq!(total(&report, "C1") + total(&report, "C2"), VALUE);
+}
+
+/// A kiosk that never pulls: what one kiosk of its center pulled binds it, and a bundle past
+/// its staleness limit binds everyone, pulled or not (revocations and compromised keys,
+/// codes freshly signed with the leaked key included).
+async fn a_kiosk_that_never_pulls_is_held_to_what_it_could_know(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    // A second kiosk of the attacker's center, enrolled now, never pulls again.
+    let mut silent = s.platform.kiosk("C2").await;
+    let (store, kid) = (s.platform.store.clone(), s.platform.kid);
+    blocking(move || store.revoke(kid, 4, 4, "perdu", Timestamp::now()).unwrap()).await;
+    s.publish().await;
+    // The attacker's other kiosk pulls the revocation: the whole center knows it.
+    s.attacker_pulls_bundle().await;
+    let now = Timestamp::now();
+    let entry = silent.redemption_of(&s.platform.minter.code(4), now, |_| {});
+    let pushed = silent.push(&[entry]).await;
+    let results = pushed.json::<PushResponse>().await.unwrap().results;
+    assert_refused(&results, EntryState::Rejected, CauseCode::Revoked);
+
+    // A center none of whose kiosks pulled: bound once the bundle saying so is stale. The
+    // bundle is published as of 40 days ago (the platform's clock 40 days on), so its 7 days
+    // of freshness are long over; the revocation and the compromise are everyone's.
+    let mut elsewhere = s.platform.kiosk("C1").await;
+    let (store, root, kid) = (
+        s.platform.store.clone(),
+        s.platform.root.clone(),
+        s.platform.kid,
+    );
+    blocking(move || {
+        let now = Timestamp::now();
+        store.revoke(kid, 6, 6, "volé", now).unwrap();
+        store
+            .set_issuer_status(kid, KeyStatus::Compromised, now)
+            .unwrap();
+        let issued = now - SignedDuration::from_hours(24 * 40);
+        store
+            .publish_bundle(issued, now + SignedDuration::from_hours(24 * 30), |doc| {
+                guichet_platform::bundle::seal_checked(doc, &root)
+            })
+            .unwrap();
+    })
+    .await;
+    let fresh = s.platform.minter.code_with(&s.platform.minter.issuer, |c| {
+        c.serial = 7;
+    });
+    let entries = [
+        elsewhere.redemption_of(&s.platform.minter.code(6), now, |_| {}),
+        elsewhere.redemption_of(&fresh, now, |_| {}),
+    ];
+    let results = elsewhere
+        .push(&entries)
+        .await
+        .json::<PushResponse>()
+        .await
+        .unwrap()
+        .results;
+    assert_refused(&results, EntryState::Rejected, CauseCode::IssuerRevoked);
+    s.assert_nothing_paid(&[now]).await;
+}
+
+/// A device cannot date a redemption before it existed: an expired booklet's coupon dated
+/// 2025-01-15 by a kiosk enrolled today is not paid in 2025-01 (nor now: at the time the
+/// platform believes, it is expired); a valid coupon dated before the enrollment is held.
+async fn a_device_cannot_date_before_its_enrollment(backend: Backend) {
+    let Some(mut s) = scene(backend).await else {
+        return;
+    };
+    let old = mint(&s, |request| {
+        request.issued_on = jiff::civil::date(2024, 6, 1);
+        request.valid_until = jiff::civil::date(2025, 6, 30);
+    })
+    .await;
+    let january: Timestamp = "2025-01-15T10:00:00Z".parse().unwrap();
+    let results = s
+        .attack_one(&old.code(old.coupon.serial), january, |_| {})
+        .await;
+    assert_refused(&results, EntryState::Rejected, CauseCode::Expired);
+    let mut fresh = s.platform.kiosk("C2").await;
+    let ten_days_ago = Timestamp::now() - SignedDuration::from_hours(24 * 10);
+    let entry = fresh.redemption_of(&s.platform.minter.code(2), ten_days_ago, |_| {});
+    let results = fresh
+        .push(&[entry])
+        .await
+        .json::<PushResponse>()
+        .await
+        .unwrap()
+        .results;
+    assert_refused(&results, EntryState::Held, CauseCode::BeforeEnrollment);
+    s.assert_nothing_paid(&[january, ten_days_ago]).await;
+}
+
+/// A database writer without the signer: its own issuer key in `issuer_keys`, a mint order
+/// for it, codes it signs itself, and even a bundle signed by its own root in `bundles`: no
+/// root of the platform ever signed that key, so nothing is paid.
+async fn a_database_writers_own_issuer_key_pays_nothing(backend: Backend) {
+    let Some(mut s) = scene(backend).await else {
+        return;
+    };
+    let own = generate_key().unwrap();
+    let store = s.platform.store.clone();
+    let public = own.verifying_key();
+    let own_kid = blocking(move || {
+        let now = Timestamp::now();
+        store.add_provider(9, "Fournisseur fantôme").unwrap();
+        let kid = store.add_issuer_key(9, &public, now).unwrap();
+        let (issued_on, valid_until) = common::booklet_days();
+        let booklets = store
+            .record_mint(
+                &MintRequest {
+                    booklets: 1,
+                    coupons_per_booklet: 5,
+                    value_cents: 1000,
+                    issued_on,
+                    valid_until,
+                    provider: 9,
+                    scope: Scope::of(&[Area::A2_2]),
+                    zone: 0,
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(booklets[0].kid, kid);
+        // A bundle listing the key, signed by a root of the writer's own.
+        let stranger = generate_key().unwrap();
+        store
+            .publish_bundle(now, now + SignedDuration::from_hours(24), |doc| {
+                guichet_platform::bundle::seal_checked(doc, &stranger)
+            })
+            .unwrap();
+        (kid, booklets[0].first_serial)
+    })
+    .await;
+    let now = Timestamp::now();
+    let entries: Vec<LedgerEntry> = (0..5)
+        .map(|i| {
+            let code = s.platform.minter.code_with(&own, |c| {
+                c.kid = own_kid.0;
+                c.serial = own_kid.1 + i;
+                c.provider = 9;
+            });
+            s.attacker.redemption_of(&code, now, |_| {})
+        })
+        .collect();
+    let results = s.attack(&entries).await;
+    assert_refused(&results, EntryState::Rejected, CauseCode::UnknownIssuer);
+    // Without the code, on the booklet's record alone: not even held.
+    let results = s
+        .attack_one(
+            &s.platform.minter.code_with(&own, |c| {
+                c.kid = own_kid.0;
+                c.serial = own_kid.1;
+                c.provider = 9;
+            }),
+            now,
+            |r| r.code = None,
+        )
+        .await;
+    assert_refused(&results, EntryState::Rejected, CauseCode::UnknownIssuer);
+    s.assert_nothing_paid(&[now]).await;
+}
+
+/// One holder, one answer: a redemption received earlier by one platform process but
+/// committed after another already answered `accepted` does not take the coupon (the
+/// database's order of commits decides, not the processes' clocks).
+async fn an_accepted_answer_never_flips(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let mut first = s.platform.kiosk("C1").await;
+    let mut second = s.platform.kiosk("C2").await;
+    let code = s.platform.minter.code(2);
+    let now = Timestamp::now();
+    let a = first.redemption_of(&code, now, |_| {});
+    let b = second.redemption_of(&code, now, |_| {});
+    let store = s.platform.store.clone();
+    let (first_device, second_device) = (first.device_id.clone(), second.device_id.clone());
+    let (answered, late, final_a) = blocking(move || {
+        let answered = store
+            .ingest(&first_device, std::slice::from_ref(&a), now)
+            .unwrap();
+        // Received 1.1 ms before, by another process, committed after.
+        let late = store
+            .ingest(
+                &second_device,
+                std::slice::from_ref(&b),
+                now - SignedDuration::from_micros(1100),
+            )
+            .unwrap();
+        let final_a = store.entry_state(&a.id.to_string()).unwrap().unwrap();
+        (answered, late, final_a)
+    })
+    .await;
+    assert_eq!(answered.results[0].state, EntryState::Accepted);
+    assert_eq!(late.results[0].state, EntryState::Conflict);
+    assert_eq!(final_a.state, EntryState::Accepted, "no flip");
+}
+
+/// The race: five kiosks of two centers push one code at the same instant, through two
+/// platform servers (each with its own store and connections) on one database, 100 rounds:
+/// exactly one `accepted` answer per coupon, and that redemption still holds it at the end.
+async fn one_coupon_one_accepted_answer_in_a_race(backend: Backend) {
+    const ROUNDS: u64 = 100;
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let second = s.platform.another_server().await;
+    // Ten booklets of ten: serials that follow each other.
+    let booklet = mint(&s, |request| {
+        request.booklets = 10;
+        request.coupons_per_booklet = 10;
+    })
+    .await;
+    let mut kiosks = Vec::new();
+    for i in 0..5 {
+        let mut kiosk = s.platform.kiosk(if i % 2 == 0 { "C1" } else { "C2" }).await;
+        if i % 2 == 1 {
+            kiosk.base = second.url();
+        }
+        kiosks.push(kiosk);
+    }
+    let mut winners = Vec::new();
+    for round in 0..ROUNDS {
+        let code = booklet.code(booklet.coupon.serial + round);
+        let now = Timestamp::now();
+        let entries: Vec<LedgerEntry> = kiosks
+            .iter_mut()
+            .map(|kiosk| kiosk.redemption_of(&code, now, |_| {}))
+            .collect();
+        let [k0, k1, k2, k3, k4] = &kiosks[..] else {
+            unreachable!("five kiosks")
+        };
+        let answers = tokio::join!(
+            k0.push(&entries[0..1]),
+            k1.push(&entries[1..2]),
+            k2.push(&entries[2..3]),
+            k3.push(&entries[3..4]),
+            k4.push(&entries[4..5]),
+        );
+        let mut accepted = Vec::new();
+        for answer in [answers.0, answers.1, answers.2, answers.3, answers.4] {
+            assert_eq!(answer.status(), 200);
+            let result = answer
+                .json::<PushResponse>()
+                .await
+                .unwrap()
+                .results
+                .remove(0);
+            if result.state == EntryState::Accepted {
+                accepted.push(result.id);
+            } else {
+                assert_eq!(result.state, EntryState::Conflict, "{result:?}");
+            }
+        }
+        assert_eq!(accepted.len(), 1, "round {round}: {accepted:?}");
+        winners.push(accepted[0]);
+    }
+    let store = s.platform.store.clone();
+    let flips = blocking(move || {
+        winners
+            .iter()
+            .filter(|id| {
+                store.entry_state(&id.to_string()).unwrap().unwrap().state != EntryState::Accepted
+            })
+            .count()
+    })
+    .await;
+    assert_eq!(
+        flips, 0,
+        "an answered `accepted` never becomes anything else"
+    );
+    second.stop().await;
+}
+
+/// A closed month never changes: an admin's later acceptance is reported in the first open
+/// month; the current month cannot be closed.
+async fn a_closed_month_never_changes(backend: Backend) {
+    let Some(mut s) = scene(backend).await else {
+        return;
+    };
+    let now = Timestamp::now();
+    let held = s
+        .attacker
+        .redemption_of(&s.platform.minter.code(2), now, |r| r.code = None);
+    let results = s.attack(std::slice::from_ref(&held)).await;
+    assert_eq!(results[0].state, EntryState::Held);
+    let store = s.platform.store.clone();
+    let (current_refused, report_now) = blocking(move || {
+        let current_refused = store.close_month(paris_day(now), "Inès", now).is_err();
+        // The admin decides a month later, after closing this month.
+        let later = now + SignedDuration::from_hours(24 * 31);
+        store.close_month(paris_day(now), "Inès", later).unwrap();
+        let frozen = store.month_report(paris_day(now)).unwrap();
+        store
+            .review_decide(
+                &held.id.to_string(),
+                guichet_platform::store::Decision::Accept,
+                "Inès",
+                "carnet vu",
+                later,
+            )
+            .unwrap();
+        let after = store.month_report(paris_day(now)).unwrap();
+        assert_eq!(
+            frozen.reimbursements, after.reimbursements,
+            "the closed month pays what it paid"
+        );
+        let next = store.month_report(paris_day(later)).unwrap();
+        (current_refused, next)
+    })
+    .await;
+    assert!(
+        current_refused,
+        "a month that has not ended cannot be closed"
+    );
+    assert_eq!(total(&report_now, "C2"), VALUE, "{report_now:?}");
+}
+
 on_both_backends!(
+    a_decision_never_creates_value,
+    a_transfer_names_the_holder_and_adds_nothing,
+    a_kiosk_that_never_pulls_is_held_to_what_it_could_know,
+    a_device_cannot_date_before_its_enrollment,
+    a_database_writers_own_issuer_key_pays_nothing,
+    an_accepted_answer_never_flips,
+    one_coupon_one_accepted_answer_in_a_race,
+    a_closed_month_never_changes,
     entries_changed_after_the_kiosk_signed_them_are_refused,
     declared_value_and_provider_are_not_believed,
     forged_codes_prove_nothing,

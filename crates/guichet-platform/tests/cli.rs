@@ -181,7 +181,7 @@ fn set_up(dir: &Path) -> (String, String) {
             "--scope",
             "2.2",
             "--issued-on",
-            "2026-01-05",
+            &issued_on(),
             "--out",
             print.to_str().unwrap(),
         ],
@@ -319,7 +319,11 @@ fn admin_commands_publish_serve_and_report() {
         head: ChainHash::GENESIS,
     };
     let codes = printed_codes(dir);
-    let at: Timestamp = "2026-02-10T10:00:00Z".parse().unwrap();
+    // Dated after the kiosk's enrollment (the platform holds anything dated before it).
+    let at = Timestamp::now();
+    let month = guichet_platform::clock::paris_day(at)
+        .strftime("%Y-%m")
+        .to_string();
     let entries = [
         kiosk.redemption_of(&codes[&1], at, |_| {}),
         kiosk.redemption_of(&codes[&2], at, |_| {}),
@@ -330,23 +334,30 @@ fn admin_commands_publish_serve_and_report() {
         runtime.block_on(async { kiosk.push(&entries).await.json().await.unwrap() });
     assert_eq!(pushed.results.len(), 3);
 
-    let csv = platform(dir, &["report", "--month", "2026-02"]);
+    let csv = platform(dir, &["report", "--month", &month]);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("section,month,center"));
     assert!(
         lines.contains(
-            &"reimbursement,2026-02,C1,Médiathèque Nord,7,Département test,2,20.00,,,,,,"
+            &format!("reimbursement,{month},C1,Médiathèque Nord,7,Département test,2,20.00,,,,,,")
+                .as_str()
         ),
         "{csv}"
     );
     assert!(
-        lines.iter().any(|l| l
-            .starts_with("rejected,2026-02,C1,Médiathèque Nord,7,Département test,1,,")
-            && l.contains(",999,")
+        lines.iter().any(|l| l.starts_with(&format!(
+            "rejected,{month},C1,Médiathèque Nord,7,Département test,1,,"
+        )) && l.contains(",999,")
             && l.contains("BAD_SIGNATURE")),
         "{csv}"
     );
-    let empty = platform(dir, &["report", "--month", "2026-03"]);
+    let next = guichet_platform::clock::paris_day(at)
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap()
+        .strftime("%Y-%m")
+        .to_string();
+    let empty = platform(dir, &["report", "--month", &next]);
     assert_eq!(empty.lines().count(), 1);
     assert!(platform_fails(dir, &["report", "--month", "2026-3"]).contains("YYYY-MM"));
 }
@@ -536,4 +547,13 @@ fn serve_speaks_https_with_its_certificate_files() {
             .await
             .is_err());
     });
+}
+
+/// The booklets' issue day in these tests: 30 days ago, so that they are valid today whatever
+/// the calendar says.
+fn issued_on() -> String {
+    guichet_platform::clock::paris_day(Timestamp::now())
+        .checked_sub(jiff::Span::new().days(30))
+        .unwrap()
+        .to_string()
 }

@@ -60,7 +60,9 @@ impl Dice {
 /// increase along its chain by random steps, and now and then a cancellation of one of its own
 /// earlier redemptions.
 fn pushes(kiosk: &mut Kiosk, kid: Kid, dice: &mut Dice) -> Vec<Vec<LedgerEntry>> {
-    let mut at = Timestamp::now() - SignedDuration::from_hours(10);
+    // From a little before the kiosk's enrollment (within the clock skew the platform allows),
+    // never beyond the moment of the push.
+    let mut at = Timestamp::now() - SignedDuration::from_mins(4);
     let mut own = Vec::new();
     (0..PUSHES)
         .map(|_| {
@@ -70,7 +72,7 @@ fn pushes(kiosk: &mut Kiosk, kid: Kid, dice: &mut Dice) -> Vec<Vec<LedgerEntry>>
                         let cancels = own.remove(dice.below(own.len() as u64) as usize);
                         kiosk.cancellation_at(cancels, at)
                     } else {
-                        at += SignedDuration::from_secs(dice.below(1_000) as i64);
+                        at += SignedDuration::from_secs(dice.below(10) as i64);
                         let entry = kiosk.redemption(kid, 1 + dice.below(COUPONS), at);
                         own.push(entry.id);
                         entry
@@ -135,7 +137,9 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
     let Some((store, _cluster)) = common::fresh_store(backend, dir.path()) else {
         return;
     };
-    let minter = common::seed_minter(&store, &generate_key().unwrap());
+    let root = generate_key().unwrap();
+    let store = store.trusting(vec![root.verifying_key()]);
+    let minter = common::seed_minter(&store, &root);
     let kid = minter.coupon.kid;
     let mut dice = Dice(0x5EED_1234_ABCD_0001);
     let mut kiosks: Vec<(String, Vec<Vec<LedgerEntry>>)> = (0..KIOSKS)
@@ -279,8 +283,11 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
             (url, Some(cluster))
         }
     };
-    let store = Store::open(&location).unwrap();
-    let minter = common::seed_minter(&store, &generate_key().unwrap());
+    let root = generate_key().unwrap();
+    let store = Store::open(&location)
+        .unwrap()
+        .trusting(vec![root.verifying_key()]);
+    let minter = common::seed_minter(&store, &root);
     let kid = minter.coupon.kid;
     let mut kiosk = Kiosk {
         client: reqwest::Client::new(),

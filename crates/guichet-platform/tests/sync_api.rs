@@ -434,7 +434,8 @@ async fn the_first_received_redemption_wins_and_the_other_kiosk_learns_it(backen
     let mut second = platform.kiosk("C2").await;
     let now = Timestamp::now();
     let first_entry = first.redemption(platform.kid, 3, now);
-    let backdated = second.redemption(platform.kid, 3, now - SignedDuration::from_hours(1));
+    // Backdated as far as the platform believes a kiosk enrolled a moment ago (the clock skew).
+    let backdated = second.redemption(platform.kid, 3, now - SignedDuration::from_mins(2));
 
     let states: StatesResponse = second
         .signed(Method::GET, "/v1/redemptions/states?since=0", vec![])

@@ -70,6 +70,8 @@ pub enum CauseCode {
     InTheFuture,
     /// Held: the redemption is dated before the device's previous entry.
     BeforePrevious,
+    /// Held: the redemption is dated before the device was enrolled (beyond the clock skew).
+    BeforeEnrollment,
     /// Rejected by an admin after review (the detail says why).
     AdminRejected,
     /// A cause this version does not know (a newer platform).
@@ -95,6 +97,7 @@ impl CauseCode {
             CauseCode::BeforeIssue => "BEFORE_ISSUE",
             CauseCode::InTheFuture => "IN_THE_FUTURE",
             CauseCode::BeforePrevious => "BEFORE_PREVIOUS",
+            CauseCode::BeforeEnrollment => "BEFORE_ENROLLMENT",
             CauseCode::AdminRejected => "ADMIN_REJECTED",
             CauseCode::Other => "OTHER",
         }
@@ -108,6 +111,7 @@ impl CauseCode {
                 | CauseCode::BeforeIssue
                 | CauseCode::InTheFuture
                 | CauseCode::BeforePrevious
+                | CauseCode::BeforeEnrollment
         )
     }
 
@@ -154,6 +158,10 @@ impl CauseCode {
             CauseCode::BeforePrevious => (
                 "daté d'avant l'enregistrement précédent du poste : à examiner",
                 "dated before the kiosk's previous record: to be reviewed",
+            ),
+            CauseCode::BeforeEnrollment => (
+                "daté d'avant l'inscription du poste : à examiner",
+                "dated before the kiosk was enrolled: to be reviewed",
             ),
             CauseCode::AdminRejected => (
                 "refusé par un administrateur",

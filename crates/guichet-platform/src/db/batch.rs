@@ -8,7 +8,7 @@
 use super::{Row, Tx, Value};
 use crate::error::Error;
 
-/// The largest chunk: 256 rows of the widest statement (28 parameters) stay far below both
+/// The largest chunk: 256 rows of the widest statement (33 parameters) stay far below both
 /// backends' parameter limits (SQLite 32,766, PostgreSQL 65,535).
 pub const MAX_CHUNK: usize = 256;
 

@@ -106,6 +106,11 @@ pub trait Tx {
     /// their locks in a fixed order of kinds too (see `store::ingest`). A no-op where write
     /// transactions already run one at a time (SQLite).
     fn lock(&mut self, names: &[String]) -> Result<(), Error>;
+    /// `count` numbers of the database's order of receipt (`entries.received_order`), each
+    /// larger than every number a transaction committed before this one took them: taken
+    /// after a coupon's lock, they order that coupon's redemptions as the database received
+    /// them, whatever the clocks of the platform processes say.
+    fn next_orders(&mut self, count: usize) -> Result<Vec<i64>, Error>;
 }
 
 impl dyn Tx + '_ {

@@ -20,11 +20,12 @@ use crate::error::Error;
 
 /// The migrations, in order: `max(version)` of the table `platform_schema` is how many the
 /// database has (each migration records its own number).
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../../../../schema/platform-migrations/postgres-0001.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0002.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0003.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0004.sql"),
+    include_str!("../../../../schema/platform-migrations/postgres-0005.sql"),
 ];
 /// The advisory lock key of migrations ("GUICHET" on a phone keypad); [`lock_key`]s of named
 /// locks are other numbers, but for a 2^-64 chance.
@@ -258,6 +259,16 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
             )?;
         }
         Ok(())
+    }
+
+    fn next_orders(&mut self, count: usize) -> Result<Vec<i64>, Error> {
+        self.query(
+            "SELECT nextval('entry_order') FROM generate_series(1, $1)",
+            &[Value::Int(count as i64)],
+        )?
+        .iter()
+        .map(|row| row.int(0))
+        .collect()
     }
 }
 

@@ -10,11 +10,12 @@ use super::{Database, Mode, Row, Tx, Value};
 use crate::error::Error;
 
 /// The migrations, in order: the database's `PRAGMA user_version` is how many it has.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../../../../schema/platform-migrations/sqlite-0001.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0002.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0003.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0004.sql"),
+    include_str!("../../../../schema/platform-migrations/sqlite-0005.sql"),
 ];
 const MAX_IDLE_READERS: usize = 8;
 
@@ -159,6 +160,19 @@ impl Tx for SqliteTx<'_> {
     /// Write transactions already run one at a time, on the one writer connection.
     fn lock(&mut self, _names: &[String]) -> Result<(), Error> {
         Ok(())
+    }
+
+    /// One writer at a time: the counter's row is never contended.
+    fn next_orders(&mut self, count: usize) -> Result<Vec<i64>, Error> {
+        let last = self
+            .query(
+                "UPDATE entry_order SET value = value + $1 RETURNING value",
+                &[Value::Int(count as i64)],
+            )?
+            .first()
+            .ok_or_else(|| Error::Storage("the entry_order counter is missing".into()))?
+            .int(0)?;
+        Ok((last - count as i64 + 1..=last).collect())
     }
 }
 

@@ -2,6 +2,7 @@
 //! read inside the push's transaction.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use guichet_core::bundle::document::{Referential, Rules};
 use guichet_core::Kid;
@@ -10,9 +11,10 @@ use jiff::Timestamp;
 
 use super::admin::setting;
 use super::{serial_from_db, serial_to_db};
-use crate::db::{batch, Mode, Tx, Value};
+use crate::db::{batch, Tx, Value};
 use crate::error::Error;
-use crate::proof::{BookletFacts, IssuerFacts, Knowledge, RevocationFacts};
+use crate::proof::BookletFacts;
+use crate::trust::{Knowledge, SignedHistory};
 
 fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(e.to_string())
@@ -24,20 +26,23 @@ fn instant(text: &str) -> Result<Timestamp, Error> {
 
 /// Everything [`crate::proof::check`] needs for one push, owned.
 pub(super) struct PushFacts {
-    pub issuers: HashMap<Kid, IssuerFacts>,
+    pub history: Arc<SignedHistory>,
     pub booklets: HashMap<(Kid, u64), BookletFacts>,
-    pub revocations: HashMap<Kid, Vec<RevocationFacts>>,
     pub center_zone: u32,
     pub referential: Option<Referential>,
     pub grace_days: u32,
     pub knowledge: Knowledge,
     /// The latest plausible time of the device's entries already held.
     pub previous: Option<Timestamp>,
+    /// When the device was enrolled.
+    pub enrolled_at: Timestamp,
 }
 
-/// Reads the facts bearing on the redemptions among `new`, pushed by `device` of `center`.
+/// Reads the facts bearing on the redemptions among `new`, pushed by `device` of `center`;
+/// issuer keys and revocations come from `history` (root-signed bundles), not from tables.
 pub(super) fn gather(
     tx: &mut dyn Tx,
+    history: Arc<SignedHistory>,
     device: &str,
     center: &str,
     new: &[LedgerEntry],
@@ -49,43 +54,13 @@ pub(super) fn gather(
             EntryEvent::Cancellation(_) => None,
         })
         .collect();
-    let kids: BTreeSet<Kid> = coupons.iter().map(|(kid, _)| *kid).collect();
-    let kid_texts: Vec<String> = kids.iter().map(Kid::to_hex).collect();
-    let kid_refs: Vec<&str> = kid_texts.iter().map(String::as_str).collect();
-
-    let mut issuers = HashMap::new();
-    for row in batch::query_in(
-        tx,
-        "SELECT kid, compromised_at FROM issuer_keys WHERE kid IN",
-        &kid_refs,
-    )? {
-        let kid: Kid = row.text(0)?.parse().map_err(storage)?;
-        let compromised_at = row.opt_text(1)?.as_deref().map(instant).transpose()?;
-        issuers.insert(kid, IssuerFacts { compromised_at });
-    }
-
-    let mut revocations: HashMap<Kid, Vec<RevocationFacts>> = HashMap::new();
-    for row in batch::query_in(
-        tx,
-        "SELECT kid, first_serial, last_serial, created_at FROM revocations WHERE kid IN",
-        &kid_refs,
-    )? {
-        revocations
-            .entry(row.text(0)?.parse().map_err(storage)?)
-            .or_default()
-            .push(RevocationFacts {
-                first: serial_from_db(row.int(1)?),
-                last: serial_from_db(row.int(2)?),
-                revoked_at: instant(&row.text(3)?)?,
-            });
-    }
-
     let booklets = booklets_of(tx, &coupons)?;
     let center_zone = tx
         .query_opt("SELECT zone FROM centers WHERE id = $1", &[center.into()])?
         .map(|row| row.int(0))
         .transpose()?
-        .unwrap_or(0) as u32;
+        .unwrap_or(0);
+    let center_zone = u32::try_from(center_zone).map_err(storage)?;
     let referential = setting(tx, "referential")?
         .map(|json| serde_json::from_str(&json).map_err(storage))
         .transpose()?;
@@ -93,24 +68,25 @@ pub(super) fn gather(
         .map(|json| serde_json::from_str(&json).map_err(storage))
         .transpose()?
         .unwrap_or_default();
-    let knowledge = knowledge_of(tx, device)?;
-    let previous = tx
-        .query_one(
-            "SELECT last_occurred_us FROM devices WHERE id = $1",
-            &[device.into()],
-        )?
+    let knowledge = knowledge_of(tx, center)?;
+    let device_row = tx.query_one(
+        "SELECT last_occurred_us, enrolled_at FROM devices WHERE id = $1",
+        &[device.into()],
+    )?;
+    let previous = device_row
         .opt_int(0)?
         .map(|us| Timestamp::from_microsecond(us).map_err(storage))
         .transpose()?;
+    let enrolled_at = instant(&device_row.text(1)?)?;
     Ok(PushFacts {
-        issuers,
+        history,
         booklets,
-        revocations,
         center_zone,
         referential,
         grace_days: u32::from(rules.grace_days),
         knowledge,
         previous,
+        enrolled_at,
     })
 }
 
@@ -166,39 +142,37 @@ fn booklets_of(
     Ok(booklets)
 }
 
-/// When each bundle was published, and from when `device` held each sequence.
-fn knowledge_of(tx: &mut dyn Tx, device: &str) -> Result<Knowledge, Error> {
-    let published = tx
-        .query(
-            "SELECT sequence, published_at FROM bundles ORDER BY sequence",
-            &[],
-        )?
-        .iter()
-        .map(|row| Ok((row.int(0)? as u64, instant(&row.text(1)?)?)))
-        .collect::<Result<_, Error>>()?;
+/// From when any kiosk of `center` held each bundle sequence: what one kiosk of a center
+/// could know, the center could know (a revocation pulled by one counter binds them all).
+fn knowledge_of(tx: &mut dyn Tx, center: &str) -> Result<Knowledge, Error> {
     let held = tx
         .query(
-            "SELECT sequence, since_us FROM device_bundles WHERE device = $1",
-            &[device.into()],
+            "SELECT b.sequence, MIN(b.since_us) FROM device_bundles b \
+             JOIN devices d ON d.id = b.device WHERE d.center = $1 GROUP BY b.sequence",
+            &[center.into()],
         )?
         .iter()
         .map(|row| {
             Ok((
-                row.int(0)? as u64,
+                u64::try_from(row.int(0)?).map_err(storage)?,
                 Timestamp::from_microsecond(row.int(1)?).map_err(storage)?,
             ))
         })
         .collect::<Result<_, Error>>()?;
-    Ok(Knowledge { published, held })
+    Ok(Knowledge { held })
 }
 
 impl super::Store {
     /// For each entry of a push: whether it is a redemption whose code's signature verifies
-    /// (`verify_strict`) with the platform's issuer key of the code's kid. Read in its own
-    /// short transaction and computed on every core, outside the push's write transaction:
-    /// the signatures are most of a push's cost. A kid names one key for good (it is derived
-    /// from the key), so a key read here is the key the push's checks see.
-    pub(super) fn verify_signatures(&self, entries: &[LedgerEntry]) -> Result<Vec<bool>, Error> {
+    /// (`verify_strict`) with the issuer key of the code's kid in the latest root-signed
+    /// bundle (`history`). Computed on every core, outside the push's write transaction: the
+    /// signatures are most of a push's cost. A kid names one key for good (it is derived from
+    /// the key).
+    pub(super) fn verify_signatures(
+        &self,
+        history: &SignedHistory,
+        entries: &[LedgerEntry],
+    ) -> Result<Vec<bool>, Error> {
         let codes: Vec<Option<&str>> = entries
             .iter()
             .map(|entry| match &entry.event {
@@ -206,30 +180,7 @@ impl super::Store {
                 EntryEvent::Cancellation(_) => None,
             })
             .collect();
-        let kids: BTreeSet<String> = codes
-            .iter()
-            .flatten()
-            .filter_map(|text| guichet_core::code::decode(text.as_bytes()).ok())
-            .map(|signed| signed.coupon.kid.to_hex())
-            .collect();
-        let kids: Vec<&str> = kids.iter().map(String::as_str).collect();
-        let keys: HashMap<Kid, ed25519_dalek::VerifyingKey> = self.run(Mode::Read, |tx| {
-            batch::query_in(
-                tx,
-                "SELECT kid, public_key FROM issuer_keys WHERE kid IN",
-                &kids,
-            )?
-            .iter()
-            .map(|row| {
-                let mut public = [0; 32];
-                hex::decode_to_slice(row.text(1)?, &mut public).map_err(storage)?;
-                Ok((
-                    row.text(0)?.parse().map_err(storage)?,
-                    ed25519_dalek::VerifyingKey::from_bytes(&public).map_err(storage)?,
-                ))
-            })
-            .collect()
-        })?;
+        let keys = history.issuer_keys();
         let verify = |code: &Option<&str>| {
             code.is_some_and(|text| {
                 crate::proof::signature_verifies(text, |kid| keys.get(&kid).copied())

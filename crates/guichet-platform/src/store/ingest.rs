@@ -8,16 +8,17 @@ use guichet_protocol::{
     limits, Cause, CauseCode, ChainHash, EntryEvent, EntryResult, EntryState, ErrorBody, ErrorCode,
     LedgerEntry, PushResponse, StatesResponse,
 };
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use super::facts::{self, PushFacts};
-use super::settle::{redeeming_devices, settle_coupons, Coupon};
+use super::settle::{redeeming_devices, settle_coupons, Coupon, Promotions, Settling};
 use super::versions::Versions;
 use super::{serial_to_db, stamp, Store};
 use crate::clock::paris_day;
 use crate::db::{batch, Mode, Row, Tx, Value};
 use crate::error::Error;
-use crate::proof::{self, Facts, Proof};
+use crate::proof::{self, BookletFacts, Facts, Proof};
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
     Error::refused(code, message)
@@ -100,22 +101,27 @@ pub fn check_entry_signatures(
 }
 
 /// The columns of `entries` a push writes, in [`entry_values`]' order (a proven redemption
-/// starts `accepted`; the conflict rule runs once the batch is in).
+/// starts `accepted`; the conflict rule, run once the batch is in, leaves it so only if no
+/// redemption received before it holds its coupon: see [`settle_coupons`]).
 const ENTRY_COLUMNS: &str = "id, device, center, occurred_at, occurred_us, local_day, actor, \
      prev_hash, hash, received_at, version, kind, checkout_id, kid, serial, value_cents, \
      provider, area, service, input_method, cancels, actor_role, reason, code, verdict, cause, \
-     received_us, state, device_signature";
+     received_us, state, device_signature, paid_cents, paid_provider, report_day, \
+     received_order";
 
 /// What the platform decided of one new entry at ingest: its first state, the verdict its
-/// checks gave (`ok`, `rejected`, `held`, `unknown`) and the cause.
+/// checks gave (`ok`, `rejected`, `held`, `unknown`), the cause, and what it would pay: the
+/// face value and provider of the minted booklet's record of the serial (never the kiosk's
+/// copies), if a booklet holds it.
 struct Decided {
     state: EntryState,
     verdict: &'static str,
     cause: Option<Cause>,
+    paid: Option<(u32, u32)>,
 }
 
 impl Decided {
-    fn of(proof: Proof) -> Decided {
+    fn of(proof: Proof, booklet: Option<&BookletFacts>) -> Decided {
         let (state, verdict, cause) = match proof {
             Proof::Proven => (EntryState::Accepted, "ok", None),
             Proof::NotMinted => (EntryState::Unknown, "unknown", None),
@@ -126,18 +132,32 @@ impl Decided {
             state,
             verdict,
             cause,
+            paid: booklet.map(|booklet| (booklet.value_cents, booklet.provider)),
+        }
+    }
+
+    /// A cancellation: always taken, pays nothing.
+    fn cancellation() -> Decided {
+        Decided {
+            state: EntryState::Accepted,
+            verdict: "ok",
+            cause: None,
+            paid: None,
         }
     }
 }
 
 /// One entry's values for [`ENTRY_COLUMNS`]. The report day is the platform's own reading of
-/// `occurred_at` in Europe/Paris, not the kiosk's `local_day`.
+/// `occurred_at` in Europe/Paris (not the kiosk's `local_day`), moved to `first_open_day` if
+/// it falls in a closed month; `order` is the database's order of receipt.
 fn entry_values(
     entry: &LedgerEntry,
     now: Timestamp,
-    version: i64,
+    (version, order): (i64, i64),
     decided: &Decided,
+    first_open_day: Option<Date>,
 ) -> Result<Vec<Value>, Error> {
+    let report_day = paris_day(entry.occurred_at).max(first_open_day.unwrap_or(Date::MIN));
     let mut values: Vec<Value> = vec![
         entry.id.to_string().into(),
         entry.device.as_str().into(),
@@ -205,25 +225,44 @@ fn entry_values(
         Value::Int(now.as_microsecond()),
         decided.state.as_str().into(),
         entry.signature.as_deref().into(),
+        decided.paid.map(|(cents, _)| cents).into(),
+        decided.paid.map(|(_, provider)| provider).into(),
+        report_day.to_string().into(),
+        Value::Int(order),
     ]);
     Ok(values)
 }
 
 /// Inserts a device's new entries, a chunk per statement, each with the device's next state
-/// version.
+/// version and the database's next number of receipt (taken here, after the coupon locks);
+/// answers the first of those numbers: every redemption the database received before this
+/// push has a smaller one.
 fn insert_all(
     tx: &mut dyn Tx,
     device: &str,
     entries: &[(&LedgerEntry, Decided)],
     now: Timestamp,
     versions: &mut Versions,
-) -> Result<(), Error> {
-    const PARAMETERS: usize = 29;
+) -> Result<Option<i64>, Error> {
+    const PARAMETERS: usize = 33;
     let row = vec!["{}"; PARAMETERS];
+    let first_open_day = super::report::first_open_day(tx)?;
+    let orders = tx.next_orders(entries.len())?;
+    let first_order = orders.first().copied();
+    let mut orders = orders.into_iter();
     for chunk in batch::chunks(entries) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * PARAMETERS);
         for (entry, decided) in chunk {
-            values.extend(entry_values(entry, now, versions.next(device)?, decided)?);
+            let order = orders
+                .next()
+                .ok_or_else(|| storage("fewer numbers of receipt than entries"))?;
+            values.extend(entry_values(
+                entry,
+                now,
+                (versions.next(device)?, order),
+                decided,
+                first_open_day,
+            )?);
         }
         tx.execute(
             &format!(
@@ -233,7 +272,7 @@ fn insert_all(
             &values,
         )?;
     }
-    Ok(())
+    Ok(first_order)
 }
 
 /// The devices and hashes of the entries of `ids` the platform already holds, by id.
@@ -304,8 +343,10 @@ impl Store {
         now: Timestamp,
     ) -> Result<PushResponse, Error> {
         // The signatures first, outside the write transaction and on every core: they are
-        // most of a push's cost, and need nothing but the issuer public keys.
-        let signatures = self.verify_signatures(entries)?;
+        // most of a push's cost, and need nothing but the issuer public keys of the
+        // root-signed bundles.
+        let history = self.signed_history()?;
+        let signatures = self.verify_signatures(&history, entries)?;
         self.run(Mode::Write, |tx| {
             // Locks are taken in this order of kinds (never back): the pushing device, the
             // coupons of the batch, the state versions of the devices they may change. So two
@@ -355,7 +396,8 @@ impl Store {
                 }
                 let new = &entries[first..];
                 let cancelled = cancelled_redemptions(tx, device, new)?;
-                let mut coupons: BTreeSet<Coupon> = cancelled.values().cloned().collect();
+                let promotions: Promotions = cancelled.values().cloned().collect();
+                let mut coupons: BTreeSet<Coupon> = promotions.keys().cloned().collect();
                 for entry in new {
                     if let EntryEvent::Redemption(r) = &entry.event {
                         coupons.insert((r.kid.to_hex(), serial_to_db(r.serial)));
@@ -368,18 +410,22 @@ impl Store {
                 devices.insert(device.to_owned());
                 let mut versions = Versions::lock(tx, &devices)?;
 
-                let facts = facts::gather(tx, device, &center, new)?;
+                let facts = facts::gather(tx, history.clone(), device, &center, new)?;
                 let first_new_index = entries.len() - new.len();
                 let (decided, last_occurred) =
                     decide_all(new, &signatures[first_new_index..], &facts, now);
-                insert_all(tx, device, &decided, now, &mut versions)?;
+                let received_from = insert_all(tx, device, &decided, now, &mut versions)?;
                 for id in cancelled.keys() {
                     tx.execute(
                         "UPDATE entries SET state = 'cancelled', conflict = NULL, version = $1 WHERE id = $2",
                         &[Value::Int(versions.next(device)?), id.as_str().into()],
                     )?;
                 }
-                settle_coupons(tx, &coupons, &mut versions)?;
+                let settling = Settling {
+                    promotions,
+                    received_from,
+                };
+                settle_coupons(tx, &coupons, &mut versions, &settling)?;
                 versions.store(tx)?;
                 chain_head = entries[entries.len() - 1].hash;
                 tx.execute(
@@ -465,14 +511,14 @@ fn decide_all<'a>(
     now: Timestamp,
 ) -> (Vec<(&'a LedgerEntry, Decided)>, Option<Timestamp>) {
     let shared = Facts {
-        issuers: &facts.issuers,
+        history: &facts.history,
         booklets: &facts.booklets,
-        revocations: &facts.revocations,
         center_zone: facts.center_zone,
         referential: facts.referential.as_ref(),
         grace_days: facts.grace_days,
         knowledge: &facts.knowledge,
         received_at: now,
+        enrolled_at: facts.enrolled_at,
     };
     let plausible_until = now
         .checked_add(SignedDuration::from_secs(MAX_CLOCK_SKEW_SECS))
@@ -481,14 +527,11 @@ fn decide_all<'a>(
     let mut decided = Vec::with_capacity(new.len());
     for (entry, &signature_ok) in new.iter().zip(signatures) {
         let outcome = match &entry.event {
-            EntryEvent::Redemption(r) => Decided::of(proof::check(
-                r,
-                entry.occurred_at,
-                previous,
-                signature_ok,
-                &shared,
-            )),
-            EntryEvent::Cancellation(_) => Decided::of(Proof::Proven),
+            EntryEvent::Redemption(r) => Decided::of(
+                proof::check(r, entry.occurred_at, previous, signature_ok, &shared),
+                facts.booklets.get(&(r.kid, r.serial)),
+            ),
+            EntryEvent::Cancellation(_) => Decided::cancellation(),
         };
         if entry.occurred_at <= plausible_until {
             previous = previous.max(Some(entry.occurred_at));
@@ -499,13 +542,13 @@ fn decide_all<'a>(
 }
 
 /// The redemptions of this device that the cancellations among `new` cancel, with their
-/// coupons: each one either held already or earlier in the same batch. A cancellation of an id
-/// the platform does not hold for this device changes nothing.
+/// coupons and the cancellation's id: each one either held already or earlier in the same
+/// batch. A cancellation of an id the platform does not hold for this device changes nothing.
 fn cancelled_redemptions(
     tx: &mut dyn Tx,
     device: &str,
     new: &[LedgerEntry],
-) -> Result<BTreeMap<String, Coupon>, Error> {
+) -> Result<BTreeMap<String, (Coupon, String)>, Error> {
     let mut earlier: HashMap<String, Coupon> = HashMap::new();
     let mut cancelled = BTreeMap::new();
     for entry in new {
@@ -530,7 +573,7 @@ fn cancelled_redemptions(
                         .transpose()?,
                 };
                 if let Some(coupon) = coupon {
-                    cancelled.insert(id, coupon);
+                    cancelled.insert(id, (coupon, entry.id.to_string()));
                 }
             }
         }

@@ -14,28 +14,88 @@ mod review;
 mod settle;
 mod versions;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use ed25519_dalek::VerifyingKey;
 use jiff::Timestamp;
 
-use crate::db::{self, Database, Mode, Tx};
+use crate::db::{self, Database, Mode, Tx, Value};
 use crate::error::Error;
+use crate::trust::SignedHistory;
 
 pub use admin::{BookletRecord, IssuerKeyRecord, MintRequest};
 pub use devices::{DeviceRecord, DeviceSummary};
 pub use report::{EntryLine, MonthReport, ReimbursementLine};
-pub use review::{Decision, ReviewLine};
+pub use review::{Decision, Redemption, ReviewLine};
 
 /// The platform's storage, over either backend.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<dyn Database>,
+    trust: Arc<Trust>,
+}
+
+/// The roots the platform's bundles are checked against, and the bundles checked so far.
+#[derive(Default)]
+struct Trust {
+    roots: Vec<VerifyingKey>,
+    /// The history checked so far, and the highest stored sequence looked at (a stored bundle
+    /// that does not verify is looked at once, logged, and never believed).
+    checked: Mutex<(Arc<SignedHistory>, u64)>,
 }
 
 impl Store {
-    /// A store over an open database.
+    /// A store over an open database. It believes no issuer key until it is given the
+    /// platform's roots ([`Store::trusting`]).
     pub fn new(db: Box<dyn Database>) -> Store {
-        Store { db: db.into() }
+        Store {
+            db: db.into(),
+            trust: Arc::default(),
+        }
+    }
+
+    /// The same store, believing the bundles signed by one of `roots` (read by the caller
+    /// from a file the serving account cannot write, never from the database).
+    pub fn trusting(self, roots: Vec<VerifyingKey>) -> Store {
+        Store {
+            db: self.db,
+            trust: Arc::new(Trust {
+                roots,
+                checked: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The published bundles that verify with the platform's roots, up to the latest stored:
+    /// what the platform believes of issuer keys and revocations when it pays.
+    pub fn signed_history(&self) -> Result<Arc<SignedHistory>, Error> {
+        let poisoned = |_| Error::Storage("the bundle history lock is poisoned".into());
+        let (history, looked_at) = self.trust.checked.lock().map_err(poisoned)?.clone();
+        let rows = self.run(Mode::Read, |tx| {
+            tx.query(
+                "SELECT sequence, file FROM bundles WHERE sequence > $1 ORDER BY sequence",
+                &[Value::Int(i64::try_from(looked_at).unwrap_or(i64::MAX))],
+            )
+        })?;
+        let Some(last) = rows.last() else {
+            return Ok(history);
+        };
+        let last = u64::try_from(last.int(0)?).unwrap_or(0);
+        let mut extended = (*history).clone();
+        for row in &rows {
+            let sequence = u64::try_from(row.int(0)?).unwrap_or(0);
+            if let Err(refused) =
+                extended.push(sequence, row.text(1)?.as_bytes(), &self.trust.roots)
+            {
+                tracing::warn!("{refused}; it is not believed");
+            }
+        }
+        let extended = Arc::new(extended);
+        let mut checked = self.trust.checked.lock().map_err(poisoned)?;
+        if checked.1 < last {
+            *checked = (extended.clone(), last);
+        }
+        Ok(extended)
     }
 
     /// Opens the database at `location` (see [`db::open`]).

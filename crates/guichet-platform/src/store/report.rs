@@ -1,16 +1,18 @@
 //! The monthly reimbursement report's data.
 
 use jiff::civil::Date;
+use jiff::Timestamp;
 
 use guichet_protocol::EntryState;
 
 use super::ingest::{result_of, RESULT_COLUMNS};
-use super::{serial_from_db, Store};
-use crate::db::{Mode, Row, Value};
+use super::{invalid, serial_from_db, stamp, Store};
+use crate::clock::paris_day;
+use crate::db::{Mode, Row, Tx, Value};
 use crate::error::Error;
 
 /// What one center is owed for one provider's coupons.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReimbursementLine {
     /// Center id.
     pub center: String,
@@ -43,10 +45,10 @@ pub struct EntryLine {
     pub kid: String,
     /// Coupon serial.
     pub serial: u64,
-    /// Face value in cents, where the platform verified the code (else the kiosk's copy
-    /// cannot be believed, and none is given).
+    /// Face value in cents, from the minted booklet's record, where the platform verified the
+    /// code (else none is given: the kiosk's copy cannot be believed).
     pub value_cents: Option<i64>,
-    /// Provider id (the code's where verified, else the kiosk's copy).
+    /// Provider id (the booklet's where one holds the serial, else the kiosk's copy).
     pub provider: u32,
     /// Provider name (empty if unknown).
     pub provider_name: String,
@@ -57,7 +59,9 @@ pub struct EntryLine {
     pub detail: Option<String>,
 }
 
-/// The report of one month (by the entries' Europe/Paris day).
+/// The report of one month (by the entries' report day: the platform's Europe/Paris reading of
+/// `occurred_at` for a redemption proven at its push, the day of the decision for one an admin
+/// accepted; never a closed month).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MonthReport {
     /// Per center and provider, valid redemptions only.
@@ -81,38 +85,21 @@ impl Store {
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let range = [Value::Text(start.to_string()), Value::Text(end.to_string())];
         self.run(Mode::Read, |tx| {
-            let reimbursements = tx
-                .query(
-                    "SELECT e.center, c.name, e.provider, p.name, COUNT(*), \
-                     CAST(SUM(e.value_cents) AS BIGINT) \
-                     FROM entries e JOIN centers c ON c.id = e.center \
-                     LEFT JOIN providers p ON p.id = e.provider \
-                     WHERE e.kind = 'redemption' AND e.state = 'accepted' \
-                     AND e.local_day >= $1 AND e.local_day < $2 \
-                     GROUP BY e.center, c.name, e.provider, p.name ORDER BY e.center, e.provider",
-                    &range,
-                )?
-                .iter()
-                .map(|row| {
-                    Ok(ReimbursementLine {
-                        center: row.text(0)?,
-                        center_name: row.text(1)?,
-                        provider: row.int(2)? as u32,
-                        provider_name: row.opt_text(3)?.unwrap_or_default(),
-                        coupons: row.int(4)? as u64,
-                        amount_cents: row.int(5)?,
-                    })
-                })
-                .collect::<Result<_, Error>>()?;
+            let reimbursements = match frozen(tx, start)? {
+                Some(lines) => lines,
+                None => reimbursements(tx, &range)?,
+            };
             let mut listed = |state: EntryState| -> Result<Vec<EntryLine>, Error> {
                 tx.query(
                     &format!(
                         "SELECT e.id, e.center, c.name, e.device, e.kid, e.serial, \
-                         e.value_cents, e.provider, p.name, e.occurred_at, e.verdict, \
+                         e.paid_cents, COALESCE(e.paid_provider, e.provider), p.name, \
+                         e.occurred_at, e.verdict, \
                          {} FROM entries e JOIN centers c ON c.id = e.center \
-                         LEFT JOIN providers p ON p.id = e.provider \
+                         LEFT JOIN providers p ON p.id = COALESCE(e.paid_provider, e.provider) \
                          WHERE e.kind = 'redemption' AND e.state = $1 \
-                         AND e.local_day >= $2 AND e.local_day < $3 ORDER BY e.occurred_us, e.id",
+                         AND e.report_day >= $2 AND e.report_day < $3 \
+                         ORDER BY e.occurred_us, e.id",
                         RESULT_COLUMNS
                             .split(", ")
                             .map(|column| format!("e.{column}"))
@@ -162,6 +149,108 @@ impl Store {
                 rejected,
                 held,
             })
+        })
+    }
+}
+
+/// What each center is owed per provider for the report days in `range` (first day, day
+/// after the last): the booklets' face values of the accepted redemptions.
+fn reimbursements(tx: &mut dyn Tx, range: &[Value; 2]) -> Result<Vec<ReimbursementLine>, Error> {
+    let number = |value: i64| u64::try_from(value).map_err(|e| Error::Storage(e.to_string()));
+    tx.query(
+        "SELECT e.center, c.name, e.paid_provider, p.name, COUNT(*), \
+         CAST(SUM(e.paid_cents) AS BIGINT) \
+         FROM entries e JOIN centers c ON c.id = e.center \
+         LEFT JOIN providers p ON p.id = e.paid_provider \
+         WHERE e.kind = 'redemption' AND e.state = 'accepted' \
+         AND e.paid_cents IS NOT NULL \
+         AND e.report_day >= $1 AND e.report_day < $2 \
+         GROUP BY e.center, c.name, e.paid_provider, p.name \
+         ORDER BY e.center, e.paid_provider",
+        range,
+    )?
+    .iter()
+    .map(|row| {
+        Ok(ReimbursementLine {
+            center: row.text(0)?,
+            center_name: row.text(1)?,
+            provider: u32::try_from(row.int(2)?).map_err(|e| Error::Storage(e.to_string()))?,
+            provider_name: row.opt_text(3)?.unwrap_or_default(),
+            coupons: number(row.int(4)?)?,
+            amount_cents: row.int(5)?,
+        })
+    })
+    .collect()
+}
+
+/// The reimbursements of a closed month, as they were when it was closed.
+fn frozen(tx: &mut dyn Tx, first: Date) -> Result<Option<Vec<ReimbursementLine>>, Error> {
+    tx.query_opt(
+        "SELECT report FROM closed_months WHERE month = $1",
+        &[first.strftime("%Y-%m").to_string().into()],
+    )?
+    .map(|row| serde_json::from_str(&row.text(0)?).map_err(|e| Error::Storage(e.to_string())))
+    .transpose()
+}
+
+/// The first day of the month after the last closed one, if any month is closed: nothing is
+/// reported before it any more.
+pub(super) fn first_open_day(tx: &mut dyn Tx) -> Result<Option<Date>, Error> {
+    tx.query_one("SELECT MAX(month) FROM closed_months", &[])?
+        .opt_text(0)?
+        .map(|month| {
+            let first: Date = format!("{month}-01")
+                .parse()
+                .map_err(|e| Error::Storage(format!("closed month {month:?}: {e}")))?;
+            first
+                .checked_add(jiff::Span::new().months(1))
+                .map_err(|e| Error::Storage(e.to_string()))
+        })
+        .transpose()
+}
+
+impl Store {
+    /// Closes the month of `month` (any day of it) and every month before it: its
+    /// reimbursements are frozen as they are now (kept with the closure), and whatever is
+    /// decided or received later is reported in the first open month. Only a month that has ended (in Europe/Paris, at `now`) can be closed.
+    pub fn close_month(&self, month: Date, by: &str, now: Timestamp) -> Result<(), Error> {
+        let first = month.first_of_month();
+        let next = first
+            .checked_add(jiff::Span::new().months(1))
+            .map_err(|e| invalid(e.to_string()))?;
+        if paris_day(now) < next {
+            return Err(invalid(format!(
+                "{} has not ended yet: only a past month can be closed",
+                first.strftime("%Y-%m")
+            )));
+        }
+        self.run(Mode::Write, |tx| {
+            tx.lock(&["months".to_owned()])?;
+            let open_from = first_open_day(tx)?;
+            if open_from.is_some_and(|open| open >= next) {
+                return Err(invalid(format!(
+                    "{} is closed already",
+                    first.strftime("%Y-%m")
+                )));
+            }
+            let range = [
+                Value::Text(first.to_string()),
+                Value::Text(next.to_string()),
+            ];
+            let lines = reimbursements(tx, &range)?;
+            tx.execute(
+                "INSERT INTO closed_months (month, closed_at, closed_by, report) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    first.strftime("%Y-%m").to_string().into(),
+                    stamp(now).into(),
+                    by.into(),
+                    serde_json::to_string(&lines)
+                        .map_err(|e| Error::Storage(e.to_string()))?
+                        .into(),
+                ],
+            )?;
+            Ok(())
         })
     }
 }

@@ -65,14 +65,32 @@ pub(super) fn redeeming_devices(
 }
 
 /// The columns [`settle_coupon`] reads, in its order.
-const SETTLE_COLUMNS: &str = "id, received_us, state, conflict, occurred_at, local_day, center, \
-     device, kid, serial, verdict, decision, decided_at";
+const SETTLE_COLUMNS: &str =
+    "id, received_order, state, conflict, occurred_at, local_day, center, \
+     device, kid, serial, verdict, decision, transferred_from, decided_at";
+
+/// The coupons whose holder a cancellation or an admin's decision may have removed, each with
+/// what did it (the cancellation's id, or `decision:` and the decided redemption's id),
+/// recorded on the redemption promoted in its place.
+pub(super) type Promotions = BTreeMap<Coupon, String>;
+
+/// What a settlement needs to know of the change that runs it.
+#[derive(Default)]
+pub(super) struct Settling {
+    /// See [`Promotions`].
+    pub promotions: Promotions,
+    /// The first number of receipt of the push being stored, if a push runs it: its own
+    /// redemptions, stored `accepted` so that the usual case (nobody else holds the coupon)
+    /// writes nothing more, do not hold the coupon yet.
+    pub received_from: Option<i64>,
+}
 
 /// Applies the conflict rule to every redemption (not cancelled) of each coupon.
 pub(super) fn settle_coupons(
     tx: &mut dyn Tx,
     coupons: &BTreeSet<Coupon>,
     versions: &mut Versions,
+    settling: &Settling,
 ) -> Result<(), Error> {
     let coupons: Vec<&Coupon> = coupons.iter().collect();
     let mut redemptions: BTreeMap<Coupon, Vec<Row>> = BTreeMap::new();
@@ -92,8 +110,14 @@ pub(super) fn settle_coupons(
             redemptions.entry(coupon).or_default().push(row);
         }
     }
-    for rows in redemptions.into_values() {
-        settle_coupon(tx, rows, versions)?;
+    for (coupon, rows) in redemptions {
+        settle_coupon(
+            tx,
+            rows,
+            versions,
+            settling,
+            settling.promotions.get(&coupon),
+        )?;
     }
     Ok(())
 }
@@ -113,10 +137,25 @@ fn standing(row: &Row) -> Result<Option<EntryState>, Error> {
 
 /// The conflict rule for one coupon's redemptions (not cancelled), as [`settle_coupons`] read
 /// them. Rejected, held and unknown ones never hold the coupon. Among the others (the
-/// contenders) the holder is, in this order: the one an admin accepted last, the one holding
-/// it already, the first received (then the smaller id). So a push can never take a coupon
-/// away from a redemption the platform accepted before: first received wins.
-fn settle_coupon(tx: &mut dyn Tx, rows: Vec<Row>, versions: &mut Versions) -> Result<(), Error> {
+/// contenders) the holder is, in this order: the one holding it already (so no push ever
+/// takes a coupon, nor turns an answered `accepted` into `conflict`), the one an admin
+/// transferred it to last, the first the database received (`received_order`, then the smaller
+/// id). Only a cancellation or an admin's decision removes a holder; the one promoted then
+/// records what did it (`promoted_by`).
+fn settle_coupon(
+    tx: &mut dyn Tx,
+    rows: Vec<Row>,
+    versions: &mut Versions,
+    settling: &Settling,
+    promoted_by: Option<&String>,
+) -> Result<(), Error> {
+    // Holding already: `accepted`, and received before the push being stored (if any).
+    let holds = |row: &Row| -> Result<bool, Error> {
+        Ok(row.text(2)? == "accepted"
+            && settling
+                .received_from
+                .is_none_or(|first| row.int(1).is_ok_and(|order| order < first)))
+    };
     let mut contenders: Vec<&Row> = Vec::new();
     let mut fixed: Vec<(&Row, EntryState)> = Vec::new();
     for row in &rows {
@@ -128,17 +167,20 @@ fn settle_coupon(tx: &mut dyn Tx, rows: Vec<Row>, versions: &mut Versions) -> Re
     let mut ranked = contenders
         .iter()
         .map(|row| {
-            let admin_accepted = row.opt_text(11)?.as_deref() == Some("accept");
+            let transferred_at = match (row.opt_text(11)?.as_deref(), row.opt_text(12)?) {
+                (Some("accept"), Some(_)) => row.opt_text(13)?,
+                _ => None,
+            };
             Ok((
-                std::cmp::Reverse(admin_accepted.then(|| row.opt_text(12)).transpose()?),
-                row.text(2)? != "accepted",
+                !holds(row)?,
+                std::cmp::Reverse(transferred_at),
                 row.int(1)?,
                 row.text(0)?,
                 *row,
             ))
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    ranked.sort_by(|a, b| (&a.0, a.1, a.2, &a.3).cmp(&(&b.0, b.1, b.2, &b.3)));
+    ranked.sort_by(|a, b| (a.0, &a.1, a.2, &a.3).cmp(&(b.0, &b.1, b.2, &b.3)));
     let holder_details = match ranked.first() {
         Some(first) if ranked.len() > 1 => {
             let holder = first.4;
@@ -156,6 +198,9 @@ fn settle_coupon(tx: &mut dyn Tx, rows: Vec<Row>, versions: &mut Versions) -> Re
         }
         _ => None,
     };
+    // A promotion: the coupon had no holder among these rows (a cancellation or a decision
+    // just removed it) and one of them that was already known becomes it.
+    let promoted = promoted_by.filter(|_| !contenders.iter().any(|row| holds(row).unwrap_or(true)));
     let mut updates: Vec<(&Row, EntryState, Option<String>)> = Vec::new();
     for (i, ranked) in ranked.iter().enumerate() {
         match (&holder_details, i) {
@@ -169,7 +214,8 @@ fn settle_coupon(tx: &mut dyn Tx, rows: Vec<Row>, versions: &mut Versions) -> Re
     }
     updates.extend(fixed.into_iter().map(|(row, state)| (row, state, None)));
     for (row, state, conflict) in updates {
-        if row.text(2)? != state.as_str() || row.opt_text(3)? != conflict {
+        let was = row.text(2)?;
+        if was != state.as_str() || row.opt_text(3)? != conflict {
             tx.execute(
                 "UPDATE entries SET state = $1, conflict = $2, version = $3 WHERE id = $4",
                 &[
@@ -178,6 +224,12 @@ fn settle_coupon(tx: &mut dyn Tx, rows: Vec<Row>, versions: &mut Versions) -> Re
                     Value::Int(versions.next(&row.text(7)?)?),
                     row.text(0)?.into(),
                 ],
+            )?;
+        }
+        if let (EntryState::Accepted, Some(by)) = (state, promoted.filter(|_| was == "conflict")) {
+            tx.execute(
+                "UPDATE entries SET promoted_by = $1 WHERE id = $2",
+                &[by.as_str().into(), row.text(0)?.into()],
             )?;
         }
     }

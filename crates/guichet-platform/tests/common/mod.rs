@@ -44,6 +44,8 @@ pub struct TestPlatform {
     pub minter: Minter,
     pub server: RunningServer,
     pub client: reqwest::Client,
+    /// The database (a SQLite path or a PostgreSQL URL), for more servers on it.
+    pub location: String,
     _dir: tempfile::TempDir,
     _cluster: Option<Arc<pg::PgCluster>>,
 }
@@ -62,15 +64,21 @@ pub fn fresh_store(
     backend: Backend,
     dir: &std::path::Path,
 ) -> Option<(Store, Option<Arc<pg::PgCluster>>)> {
+    let (location, cluster) = fresh_location(backend, dir)?;
+    Some((Store::open(&location).unwrap(), cluster))
+}
+
+/// Where a fresh database is (a SQLite path in `dir`, or a new PostgreSQL database); None
+/// when PostgreSQL is asked for but not installed.
+pub fn fresh_location(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> Option<(String, Option<Arc<pg::PgCluster>>)> {
     match backend {
-        Backend::Sqlite => {
-            let path = dir.join("platform.db");
-            Some((Store::open(path.to_str().unwrap()).unwrap(), None))
-        }
+        Backend::Sqlite => Some((dir.join("platform.db").display().to_string(), None)),
         Backend::Postgres => {
             let cluster = pg::PgCluster::shared()?;
-            let url = cluster.new_database();
-            Some((Store::open(&url).unwrap(), Some(cluster)))
+            Some((cluster.new_database(), Some(cluster)))
         }
     }
 }
@@ -181,8 +189,13 @@ impl TestPlatform {
     pub async fn start(backend: Backend) -> Option<TestPlatform> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_owned();
-        let (store, cluster) = blocking(move || fresh_store(backend, &path)).await?;
+        let (location, cluster) = blocking(move || fresh_location(backend, &path)).await?;
+        let opened = location.clone();
+        let store = blocking(move || Store::open(&opened).unwrap()).await;
         let root = generate_key().unwrap();
+        // The platform believes the bundles of this root only (read from its configuration in
+        // production, never from the database).
+        let store = store.trusting(vec![root.verifying_key()]);
         let answer_key = generate_key().unwrap();
         let minter = {
             let store = store.clone();
@@ -210,9 +223,23 @@ impl TestPlatform {
             minter,
             server,
             client: reqwest::Client::new(),
+            location,
             _dir: dir,
             _cluster: cluster,
         })
+    }
+
+    /// Another server on the same database, with its own store (its own connections and
+    /// caches), as a second platform instance would be.
+    pub async fn another_server(&self) -> RunningServer {
+        let (location, roots) = (self.location.clone(), vec![self.root.verifying_key()]);
+        let store = blocking(move || Store::open(&location).unwrap().trusting(roots)).await;
+        let platform = Platform {
+            store,
+            root_keys: vec![public_key_hex(&self.root.verifying_key())],
+            answer_key: self.answer_key.clone(),
+        };
+        server::start(platform, "127.0.0.1:0").await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,357 @@
+//! What the platform believes about issuer keys and revocations when it pays: only what a
+//! bundle signed by a platform root says (`schema/sync-api.md`, "What the platform checks").
+//!
+//! Who is believed, and why: the root keys come from a file the serving account does not
+//! write (`guichet-platform --root-public-key-file`, `/etc/guichet-platform/` in the
+//! package), never from the database; each published bundle is checked against them over the
+//! exact bytes stored (`TrustBundle::open`). The `issuer_keys` and `revocations` tables are
+//! only the draft of the next bundle: a database writer who adds an issuer key there, or a
+//! bundle signed by anyone else, makes no coupon payable (`tests/attacks.rs`,
+//! `a_database_writers_own_issuer_key_pays_nothing`).
+//!
+//! Pure: the store reads the bundle files and hands them here.
+
+use std::collections::HashMap;
+
+use ed25519_dalek::VerifyingKey;
+use guichet_core::bundle::document::KeyStatus;
+use guichet_core::{Kid, TrustBundle};
+use jiff::{SignedDuration, Timestamp};
+
+/// A published bundle the platform checked, with the moment it stops being fresh.
+#[derive(Clone, Debug)]
+pub struct SignedBundle {
+    /// The checked bundle.
+    pub bundle: TrustBundle,
+    /// When a kiosk holding it (and nothing newer) may no longer accept coupons:
+    /// `max_staleness_days` after `issued_at`, or `expires_at`, whichever comes first.
+    pub stale_from: Timestamp,
+}
+
+impl SignedBundle {
+    fn of(bundle: TrustBundle) -> SignedBundle {
+        let document = bundle.document();
+        let staleness =
+            SignedDuration::from_hours(24 * i64::from(document.rules.max_staleness_days));
+        let stale_from = document
+            .issued_at
+            .checked_add(staleness)
+            .unwrap_or(Timestamp::MAX)
+            .min(document.expires_at);
+        SignedBundle { bundle, stale_from }
+    }
+
+    /// Its sequence.
+    pub fn sequence(&self) -> u64 {
+        self.bundle.sequence()
+    }
+}
+
+/// Since which signed bundle a fact (a revocation, a compromised key) has been published: a
+/// kiosk could know it from the moment one of its center's kiosks held that bundle or a later
+/// one, and every kiosk must know it once that bundle is stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Published {
+    /// The first bundle of the run of bundles that say it, up to the latest.
+    pub sequence: u64,
+    /// When that bundle became stale: from then on, no kiosk may still be ignorant of it.
+    pub stale_from: Timestamp,
+}
+
+/// An issuer key as the latest signed bundle lists it.
+#[derive(Clone, Copy, Debug)]
+pub struct TrustedIssuer {
+    /// Its public half.
+    pub key: VerifyingKey,
+    /// The provider it mints for.
+    pub provider: u32,
+    /// Since when it is listed as compromised, if the latest bundle says it is.
+    pub compromised: Option<Published>,
+}
+
+/// The root-signed bundles the platform published, in increasing sequence.
+#[derive(Clone, Debug, Default)]
+pub struct SignedHistory {
+    bundles: Vec<SignedBundle>,
+}
+
+/// Why a stored bundle cannot be believed.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// Its signature is not a root's, or its document is invalid.
+    #[error("the stored bundle {sequence} is not signed by the platform's root: {source}")]
+    NotSigned {
+        /// The sequence the database gives it.
+        sequence: u64,
+        /// Why it was refused.
+        source: guichet_core::bundle::BundleError,
+    },
+    /// The database's sequence is not the document's, or goes back.
+    #[error("the stored bundle {stored} holds the signed sequence {signed}; bundles must follow each other")]
+    OutOfOrder {
+        /// The sequence the database gives it.
+        stored: u64,
+        /// The sequence its signed document says.
+        signed: u64,
+    },
+}
+
+impl SignedHistory {
+    /// The highest sequence checked so far (0 for none).
+    pub fn latest_sequence(&self) -> u64 {
+        self.bundles.last().map_or(0, SignedBundle::sequence)
+    }
+
+    /// The bundles checked, oldest first.
+    pub fn bundles(&self) -> &[SignedBundle] {
+        &self.bundles
+    }
+
+    /// Checks the stored bundle `sequence` (its `file`, as stored) against `roots` and appends
+    /// it. Sequences must increase; the document must say the sequence the database gives.
+    pub fn push(
+        &mut self,
+        sequence: u64,
+        file: &[u8],
+        roots: &[VerifyingKey],
+    ) -> Result<(), HistoryError> {
+        let bundle = TrustBundle::open(file, roots)
+            .map_err(|source| HistoryError::NotSigned { sequence, source })?;
+        if bundle.sequence() != sequence || sequence <= self.latest_sequence() {
+            return Err(HistoryError::OutOfOrder {
+                stored: sequence,
+                signed: bundle.sequence(),
+            });
+        }
+        self.bundles.push(SignedBundle::of(bundle));
+        Ok(())
+    }
+
+    /// The issuer key `kid` as the latest signed bundle lists it; None if it does not (a key
+    /// no root ever signed, or one dropped since).
+    pub fn issuer(&self, kid: Kid) -> Option<TrustedIssuer> {
+        let latest = self.bundles.last()?;
+        let issuer = latest.bundle.issuer(kid)?;
+        let compromised = (issuer.status == KeyStatus::Compromised)
+            .then(|| {
+                self.since(|bundle| {
+                    bundle
+                        .issuer(kid)
+                        .is_some_and(|key| key.status == KeyStatus::Compromised)
+                })
+            })
+            .flatten();
+        Some(TrustedIssuer {
+            key: issuer.verifying_key,
+            provider: issuer.provider,
+            compromised,
+        })
+    }
+
+    /// Since when the coupon (kid, serial) is revoked, if the latest signed bundle says so.
+    pub fn revoked(&self, kid: Kid, serial: u64) -> Option<Published> {
+        self.since(|bundle| bundle.is_revoked(kid, serial))
+    }
+
+    /// The public halves of the issuer keys of the latest bundle, by kid.
+    pub fn issuer_keys(&self) -> HashMap<Kid, VerifyingKey> {
+        self.bundles
+            .last()
+            .map(|latest| {
+                latest
+                    .bundle
+                    .document()
+                    .issuer_keys
+                    .iter()
+                    .filter_map(|entry| {
+                        latest
+                            .bundle
+                            .issuer(entry.kid)
+                            .map(|key| (entry.kid, key.verifying_key))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first bundle of the latest run of bundles for which `says` holds, if the latest
+    /// bundle says it.
+    fn since(&self, says: impl Fn(&TrustBundle) -> bool) -> Option<Published> {
+        let run = self
+            .bundles
+            .iter()
+            .rev()
+            .take_while(|signed| says(&signed.bundle))
+            .last()?;
+        Some(Published {
+            sequence: run.sequence(),
+            stale_from: run.stale_from,
+        })
+    }
+}
+
+/// What a center's kiosks could know: since when any of them first held each bundle
+/// sequence (`device_bundles`, kept by the platform when it sends or confirms a bundle).
+#[derive(Clone, Debug, Default)]
+pub struct Knowledge {
+    /// (sequence, since when a kiosk of the center held it), any order.
+    pub held: Vec<(u64, Timestamp)>,
+}
+
+impl Knowledge {
+    /// From when the center is held to a fact `published` in a bundle: the first moment one
+    /// of its kiosks held that bundle or a later one, and at the latest when that bundle
+    /// went stale (pulled or not: a kiosk past it may accept nothing).
+    pub fn known_since(&self, published: Published) -> Timestamp {
+        self.held
+            .iter()
+            .filter(|(sequence, _)| *sequence >= published.sequence)
+            .map(|(_, since)| *since)
+            .min()
+            .map_or(published.stale_from, |held| held.min(published.stale_from))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::SigningKey;
+    use guichet_core::bundle::document::{
+        BundleDocument, IssuerKeyEntry, Provider, Referential, Revocation, Rules, SerialRange,
+    };
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn document(sequence: u64, issued: &str, status: KeyStatus, revoked: bool) -> BundleDocument {
+        let issuer = key(7).verifying_key();
+        let kid = Kid::of_public_key(issuer.as_bytes());
+        BundleDocument {
+            sequence,
+            issued_at: at(issued),
+            expires_at: at(issued) + SignedDuration::from_hours(24 * 30),
+            rules: Rules::default(),
+            providers: vec![Provider {
+                id: 7,
+                name: "Département test".into(),
+            }],
+            zones: vec![],
+            issuer_keys: vec![IssuerKeyEntry {
+                kid,
+                public_key: hex::encode(issuer.as_bytes()),
+                provider: 7,
+                status,
+            }],
+            referential: referential(),
+            revocations: if revoked {
+                vec![Revocation {
+                    kid,
+                    serials: vec![],
+                    ranges: vec![SerialRange { first: 5, last: 9 }],
+                }]
+            } else {
+                vec![]
+            },
+            sync_keys: vec![],
+        }
+    }
+
+    fn referential() -> Referential {
+        let text = include_str!("../../../fixtures/referential/example-referential.json");
+        serde_json::from_str(text).unwrap()
+    }
+
+    fn history(documents: &[BundleDocument], root: &SigningKey) -> SignedHistory {
+        let mut history = SignedHistory::default();
+        for document in documents {
+            let file = TrustBundle::seal(document, root);
+            history
+                .push(document.sequence, &file, &[root.verifying_key()])
+                .unwrap();
+        }
+        history
+    }
+
+    #[test]
+    fn only_bundles_signed_by_a_root_are_believed() {
+        let root = key(1);
+        let stranger = key(2);
+        let mut history = SignedHistory::default();
+        let file = TrustBundle::seal(
+            &document(1, "2026-01-01T00:00:00Z", KeyStatus::Active, false),
+            &stranger,
+        );
+        let refused = history.push(1, &file, &[root.verifying_key()]);
+        assert!(matches!(refused, Err(HistoryError::NotSigned { .. })));
+        assert!(history.issuer_keys().is_empty());
+        // The database cannot renumber a signed bundle, nor go back.
+        let file = TrustBundle::seal(
+            &document(1, "2026-01-01T00:00:00Z", KeyStatus::Active, false),
+            &root,
+        );
+        let renumbered = history.push(2, &file, &[root.verifying_key()]);
+        assert!(matches!(renumbered, Err(HistoryError::OutOfOrder { .. })));
+        history.push(1, &file, &[root.verifying_key()]).unwrap();
+        let again = history.push(1, &file, &[root.verifying_key()]);
+        assert!(matches!(again, Err(HistoryError::OutOfOrder { .. })));
+        assert_eq!(history.issuer_keys().len(), 1);
+    }
+
+    #[test]
+    fn a_fact_counts_from_the_first_bundle_of_its_latest_run() {
+        let root = key(1);
+        let history = history(
+            &[
+                document(1, "2026-01-01T00:00:00Z", KeyStatus::Active, false),
+                document(2, "2026-01-08T00:00:00Z", KeyStatus::Compromised, true),
+                document(3, "2026-01-15T00:00:00Z", KeyStatus::Compromised, true),
+            ],
+            &root,
+        );
+        let kid = Kid::of_public_key(key(7).verifying_key().as_bytes());
+        let issuer = history.issuer(kid).unwrap();
+        let since = issuer.compromised.unwrap();
+        assert_eq!(since.sequence, 2);
+        // Seven days of staleness (the default rules) before the 30-day expiry.
+        assert_eq!(since.stale_from, at("2026-01-15T00:00:00Z"));
+        assert_eq!(history.revoked(kid, 7), Some(since));
+        assert_eq!(history.revoked(kid, 4), None);
+        // Lifted in the latest bundle: no longer held against anyone.
+        let lifted = super::tests::history(
+            &[
+                document(1, "2026-01-01T00:00:00Z", KeyStatus::Compromised, true),
+                document(2, "2026-01-08T00:00:00Z", KeyStatus::Active, false),
+            ],
+            &root,
+        );
+        assert!(lifted.issuer(kid).unwrap().compromised.is_none());
+        assert!(lifted.revoked(kid, 7).is_none());
+    }
+
+    #[test]
+    fn knowledge_is_the_centers_first_holding_or_the_staleness_bound() {
+        let published = Published {
+            sequence: 2,
+            stale_from: at("2026-01-15T00:00:00Z"),
+        };
+        let never = Knowledge::default();
+        assert_eq!(never.known_since(published), published.stale_from);
+        let held = Knowledge {
+            held: vec![
+                (1, at("2026-01-02T00:00:00Z")),
+                (3, at("2026-01-10T00:00:00Z")),
+                (2, at("2026-01-09T00:00:00Z")),
+            ],
+        };
+        assert_eq!(held.known_since(published), at("2026-01-09T00:00:00Z"));
+        let late = Knowledge {
+            held: vec![(4, at("2026-02-01T00:00:00Z"))],
+        };
+        assert_eq!(late.known_since(published), published.stale_from);
+    }
+}
