@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use guichet_core::bundle::document::{AreaEntry, Level, LocalizedText, Referential, Service};
+use guichet_core::bundle::document::{
+    AreaEntry, BundleDocument, Level, LocalizedText, Referential, Service,
+};
 use guichet_core::Kid;
 use guichet_protocol::signing::public_key_hex;
 use jiff::{SignedDuration, Timestamp};
@@ -177,6 +179,26 @@ pub fn signer_init(paths: &Paths) -> Result<ed25519_dalek::VerifyingKey, Error> 
         keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
     }
     Ok(keys::read_root_key(&paths.root_key())?.verifying_key())
+}
+
+/// The document of the last bundle this signer signed (kept in the signer directory), if any.
+pub fn last_signed_bundle(paths: &Paths) -> Result<Option<BundleDocument>, Error> {
+    let path = paths.signer_dir.join("last-signed-bundle.json");
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Io(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// Keeps the document just signed in the signer directory: the next signature is shown
+/// against it.
+pub fn remember_signed_bundle(paths: &Paths, document: &BundleDocument) -> Result<(), Error> {
+    let path = paths.signer_dir.join("last-signed-bundle.json");
+    let json = serde_json::to_vec_pretty(document).map_err(|e| Error::Io(e.to_string()))?;
+    std::fs::write(&path, json).map_err(io(format!("cannot write {}", path.display())))
 }
 
 /// The offline signer's new issuer key, in the signer directory: its kid and public half.

@@ -517,6 +517,54 @@ fn review(
     Ok(())
 }
 
+/// What a bundle draft changes against the last bundle this signer signed, widening changes
+/// first: what the person at the signer reads before the root signs.
+fn show_changes(
+    previous: Option<&guichet_core::bundle::document::BundleDocument>,
+    next: &guichet_core::bundle::document::BundleDocument,
+) {
+    match previous {
+        Some(previous) => println!(
+            "bundle {} (issued {}, expires {}), against bundle {} signed before:",
+            next.sequence, next.issued_at, next.expires_at, previous.sequence
+        ),
+        None => println!(
+            "bundle {} (issued {}, expires {}), the first this signer signs:",
+            next.sequence, next.issued_at, next.expires_at
+        ),
+    }
+    let changes = guichet_core::bundle::diff::changes(previous, next);
+    if changes.is_empty() {
+        println!("        no change but the dates");
+    }
+    for change in &changes {
+        println!("{change}");
+    }
+}
+
+/// On a terminal, the person at the signer types the bundle's sequence to sign it; a script
+/// (no terminal) has been shown the same changes.
+fn confirm_signature(sequence: u64) -> Result<(), Error> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    print!("Type {sequence} to sign this bundle with the root key: ");
+    std::io::stdout()
+        .flush()
+        .map_err(|e| Error::Io(e.to_string()))?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io(e.to_string()))?;
+    if answer.trim() == sequence.to_string() {
+        Ok(())
+    } else {
+        Err(Error::Invalid("not signed: nothing was written".into()))
+    }
+}
+
 /// One item waiting for review, as an admin reads it: the evidence first (what it would pay,
 /// whether the code and the device's signature are there, why it waits), then every other
 /// redemption of the same coupon side by side.
@@ -596,17 +644,22 @@ fn signer(paths: &Paths, command: SignerCommand) -> Result<(), Error> {
                 serde_json::from_slice(&text)
                     .map_err(|e| Error::Invalid(format!("{}: {e}", draft.display())))?;
             let root = guichet_platform::keys::read_root_key(&paths.root_key())?;
+            let previous = admin::last_signed_bundle(paths)?;
+            if let Some(previous) = &previous {
+                if document.sequence <= previous.sequence {
+                    return Err(Error::Invalid(format!(
+                        "the draft is bundle {}; this signer already signed bundle {}: draft a new one",
+                        document.sequence, previous.sequence
+                    )));
+                }
+            }
+            show_changes(previous.as_ref(), &document);
+            confirm_signature(document.sequence)?;
             let file = guichet_platform::bundle::seal_checked(&document, &root)?;
             std::fs::write(&out, &file)
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", out.display())))?;
-            println!(
-                "bundle {} signed: {} providers, {} issuer keys, {} revocation lists: {}",
-                document.sequence,
-                document.providers.len(),
-                document.issuer_keys.len(),
-                document.revocations.len(),
-                out.display()
-            );
+            admin::remember_signed_bundle(paths, &document)?;
+            println!("bundle {} signed: {}", document.sequence, out.display());
         }
         SignerCommand::Print { order, out } => {
             let text = std::fs::read(&order)

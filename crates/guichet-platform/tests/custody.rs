@@ -72,7 +72,10 @@ impl Platform {
 fn private_keys(signer: &Path) -> Vec<[u8; 32]> {
     std::fs::read_dir(signer)
         .unwrap()
-        .map(|entry| read_root_key(&entry.unwrap().path()).unwrap().to_bytes())
+        .map(|entry| entry.unwrap().path())
+        // The signer directory also keeps the last bundle document it signed (public).
+        .filter(|path| !path.ends_with("last-signed-bundle.json"))
+        .map(|path| read_root_key(&path).unwrap().to_bytes())
         .collect()
 }
 
@@ -347,7 +350,7 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
     let draft = tmp.path().join("draft.json");
     platform.ok(&["bundle", "draft", "--out", draft.to_str().unwrap()]);
     let bundle = tmp.path().join("bundle.json");
-    signer(&[
+    let shown = signer(&[
         "signer",
         "sign-bundle",
         "--draft",
@@ -355,6 +358,26 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
         "--out",
         bundle.to_str().unwrap(),
     ]);
+    // Before it signs, the signer shows what the draft changes: here, the first bundle, so
+    // the issuer key it brings (a widening change), the provider and the zone.
+    let kid = public_key_kid(public);
+    assert!(
+        shown.contains(&format!("WIDENS  new issuer key {kid} for provider 7")),
+        "{shown}"
+    );
+    assert!(shown.contains("new provider 7"), "{shown}");
+    // The same draft again: refused, this signer already signed that sequence.
+    let again = Command::new(BIN)
+        .arg("--signer-dir")
+        .arg(&signer_dir)
+        .args(["signer", "sign-bundle", "--draft"])
+        .arg(&draft)
+        .arg("--out")
+        .arg(tmp.path().join("again.json"))
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already signed bundle 1"));
 
     // A bundle signed by another root is refused; the signer's is published.
     let forged = tmp.path().join("forged.json");
@@ -406,4 +429,10 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
         );
     }
     assert_no_private_key(&platform, &private_keys(&signer_dir));
+}
+
+/// The kid of a public key given in hex.
+fn public_key_kid(hex: &str) -> guichet_core::Kid {
+    let key = guichet_protocol::signing::parse_public_key(hex).unwrap();
+    guichet_core::Kid::of_public_key(key.as_bytes())
 }

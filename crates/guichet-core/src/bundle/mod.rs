@@ -5,6 +5,7 @@
 //! platform root keys the kiosk pins; [`accept_update`](TrustBundle::accept_update) also refuses
 //! any sequence that is not higher than the one the kiosk has.
 
+pub mod diff;
 pub mod document;
 pub mod envelope;
 mod validate;
