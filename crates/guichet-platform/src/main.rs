@@ -1011,13 +1011,13 @@ fn run(cli: Cli) -> Result<(), Error> {
     Ok(())
 }
 
-/// Diagnostics (`tracing`) on standard error, with time and level, from warnings up unless
+/// Diagnostics (`tracing`) on standard error, with time and level, from `default` up unless
 /// `GUICHET_LOG` names another level; what a command prints for its user stays as it was.
-fn init_logs() {
+fn init_logs(default: tracing_subscriber::filter::LevelFilter) {
     let level = std::env::var("GUICHET_LOG")
         .ok()
         .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
+        .unwrap_or(default);
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
@@ -1026,8 +1026,13 @@ fn init_logs() {
 }
 
 fn main() -> ExitCode {
-    init_logs();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    // A server logs one line per request by default; an admin command only what goes wrong.
+    init_logs(match cli.command {
+        Command::Serve { .. } => tracing_subscriber::filter::LevelFilter::INFO,
+        _ => tracing_subscriber::filter::LevelFilter::WARN,
+    });
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("guichet-platform: {e}");

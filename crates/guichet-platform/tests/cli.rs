@@ -557,3 +557,53 @@ fn issued_on() -> String {
         .unwrap()
         .to_string()
 }
+
+/// `serve` logs one line per request by default (issue 23: "after dozens of requests the
+/// server log held only its listening line"): method, path, status and latency.
+#[test]
+fn serve_logs_one_line_per_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    platform(&dir, &["init"]);
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("GUICHET_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        for path in ["/healthz", "/readyz", "/v1/bundle"] {
+            client.get(format!("{url}{path}")).send().await.unwrap();
+        }
+    });
+    // The three lines are written as each answer goes out; give the last a moment.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    let answered: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("finished processing request"))
+        .collect();
+    assert_eq!(answered.len(), 3, "{log}");
+    assert!(
+        answered
+            .iter()
+            .any(|l| l.contains("/v1/bundle") && l.contains("status=401")),
+        "{log}"
+    );
+}

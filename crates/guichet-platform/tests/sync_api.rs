@@ -562,7 +562,53 @@ async fn a_coupon_never_minted_is_unknown_and_reports_list_it_apart(backend: Bac
     assert_eq!(report.conflicts[0].center, "C2");
 }
 
+/// What an operator watches (issue 23, point 4): liveness, readiness with the migrations and
+/// the bundle's age, and Prometheus metrics counting requests per route and status, their
+/// latency, redemptions by verdict and cause, and what waits for review.
+async fn health_readiness_and_metrics_tell_what_an_operator_watches(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let get = |path: &'static str| {
+        let url = platform.url(path);
+        let client = platform.client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let health = get("/healthz").await;
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok\n");
+    let ready: serde_json::Value = get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["migrations"][0], ready["migrations"][1], "{ready}");
+    assert_eq!(ready["bundle"][0], 1, "the seeded bundle: {ready}");
+    assert_eq!(ready["waiting"][0], 0, "{ready}");
+
+    let mut kiosk = platform.kiosk("C1").await;
+    let now = Timestamp::now();
+    let entries = [
+        kiosk.redemption_of(&platform.minter.code(2), now, |_| {}),
+        kiosk.redemption_of(&platform.minter.code(3), now, |r| r.code = None),
+    ];
+    assert_eq!(kiosk.push(&entries).await.status(), 200);
+    let metrics = get("/metrics").await;
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    for expected in [
+        r#"guichet_http_requests_total{route="/v1/redemptions",status="200"}"#,
+        r#"guichet_http_request_duration_seconds_count{route="/v1/redemptions"}"#,
+        r#"guichet_redemptions_total{verdict="ok",cause=""}"#,
+        r#"guichet_redemptions_total{verdict="held",cause="NO_PROOF"}"#,
+        "guichet_bundle_age_seconds",
+        "guichet_review_waiting",
+        "guichet_database_up 1",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    let ready: serde_json::Value = get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["waiting"][0], 1, "the held redemption waits: {ready}");
+}
+
 on_both_backends!(
+    health_readiness_and_metrics_tell_what_an_operator_watches,
     enrollment_gives_device_center_roots_and_bundle_once,
     an_expired_code_is_refused,
     forged_replayed_stale_and_unknown_requests_are_refused,

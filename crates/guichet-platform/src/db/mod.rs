@@ -149,6 +149,9 @@ pub trait Database: Send + Sync {
 
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
+
+    /// How many migrations the database has, and how many this program knows.
+    fn schema_versions(&self) -> Result<(i64, i64), Error>;
 }
 
 /// Runs `work` in a transaction of `db` and returns its result.

@@ -318,4 +318,16 @@ impl Database for PostgresDb {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+
+    fn schema_versions(&self) -> Result<(i64, i64), Error> {
+        let mut applied = 0;
+        self.transaction(Mode::Read, &mut |tx| {
+            applied = tx
+                .query_one("SELECT MAX(version) FROM platform_schema", &[])?
+                .opt_int(0)?
+                .unwrap_or(0);
+            Ok(())
+        })?;
+        Ok((applied, MIGRATIONS.len() as i64))
+    }
 }

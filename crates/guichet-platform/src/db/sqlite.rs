@@ -226,6 +226,15 @@ impl Database for SqliteDb {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    fn schema_versions(&self) -> Result<(i64, i64), Error> {
+        let mut applied = 0;
+        self.transaction(Mode::Read, &mut |tx| {
+            applied = tx.query_one("PRAGMA user_version", &[])?.int(0)?;
+            Ok(())
+        })?;
+        Ok((applied, MIGRATIONS.len() as i64))
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod auth;
 mod body;
 mod handlers;
 pub mod limits;
+mod observe;
 pub mod tls;
 
 use std::future::Future;
@@ -89,15 +90,29 @@ async fn blocking<R: Send + 'static>(
         .map_err(|e| Error::Storage(format!("a storage task failed: {e}")))?
 }
 
+/// Where an operator's tools look: liveness, readiness, Prometheus metrics (unsigned, no
+/// secret in them; keep them off the public address with the reverse proxy if wished).
+pub const HEALTHZ: &str = "/healthz";
+/// See [`HEALTHZ`].
+pub const READYZ: &str = "/readyz";
+/// See [`HEALTHZ`].
+pub const METRICS: &str = "/metrics";
+
 /// The router of the sync API, with its limits (`limits`): a deadline per request, a bound
-/// on requests in progress, a budget of enrollment attempts per address.
+/// on requests in progress, a budget of enrollment attempts per address; and what an operator
+/// watches (`observe`): health, metrics, one log line per request.
 pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
+    use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
     Router::new()
         .route(paths::ENROLL, post(handlers::enroll))
         .route(paths::BUNDLE, get(handlers::bundle))
         .route(paths::REDEMPTIONS, post(handlers::push))
         .route(paths::REDEMPTION_STATES, get(handlers::states))
         .route(paths::DEVICE, get(handlers::device))
+        .route(HEALTHZ, get(observe::healthz))
+        .route(READYZ, get(observe::readyz))
+        .route(METRICS, get(observe::metrics))
+        .route_layer(axum::middleware::from_fn(observe::track))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -112,6 +127,11 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits::MAX_IN_PROGRESS,
         ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
 }
 
 /// Serves the sync API on `listener` (a [`TcpListener`] for plain HTTP, a [`tls::TlsListener`]

@@ -414,6 +414,7 @@ impl Store {
                 let first_new_index = entries.len() - new.len();
                 let (decided, last_occurred) =
                     decide_all(new, &signatures[first_new_index..], &facts, now);
+                count_decisions(&decided);
                 let received_from = insert_all(tx, device, &decided, now, &mut versions)?;
                 for id in cancelled.keys() {
                     tx.execute(
@@ -539,6 +540,22 @@ fn decide_all<'a>(
         decided.push((entry, outcome));
     }
     (decided, previous)
+}
+
+/// Counts each new redemption by the state the platform's checks gave it and the cause
+/// (`guichet_redemptions_total`, on `/metrics`).
+fn count_decisions(decided: &[(&LedgerEntry, Decided)]) {
+    for (entry, decided) in decided {
+        if let EntryEvent::Redemption(_) = entry.event {
+            let cause = decided.cause.as_ref().map_or("", |c| c.code.as_str());
+            metrics::counter!(
+                "guichet_redemptions_total",
+                "verdict" => decided.verdict,
+                "cause" => cause
+            )
+            .increment(1);
+        }
+    }
 }
 
 /// The redemptions of this device that the cancellations among `new` cancel, with their

@@ -7,6 +7,8 @@ mod admin;
 mod bundle;
 mod devices;
 mod facts;
+mod health;
+pub use health::Health;
 mod ingest;
 pub use ingest::check_entry_signatures;
 mod report;
