@@ -55,7 +55,9 @@ pub fn write_root_key(path: &Path, key: &SigningKey) -> Result<(), Error> {
 pub fn read_root_key(path: &Path) -> Result<SigningKey, Error> {
     let metadata = std::fs::metadata(path).map_err(|e| {
         Error::Io(format!(
-            "cannot read the root key {} ({e}); run `guichet-platform init` first",
+            "cannot read the root key {} ({e}): give the signer directory with --signer-dir \
+             (a new platform is made with `guichet-platform init`; never run it again on one \
+             that kiosks trust)",
             path.display()
         ))
     })?;

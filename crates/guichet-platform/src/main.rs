@@ -684,6 +684,13 @@ fn run(cli: Cli) -> Result<(), Error> {
     }
     let now = Timestamp::now();
     let store = || admin::open_store(&paths);
+    if matches!(cli.command, Command::Init { .. }) && paths.root_public_key().exists() {
+        return Err(Error::Invalid(format!(
+            "this platform is initialised already (its root's public half is in {}): init \
+             would replace the root every kiosk pinned, so it changed nothing",
+            paths.root_public_key().display()
+        )));
+    }
     match cli.command {
         Command::Init {
             root_public_key: Some(hex),

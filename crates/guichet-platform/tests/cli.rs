@@ -97,6 +97,20 @@ impl Drop for Server {
 fn set_up(dir: &Path) -> (String, String) {
     let out = platform(dir, &["init"]);
     assert!(out.contains("platform root key"));
+    // Once is all: a second init, with or without another root, changes nothing.
+    let root = std::fs::read(dir.join("platform-root-public-key.txt")).unwrap();
+    let other = public_key_hex(&generate_key().unwrap().verifying_key());
+    for again in [
+        vec!["init"],
+        vec!["init", "--root-public-key", other.as_str()],
+    ] {
+        assert!(platform_fails(dir, &again).contains("initialised already"));
+    }
+    assert_eq!(
+        std::fs::read(dir.join("platform-root-public-key.txt")).unwrap(),
+        root,
+        "the pinned root is untouched"
+    );
     assert!(
         !dir.join("platform-root-key.json").exists(),
         "the root key is not in the data directory"
