@@ -93,6 +93,7 @@ async fn blocking<R: Send + 'static>(
 /// on requests in progress, a budget of enrollment attempts per address.
 pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
     Router::new()
+        .route(paths::ENROLL_BUNDLE, get(handlers::enroll_bundle))
         .route(paths::ENROLL, post(handlers::enroll))
         .route(paths::BUNDLE, get(handlers::bundle))
         .route(paths::REDEMPTIONS, post(handlers::push))
