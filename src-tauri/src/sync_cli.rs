@@ -81,16 +81,30 @@ pub fn run_enroll(args: EnrollArgs) -> ExitCode {
         Ok(ca) => ca,
         Err(error) => return fail(format!("--ca: {error}")),
     };
+    // A failed attempt leaves no ledger behind that it created.
+    let ledger_existed = dir.join(guichet_kiosk::kiosk::LEDGER_FILE).exists();
     let prepared = read_pin(args.admin_pin_file.as_deref(), "PIN administrateur").and_then(|pin| {
         let mut kiosk = Kiosk::open(&dir).map_err(|p| p.to_string())?;
         kiosk
             .prepare_enrollment("guichet enroll", &pin, Timestamp::now())
-            .map_err(|p| p.to_string())
+            .map_err(|p| p.to_string())?;
+        Ok(kiosk)
     });
-    if let Err(message) = prepared {
-        return fail(message);
+    let mut kiosk = match prepared {
+        Ok(kiosk) => kiosk,
+        Err(message) => return fail(message),
+    };
+    let enrolled = runtime.block_on(enroll(&dir, &platform, &code, &fingerprint, ca, args.label));
+    if let Err(error) = &enrolled {
+        let kept = kiosk.enrollment_failed();
+        drop(kiosk);
+        if !ledger_existed {
+            guichet_kiosk::kiosk::remove_ledger_files(&dir);
+        }
+        return fail(format!("{error}; {}", kept.en));
     }
-    match runtime.block_on(enroll(&dir, &platform, &code, &fingerprint, ca, args.label)) {
+    drop(kiosk);
+    match enrolled {
         Ok(identity) => {
             let e = &identity.enrollment;
             println!(
@@ -131,7 +145,11 @@ pub fn run_sync() -> ExitCode {
         Ok(runtime) => runtime,
         Err(message) => return fail(message),
     };
-    match runtime.block_on(sync_once(&identity, &mut trust, &mut ledger)) {
+    let result = runtime.block_on(sync_once(&identity, &mut trust, &mut ledger));
+    if let Err(error) = guichet_sync::outcome::record(&dir, result.as_ref(), Timestamp::now()) {
+        eprintln!("guichet: the sync outcome could not be recorded for `guichet doctor`: {error}");
+    }
+    match result {
         Ok(report) => {
             println!(
                 "sync: bundle {} ({}), pushed {}, state changes {}, pending {}, conflicts {}, rejected {}, held {}, unknown {}{}",

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// The demo platform, serving, and a kiosk enrolled with it.
 struct Demo {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     server: ProcessGroup,
     kiosk: PathBuf,
     codes: PathBuf,
@@ -49,7 +49,7 @@ fn start() -> Demo {
     assert!(enrolled.status.success(), "enroll: {enrolled:?}");
     Demo {
         codes: platform.join("demo-codes.txt"),
-        _dir: dir,
+        dir,
         server,
         kiosk,
     }
@@ -115,6 +115,7 @@ fn doctor_says_a_healthy_kiosk_is_healthy_and_names_each_problem_of_a_broken_one
         "ledger",
         "pending",
         "platform",
+        "sync",
         "clock",
     ] {
         let (level, message) = check(&healthy, id);
@@ -142,8 +143,8 @@ fn doctor_says_a_healthy_kiosk_is_healthy_and_names_each_problem_of_a_broken_one
     assert_eq!(french.status.code(), Some(0), "{text}");
     assert_eq!(
         text.lines().count(),
-        11,
-        "ten checks and the summary:\n{text}"
+        12,
+        "eleven checks and the summary:\n{text}"
     );
     assert!(
         text.contains("Registre") && text.contains("chaîne intacte"),
@@ -219,6 +220,57 @@ fn doctor_says_a_healthy_kiosk_is_healthy_and_names_each_problem_of_a_broken_one
     ] {
         assert!(text.contains(words), "{words}: {text}");
     }
+}
+
+/// Issue 22, point 8: a sync that keeps failing is a problem, with what to do. The platform's
+/// admin disables the device: `guichet sync` is refused, and doctor says so at once (it will
+/// not recover by itself); enabled again, the next sync clears it.
+#[test]
+fn doctor_reports_a_sync_that_keeps_failing_as_a_problem_with_what_to_do() {
+    let demo = start();
+    let kiosk = demo.kiosk.clone();
+    let synced = doctor_env(&kiosk).arg("sync").output().unwrap();
+    assert!(synced.status.success(), "sync: {synced:?}");
+    let device: Value =
+        serde_json::from_slice(&std::fs::read(kiosk.join("device.json")).unwrap()).unwrap();
+    let id = device["device_id"].as_str().unwrap().to_owned();
+    let platform = |args: &[&str]| {
+        let output = std::process::Command::new(platform_bin())
+            .arg("--data-dir")
+            .arg(demo.dir.path().join("platform"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    };
+    platform(&["device", "disable", "--id", &id]);
+    let refused = doctor_env(&kiosk).arg("sync").output().unwrap();
+    assert!(!refused.status.success(), "{refused:?}");
+    let (status, report) = report(&kiosk);
+    assert_eq!(status, Some(1), "{report:#}");
+    let (level, message) = check(&report, "sync");
+    assert_eq!(level, "problem", "{message}");
+    assert!(
+        message.starts_with("1 failure(s) in a row")
+            && message.contains("DeviceDisabled")
+            && message.contains("ask them to enable it again"),
+        "{message}"
+    );
+    let french = String::from_utf8_lossy(&doctor(&kiosk, &[]).stdout).into_owned();
+    assert!(french.contains("désactivé cet appareil"), "{french}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(kiosk.join("sync-status.json"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+
+    platform(&["device", "enable", "--id", &id]);
+    let synced = doctor_env(&kiosk).arg("sync").output().unwrap();
+    assert!(synced.status.success(), "sync: {synced:?}");
+    let (_, report) = report(&kiosk);
+    let (level, message) = check(&report, "sync");
+    assert_eq!(level, "ok", "{message}");
 }
 
 #[test]

@@ -566,7 +566,10 @@ fn an_enrollment_answered_with_another_root_is_refused(world: World) {
         stderr.contains(fake_fingerprint) && stderr.contains(&real_fingerprint),
         "{stderr}"
     );
-    for file in ["device.json", "device-key", "bundle.json"] {
+    // Nothing was sent to the fake (the fingerprint is checked first), nothing kept: no
+    // identity, no key, no bundle, and no ledger with the admin PIN of the attempt.
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    for file in ["device.json", "device-key", "bundle.json", "ledger.sqlite3"] {
         assert!(!k.join(file).exists(), "{file} was kept");
     }
     // The real platform's ticket (code/fingerprint, as its sheet's QR code holds it).

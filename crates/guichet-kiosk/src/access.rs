@@ -160,7 +160,8 @@ impl Kiosk {
     /// kiosk with no admin PIN yet, `admin_pin` becomes it (recorded as set by `name`); on
     /// one that has one (an earlier attempt, or a kiosk whose identity was removed),
     /// `admin_pin` must be it, and a wrong one counts as a wrong PIN. Either way the PIN is in
-    /// the ledger before the kiosk is enrolled, so an enrolled kiosk never lacks one.
+    /// the ledger before the kiosk is enrolled, so an enrolled kiosk never lacks one; an
+    /// attempt that fails takes back the PIN it set ([`Kiosk::enrollment_failed`]).
     pub fn prepare_enrollment(
         &mut self,
         name: &str,
@@ -179,6 +180,7 @@ impl Kiosk {
         }
         let name = checked_name(name)?;
         self.store_pin(Role::Admin, admin_pin, &name, now)?;
+        self.pin_set_by_enrollment = true;
         self.session = Some(Session {
             role: Role::Admin,
             name,

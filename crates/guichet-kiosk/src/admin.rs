@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use guichet_core::bundle::document::KeyStatus;
 use guichet_core::{BundleError, TrustBundle};
+use guichet_ledger::PinRole;
 use guichet_scan::wedge::{WedgeConfig, WedgeDecoder};
 use guichet_sync::TrustError;
 use serde::Serialize;
@@ -277,6 +278,32 @@ impl Kiosk {
     /// Reads the identity and bundle written by a successful enrollment.
     pub fn enrolled_now(&mut self) -> Result<(), Problem> {
         self.load_enrollment()
+    }
+
+    /// Takes back what a failed enrollment attempt left in the kiosk: the admin PIN it set
+    /// (a PIN the kiosk had before stays) and the admin's session. Returns what was done, in
+    /// words, for the message that says what was and was not kept.
+    pub fn enrollment_failed(&mut self) -> Text {
+        if self.enrolled.is_some() {
+            return Text::new("", "");
+        }
+        self.session = None;
+        if !std::mem::take(&mut self.pin_set_by_enrollment) {
+            return Text::new(
+                "le code PIN administrateur d'avant est gardé",
+                "the admin PIN set before is kept",
+            );
+        }
+        match self.ledger.remove_pin(PinRole::Admin) {
+            Ok(()) => Text::new(
+                "le code PIN administrateur choisi n'est pas gardé",
+                "the admin PIN chosen was not kept",
+            ),
+            Err(e) => Text::new(
+                format!("le code PIN administrateur choisi n'a pas pu être effacé : {e}"),
+                format!("the admin PIN chosen could not be removed: {e}"),
+            ),
+        }
     }
 
     /// Lists the signed update files on removable media (the update roots) and remembers the

@@ -45,7 +45,7 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// Stable id: `data_dir`, `disk`, `enrollment`, `bundle`, `ledger`, `pending`,
-    /// `platform`, `clock`, `camera`, `scanners`.
+    /// `platform`, `sync`, `clock`, `camera`, `scanners`.
     pub id: &'static str,
     /// What is checked, in words (`Registre`, `Ledger`).
     pub label: Text,
@@ -169,6 +169,7 @@ pub async fn examine(setup: &Setup) -> Report {
     checks.push(pending_check(ledger.as_ref()));
     let (platform, server_time) = platform_check(identity.as_ref(), bundle.as_ref()).await;
     checks.push(platform);
+    checks.push(sync_check(dir, identity.as_ref(), setup.now));
     checks.push(clock_check(ledger.as_ref(), server_time, setup.now));
     checks.push(camera_check(&setup.camera));
     checks.push(scanners_check(&setup.devices));
@@ -247,6 +248,7 @@ fn label_of(id: &str) -> Text {
         "ledger" => ("Registre", "Ledger"),
         "pending" => ("À envoyer", "Pending"),
         "platform" => ("Plateforme", "Platform"),
+        "sync" => ("Synchronisation", "Sync"),
         "clock" => ("Horloge", "Clock"),
         "camera" => ("Caméra", "Camera"),
         "scanners" => ("Scanners", "Scanners"),
@@ -587,6 +589,98 @@ async fn platform_check(
             )
         }
     }
+}
+
+/// Failed cycles in a row from which a sync that may recover by itself (network, answers not
+/// believed) counts as a problem rather than a warning.
+const FAILURES_FOR_A_PROBLEM: u32 = 3;
+/// Or failing for this long.
+const FAILING_FOR_A_PROBLEM: SignedDuration = SignedDuration::from_mins(30);
+
+/// The sync's recent outcomes, as the runner (or `guichet sync`) recorded them: a sync that
+/// keeps failing is a problem, with what to do.
+fn sync_check(dir: &Path, identity: Option<&Identity>, now: Timestamp) -> Check {
+    use guichet_sync::outcome::{self, OutcomeKind};
+    if identity.is_none() {
+        return check(
+            "sync",
+            Level::Skipped,
+            "non vérifiée (kiosque non inscrit)",
+            "not checked (kiosk not enrolled)",
+        );
+    }
+    let Some(last) = outcome::load(dir) else {
+        return check(
+            "sync",
+            Level::Ok,
+            "aucune synchronisation enregistrée encore",
+            "no sync recorded yet",
+        );
+    };
+    if last.kind.is_ok() {
+        return check(
+            "sync",
+            Level::Ok,
+            format!("dernière synchronisation réussie le {}", last.at),
+            format!("last sync succeeded at {}", last.at),
+        );
+    }
+    let (fr_do, en_do) = match last.kind {
+        OutcomeKind::Disabled => (
+            "un administrateur a désactivé cet appareil sur la plateforme : demandez-lui de le réactiver, ou inscrivez le kiosque à nouveau",
+            "an admin disabled this device on the platform: ask them to enable it again, or enroll the kiosk again",
+        ),
+        OutcomeKind::Refused => (
+            "la plateforme refuse : transmettez ce message à son administrateur (guichet doctor --bundle-logs)",
+            "the platform refuses: send this message to its admin (guichet doctor --bundle-logs)",
+        ),
+        OutcomeKind::NotBelieved => (
+            "ses réponses ne sont pas signées par une clé du paquet en vigueur (quelqu'un entre les deux, ou clé de synchronisation changée sans paquet publié) : demandez à l'administrateur de publier un paquet",
+            "its answers are not signed by a key of the bundle in force (someone in between, or a sync key rotated without a bundle published): ask the admin to publish a bundle",
+        ),
+        OutcomeKind::NoSyncKey => (
+            "le paquet en vigueur ne nomme aucune clé de synchronisation : rien n'est envoyé ; demandez à l'administrateur de publier un paquet",
+            "the bundle in force names no sync key: nothing is sent; ask the admin to publish a bundle",
+        ),
+        OutcomeKind::Unreachable => (
+            "vérifiez le réseau et l'adresse de la plateforme",
+            "check the network and the platform's address",
+        ),
+        OutcomeKind::Local | OutcomeKind::Ok => (
+            "les données du kiosque arrêtent la synchronisation : lancez guichet ledger verify et transmettez le résultat",
+            "the kiosk's own data stops the sync: run guichet ledger verify and send the result",
+        ),
+    };
+    let failing_for = last
+        .failing_since
+        .map_or(SignedDuration::ZERO, |since| now.duration_since(since));
+    let level = if !last.kind.may_recover()
+        || last.failures_in_a_row >= FAILURES_FOR_A_PROBLEM
+        || failing_for >= FAILING_FOR_A_PROBLEM
+    {
+        Level::Problem
+    } else {
+        Level::Warning
+    };
+    let error = last.error.as_deref().unwrap_or_default();
+    let success_fr = last
+        .last_success
+        .map_or("jamais".to_owned(), |t| t.to_string());
+    let success_en = last
+        .last_success
+        .map_or("never".to_owned(), |t| t.to_string());
+    check(
+        "sync",
+        level,
+        format!(
+            "{} échec(s) de suite, dernier le {} ({error}), dernière réussite : {success_fr} ; {fr_do}",
+            last.failures_in_a_row, last.at
+        ),
+        format!(
+            "{} failure(s) in a row, last at {} ({error}), last success: {success_en}; {en_do}",
+            last.failures_in_a_row, last.at
+        ),
+    )
 }
 
 /// The clock against the ledger's trusted time and the platform's.

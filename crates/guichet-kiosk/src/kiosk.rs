@@ -92,6 +92,15 @@ pub struct Snapshot {
     pub unlocked_by: Option<String>,
 }
 
+/// Removes the ledger file and SQLite's companions (`-wal`, `-shm`, `-journal`) from
+/// `data_dir`: for `guichet enroll`, when a failed attempt made the ledger (no ledger may stay
+/// open on it).
+pub fn remove_ledger_files(data_dir: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(data_dir.join(format!("{LEDGER_FILE}{suffix}")));
+    }
+}
+
 /// The enrolled part: who the kiosk is and what it trusts.
 pub(crate) struct Enrolled {
     pub(crate) identity: Identity,
@@ -123,6 +132,9 @@ pub struct Kiosk {
     pub(crate) update_roots: Vec<PathBuf>,
     /// The update files last listed, canonical: the only ones an import takes.
     pub(crate) update_listing: Vec<PathBuf>,
+    /// The admin PIN was set by the enrollment in progress: a failed attempt takes it back
+    /// ([`Kiosk::enrollment_failed`]).
+    pub(crate) pin_set_by_enrollment: bool,
 }
 
 impl std::fmt::Debug for Kiosk {
@@ -168,6 +180,7 @@ impl Kiosk {
             wedge,
             update_roots: crate::admin::default_update_roots(),
             update_listing: Vec::new(),
+            pin_set_by_enrollment: false,
         };
         kiosk.load_enrollment()?;
         kiosk.restore_basket();

@@ -246,6 +246,41 @@ fn an_idle_session_locks_itself() {
 }
 
 #[test]
+fn a_failed_enrollment_takes_back_the_admin_pin_it_set() {
+    // Issue 26 / issue 22 point 5: a refused enrollment keeps no PIN, so the next attempt may
+    // choose another one (it was a WRONG_PIN).
+    let dir = tempfile::tempdir().unwrap();
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    kiosk
+        .prepare_enrollment("Camille", ADMIN_PIN, now())
+        .unwrap();
+    let kept = kiosk.enrollment_failed();
+    assert_eq!(kept.en, "the admin PIN chosen was not kept");
+    let after = snapshot(&mut kiosk);
+    assert!(!after.pins_set.admin && kiosk.first_enrollment());
+    assert_eq!(
+        after.unlocked, None,
+        "the admin's session ends with the attempt"
+    );
+    kiosk
+        .prepare_enrollment("Dominique", "999999", now())
+        .unwrap();
+    // A PIN the kiosk had before the attempt (an earlier one that died) stays.
+    drop(kiosk);
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    kiosk
+        .prepare_enrollment("Dominique", "999999", now())
+        .unwrap();
+    let kept = kiosk.enrollment_failed();
+    assert_eq!(kept.en, "the admin PIN set before is kept");
+    assert!(snapshot(&mut kiosk).pins_set.admin);
+    assert_eq!(
+        code(kiosk.prepare_enrollment("Camille", ADMIN_PIN, now())),
+        "WRONG_PIN"
+    );
+}
+
+#[test]
 fn enrollment_settles_the_admin_pin_before_the_platform_is_called() {
     let dir = tempfile::tempdir().unwrap();
     let mut kiosk = Kiosk::open(dir.path()).unwrap();

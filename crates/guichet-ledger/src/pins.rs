@@ -101,6 +101,19 @@ impl Ledger {
         tx.commit().map_err(sqlite)
     }
 
+    /// Forgets the PIN of `role` and its wrong attempts: an enrollment that set the admin PIN
+    /// and then failed takes it back, so the next attempt may choose another.
+    pub fn remove_pin(&mut self, role: PinRole) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let sqlite = |e| LedgerError::from_sqlite(&path, e);
+        let tx = self.write()?;
+        tx.execute("DELETE FROM pins WHERE role = ?1", [role.as_str()])
+            .map_err(sqlite)?;
+        tx.execute("DELETE FROM pin_failures WHERE role = ?1", [role.as_str()])
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)
+    }
+
     /// The wrong attempts in a row against `role` (`None`: none since the last right one).
     pub fn pin_failures(&self, role: PinRole) -> Result<Option<PinFailures>, LedgerError> {
         let row = self

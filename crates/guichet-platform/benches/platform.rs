@@ -25,9 +25,10 @@ use guichet_platform::db::batch;
 use guichet_platform::keys::{generate_key, random_bytes};
 use guichet_platform::store::MintRequest;
 use guichet_platform::Store;
-use guichet_protocol::signing::{nonce_hex, public_key_hex, RequestToSign};
+use guichet_protocol::seal::{seal, EnrollPayload};
+use guichet_protocol::signing::{nonce_hex, parse_public_key, public_key_hex, RequestToSign};
 use guichet_protocol::{
-    paths, ChainHash, EnrollRequest, EnrollResponse, EntryEvent, InputMethod, LedgerEntry,
+    paths, ChainHash, EnrollBundle, EnrollResponse, EntryEvent, InputMethod, LedgerEntry,
     PushRequest, RedemptionEvent, StatesResponse,
 };
 use jiff::Timestamp;
@@ -412,14 +413,26 @@ fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
         for code in codes {
             let client = reqwest::Client::new();
             let key = generate_key().unwrap();
-            let request = EnrollRequest {
+            // As a kiosk does: the sync key from the enrollment bundle, the code sealed to it.
+            let offered: EnrollBundle = client
+                .get(format!("{base}{}", paths::ENROLL_BUNDLE))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let payload = EnrollPayload {
                 code,
                 device_public_key: public_key_hex(&key.verifying_key()),
                 label: None,
+                nonce: nonce_hex(random_bytes().unwrap()),
             };
+            let sync_key = parse_public_key(&offered.sync_key).unwrap();
+            let sealed = seal(&payload, &sync_key, random_bytes().unwrap());
             let enrolled: EnrollResponse = client
                 .post(format!("{base}{}", paths::ENROLL))
-                .json(&request)
+                .json(&sealed)
                 .send()
                 .await
                 .unwrap()

@@ -10,10 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use guichet_core::TrustBundle;
 use guichet_platform::keys::generate_key;
-use guichet_protocol::signing::public_key_hex;
-use guichet_protocol::{
-    paths, ChainHash, DeviceStatus, EnrollRequest, EnrollResponse, PushResponse,
-};
+use guichet_protocol::{paths, ChainHash, DeviceStatus, PushResponse};
 use jiff::Timestamp;
 
 const BIN: &str = env!("CARGO_BIN_EXE_guichet-platform");
@@ -99,7 +96,7 @@ fn set_up(dir: &Path) -> (String, String) {
     assert!(out.contains("platform root key"));
     // Once is all: a second init, with or without another root, changes nothing.
     let root = std::fs::read(dir.join("platform-root-public-key.txt")).unwrap();
-    let other = public_key_hex(&generate_key().unwrap().verifying_key());
+    let other = guichet_protocol::signing::public_key_hex(&generate_key().unwrap().verifying_key());
     for again in [
         vec!["init"],
         vec!["init", "--root-public-key", other.as_str()],
@@ -298,26 +295,10 @@ fn admin_commands_publish_serve_and_report() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::new();
     let key = generate_key().unwrap();
-    let enrolled: EnrollResponse = runtime.block_on(async {
-        let request = EnrollRequest {
-            code,
-            device_public_key: public_key_hex(&key.verifying_key()),
-            label: None,
-        };
-        let response = client
-            .post(format!("{}{}", server.url, paths::ENROLL))
-            .json(&request)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        response.json().await.unwrap()
-    });
-    assert_eq!(
-        enrolled.bundle.as_deref(),
-        Some(std::fs::read_to_string(&usb).unwrap().as_str())
-    );
-    let root = guichet_protocol::signing::parse_public_key(&enrolled.pinned_root_keys[0]).unwrap();
+    let (offered, enrolled) =
+        runtime.block_on(common::enroll_over_http(&client, &server.url, &code, &key));
+    assert_eq!(offered.bundle, std::fs::read_to_string(&usb).unwrap());
+    let root = guichet_protocol::signing::parse_public_key(&offered.root_keys[0]).unwrap();
     let bundle = TrustBundle::open(std::fs::read(&usb).unwrap().as_slice(), &[root]).unwrap();
     let kid = kid.parse().unwrap();
     assert!(bundle.is_revoked(kid, 3) && bundle.is_revoked(kid, 6) && bundle.is_revoked(kid, 10));
@@ -390,22 +371,8 @@ fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
     let mut server = Server::start(dir);
     let client = reqwest::Client::new();
     let key = generate_key().unwrap();
-    let enrolled: EnrollResponse = runtime.block_on(async {
-        let request = EnrollRequest {
-            code,
-            device_public_key: public_key_hex(&key.verifying_key()),
-            label: None,
-        };
-        client
-            .post(format!("{}{}", server.url, paths::ENROLL))
-            .json(&request)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let (_, enrolled) =
+        runtime.block_on(common::enroll_over_http(&client, &server.url, &code, &key));
     let mut kiosk = common::Kiosk {
         client,
         base: server.url.clone(),

@@ -3,8 +3,9 @@
 
 use guichet_core::{verify_offline, Context, Outcome, TrustBundle};
 use guichet_platform::keys::generate_key;
-use guichet_protocol::signing::{parse_public_key, public_key_hex};
-use guichet_protocol::{paths, EnrollRequest, EnrollResponse};
+mod common;
+
+use guichet_protocol::signing::parse_public_key;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_platform_enrolls_a_kiosk_and_its_coupons_verify() {
@@ -12,19 +13,13 @@ async fn the_demo_platform_enrolls_a_kiosk_and_its_coupons_verify() {
     let demo = guichet_platform::demo::start(dir.path()).await.unwrap();
     assert!(demo.pdf_path.exists());
     assert_eq!(demo.codes.len(), 20);
-    let request = EnrollRequest {
-        code: demo.enroll_code.clone(),
-        device_public_key: public_key_hex(&generate_key().unwrap().verifying_key()),
-        label: None,
-    };
-    let response = reqwest::Client::new()
-        .post(format!("{}{}", demo.url, paths::ENROLL))
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let enrolled: EnrollResponse = response.json().await.unwrap();
+    let (_, enrolled) = common::enroll_over_http(
+        &reqwest::Client::new(),
+        &demo.url,
+        &demo.enroll_code,
+        &generate_key().unwrap(),
+    )
+    .await;
     assert_eq!(enrolled.center.id, demo.center_id);
     let root = parse_public_key(&demo.root_public_key).unwrap();
     let bundle = TrustBundle::open(&std::fs::read(&demo.bundle_path).unwrap(), &[root]).unwrap();

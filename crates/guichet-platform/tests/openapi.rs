@@ -39,6 +39,15 @@ async fn every_answer_of_the_server_matches_the_openapi_description() {
     let platform = TestPlatform::start(Backend::Sqlite).await.unwrap();
     let key = generate_key().unwrap();
     let code = platform.enroll_code("C1").await;
+    let offered: Value = platform
+        .client
+        .get(platform.url(guichet_protocol::paths::ENROLL_BUNDLE))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let enrolled: Value = platform
         .post_enroll(&code, &key)
         .await
@@ -93,6 +102,7 @@ async fn every_answer_of_the_server_matches_the_openapi_description() {
     let error: Value = forged.json().await.unwrap();
 
     let answers = json!([
+        {"schema": "EnrollBundle", "body": offered},
         {"schema": "EnrollResponse", "body": enrolled},
         {"schema": "PushResponse", "body": pushed},
         {"schema": "StatesResponse", "body": changes},
@@ -101,7 +111,7 @@ async fn every_answer_of_the_server_matches_the_openapi_description() {
     ]);
     let (ok, output) = check(&answers);
     assert!(ok, "{output}");
-    assert!(output.contains("5 answers, 0 failures"), "{output}");
+    assert!(output.contains("6 answers, 0 failures"), "{output}");
 
     let mut wrong = pushed.clone();
     wrong["results"][0]["state"] = json!("paid");

@@ -7,8 +7,8 @@ use guichet_core::TrustBundle;
 use guichet_platform::keys::generate_key;
 use guichet_protocol::signing::{parse_public_key, HEADER_NONCE};
 use guichet_protocol::{
-    paths, ChainHash, DeviceStatus, EnrollResponse, EntryState, ErrorBody, ErrorCode, PushResponse,
-    StatesResponse,
+    paths, ChainHash, DeviceStatus, EnrollBundle, EnrollResponse, EntryState, ErrorBody, ErrorCode,
+    PushResponse, StatesResponse,
 };
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
@@ -28,23 +28,57 @@ async fn enrollment_gives_device_center_roots_and_bundle_once(backend: Backend) 
     let Some(platform) = TestPlatform::start(backend).await else {
         return;
     };
+    // What a kiosk checks first, unsigned: the roots, the bundle they sign, the sync key.
+    let offered: EnrollBundle = platform
+        .client
+        .get(platform.url(paths::ENROLL_BUNDLE))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roots: Vec<_> = offered
+        .root_keys
+        .iter()
+        .map(|k| parse_public_key(k).unwrap())
+        .collect();
+    assert_eq!(roots, vec![platform.root.verifying_key()]);
+    let bundle = TrustBundle::open(offered.bundle.as_bytes(), &roots).unwrap();
+    assert_eq!(bundle.sequence(), 1);
+    assert!(bundle.issuer(platform.kid).is_some());
+    let sync_key = parse_public_key(&offered.sync_key).unwrap();
+    assert_eq!(sync_key, platform.answer_key.verifying_key());
+    assert!(bundle.sync_keys().contains(&sync_key));
+
     let code = platform.enroll_code("C1").await;
     let key = generate_key().unwrap();
     let response = platform.post_enroll(&code, &key).await;
     assert_eq!(response.status(), 201);
     assert!(response.headers().contains_key("date"));
-    let enrolled: EnrollResponse = response.json().await.unwrap();
+    let signature = guichet_protocol::answer::AnswerHeaders::from_headers(|name| {
+        response.headers().get(name).and_then(|v| v.to_str().ok())
+    })
+    .expect("a signed enrollment answer");
+    let body = response.bytes().await.unwrap();
+    let enrolled: EnrollResponse = serde_json::from_slice(&body).unwrap();
     assert_eq!(enrolled.center.id, "C1");
     assert_eq!(enrolled.center.zone, 33);
-    let roots: Vec<_> = enrolled
-        .pinned_root_keys
-        .iter()
-        .map(|k| parse_public_key(k).unwrap())
-        .collect();
-    assert_eq!(roots, vec![platform.root.verifying_key()]);
-    let bundle = TrustBundle::open(enrolled.bundle.unwrap().as_bytes(), &roots).unwrap();
-    assert_eq!(bundle.sequence(), 1);
-    assert!(bundle.issuer(platform.kid).is_some());
+    // Signed for this device key (the nonce is inside the seal, so only the kiosk knows it:
+    // here, any nonce other than the kiosk's fails).
+    let check = |nonce: &str| {
+        guichet_protocol::answer::AnswerToSign {
+            method: "POST",
+            path_and_query: paths::ENROLL,
+            device_id: &guichet_protocol::signing::public_key_hex(&key.verifying_key()),
+            nonce,
+            status: 201,
+            time_ms: signature.time_ms,
+            body: &body,
+        }
+        .verify(&signature, &[sync_key])
+    };
+    assert!(check(&"00".repeat(16)).is_err());
 
     // The same code again, even with the dashes and case changed, and another key.
     let retyped = code.replace('-', "").to_lowercase();

@@ -12,7 +12,8 @@
 //! - [`answer`]: the platform's signature of its answers (sync key), checked by kiosks;
 //! - [`fingerprint`]: the root fingerprint an admin hands out with an enrollment code;
 //! - [`cause`]: why a redemption is rejected or held, with French and English messages;
-//! - [`limits`]: the field limits both sides enforce.
+//! - [`limits`]: the field limits both sides enforce;
+//! - [`seal`]: the enrollment sealed to the platform's sync key.
 //!
 //! Nothing here reads the clock, a random source, a file or the network: callers pass the
 //! time and the nonce in.
@@ -25,6 +26,7 @@ pub mod fingerprint;
 pub mod hash;
 pub mod limits;
 pub mod paths;
+pub mod seal;
 pub mod signing;
 pub mod wire;
 

@@ -1,6 +1,9 @@
 //! Endpoints, headers and limits of the sync API.
 
-/// `POST`: a kiosk enrolls with a one-time code (the only unsigned request).
+/// `GET` (unsigned): the root keys and the current bundle, checked by a kiosk before it enrolls.
+pub const ENROLL_BUNDLE: &str = "/v1/enroll/bundle";
+/// `POST`: a kiosk enrolls with a one-time code sealed to the platform's sync key (a request
+/// not signed by a device; the answer is signed by the sync key).
 pub const ENROLL: &str = "/v1/enroll";
 /// `GET ?have=SEQ`: the current trust bundle, or 304 when the kiosk has it.
 pub const BUNDLE: &str = "/v1/bundle";

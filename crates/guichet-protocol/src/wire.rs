@@ -13,16 +13,19 @@ use uuid::Uuid;
 use crate::cause::Cause;
 use crate::hash::ChainHash;
 
-/// `POST /v1/enroll` request.
+/// `GET /v1/enroll/bundle` response (unsigned): what a kiosk checks before it sends anything
+/// secret. The kiosk pins `root_keys` only if they have the fingerprint the admin gave, opens
+/// `bundle` with them, and seals its enrollment to a sync key of that bundle
+/// ([`crate::seal`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrollRequest {
-    /// The one-time enrollment code an admin gave (case and dashes do not matter).
-    pub code: String,
-    /// The device's Ed25519 public key, 64 hex digits (the private half never leaves it).
-    pub device_public_key: String,
-    /// A name for the kiosk, shown to admins (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+pub struct EnrollBundle {
+    /// The platform root public keys (64 hex digits each).
+    pub root_keys: Vec<String>,
+    /// The current trust bundle file (the envelope JSON, byte for byte).
+    pub bundle: String,
+    /// The sync key the platform answers with now (64 hex): the kiosk seals to it only if the
+    /// bundle names it (a hint, believed for nothing else).
+    pub sync_key: String,
 }
 
 /// The center a device belongs to.
@@ -36,18 +39,15 @@ pub struct CenterInfo {
     pub zone: u32,
 }
 
-/// `POST /v1/enroll` response (201).
+/// `POST /v1/enroll` response (201), signed by the sync key the enrollment was sealed to
+/// (`guichet_protocol::answer`, with the device public key in place of the device id and the
+/// sealed payload's nonce): a kiosk believes none of it otherwise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollResponse {
     /// The id to sign every later request with.
     pub device_id: String,
     /// The center the code was made for.
     pub center: CenterInfo,
-    /// The platform root public keys to pin (64 hex digits each).
-    pub pinned_root_keys: Vec<String>,
-    /// The current trust bundle file (the envelope JSON, byte for byte), if one is published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bundle: Option<String>,
     /// The platform's clock.
     pub server_time: Timestamp,
 }
@@ -272,6 +272,20 @@ pub struct StatesResponse {
     pub cursor: u64,
     /// True when more changes wait: ask again at once with the new cursor.
     pub more: bool,
+}
+
+/// `GET /v1/redemptions/states` response as it travels: the page, and the device's latest
+/// state version on the platform, which no cursor can be above. A kiosk whose cursor is above
+/// it (a forged answer moved it) starts again from 0; a page whose cursor is above it is not
+/// believed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatesAnswer {
+    /// The changes, the cursor and whether more wait.
+    #[serde(flatten)]
+    pub page: StatesResponse,
+    /// The device's latest state version (absent from platforms before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<u64>,
 }
 
 /// `GET /v1/device` response: what the platform holds for the calling device.

@@ -5,10 +5,11 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::VerifyingKey;
 use guichet_protocol::answer::{AnswerError, AnswerHeaders, AnswerToSign};
+use guichet_protocol::seal::SealedEnroll;
 use guichet_protocol::signing::{nonce_hex, RequestToSign, NONCE_BYTES};
 use guichet_protocol::{
-    paths, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, PushRequest, PushResponse,
-    StatesResponse,
+    paths, EnrollBundle, EnrollResponse, ErrorBody, ErrorCode, PushRequest, PushResponse,
+    StatesAnswer,
 };
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
@@ -55,18 +56,22 @@ pub enum ClientError {
     Unverified(#[source] AnswerError),
 }
 
-/// Whether `url` is `http://` to a loopback host.
-fn is_loopback_http(url: &str) -> bool {
+/// Whether `url` names a host on this machine (127.0.0.0/8, `::1`, `localhost`).
+fn is_loopback(url: &str) -> bool {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return false;
     };
     let host = parsed.host_str().unwrap_or_default();
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    parsed.scheme() == "http"
-        && (host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback()))
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether `url` is `http://` to a loopback host.
+fn is_loopback_http(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|parsed| parsed.scheme() == "http") && is_loopback(url)
 }
 
 /// Refuses what is not an `https://` URL or an `http://` one on loopback.
@@ -159,13 +164,22 @@ impl PlatformClient {
     /// (the demo, tests, a reverse proxy on the same machine); anything else could be read and
     /// changed on the way. The server's certificate is checked against the system's roots, or,
     /// with `pinned_ca` (PEM), against that CA only (a self-hosted platform).
+    ///
+    /// No redirect is ever followed (the platform never redirects: a 3xx is an answer like
+    /// any other, and refused), so nothing is re-sent to another origin or scheme; a platform
+    /// on this machine is reached directly, never through a proxy that `HTTP_PROXY` or
+    /// `ALL_PROXY` may name.
     pub fn new(base_url: &str, pinned_ca: Option<&str>) -> Result<PlatformClient, ClientError> {
         let base = base_url.trim_end_matches('/').to_string();
         check_url(&base)?;
         let mut builder = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
             .https_only(!is_loopback_http(&base));
+        if is_loopback(&base) {
+            builder = builder.no_proxy();
+        }
         if let Some(pem) = pinned_ca {
             let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .map_err(|e| ClientError::BadCa(e.to_string()))?;
@@ -180,10 +194,34 @@ impl PlatformClient {
         Ok(PlatformClient { http, base })
     }
 
-    /// `POST /v1/enroll` (unsigned).
-    pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse, ClientError> {
-        let body =
-            serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+    /// `GET /v1/enroll/bundle` (unsigned): the roots, the bundle and the sync key the kiosk
+    /// checks before it enrolls. Nothing secret is sent.
+    pub async fn enroll_bundle(&self) -> Result<EnrollBundle, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}{}", self.base, paths::ENROLL_BUNDLE))
+            .send()
+            .await
+            .map_err(network)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(network)?;
+        if !status.is_success() {
+            return Err(refusal(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))
+    }
+
+    /// `POST /v1/enroll`: the enrollment sealed to `sync_key`. The answer, refusals included,
+    /// is believed only if `sync_key` signed it, bound to `device_key` (64 hex) and the
+    /// sealed `nonce`.
+    pub async fn enroll(
+        &self,
+        sealed: &SealedEnroll,
+        device_key: &str,
+        nonce: &str,
+        sync_key: &VerifyingKey,
+    ) -> Result<Dated<EnrollResponse>, ClientError> {
+        let body = serde_json::to_vec(sealed).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         let response = self
             .http
             .post(format!("{}{}", self.base, paths::ENROLL))
@@ -192,14 +230,13 @@ impl PlatformClient {
             .send()
             .await
             .map_err(network)?;
-        // Unsigned: the kiosk holds no sync key yet. What it believes of this answer (the
-        // roots) is checked against the fingerprint the admin gave (`identity::enroll`).
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(network)?;
-        if !status.is_success() {
-            return Err(refusal(status, &bytes));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))
+        let binding = Binding {
+            method: "POST",
+            target: paths::ENROLL,
+            device_id: device_key,
+            nonce,
+        };
+        json_answer(read_answer(response, binding, std::slice::from_ref(sync_key)).await?)
     }
 
     /// `GET /v1/bundle?have=SEQ`. The bundle is believed for its root signature, so an
@@ -247,7 +284,7 @@ impl PlatformClient {
         &self,
         signer: &Signer<'_>,
         since: u64,
-    ) -> Result<Dated<StatesResponse>, ClientError> {
+    ) -> Result<Dated<StatesAnswer>, ClientError> {
         let target = format!("{}?since={since}", paths::REDEMPTION_STATES);
         let answer = self
             .signed(signer, Method::GET, &target, Vec::new())
@@ -285,35 +322,58 @@ impl PlatformClient {
             request = request.header("content-type", "application/json");
         }
         let response = request.body(body).send().await.map_err(network)?;
-        let status = response.status();
-        let answer_headers = AnswerHeaders::from_headers(|name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-        });
-        let body = response.bytes().await.map_err(network)?.to_vec();
-        let signed = answer_headers.and_then(|headers| {
-            AnswerToSign {
-                method: method.as_str(),
-                path_and_query: target,
-                device_id: signer.device_id,
-                nonce: &nonce,
-                status: status.as_u16(),
-                time_ms: headers.time_ms,
-                body: &body,
-            }
-            .verify(&headers, signer.answer_keys)?;
-            headers.time().ok_or(AnswerError::Unsigned(
-                guichet_protocol::answer::HEADER_ANSWER_TIME,
-            ))
-        });
-        Ok(Answer {
-            status,
-            body,
-            signed,
-        })
+        let binding = Binding {
+            method: method.as_str(),
+            target,
+            device_id: signer.device_id,
+            nonce: &nonce,
+        };
+        read_answer(response, binding, signer.answer_keys).await
     }
+}
+
+/// The request an answer must be bound to.
+struct Binding<'a> {
+    method: &'a str,
+    target: &'a str,
+    device_id: &'a str,
+    nonce: &'a str,
+}
+
+/// Reads an answer whole and checks its signature against `keys` for `binding`.
+async fn read_answer(
+    response: reqwest::Response,
+    binding: Binding<'_>,
+    keys: &[VerifyingKey],
+) -> Result<Answer, ClientError> {
+    let status = response.status();
+    let answer_headers = AnswerHeaders::from_headers(|name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    });
+    let body = response.bytes().await.map_err(network)?.to_vec();
+    let signed = answer_headers.and_then(|headers| {
+        AnswerToSign {
+            method: binding.method,
+            path_and_query: binding.target,
+            device_id: binding.device_id,
+            nonce: binding.nonce,
+            status: status.as_u16(),
+            time_ms: headers.time_ms,
+            body: &body,
+        }
+        .verify(&headers, keys)?;
+        headers.time().ok_or(AnswerError::Unsigned(
+            guichet_protocol::answer::HEADER_ANSWER_TIME,
+        ))
+    });
+    Ok(Answer {
+        status,
+        body,
+        signed,
+    })
 }
 
 /// The error and its causes (reqwest's own message does not say why a connection or a TLS

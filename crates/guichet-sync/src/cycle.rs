@@ -1,7 +1,9 @@
 //! One sync cycle: pull the bundle, push the pending entries, pull state changes.
 
 use guichet_ledger::{ChainedEntry, Ledger, LedgerError, SyncResult, SyncState};
-use guichet_protocol::{EntryResult, EntryState, ErrorCode, LedgerEntry, PushRequest};
+use guichet_protocol::{
+    EntryResult, EntryState, ErrorCode, LedgerEntry, PushRequest, StatesAnswer,
+};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -42,6 +44,9 @@ pub struct CycleReport {
     /// The trust bundle names no sync key (none installed, or published before the platform
     /// had one): no answer could be believed, so nothing was pushed or pulled.
     pub answers_unverifiable: bool,
+    /// The state cursor was beyond the platform's latest version for this device (moved by
+    /// a forged answer) and was reset to 0: every state was pulled again.
+    pub state_cursor_reset: bool,
 }
 
 /// Why a cycle stopped.
@@ -187,7 +192,30 @@ async fn cycle(
     loop {
         let answer = client.states(&signer, cursor).await?;
         server_time = answer.server_time.or(server_time);
-        let page = answer.value;
+        let StatesAnswer { page, latest } = answer.value;
+        if let Some(latest) = latest {
+            if cursor > latest {
+                // A cursor beyond anything the platform has (an answer signed with a stolen
+                // sync key moved it): start again from 0, so every entry's state is pulled
+                // again from the platform's signed answers.
+                tracing::warn!(
+                    cursor,
+                    latest,
+                    "the state cursor is beyond the platform's latest version: pulled again from 0"
+                );
+                ledger.record_state_changes(&[], 0, Timestamp::now())?;
+                report.state_cursor_reset = true;
+                cursor = 0;
+                continue;
+            }
+            if page.cursor > latest {
+                return Err(ClientError::BadAnswer(format!(
+                    "a state cursor {} beyond the platform's latest version {latest}",
+                    page.cursor
+                ))
+                .into());
+            }
+        }
         let results: Vec<SyncResult> = page.changes.iter().map(to_sync_result).collect();
         report.state_changes += results.len() as u64;
         ledger.record_state_changes(&results, page.cursor, Timestamp::now())?;

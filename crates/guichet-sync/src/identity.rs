@@ -6,10 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_core::TrustBundle;
 use guichet_protocol::fingerprint::{fingerprint_matches, root_fingerprint};
 use guichet_protocol::limits::{self, LimitError};
-use guichet_protocol::signing::{parse_public_key, public_key_hex};
-use guichet_protocol::{CenterInfo, EnrollRequest};
+use guichet_protocol::seal::{seal, EnrollPayload};
+use guichet_protocol::signing::{nonce_hex, parse_public_key, public_key_hex};
+use guichet_protocol::CenterInfo;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{ClientError, PlatformClient};
@@ -77,12 +79,19 @@ pub enum IdentityError {
     /// (`guichet_protocol::limits::MAX_LABEL_CHARS`): nothing was sent.
     #[error("the kiosk's label cannot be sent: {0}")]
     Label(#[source] LimitError),
-    /// The root keys in the platform's answer are not the ones the admin's fingerprint names:
-    /// the answer did not come from the platform the admin meant (a man in the middle, a wrong
-    /// URL). Nothing was kept.
+    /// The platform's roots could not be fetched to be checked: nothing was sent, nothing kept.
+    #[error(
+        "the platform's identity could not be checked before enrolling: {0}; nothing was sent \
+         (the code stays unused) and nothing was kept"
+    )]
+    NotChecked(#[source] ClientError),
+    /// The root keys the platform offers are not the ones the admin's fingerprint names: not
+    /// the platform the admin meant (a fake one, a man in the middle, a wrong URL). Nothing
+    /// was sent to it and nothing was kept.
     #[error(
         "the platform's root keys have the fingerprint {received}, not {expected} as given with \
-         the code: refused (wrong platform, or someone in between); nothing was kept"
+         the code: refused (wrong platform, or someone in between); nothing was sent to it (the \
+         code stays unused) and nothing was kept"
     )]
     RootMismatch {
         /// The fingerprint the admin gave.
@@ -90,7 +99,37 @@ pub enum IdentityError {
         /// The fingerprint of the keys the answer carried.
         received: String,
     },
-    /// The bundle that came with enrollment does not verify.
+    /// The bundle the platform offers does not verify with its roots.
+    #[error(
+        "the platform's trust bundle does not verify with its root keys ({0}); nothing was sent \
+         and nothing was kept"
+    )]
+    OfferedBundle(#[source] guichet_core::BundleError),
+    /// The platform answers with a sync key its bundle does not name (a rotation not yet
+    /// published): the code cannot be sealed to it.
+    #[error(
+        "the platform's current sync key is not in its published trust bundle (sync key rotated, \
+         no bundle published since): publish a bundle, then try again; nothing was sent and \
+         nothing was kept"
+    )]
+    SyncKeyNotInBundle,
+    /// The platform refused the enrollment in an answer signed by its sync key.
+    #[error(
+        "the platform refused the enrollment ({:?}: {}): it made no device, and this kiosk kept \
+         nothing (no device key, no identity, no bundle)",
+        .0.error, .0.message
+    )]
+    Refused(guichet_protocol::ErrorBody),
+    /// The sealed enrollment was sent, but no believed answer came back: the platform may have
+    /// enrolled the device. The device key is kept, so that trying again with the same code
+    /// gets the same device.
+    #[error(
+        "the enrollment was sent but no answer signed by the platform came back ({0}): the \
+         platform may have enrolled this kiosk, so its device key is kept and trying again with \
+         the same code finishes the enrollment; nothing else was kept"
+    )]
+    Unfinished(#[source] ClientError),
+    /// The bundle that came with enrollment cannot be kept.
     #[error("the platform's trust bundle was refused: {0}")]
     Bundle(#[from] TrustError),
 }
@@ -206,11 +245,19 @@ pub fn split_ticket(text: &str) -> Option<(&str, &str)> {
 }
 
 /// Enrolls this kiosk (over `https://`, checked against `platform_ca_pem` if given, else the
-/// system's roots; `http://` only on loopback): makes its device key and writes it first (or
-/// takes the one an interrupted attempt wrote), sends the public half with the one-time code,
-/// checks that the root keys of the answer have the `fingerprint` the admin gave with the
-/// code (out of band), and keeps the answer (device id, center, pinned roots) and the bundle
-/// that came with it. An answer with other roots is refused and nothing is kept.
+/// system's roots; `http://` only on loopback), checking the platform before it sends anything
+/// secret:
+/// 1. gets the platform's root keys, bundle and current sync key (`GET /v1/enroll/bundle`),
+///    and refuses unless the roots have the `fingerprint` the admin gave with the code (out of
+///    band), the bundle verifies with them, and the sync key is one of the bundle's;
+/// 2. makes its device key and writes it (or takes the one an interrupted attempt wrote);
+/// 3. sends the code, the device's public key, the label and a nonce sealed to that sync key
+///    (`guichet_protocol::seal`), and believes the answer (device id, center) only if that key
+///    signed it for this device key and nonce;
+/// 4. keeps the identity and the bundle.
+///
+/// A refusal keeps nothing; only an attempt whose answer did not come back keeps the device
+/// key ([`IdentityError::Unfinished`]).
 pub async fn enroll(
     data_dir: &Path,
     platform_url: &str,
@@ -228,40 +275,45 @@ pub async fn enroll(
             identity.enrollment.device_id,
         ));
     }
+    let client = PlatformClient::new(platform_url, platform_ca_pem.as_deref())?;
+    let checked = check_platform(&client, fingerprint).await?;
     // The key is on disk before the platform hears of it: if the kiosk dies once the
     // platform has recorded the device, the next attempt sends the same key with the same
     // code and the platform answers with the same device (`Store::enroll`).
     let key = enrollment_key(data_dir)?;
-    let client = PlatformClient::new(platform_url, platform_ca_pem.as_deref())?;
-    let answer = client
-        .enroll(&EnrollRequest {
-            code: code.to_string(),
-            device_public_key: public_key_hex(&key.verifying_key()),
-            label,
-        })
-        .await?;
+    let device_key = public_key_hex(&key.verifying_key());
+    let nonce = nonce_hex(random().map_err(|e| key_error(data_dir, e))?);
+    let payload = EnrollPayload {
+        code: code.to_string(),
+        device_public_key: device_key.clone(),
+        label,
+        nonce: nonce.clone(),
+    };
+    let ephemeral = random().map_err(|e| key_error(data_dir, e))?;
+    let sealed = seal(&payload, &checked.sync_key, ephemeral);
+    let answer = match client
+        .enroll(&sealed, &device_key, &nonce, &checked.sync_key)
+        .await
+    {
+        Ok(answer) => answer.value,
+        Err(ClientError::Refused(body)) => {
+            // Signed by the sync key: the platform made no device with this key.
+            let _ = std::fs::remove_file(data_dir.join(KEY_FILE));
+            return Err(IdentityError::Refused(body));
+        }
+        Err(error) => return Err(IdentityError::Unfinished(error)),
+    };
     let identity = Identity {
         enrollment: Enrollment {
             platform_url: platform_url.trim_end_matches('/').to_string(),
             device_id: answer.device_id,
             center: answer.center,
-            pinned_root_keys: answer.pinned_root_keys,
+            pinned_root_keys: checked.roots.iter().map(public_key_hex).collect(),
             platform_ca_pem,
         },
         key,
     };
-    let roots = identity.root_keys()?;
-    if roots.is_empty() || !fingerprint_matches(fingerprint, &roots) {
-        // Not the platform the admin named: the key it saw is not kept for the real one.
-        let _ = std::fs::remove_file(data_dir.join(KEY_FILE));
-        return Err(IdentityError::RootMismatch {
-            expected: fingerprint.trim().to_owned(),
-            received: root_fingerprint(&roots),
-        });
-    }
-    if let Some(bundle) = answer.bundle {
-        TrustStore::install_first(data_dir, bundle.as_bytes(), &roots)?;
-    }
+    TrustStore::install_first(data_dir, checked.bundle.as_bytes(), &checked.roots)?;
     let write_error = |path: PathBuf| {
         move |e: std::io::Error| IdentityError::BadFile {
             path,
@@ -273,6 +325,64 @@ pub async fn enroll(
     let json = serde_json::to_vec_pretty(&identity.enrollment).unwrap_or_default();
     write_atomically(&device_path, &json, false).map_err(write_error(device_path.clone()))?;
     Ok(identity)
+}
+
+/// What enrollment checked of the platform before sending anything secret.
+struct CheckedPlatform {
+    roots: Vec<VerifyingKey>,
+    bundle: String,
+    sync_key: VerifyingKey,
+}
+
+/// Gets the platform's roots, bundle and sync key and checks them: the roots against the
+/// admin's fingerprint, the bundle against the roots, the sync key against the bundle.
+async fn check_platform(
+    client: &PlatformClient,
+    fingerprint: &str,
+) -> Result<CheckedPlatform, IdentityError> {
+    let offered = client
+        .enroll_bundle()
+        .await
+        .map_err(IdentityError::NotChecked)?;
+    let bad = |what: &str, e: String| {
+        IdentityError::NotChecked(ClientError::BadAnswer(format!("{what}: {e}")))
+    };
+    let roots = offered
+        .root_keys
+        .iter()
+        .map(|hex| parse_public_key(hex).map_err(|e| bad("root key", e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if roots.is_empty() || !fingerprint_matches(fingerprint, &roots) {
+        return Err(IdentityError::RootMismatch {
+            expected: fingerprint.trim().to_owned(),
+            received: root_fingerprint(&roots),
+        });
+    }
+    let bundle = TrustBundle::open(offered.bundle.as_bytes(), &roots)
+        .map_err(IdentityError::OfferedBundle)?;
+    let sync_key =
+        parse_public_key(&offered.sync_key).map_err(|e| bad("sync key", e.to_string()))?;
+    if !bundle.sync_keys().contains(&sync_key) {
+        return Err(IdentityError::SyncKeyNotInBundle);
+    }
+    Ok(CheckedPlatform {
+        roots,
+        bundle: offered.bundle,
+        sync_key,
+    })
+}
+
+fn random<const N: usize>() -> Result<[u8; N], String> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no random source: {e}"))?;
+    Ok(bytes)
+}
+
+fn key_error(data_dir: &Path, detail: String) -> IdentityError {
+    IdentityError::BadFile {
+        path: data_dir.join(KEY_FILE),
+        detail,
+    }
 }
 
 /// The device key of an enrollment in progress: the one an interrupted attempt left in

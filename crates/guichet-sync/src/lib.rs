@@ -8,6 +8,7 @@
 //! - [`cycle`]: one sync cycle: pull the bundle, push the ledger's pending entries, pull
 //!   state changes;
 //! - [`probe`]: one read-only request, for `guichet doctor`;
+//! - [`outcome`]: the last cycles' outcome, kept for `guichet doctor`;
 //! - [`runner`]: the background loop (interval, "sync now", backoff with jitter) and the
 //!   status the counter shows.
 //!
@@ -20,6 +21,7 @@ pub mod client;
 pub mod cycle;
 pub mod files;
 pub mod identity;
+pub mod outcome;
 pub mod probe;
 pub mod runner;
 pub mod trust;

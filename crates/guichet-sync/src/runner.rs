@@ -2,7 +2,9 @@
 //!
 //! It owns its own connection to the ledger file (SQLite serialises it with the counter's),
 //! so a slow or dead network never holds the counter up. It syncs every `interval`, at once
-//! when asked ([`SyncRunner::sync_now`]), and after a failure waits with [`Backoff`].
+//! when asked ([`SyncRunner::sync_now`]), and after a failure waits with [`Backoff`]. Each
+//! cycle's outcome is recorded in the data directory (`outcome`), where `guichet doctor`
+//! reads it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -204,6 +206,10 @@ async fn cycle(
         sync_once(&identity, &mut trust, &mut ledger).await
     }
     .await;
+    // For `guichet doctor`: a sync that keeps failing is a problem a person must see.
+    if let Err(error) = crate::outcome::record(data_dir, result.as_ref(), Timestamp::now()) {
+        tracing::warn!("the sync outcome could not be recorded: {error}");
+    }
     let outcome = match result {
         Ok(report) => {
             status.connection = Connection::UpToDate;

@@ -44,5 +44,5 @@ async fn a_label_over_the_limit_is_refused_before_anything_is_sent() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(error, IdentityError::Platform(_)), "{error:?}");
+    assert!(matches!(error, IdentityError::NotChecked(_)), "{error:?}");
 }

@@ -274,7 +274,7 @@ async fn enroll(
         }
         _ => (code.trim().to_owned(), fingerprint),
     };
-    guichet_sync::enroll(
+    let enrolled = guichet_sync::enroll(
         &data_dir,
         url.trim(),
         &code,
@@ -282,8 +282,16 @@ async fn enroll(
         None,
         Some("guichet".into()),
     )
-    .await
-    .map_err(|e| Problem::local("ENROLL", "Inscription impossible", "Enrollment failed", e))?;
+    .await;
+    if let Err(error) = enrolled {
+        // What the attempt set (the admin PIN) goes too: the message says what was kept.
+        let kept = shell.kiosk().enrollment_failed();
+        return Err(Problem::new(
+            "ENROLL",
+            format!("Inscription impossible : {error} ; {}", kept.fr),
+            format!("Enrollment failed: {error}; {}", kept.en),
+        ));
+    }
     shell.kiosk().enrolled_now()?;
     shell.sync_now();
     Ok(snapshot_of(&shell))

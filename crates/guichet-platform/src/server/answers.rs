@@ -22,7 +22,8 @@ use crate::error::Error;
 const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// Signs the answer when the request carries a device id and a nonce (every signed request);
-/// enrollment and strangers' requests get unsigned answers.
+/// strangers' requests get unsigned answers. Enrollment signs its own answers
+/// (`handlers::enroll`: bound to the sealed payload).
 pub async fn sign_answers(
     State(platform): State<Arc<Platform>>,
     request: Request,
@@ -52,6 +53,34 @@ pub async fn sign_answers(
         return next.run(request).await;
     };
     let response = next.run(request).await;
+    let binding = Binding {
+        method: &method,
+        target: &target,
+        device: &device,
+        nonce: &nonce,
+    };
+    sign_response(&platform.answer_key, binding, response).await
+}
+
+/// The request an answer is bound to.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding<'a> {
+    /// The request's method.
+    pub method: &'a str,
+    /// Its target, path and query as sent.
+    pub target: &'a str,
+    /// The device id it was signed as (at enrollment: the device public key, 64 hex).
+    pub device: &'a str,
+    /// Its nonce (at enrollment: the sealed payload's).
+    pub nonce: &'a str,
+}
+
+/// Signs `response` with the sync key, bound to the request `binding` names.
+pub async fn sign_response(
+    key: &ed25519_dalek::SigningKey,
+    binding: Binding<'_>,
+    response: Response,
+) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(body) = to_bytes(body, MAX_ANSWER_BYTES).await else {
         return Error::refused(
@@ -61,15 +90,15 @@ pub async fn sign_answers(
         .into_response();
     };
     let headers = AnswerToSign {
-        method: &method,
-        path_and_query: &target,
-        device_id: &device,
-        nonce: &nonce,
+        method: binding.method,
+        path_and_query: binding.target,
+        device_id: binding.device,
+        nonce: binding.nonce,
         status: parts.status.as_u16(),
         time_ms: Timestamp::now().as_millisecond(),
         body: &body,
     }
-    .sign(&platform.answer_key);
+    .sign(key);
     for (name, value) in headers.to_pairs() {
         match HeaderValue::from_str(&value) {
             Ok(value) => {

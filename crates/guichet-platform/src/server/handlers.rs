@@ -8,10 +8,13 @@ use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use axum::Json;
-use guichet_protocol::paths::{HEADER_BUNDLE_SEQUENCE, MAX_STATES_PER_PAGE};
-use guichet_protocol::{EnrollRequest, EnrollResponse, ErrorCode, PushRequest};
+use guichet_protocol::paths::{self, HEADER_BUNDLE_SEQUENCE, MAX_STATES_PER_PAGE};
+use guichet_protocol::seal::{self, EnrollPayload, SealedEnroll};
+use guichet_protocol::signing::{public_key_hex, NONCE_BYTES};
+use guichet_protocol::{EnrollBundle, EnrollResponse, ErrorCode, PushRequest, StatesAnswer};
 use jiff::Timestamp;
 
+use super::answers::{sign_response, Binding};
 use super::auth::{authenticate, check_headers};
 use super::body::{json, read_limited};
 use super::limits::EnrollBudget;
@@ -58,7 +61,28 @@ fn query_number(parts: &Parts, name: &str) -> Result<Option<u64>, Error> {
     Ok(None)
 }
 
-/// `POST /v1/enroll`.
+/// `GET /v1/enroll/bundle` (unsigned): the root keys and the current bundle, which a kiosk
+/// checks against the admin's fingerprint before it sends anything secret, and the sync key
+/// the platform answers with now.
+pub async fn enroll_bundle(State(platform): Shared) -> Result<Response, Error> {
+    let store = platform.store.clone();
+    let Some((_, bundle)) = blocking(move || store.latest_bundle()).await? else {
+        return Err(Error::refused(
+            ErrorCode::NoBundle,
+            "no trust bundle is published yet: kiosks cannot enroll before the first publish",
+        ));
+    };
+    Ok(Json(EnrollBundle {
+        root_keys: platform.root_keys.clone(),
+        bundle,
+        sync_key: public_key_hex(&platform.answer_key.verifying_key()),
+    })
+    .into_response())
+}
+
+/// `POST /v1/enroll`: the code sealed to the sync key. Once the seal opened, the answer
+/// (success or refusal) is signed by the sync key, bound to the device key and the nonce the
+/// kiosk sealed; before that, refusals are unsigned and a kiosk believes nothing of them.
 pub async fn enroll(
     State(platform): Shared,
     Extension(budget): Extension<Arc<EnrollBudget>>,
@@ -67,28 +91,54 @@ pub async fn enroll(
 ) -> Result<Response, Error> {
     budget.spend(peer.ip(), std::time::Instant::now())?;
     let (_, bytes) = split(request).await?;
-    let enroll: EnrollRequest = json(&bytes)?;
+    let sealed: SealedEnroll = json(&bytes)?;
+    let payload = seal::open(&sealed, &platform.answer_key)
+        .map_err(|e| Error::refused(ErrorCode::MalformedBody, e.to_string()))?;
+    let nonce_ok = payload.nonce.len() == 2 * NONCE_BYTES
+        && payload
+            .nonce
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !nonce_ok {
+        return Err(Error::refused(
+            ErrorCode::MalformedBody,
+            "nonce: 32 lower-case hex digits expected",
+        ));
+    }
+    let (device_key, nonce) = (payload.device_public_key.clone(), payload.nonce.clone());
+    let answer = enroll_opened(&platform, payload)
+        .await
+        .unwrap_or_else(IntoResponse::into_response);
+    let binding = Binding {
+        method: "POST",
+        target: paths::ENROLL,
+        device: &device_key,
+        nonce: &nonce,
+    };
+    Ok(sign_response(&platform.answer_key, binding, answer).await)
+}
+
+/// Enrolls the device of an opened seal.
+async fn enroll_opened(platform: &Platform, payload: EnrollPayload) -> Result<Response, Error> {
     let store = platform.store.clone();
     let now = Timestamp::now();
-    let (device_id, center, bundle) = blocking(move || {
+    let (device_id, center) = blocking(move || {
         let (device_id, center) = store.enroll(
-            &enroll.code,
-            &enroll.device_public_key,
-            enroll.label.as_deref(),
+            &payload.code,
+            &payload.device_public_key,
+            payload.label.as_deref(),
             now,
         )?;
-        let bundle = store.latest_bundle()?;
-        if let Some((sequence, _)) = &bundle {
-            store.record_bundle_held(&device_id, *sequence, now)?;
+        // The kiosk got the current bundle just before (`enroll_bundle`).
+        if let Some((sequence, _)) = store.latest_bundle()? {
+            store.record_bundle_held(&device_id, sequence, now)?;
         }
-        Ok((device_id, center, bundle))
+        Ok((device_id, center))
     })
     .await?;
     let response = EnrollResponse {
         device_id,
         center,
-        pinned_root_keys: platform.root_keys.clone(),
-        bundle: bundle.map(|(_, file)| file),
         server_time: now,
     };
     Ok((StatusCode::CREATED, Json(response)).into_response())
@@ -150,9 +200,17 @@ pub async fn states(State(platform): Shared, request: Request) -> Result<Respons
     let (parts, _, device) = signed(&platform, request).await?;
     let since = query_number(&parts, "since")?.unwrap_or(0);
     let store = platform.store.clone();
-    let response =
-        blocking(move || store.states_since(&device.id, since, MAX_STATES_PER_PAGE)).await?;
-    Ok(Json(response).into_response())
+    let answer = blocking(move || {
+        let page = store.states_since(&device.id, since, MAX_STATES_PER_PAGE)?;
+        // Read after the page: versions only grow, so no cursor of the page is above it.
+        let latest = store.latest_state_version(&device.id)?;
+        Ok(StatesAnswer {
+            page,
+            latest: Some(latest),
+        })
+    })
+    .await?;
+    Ok(Json(answer).into_response())
 }
 
 /// `GET /v1/device`.

@@ -104,6 +104,7 @@ pub const METRICS: &str = "/metrics";
 pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
     use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
     Router::new()
+        .route(paths::ENROLL_BUNDLE, get(handlers::enroll_bundle))
         .route(paths::ENROLL, post(handlers::enroll))
         .route(paths::BUNDLE, get(handlers::bundle))
         .route(paths::REDEMPTIONS, post(handlers::push))

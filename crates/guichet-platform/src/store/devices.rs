@@ -336,6 +336,20 @@ impl Store {
         })
     }
 
+    /// The device's latest state version (0 before its first change): no cursor a kiosk
+    /// holds can be above it.
+    pub fn latest_state_version(&self, device: &str) -> Result<u64, Error> {
+        self.run(Mode::Read, |tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT state_version FROM devices WHERE id = $1",
+                    &[device.into()],
+                )?
+                .ok_or_else(|| refused(ErrorCode::UnknownDevice, "unknown device"))?;
+            Ok(row.int(0)?.max(0) as u64)
+        })
+    }
+
     /// What the platform holds for a device.
     pub fn device_status(&self, device: &str, now: Timestamp) -> Result<DeviceStatus, Error> {
         self.run(Mode::Read, |tx| {

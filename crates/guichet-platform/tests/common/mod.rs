@@ -15,9 +15,10 @@ use guichet_platform::keys::generate_key;
 use guichet_platform::server::{self, Platform, RunningServer};
 use guichet_platform::store::MintRequest;
 use guichet_platform::Store;
+use guichet_protocol::seal::{seal, EnrollPayload};
 use guichet_protocol::signing::{nonce_hex, public_key_hex, RequestToSign};
 use guichet_protocol::{
-    paths, CenterInfo, ChainHash, EnrollRequest, EnrollResponse, EntryEvent, InputMethod,
+    paths, CenterInfo, ChainHash, EnrollBundle, EnrollResponse, EntryEvent, InputMethod,
     LedgerEntry, PushRequest, RedemptionEvent,
 };
 use jiff::civil::Date;
@@ -259,15 +260,22 @@ impl TestPlatform {
         .unwrap()
     }
 
+    /// Enrolls `key` with `code`, sealed to the platform's sync key (`guichet_protocol::seal`).
     pub async fn post_enroll(&self, code: &str, key: &SigningKey) -> reqwest::Response {
-        let request = EnrollRequest {
+        let payload = EnrollPayload {
             code: code.to_owned(),
             device_public_key: public_key_hex(&key.verifying_key()),
             label: Some("test kiosk".into()),
+            nonce: random_nonce(),
         };
+        let sealed = seal(
+            &payload,
+            &self.answer_key.verifying_key(),
+            guichet_platform::keys::random_bytes::<32>().unwrap(),
+        );
         self.client
             .post(self.url(paths::ENROLL))
-            .json(&request)
+            .json(&sealed)
             .send()
             .await
             .unwrap()
@@ -290,6 +298,63 @@ impl TestPlatform {
             head: ChainHash::GENESIS,
         }
     }
+}
+
+/// Enrolls `key` with `code` at the platform at `base` as a kiosk does: gets the roots, the
+/// bundle and the sync key (`GET /v1/enroll/bundle`), seals the code to that key, and checks
+/// the answer's signature. Returns what was offered and the answer.
+pub async fn enroll_over_http(
+    client: &reqwest::Client,
+    base: &str,
+    code: &str,
+    key: &SigningKey,
+) -> (EnrollBundle, EnrollResponse) {
+    let offered: EnrollBundle = client
+        .get(format!("{base}{}", paths::ENROLL_BUNDLE))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sync_key = guichet_protocol::signing::parse_public_key(&offered.sync_key).unwrap();
+    let device_key = public_key_hex(&key.verifying_key());
+    let nonce = random_nonce();
+    let payload = EnrollPayload {
+        code: code.to_owned(),
+        device_public_key: device_key.clone(),
+        label: None,
+        nonce: nonce.clone(),
+    };
+    let sealed = seal(
+        &payload,
+        &sync_key,
+        guichet_platform::keys::random_bytes::<32>().unwrap(),
+    );
+    let response = client
+        .post(format!("{base}{}", paths::ENROLL))
+        .json(&sealed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let headers = guichet_protocol::answer::AnswerHeaders::from_headers(|name| {
+        response.headers().get(name).and_then(|v| v.to_str().ok())
+    })
+    .unwrap();
+    let body = response.bytes().await.unwrap();
+    guichet_protocol::answer::AnswerToSign {
+        method: "POST",
+        path_and_query: paths::ENROLL,
+        device_id: &device_key,
+        nonce: &nonce,
+        status: 201,
+        time_ms: headers.time_ms,
+        body: &body,
+    }
+    .verify(&headers, &[sync_key])
+    .expect("an enrollment answer signed by the sync key");
+    (offered, serde_json::from_slice(&body).unwrap())
 }
 
 /// A minimal kiosk: signs requests, builds chained entries.
