@@ -246,9 +246,9 @@ fn doctor_reports_a_sync_that_keeps_failing_as_a_problem_with_what_to_do() {
     platform(&["device", "disable", "--id", &id]);
     let refused = doctor_env(&kiosk).arg("sync").output().unwrap();
     assert!(!refused.status.success(), "{refused:?}");
-    let (status, report) = report(&kiosk);
-    assert_eq!(status, Some(1), "{report:#}");
-    let (level, message) = check(&report, "sync");
+    let (status, failing) = report(&kiosk);
+    assert_eq!(status, Some(1), "{failing:#}");
+    let (level, message) = check(&failing, "sync");
     assert_eq!(level, "problem", "{message}");
     assert!(
         message.starts_with("1 failure(s) in a row")
@@ -268,8 +268,8 @@ fn doctor_reports_a_sync_that_keeps_failing_as_a_problem_with_what_to_do() {
     platform(&["device", "enable", "--id", &id]);
     let synced = doctor_env(&kiosk).arg("sync").output().unwrap();
     assert!(synced.status.success(), "sync: {synced:?}");
-    let (_, report) = report(&kiosk);
-    let (level, message) = check(&report, "sync");
+    let (_, recovered) = report(&kiosk);
+    let (level, message) = check(&recovered, "sync");
     assert_eq!(level, "ok", "{message}");
 }
 

@@ -853,14 +853,15 @@ async fn an_accepted_answer_never_flips(backend: Backend) {
 }
 
 /// The race: five kiosks of two centers push one code at the same instant, through two
-/// platform servers (each with its own store and connections) on one database, 100 rounds:
-/// exactly one `accepted` answer per coupon, and that redemption still holds it at the end.
+/// platform processes (this test's server and a real `guichet-platform serve`) on one
+/// database, 100 rounds: exactly one `accepted` answer per coupon, and that redemption still
+/// holds it at the end.
 async fn one_coupon_one_accepted_answer_in_a_race(backend: Backend) {
     const ROUNDS: u64 = 100;
     let Some(s) = scene(backend).await else {
         return;
     };
-    let second = s.platform.another_server().await;
+    let second = s.platform.another_process();
     // Ten booklets of ten: serials that follow each other.
     let booklet = mint(&s, |request| {
         request.booklets = 10;
@@ -871,7 +872,7 @@ async fn one_coupon_one_accepted_answer_in_a_race(backend: Backend) {
     for i in 0..5 {
         let mut kiosk = s.platform.kiosk(if i % 2 == 0 { "C1" } else { "C2" }).await;
         if i % 2 == 1 {
-            kiosk.base = second.url();
+            kiosk.base = second.url.clone();
         }
         kiosks.push(kiosk);
     }
@@ -925,7 +926,7 @@ async fn one_coupon_one_accepted_answer_in_a_race(backend: Backend) {
         flips, 0,
         "an answered `accepted` never becomes anything else"
     );
-    second.stop().await;
+    drop(second);
 }
 
 /// A closed month never changes: an admin's later acceptance is reported in the first open

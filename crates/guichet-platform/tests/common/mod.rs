@@ -230,17 +230,45 @@ impl TestPlatform {
         })
     }
 
-    /// Another server on the same database, with its own store (its own connections and
-    /// caches), as a second platform instance would be.
-    pub async fn another_server(&self) -> RunningServer {
-        let (location, roots) = (self.location.clone(), vec![self.root.verifying_key()]);
-        let store = blocking(move || Store::open(&location).unwrap().trusting(roots)).await;
-        let platform = Platform {
-            store,
-            root_keys: vec![public_key_hex(&self.root.verifying_key())],
-            answer_key: self.answer_key.clone(),
-        };
-        server::start(platform, "127.0.0.1:0").await.unwrap()
+    /// Another platform process on the same database: the real `guichet-platform serve`, with
+    /// a data directory of its own holding this platform's root public key and sync key.
+    pub fn another_process(&self) -> ServeProcess {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("platform-root-public-key.txt"),
+            public_key_hex(&self.root.verifying_key()),
+        )
+        .unwrap();
+        guichet_platform::keys::write_root_key(
+            &dir.path().join("platform-sync-key.json"),
+            &self.answer_key,
+        )
+        .unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guichet-platform"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database")
+            .arg(&self.location)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("GUICHET_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        ServeProcess {
+            child,
+            url,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -355,6 +383,21 @@ pub async fn enroll_over_http(
     .verify(&headers, &[sync_key])
     .expect("an enrollment answer signed by the sync key");
     (offered, serde_json::from_slice(&body).unwrap())
+}
+
+/// A `guichet-platform serve` process, killed when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    /// Its `http://127.0.0.1:PORT`.
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A minimal kiosk: signs requests, builds chained entries.
