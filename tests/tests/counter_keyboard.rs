@@ -12,7 +12,9 @@
 //! into the mediator's name (Tab-terminated), into "type a code" (no terminator) and into
 //! "paid otherwise" (an AZERTY scanner on a US host) goes to the counter and the field keeps
 //! its text; Caps Lock on; "Encaisser" shows ENCAISSÉ; the undo asks what it undoes, Escape
-//! keeps the checkout, and the question says when a new basket stays open.
+//! keeps the checkout, Enter, Space and Tab answer nothing, F1 undoes, and the question says
+//! when a new basket stays open. Issue 26's scenarios follow: scans with pauses beside a CPU
+//! hog into every dialog and field kind.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -642,8 +644,9 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
         "COMMITTED"
     );
 
-    // A new learner's pass, then F4: the question says the new basket stays open; Enter
-    // confirms, and the new basket is still there.
+    // A new learner's pass, then F4: the question says the new basket stays open; Enter,
+    // Space and Tab (what a scanner sends) answer nothing, F1 confirms, and the new basket is
+    // still there.
     let code = window
         .scan("#screen-counter", Layout::Us, &codes[0], End::Return)
         .await;
@@ -652,7 +655,18 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
     window
         .wait_js("return document.getElementById('confirm-dialog').open")
         .await;
-    window.press("Return");
+    for key in ["Return", "space", "Tab", "Return"] {
+        window.press(key);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        window
+            .js("return document.getElementById('confirm-dialog').open")
+            .await,
+        true,
+        "Enter, Space or Tab answered the question"
+    );
+    window.press("F1");
     window
         .wait_js("return document.getElementById('basket-message').dataset.code === 'UNDONE'")
         .await;
@@ -679,7 +693,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
                 .ends_with("Le panier en cours (1 pass) n'est pas concerné : il reste ouvert."),
         "{question}"
     );
-    window.press("Return");
+    window.press("F1");
     window
         .wait_js("return document.getElementById('basket-message').dataset.code === 'UNDONE'")
         .await;
@@ -921,9 +935,9 @@ async fn a_scan_answers_no_question_and_waits_for_the_answer() {
         "a scan answered the question"
     );
     assert_eq!(window.seq().await, seq, "no card before the answer");
-    assert_eq!(
-        window.attr("basket-message", "data-code").await,
-        "COMMITTED"
+    assert!(
+        window.shell_snapshot().await["last_checkout"].is_object(),
+        "the checkout is still there to undo"
     );
     window.shot("fr-17-question-waits-for-answer").await;
     // Escape: no. The checkout stays; both passes are verified, in order.
@@ -937,9 +951,9 @@ async fn a_scan_answers_no_question_and_waits_for_the_answer() {
         .await;
     assert_eq!(window.attr("verdict", "data-code").await, "ISSUER_REVOKED");
     assert_eq!(window.basket_serials().await, json!(["1000002", "2000001"]));
-    assert_eq!(
-        window.attr("basket-message", "data-code").await,
-        "COMMITTED"
+    assert!(
+        window.shell_snapshot().await["last_checkout"].is_object(),
+        "Escape kept the checkout"
     );
 
     // F1: yes. The checkout is undone, then the waiting pass is verified.

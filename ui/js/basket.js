@@ -238,7 +238,10 @@ export function startBasket() {
   // Enter or leaving the field saves what it shows when it differs from the basket's amount
   // (not on "change", which a scan's restored text would not fire again); Escape first puts
   // the basket's amount back.
-  paidInput.addEventListener("focusout", savePaidOtherwise);
+  paidInput.addEventListener("focusout", async () => {
+    // Saved (now or already): the field shows the amount as the basket has it ("7,00 €").
+    if ((await savePaidOtherwise()) && document.activeElement !== paidInput) paidInput.value = paidText();
+  });
   paidInput.addEventListener("keydown", (event) => {
     if (event.key === "Escape") paidInput.value = paidText();
     if (event.key === "Enter") savePaidOtherwise();

@@ -176,19 +176,20 @@ export function startWedge({ verify, read, verifyText, guardKeys }) {
     restore(state);
   };
 
+  // Ends the run without a terminator: after a quiet gap, or when the next run begins first
+  // (a busy page may run the quiet timer after the keys that follow the pause).
   const endQuietly = () => {
+    clearTimeout(quietTimer);
     quietTimer = 0;
     const run = keys;
     keys = [];
     const figs = figures();
     if (!figs || run.filter(isPrintable).length < figs.min_length) return;
-    hand(run, lastAt, field, null);
+    hand(run, run.findLast(isPrintable).timestampMs, field, null);
   };
 
   document.addEventListener("keydown", (event) => {
     if (!event.isTrusted) return; // a replayed Enter
-    clearTimeout(quietTimer);
-    quietTimer = 0;
     const figs = figures();
     if (!figs || event.isComposing) {
       keys = [];
@@ -204,14 +205,17 @@ export function startWedge({ verify, read, verifyText, guardKeys }) {
     const gap = event.timeStamp - lastAt;
     if (isPrintable(key)) {
       if (!(gap >= 0 && gap <= figs.max_pause_ms)) {
-        // A new run begins: what the focused control holds now is what a scan must leave,
-        // unless the run before (in the same control) still waits for the shell's answer: the
-        // second half of a scan cut by a long pause must not keep the first half.
-        keys = [];
+        // A new run begins: the one before goes to the shell if the quiet timer has not sent
+        // it yet. What the focused control holds now is what a scan must leave, unless the run
+        // before (in the same control) still waits for the shell's answer: the second half of
+        // a scan cut by a long pause must not keep the first half.
+        endQuietly();
         field = asking?.element === event.target ? asking : remember(event.target);
       }
       lastAt = event.timeStamp;
     }
+    clearTimeout(quietTimer);
+    quietTimer = 0;
     keys.push(key);
     if (keys.length > MAX_KEYS) keys.shift();
     const inText = isTextField(event.target);
