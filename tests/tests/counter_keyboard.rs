@@ -195,10 +195,17 @@ impl std::ops::Deref for Window {
 
 impl Window {
     async fn open(data_dir: &Path) -> Window {
+        Window::open_with(data_dir, &[]).await
+    }
+
+    /// As [`Window::open`], with `env` added to the app's environment.
+    async fn open_with(data_dir: &Path, env: &[(&str, std::ffi::OsString)]) -> Window {
         // -noreset: the keymap set with setxkbmap stays when that client disconnects. The
         // "USB stick" is where the review copies its exports to.
         let stick = data_dir.join("usb-stick").into_os_string();
-        let session = Session::open(data_dir, "-noreset", &[("GUICHET_UPDATE_DIRS", stick)]).await;
+        let mut env = env.to_vec();
+        env.push(("GUICHET_UPDATE_DIRS", stick));
+        let session = Session::open(data_dir, "-noreset", &env).await;
         let window = Window { session };
         window.wait_js("return document.body.dataset.screen === 'counter' && (document.getElementById('center-name')?.textContent ?? '').length > 0").await;
         window
@@ -1218,19 +1225,22 @@ async fn typed_text_survives_a_scan_and_is_saved_as_typed() {
     window.close().await;
 }
 
-/// Issue 26, "fast typing in an admin field is taken as a scan": a USB scanner reading the
-/// enrollment sheet's QR code (the ticket `CODE/FINGERPRINT`) into the enrollment form fills
-/// the code and the fingerprint, and the administration stays.
+/// Issue 26, "fast typing in an admin field is taken as a scan" and "the window's enrollment
+/// ignores platform_url": a USB scanner reading the enrollment sheet's QR code (the ticket
+/// `CODE/FINGERPRINT`) into the enrollment form fills the code and the fingerprint, the
+/// administration stays, and the platform's address is the configured one.
 #[tokio::test(flavor = "current_thread")]
 async fn a_usb_scanner_fills_the_enrollment_ticket() {
     let _one = one_window();
     let data = tempfile::tempdir().unwrap();
-    let window = Window::open(data.path()).await;
+    let platform = "https://pass.example.org";
+    let window = Window::open_with(data.path(), &[("GUICHET_PLATFORM_URL", platform.into())]).await;
     window.keymap("fr");
     window.press("F10");
     window
         .wait_js("return document.body.dataset.screen === 'admin'")
         .await;
+    assert_eq!(window.value("enroll-url").await, platform);
     window
         .js("document.getElementById('enroll-code').focus(); return true;")
         .await;

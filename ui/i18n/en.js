@@ -137,7 +137,7 @@ export default {
   "pin.submitEnter": "Unlock",
   "pin.mismatch": "The two PINs typed are not the same.",
   "confirm.hint": "F1: yes · Escape: no. A coupon scanned now waits for the answer.",
-  "wedge.waiting": "{n} coupon(s) read during the question: checked as soon as it closes.",
+  "wedge.waiting": "{n} coupon(s) read while this window is open: checked as soon as it closes.",
 
   "review.title": "Day review",
   "review.from": "From",

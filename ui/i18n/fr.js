@@ -137,7 +137,7 @@ export default {
   "pin.submitEnter": "Déverrouiller",
   "pin.mismatch": "Les deux codes tapés ne sont pas identiques.",
   "confirm.hint": "F1 : oui · Échap : non. Un pass scanné maintenant attend la réponse.",
-  "wedge.waiting": "{n} pass lu(s) pendant la question : vérifié(s) dès sa fermeture.",
+  "wedge.waiting": "{n} pass lu(s) pendant que cette fenêtre est ouverte : vérifié(s) dès sa fermeture.",
 
   "review.title": "Bilan de la journée",
   "review.from": "Du",
