@@ -51,7 +51,7 @@ function wire() {
   resumeOnGesture();
 
   startWedge({
-    onBurst: async (keys, endedAt) => {
+    verify: async (keys, endedAt) => {
       let result = null;
       await run(async () => {
         result = await callInOrder("wedge_burst", { keys });
@@ -59,6 +59,14 @@ function wire() {
       });
       return result;
     },
+    read: async (keys) => {
+      let text;
+      await run(async () => {
+        text = await callInOrder("wedge_text", { keys });
+      });
+      return text;
+    },
+    verifyText: (text) => run(async () => onScanResult(await callInOrder("scan_text", { text, input: "scanner" }))),
     guardKeys: isCounter,
   });
   startFocusGuard(isCounter);

@@ -59,6 +59,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Files 600, directories 700 in the data directory, whoever writes them.
+    guichet_kiosk::owner_only_files();
     let cli = Cli::parse();
     if let Err(code) = cli::configure(&cli.config) {
         return code;

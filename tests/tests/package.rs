@@ -78,7 +78,8 @@ fn the_package_installs_into_a_scratch_root_and_runs_there() {
         .lines()
         .find_map(|l| l.trim().strip_prefix("Depends: "))
         .unwrap_or_else(|| panic!("no Depends in\n{info}"));
-    for library in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libc6"] {
+    // python3-xdg: what openbox's autostart needs (issue 26).
+    for library in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libc6", "python3-xdg"] {
         assert!(depends.contains(library), "{library} in {depends}");
     }
     let conffiles = stdout(&run(Command::new("dpkg-deb")

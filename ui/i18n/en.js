@@ -36,6 +36,7 @@ export default {
   "status.app": "Guichet",
   "status.center": "Guichet · {name}",
   "status.lastSync": "Last sent {when}",
+  "status.detailInAdmin": "The technical detail is in the administration (F10).",
   "status.neverSynced": "Never sent",
   "status.pending": { one: "{n} coupon to send", other: "{n} coupons to send" },
   "status.attention": "To review: {n}",
@@ -83,6 +84,7 @@ export default {
   "verdict.provider": "Provider: {provider}",
   "verdict.OK": "ACCEPTED",
   "verdict.COMMITTED": "PAID",
+  "verdict.UNDONE": "UNDONE",
   "verdict.ALREADY_REDEEMED": "ALREADY USED",
   "verdict.EXPIRED": "EXPIRED",
   "verdict.NOT_YET_VALID": "NOT YET VALID",
@@ -113,6 +115,7 @@ export default {
   "basket.commit": "Take payment",
   "basket.undo": "Undo checkout",
   "basket.undoQuestion": "Undo {what}?",
+  "basket.nothingToUndo": "Nothing to undo with F4: it undoes the last checkout for 10 minutes, never after the kiosk restarted. An older checkout is cancelled by a manager in the day review (F8).",
   "basket.undoBasketOpen": {
     one: "The basket in progress (1 coupon) is not affected: it stays open.",
     other: "The basket in progress ({n} coupons) is not affected: it stays open.",
@@ -133,6 +136,8 @@ export default {
   "pin.confirm": "Type the PIN again",
   "pin.submitEnter": "Unlock",
   "pin.mismatch": "The two PINs typed are not the same.",
+  "confirm.hint": "F1: yes · Escape: no. A coupon scanned now waits for the answer.",
+  "wedge.waiting": "{n} coupon(s) read while this window is open: checked as soon as it closes.",
 
   "review.title": "Day review",
   "review.from": "From",

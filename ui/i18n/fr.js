@@ -36,6 +36,7 @@ export default {
   "status.app": "Guichet",
   "status.center": "{name}",
   "status.lastSync": "Dernier envoi {when}",
+  "status.detailInAdmin": "Le détail technique est dans l'administration (F10).",
   "status.neverSynced": "Jamais envoyé",
   "status.pending": { one: "{n} pass à envoyer", other: "{n} pass à envoyer" },
   "status.attention": "À examiner : {n}",
@@ -83,6 +84,7 @@ export default {
   "verdict.provider": "Financeur : {provider}",
   "verdict.OK": "ACCEPTÉ",
   "verdict.COMMITTED": "ENCAISSÉ",
+  "verdict.UNDONE": "ANNULÉ",
   "verdict.ALREADY_REDEEMED": "DÉJÀ UTILISÉ",
   "verdict.EXPIRED": "EXPIRÉ",
   "verdict.NOT_YET_VALID": "PAS ENCORE VALIDE",
@@ -113,6 +115,7 @@ export default {
   "basket.commit": "Encaisser",
   "basket.undo": "Annuler l'encaissement",
   "basket.undoQuestion": "Annuler {what} ?",
+  "basket.nothingToUndo": "Rien à annuler avec F4 : elle annule le dernier encaissement pendant 10 minutes, jamais après un redémarrage du kiosque. Pour un encaissement plus ancien, un responsable l'annule dans la revue du jour (F8).",
   "basket.undoBasketOpen": {
     one: "Le panier en cours (1 pass) n'est pas concerné : il reste ouvert.",
     other: "Le panier en cours ({n} pass) n'est pas concerné : il reste ouvert.",
@@ -133,6 +136,8 @@ export default {
   "pin.confirm": "Retapez le code PIN",
   "pin.submitEnter": "Déverrouiller",
   "pin.mismatch": "Les deux codes tapés ne sont pas identiques.",
+  "confirm.hint": "F1 : oui · Échap : non. Un pass scanné maintenant attend la réponse.",
+  "wedge.waiting": "{n} pass lu(s) pendant que cette fenêtre est ouverte : vérifié(s) dès sa fermeture.",
 
   "review.title": "Bilan de la journée",
   "review.from": "Du",

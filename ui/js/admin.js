@@ -27,6 +27,9 @@ function renderEnrollment() {
   byId("enroll-state").textContent = enrolled && center
     ? t("admin.enroll.enrolled", { center: center.name, id: center.id, device: device ?? "–", fingerprint: fingerprint ?? "–" })
     : t("admin.enroll.notEnrolled");
+  // The platform of the configuration (kiosk.toml's platform_url), unless someone typed one.
+  const url = byId("enroll-url");
+  if (!url.value && document.activeElement !== url) url.value = current().platform_url ?? "";
 }
 
 function renderSync() {
@@ -332,6 +335,18 @@ export function startAdmin() {
   });
   onLangChange(render);
   byId("enroll-form").addEventListener("submit", enroll);
+  // A USB scanner reading the enrollment sheet's QR code (the ticket CODE/FINGERPRINT) into
+  // one of its fields fills both; any other scanned text goes into the field as it is.
+  byId("enroll-form").addEventListener("scan-text", (event) => {
+    const ticket = /^\s*([^/\s]+)\/([^/\s]+)\s*$/.exec(event.detail);
+    if (ticket) {
+      byId("enroll-code").value = ticket[1];
+      byId("enroll-fingerprint").value = ticket[2];
+      byId(byId("enroll-name").value ? "enroll-pin" : "enroll-name").focus();
+    } else {
+      event.target.value = event.detail;
+    }
+  });
   byId("import-form").addEventListener("submit", importUpdate);
   byId("import-refresh").addEventListener("click", loadFiles);
   byId("import-files").addEventListener("change", (event) => {

@@ -7,6 +7,7 @@ import { byId } from "./dom.js";
 import { euros, minutesSeconds, parseEuros } from "./format.js";
 import { bothLangs, currentLang, onLangChange, t, text } from "./i18n.js";
 import { confirmAction } from "./confirm.js";
+import { saveMediator } from "./counter.js";
 import { play } from "./sound.js";
 import { current, onChange, patch } from "./state.js";
 import { run, showProblem } from "./task.js";
@@ -134,12 +135,13 @@ function applyCommitResult(result) {
   renderMessage();
   const committed = result.kind === "committed";
   play(committed ? "accepted" : "warning", current().settings.sound);
-  if (committed && result.code === "COMMITTED") showCommitted(result);
+  if (committed && (result.code === "COMMITTED" || result.code === "UNDONE")) showCommitted(result);
 }
 
 /** "Valider": records the basket as one checkout (the shell decides whether it may). */
 export async function commit() {
-  if (!(await savePaidOtherwise())) return;
+  // What was typed and not yet saved counts: the name asked for by NO_MEDIATOR, the amount.
+  if (!(await saveMediator()) || !(await savePaidOtherwise())) return;
   await run(async () => {
     const result = await callInOrder("basket_commit");
     applyCommitResult(result);
@@ -155,7 +157,13 @@ export async function commit() {
  */
 export async function undo() {
   const last = current()?.last_checkout;
-  if (byId("undo").hidden || !last) return;
+  if (byId("undo").hidden || !last) {
+    // Said, not silent: the window passed, the kiosk restarted since, or nothing was paid.
+    lastResult = { kind: "refused", code: "NOTHING_TO_UNDO", message: bothLangs("basket.nothingToUndo") };
+    renderMessage();
+    play("warning", current()?.settings.sound);
+    return;
+  }
   const open = coupons().length;
   const question = [
     t("basket.undoQuestion", { what: text(last.summary) }),
@@ -227,10 +235,15 @@ export function startBasket() {
   byId("undo").addEventListener("click", undo);
   byId("basket-remove").addEventListener("click", removeSelected);
   byId("basket-clear").addEventListener("click", clearBasket);
-  // Enter hands the focus back to the counter (focus.js), which fires "change"; Escape first
-  // puts the basket's amount back.
-  paidInput.addEventListener("change", savePaidOtherwise);
+  // Enter or leaving the field saves what it shows when it differs from the basket's amount
+  // (not on "change", which a scan's restored text would not fire again); Escape first puts
+  // the basket's amount back.
+  paidInput.addEventListener("focusout", async () => {
+    // Saved (now or already): the field shows the amount as the basket has it ("7,00 €").
+    if ((await savePaidOtherwise()) && document.activeElement !== paidInput) paidInput.value = paidText();
+  });
   paidInput.addEventListener("keydown", (event) => {
     if (event.key === "Escape") paidInput.value = paidText();
+    if (event.key === "Enter") savePaidOtherwise();
   });
 }

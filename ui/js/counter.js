@@ -5,7 +5,7 @@
 import { call, callInOrder } from "./api.js";
 import { byId, fillSelect } from "./dom.js";
 import { confirmAction } from "./confirm.js";
-import { onLangChange, t, text } from "./i18n.js";
+import { currentLang, onLangChange, t, text } from "./i18n.js";
 import { current, onChange, setSnapshot } from "./state.js";
 import { run } from "./task.js";
 
@@ -73,10 +73,14 @@ function renderMediator() {
   mediatorInput.dataset.empty = String(mediator === "");
 }
 
-async function saveMediator() {
+/**
+ * Sends the name typed in `#mediator` when it differs from the saved one (Enter, leaving the
+ * field, or F2 right after typing it). Resolves false when the shell refused it.
+ */
+export async function saveMediator() {
   const name = mediatorInput.value.trim();
-  if (name === current()?.mediator) return;
-  await run(async () => setSnapshot(await call("set_mediator", { name })), { busy: [mediatorInput] });
+  if (!current() || name === current().mediator) return true;
+  return run(async () => setSnapshot(await call("set_mediator", { name })), { busy: [mediatorInput] });
 }
 
 function renderCamera() {
@@ -84,10 +88,10 @@ function renderCamera() {
   const box = byId("camera");
   box.dataset.state = camera.state;
   if (camera.state !== "running") preview.hidden = true;
-  // The worker's own message (often the driver's English) goes to the tooltip, not the caption.
+  // The worker's own message (often the driver's English) goes to the tooltip in English only.
   const facts = [t(`camera.${camera.state}`), camera.name].filter(Boolean);
   byId("camera-state").textContent = facts.join(" · ");
-  box.title = camera.message ?? "";
+  box.title = camera.message && currentLang() === "en" ? camera.message : "";
 }
 
 /** Shows a `preview` event's frame (only while the camera runs). */
@@ -125,11 +129,13 @@ export function startCounter(onPasted) {
     serviceSelect.focus();
   });
   serviceSelect.addEventListener("change", chooseService);
-  // Enter hands the focus back to the counter (focus.js), which fires "change"; Escape first
-  // puts the saved name back.
-  mediatorInput.addEventListener("change", saveMediator);
+  // Enter or leaving the field saves what it shows when it differs from the saved name (not on
+  // "change", which a scan's restored text would not fire again); Escape first puts the saved
+  // name back.
+  mediatorInput.addEventListener("focusout", saveMediator);
   mediatorInput.addEventListener("keydown", (event) => {
     if (event.key === "Escape") mediatorInput.value = current()?.mediator ?? "";
+    if (event.key === "Enter") saveMediator();
   });
 
   byId("paste-form").addEventListener("submit", async (event) => {

@@ -147,9 +147,11 @@ function renderLines() {
     cell(row, lineTime(line));
     cell(row, String(line.serial), "number");
     cell(row, euros(line.value_cents, lang), "number");
-    cell(row, line.provider_name);
-    cell(row, line.mediator);
-    cell(row, [line.area, line.service_name ? `${line.service} — ${text(line.service_name)}` : line.service].filter(Boolean).join(" · "));
+    // One screen line per pass: long names end with "…", the whole name in the tooltip.
+    cell(row, line.provider_name, "lines__clip").title = line.provider_name;
+    cell(row, line.mediator, "lines__clip").title = line.mediator;
+    const workshop = [line.area, line.service_name ? `${line.service} — ${text(line.service_name)}` : line.service].filter(Boolean).join(" · ");
+    cell(row, workshop, "lines__clip").title = workshop;
     cell(row, inputLabel(line.input_method));
     cell(row, syncCell(line), "lines__sync");
     row.addEventListener("click", () => select(line.id));

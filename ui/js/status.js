@@ -15,6 +15,15 @@ function chip(id, label, state, title = "") {
   el.title = title;
 }
 
+/**
+ * A technical detail as the system wrote it (a network or camera driver's message, in English):
+ * shown as is in English; in French, a French pointer to the administration, which shows it.
+ */
+function detail(raw) {
+  if (!raw) return "";
+  return currentLang() === "en" ? raw : t("status.detailInAdmin");
+}
+
 function render() {
   const snapshot = current();
   if (!snapshot) return;
@@ -22,7 +31,7 @@ function render() {
   const lang = currentLang();
 
   byId("center-name").textContent = center ? t("status.center", { name: center.name }) : t("status.app");
-  chip("status-connection", t(`connection.${status.connection}`), status.connection, status.last_error ?? "");
+  chip("status-connection", t(`connection.${status.connection}`), status.connection, detail(status.last_error));
   chip(
     "status-last-sync",
     status.last_success ? t("status.lastSync", { when: whenShort(status.last_success, lang) }) : t("status.neverSynced"),
@@ -52,7 +61,7 @@ function render() {
   chip("status-clock", t("status.clockBehind", { n: Math.max(1, Math.round(status.clock.behind_seconds / 60)) }), status.clock.state);
 
   const { camera } = status;
-  chip("status-camera", t(`camera.${camera.state}`), camera.state, camera.message ?? camera.name);
+  chip("status-camera", t(`camera.${camera.state}`), camera.state, camera.message ? detail(camera.message) : camera.name);
 }
 
 /** Starts rendering the bar from every Snapshot and `status` event. */

@@ -6,7 +6,7 @@ import { afterPaint, byId } from "./dom.js";
 import { euros } from "./format.js";
 import { currentLang, has, onLangChange, t, text } from "./i18n.js";
 import { play } from "./sound.js";
-import { current } from "./state.js";
+import { current, onChange } from "./state.js";
 
 window.guichetTimings = [];
 
@@ -21,7 +21,7 @@ let sequence = 0;
 /** The card's colour: green accepted, amber duplicate or warning, red refused. */
 function tone(result) {
   if (result.kind === "accepted" || result.kind === "committed") return "accepted";
-  if (result.kind === "duplicate" || result.sound === "warning") return "warning";
+  if (result.kind === "duplicate" || result.kind === "undone" || result.sound === "warning") return "warning";
   return "refused";
 }
 
@@ -92,13 +92,15 @@ export function showVerdict(result, startedAt = null) {
 }
 
 /**
- * Shows that a checkout was recorded (a CommitResult of "Valider"): the word "encaissé", its
- * total and the shell's message, so that it cannot be taken for the last scan's card.
+ * Shows that a checkout was recorded (a CommitResult of "Valider": the word "encaissé") or
+ * undone (UNDONE: "annulé"), its total and the shell's message, so that it cannot be taken for
+ * the last scan's card.
  */
 export function showCommitted(result) {
+  const undone = result.code === "UNDONE";
   shown = {
-    kind: "committed",
-    code: "COMMITTED",
+    kind: undone ? "undone" : "committed",
+    code: undone ? "UNDONE" : "COMMITTED",
     sound: "none",
     input: "",
     message: result.message,
@@ -108,6 +110,20 @@ export function showCommitted(result) {
   render();
 }
 
+/**
+ * Keeps the card true to the basket: an ACCEPTÉ card whose pass has left the basket (removed,
+ * emptied, dropped with a workshop change, or its checkout undone) goes back to "ready".
+ */
+function followBasket(snapshot, changed) {
+  if (!changed.has("basket") || shown?.kind !== "accepted") return;
+  const inBasket = snapshot.basket.coupons.some((c) => c.serial === shown.serial);
+  if (inBasket) return;
+  shown = null;
+  sequence += 1;
+  render();
+}
+
+onChange(followBasket);
 onLangChange(render);
 new ResizeObserver(fitWord).observe(card);
 render();

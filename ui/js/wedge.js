@@ -1,54 +1,58 @@
 // wedge.js — the USB barcode scanner ("keyboard wedge"): collects every keydown, wherever the
-// focus is (the counter, a text field, a list, a filter of the day review), and hands each run
-// to the shell when Enter or Tab ends it, or after a quiet gap for a scanner that sends no
-// terminator. It decodes nothing: the shell (guichet-scan's WedgeDecoder) tells a scan from
-// typing and reads the code. A scan that went into a field gives the field its text back.
+// focus is (the counter, a text field, a list, a review filter, a dialog), cuts them into runs
+// and hands each run that might be a scan to the shell. It decides nothing: whether a run is a
+// scan, and what it reads, is guichet-scan's WedgeDecoder's answer alone; the page only cuts
+// runs with the figures the shell gives in `Snapshot.wedge_runs` (the longest pause inside a
+// run, the fewest characters worth asking about).
+//
+// What a scan leaves behind: nothing. The field it went into gets back the text, caret and
+// selection it had when the run began (its pending change too: the savers compare with what
+// was saved, not on "change" events); its Enter or Tab does nothing else. While a dialog is
+// open (a question, the PIN), a scan answers nothing and types nothing: its text waits here and
+// is verified once the dialog is closed, in order. A field marked `data-scan="text"` (the
+// enrollment ticket) receives the scanned text itself (a `scan-text` event).
+//
+// When the shell says a run was typing, its Enter or Tab is played again, so that a person's
+// Enter submits and their Tab moves on as if nothing had been in between.
 
 import { isFormControl, isTextField, openDialog } from "./dom.js";
+import { t } from "./i18n.js";
+import { current } from "./state.js";
 
-const TERMINATORS = new Set(["Enter", "Tab"]);
-// How the page guesses, before the shell answers, that a run is a scanner's: at least
-// MIN_KEYS printable keys, each at most BURST_GAP_MS after the previous one. The same figures as
-// guichet-scan's WedgeConfig (min_length, max_key_gap_ms), which decides.
-const MIN_KEYS = 4;
-const BURST_GAP_MS = 40;
-// A run this long without a key after its last one ends (scanners without a terminator).
-const QUIET_MS = 2 * BURST_GAP_MS;
 // Memory bound only: a code is at most 1024 keys, the shell drops longer runs anyway.
 const MAX_KEYS = 4096;
+// The quiet gap that ends a run without Enter or Tab waits this much longer than the longest
+// pause, so that a timer firing late never cuts a run the shell would read as one.
+const QUIET_MARGIN_MS = 30;
 
 let keys = [];
+let lastAt = -Infinity; // timeStamp of the run's last printable key
 let field = null; // { element, value, start, end } of the form control when the run began
 let quietTimer = 0;
+let asking = null; // the control state of the run the shell is being asked about
+const waiting = []; // texts scanned while a dialog was open, oldest first
+
+/** The figures the shell gives (null before the first Snapshot: nothing is a scan yet). */
+function figures() {
+  return current()?.wedge_runs ?? null;
+}
 
 // A numpad digit counts whatever Num Lock made of it: scanners that type Alt codes (Left Alt,
-// then the character's code on the keypad) send nothing else; guichet-scan reads the codes.
+// then the character's code on the keypad) send nothing else; guichet-scan reads the codes. A
+// dead key (a scanner's key the host keeps for an accent) is a character for the decoder too.
 function isPrintable(key) {
-  return key.key.length === 1 || /^Numpad[0-9]$/.test(key.code);
+  return key.key.length === 1 || key.key === "Dead" || /^Numpad[0-9]$/.test(key.code);
 }
 
-function lastPrintable() {
-  for (let i = keys.length - 1; i >= 0; i -= 1) if (isPrintable(keys[i])) return keys[i];
-  return null;
+function isTerminator(event) {
+  return event.key === "Enter" || event.key === "Tab";
 }
 
-/** Whether the run so far (printables, maybe ended by `endMs`) looks like a scanner's. */
-function looksLikeBurst(run, endMs) {
-  const printable = run.filter(isPrintable);
-  if (printable.length < MIN_KEYS) return false;
-  const times = printable.map((key) => key.timestampMs);
-  if (endMs != null) times.push(endMs);
-  return times.every((t, i) => i === 0 || (t - times[i - 1] >= 0 && t - times[i - 1] <= BURST_GAP_MS));
-}
-
-/** Remembers what the focused control held when a new run starts. */
-function rememberField(target) {
-  if (!isFormControl(target)) {
-    field = null;
-    return;
-  }
+/** What the focused control holds when a run begins. */
+function remember(target) {
+  if (!isFormControl(target)) return null;
   const text = isTextField(target);
-  field = {
+  return {
     element: target,
     value: target.value,
     start: text ? target.selectionStart : null,
@@ -56,16 +60,10 @@ function rememberField(target) {
   };
 }
 
-/**
- * Gives the field its text (or a list its choice) back after a scan went into it; returns what
- * the scan had made of it, so that `putBack` can undo the restoration if the shell says it was
- * typing after all.
- */
-function restoreField() {
-  if (!field || !field.element.isConnected) return null;
-  const { element, value, start, end } = field;
-  const typed = element.value;
-  if (typed === value) return null;
+/** Gives the control the text (and caret) or the choice it had before a scan went into it. */
+function restore(state) {
+  if (!state || !state.element.isConnected || state.element.value === state.value) return;
+  const { element, value, start, end } = state;
   element.value = value;
   if (start != null) {
     try {
@@ -75,41 +73,125 @@ function restoreField() {
     }
   }
   if (element.tagName === "SELECT") element.dispatchEvent(new Event("change", { bubbles: true }));
-  return { element, typed };
 }
 
-/** The shell said "typing, not a scan": the field keeps what was typed. */
-function putBack(restored) {
-  if (restored && restored.element.isConnected) restored.element.value = restored.typed;
+/** The elements Tab goes through in `scope`, in order. */
+function tabStops(scope) {
+  return [...scope.querySelectorAll("input, select, textarea, button, a[href], [tabindex]")]
+    .filter((el) => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0);
 }
 
 /**
- * Starts listening. `onBurst(keys, endTimeStamp)` receives the keys of each run (the Enter or
- * Tab included, when there was one) and the end's `timeStamp`, and resolves with the shell's
- * ScanResult (or nothing). `guardKeys()` says whether printable keys outside text fields should
- * lose their default action (on the counter, so that a scan cannot press a focused button with
- * a space or change a list).
+ * A person's Enter or Tab that waited for the shell's answer, done now: the page's own Enter
+ * handlers (a synthetic keydown, which the wedge ignores), then a form's submission; Tab
+ * moves the focus as it would have.
  */
-export function startWedge({ onBurst, guardKeys }) {
-  const hand = (burst, endMs, restored) => {
-    Promise.resolve(onBurst(burst, endMs)).then((result) => {
-      if (result?.kind === "ignored") putBack(restored);
-    }, () => undefined);
+function replay(terminator, target) {
+  if (!target?.isConnected || !isFormControl(target)) return;
+  if (terminator.key === "Tab") {
+    const stops = tabStops(openDialog() ?? document);
+    const at = stops.indexOf(target);
+    const step = terminator.shift ? -1 : 1;
+    stops[(at + step + stops.length) % stops.length]?.focus();
+    return;
+  }
+  const again = new KeyboardEvent("keydown", {
+    key: "Enter",
+    code: terminator.code,
+    bubbles: true,
+    cancelable: true,
+  });
+  if (!target.dispatchEvent(again) || !isTextField(target) || !target.form) return;
+  // Implicit submission, as a real Enter does it: not when the form's button is disabled.
+  const button = target.form.querySelector('button[type="submit"], input[type="submit"]');
+  if (!button) target.form.requestSubmit();
+  else if (!button.disabled) target.form.requestSubmit(button);
+}
+
+/** Says in the open dialog how many passes wait for it to close. */
+function renderWaiting() {
+  for (const line of document.querySelectorAll("[data-waiting]")) {
+    line.hidden = waiting.length === 0;
+    line.dataset.count = String(waiting.length);
+    line.textContent = waiting.length ? t("wedge.waiting", { n: waiting.length }) : "";
+  }
+}
+
+/**
+ * Starts listening.
+ * - `verify(keys, endMs)`: the run goes to `wedge_burst` (decoded, verified, shown); resolves
+ *   with the ScanResult, or null when the call failed.
+ * - `read(keys)`: the run goes to `wedge_text` (decoded only); resolves with the text, null for
+ *   typing, undefined when the call failed.
+ * - `verifyText(text)`: a text scanned while a dialog was open, verified once it is closed.
+ * - `guardKeys()`: whether printable keys outside text fields lose their default action (on
+ *   the counter, so that a scan cannot press a focused button with a space or change a list).
+ */
+export function startWedge({ verify, read, verifyText, guardKeys }) {
+  const flush = () => {
+    if (openDialog()) return;
+    const texts = waiting.splice(0);
+    renderWaiting();
+    for (const text of texts) verifyText(text);
+  };
+  for (const dialog of document.querySelectorAll("dialog")) {
+    dialog.addEventListener("close", () => setTimeout(flush));
+  }
+
+  /** Asks the shell about one run; `end` is its Enter/Tab (or null after a quiet gap). */
+  const hand = async (run, endMs, state, end) => {
+    asking = state;
+    try {
+      await answer(run, endMs, state, end);
+    } finally {
+      if (asking === state) asking = null;
+    }
   };
 
+  const answer = async (run, endMs, state, end) => {
+    const target = state?.element ?? end?.target ?? null;
+    const intoText = !openDialog() && target?.dataset?.scan === "text";
+    if (openDialog() || intoText) {
+      const text = await read(run);
+      if (text === null) {
+        if (end) replay(end, end.target);
+        return;
+      }
+      restore(state);
+      if (text === undefined) return;
+      if (intoText) {
+        target.dispatchEvent(new CustomEvent("scan-text", { detail: text, bubbles: true }));
+      } else {
+        waiting.push(text);
+        renderWaiting();
+        flush(); // the dialog may have closed while the shell read it
+      }
+      return;
+    }
+    const result = await verify(run, endMs);
+    if (result?.kind === "ignored") {
+      if (end) replay(end, end.target);
+      return;
+    }
+    restore(state);
+  };
+
+  // Ends the run without a terminator: after a quiet gap, or when the next run begins first
+  // (a busy page may run the quiet timer after the keys that follow the pause).
   const endQuietly = () => {
+    clearTimeout(quietTimer);
     quietTimer = 0;
-    const burst = keys;
+    const run = keys;
     keys = [];
-    if (!looksLikeBurst(burst, null)) return;
-    const restored = restoreField();
-    hand(burst, burst[burst.length - 1].timestampMs, restored);
+    const figs = figures();
+    if (!figs || run.filter(isPrintable).length < figs.min_length) return;
+    hand(run, run.findLast(isPrintable).timestampMs, field, null);
   };
 
   document.addEventListener("keydown", (event) => {
-    clearTimeout(quietTimer);
-    quietTimer = 0;
-    if (event.isComposing || openDialog()) {
+    if (!event.isTrusted) return; // a replayed Enter
+    const figs = figures();
+    if (!figs || event.isComposing) {
       keys = [];
       return;
     }
@@ -120,35 +202,38 @@ export function startWedge({ onBurst, guardKeys }) {
       capsLock: event.getModifierState("CapsLock"),
       timestampMs: event.timeStamp,
     };
-    const last = lastPrintable();
-    if (isPrintable(key) && (!last || event.timeStamp - last.timestampMs > BURST_GAP_MS)) {
-      // A new run begins: what the focused field holds now is what a scan must leave in it.
-      keys = [];
-      rememberField(event.target);
+    const gap = event.timeStamp - lastAt;
+    if (isPrintable(key)) {
+      if (!(gap >= 0 && gap <= figs.max_pause_ms)) {
+        // A new run begins: the one before goes to the shell if the quiet timer has not sent
+        // it yet. What the focused control holds now is what a scan must leave, unless the run
+        // before (in the same control) still waits for the shell's answer: the second half of
+        // a scan cut by a long pause must not keep the first half.
+        endQuietly();
+        field = asking?.element === event.target ? asking : remember(event.target);
+      }
+      lastAt = event.timeStamp;
     }
+    clearTimeout(quietTimer);
+    quietTimer = 0;
     keys.push(key);
     if (keys.length > MAX_KEYS) keys.shift();
     const inText = isTextField(event.target);
-    if (TERMINATORS.has(event.key)) {
-      const burst = keys;
+    if (isTerminator(event)) {
+      const run = keys;
       keys = [];
-      const scan = looksLikeBurst(burst.slice(0, -1), event.timeStamp);
-      if (inText || isFormControl(event.target)) {
-        // In a field, a person's Enter or Tab keeps its meaning; a scanner's goes to the scan.
-        if (!scan) return;
-        event.preventDefault();
-        event.stopImmediatePropagation();
-        hand(burst, event.timeStamp, restoreField());
-        return;
-      }
-      if (burst.length < 2) return;
-      // Enter or Tab right after a character ends a scan: it must not also press a button.
-      if (isPrintable(burst[burst.length - 2])) event.preventDefault();
-      if (scan) event.stopImmediatePropagation();
-      hand(burst, event.timeStamp, null);
+      lastAt = -Infinity;
+      const candidate = gap >= 0 && gap <= figs.max_pause_ms
+        && run.filter(isPrintable).length >= figs.min_length;
+      if (!candidate) return; // a person's Enter or Tab keeps its meaning at once
+      // It may be a scanner's: it must not submit, move the focus or press a button before
+      // the shell has said (a person's is played again then).
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      hand(run, event.timeStamp, field, { key: event.key, code: event.code, shift: event.shiftKey, target: event.target });
     } else if (isPrintable(key)) {
-      if (!inText && guardKeys()) event.preventDefault();
-      quietTimer = setTimeout(endQuietly, QUIET_MS);
+      if (!inText && (guardKeys() || openDialog())) event.preventDefault();
+      quietTimer = setTimeout(endQuietly, figs.max_pause_ms + QUIET_MARGIN_MS);
     }
   }, true);
 }

@@ -41,6 +41,15 @@ impl Kiosk {
         now: Timestamp,
     ) -> Result<(), Problem> {
         let name = checked_name(name)?;
+        // A PIN is digits: anything else (a scan that went into the field) cannot be one, so
+        // it is refused without counting as a wrong attempt.
+        if !(1..=pin::MAX_DIGITS).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Problem::new(
+                "PIN_NOT_DIGITS",
+                "Un code PIN ne contient que des chiffres : rien n'a été compté, retapez-le.",
+                "A PIN has digits only: nothing was counted, type it again.",
+            ));
+        }
         let ledger_role = role.ledger();
         let failures = self
             .ledger
@@ -200,6 +209,11 @@ impl Kiosk {
 fn checked_name(name: &str) -> Result<String, Problem> {
     let name = name.trim();
     match limits::check_text("actor", name, limits::MAX_ACTOR_CHARS) {
+        Ok(()) if guichet_scan::wedge::contains_code(name) => Err(Problem::new(
+            "NAME_IS_A_CODE",
+            "Ce nom ressemble à un pass scanné : tapez votre nom.",
+            "This name looks like a scanned coupon: type your name.",
+        )),
         Ok(()) if !name.chars().any(char::is_control) => Ok(name.to_string()),
         Err(error @ LimitError::TooLong { .. }) => Err(limit_problem(&error)),
         _ => Err(Problem::new(

@@ -35,7 +35,8 @@ pub fn start(
             let index = setting.index;
             let info = SourceInfo {
                 kind: SourceKind::Camera,
-                name: format!("camera {index}"),
+                // Language-neutral: the caption shows it in French screens too.
+                name: format!("/dev/video{index}"),
             };
             let (worker, events) = ScanWorker::spawn(
                 info.clone(),
@@ -48,7 +49,7 @@ pub fn start(
             let folder = PathBuf::from(&setting.folder);
             let info = SourceInfo {
                 kind: SourceKind::Replay,
-                name: format!("replay {}", folder.display()),
+                name: folder.display().to_string(),
             };
             let (worker, events) = ScanWorker::spawn(
                 info.clone(),

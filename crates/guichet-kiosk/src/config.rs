@@ -190,6 +190,29 @@ pub enum ConfigError {
     },
 }
 
+/// The key of the `key = value` line holding byte `offset` of `text`, and what to write
+/// instead when its value is a bare word (`language = fr`: text values are quoted).
+fn syntax_hint(text: &str, offset: usize) -> Option<(String, String)> {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let value = value.trim();
+    let bare = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.:/".contains(c));
+    let hint = if bare {
+        format!("a text value is quoted: {key} = \"{value}\"")
+    } else {
+        format!("write {key} = followed by a value")
+    };
+    Some((key.to_string(), hint))
+}
+
 impl Layer {
     /// Reads a configuration file. A file that does not exist is an empty layer if
     /// `must_exist` is false (the default file is optional), an error otherwise.
@@ -224,8 +247,15 @@ impl Layer {
                 message: message.trim().to_string(),
             }
         };
-        let deserializer = toml::Deserializer::parse(text)
-            .map_err(|e| located(e.span(), "(syntax)".to_string(), e.message()))?;
+        let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start).min(text.len());
+            match syntax_hint(text, offset) {
+                Some((key, hint)) => {
+                    located(e.span(), key, &format!("{} ({hint})", e.message().trim()))
+                }
+                None => located(e.span(), "(syntax)".to_string(), e.message()),
+            }
+        })?;
         serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -378,6 +408,7 @@ impl Kiosk {
         if let Some(LockMinutes(minutes)) = config.inactivity_lock_minutes {
             settings.lock_after_minutes = minutes;
         }
+        self.configured_platform_url = config.platform_url.clone().filter(|u| !u.is_empty());
         self.wedge = WedgeDecoder::new(WedgeConfig {
             layouts: settings.scanner_layout.layouts(),
             ..WedgeConfig::default()

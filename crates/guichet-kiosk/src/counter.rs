@@ -203,6 +203,9 @@ pub(crate) struct PendingScan {
 /// camera reports a code held in view only once), short enough not to surprise the next learner.
 pub const PENDING_SCAN_LIMIT: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
+/// The most scans that wait for the workshop (more than a basket holds; the oldest goes).
+pub const PENDING_SCANS_MAX: usize = 64;
+
 /// An amount in French and English, as the ledger's exports write it.
 fn euros(cents: u64) -> (String, String) {
     (
@@ -356,17 +359,24 @@ impl Kiosk {
     ) -> Result<ScanResult, Problem> {
         self.refresh_bundle();
         let Some(workshop) = self.workshop() else {
-            // The pass waits: it is verified as soon as the workshop is chosen.
-            self.pending_scan = Some(PendingScan {
-                text: text.to_vec(),
-                input,
-                at: now,
-            });
+            // The pass waits with those read before it: each is verified as soon as the
+            // workshop is chosen.
+            if !self.pending_scans.iter().any(|p| p.text == text) {
+                if self.pending_scans.len() >= PENDING_SCANS_MAX {
+                    self.pending_scans.remove(0);
+                }
+                self.pending_scans.push(PendingScan {
+                    text: text.to_vec(),
+                    input,
+                    at: now,
+                });
+            }
+            let n = self.pending_scans.len();
             return Ok(self.counter_not_ready(
                 "NO_WORKSHOP",
                 Text::new(
-                    "Pass lu : choisissez l'atelier (F6), il sera vérifié aussitôt.",
-                    "Coupon read: choose the workshop (F6) and it will be checked at once.",
+                    format!("Pass lu ({n} en attente) : choisissez l'atelier (F6), ils seront vérifiés aussitôt."),
+                    format!("Coupon read ({n} waiting): choose the workshop (F6) and they will be checked at once."),
                 ),
                 input,
             ));
@@ -414,20 +424,19 @@ impl Kiosk {
         Ok(self.place_in_basket(verdict, text, workshop, input))
     }
 
-    /// The scan that waited for the workshop, verified now that it is chosen (`None` when
-    /// nothing waits, the workshop is still not chosen, or the scan is older than
-    /// [`PENDING_SCAN_LIMIT`]). Called after each workshop change.
-    pub fn take_pending_scan(&mut self, now: Timestamp) -> Result<Option<ScanResult>, Problem> {
+    /// The scans that waited for the workshop, verified now that it is chosen, in the order
+    /// they were read (none when nothing waits or the workshop is still not chosen; a scan
+    /// older than [`PENDING_SCAN_LIMIT`] is forgotten). Called after each workshop change.
+    pub fn take_pending_scans(&mut self, now: Timestamp) -> Result<Vec<ScanResult>, Problem> {
         if self.workshop().is_none() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        let Some(pending) = self.pending_scan.take() else {
-            return Ok(None);
-        };
-        if now.duration_since(pending.at) > PENDING_SCAN_LIMIT {
-            return Ok(None);
-        }
-        self.scan(&pending.text, pending.input, now).map(Some)
+        let pending = std::mem::take(&mut self.pending_scans);
+        pending
+            .into_iter()
+            .filter(|p| now.duration_since(p.at) <= PENDING_SCAN_LIMIT)
+            .map(|p| self.scan(&p.text, p.input, now))
+            .collect()
     }
 
     fn place_in_basket(
@@ -509,17 +518,8 @@ impl Kiosk {
         keys: &[KeyEvent],
         now: Timestamp,
     ) -> Result<ScanResult, Problem> {
-        let mut scanned = None;
-        for key in keys {
-            if let Some(scan) = self.wedge.push(key) {
-                scanned = Some(scan);
-            }
-        }
-        // No Enter or Tab: the page sent the burst after a quiet gap (a scan only if it reads
-        // as a code).
-        let scanned = scanned.or_else(|| self.wedge.finish());
-        match scanned {
-            Some(scan) => self.scan(scan.text.as_bytes(), InputMethod::Scanner, now),
+        match self.wedge_text(keys) {
+            Some(text) => self.scan(text.as_bytes(), InputMethod::Scanner, now),
             None => Ok(ScanResult {
                 kind: ScanKind::Ignored,
                 code: "NOT_A_SCAN".into(),
@@ -533,6 +533,24 @@ impl Kiosk {
                 basket: self.basket_view(),
             }),
         }
+    }
+
+    /// Feeds the `keydown` events of one run to the wedge decoder and returns the text a
+    /// scanner typed, without verifying it (`None`: typing). For a field that takes a scanned
+    /// text as it is (the enrollment ticket), and for a scan that came while a question was
+    /// open (the page verifies it with `scan` once the question is answered).
+    pub fn wedge_text(&mut self, keys: &[KeyEvent]) -> Option<String> {
+        let mut scanned = None;
+        for key in keys {
+            if let Some(scan) = self.wedge.push(key) {
+                scanned = Some(scan);
+            }
+        }
+        // No Enter or Tab: the page sent the run after a quiet gap (a scan only if it reads
+        // as a code).
+        scanned
+            .or_else(|| self.wedge.finish())
+            .map(|scan| scan.text)
     }
 
     /// Takes a coupon out of the basket.

@@ -90,6 +90,23 @@ pub struct Snapshot {
     pub unlocked: Option<Role>,
     /// Who unlocked it (the name typed with the PIN).
     pub unlocked_by: Option<String>,
+    /// How the page collects the keyboard wedge's runs (the rule itself is the decoder's).
+    pub wedge_runs: WedgeRuns,
+    /// The platform enrollment proposes: `platform_url` of the configuration (kiosk.toml,
+    /// `GUICHET_PLATFORM_URL`, `--platform-url`), if set.
+    pub platform_url: Option<String>,
+}
+
+/// What the page needs to cut keys into runs for the wedge decoder: the longest pause inside a
+/// run and the fewest characters worth sending. Whether a run is a scan is the decoder's
+/// answer alone (`guichet_scan::wedge`).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct WedgeRuns {
+    /// A longer pause between two keys starts a new run; a run ends this long after its last
+    /// key when no Enter or Tab came.
+    pub max_pause_ms: f64,
+    /// Shorter runs are typing whatever their pace.
+    pub min_length: usize,
 }
 
 /// Removes the ledger file and SQLite's companions (`-wal`, `-shm`, `-journal`) from
@@ -120,7 +137,9 @@ pub struct Kiosk {
     pub(crate) basket: Option<Basket>,
     pub(crate) last_checkout: Option<LastCheckout>,
     /// A scan read before the workshop was chosen.
-    pub(crate) pending_scan: Option<PendingScan>,
+    pub(crate) pending_scans: Vec<PendingScan>,
+    /// `platform_url` of the configuration ([`Kiosk::impose`]).
+    pub(crate) configured_platform_url: Option<String>,
     /// The basket was taken back from `basket.json` at start (until it is committed or
     /// emptied).
     pub(crate) basket_restored: bool,
@@ -173,7 +192,8 @@ impl Kiosk {
             ledger_settings,
             basket: None,
             last_checkout: None,
-            pending_scan: None,
+            pending_scans: Vec::new(),
+            configured_platform_url: None,
             basket_restored: false,
             basket_not_saved: None,
             session: None,
@@ -341,6 +361,11 @@ impl Kiosk {
             pins_set,
             unlocked: self.session.as_ref().map(|s| s.role),
             unlocked_by: self.session.as_ref().map(|s| s.name.clone()),
+            wedge_runs: WedgeRuns {
+                max_pause_ms: self.wedge.config().max_pause_ms,
+                min_length: self.wedge.config().min_length,
+            },
+            platform_url: self.configured_platform_url.clone(),
         }
     }
 
@@ -353,8 +378,9 @@ impl Kiosk {
     /// Sets the mediator at the counter (trimmed; empty allowed, but then nothing commits).
     pub fn set_mediator(&mut self, name: &str) -> Result<(), Problem> {
         let name = name.trim();
-        // A scan that landed in the name field (`PN&M…` on an AZERTY host) is not a name.
-        if guichet_scan::wedge::looks_like_code(name) {
+        // A scan that landed in the name field (`PN&M…` on an AZERTY host), even after what
+        // was typed, is not a name.
+        if guichet_scan::wedge::contains_code(name) {
             return Err(Problem::new(
                 "NAME_IS_A_CODE",
                 "Ceci ressemble au code d'un pass, pas à un nom : le nom n'a pas changé.",

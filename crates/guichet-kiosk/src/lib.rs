@@ -22,6 +22,7 @@ pub mod kiosk;
 pub mod kiosk_mode;
 pub mod ledger_check;
 pub mod logs;
+mod owner_only;
 pub mod pin;
 pub mod prefs;
 pub mod referential;
@@ -31,7 +32,8 @@ pub mod text;
 
 pub use admin::{default_update_roots, BundleFacts, IssuerKeyView, UpdateSummary};
 pub use counter::{BasketView, CommitResult, LastCheckout, ScanKind, ScanResult, Sound};
-pub use kiosk::{Kiosk, Snapshot};
+pub use kiosk::{Kiosk, Snapshot, WedgeRuns};
+pub use owner_only::owner_only_files;
 pub use pin::Role;
 pub use prefs::{CameraKind, CameraSetting, ScannerLayout, SerialKind, SerialSetting, Settings};
 pub use review::{Exported, ReviewQuery, ReviewView};

@@ -327,8 +327,11 @@ impl Kiosk {
             )
         })?;
         let target = stick.join(file.file_name().unwrap_or_default());
-        let copied =
-            std::fs::copy(&file, &target).and_then(|_| std::fs::File::open(&target)?.sync_all());
+        // The export is private in the data directory (0600); on the stick it is for others
+        // to read (0644), as copied files usually are.
+        let copied = std::fs::copy(&file, &target)
+            .and_then(|_| readable_by_others(&target))
+            .and_then(|_| std::fs::File::open(&target)?.sync_all());
         copied.map_err(|e| {
             Problem::local(
                 "COPY_FAILED",
@@ -419,5 +422,22 @@ impl Kiosk {
             export::render_named(&review, Format::Table, lang, &|id| self.provider_name(id));
         let pdf = day_pdf::render(&center, &table, now, lang);
         Kiosk::write_export(&self.export_path(from, to, "pdf"), &pdf)
+    }
+}
+
+/// Gives a file copied to a stick the mode 0644; a file system without modes (FAT, exFAT, as
+/// most sticks are) refuses or ignores it, and that is fine: everyone reads those files.
+fn readable_by_others(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::Unsupported
+            ) =>
+        {
+            Ok(())
+        }
+        other => other,
     }
 }

@@ -165,7 +165,20 @@ const BAD_FILES: &[(&str, usize, &str, &str)] = &[
         "platfrom_url",
         "unknown field `platfrom_url`, expected one of `platform_url`",
     ),
-    ("language = \"fr\"\nkiosk_mode = \n", 2, "(syntax)", ""),
+    (
+        "language = \"fr\"\nkiosk_mode = \n",
+        2,
+        "kiosk_mode",
+        "write kiosk_mode = followed by a value",
+    ),
+    // Issue 26: an unquoted word names its key and says to quote it.
+    (
+        "platform_url = \"https://x\"\nlanguage = fr\n",
+        2,
+        "language",
+        "a text value is quoted: language = \"fr\"",
+    ),
+    ("= 3\n", 1, "(syntax)", ""),
 ];
 
 #[test]

@@ -152,9 +152,10 @@ fn undo_says_what_it_undoes_and_leaves_the_new_basket() {
 }
 
 /// Point 7: a pass read before the workshop is chosen waits and is verified once it is; it is
-/// verified once only, and a scan older than the limit is forgotten.
+/// verified once only, and a scan older than the limit is forgotten. Issue 26: every pass read
+/// before the workshop is kept (not only the last), in order, each once.
 #[test]
-fn a_scan_before_the_workshop_waits_for_it() {
+fn several_scans_before_the_workshop_all_wait_for_it() {
     use guichet_kiosk::counter::PENDING_SCAN_LIMIT;
     let dir = enrolled_dir();
     let codes = demo_codes();
@@ -164,31 +165,47 @@ fn a_scan_before_the_workshop_waits_for_it() {
         .unwrap();
     assert_eq!(early.code, "NO_WORKSHOP");
     assert!(
-        early.message.fr.contains("il sera vérifié aussitôt"),
+        early.message.fr.contains("ils seront vérifiés aussitôt"),
         "{}",
         early.message.fr
     );
+    let second = kiosk
+        .scan(codes[1].as_bytes(), InputMethod::Scanner, now())
+        .unwrap();
     assert!(
-        kiosk.take_pending_scan(now()).unwrap().is_none(),
+        second.message.fr.contains("(2 en attente)"),
+        "{}",
+        second.message.fr
+    );
+    // The same pass twice waits once.
+    kiosk
+        .scan(codes[1].as_bytes(), InputMethod::Scanner, now())
+        .unwrap();
+    assert!(
+        kiosk.take_pending_scans(now()).unwrap().is_empty(),
         "no workshop yet"
     );
     kiosk.set_workshop("1.1", "1.1.01").unwrap();
     let later = now() + SignedDuration::from_secs(20);
-    let verified = kiosk
-        .take_pending_scan(later)
-        .unwrap()
-        .expect("the waiting scan");
+    let verified = kiosk.take_pending_scans(later).unwrap();
+    let seen: Vec<_> = verified
+        .iter()
+        .map(|r| (r.code.as_str(), r.kind, r.input, r.serial))
+        .collect();
     assert_eq!(
-        (
-            verified.code.as_str(),
-            verified.kind,
-            verified.input,
-            verified.serial
-        ),
-        ("OK", ScanKind::Accepted, InputMethod::Camera, Some(1000001))
+        seen,
+        [
+            ("OK", ScanKind::Accepted, InputMethod::Camera, Some(1000001)),
+            (
+                "OK",
+                ScanKind::Accepted,
+                InputMethod::Scanner,
+                Some(1000002)
+            ),
+        ]
     );
-    assert!(kiosk.take_pending_scan(later).unwrap().is_none(), "once");
-    assert_eq!(kiosk.basket_view().coupons.len(), 1);
+    assert!(kiosk.take_pending_scans(later).unwrap().is_empty(), "once");
+    assert_eq!(kiosk.basket_view().coupons.len(), 2);
 
     // Too old: forgotten.
     let dir = enrolled_dir();
@@ -198,7 +215,7 @@ fn a_scan_before_the_workshop_waits_for_it() {
         .unwrap();
     kiosk.set_workshop("1.1", "1.1.01").unwrap();
     let late = now() + PENDING_SCAN_LIMIT + SignedDuration::from_secs(1);
-    assert!(kiosk.take_pending_scan(late).unwrap().is_none());
+    assert!(kiosk.take_pending_scans(late).unwrap().is_empty());
     assert!(kiosk.basket_view().coupons.is_empty());
 }
 

@@ -318,3 +318,46 @@ fn enrollment_settles_the_admin_pin_before_the_platform_is_called() {
         "ALREADY_ENROLLED"
     );
 }
+
+/// Issue 26: a pass scanned into the PIN dialog (its name or its PIN field, as a US scanner on
+/// an AZERTY host types it) is no PIN attempt: three of them do not shut the door, the right
+/// PIN still opens it, and a name holding a scan (even after typed letters) is refused.
+#[test]
+fn a_scan_into_the_pin_dialog_is_no_attempt_and_no_name() {
+    let dir = enrolled_dir();
+    let mut kiosk = with_admin_pin(dir.path());
+    let codes = demo_codes();
+    let on_azerty: String = guichet_e2e::keys::us_scanner_on_azerty(&codes[0])
+        .iter()
+        .filter(|k| k.key.chars().count() == 1)
+        .map(|k| k.key.clone())
+        .collect();
+    assert!(on_azerty.starts_with("PN&M"), "{on_azerty}");
+    for pin in [codes[0].as_str(), on_azerty.as_str(), "PN&M", "24681O"] {
+        for _ in 0..3 {
+            assert_eq!(
+                code(kiosk.unlock(Role::Admin, "Camille", pin, now())),
+                "PIN_NOT_DIGITS",
+                "{pin}"
+            );
+        }
+    }
+    // (A whole code is also longer than a name may be: its first 40 characters.)
+    let head = |text: &str| text.chars().take(40).collect::<String>();
+    for name in [
+        head(&on_azerty),
+        format!("Lucas{}", head(&on_azerty)),
+        head(&codes[1]),
+    ] {
+        assert_eq!(
+            code(kiosk.unlock(Role::Admin, &name, ADMIN_PIN, now())),
+            "NAME_IS_A_CODE",
+            "{name}"
+        );
+    }
+    assert_eq!(
+        code(kiosk.unlock(Role::Admin, "Camille", ADMIN_PIN, now())),
+        "OK"
+    );
+    assert_eq!(snapshot(&mut kiosk).unlocked, Some(Role::Admin));
+}

@@ -694,3 +694,53 @@ fn a_person_typing_an_alt_code_is_not_a_scan() {
     let scans = feed(&mut WedgeDecoder::default(), &events);
     assert_eq!(scans[0].text, "PN1:ABC");
 }
+
+/// Issue 26 (point 3): a loaded machine or a slow scanner puts pauses of up to 120 ms inside a
+/// scan (one in ten keys here, at every place, the first and the last gap included): still one
+/// scan with the whole code, with Enter and with no terminator. A pause longer than the
+/// longest a run holds still cuts it.
+#[test]
+fn pauses_up_to_120_ms_inside_a_scan_still_give_one_scan() {
+    let code = &demo_codes()[2];
+    let config = WedgeConfig::default();
+    for pause_ms in [41.0, 80.0, 120.0, config.max_pause_ms - 10.0] {
+        for first in 0..10 {
+            let mut events = scanner_events(Layout::Us, Layout::FrAzerty, Caps::Off, code, 0.0);
+            let mut t = 0.0;
+            for (i, e) in events.iter_mut().enumerate() {
+                t += if i % 10 == first { pause_ms } else { 3.0 };
+                e.timestamp_ms = t;
+            }
+            let scans = feed(&mut WedgeDecoder::default(), &events);
+            assert_eq!(scans.len(), 1, "{pause_ms} ms from key {first}");
+            assert_eq!(&scans[0].text, code, "{pause_ms} ms from key {first}");
+            let mut decoder = WedgeDecoder::default();
+            let last = events.len() - 1;
+            assert!(feed(&mut decoder, &events[..last]).is_empty());
+            assert_eq!(decoder.finish().map(|s| s.text).as_ref(), Some(code));
+        }
+    }
+    let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, code, 0.0);
+    for e in events.iter_mut().skip(20) {
+        e.timestamp_ms += config.max_pause_ms + 1.0;
+    }
+    let scans = feed(&mut WedgeDecoder::default(), &events);
+    assert!(scans.iter().all(|s| &s.text != code), "{scans:?}");
+}
+
+/// Issue 26 (point 3): a person is never a scanner, even a fast one whose keys sometimes come
+/// in quick pairs (rollover), typing a name or a PIN then Enter: the median gap says so.
+#[test]
+fn a_fast_typist_with_quick_pairs_is_not_a_scan() {
+    for text in ["LUCAS", "246810", "PN1:ABCDEF"] {
+        let mut events = scanner_events(Layout::Us, Layout::Us, Caps::Off, text, 0.0);
+        let mut t = 0.0;
+        for (i, e) in events.iter_mut().enumerate() {
+            // 65 ms, then a 15 ms pair, in turn: a 300-words-a-minute burst.
+            t += if i % 2 == 0 { 65.0 } else { 15.0 };
+            e.timestamp_ms = t;
+        }
+        let mut decoder = WedgeDecoder::default();
+        assert!(feed(&mut decoder, &events).is_empty(), "{text}");
+    }
+}

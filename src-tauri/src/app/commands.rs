@@ -35,6 +35,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         set_workshop,
         scan_text,
         wedge_burst,
+        wedge_text,
         basket_remove,
         basket_paid_otherwise,
         basket_clear,
@@ -95,7 +96,8 @@ fn set_mediator(shell: State<'_, Shell>, name: String) -> Answer<Snapshot> {
     Ok(snapshot_of(&shell))
 }
 
-/// A scan that waited for the workshop is verified once it is chosen, and shown as any scan.
+/// The scans that waited for the workshop are verified once it is chosen, and each is shown as
+/// any scan.
 #[tauri::command(async)]
 fn set_workshop(
     app: AppHandle,
@@ -106,9 +108,9 @@ fn set_workshop(
     let pending = {
         let mut kiosk = shell.kiosk();
         kiosk.set_workshop(&area, &service)?;
-        kiosk.take_pending_scan(Timestamp::now())?
+        kiosk.take_pending_scans(Timestamp::now())?
     };
-    if let Some(result) = pending {
+    for result in pending {
         let _ = app.emit("scan", result);
     }
     Ok(snapshot_of(&shell))
@@ -149,19 +151,29 @@ struct PageKey {
     timestamp_ms: f64,
 }
 
-#[tauri::command(async)]
-fn wedge_burst(shell: State<'_, Shell>, keys: Vec<PageKey>) -> Answer<ScanResult> {
-    let keys: Vec<KeyEvent> = keys
-        .into_iter()
-        .map(|k| KeyEvent {
+impl From<PageKey> for KeyEvent {
+    fn from(k: PageKey) -> KeyEvent {
+        KeyEvent {
             code: k.code,
             key: k.key,
             shift: k.shift,
             caps_lock: k.caps_lock,
             timestamp_ms: k.timestamp_ms,
-        })
-        .collect();
+        }
+    }
+}
+
+#[tauri::command(async)]
+fn wedge_burst(shell: State<'_, Shell>, keys: Vec<PageKey>) -> Answer<ScanResult> {
+    let keys: Vec<KeyEvent> = keys.into_iter().map(KeyEvent::from).collect();
     shell.kiosk().wedge_burst(&keys, Timestamp::now())
+}
+
+/// What a scanner typed, read but not verified (`null`: typing).
+#[tauri::command(async)]
+fn wedge_text(shell: State<'_, Shell>, keys: Vec<PageKey>) -> Option<String> {
+    let keys: Vec<KeyEvent> = keys.into_iter().map(KeyEvent::from).collect();
+    shell.kiosk().wedge_text(&keys)
 }
 
 #[tauri::command(async)]
