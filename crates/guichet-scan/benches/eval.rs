@@ -265,7 +265,7 @@ fn main() {
             })
             .collect();
         if let Some(first) = sequences.first() {
-            let samples: Vec<Sample> = first.iter().map(Sample::generated).collect();
+            let samples: Vec<Sample> = first.iter().enumerate().map(Sample::generated).collect();
             dump(&format!("{name} 0"), &samples);
         }
         summary.push(webcam_video(part, &name, &sequences, reference.as_mut()));
@@ -319,7 +319,7 @@ fn load_sets(repo: &Path) -> Vec<Set> {
                 Part::Tuning => webcam::still_frames(level, WEBCAM_PER_LEVEL, &codes),
                 Part::HeldOut => webcam::still_frames_from(seed, level, WEBCAM_PER_LEVEL, &codes),
             };
-            let samples: Vec<Sample> = frames.iter().map(Sample::generated).collect();
+            let samples: Vec<Sample> = frames.iter().enumerate().map(Sample::generated).collect();
             let name = format!("{prefix}webcam {}", level.name());
             let name = match part {
                 Part::Tuning => name,
@@ -516,10 +516,11 @@ fn dump(name: &str, samples: &[Sample]) {
 }
 
 impl Sample {
-    fn generated(frame: &webcam::SynthFrame) -> Sample {
+    /// Frame `index` of a generated set.
+    fn generated((index, frame): (usize, &webcam::SynthFrame)) -> Sample {
         Sample {
             path: None,
-            name: String::new(),
+            name: format!("{index:03}"),
             image: frame.image.clone(),
             expected: Some(frame.expected.clone()),
         }
