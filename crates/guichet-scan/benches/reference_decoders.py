@@ -1,18 +1,21 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Reference QR decoders for the evaluation harness (benches/eval.rs), in one process.
 
-Reads grayscale frames on standard input, each as a little-endian u32 width, a u32 height and
+First writes one line naming the decoders ({"ready": "..."}), then reads grayscale frames on standard input, each as a little-endian u32 width, a u32 height and
 width*height bytes, and answers each with one JSON line:
 {"zxing": [texts], "zxing_ms": t, "zbar": [texts], "zbar_ms": t}
 where t is the time of the decode call alone (no process start, no file decoding).
 
-- zxing-cpp: Debian's python3-zxing-cpp (`zxingcpp.read_barcodes`, QR only, default options);
+- zxing-cpp 3.1.1: the PyPI wheel `zxing-cpp==3.1.1` (`zxingcpp.read_barcodes`, QR only,
+  default options); any other version is refused;
 - zbar: Debian's libzbar0 (what `zbarimg` uses), called through ctypes, QR only.
 
-Run with the system interpreter (/usr/bin/python3), where the Debian modules are installed.
+Run with the interpreter the wheel is installed for (`python3 -m pip install zxing-cpp==3.1.1
+numpy`, `make setup`); the harness runs `$EVAL_PYTHON`, by default `python3`.
 """
 
 import ctypes
+import importlib.metadata
 import json
 import struct
 import sys
@@ -20,6 +23,8 @@ import time
 
 import numpy
 import zxingcpp
+
+ZXING_VERSION = "3.1.1"
 
 ZBAR_QRCODE = 64
 ZBAR_CFG_ENABLE = 0
@@ -74,7 +79,12 @@ class Zbar:
 
 
 def main():
+    version = importlib.metadata.version("zxing-cpp")
+    if version != ZXING_VERSION:
+        sys.exit(f"zxing-cpp {version} installed, the harness compares with {ZXING_VERSION}")
     zbar = Zbar()
+    sys.stdout.write(json.dumps({"ready": f"zxing-cpp {version} (PyPI), libzbar0 (Debian)"}) + "\n")
+    sys.stdout.flush()
     source = sys.stdin.buffer
     while True:
         header = source.read(8)

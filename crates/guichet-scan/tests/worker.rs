@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use guichet_scan::decode::{self, DecoderConfig};
+use guichet_scan::decode::{self, Budget, DecoderConfig};
 use guichet_scan::source::replay::ReplaySource;
 use guichet_scan::source::{camera, Frame, FrameSource, SourceError, SourceInfo, SourceKind};
 use guichet_scan::worker::{ScanEvent, ScanWorker, WorkerConfig, PREVIEW_MAX_SIDE};
@@ -235,7 +235,7 @@ fn frames_without_a_code_give_nothing_within_the_budget() {
     let (photo, text) = voucher("006-perspective");
     let image = image::open(photo).unwrap().to_luma8();
     let zero = DecoderConfig {
-        budget: Duration::ZERO,
+        budget: Budget::Time(Duration::ZERO),
         ..DecoderConfig::default()
     };
     let result = decode::decode_frame(&image, &zero);

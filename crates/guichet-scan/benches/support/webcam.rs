@@ -9,8 +9,9 @@
 //! TEST ONLY codes of `fixtures/` (demo codes and test vectors), drawn as the platform prints
 //! them (QR version 6, level M, one alphanumeric segment).
 //!
-//! Deterministic: one seed per level and per sequence, no clock. Used by `benches/eval.rs`
-//! and `tests/webcam_set.rs`.
+//! Deterministic: one seed per level and per sequence, no clock; [`SEED`] makes the tuning
+//! set, other seeds the held-out ones (issue 28). Used by `benches/eval.rs` and
+//! `tests/webcam_set.rs`.
 
 use std::path::Path;
 
@@ -96,7 +97,17 @@ pub fn pn1_codes(repo: &Path) -> Vec<String> {
 
 /// `count` still frames of `level`, the codes taken in turn from `codes`.
 pub fn still_frames(level: Level, count: usize, codes: &[String]) -> Vec<SynthFrame> {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ (level as u64 + 1) << 32);
+    still_frames_from(SEED, level, count, codes)
+}
+
+/// [`still_frames`] from another seed than [`SEED`] (the held-out sets, issue 28).
+pub fn still_frames_from(
+    seed: u64,
+    level: Level,
+    count: usize,
+    codes: &[String],
+) -> Vec<SynthFrame> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (level as u64 + 1) << 32);
     (0..count)
         .map(|i| {
             let text = &codes[i % codes.len()];
@@ -116,7 +127,12 @@ pub const SEQUENCE_FRAMES: usize = 14;
 /// (motion blur along its path, partly outside the frame at first), then is held with a small
 /// tremor. Medium-to-hard degradations (glare, a shadow band, noise, JPEG 45–60). 30 fps.
 pub fn video_sequence(index: usize, codes: &[String]) -> Vec<SynthFrame> {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0xF1D0 ^ (index as u64) << 40);
+    video_sequence_from(SEED, index, codes)
+}
+
+/// [`video_sequence`] from another seed than [`SEED`] (the held-out sets, issue 28).
+pub fn video_sequence_from(seed: u64, index: usize, codes: &[String]) -> Vec<SynthFrame> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xF1D0 ^ (index as u64) << 40);
     let text = &codes[index % codes.len()];
     let rest = Shot::still(Level::Hard, text, &mut rng);
     // Where it comes from: off one edge of the frame, along a straight path.

@@ -2,10 +2,8 @@
 //!
 //! A [`Decoder`] first makes the primary attempt, rxing on the frame (downscaled first when its
 //! longer side exceeds [`DecoderConfig::max_side`]), which reads most codes in a millisecond or
-//! so. When it reads nothing, the finder gate ([`gate`]) asks whether the frame shows three
-//! finder patterns placed as on a code anywhere; when it does not (an empty counter, a hand, a
-//! code-free page), the frame ends there. Otherwise the retries follow, in order of measured
-//! codes read per millisecond (`docs/scanning.md`):
+//! so. When it reads nothing, the retries follow, in order of measured codes read per
+//! millisecond (`docs/scanning.md`):
 //!
 //! - rxing on the inverted frame (light-on-dark codes, phone screens in dark mode);
 //! - rxing on the sharpened frame (unsharp mask: out-of-focus and moving coupons);
@@ -18,16 +16,24 @@
 //!   contrast-stretched frame.
 //!
 //! The decoder stops at the first attempt that reads a code and reports every code that attempt
-//! read (several coupons in one frame), without duplicates. It never starts a step (gate or
-//! retry) that its running estimate of that step's cost says would end past
-//! [`DecoderConfig::budget`]; the estimates are averages per pixel, plus on each frame whatever
-//! time the primary attempt took beyond its own estimate (a noisy frame is dearer for every
-//! step). On a video stream the retries a frame had no time for are made on the next frames:
-//! each frame starts with the first retry the previous one skipped (or with the one that last
-//! read a code), so a code held in view meets every retry that fits a frame within a few frames.
-//! Retries that cannot fit a frame's budget at all (rqrr on a full 1280×720 frame takes about
-//! 15 ms) only run with a larger budget, as for still images. [`decode_frame`] decodes a still
-//! image with the whole cascade (a fresh decoder, retries from the first).
+//! read (several coupons in one frame), without duplicates. It never starts a step that would
+//! take the frame past [`DecoderConfig::budget`]: for a still image ([`decode_frame`],
+//! [`DecoderConfig::still_image`]) a [`Budget::Work`], each step charged its fixed nominal
+//! cost, so the same image gives the same answer whatever the machine's load; for a camera
+//! ([`DecoderConfig::default`]) a [`Budget::Time`] of 8 ms, each step's cost estimated from the
+//! frames decoded (averages per pixel, plus on each frame whatever time the primary attempt
+//! took beyond its own estimate: a noisy frame is dearer for every step).
+//!
+//! On a stream, the **finder gate** ([`gate`]) keeps frames without a code cheap: when the
+//! primary attempt read nothing and rxing's detector sees no three finder patterns placed as on
+//! a code (in the frame, its negative or its half), the frame gets one retry only, the next in
+//! turn. The retries a frame had no time for, or that the gate held back, are made on the next
+//! frames: each frame starts with the first retry the previous one skipped or did not reach (or
+//! with the one that last read a code), so a code held in view meets every retry that fits a
+//! frame within as many frames as there are retries, even one the gate does not see. Retries
+//! that cannot fit a frame's budget at all (rqrr on a full 1280×720 frame takes about 15 ms)
+//! only run with a larger budget, as for still images. [`decode_frame`] decodes a still image
+//! with the whole cascade (a fresh decoder, retries from the first, no gate).
 //!
 //! Every decoder call is inside `catch_unwind` ([`engines`]); rxing binarizes through
 //! [`binarize`], a faster port of its own binarizer. The order and the costs come from the
@@ -45,28 +51,46 @@ use serde::Serialize;
 
 pub use engines::Engine;
 
+/// How much one frame may cost.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Budget {
+    /// Wall-clock time per frame, for a live stream, where the next frame is coming: no step
+    /// starts that its running cost estimate (learnt from the frames decoded, with a margin,
+    /// plus this frame's overrun of the primary attempt) says would end past it. What runs
+    /// depends on the machine's load.
+    Time(Duration),
+    /// Work per frame, for a still image, counted in nominal time: each step is charged its
+    /// fixed cost per pixel on the reference machine ([`Attempt::nominal_ns_per_pixel`], the
+    /// finder gate's likewise) times the frame's pixels, and no step starts that would take
+    /// the total past it. The clock is never read to decide, so the same image gets the same
+    /// steps, and the same answer, whatever the machine's load.
+    Work(Duration),
+}
+
 /// How much work one frame may take.
 #[derive(Clone, PartialEq, Debug)]
 pub struct DecoderConfig {
-    /// No attempt starts that would, by its estimated cost, end after this much time on a frame
+    /// No step starts that would, by its estimated or nominal cost, take the frame past this
     /// (the primary attempt always runs).
-    pub budget: Duration,
+    pub budget: Budget,
     /// Frames with a longer side are downscaled (integer box filter) before any attempt.
     pub max_side: u32,
     /// The attempts to make, in order: the first is the primary attempt, the others the
     /// retries ([`Attempt::CASCADE`] by default).
     pub attempts: Vec<Attempt>,
-    /// Skip the retries on a frame showing no finder-pattern set ([`gate`]); on by default,
-    /// off for an engine alone ([`DecoderConfig::only`]).
+    /// On a frame the primary attempt read nothing from and that shows no finder-pattern set
+    /// ([`gate`]), make only one retry, the next in turn, instead of all that fit: on for a
+    /// stream (`Default`), off for a still image and for an engine alone
+    /// ([`DecoderConfig::only`]).
     pub finder_gate: bool,
 }
 
 impl Default for DecoderConfig {
-    /// A 1280×720 frame at 30 fps: 8 ms per frame (the rest of the frame time is left to the
-    /// app), 1280 pixels, the whole cascade.
+    /// A 1280×720 frame of a camera at 30 fps: 8 ms of wall-clock time per frame (the rest of
+    /// the frame time is left to the app), 1280 pixels, the whole cascade, the finder gate.
     fn default() -> Self {
         DecoderConfig {
-            budget: Duration::from_millis(8),
+            budget: Budget::Time(Duration::from_millis(8)),
             max_side: 1280,
             attempts: Attempt::CASCADE.to_vec(),
             finder_gate: true,
@@ -75,11 +99,22 @@ impl Default for DecoderConfig {
 }
 
 impl DecoderConfig {
-    /// Settings for one still image: the whole cascade within 33 ms.
+    /// Settings for one still image: the whole cascade within 33 ms of nominal work (whatever
+    /// the machine's load), without the finder gate (a still image has no next frame to make
+    /// up for a code the gate would miss).
     pub fn still_image() -> Self {
         DecoderConfig {
-            budget: Duration::from_millis(33),
+            budget: Budget::Work(Duration::from_millis(33)),
+            finder_gate: false,
             ..DecoderConfig::default()
+        }
+    }
+
+    /// These settings with no limit on the work per frame (every attempt runs until one reads).
+    pub fn unlimited(self) -> Self {
+        DecoderConfig {
+            budget: Budget::Work(Duration::MAX),
+            ..self
         }
     }
 
@@ -155,11 +190,12 @@ impl Attempt {
         }
     }
 
-    /// A first estimate of the attempt's cost per pixel of the frame, in nanoseconds, before
-    /// the decoder has measured it (the median on the harness's 1280×720 voucher photos on one
-    /// 2 GHz core shared with other work, rounded up). An estimate only changes once its
-    /// attempt has run, so one set too high would keep its attempt out of every video frame.
-    fn typical_ns_per_pixel(self) -> f64 {
+    /// The attempt's nominal cost per pixel of the frame, in nanoseconds: the median on the
+    /// harness's 1280×720 voucher photos on one 2 GHz core shared with other work, rounded
+    /// up. It is what a [`Budget::Work`] charges, and a [`Budget::Time`] decoder's first
+    /// estimate before it has measured the attempt (an estimate only changes once its attempt
+    /// has run, so one set too high would keep its attempt out of every video frame).
+    pub fn nominal_ns_per_pixel(self) -> f64 {
         match self {
             Attempt::RxingFrame | Attempt::RxingInverted | Attempt::RxingHarder => 1.0,
             Attempt::RxingStretched => 2.0,
@@ -191,8 +227,8 @@ pub struct FrameDecode {
     pub panics: usize,
     /// The budget ran out before every attempt had run.
     pub out_of_time: bool,
-    /// The primary attempt read nothing and the finder gate found no finder-pattern set, so no
-    /// retry ran ([`gate`]).
+    /// The primary attempt read nothing and the finder gate found no finder-pattern set, so
+    /// only one retry ran, the next in turn ([`gate`]).
     pub no_finder_patterns: bool,
     /// Time spent on the frame.
     pub elapsed: Duration,
@@ -227,13 +263,13 @@ impl Decoder {
         let cost_ns_per_pixel = config
             .attempts
             .iter()
-            .map(|a| a.typical_ns_per_pixel())
+            .map(|a| a.nominal_ns_per_pixel())
             .collect();
         Decoder {
             config,
             next_retry: 0,
             cost_ns_per_pixel,
-            gate_ns_per_pixel: TYPICAL_GATE_NS_PER_PIXEL,
+            gate_ns_per_pixel: NOMINAL_GATE_NS_PER_PIXEL,
         }
     }
 
@@ -248,46 +284,61 @@ impl Decoder {
         let pixels = images.pixels();
         let expected = self.cost_ns_per_pixel[0] * pixels;
         let took = self.attempt(0, &mut images, &mut result);
-        // A frame on which the primary attempt took longer than expected (sensor noise, fine
-        // texture, or the machine busy) is taken to make every later step overrun as much.
-        let overrun = overrun(expected, took);
-        let estimate = |ns_per_pixel: f64| {
-            Duration::from_nanos((COST_MARGIN * ns_per_pixel * pixels) as u64) + overrun
+        let mut meter = Meter {
+            budget: self.config.budget,
+            started,
+            pixels,
+            // A frame on which the primary attempt took longer than expected (sensor noise,
+            // fine texture, or the machine busy) is taken to make every later step overrun as
+            // much.
+            overrun: overrun(expected, took),
+            work_ns: self.config.attempts[0].nominal_ns_per_pixel() * pixels,
         };
         let retries = self.config.attempts.len() - 1;
         let mut gate_pending = self.config.finder_gate;
+        let mut gate_closed = false;
         let mut resume_at = None;
         for k in 0..retries {
             if !result.codes.is_empty() {
                 break;
             }
             let index = 1 + (self.next_retry + k) % retries;
-            let mut cost = estimate(self.cost_ns_per_pixel[index]);
+            let attempt = self.config.attempts[index];
+            let mut cost = meter.cost(
+                self.cost_ns_per_pixel[index],
+                attempt.nominal_ns_per_pixel(),
+            );
             if gate_pending {
-                cost += estimate(self.gate_ns_per_pixel);
+                cost += meter.cost(self.gate_ns_per_pixel, NOMINAL_GATE_NS_PER_PIXEL);
             }
-            if started.elapsed() + cost > self.config.budget {
+            if !meter.fits(cost) {
                 // No time left for this one on this frame: the next frame starts with it, if
                 // it fits a frame at all (otherwise it only runs with a larger budget).
                 result.out_of_time = true;
-                if resume_at.is_none() && cost <= self.config.budget {
+                if resume_at.is_none() && meter.fits_alone(cost) {
                     resume_at = Some(index);
                 }
                 continue;
             }
             if gate_pending {
                 gate_pending = false;
+                meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
                 if !self.gate(&mut images, &mut result) {
-                    // Nothing to read here; the next frame goes on where this one would have.
+                    // Most likely nothing to read here: this one retry only, and the next
+                    // frame goes on with the one after it, so that a code the gate misses
+                    // meets every retry within as many frames as there are retries.
                     result.no_finder_patterns = true;
-                    resume_at.get_or_insert(1 + self.next_retry);
-                    break;
+                    gate_closed = true;
                 }
             }
+            meter.charge(attempt.nominal_ns_per_pixel());
             self.attempt(index, &mut images, &mut result);
             if !result.codes.is_empty() {
                 // The same code is likely in the next frame: start with what read it.
                 resume_at = Some(index);
+            } else if gate_closed {
+                resume_at = Some(1 + index % retries);
+                break;
             }
         }
         self.next_retry = resume_at.map_or(0, |index| index - 1);
@@ -327,16 +378,67 @@ impl Decoder {
     }
 }
 
-/// The finder gate's cost per pixel before the decoder has measured it, in nanoseconds (the
-/// harness's 1280×720 frames without a code on one 2 GHz core, rounded up).
-const TYPICAL_GATE_NS_PER_PIXEL: f64 = 1.5;
+/// The finder gate's nominal cost per pixel, in nanoseconds (the harness's 1280×720 frames
+/// without a code on one 2 GHz core, rounded up): what a [`Budget::Work`] charges for it, and
+/// a [`Budget::Time`] decoder's first estimate.
+const NOMINAL_GATE_NS_PER_PIXEL: f64 = 1.5;
+
+/// What one frame has spent of its budget.
+struct Meter {
+    budget: Budget,
+    started: Instant,
+    /// The frame's pixel count.
+    pixels: f64,
+    /// How much longer the primary attempt took than expected ([`Budget::Time`]).
+    overrun: Duration,
+    /// Nominal work charged so far, in nanoseconds ([`Budget::Work`]).
+    work_ns: f64,
+}
+
+impl Meter {
+    /// What a step costs: for [`Budget::Time`], its running estimate `estimate_ns_per_pixel`
+    /// with a margin plus the frame's overrun; for [`Budget::Work`], its nominal cost.
+    fn cost(&self, estimate_ns_per_pixel: f64, nominal_ns_per_pixel: f64) -> Duration {
+        match self.budget {
+            Budget::Time(_) => {
+                nanos(COST_MARGIN * estimate_ns_per_pixel * self.pixels) + self.overrun
+            }
+            Budget::Work(_) => nanos(nominal_ns_per_pixel * self.pixels),
+        }
+    }
+
+    /// Whether a step of `cost` ends within the budget, after what the frame has spent.
+    fn fits(&self, cost: Duration) -> bool {
+        match self.budget {
+            Budget::Time(budget) => self.started.elapsed() + cost <= budget,
+            Budget::Work(budget) => nanos(self.work_ns).saturating_add(cost) <= budget,
+        }
+    }
+
+    /// Whether a step of `cost` would fit an empty frame (made on a later frame).
+    fn fits_alone(&self, cost: Duration) -> bool {
+        match self.budget {
+            Budget::Time(budget) | Budget::Work(budget) => cost <= budget,
+        }
+    }
+
+    /// Counts a step's nominal work.
+    fn charge(&mut self, nominal_ns_per_pixel: f64) {
+        self.work_ns += nominal_ns_per_pixel * self.pixels;
+    }
+}
+
+/// A duration from a count of nanoseconds (negative or NaN: zero; saturating).
+fn nanos(ns: f64) -> Duration {
+    Duration::from_nanos(ns.max(0.0) as u64)
+}
 
 /// How much longer than expected the primary attempt took on a frame (`took` against its
 /// running average `expected`, in nanoseconds). An absolute time rather than a ratio: on a
 /// small frame, the machine pausing the thread for a few milliseconds would make a ratio of
 /// fifty, and keep every retry out of a budget they would fit.
 fn overrun(expected: f64, took: f64) -> Duration {
-    Duration::from_nanos((took - expected).max(0.0) as u64)
+    nanos(took - expected)
 }
 
 /// An exponential moving average, weight 1/4 on the new value.
@@ -452,30 +554,76 @@ fn rqrr_adaptive(image: &GrayImage) -> Result<Vec<String>, engines::EnginePanick
 mod tests {
     use super::*;
 
-    /// No time limit: which steps run depends on the frame alone.
-    fn untimed(finder_gate: bool) -> DecoderConfig {
+    /// No limit on the work: which steps run depends on the frame alone.
+    fn unlimited(finder_gate: bool) -> DecoderConfig {
         DecoderConfig {
-            budget: Duration::from_secs(600),
             finder_gate,
-            ..DecoderConfig::default()
+            ..DecoderConfig::default().unlimited()
         }
     }
 
     #[test]
-    fn a_frame_without_finder_patterns_stops_after_the_primary_attempt() {
+    fn a_frame_without_finder_patterns_gets_one_retry_in_turn() {
         let blank = GrayImage::from_pixel(320, 240, image::Luma([128]));
-        let mut decoder = Decoder::new(untimed(true));
+        let mut decoder = Decoder::new(unlimited(true));
         decoder.next_retry = 3;
         let result = decoder.decode(&blank);
         assert!(result.codes.is_empty());
         assert!(result.no_finder_patterns && !result.out_of_time);
-        assert_eq!(result.attempts, 1);
-        // The next frame resumes the retries where this one would have.
-        assert_eq!(decoder.next_retry, 3);
+        assert_eq!(result.attempts, 2);
+        // The next frame goes on with the retry after it.
+        assert_eq!(decoder.next_retry, 4);
         // Without the gate, every retry runs.
-        let result = Decoder::new(untimed(false)).decode(&blank);
+        let result = Decoder::new(unlimited(false)).decode(&blank);
         assert!(!result.no_finder_patterns);
         assert_eq!(result.attempts, Attempt::CASCADE.len());
+    }
+
+    #[test]
+    fn frames_the_gate_stops_meet_every_retry_within_as_many_frames_as_there_are_retries() {
+        let blank = GrayImage::from_pixel(320, 240, image::Luma([200]));
+        for budget in [
+            Budget::Work(Duration::MAX),
+            Budget::Time(Duration::from_secs(60)),
+        ] {
+            let mut decoder = Decoder::new(DecoderConfig {
+                budget,
+                ..DecoderConfig::default()
+            });
+            let retries = Attempt::CASCADE.len() - 1;
+            let mut seen = Vec::new();
+            for _ in 0..retries {
+                let before = decoder.next_retry;
+                let result = decoder.decode(&blank);
+                assert!(result.no_finder_patterns);
+                assert_eq!(result.attempts, 2);
+                seen.push(Attempt::CASCADE[1 + before]);
+            }
+            seen.sort_by_key(|a| format!("{a:?}"));
+            seen.dedup();
+            assert_eq!(seen.len(), retries, "{budget:?}: {seen:?}");
+        }
+    }
+
+    #[test]
+    fn a_work_budget_runs_the_steps_whose_nominal_costs_fit_whatever_the_clock() {
+        let frame = GrayImage::from_pixel(1000, 1000, image::Luma([90]));
+        let pixels = 1.0e6;
+        // Room for the primary attempt and the first two retries' nominal costs, not a third.
+        let nominal: Vec<f64> = Attempt::CASCADE
+            .iter()
+            .map(|a| a.nominal_ns_per_pixel() * pixels)
+            .collect();
+        let room = nominal[0] + nominal[1] + nominal[2];
+        let config = DecoderConfig {
+            budget: Budget::Work(Duration::from_nanos(room as u64 + 1)),
+            attempts: Attempt::CASCADE[..4].to_vec(),
+            finder_gate: false,
+            ..DecoderConfig::default()
+        };
+        let result = decode_frame(&frame, &config);
+        assert_eq!(result.attempts, 3);
+        assert!(result.out_of_time);
     }
 
     #[test]
