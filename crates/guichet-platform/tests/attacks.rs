@@ -715,6 +715,46 @@ async fn a_kiosk_that_never_pulls_is_held_to_what_it_could_know(backend: Backend
     s.assert_nothing_paid(&[now]).await;
 }
 
+/// The same kiosk that never pulls, with the clocks really 40 days on: the platform process
+/// runs under libfaketime, the kiosk dates its redemption and signs its request 40 days on.
+/// The bundle carrying the revocation and the compromise was published today with the usual
+/// 7 days of freshness; 40 days on it binds everyone, pulled or not, so nothing is paid.
+async fn a_shifted_clock_does_not_outrun_staleness(backend: Backend) {
+    const DAYS_ON: u32 = 40;
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let mut silent = s.platform.kiosk("C2").await;
+    let (store, kid) = (s.platform.store.clone(), s.platform.kid);
+    blocking(move || {
+        let now = Timestamp::now();
+        store.revoke(kid, 6, 6, "volé", now).unwrap();
+        store
+            .set_issuer_status(kid, KeyStatus::Compromised, now)
+            .unwrap();
+    })
+    .await;
+    s.publish().await;
+    let Some(shifted) = s.platform.another_process_days_on(DAYS_ON) else {
+        return;
+    };
+    silent.base = shifted.url.clone();
+    let later = Timestamp::now() + SignedDuration::from_hours(24 * i64::from(DAYS_ON));
+    let fresh = s.platform.minter.code_with(&s.platform.minter.issuer, |c| {
+        c.serial = 7;
+    });
+    let entries = [
+        silent.redemption_of(&s.platform.minter.code(6), later, |_| {}),
+        silent.redemption_of(&fresh, later, |_| {}),
+    ];
+    let pushed = silent.push_at(&entries, later).await;
+    assert_eq!(pushed.status(), 200, "the shifted platform takes the push");
+    let results = pushed.json::<PushResponse>().await.unwrap().results;
+    assert_refused(&results, EntryState::Rejected, CauseCode::IssuerRevoked);
+    drop(shifted);
+    s.assert_nothing_paid(&[later]).await;
+}
+
 /// A device cannot date a redemption before it existed: an expired booklet's coupon dated
 /// 2025-01-15 by a kiosk enrolled today is not paid in 2025-01 (nor now: at the time the
 /// platform believes, it is expired); a valid coupon dated before the enrollment is held.
@@ -977,6 +1017,7 @@ on_both_backends!(
     a_decision_never_creates_value,
     a_transfer_names_the_holder_and_adds_nothing,
     a_kiosk_that_never_pulls_is_held_to_what_it_could_know,
+    a_shifted_clock_does_not_outrun_staleness,
     a_device_cannot_date_before_its_enrollment,
     a_database_writers_own_issuer_key_pays_nothing,
     an_accepted_answer_never_flips,

@@ -233,6 +233,37 @@ impl TestPlatform {
     /// Another platform process on the same database: the real `guichet-platform serve`, with
     /// a data directory of its own holding this platform's root public key and sync key.
     pub fn another_process(&self) -> ServeProcess {
+        self.another_process_with(&mut std::process::Command::new(env!(
+            "CARGO_BIN_EXE_guichet-platform"
+        )))
+    }
+
+    /// Another platform process whose clock is `days` days on: `guichet-platform serve` with
+    /// libfaketime preloaded (Debian package `libfaketime`; preloaded rather than through the
+    /// `faketime` wrapper, which would stand between this test and the process it must stop).
+    /// `None` when the library is missing and `GUICHET_ALLOW_SKIP=1`; a failure otherwise.
+    pub fn another_process_days_on(&self, days: u32) -> Option<ServeProcess> {
+        const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+        if !std::path::Path::new(LIBFAKETIME).exists() {
+            assert!(
+                std::env::var("GUICHET_ALLOW_SKIP").as_deref() == Ok("1"),
+                "{LIBFAKETIME} is missing (apt install libfaketime, or `make setup`)"
+            );
+            eprintln!("skipped: {LIBFAKETIME} is missing and GUICHET_ALLOW_SKIP=1");
+            return None;
+        }
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_guichet-platform"));
+        command
+            .env("LD_PRELOAD", LIBFAKETIME)
+            .env("FAKETIME", format!("+{days}d"))
+            // Timers and pools keep the real monotonic clock.
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        Some(self.another_process_with(&mut command))
+    }
+
+    /// `command` (the platform's program, possibly behind a wrapper) serving this platform's
+    /// database from a data directory of its own.
+    fn another_process_with(&self, command: &mut std::process::Command) -> ServeProcess {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -245,7 +276,7 @@ impl TestPlatform {
             &self.answer_key,
         )
         .unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guichet-platform"))
+        let mut child = command
             .arg("--data-dir")
             .arg(dir.path())
             .arg("--database")
@@ -591,6 +622,25 @@ impl Kiosk {
         self.signed(reqwest::Method::POST, paths::REDEMPTIONS, body)
             .send()
             .await
+    }
+
+    /// Pushes with the request signed at `at` (a kiosk whose clock says `at`).
+    pub async fn push_at(&self, entries: &[LedgerEntry], at: Timestamp) -> reqwest::Response {
+        let body = serde_json::to_vec(&PushRequest {
+            entries: entries.to_vec(),
+        })
+        .unwrap();
+        self.signed_with(
+            reqwest::Method::POST,
+            paths::REDEMPTIONS,
+            body,
+            at.as_second(),
+            &random_nonce(),
+            &self.key,
+        )
+        .send()
+        .await
+        .unwrap()
     }
 }
 
