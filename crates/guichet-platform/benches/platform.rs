@@ -184,8 +184,9 @@ fn enroll_in_store(store: &Store, n: usize, minter: &Arc<Minter>) -> Vec<Chain> 
 /// number of rows (the reference).
 fn ingest(location: &str) -> (f64, f64) {
     let root = generate_key().unwrap();
-    let store = Store::open(location)
+    let store = Store::migrate(location)
         .unwrap()
+        .0
         .trusting(vec![root.verifying_key()]);
     let minter = seed(
         &store,
@@ -226,7 +227,9 @@ fn ingest(location: &str) -> (f64, f64) {
 
     // Reference: the same number of rows, bare multi-row inserts of a two-column table, in
     // the same batches and chunks, through the same backend.
-    let reference = guichet_platform::db::open(location).unwrap();
+    let reference = guichet_platform::db::open(location, guichet_platform::db::Schema::Migrate)
+        .unwrap()
+        .0;
     guichet_platform::db::run(
         reference.as_ref(),
         guichet_platform::db::Mode::Write,

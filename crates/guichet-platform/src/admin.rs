@@ -142,7 +142,7 @@ pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
     }
     let root = keys::read_root_key(&paths.root_key())?;
     write_root_public_key(paths, &root)?;
-    let store = Store::open(&paths.database)?;
+    let (store, _) = Store::migrate(&paths.database)?;
     sync_key(paths, &store)?;
     Ok((Kid::of_public_key(root.verifying_key().as_bytes()), created))
 }
@@ -167,7 +167,7 @@ pub fn init_with_root_public_key(
         .map_err(|e| Error::Invalid(format!("--root-public-key: {e}")))?;
     private_dir(&paths.data_dir)?;
     write_public_key_file(paths, &root)?;
-    let store = Store::open(&paths.database)?;
+    let (store, _) = Store::migrate(&paths.database)?;
     sync_key(paths, &store)?;
     Ok(root)
 }

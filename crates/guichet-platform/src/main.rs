@@ -54,6 +54,10 @@ enum Command {
         #[arg(long, value_name = "HEX")]
         root_public_key: Option<String>,
     },
+    /// Apply the database migrations this program has and the database lacks (after a
+    /// backup); every other command refuses a database that is behind. Several instances
+    /// may run it at once: PostgreSQL's advisory lock lets one migrate.
+    Migrate,
     /// The demo platform of `make run`: sets up the data directory once (demo center,
     /// provider, key, referential, booklets, bundle), prints the enrollment code, the PDF and
     /// the codes, and serves on a free loopback port until stopped.
@@ -714,6 +718,19 @@ fn run(cli: Cli) -> Result<(), Error> {
                 paths.root_public_key().display()
             );
             println!("database ready: {}", paths.database);
+        }
+        Command::Migrate => {
+            let (_, migrated) = guichet_platform::Store::migrate(&paths.database)?;
+            if migrated.from == migrated.to {
+                println!("schema version {}: nothing to migrate", migrated.to);
+            } else {
+                println!(
+                    "schema version {} -> {} ({} migration(s) applied)",
+                    migrated.from,
+                    migrated.to,
+                    migrated.to - migrated.from
+                );
+            }
         }
         Command::Demo => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;

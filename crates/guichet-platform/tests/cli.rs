@@ -588,3 +588,99 @@ fn serve_logs_one_line_per_request() {
         "{log}"
     );
 }
+
+/// `PRAGMA user_version` of the SQLite file at `path`: how many migrations it has.
+fn user_version(path: &Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap()
+}
+
+/// Migrations run only when asked (issue 23, point 2): a database one migration behind is
+/// refused by every other command, which says what to do and leaves it as it was; `migrate`
+/// applies what it lacks, once; three `migrate` started together on one new PostgreSQL
+/// database all succeed and exactly one of them applies the migrations.
+#[test]
+fn migrations_run_only_when_asked() {
+    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/platform-migrations");
+    let known = std::fs::read_dir(&migrations)
+        .unwrap()
+        .filter(|entry| {
+            let name = entry.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("sqlite-")
+        })
+        .count() as i64;
+    let behind = known - 1;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for n in 1..=behind {
+        let sql = std::fs::read_to_string(migrations.join(format!("sqlite-{n:04}.sql"))).unwrap();
+        conn.execute_batch(&sql).unwrap();
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {behind}"))
+        .unwrap();
+    drop(conn);
+    let location = db.to_str().unwrap();
+    let add = [
+        "--database",
+        location,
+        "provider",
+        "add",
+        "--id",
+        "7",
+        "--name",
+        "Ville",
+    ];
+
+    let refused = platform_fails(dir.path(), &add);
+    assert!(
+        refused.contains(&format!("schema version {behind}"))
+            && refused.contains("guichet-platform migrate"),
+        "{refused}"
+    );
+    assert_eq!(user_version(&db), behind, "a refused command migrated");
+
+    let migrated = platform(dir.path(), &["--database", location, "migrate"]);
+    assert!(
+        migrated.contains(&format!("schema version {behind} -> {known}")),
+        "{migrated}"
+    );
+    assert_eq!(user_version(&db), known);
+    let again = platform(dir.path(), &["--database", location, "migrate"]);
+    assert!(again.contains("nothing to migrate"), "{again}");
+    platform(dir.path(), &add);
+
+    let Some((url, _cluster)) = common::fresh_location(common::Backend::Postgres, dir.path())
+    else {
+        return;
+    };
+    let together: Vec<Child> = (0..3)
+        .map(|_| {
+            Command::new(BIN)
+                .arg("--data-dir")
+                .arg(dir.path())
+                .args(["--database", &url, "migrate"])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<String> = together
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{output:?}");
+            String::from_utf8(output.stdout).unwrap()
+        })
+        .collect();
+    let applied = outputs
+        .iter()
+        .filter(|out| out.contains(&format!("schema version 0 -> {known}")))
+        .count();
+    assert_eq!(applied, 1, "{outputs:?}");
+    // Opening refuses any schema but this program's: the three left it current.
+    let store = guichet_platform::Store::open(&url).expect("a current schema");
+    assert_eq!(store.entry_count().unwrap(), 0);
+}

@@ -284,8 +284,9 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
         }
     };
     let root = generate_key().unwrap();
-    let store = Store::open(&location)
+    let store = Store::migrate(&location)
         .unwrap()
+        .0
         .trusting(vec![root.verifying_key()]);
     let minter = common::seed_minter(&store, &root);
     let kid = minter.coupon.kid;

@@ -31,7 +31,7 @@ fn the_platform_reaches_postgresql_over_verified_tls_only() {
     std::fs::write(&other_ca, other.pem()).unwrap();
     let url = cluster.new_database_by_socket();
 
-    let store = Store::open(&format!("{url}?sslrootcert={}", good_ca.display()))
+    let (store, _) = Store::migrate(&format!("{url}?sslrootcert={}", good_ca.display()))
         .expect("TLS with the pinned CA");
     assert_eq!(store.entry_count().unwrap(), 0);
     store.add_provider(7, "Département").unwrap();

@@ -172,16 +172,53 @@ pub fn run<R>(
     result.ok_or_else(|| Error::Storage("a transaction ended without a result".into()))
 }
 
+/// What opening a database does about its schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// Apply the migrations the database lacks (`guichet-platform migrate`, `init`), one
+    /// process at a time: under PostgreSQL's advisory lock, or SQLite's write lock.
+    Migrate,
+    /// Refuse a database whose schema is behind this program's (or ahead of it): migrations
+    /// run only when an operator asks for them, after a backup.
+    Current,
+}
+
+/// The schema versions a database was found at and left at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Migrated {
+    /// How many migrations the database had.
+    pub from: i64,
+    /// How many it has now (all this program knows).
+    pub to: i64,
+}
+
 /// Opens a database from its location: `postgres://…` or `postgresql://…` for PostgreSQL,
-/// anything else is a SQLite file path (with or without a `sqlite:` prefix). Applies the
-/// migrations if needed.
-pub fn open(location: &str) -> Result<Box<dyn Database>, Error> {
+/// anything else is a SQLite file path (with or without a `sqlite:` prefix).
+pub fn open(location: &str, schema: Schema) -> Result<(Box<dyn Database>, Migrated), Error> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        Ok(Box::new(postgres::PostgresDb::open(location)?))
+        let (db, migrated) = postgres::PostgresDb::open(location, schema)?;
+        Ok((Box::new(db), migrated))
     } else {
         let path = location.strip_prefix("sqlite:").unwrap_or(location);
-        Ok(Box::new(sqlite::SqliteDb::open(std::path::Path::new(
-            path,
-        ))?))
+        let (db, migrated) = sqlite::SqliteDb::open(std::path::Path::new(path), schema)?;
+        Ok((Box::new(db), migrated))
     }
+}
+
+/// The check of [`Schema::Current`] (and, for both, of a database newer than this program):
+/// `found` migrations in the database, `known` in this program.
+fn check_version(found: i64, known: i64, schema: Schema) -> Result<(), Error> {
+    if found > known {
+        return Err(Error::Storage(format!(
+            "the database has schema version {found}; this program knows up to {known}: \
+             run the newer guichet-platform that migrated it"
+        )));
+    }
+    if schema == Schema::Current && found < known {
+        return Err(Error::Storage(format!(
+            "the database has schema version {found}; this program needs {known}: back it up, \
+             then run `guichet-platform migrate` (migrations run only when asked)"
+        )));
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, IsolationLevel, Statement};
 use sha2::{Digest, Sha256};
 
-use super::{batch, pg_tls, Database, Mode, Row, Tx, Value};
+use super::{batch, check_version, pg_tls, Database, Migrated, Mode, Row, Schema, Tx, Value};
 use crate::error::Error;
 
 /// The migrations, in order: `max(version)` of the table `platform_schema` is how many the
@@ -55,46 +55,50 @@ pub struct PostgresDb {
 }
 
 impl PostgresDb {
-    /// Connects and applies the migrations if the database has none.
-    pub fn open(url: &str) -> Result<PostgresDb, Error> {
+    /// Connects; applies the migrations the database lacks with [`Schema::Migrate`] (under
+    /// an advisory lock, so that instances started together migrate once), refuses a
+    /// database behind with [`Schema::Current`].
+    pub fn open(url: &str, schema: Schema) -> Result<(PostgresDb, Migrated), Error> {
         let connection = pg_tls::connection(url)?;
         let mut client = Client::connect(&connection.url, connection.tls.clone())
             .map_err(|e| Error::Storage(format!("cannot connect to PostgreSQL: {e}")))?;
         let mut tx = client.transaction().map_err(storage)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(storage)?;
+        if schema == Schema::Migrate {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .map_err(storage)?;
+        }
         let exists: bool = tx
             .query_one("SELECT to_regclass('platform_schema') IS NOT NULL", &[])
             .map_err(storage)?
             .get(0);
-        let version: i64 = if exists {
-            tx.query_one("SELECT max(version) FROM platform_schema", &[])
+        let from: i64 = if exists {
+            tx.query_one("SELECT COALESCE(max(version), 0) FROM platform_schema", &[])
                 .map_err(storage)?
                 .get(0)
         } else {
             0
         };
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(Error::Storage(format!(
-                "the database has schema version {version}; this platform knows up to {known}"
-            )));
-        }
-        for migration in MIGRATIONS.iter().skip(version as usize) {
+        check_version(from, known, schema)?;
+        for migration in MIGRATIONS.iter().skip(from as usize) {
             tx.batch_execute(migration).map_err(storage)?;
         }
         tx.commit().map_err(storage)?;
-        Ok(PostgresDb {
-            connection,
-            pool: Mutex::new(Pool {
-                idle: vec![Connection {
-                    client,
-                    statements: HashMap::new(),
-                }],
-                open: 1,
-            }),
-            freed: Condvar::new(),
-        })
+        let migrated = Migrated { from, to: known };
+        Ok((
+            PostgresDb {
+                connection,
+                pool: Mutex::new(Pool {
+                    idle: vec![Connection {
+                        client,
+                        statements: HashMap::new(),
+                    }],
+                    open: 1,
+                }),
+                freed: Condvar::new(),
+            },
+            migrated,
+        ))
     }
 
     fn checkout(&self) -> Result<Connection, Error> {

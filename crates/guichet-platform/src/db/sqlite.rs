@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Database, Mode, Row, Tx, Value};
+use super::{check_version, Database, Migrated, Mode, Row, Schema, Tx, Value};
 use crate::error::Error;
 
 /// The migrations, in order: the database's `PRAGMA user_version` is how many it has.
@@ -49,35 +49,40 @@ fn connect(path: &Path) -> Result<Connection, Error> {
 }
 
 impl SqliteDb {
-    /// Opens (or creates, mode 0600) the database file and applies the migrations.
-    pub fn open(path: &Path) -> Result<SqliteDb, Error> {
+    /// Opens (or creates, mode 0600) the database file; applies the migrations it lacks with
+    /// [`Schema::Migrate`], refuses a database behind with [`Schema::Current`].
+    pub fn open(path: &Path, schema: Schema) -> Result<(SqliteDb, Migrated), Error> {
         if !path.exists() {
             create_private_file(path)?;
         }
         let writer = connect(path)?;
-        let version: i64 = writer
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(storage)?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(Error::Storage(format!(
-                "{} has schema version {version}; this platform knows up to {known}",
-                path.display()
-            )));
+        let from = user_version(&writer)?;
+        check_version(from, known, schema)?;
+        if schema == Schema::Migrate {
+            // One migration per write transaction, its version read again under the write
+            // lock: two processes migrating at once apply each migration once.
+            loop {
+                writer.execute_batch("BEGIN IMMEDIATE").map_err(storage)?;
+                let applied = user_version(&writer)?;
+                let Some(migration) = MIGRATIONS.get(applied as usize) else {
+                    writer.execute_batch("COMMIT").map_err(storage)?;
+                    break;
+                };
+                let version = applied + 1;
+                writer
+                    .execute_batch(&format!(
+                        "{migration}; PRAGMA user_version = {version}; COMMIT;"
+                    ))
+                    .map_err(storage)?;
+            }
         }
-        for (applied, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let version = applied + 1;
-            writer
-                .execute_batch(&format!(
-                    "BEGIN IMMEDIATE; {migration}; PRAGMA user_version = {version}; COMMIT;"
-                ))
-                .map_err(storage)?;
-        }
-        Ok(SqliteDb {
+        let db = SqliteDb {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-        })
+        };
+        Ok((db, Migrated { from, to: known }))
     }
 
     fn reader(&self) -> Result<Connection, Error> {
@@ -87,6 +92,11 @@ impl SqliteDb {
             None => connect(&self.path),
         }
     }
+}
+
+fn user_version(conn: &Connection) -> Result<i64, Error> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(storage)
 }
 
 fn create_private_file(path: &Path) -> Result<(), Error> {
@@ -248,7 +258,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("platform.db");
         for _ in 0..2 {
-            let db = SqliteDb::open(&path).unwrap();
+            let (db, _) = SqliteDb::open(&path, Schema::Migrate).unwrap();
             for mode in [Mode::Write, Mode::Autocommit, Mode::Read] {
                 let mut seen = Vec::new();
                 db.transaction(mode, &mut |tx| {

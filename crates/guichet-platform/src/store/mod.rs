@@ -100,9 +100,18 @@ impl Store {
         Ok(extended)
     }
 
-    /// Opens the database at `location` (see [`db::open`]).
+    /// Opens the database at `location` (see [`db::open`]); refuses one whose schema is not
+    /// this program's ([`db::Schema::Current`]).
     pub fn open(location: &str) -> Result<Store, Error> {
-        Ok(Store::new(db::open(location)?))
+        let (db, _) = db::open(location, db::Schema::Current)?;
+        Ok(Store::new(db))
+    }
+
+    /// Opens the database at `location` after applying the migrations it lacks
+    /// ([`db::Schema::Migrate`]): `guichet-platform migrate` and `init`.
+    pub fn migrate(location: &str) -> Result<(Store, db::Migrated), Error> {
+        let (db, migrated) = db::open(location, db::Schema::Migrate)?;
+        Ok((Store::new(db), migrated))
     }
 
     /// `"sqlite"` or `"postgres"`.

@@ -66,7 +66,7 @@ pub fn fresh_store(
     dir: &std::path::Path,
 ) -> Option<(Store, Option<Arc<pg::PgCluster>>)> {
     let (location, cluster) = fresh_location(backend, dir)?;
-    Some((Store::open(&location).unwrap(), cluster))
+    Some((Store::migrate(&location).unwrap().0, cluster))
 }
 
 /// Where a fresh database is (a SQLite path in `dir`, or a new PostgreSQL database); None
@@ -192,7 +192,7 @@ impl TestPlatform {
         let path = dir.path().to_owned();
         let (location, cluster) = blocking(move || fresh_location(backend, &path)).await?;
         let opened = location.clone();
-        let store = blocking(move || Store::open(&opened).unwrap()).await;
+        let store = blocking(move || Store::migrate(&opened).unwrap().0).await;
         let root = generate_key().unwrap();
         // The platform believes the bundles of this root only (read from its configuration in
         // production, never from the database).
