@@ -174,10 +174,12 @@ impl Drop for Hog {
 
 /// One window at a time: these scenarios time keys, and two windows beside a hog would
 /// measure each other.
-static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// (An async lock: each test's runtime waits on it without blocking, and a failed test does
+/// not poison it for the next.)
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn one_window() -> std::sync::MutexGuard<'static, ()> {
-    ONE_WINDOW.lock().unwrap_or_else(|e| e.into_inner())
+async fn one_window() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_WINDOW.lock().await
 }
 
 /// The real window inside an Xvfb started with `-noreset`.
@@ -517,7 +519,7 @@ async fn readable_from_two_metres(window: &Window, what: &str) -> f64 {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_mediator_scans_anywhere_on_a_french_keymap() {
-    let _one = one_window();
+    let _one = one_window().await;
     let data = tempfile::tempdir().unwrap();
     write_enrolled_kiosk(data.path(), "Espace numérique de test");
     set_pin_with_cli(data.path(), "admin", ADMIN_PIN);
@@ -900,7 +902,7 @@ async fn a_mediator_scans_anywhere_on_a_french_keymap() {
 /// follows the basket.
 #[tokio::test(flavor = "current_thread")]
 async fn a_scan_answers_no_question_and_waits_for_the_answer() {
-    let _one = one_window();
+    let _one = one_window().await;
     let data = tempfile::tempdir().unwrap();
     write_enrolled_kiosk(data.path(), "Espace numérique de test");
     let codes = demo_codes();
@@ -1041,7 +1043,7 @@ async fn a_scan_answers_no_question_and_waits_for_the_answer() {
 /// attempt and wait for the dialog to close; then the right PIN opens the review at once.
 #[tokio::test(flavor = "current_thread")]
 async fn a_scan_in_the_pin_dialog_is_no_name_and_no_attempt() {
-    let _one = one_window();
+    let _one = one_window().await;
     let data = tempfile::tempdir().unwrap();
     write_enrolled_kiosk(data.path(), "Espace numérique de test");
     set_pin_with_cli(data.path(), "admin", ADMIN_PIN);
@@ -1126,7 +1128,7 @@ async fn a_scan_in_the_pin_dialog_is_no_name_and_no_attempt() {
 /// amount saved; a scan cut by a pause longer than a run holds leaves no fragment.
 #[tokio::test(flavor = "current_thread")]
 async fn typed_text_survives_a_scan_and_is_saved_as_typed() {
-    let _one = one_window();
+    let _one = one_window().await;
     let data = tempfile::tempdir().unwrap();
     write_enrolled_kiosk(data.path(), "Espace numérique de test");
     let codes = demo_codes();
@@ -1231,7 +1233,7 @@ async fn typed_text_survives_a_scan_and_is_saved_as_typed() {
 /// administration stays, and the platform's address is the configured one.
 #[tokio::test(flavor = "current_thread")]
 async fn a_usb_scanner_fills_the_enrollment_ticket() {
-    let _one = one_window();
+    let _one = one_window().await;
     let data = tempfile::tempdir().unwrap();
     let platform = "https://pass.example.org";
     let window = Window::open_with(data.path(), &[("GUICHET_PLATFORM_URL", platform.into())]).await;

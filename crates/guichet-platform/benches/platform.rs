@@ -227,9 +227,10 @@ fn ingest(location: &str) -> (f64, f64) {
 
     // Reference: the same number of rows, bare multi-row inserts of a two-column table, in
     // the same batches and chunks, through the same backend.
-    let reference = guichet_platform::db::open(location, guichet_platform::db::Schema::Migrate)
-        .unwrap()
-        .0;
+    let reference =
+        guichet_platform::db::open(location, None, guichet_platform::db::Schema::Migrate)
+            .unwrap()
+            .0;
     guichet_platform::db::run(
         reference.as_ref(),
         guichet_platform::db::Mode::Write,

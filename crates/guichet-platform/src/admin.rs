@@ -10,6 +10,8 @@ use guichet_core::Kid;
 use guichet_protocol::signing::public_key_hex;
 use jiff::{SignedDuration, Timestamp};
 
+use crate::db::pg_tls::Password;
+use crate::db::{Migrated, Schema};
 use crate::error::{io, Error};
 use crate::keys;
 use crate::server::Platform;
@@ -34,6 +36,8 @@ pub struct Paths {
     /// serving account cannot write (`/etc/guichet-platform/root-public-key.txt` in
     /// production), since whoever writes it decides which bundles the platform believes.
     pub root_public_key_file: Option<PathBuf>,
+    /// The PostgreSQL password, read from a file (never on the command line).
+    pub database_password: Option<Password>,
 }
 
 impl Paths {
@@ -48,7 +52,20 @@ impl Paths {
                 .unwrap_or_else(|| data_dir.join("platform.db").display().to_string()),
             signer_dir: PathBuf::from(signer),
             root_public_key_file: None,
+            database_password: None,
         }
+    }
+
+    /// The same paths with the database password.
+    pub fn with_database_password(mut self, password: Password) -> Paths {
+        self.database_password = Some(password);
+        self
+    }
+
+    /// Opens the database, with its password, applying or refusing migrations as `schema`
+    /// says.
+    pub fn open_database(&self, schema: Schema) -> Result<(Store, Migrated), Error> {
+        Store::open_with(&self.database, self.database_password.as_ref(), schema)
     }
 
     /// The same paths with the root's public half read from `file`.
@@ -142,7 +159,7 @@ pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
     }
     let root = keys::read_root_key(&paths.root_key())?;
     write_root_public_key(paths, &root)?;
-    let (store, _) = Store::migrate(&paths.database)?;
+    let (store, _) = paths.open_database(Schema::Migrate)?;
     sync_key(paths, &store)?;
     Ok((Kid::of_public_key(root.verifying_key().as_bytes()), created))
 }
@@ -167,7 +184,7 @@ pub fn init_with_root_public_key(
         .map_err(|e| Error::Invalid(format!("--root-public-key: {e}")))?;
     private_dir(&paths.data_dir)?;
     write_public_key_file(paths, &root)?;
-    let (store, _) = Store::migrate(&paths.database)?;
+    let (store, _) = paths.open_database(Schema::Migrate)?;
     sync_key(paths, &store)?;
     Ok(root)
 }
@@ -234,7 +251,7 @@ fn move_legacy_root_key(paths: &Paths) -> Result<(), Error> {
 pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
     move_legacy_root_key(paths)?;
     let root = keys::read_root_key(&paths.root_key())?;
-    let store = Store::open(&paths.database)?;
+    let (store, _) = paths.open_database(Schema::Current)?;
     for (kid, secret) in store.take_legacy_issuer_secrets()? {
         let path = paths.issuer_key(kid);
         if !path.exists() {
@@ -251,7 +268,35 @@ pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
 
 /// The store alone, for the admin commands that sign nothing.
 pub fn open_store(paths: &Paths) -> Result<Store, Error> {
-    Store::open(&paths.database)
+    paths.open_database(Schema::Current).map(|(store, _)| store)
+}
+
+/// The database password: from `file` if given, else from the systemd credential
+/// `database-password` (`$CREDENTIALS_DIRECTORY`, `LoadCredential=` in the unit), else none.
+/// A file every account may read or write is refused.
+pub fn database_password(file: Option<&Path>) -> Result<Option<Password>, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let credential = std::env::var_os("CREDENTIALS_DIRECTORY")
+        .map(|dir| PathBuf::from(dir).join("database-password"))
+        .filter(|path| path.exists());
+    let Some(path) = file.map(Path::to_owned).or(credential) else {
+        return Ok(None);
+    };
+    let cannot = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
+    let mode = std::fs::metadata(&path)
+        .map_err(cannot)?
+        .permissions()
+        .mode();
+    if mode & 0o006 != 0 {
+        return Err(Error::Invalid(format!(
+            "{} holds the database password and every account may read or write it (mode \
+             {:o}): chmod 600 (or 640 for the service's group)",
+            path.display(),
+            mode & 0o777
+        )));
+    }
+    let text = std::fs::read_to_string(&path).map_err(cannot)?;
+    Ok(Some(Password::from_file_text(&text)))
 }
 
 /// The root's public key, from the data directory.
@@ -293,7 +338,7 @@ pub fn platform(paths: &Paths) -> Result<Platform, Error> {
     move_legacy_root_key(paths)?;
     let root = root_public_key(paths)?;
     warn_if_writable(&paths.root_public_key());
-    let store = Store::open(&paths.database)?.trusting(vec![root]);
+    let store = paths.open_database(Schema::Current)?.0.trusting(vec![root]);
     let answer_key = sync_key(paths, &store)?;
     Ok(Platform {
         store,

@@ -26,9 +26,14 @@ struct Cli {
     /// root's public half (no key that signs a coupon or a bundle).
     #[arg(long, global = true, default_value = "guichet-platform-data")]
     data_dir: PathBuf,
-    /// Database: a SQLite file path, or a postgres://user@host:port/db URL.
+    /// Database: a SQLite file path, or a postgres://user@host:port/db URL (without a
+    /// password: see --database-password-file).
     #[arg(long, global = true)]
     database: Option<String>,
+    /// A file (mode 0600) whose first line is the PostgreSQL password. Default: the systemd
+    /// credential `database-password` if the service has one. Never on the command line.
+    #[arg(long, global = true, value_name = "FILE")]
+    database_password_file: Option<PathBuf>,
     /// Signer directory: the root key and the issuer keys (private), read only by the
     /// commands that sign (init, issuer-key add, mint, publish), never by serve. Default:
     /// beside the data directory (DATA-DIR-signer). Keep it off the server and out of its
@@ -686,6 +691,9 @@ fn run(cli: Cli) -> Result<(), Error> {
     if let Some(file) = &cli.root_public_key_file {
         paths = paths.with_root_public_key_file(file);
     }
+    if let Some(password) = admin::database_password(cli.database_password_file.as_deref())? {
+        paths = paths.with_database_password(password);
+    }
     let now = Timestamp::now();
     let store = || admin::open_store(&paths);
     if matches!(cli.command, Command::Init { .. }) && paths.root_public_key().exists() {
@@ -720,7 +728,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("database ready: {}", paths.database);
         }
         Command::Migrate => {
-            let (_, migrated) = guichet_platform::Store::migrate(&paths.database)?;
+            let (_, migrated) = paths.open_database(guichet_platform::db::Schema::Migrate)?;
             if migrated.from == migrated.to {
                 println!("schema version {}: nothing to migrate", migrated.to);
             } else {

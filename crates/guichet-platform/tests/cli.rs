@@ -684,3 +684,100 @@ fn migrations_run_only_when_asked() {
     let store = guichet_platform::Store::open(&url).expect("a current schema");
     assert_eq!(store.entry_count().unwrap(), 0);
 }
+
+/// The PostgreSQL password comes from a file or the systemd credential, never from the
+/// command line (issue 23, point 1): a URL holding one is refused without repeating it; a role
+/// that must give a password connects with the file or the credential, and not without it,
+/// with a wrong one, or from a file every account may read.
+#[test]
+fn the_database_password_comes_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_url = [
+        "--database",
+        "postgres://guichet:s3cr3t@127.0.0.1:9/guichet",
+        "migrate",
+    ];
+    let refused = platform_fails(dir.path(), &in_url);
+    assert!(
+        refused.contains("--database-password-file") && !refused.contains("s3cr3t"),
+        "{refused}"
+    );
+    let Some(cluster) = common::pg::PgCluster::shared() else {
+        return;
+    };
+    let url = cluster.new_database_with_password("guichet_pw", "correct-horse");
+    let file = |name: &str, text: &str, mode: u32| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.display().to_string()
+    };
+    let right = file("right", "correct-horse\n", 0o600);
+    let wrong = file("wrong", "battery-staple\n", 0o600);
+    let readable = file("readable", "correct-horse\n", 0o644);
+    let with = |password: &str| {
+        let (url, password) = (url.clone(), password.to_owned());
+        move |dir: &Path| -> String {
+            platform_fails(
+                dir,
+                &[
+                    "--database",
+                    &url,
+                    "--database-password-file",
+                    &password,
+                    "migrate",
+                ],
+            )
+        }
+    };
+
+    let without = platform_fails(dir.path(), &["--database", &url, "migrate"]);
+    assert!(
+        without.contains("cannot connect to PostgreSQL"),
+        "{without}"
+    );
+    let wrong_one = with(&wrong)(dir.path());
+    assert!(
+        wrong_one.contains("password authentication failed"),
+        "{wrong_one}"
+    );
+    let everyone = with(&readable)(dir.path());
+    assert!(everyone.contains("every account may read"), "{everyone}");
+    let migrated = platform(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "--database-password-file",
+            &right,
+            "migrate",
+        ],
+    );
+    assert!(migrated.contains("schema version 0 ->"), "{migrated}");
+
+    // The service's way: systemd's LoadCredential= puts it in $CREDENTIALS_DIRECTORY.
+    let credentials = dir.path().join("credentials");
+    std::fs::create_dir(&credentials).unwrap();
+    std::fs::copy(
+        dir.path().join("right"),
+        credentials.join("database-password"),
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--database",
+            &url,
+            "provider",
+            "add",
+            "--id",
+            "7",
+            "--name",
+            "Ville",
+        ])
+        .env("CREDENTIALS_DIRECTORY", &credentials)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}

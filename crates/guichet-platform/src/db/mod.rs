@@ -192,11 +192,16 @@ pub struct Migrated {
     pub to: i64,
 }
 
-/// Opens a database from its location: `postgres://…` or `postgresql://…` for PostgreSQL,
-/// anything else is a SQLite file path (with or without a `sqlite:` prefix).
-pub fn open(location: &str, schema: Schema) -> Result<(Box<dyn Database>, Migrated), Error> {
+/// Opens a database from its location: `postgres://…` or `postgresql://…` for PostgreSQL
+/// (with `password` if it asks for one), anything else is a SQLite file path (with or without
+/// a `sqlite:` prefix).
+pub fn open(
+    location: &str,
+    password: Option<&pg_tls::Password>,
+    schema: Schema,
+) -> Result<(Box<dyn Database>, Migrated), Error> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        let (db, migrated) = postgres::PostgresDb::open(location, schema)?;
+        let (db, migrated) = postgres::PostgresDb::open(location, password, schema)?;
         Ok((Box::new(db), migrated))
     } else {
         let path = location.strip_prefix("sqlite:").unwrap_or(location);

@@ -21,11 +21,55 @@ pub struct Connection {
     pub url: String,
     /// The TLS connector (it verifies the server's certificate).
     pub tls: MakeRustlsConnect,
+    /// The password, from a file (never from the URL).
+    password: Option<Password>,
 }
 
-/// Parses `url` into the client's URL and its TLS connector.
-pub fn connection(url: &str) -> Result<Connection, Error> {
+/// The database password, read from a file (`--database-password-file`, or the systemd
+/// credential `database-password`): a URL shows in `ps`, in shell histories and in what a
+/// command prints back.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    /// The password read from the first line of a file's text.
+    pub fn from_file_text(text: &str) -> Password {
+        Password(text.lines().next().unwrap_or_default().to_owned())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+impl Connection {
+    /// A new client connection.
+    pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        let mut config: postgres::Config = self.url.parse()?;
+        if let Some(Password(password)) = &self.password {
+            config.password(password);
+        }
+        config.connect(self.tls.clone())
+    }
+}
+
+/// Parses `url` into the client's URL and its TLS connector; `password` is sent when the
+/// server asks for one. A password inside the URL is refused.
+pub fn connection(url: &str, password: Option<&Password>) -> Result<Connection, Error> {
     let invalid = |why: String| Error::Invalid(format!("database URL: {why}"));
+    if url
+        .parse::<postgres::Config>()
+        .is_ok_and(|config| config.get_password().is_some())
+    {
+        return Err(invalid(
+            "it holds a password, which shows in `ps` and in what commands print: give the \
+             URL without it, and the password in a file of mode 0600 \
+             (--database-password-file FILE, or the systemd credential database-password)"
+                .into(),
+        ));
+    }
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut root_cert = None;
     let mut kept = Vec::new();
@@ -87,6 +131,7 @@ pub fn connection(url: &str) -> Result<Connection, Error> {
     Ok(Connection {
         url: format!("{base}?{}", kept.join("&")),
         tls: MakeRustlsConnect::new(config),
+        password: password.cloned(),
     })
 }
 
@@ -110,7 +155,7 @@ mod tests {
 
     #[test]
     fn tls_is_required_off_this_machine_and_with_a_ca() {
-        let url = |u: &str| connection(u).map(|c| c.url);
+        let url = |u: &str| connection(u, None).map(|c| c.url);
         assert_eq!(
             url("postgres://p@127.0.0.1:5432/db").unwrap(),
             "postgres://p@127.0.0.1:5432/db?sslmode=prefer"
@@ -123,9 +168,21 @@ mod tests {
             url("postgres://p@db.example/db?sslmode=prefer&application_name=g").unwrap(),
             "postgres://p@db.example/db?application_name=g&sslmode=require"
         );
-        assert!(connection("postgres://p@db.example/db?sslmode=disable").is_err());
-        assert!(connection("postgres://p@[::1]/db?sslrootcert=/nonexistent.pem").is_err());
+        assert!(connection("postgres://p@db.example/db?sslmode=disable", None).is_err());
+        assert!(connection("postgres://p@[::1]/db?sslrootcert=/nonexistent.pem", None).is_err());
         assert_eq!(host_of("postgres://u:pw@[::1]:5432/db"), "::1");
         assert_eq!(host_of("postgresql://localhost/db"), "localhost");
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_refused_and_not_repeated() {
+        for url in [
+            "postgres://guichet:s3cr3t@db.example/guichet",
+            "host=db.example user=guichet password=s3cr3t dbname=guichet",
+        ] {
+            let error = connection(url, None).err().expect("refused").to_string();
+            assert!(error.contains("password in a file"), "{error}");
+            assert!(!error.contains("s3cr3t"), "{error}");
+        }
     }
 }

@@ -33,7 +33,18 @@ const MIGRATION_LOCK: i64 = 4_842_438;
 const MAX_CONNECTIONS: usize = 32;
 
 fn storage(e: postgres::Error) -> Error {
-    Error::Storage(e.to_string())
+    Error::Storage(describe(&e))
+}
+
+/// The client's error with what the server said (its `Display` alone is "db error").
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{e}: {} ({})", db.message(), db.code().code()),
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
+    }
 }
 
 struct Connection {
@@ -58,10 +69,15 @@ impl PostgresDb {
     /// Connects; applies the migrations the database lacks with [`Schema::Migrate`] (under
     /// an advisory lock, so that instances started together migrate once), refuses a
     /// database behind with [`Schema::Current`].
-    pub fn open(url: &str, schema: Schema) -> Result<(PostgresDb, Migrated), Error> {
-        let connection = pg_tls::connection(url)?;
-        let mut client = Client::connect(&connection.url, connection.tls.clone())
-            .map_err(|e| Error::Storage(format!("cannot connect to PostgreSQL: {e}")))?;
+    pub fn open(
+        url: &str,
+        password: Option<&pg_tls::Password>,
+        schema: Schema,
+    ) -> Result<(PostgresDb, Migrated), Error> {
+        let connection = pg_tls::connection(url, password)?;
+        let mut client = connection.connect().map_err(|e| {
+            Error::Storage(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+        })?;
         let mut tx = client.transaction().map_err(storage)?;
         if schema == Schema::Migrate {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -111,14 +127,17 @@ impl PostgresDb {
                 pool.open += 1;
                 drop(pool);
                 let connection = &self.connection;
-                return match Client::connect(&connection.url, connection.tls.clone()) {
+                return match connection.connect() {
                     Ok(client) => Ok(Connection {
                         client,
                         statements: HashMap::new(),
                     }),
                     Err(e) => {
                         self.forget_one()?;
-                        Err(Error::Storage(format!("cannot connect to PostgreSQL: {e}")))
+                        Err(Error::Storage(format!(
+                            "cannot connect to PostgreSQL: {}",
+                            describe(&e)
+                        )))
                     }
                 };
             }

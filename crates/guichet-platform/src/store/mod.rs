@@ -103,14 +103,22 @@ impl Store {
     /// Opens the database at `location` (see [`db::open`]); refuses one whose schema is not
     /// this program's ([`db::Schema::Current`]).
     pub fn open(location: &str) -> Result<Store, Error> {
-        let (db, _) = db::open(location, db::Schema::Current)?;
-        Ok(Store::new(db))
+        Store::open_with(location, None, db::Schema::Current).map(|(store, _)| store)
     }
 
     /// Opens the database at `location` after applying the migrations it lacks
     /// ([`db::Schema::Migrate`]): `guichet-platform migrate` and `init`.
     pub fn migrate(location: &str) -> Result<(Store, db::Migrated), Error> {
-        let (db, migrated) = db::open(location, db::Schema::Migrate)?;
+        Store::open_with(location, None, db::Schema::Migrate)
+    }
+
+    /// Opens the database at `location` with `password` (PostgreSQL) and `schema`.
+    pub fn open_with(
+        location: &str,
+        password: Option<&db::pg_tls::Password>,
+        schema: db::Schema,
+    ) -> Result<(Store, db::Migrated), Error> {
+        let (db, migrated) = db::open(location, password, schema)?;
         Ok((Store::new(db), migrated))
     }
 

@@ -241,6 +241,34 @@ impl PgCluster {
         self.url(&name)
     }
 
+    /// A new database owned by a new role that must give `password` (SCRAM over TCP, the
+    /// cluster's other roles unchanged); its URL, without the password.
+    pub fn new_database_with_password(&self, role: &str, password: &str) -> String {
+        let url = self.new_database();
+        let name = url.rsplit('/').next().unwrap().to_owned();
+        let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .expect("connect to the throwaway cluster");
+        client
+            .batch_execute(&format!(
+                "SET password_encryption = 'scram-sha-256';
+                 CREATE ROLE {role} LOGIN PASSWORD '{password}';
+                 ALTER DATABASE {name} OWNER TO {role};"
+            ))
+            .expect("a role with a password");
+        // pg_hba.conf: its first matching line decides, so the role's line goes first.
+        let hba = self.dir.join("data").join("pg_hba.conf");
+        let lines = std::fs::read_to_string(&hba).expect("pg_hba.conf");
+        std::fs::write(
+            &hba,
+            format!("host all {role} 127.0.0.1/32 scram-sha-256\nhostssl all {role} 127.0.0.1/32 scram-sha-256\n{lines}"),
+        )
+        .expect("pg_hba.conf written");
+        client
+            .batch_execute("SELECT pg_reload_conf()")
+            .expect("configuration reloaded");
+        format!("postgres://{role}@127.0.0.1:{}/{name}", self.port)
+    }
+
     fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
