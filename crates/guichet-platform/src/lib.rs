@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod bundle;
 pub mod clock;
+pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;

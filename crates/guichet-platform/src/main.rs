@@ -22,10 +22,21 @@ use jiff::{SignedDuration, Timestamp};
     about = "Guichet central platform: admin commands and the sync server"
 )]
 struct Cli {
+    /// The configuration file (TOML: data_dir, signer_dir, database, database_password_file,
+    /// root_public_key_file, [serve] listen, tls_cert, tls_key, enroll_attempts_per_minute);
+    /// in production /etc/guichet-platform/platform.toml. Options given here win over it.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "GUICHET_PLATFORM_CONFIG"
+    )]
+    config: Option<PathBuf>,
     /// Data directory: the SQLite database unless --database is given, the sync key and the
-    /// root's public half (no key that signs a coupon or a bundle).
-    #[arg(long, global = true, default_value = "guichet-platform-data")]
-    data_dir: PathBuf,
+    /// root's public half (no key that signs a coupon or a bundle). Default:
+    /// guichet-platform-data.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
     /// Database: a SQLite file path, or a postgres://user@host:port/db URL (without a
     /// password: see --database-password-file).
     #[arg(long, global = true)]
@@ -70,9 +81,10 @@ enum Command {
     /// Serve the sync API: HTTPS with --tls-cert and --tls-key, else plain HTTP (for loopback
     /// behind a reverse proxy that terminates TLS; kiosks refuse http:// elsewhere).
     Serve {
-        /// Address to listen on (port 0: any free port; the address is printed).
-        #[arg(long, default_value = "127.0.0.1:8440")]
-        listen: String,
+        /// Address to listen on (port 0: any free port; the address is printed). Default:
+        /// 127.0.0.1:8440.
+        #[arg(long)]
+        listen: Option<String>,
         /// The certificate chain (PEM, leaf first) to serve HTTPS with.
         #[arg(long, value_name = "FILE", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -81,8 +93,9 @@ enum Command {
         tls_key: Option<PathBuf>,
         /// Enrollment attempts allowed per client address and minute (behind a reverse proxy,
         /// every kiosk has the proxy's address).
-        #[arg(long, default_value_t = server::limits::ENROLL_ATTEMPTS)]
-        enroll_attempts_per_minute: u32,
+        /// Default: 10.
+        #[arg(long)]
+        enroll_attempts_per_minute: Option<u32>,
     },
     /// Providers (funders).
     #[command(subcommand)]
@@ -684,14 +697,23 @@ fn signer(paths: &Paths, command: SignerCommand) -> Result<(), Error> {
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
-    let mut paths = Paths::new(&cli.data_dir, cli.database);
-    if let Some(signer_dir) = &cli.signer_dir {
-        paths = paths.with_signer_dir(signer_dir);
+    let config = match &cli.config {
+        Some(file) => guichet_platform::config::read(file)?,
+        None => guichet_platform::config::PlatformConfig::default(),
+    };
+    let data_dir = cli
+        .data_dir
+        .or(config.data_dir)
+        .unwrap_or_else(|| PathBuf::from("guichet-platform-data"));
+    let mut paths = Paths::new(&data_dir, cli.database.or(config.database));
+    if let Some(signer_dir) = cli.signer_dir.or(config.signer_dir) {
+        paths = paths.with_signer_dir(&signer_dir);
     }
-    if let Some(file) = &cli.root_public_key_file {
-        paths = paths.with_root_public_key_file(file);
+    if let Some(file) = cli.root_public_key_file.or(config.root_public_key_file) {
+        paths = paths.with_root_public_key_file(&file);
     }
-    if let Some(password) = admin::database_password(cli.database_password_file.as_deref())? {
+    let password_file = cli.database_password_file.or(config.database_password_file);
+    if let Some(password) = admin::database_password(password_file.as_deref())? {
         paths = paths.with_database_password(password);
     }
     let now = Timestamp::now();
@@ -742,7 +764,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Demo => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
-            runtime.block_on(demo(&cli.data_dir))?;
+            runtime.block_on(demo(&data_dir))?;
         }
         Command::Serve {
             listen,
@@ -750,12 +772,23 @@ fn run(cli: Cli) -> Result<(), Error> {
             tls_key,
             enroll_attempts_per_minute,
         } => {
+            let file = config.serve;
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8440".to_owned());
             let limits = server::ServeLimits {
-                enroll_attempts_per_minute,
+                enroll_attempts_per_minute: enroll_attempts_per_minute
+                    .or(file.enroll_attempts_per_minute)
+                    .unwrap_or(server::limits::ENROLL_ATTEMPTS),
             };
-            let tls = match (tls_cert, tls_key) {
+            let tls = match (tls_cert.or(file.tls_cert), tls_key.or(file.tls_key)) {
                 (Some(cert), Some(key)) => Some(server::tls::server_config(&cert, &key)?),
-                _ => None,
+                (None, None) => None,
+                _ => {
+                    return Err(Error::Invalid(
+                        "a TLS certificate needs its key, and a key its certificate".into(),
+                    ))
+                }
             };
             // Opened before the runtime starts: the PostgreSQL client blocks while connecting.
             let platform = admin::platform(&paths)?;

@@ -781,3 +781,86 @@ fn the_database_password_comes_from_a_file() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
 }
+
+/// The configuration file says where everything is (issue 23, point 1): `init`, an admin
+/// command and `serve` need no option but `--config`; an option given wins over the file; a
+/// misspelt key is named with its line; a file every account may write is refused.
+#[test]
+fn a_configuration_file_says_where_everything_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var-lib");
+    let config = dir.path().join("platform.toml");
+    let write = |text: String, mode: u32| {
+        std::fs::write(&config, text).unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    write(
+        format!(
+            "# /etc/guichet-platform/platform.toml\ndata_dir = \"{}\"\ndatabase = \"{}\"\n\n[serve]\nlisten = \"127.0.0.1:0\"\n",
+            data.display(),
+            dir.path().join("base.db").display()
+        ),
+        0o640,
+    );
+    let with_config = |args: &[&str]| {
+        let output = Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = with_config(&["init"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("base.db"), "{out}");
+    assert!(data.join("platform-root-public-key.txt").exists());
+    let (ok, _, err) = with_config(&["provider", "add", "--id", "7", "--name", "Ville"]);
+    assert!(ok, "{err}");
+
+    // serve listens where the file says (a free port), on the file's database.
+    let mut child = Command::new(BIN)
+        .env("GUICHET_PLATFORM_CONFIG", &config)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("http://127.0.0.1:"), "{line}");
+    assert!(!line.contains(":8440"), "{line}");
+
+    // An option wins over the file: another database, not initialised, so nothing to open.
+    let (ok, _, err) = with_config(&[
+        "--database",
+        dir.path().join("other.db").to_str().unwrap(),
+        "provider",
+        "add",
+        "--id",
+        "8",
+        "--name",
+        "Autre",
+    ]);
+    assert!(!ok && err.contains("run `guichet-platform init`"), "{err}");
+
+    write(
+        "data_dir = \"/srv\"\n[serve]\nlisten_on = \"0.0.0.0:8440\"\n".into(),
+        0o640,
+    );
+    let (ok, _, err) = with_config(&["provider", "add", "--id", "9", "--name", "X"]);
+    assert!(
+        !ok && err.contains("platform.toml") && err.contains("line 3") && err.contains("listen_on"),
+        "{err}"
+    );
+    write(format!("data_dir = \"{}\"\n", data.display()), 0o666);
+    let (ok, _, err) = with_config(&["provider", "add", "--id", "9", "--name", "X"]);
+    assert!(!ok && err.contains("every account may write"), "{err}");
+}

@@ -219,6 +219,13 @@ fn check_version(found: i64, known: i64, schema: Schema) -> Result<(), Error> {
              run the newer guichet-platform that migrated it"
         )));
     }
+    if schema == Schema::Current && found == 0 {
+        return Err(Error::Storage(
+            "the database is empty (schema version 0): run `guichet-platform init` for a new \
+             platform"
+                .into(),
+        ));
+    }
     if schema == Schema::Current && found < known {
         return Err(Error::Storage(format!(
             "the database has schema version {found}; this program needs {known}: back it up, \
