@@ -8,7 +8,7 @@ DEB_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev 
 	xvfb xauth webkit2gtk-driver imagemagick postgresql zbar-tools poppler-utils \
 	python3-jsonschema python3-yaml python3-cryptography python3-zxing-cpp xdotool x11-xkb-utils xkb-data \
 	chromium nodejs \
-	openbox x11-utils libfaketime
+	openbox x11-utils libfaketime haproxy
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

@@ -312,7 +312,7 @@ async fn scope_zone_and_referential_are_the_platforms(backend: Backend) {
         .await;
     assert_refused(&results, EntryState::Rejected, CauseCode::OutOfScope);
     // A booklet for zone 34; the attacker's center is in zone 33.
-    let zone34 = mint(&s, |request| request.zone = 34).await;
+    let zone34 = common::mint(&s.platform, |request| request.zone = 34).await;
     let results = s
         .attack_one(&zone34.code(zone34.coupon.serial), now, |_| {})
         .await;
@@ -320,50 +320,12 @@ async fn scope_zone_and_referential_are_the_platforms(backend: Backend) {
     s.assert_nothing_paid(&[now]).await;
 }
 
-/// Mints one more booklet of 5 (changed by `change`); answers how to sign its coupons.
-async fn mint(s: &Scene, change: impl FnOnce(&mut MintRequest)) -> Minter {
-    let store = s.platform.store.clone();
-    let (issued_on, valid_until) = common::booklet_days();
-    let mut request = MintRequest {
-        booklets: 1,
-        coupons_per_booklet: 5,
-        value_cents: 1000,
-        issued_on,
-        valid_until,
-        provider: 7,
-        scope: Scope::of(&[Area::A2_2]),
-        zone: 0,
-    };
-    change(&mut request);
-    let issuer = s.platform.minter.issuer.clone();
-    blocking(move || {
-        store.add_zone(34, "Landes").unwrap();
-        // The provider's active issuer key signs: the one the scene's minter holds.
-        let booklets = store.record_mint(&request, Timestamp::now()).unwrap();
-        let day = |date| guichet_core::day::to_day(date).unwrap();
-        Minter {
-            issuer,
-            coupon: guichet_core::Coupon {
-                kid: booklets[0].kid,
-                serial: booklets[0].first_serial,
-                value_cents: request.value_cents,
-                issued_on: day(request.issued_on),
-                valid_until: day(request.valid_until),
-                provider: request.provider,
-                scope: request.scope,
-                zone: request.zone,
-            },
-        }
-    })
-    .await
-}
-
 /// An expired coupon: its last day plus the grace days is past.
 async fn an_expired_coupon_is_rejected(backend: Backend) {
     let Some(mut s) = scene(backend).await else {
         return;
     };
-    let old = mint(&s, |request| {
+    let old = common::mint(&s.platform, |request| {
         request.issued_on = jiff::civil::date(2024, 1, 2);
         request.valid_until = jiff::civil::date(2024, 12, 31);
     })
@@ -762,7 +724,7 @@ async fn a_device_cannot_date_before_its_enrollment(backend: Backend) {
     let Some(mut s) = scene(backend).await else {
         return;
     };
-    let old = mint(&s, |request| {
+    let old = common::mint(&s.platform, |request| {
         request.issued_on = jiff::civil::date(2024, 6, 1);
         request.valid_until = jiff::civil::date(2025, 6, 30);
     })
@@ -903,7 +865,7 @@ async fn one_coupon_one_accepted_answer_in_a_race(backend: Backend) {
     };
     let second = s.platform.another_process();
     // Ten booklets of ten: serials that follow each other.
-    let booklet = mint(&s, |request| {
+    let booklet = common::mint(&s.platform, |request| {
         request.booklets = 10;
         request.coupons_per_booklet = 10;
     })

@@ -673,3 +673,41 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Mints one more booklet of 5 (changed by `change`); answers how to sign its coupons.
+pub async fn mint(platform: &TestPlatform, change: impl FnOnce(&mut MintRequest)) -> Minter {
+    let store = platform.store.clone();
+    let (issued_on, valid_until) = booklet_days();
+    let mut request = MintRequest {
+        booklets: 1,
+        coupons_per_booklet: 5,
+        value_cents: 1000,
+        issued_on,
+        valid_until,
+        provider: 7,
+        scope: Scope::of(&[Area::A2_2]),
+        zone: 0,
+    };
+    change(&mut request);
+    let issuer = platform.minter.issuer.clone();
+    blocking(move || {
+        store.add_zone(34, "Landes").unwrap();
+        // The provider's active issuer key signs: the one the scene's minter holds.
+        let booklets = store.record_mint(&request, Timestamp::now()).unwrap();
+        let day = |date| guichet_core::day::to_day(date).unwrap();
+        Minter {
+            issuer,
+            coupon: guichet_core::Coupon {
+                kid: booklets[0].kid,
+                serial: booklets[0].first_serial,
+                value_cents: request.value_cents,
+                issued_on: day(request.issued_on),
+                valid_until: day(request.valid_until),
+                provider: request.provider,
+                scope: request.scope,
+                zone: request.zone,
+            },
+        }
+    })
+    .await
+}
