@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{blocking, Backend, Kiosk, Minter, TestPlatform};
+use common::{blocking, Backend, Kiosk, TestPlatform};
 use guichet_core::bundle::document::KeyStatus;
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::clock::paris_day;
