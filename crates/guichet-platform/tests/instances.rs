@@ -70,7 +70,7 @@ fn balancer(instances: &[&ServeProcess]) -> Option<Balancer> {
         ),
     )
     .unwrap();
-    let child = Command::new(HAPROXY)
+    let mut child = Command::new(HAPROXY)
         .arg("-db")
         .arg("-f")
         .arg(&config)
@@ -87,6 +87,8 @@ fn balancer(instances: &[&ServeProcess]) -> Option<Balancer> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("HAProxy did not listen on {port}");
 }
 
