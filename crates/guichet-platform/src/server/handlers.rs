@@ -187,11 +187,15 @@ pub async fn bundle(State(platform): Shared, request: Request) -> Result<Respons
 /// `POST /v1/redemptions`.
 pub async fn push(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (_, bytes, device) = signed(&platform, request).await?;
-    let push: PushRequest = json(&bytes)?;
-    crate::store::check_entry_signatures(&device.public_key, &push.entries)?;
     let store = platform.store.clone();
-    let response =
-        blocking(move || store.ingest(&device.id, &push.entries, Timestamp::now())).await?;
+    // Parsing and one signature check per entry (15-17 ms for 500 entries) run on the
+    // blocking pool with the ingest, not on the thread that serves every other request.
+    let response = blocking(move || {
+        let push: PushRequest = json(&bytes)?;
+        crate::store::check_entry_signatures(&device.public_key, &push.entries)?;
+        store.ingest(&device.id, &push.entries, Timestamp::now())
+    })
+    .await?;
     Ok(Json(response).into_response())
 }
 
