@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use guichet_core::bundle::document::{
-    AreaEntry, BundleDocument, Level, LocalizedText, Referential, Service,
-};
+use guichet_core::bundle::document::{AreaEntry, Level, LocalizedText, Referential, Service};
 use guichet_core::Kid;
 use guichet_protocol::signing::public_key_hex;
 use jiff::{SignedDuration, Timestamp};
+
+use guichet_signer::SignerDir;
 
 use crate::db::pg_tls::Password;
 use crate::db::{Migrated, Schema};
@@ -82,7 +82,12 @@ impl Paths {
 
     /// The root key file (mode 0600), in the signer directory.
     pub fn root_key(&self) -> PathBuf {
-        self.signer_dir.join("platform-root-key.json")
+        self.signer().root_key_file()
+    }
+
+    /// The signer directory, as the offline signer keeps it.
+    pub fn signer(&self) -> SignerDir {
+        SignerDir::new(&self.signer_dir)
     }
 
     /// Where the root key used to be (data directory), moved by [`open`].
@@ -101,7 +106,7 @@ impl Paths {
 
     /// An issuer key's file (mode 0600), in the signer directory.
     pub fn issuer_key(&self, kid: Kid) -> PathBuf {
-        self.signer_dir.join(format!("issuer-key-{kid}.json"))
+        self.signer().issuer_key_file(kid)
     }
 
     /// The sync key file (mode 0600): the key the server signs its answers to kiosks with. It
@@ -151,13 +156,10 @@ pub fn rotate_sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error
 /// whether it was created now.
 pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
     private_dir(&paths.data_dir)?;
-    private_dir(&paths.signer_dir)?;
     move_legacy_root_key(paths)?;
     let created = !paths.root_key().exists();
-    if created {
-        keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
-    }
-    let root = keys::read_root_key(&paths.root_key())?;
+    paths.signer().init()?;
+    let root = paths.signer().root_key()?;
     write_root_public_key(paths, &root)?;
     let (store, _) = paths.open_database(Schema::Migrate)?;
     sync_key(paths, &store)?;
@@ -189,50 +191,12 @@ pub fn init_with_root_public_key(
     Ok(root)
 }
 
-/// The offline signer's `init`: the root key in the signer directory (kept if there).
-pub fn signer_init(paths: &Paths) -> Result<ed25519_dalek::VerifyingKey, Error> {
-    private_dir(&paths.signer_dir)?;
-    if !paths.root_key().exists() {
-        keys::write_root_key(&paths.root_key(), &keys::generate_key()?)?;
-    }
-    Ok(keys::read_root_key(&paths.root_key())?.verifying_key())
-}
-
-/// The document of the last bundle this signer signed (kept in the signer directory), if any.
-pub fn last_signed_bundle(paths: &Paths) -> Result<Option<BundleDocument>, Error> {
-    let path = paths.signer_dir.join("last-signed-bundle.json");
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Io(format!("cannot read {}: {e}", path.display()))),
-    }
-}
-
-/// Keeps the document just signed in the signer directory: the next signature is shown
-/// against it.
-pub fn remember_signed_bundle(paths: &Paths, document: &BundleDocument) -> Result<(), Error> {
-    let path = paths.signer_dir.join("last-signed-bundle.json");
-    let json = serde_json::to_vec_pretty(document).map_err(|e| Error::Io(e.to_string()))?;
-    std::fs::write(&path, json).map_err(io(format!("cannot write {}", path.display())))
-}
-
-/// The offline signer's new issuer key, in the signer directory: its kid and public half.
-pub fn signer_issuer_key(paths: &Paths) -> Result<(Kid, ed25519_dalek::VerifyingKey), Error> {
-    private_dir(&paths.signer_dir)?;
-    let key = keys::generate_key()?;
-    let kid = Kid::of_public_key(key.verifying_key().as_bytes());
-    keys::write_root_key(&paths.issuer_key(kid), &key)?;
-    Ok((kid, key.verifying_key()))
-}
-
 /// A data directory of an older platform kept the root key itself: it moves to the signer
 /// directory (and its public half stays).
 fn move_legacy_root_key(paths: &Paths) -> Result<(), Error> {
     let legacy = paths.legacy_root_key();
     if legacy.exists() && !paths.root_key().exists() {
-        private_dir(&paths.signer_dir)?;
+        paths.signer().create()?;
         let root = keys::read_root_key(&legacy)?;
         write_root_public_key(paths, &root)?;
         std::fs::rename(&legacy, paths.root_key())
@@ -320,16 +284,8 @@ pub fn add_issuer_key(
     provider: u32,
     now: Timestamp,
 ) -> Result<Kid, Error> {
-    private_dir(&paths.signer_dir)?;
-    let key = keys::generate_key()?;
-    let kid = Kid::of_public_key(key.verifying_key().as_bytes());
-    keys::write_root_key(&paths.issuer_key(kid), &key)?;
-    store.add_issuer_key(provider, &key.verifying_key(), now)
-}
-
-/// An issuer key's private half, from the signer directory.
-pub fn issuer_key(paths: &Paths, kid: Kid) -> Result<SigningKey, Error> {
-    keys::read_root_key(&paths.issuer_key(kid))
+    let (_, public) = paths.signer().new_issuer_key()?;
+    store.add_issuer_key(provider, &public, now)
 }
 
 /// What the server needs, from an initialised platform: no key that signs a coupon or a

@@ -81,7 +81,7 @@ fn seed(
         &request,
         "Prescripteur de démonstration",
         &dir.join("print"),
-        |kid| admin::issuer_key(paths, kid),
+        |kid| paths.signer().issuer_key(kid),
         now,
     )?;
     std::fs::copy(&minted.pdf, dir.join("demo-booklets.pdf"))

@@ -37,6 +37,15 @@ impl Error {
     }
 }
 
+impl From<guichet_signer::Error> for Error {
+    fn from(e: guichet_signer::Error) -> Error {
+        match e {
+            guichet_signer::Error::Invalid(message) => Error::Invalid(message),
+            guichet_signer::Error::Io(message) => Error::Io(message),
+        }
+    }
+}
+
 /// Wraps an I/O error with what was being done.
 pub fn io(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::Io(format!("{what}: {e}"))

@@ -15,7 +15,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
-pub mod keys;
 pub mod mint;
 pub mod proof;
 pub mod report;
@@ -26,3 +25,6 @@ pub mod trust;
 
 pub use error::Error;
 pub use store::Store;
+
+/// The key files, from the signer's library (one format for the root, issuer and sync keys).
+pub use guichet_signer::keys;

@@ -65,7 +65,7 @@ struct Cli {
 enum Command {
     /// Create the data directory, the platform root key (mode 0600) and the database.
     Init {
-        /// The root's public key (64 hex digits) from an offline signer (`signer init`): the
+        /// The root's public key (64 hex digits) from the offline signer (`guichet-signer init`): the
         /// root key is then made there, not here.
         #[arg(long, value_name = "HEX")]
         root_public_key: Option<String>,
@@ -122,9 +122,6 @@ enum Command {
     /// Bundles signed by an offline signer: draft, then import.
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// The offline signer (root and issuer keys; files only).
-    #[command(subcommand)]
-    Signer(SignerCommand),
     /// Publish a new signed trust bundle (sequence + 1; the signer directory is needed).
     Publish {
         /// Also write the bundle file here (for a USB stick).
@@ -234,7 +231,7 @@ enum IssuerKeyCommand {
     },
     /// List the keys.
     List,
-    /// Record the public half of a key an offline signer made (`signer issuer-key`).
+    /// Record the public half of a key the offline signer made (`guichet-signer issuer-key`).
     Import {
         #[arg(long)]
         provider: u32,
@@ -260,29 +257,6 @@ enum BundleCommand {
 
 /// The offline signer: works on files in the signer directory only (no database, no
 /// network), on a machine of its own.
-#[derive(Subcommand)]
-enum SignerCommand {
-    /// Make the root key; print its public half (for `init --root-public-key`) and its
-    /// fingerprint.
-    Init,
-    /// Make an issuer key; print its kid and public half (for `issuer-key import`).
-    IssuerKey,
-    /// Sign a bundle document (`bundle draft`) with the root key.
-    SignBundle {
-        #[arg(long)]
-        draft: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Sign and print the coupons of a mint order (`mint --order-out`).
-    Print {
-        #[arg(long)]
-        order: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-    },
-}
-
 #[derive(Subcommand)]
 enum ReferentialCommand {
     /// Import a referential file (JSON, or CSV `type,code,fr,en`).
@@ -354,7 +328,7 @@ struct MintArgs {
     /// Output directory for the PDF and PNG files (the signer directory is needed).
     #[arg(long, required_unless_present = "order_out")]
     out: Option<PathBuf>,
-    /// Only record the booklets and write the order for an offline signer (`signer print`).
+    /// Only record the booklets and write the order for the offline signer (`guichet-signer print`).
     #[arg(long, value_name = "FILE", conflicts_with = "out")]
     order_out: Option<PathBuf>,
 }
@@ -539,54 +513,6 @@ fn review(
     Ok(())
 }
 
-/// What a bundle draft changes against the last bundle this signer signed, widening changes
-/// first: what the person at the signer reads before the root signs.
-fn show_changes(
-    previous: Option<&guichet_core::bundle::document::BundleDocument>,
-    next: &guichet_core::bundle::document::BundleDocument,
-) {
-    match previous {
-        Some(previous) => println!(
-            "bundle {} (issued {}, expires {}), against bundle {} signed before:",
-            next.sequence, next.issued_at, next.expires_at, previous.sequence
-        ),
-        None => println!(
-            "bundle {} (issued {}, expires {}), the first this signer signs:",
-            next.sequence, next.issued_at, next.expires_at
-        ),
-    }
-    let changes = guichet_core::bundle::diff::changes(previous, next);
-    if changes.is_empty() {
-        println!("        no change but the dates");
-    }
-    for change in &changes {
-        println!("{change}");
-    }
-}
-
-/// On a terminal, the person at the signer types the bundle's sequence to sign it; a script
-/// (no terminal) has been shown the same changes.
-fn confirm_signature(sequence: u64) -> Result<(), Error> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() {
-        return Ok(());
-    }
-    print!("Type {sequence} to sign this bundle with the root key: ");
-    std::io::stdout()
-        .flush()
-        .map_err(|e| Error::Io(e.to_string()))?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Io(e.to_string()))?;
-    if answer.trim() == sequence.to_string() {
-        Ok(())
-    } else {
-        Err(Error::Invalid("not signed: nothing was written".into()))
-    }
-}
-
 /// One item waiting for review, as an admin reads it: the evidence first (what it would pay,
 /// whether the code and the device's signature are there, why it waits), then every other
 /// redemption of the same coupon side by side.
@@ -643,57 +569,6 @@ fn print_redemption(indent: &str, r: &guichet_platform::store::Redemption) {
         "{indent}dated {} by the kiosk; received {}",
         r.occurred_at, r.received_at
     );
-}
-
-fn signer(paths: &Paths, command: SignerCommand) -> Result<(), Error> {
-    match command {
-        SignerCommand::Init => {
-            let root = admin::signer_init(paths)?;
-            println!("{}", guichet_protocol::signing::public_key_hex(&root));
-            println!("{}", root_fingerprint(&[root]));
-        }
-        SignerCommand::IssuerKey => {
-            let (kid, public) = admin::signer_issuer_key(paths)?;
-            println!(
-                "{kid} {}",
-                guichet_protocol::signing::public_key_hex(&public)
-            );
-        }
-        SignerCommand::SignBundle { draft, out } => {
-            let text = std::fs::read(&draft)
-                .map_err(|e| Error::Io(format!("cannot read {}: {e}", draft.display())))?;
-            let document: guichet_core::bundle::document::BundleDocument =
-                serde_json::from_slice(&text)
-                    .map_err(|e| Error::Invalid(format!("{}: {e}", draft.display())))?;
-            let root = guichet_platform::keys::read_root_key(&paths.root_key())?;
-            let previous = admin::last_signed_bundle(paths)?;
-            if let Some(previous) = &previous {
-                if document.sequence <= previous.sequence {
-                    return Err(Error::Invalid(format!(
-                        "the draft is bundle {}; this signer already signed bundle {}: draft a new one",
-                        document.sequence, previous.sequence
-                    )));
-                }
-            }
-            show_changes(previous.as_ref(), &document);
-            confirm_signature(document.sequence)?;
-            let file = guichet_platform::bundle::seal_checked(&document, &root)?;
-            std::fs::write(&out, &file)
-                .map_err(|e| Error::Io(format!("cannot write {}: {e}", out.display())))?;
-            admin::remember_signed_bundle(paths, &document)?;
-            println!("bundle {} signed: {}", document.sequence, out.display());
-        }
-        SignerCommand::Print { order, out } => {
-            let text = std::fs::read(&order)
-                .map_err(|e| Error::Io(format!("cannot read {}: {e}", order.display())))?;
-            let order: mint::MintOrder = serde_json::from_slice(&text)
-                .map_err(|e| Error::Invalid(format!("mint order: {e}")))?;
-            let output = mint::print(&order, |kid| admin::issuer_key(paths, kid), &out)?;
-            println!("PDF: {}", output.pdf.display());
-            println!("codes: {}", output.codes.display());
-        }
-    }
-    Ok(())
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
@@ -930,7 +805,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 std::fs::write(order_out, json)
                     .map_err(|e| Error::Io(format!("cannot write {}: {e}", order_out.display())))?;
                 println!(
-                    "mint order for booklets {}..={}: {}; sign and print it with `signer print`",
+                    "mint order for booklets {}..={}: {}; sign and print it with `guichet-signer print`",
                     order.booklets[0].number,
                     order.booklets[order.booklets.len() - 1].number,
                     order_out.display()
@@ -944,7 +819,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 &request,
                 &provider_name,
                 &out,
-                |kid| admin::issuer_key(&paths, kid),
+                |kid| paths.signer().issuer_key(kid),
                 now,
             )?;
             for booklet in &output.booklets {
@@ -1036,7 +911,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             std::fs::write(&out, json)
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", out.display())))?;
             println!(
-                "bundle {} drafted: {}; sign it with `signer sign-bundle`",
+                "bundle {} drafted: {}; sign it with `guichet-signer sign-bundle`",
                 document.sequence,
                 out.display()
             );
@@ -1048,7 +923,6 @@ fn run(cli: Cli) -> Result<(), Error> {
             let sequence = store()?.import_bundle(&bytes, &[root])?;
             println!("published trust bundle {sequence}");
         }
-        Command::Signer(command) => signer(&paths, command)?,
         Command::SyncKey(SyncKeyCommand::Rotate) => {
             let key = admin::rotate_sync_key(&paths, &store()?)?;
             println!(

@@ -6,7 +6,9 @@
 use pdf_writer::{Content, Name, Pdf, Rect, Ref};
 
 use crate::error::Error;
-use crate::mint::{draw_qr, draw_text, qr_code, CouponText, MARGIN, PAGE_HEIGHT, PAGE_WIDTH};
+use guichet_signer::print::{
+    draw_qr, draw_text, qr_code, CouponText, MARGIN, PAGE_HEIGHT, PAGE_WIDTH,
+};
 
 /// The ticket a kiosk enrolls with: the code and the root fingerprint, joined by `/`.
 pub fn ticket(code: &str, fingerprint: &str) -> String {

@@ -277,6 +277,18 @@ fn the_data_directory_and_database_hold_no_signing_key_on_postgresql() {
     the_data_directory_and_database_hold_no_signing_key(Backend::Postgres);
 }
 
+/// The offline signer's own program, `guichet-signer`, beside this package's binary in the
+/// target directory (`cargo build --workspace --bins`, which `make test` runs first).
+fn signer_program() -> std::path::PathBuf {
+    let program = std::path::Path::new(BIN).with_file_name("guichet-signer");
+    assert!(
+        program.exists(),
+        "{} is missing: run `cargo build -p guichet-signer` (make test does)",
+        program.display()
+    );
+    program
+}
+
 /// The offline signer on a machine of its own: it makes the root and an issuer key, signs the
 /// bundle the platform drafted and prints the coupons of the order the platform recorded,
 /// all through files; the platform, set up with the root's public half only, imports the
@@ -286,8 +298,8 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
     let tmp = tempfile::tempdir().unwrap();
     let signer_dir = tmp.path().join("offline-signer");
     let signer = |args: &[&str]| -> String {
-        let output = Command::new(BIN)
-            .arg("--signer-dir")
+        let output = Command::new(signer_program())
+            .arg("--dir")
             .arg(&signer_dir)
             .args(args)
             .current_dir(tmp.path())
@@ -304,7 +316,7 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
         data: tmp.path().join("data"),
         database: None,
     };
-    let root = signer(&["signer", "init"]);
+    let root = signer(&["init"]);
     let root: Vec<&str> = root.lines().collect();
     let out = platform.ok(&["init", "--root-public-key", root[0]]);
     assert!(out.contains(root[1]), "the fingerprint is shown: {out}");
@@ -313,7 +325,7 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
         "the platform made no signer directory"
     );
     platform.add_provider_center_and_referential();
-    let issuer = signer(&["signer", "issuer-key"]);
+    let issuer = signer(&["issuer-key"]);
     let public = issuer.split_whitespace().nth(1).unwrap();
     platform.ok(&[
         "issuer-key",
@@ -340,7 +352,6 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
     ]);
     let print = tmp.path().join("print");
     signer(&[
-        "signer",
         "print",
         "--order",
         order.to_str().unwrap(),
@@ -351,7 +362,6 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
     platform.ok(&["bundle", "draft", "--out", draft.to_str().unwrap()]);
     let bundle = tmp.path().join("bundle.json");
     let shown = signer(&[
-        "signer",
         "sign-bundle",
         "--draft",
         draft.to_str().unwrap(),
@@ -367,10 +377,10 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
     );
     assert!(shown.contains("new provider 7"), "{shown}");
     // The same draft again: refused, this signer already signed that sequence.
-    let again = Command::new(BIN)
-        .arg("--signer-dir")
+    let again = Command::new(signer_program())
+        .arg("--dir")
         .arg(&signer_dir)
-        .args(["signer", "sign-bundle", "--draft"])
+        .args(["sign-bundle", "--draft"])
         .arg(&draft)
         .arg("--out")
         .arg(tmp.path().join("again.json"))
@@ -381,23 +391,17 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
 
     // A bundle signed by another root is refused; the signer's is published.
     let forged = tmp.path().join("forged.json");
-    let other = Command::new(BIN)
-        .arg("--signer-dir")
+    let other = Command::new(signer_program())
+        .arg("--dir")
         .arg(tmp.path().join("other-signer"))
-        .args(["signer", "init"])
+        .arg("init")
         .output()
         .unwrap();
     assert!(other.status.success());
-    let status = Command::new(BIN)
-        .arg("--signer-dir")
+    let status = Command::new(signer_program())
+        .arg("--dir")
         .arg(tmp.path().join("other-signer"))
-        .args([
-            "signer",
-            "sign-bundle",
-            "--draft",
-            draft.to_str().unwrap(),
-            "--out",
-        ])
+        .args(["sign-bundle", "--draft", draft.to_str().unwrap(), "--out"])
         .arg(&forged)
         .status()
         .unwrap();

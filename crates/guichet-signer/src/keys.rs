@@ -1,4 +1,5 @@
-//! Key material on the platform: the root key file, and fresh Ed25519 keys.
+//! Key files (the root, the issuer keys, the platform's sync key: JSON, mode 0600) and fresh
+//! Ed25519 keys.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -55,9 +56,10 @@ pub fn write_root_key(path: &Path, key: &SigningKey) -> Result<(), Error> {
 pub fn read_root_key(path: &Path) -> Result<SigningKey, Error> {
     let metadata = std::fs::metadata(path).map_err(|e| {
         Error::Io(format!(
-            "cannot read the root key {} ({e}): give the signer directory with --signer-dir \
-             (a new platform is made with `guichet-platform init`; never run it again on one \
-             that kiosks trust)",
+            "cannot read the key {} ({e}): give the signer directory (`guichet-signer --dir`, \
+             `guichet-platform --signer-dir`); a new root is made once, by `guichet-signer \
+             init` (or `guichet-platform init` on one machine), never again on a platform \
+             that kiosks trust",
             path.display()
         ))
     })?;
