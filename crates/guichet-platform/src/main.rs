@@ -74,6 +74,10 @@ enum Command {
     /// backup); every other command refuses a database that is behind. Several instances
     /// may run it at once: PostgreSQL's advisory lock lets one migrate.
     Migrate,
+    /// Check this server: data directory, root public key, signer directory, sync key,
+    /// database and schema, published bundle, serve's TLS files (from the configuration).
+    /// Changes nothing; exit status 1 when something is a problem.
+    Doctor,
     /// The demo platform of `make run`: sets up the data directory once (demo center,
     /// provider, key, referential, booklets, bundle), prints the enrollment code, the PDF and
     /// the codes, and serves on a free loopback port until stopped.
@@ -636,6 +640,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                     migrated.to - migrated.from
                 );
             }
+        }
+        Command::Doctor => {
+            let serve = &config.serve;
+            let tls = serve.tls_cert.as_deref().zip(serve.tls_key.as_deref());
+            guichet_platform::doctor::print(&paths, tls)?;
         }
         Command::Demo => {
             let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;

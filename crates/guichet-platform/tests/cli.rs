@@ -864,3 +864,82 @@ fn a_configuration_file_says_where_everything_is() {
     let (ok, _, err) = with_config(&["provider", "add", "--id", "9", "--name", "X"]);
     assert!(!ok && err.contains("every account may write"), "{err}");
 }
+
+/// `guichet-platform doctor` says what an operator must fix, and changes nothing (issue 23,
+/// point 1): a missing platform, then a platform with no bundle, a root key on the server and
+/// a sync key others may read are each named with what to do; exit status 1 only for a
+/// problem.
+#[test]
+fn doctor_says_what_an_operator_must_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let doctor = || {
+        let output = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&dir)
+            .arg("doctor")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let line = |out: &str, name: &str| {
+        out.lines()
+            .find(|l| {
+                l.split_once(' ')
+                    .is_some_and(|(_, rest)| rest.trim_start().starts_with(&format!("{name}:")))
+            })
+            .unwrap_or_else(|| panic!("no {name} line in {out}"))
+            .to_owned()
+    };
+
+    let (status, out) = doctor();
+    assert_eq!(status, Some(1), "{out}");
+    let missing = line(&out, "data directory");
+    assert!(
+        missing.starts_with("problem") && missing.contains("guichet-platform init"),
+        "{out}"
+    );
+    assert!(!dir.exists(), "doctor made nothing");
+
+    platform(&dir, &["init"]);
+    let (status, out) = doctor();
+    assert_eq!(status, Some(1), "{out}");
+    assert!(line(&out, "data directory").starts_with("ok"), "{out}");
+    assert!(line(&out, "database").starts_with("ok"), "{out}");
+    assert!(line(&out, "sync key").starts_with("ok"), "{out}");
+    let bundle = line(&out, "bundle");
+    assert!(
+        bundle.starts_with("problem") && bundle.contains("no bundle published"),
+        "{out}"
+    );
+    let signer = line(&out, "signer directory");
+    assert!(
+        signer.starts_with("warning") && signer.contains("guichet-signer"),
+        "{out}"
+    );
+
+    let referential = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/referential/example-referential.json");
+    platform(
+        &dir,
+        &["referential", "import", referential.to_str().unwrap()],
+    );
+    platform(&dir, &["publish"]);
+    let (status, out) = doctor();
+    assert_eq!(status, Some(0), "warnings only: {out}");
+    assert!(
+        line(&out, "bundle").starts_with("ok       bundle: bundle 1"),
+        "{out}"
+    );
+
+    let sync_key = dir.join("platform-sync-key.json");
+    std::fs::set_permissions(&sync_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (status, out) = doctor();
+    assert_eq!(status, Some(1), "{out}");
+    assert!(line(&out, "sync key").contains("chmod 600"), "{out}");
+    // The warnings: the root key here, and its public half writable by this account.
+    assert!(out.ends_with("1 problem(s), 2 warning(s)\n"), "{out}");
+}
