@@ -472,9 +472,10 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The platform is restored from a backup that misses the kiosk's last entries: the next
-/// push gets `CHAIN_GAP`, the kiosk sends them again from the platform's chain head, and the
-/// platform ends with every entry once.
+/// The platform is restored from a backup that misses the kiosk's last entries: the kiosk's
+/// next sync cycle, with nothing new to send, asks where the platform's copy of its chain ends
+/// (`GET /v1/device`), sends the rest again, and the platform ends with every entry once
+/// (issue 23, point 5: before, they went again only with the kiosk's next redemption).
 #[test]
 fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
     let mut world = World::start();
@@ -499,10 +500,19 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
         devices.contains("\t1 entries"),
         "the backup holds one: {devices}"
     );
+    // The next cycle, with nothing new to send, finds what the platform lost and sends it
+    // again (before, it waited for the kiosk's next redemption).
+    let out = sync(&k);
+    assert!(
+        out.contains("had lost 2 entries") && out.contains("pending 0"),
+        "{out}"
+    );
+    let devices = world.admin(&["device", "list"]);
+    assert!(devices.contains("\t3 entries"), "{devices}");
     redeem_here(&world.codes[3]);
     let out = sync(&k);
     assert!(
-        out.contains("had lost 3 entries") && out.contains("pending 0"),
+        !out.contains("had lost") && out.contains("pending 0"),
         "{out}"
     );
     let devices = world.admin(&["device", "list"]);

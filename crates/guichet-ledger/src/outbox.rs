@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry::{ChainedEntry, GENESIS_HASH};
 use crate::error::LedgerError;
-use crate::ledger::{meta_get, meta_set, ChainHead, Ledger, ANCHOR_KEY};
+use crate::ledger::{meta_get, meta_set, ChainHead, Ledger, ANCHOR_KEY, HEAD_KEY};
 
 /// `meta` key of the cursor of state changes pulled from the platform.
 const CURSOR_KEY: &str = "state_cursor";
@@ -167,6 +167,14 @@ impl Ledger {
             }
         }
         tx.commit().map_err(&sqlite)
+    }
+
+    /// The hash of this ledger's last entry (all zeros when it has none): what the platform's
+    /// copy of the chain ends with once everything was delivered.
+    pub fn chain_head_hash(&self) -> Result<[u8; 32], LedgerError> {
+        ChainHead::read(&self.conn, HEAD_KEY)
+            .map(|head| head.hash)
+            .map_err(LedgerError::BadRow)
     }
 
     /// Puts every entry after the one whose hash is `platform_head` back to `pending`: the

@@ -8,8 +8,8 @@ use guichet_protocol::answer::{AnswerError, AnswerHeaders, AnswerToSign};
 use guichet_protocol::seal::SealedEnroll;
 use guichet_protocol::signing::{nonce_hex, RequestToSign, NONCE_BYTES};
 use guichet_protocol::{
-    paths, EnrollBundle, EnrollResponse, ErrorBody, ErrorCode, PushRequest, PushResponse,
-    StatesAnswer,
+    paths, DeviceStatus, EnrollBundle, EnrollResponse, ErrorBody, ErrorCode, PushRequest,
+    PushResponse, StatesAnswer,
 };
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
@@ -275,6 +275,15 @@ impl PlatformClient {
             serde_json::to_vec(request).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         let answer = self
             .signed(signer, Method::POST, paths::REDEMPTIONS, body)
+            .await?;
+        json_answer(answer)
+    }
+
+    /// `GET /v1/device`: where the platform's copy of this kiosk's chain ends; believed only
+    /// if signed.
+    pub async fn device(&self, signer: &Signer<'_>) -> Result<Dated<DeviceStatus>, ClientError> {
+        let answer = self
+            .signed(signer, Method::GET, paths::DEVICE, Vec::new())
             .await?;
         json_answer(answer)
     }

@@ -153,39 +153,68 @@ async fn cycle(
 
     let mut gap_handled = false;
     loop {
-        let batch = ledger.outbox_batch(BATCH_SIZE)?;
-        if batch.is_empty() {
+        let drained = loop {
+            let batch = ledger.outbox_batch(BATCH_SIZE)?;
+            if batch.is_empty() {
+                break true;
+            }
+            let entries = batch.iter().map(to_wire).collect::<Result<Vec<_>, _>>()?;
+            let ids: Vec<String> = batch.iter().map(|e| e.entry.id.clone()).collect();
+            ledger.mark_sent(&ids, Timestamp::now())?;
+            let answer = match client.push(&signer, &PushRequest { entries }).await {
+                Ok(answer) => answer,
+                // The platform lost the end of this kiosk's chain (restored from a backup):
+                // resend from the entry after its head, once per cycle.
+                Err(ClientError::Refused(body))
+                    if body.error == ErrorCode::ChainGap && !gap_handled =>
+                {
+                    let head = body.chain_head.ok_or_else(|| {
+                        ClientError::BadAnswer("CHAIN_GAP without chain_head".into())
+                    })?;
+                    report.requeued_after_gap = ledger.requeue_after(&head.0, Timestamp::now())?;
+                    gap_handled = true;
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            server_time = answer.server_time.or(server_time);
+            report.pushed += batch.len() as u64;
+            let results: Vec<SyncResult> =
+                answer.value.results.iter().map(to_sync_result).collect();
+            let answered = results.len();
+            ledger.record_sync_results(&results, Timestamp::now())?;
+            if answered < batch.len() {
+                // The platform answered part of the batch: what is left stays sent and goes
+                // again next cycle rather than looping here.
+                break false;
+            }
+        };
+        if !drained || gap_handled {
             break;
         }
-        let entries = batch.iter().map(to_wire).collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<String> = batch.iter().map(|e| e.entry.id.clone()).collect();
-        ledger.mark_sent(&ids, Timestamp::now())?;
-        let answer = match client.push(&signer, &PushRequest { entries }).await {
-            Ok(answer) => answer,
-            // The platform lost the end of this kiosk's chain (restored from a backup):
-            // resend from the entry after its head, once per cycle.
-            Err(ClientError::Refused(body))
-                if body.error == ErrorCode::ChainGap && !gap_handled =>
-            {
-                let head = body
-                    .chain_head
-                    .ok_or_else(|| ClientError::BadAnswer("CHAIN_GAP without chain_head".into()))?;
-                report.requeued_after_gap = ledger.requeue_after(&head.0, Timestamp::now())?;
-                gap_handled = true;
-                continue;
+        // Everything is delivered, as far as this kiosk knows. A platform restored from a
+        // backup lost the end of the chain and says so only when pushed to: ask, in a signed
+        // answer, where its copy ends, and send the rest again in this cycle rather than at
+        // the next redemption.
+        let status = client.device(&signer).await?;
+        server_time = status.server_time.or(server_time);
+        let head = status.value.chain_head;
+        if head.0 == ledger.chain_head_hash()? {
+            break;
+        }
+        match ledger.requeue_after(&head.0, Timestamp::now()) {
+            Ok(requeued) => report.requeued_after_gap = requeued,
+            // The platform's copy is not a beginning of this chain (this kiosk's ledger was
+            // restored from an older copy, or pruned past it): nothing here can repair it;
+            // the next push is refused with what an admin must reconcile, and state changes
+            // are still pulled below.
+            Err(LedgerError::Invalid { reason, .. }) => {
+                tracing::warn!("the platform's copy of this kiosk's chain: {reason}");
+                break;
             }
             Err(error) => return Err(error.into()),
-        };
-        server_time = answer.server_time.or(server_time);
-        report.pushed += batch.len() as u64;
-        let results: Vec<SyncResult> = answer.value.results.iter().map(to_sync_result).collect();
-        let answered = results.len();
-        ledger.record_sync_results(&results, Timestamp::now())?;
-        if answered < batch.len() {
-            // The platform answered part of the batch: what is left stays sent and goes again
-            // next cycle rather than looping here.
-            break;
         }
+        gap_handled = true;
     }
 
     let mut cursor = ledger.state_cursor()?;
