@@ -26,14 +26,16 @@
 //!
 //! On a stream, the **finder gate** ([`gate`]) keeps frames without a code cheap: when the
 //! primary attempt read nothing and rxing's detector sees no three finder patterns placed as on
-//! a code (in the frame, its negative or its half), the frame gets one retry only, the next in
-//! turn. The retries a frame had no time for, or that the gate held back, are made on the next
-//! frames: each frame starts with the first retry the previous one skipped or did not reach (or
-//! with the one that last read a code), so a code held in view meets every retry that fits a
-//! frame within as many frames as there are retries, even one the gate does not see. Retries
-//! that cannot fit a frame's budget at all (rqrr on a full 1280×720 frame takes about 15 ms)
-//! only run with a larger budget, as for still images. [`decode_frame`] decodes a still image
-//! with the whole cascade (a fresh decoder, retries from the first, no gate).
+//! a code (in the frame, its negative or its half), the frame gets two retries only: the
+//! sharpened one (which reads most of the blurred, moving codes the gate does not see) and the
+//! next in turn of the others. The retries a frame had no time for are made on the next frames:
+//! each frame starts with the first retry the previous one skipped or did not reach (or with the
+//! one that last read a code), and the frames the gate stops take the others in turn on their
+//! own cursor, so a code held in view meets every retry that fits a frame within as many frames
+//! as there are retries, even one the gate does not see. Retries that cannot fit a frame's
+//! budget at all (rqrr on a full 1280×720 frame takes about 15 ms) only run with a larger
+//! budget, as for still images. [`decode_frame`] decodes a still image with the whole cascade
+//! (a fresh decoder, retries from the first, no gate).
 //!
 //! Every decoder call is inside `catch_unwind` ([`engines`]); rxing binarizes through
 //! [`binarize`], a faster port of its own binarizer. The order and the costs come from the
@@ -79,7 +81,7 @@ pub struct DecoderConfig {
     /// retries ([`Attempt::CASCADE`] by default).
     pub attempts: Vec<Attempt>,
     /// On a frame the primary attempt read nothing from and that shows no finder-pattern set
-    /// ([`gate`]), make only one retry, the next in turn, instead of all that fit: on for a
+    /// ([`gate`]), make only the sharpened retry and the next in turn, instead of all that fit: on for a
     /// stream (`Default`), off for a still image and for an engine alone
     /// ([`DecoderConfig::only`]).
     pub finder_gate: bool,
@@ -228,7 +230,7 @@ pub struct FrameDecode {
     /// The budget ran out before every attempt had run.
     pub out_of_time: bool,
     /// The primary attempt read nothing and the finder gate found no finder-pattern set, so
-    /// only one retry ran, the next in turn ([`gate`]).
+    /// only the sharpened retry and the next in turn ran ([`gate`]).
     pub no_finder_patterns: bool,
     /// Time spent on the frame.
     pub elapsed: Duration,
@@ -247,6 +249,8 @@ pub struct Decoder {
     config: DecoderConfig,
     /// Index into the retries (`config.attempts[1..]`) of the next one to make.
     next_retry: usize,
+    /// Index into the retries of the next one to make on a frame the finder gate stops.
+    stopped_next: usize,
     /// Running estimate of each attempt's cost per pixel of the frame, in nanoseconds, by
     /// position in `config.attempts`.
     cost_ns_per_pixel: Vec<f64>,
@@ -268,6 +272,7 @@ impl Decoder {
         Decoder {
             config,
             next_retry: 0,
+            stopped_next: 0,
             cost_ns_per_pixel,
             gate_ns_per_pixel: NOMINAL_GATE_NS_PER_PIXEL,
         }
@@ -295,8 +300,22 @@ impl Decoder {
             work_ns: self.config.attempts[0].nominal_ns_per_pixel() * pixels,
         };
         let retries = self.config.attempts.len() - 1;
-        let mut gate_pending = self.config.finder_gate;
-        let mut gate_closed = false;
+        if result.codes.is_empty() && retries > 0 && self.config.finder_gate {
+            let cost = meter.cost(self.gate_ns_per_pixel, NOMINAL_GATE_NS_PER_PIXEL);
+            if !meter.fits(cost) {
+                // No time for the gate, so none for a retry: the next frame goes on.
+                result.out_of_time = true;
+                result.elapsed = started.elapsed();
+                return result;
+            }
+            meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
+            if !self.gate(&mut images, &mut result) {
+                result.no_finder_patterns = true;
+                self.stopped_frame(&mut images, &mut meter, &mut result);
+                result.elapsed = started.elapsed();
+                return result;
+            }
+        }
         let mut resume_at = None;
         for k in 0..retries {
             if !result.codes.is_empty() {
@@ -304,13 +323,10 @@ impl Decoder {
             }
             let index = 1 + (self.next_retry + k) % retries;
             let attempt = self.config.attempts[index];
-            let mut cost = meter.cost(
+            let cost = meter.cost(
                 self.cost_ns_per_pixel[index],
                 attempt.nominal_ns_per_pixel(),
             );
-            if gate_pending {
-                cost += meter.cost(self.gate_ns_per_pixel, NOMINAL_GATE_NS_PER_PIXEL);
-            }
             if !meter.fits(cost) {
                 // No time left for this one on this frame: the next frame starts with it, if
                 // it fits a frame at all (otherwise it only runs with a larger budget).
@@ -320,30 +336,79 @@ impl Decoder {
                 }
                 continue;
             }
-            if gate_pending {
-                gate_pending = false;
-                meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
-                if !self.gate(&mut images, &mut result) {
-                    // Most likely nothing to read here: this one retry only, and the next
-                    // frame goes on with the one after it, so that a code the gate misses
-                    // meets every retry within as many frames as there are retries.
-                    result.no_finder_patterns = true;
-                    gate_closed = true;
-                }
-            }
             meter.charge(attempt.nominal_ns_per_pixel());
             self.attempt(index, &mut images, &mut result);
             if !result.codes.is_empty() {
                 // The same code is likely in the next frame: start with what read it.
                 resume_at = Some(index);
-            } else if gate_closed {
-                resume_at = Some(1 + index % retries);
-                break;
             }
         }
         self.next_retry = resume_at.map_or(0, |index| index - 1);
         result.elapsed = started.elapsed();
         result
+    }
+
+    /// A frame the finder gate stopped (most likely nothing to read): [`STOPPED_FRAME_RETRY`],
+    /// then one retry in turn, each if it fits. The retries in turn have their own cursor
+    /// (`stopped_next`), so that a code the gate misses meets every retry that fits a frame
+    /// within as many frames as there are retries, and a frame the gate lets through still
+    /// starts where the last such frame left off.
+    fn stopped_frame(
+        &mut self,
+        images: &mut Prepared,
+        meter: &mut Meter,
+        result: &mut FrameDecode,
+    ) {
+        let retries = self.config.attempts.len() - 1;
+        let always = self
+            .config
+            .attempts
+            .iter()
+            .skip(1)
+            .position(|&a| a == STOPPED_FRAME_RETRY)
+            .map(|i| i + 1);
+        if let Some(index) = always {
+            let attempt = self.config.attempts[index];
+            let cost = meter.cost(
+                self.cost_ns_per_pixel[index],
+                attempt.nominal_ns_per_pixel(),
+            );
+            if meter.fits(cost) {
+                meter.charge(attempt.nominal_ns_per_pixel());
+                self.attempt(index, images, result);
+                if !result.codes.is_empty() {
+                    self.next_retry = index - 1;
+                    return;
+                }
+            } else {
+                result.out_of_time = true;
+            }
+        }
+        for k in 0..retries {
+            let index = 1 + (self.stopped_next + k) % retries;
+            let attempt = self.config.attempts[index];
+            let cost = meter.cost(
+                self.cost_ns_per_pixel[index],
+                attempt.nominal_ns_per_pixel(),
+            );
+            if Some(index) == always || !meter.fits_alone(cost) {
+                // Made on every such frame, or never fits one.
+                continue;
+            }
+            if meter.fits(cost) {
+                meter.charge(attempt.nominal_ns_per_pixel());
+                self.attempt(index, images, result);
+                self.stopped_next = index % retries;
+                if !result.codes.is_empty() {
+                    self.next_retry = index - 1;
+                }
+            } else {
+                // The next such frame starts with it.
+                result.out_of_time = true;
+                self.stopped_next = index - 1;
+            }
+            return;
+        }
     }
 
     /// Runs attempt `index`; returns how long it took, in nanoseconds.
@@ -377,6 +442,12 @@ impl Decoder {
         check.retry
     }
 }
+
+/// The retry every frame the finder gate stops gets, besides the one in turn: on the tuning
+/// part of the evaluation (the webcam-like video sequences), it reads most of the frames that
+/// hold a code the gate does not see (blurred and moving coupons), often several frames before
+/// the primary attempt does (`docs/scanning.md`, issue 28).
+const STOPPED_FRAME_RETRY: Attempt = Attempt::RxingSharpened;
 
 /// The finder gate's nominal cost per pixel, in nanoseconds (the harness's 1280×720 frames
 /// without a code on one 2 GHz core, rounded up): what a [`Budget::Work`] charges for it, and
@@ -563,16 +634,19 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_without_finder_patterns_gets_one_retry_in_turn() {
+    fn a_frame_without_finder_patterns_gets_the_sharpened_retry_and_one_in_turn() {
         let blank = GrayImage::from_pixel(320, 240, image::Luma([128]));
         let mut decoder = Decoder::new(unlimited(true));
-        decoder.next_retry = 3;
+        decoder.stopped_next = 3;
+        decoder.next_retry = 5;
         let result = decoder.decode(&blank);
         assert!(result.codes.is_empty());
         assert!(result.no_finder_patterns && !result.out_of_time);
-        assert_eq!(result.attempts, 2);
-        // The next frame goes on with the retry after it.
-        assert_eq!(decoder.next_retry, 4);
+        assert_eq!(result.attempts, 3);
+        // The next such frame goes on with the retry after it; a frame the gate lets
+        // through still starts where it would have.
+        assert_eq!(decoder.stopped_next, 4);
+        assert_eq!(decoder.next_retry, 5);
         // Without the gate, every retry runs.
         let result = Decoder::new(unlimited(false)).decode(&blank);
         assert!(!result.no_finder_patterns);
@@ -591,13 +665,13 @@ mod tests {
                 ..DecoderConfig::default()
             });
             let retries = Attempt::CASCADE.len() - 1;
-            let mut seen = Vec::new();
-            for _ in 0..retries {
-                let before = decoder.next_retry;
+            let mut seen = vec![STOPPED_FRAME_RETRY];
+            for _ in 0..retries - 1 {
                 let result = decoder.decode(&blank);
                 assert!(result.no_finder_patterns);
-                assert_eq!(result.attempts, 2);
-                seen.push(Attempt::CASCADE[1 + before]);
+                assert_eq!(result.attempts, 3);
+                // The cursor is now just after the retry in turn this frame made.
+                seen.push(Attempt::CASCADE[1 + (decoder.stopped_next + retries - 1) % retries]);
             }
             seen.sort_by_key(|a| format!("{a:?}"));
             seen.dedup();
