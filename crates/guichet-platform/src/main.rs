@@ -386,15 +386,52 @@ enum DeviceCommand {
     /// List enrolled kiosks.
     List,
     /// Refuse a kiosk's requests from now on.
-    Disable {
-        #[arg(long)]
-        id: String,
-    },
+    Disable(DeviceChoice),
     /// Accept a disabled kiosk again.
-    Enable {
-        #[arg(long)]
-        id: String,
-    },
+    Enable(DeviceChoice),
+}
+
+/// Which kiosk: by its id, or by the label given at its enrollment (refused when several
+/// kiosks have it).
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct DeviceChoice {
+    /// Its id (first column of `device list`).
+    #[arg(long)]
+    id: Option<String>,
+    /// Its label (`guichet enroll --label`).
+    #[arg(long)]
+    label: Option<String>,
+}
+
+impl DeviceChoice {
+    /// The device id this choice names.
+    fn resolve(&self, store: &guichet_platform::Store) -> Result<String, Error> {
+        if let Some(id) = &self.id {
+            return Ok(id.clone());
+        }
+        let label = self.label.as_deref().unwrap_or_default();
+        let named: Vec<_> = store
+            .devices()?
+            .into_iter()
+            .filter(|d| d.label.as_deref() == Some(label))
+            .collect();
+        match named.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] => Err(Error::Invalid(format!(
+                "no kiosk is labelled {label:?} (see `device list`)"
+            ))),
+            several => Err(Error::Invalid(format!(
+                "{} kiosks are labelled {label:?}: give --id, one of {}",
+                several.len(),
+                several
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
 }
 
 fn parse_scope(text: &str) -> Result<Scope, Error> {
@@ -893,22 +930,37 @@ fn run(cli: Cli) -> Result<(), Error> {
             let store = store()?;
             match command {
                 DeviceCommand::List => {
+                    println!("id\tcenter\tlabel\tstate\tentries\tenrolled\tlast seen");
                     for device in store.devices()? {
                         let state = if device.disabled {
                             "disabled"
                         } else {
                             "enabled"
                         };
-                        let label = device.label.unwrap_or_default();
-                        let (id, center) = (&device.id, &device.center);
+                        let last_seen = device
+                            .last_seen
+                            .and_then(|at| Timestamp::from_second(at).ok())
+                            .map_or_else(|| "never".to_owned(), |at| at.to_string());
                         println!(
-                            "{id}\t{center}\t{label}\t{state}\t{} entries",
-                            device.entries
+                            "{}\t{}\t{}\t{state}\t{} entries\t{}\t{last_seen}",
+                            device.id,
+                            device.center,
+                            device.label.unwrap_or_default(),
+                            device.entries,
+                            device.enrolled_at
                         );
                     }
                 }
-                DeviceCommand::Disable { id } => store.set_device_disabled(&id, true)?,
-                DeviceCommand::Enable { id } => store.set_device_disabled(&id, false)?,
+                DeviceCommand::Disable(choice) => {
+                    let id = choice.resolve(&store)?;
+                    store.set_device_disabled(&id, true)?;
+                    println!("device {id} disabled");
+                }
+                DeviceCommand::Enable(choice) => {
+                    let id = choice.resolve(&store)?;
+                    store.set_device_disabled(&id, false)?;
+                    println!("device {id} enabled");
+                }
             }
         }
         Command::Review(command) => review(&store()?, command, now)?,

@@ -643,7 +643,83 @@ async fn health_readiness_and_metrics_tell_what_an_operator_watches(backend: Bac
     assert_eq!(ready["waiting"][0], 1, "the held redemption waits: {ready}");
 }
 
+/// `device list` has a header, the enrollment time and when each kiosk was last seen (kept
+/// when its nonces are pruned); `device disable --label` names a kiosk by its label and is
+/// refused, naming the ids, when two kiosks share it (issue 24: the guide's `head -1`
+/// disabled the wrong kiosk).
+async fn kiosks_are_listed_with_last_seen_and_disabled_by_label(backend: Backend) {
+    let Some(platform) = TestPlatform::start(backend).await else {
+        return;
+    };
+    let first = platform.kiosk("C1").await;
+    let second = platform.kiosk("C1").await;
+    let admin = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_guichet-platform"))
+            .args(["--database", &platform.location])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let seen = first
+        .signed(Method::GET, paths::DEVICE, vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), 200);
+    let row = |list: &str, id: &str| {
+        list.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} not in {list}"))
+            .split('\t')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (ok, list, err) = admin(&["device", "list"]);
+    assert!(ok, "{err}");
+    assert!(
+        list.starts_with("id\tcenter\tlabel\tstate\tentries\tenrolled\tlast seen\n"),
+        "{list}"
+    );
+    let year = Timestamp::now().to_string()[..4].to_owned();
+    assert!(row(&list, &first.device_id)[6].starts_with(&year), "{list}");
+    assert_eq!(row(&list, &second.device_id)[6], "never", "{list}");
+
+    // The nonces go; when the kiosk was last seen stays.
+    let store = platform.store.clone();
+    blocking(move || {
+        store
+            .prune_nonces(Timestamp::now().as_second() + 1)
+            .unwrap()
+    })
+    .await;
+    let (_, after, _) = admin(&["device", "list"]);
+    assert_eq!(
+        row(&after, &first.device_id)[6],
+        row(&list, &first.device_id)[6]
+    );
+
+    // Both were enrolled with the label "test kiosk": by label, refused, with both ids.
+    let (ok, _, err) = admin(&["device", "disable", "--label", "test kiosk"]);
+    assert!(
+        !ok && err.contains(&first.device_id) && err.contains(&second.device_id),
+        "{err}"
+    );
+    let (ok, _, err) = admin(&["device", "disable", "--label", "Bureau"]);
+    assert!(!ok && err.contains("no kiosk is labelled"), "{err}");
+    let (ok, out, err) = admin(&["device", "disable", "--id", &second.device_id]);
+    assert!(ok && out.contains(&second.device_id), "{err}");
+    let (_, list, _) = admin(&["device", "list"]);
+    assert_eq!(row(&list, &second.device_id)[3], "disabled");
+    assert_eq!(row(&list, &first.device_id)[3], "enabled");
+}
+
 on_both_backends!(
+    kiosks_are_listed_with_last_seen_and_disabled_by_label,
     health_readiness_and_metrics_tell_what_an_operator_watches,
     enrollment_gives_device_center_roots_and_bundle_once,
     an_expired_code_is_refused,

@@ -39,6 +39,10 @@ pub struct DeviceSummary {
     pub disabled: bool,
     /// How many of its entries the platform holds.
     pub entries: u64,
+    /// When it enrolled (RFC 3339).
+    pub enrolled_at: String,
+    /// Its latest signed request (unix seconds), if any.
+    pub last_seen: Option<i64>,
 }
 
 /// The code alphabet: no 0/O, 1/I/L, so it reads and types without mistakes.
@@ -296,7 +300,10 @@ impl Store {
     pub fn devices(&self) -> Result<Vec<DeviceSummary>, Error> {
         self.run(Mode::Read, |tx| {
             tx.query(
-                "SELECT id, center, label, disabled, entry_count FROM devices ORDER BY enrolled_at, id",
+                "SELECT d.id, d.center, d.label, d.disabled, d.entry_count, d.enrolled_at, \
+                 COALESCE((SELECT MAX(n.seen_at) FROM nonces n WHERE n.device = d.id), \
+                          d.last_seen_at) \
+                 FROM devices d ORDER BY d.enrolled_at, d.id",
                 &[],
             )?
             .iter()
@@ -306,7 +313,9 @@ impl Store {
                     center: row.text(1)?,
                     label: row.opt_text(2)?,
                     disabled: row.int(3)? != 0,
-                    entries: row.int(4)? as u64,
+                    entries: u64::try_from(row.int(4)?).unwrap_or(0),
+                    enrolled_at: row.text(5)?,
+                    last_seen: row.opt_int(6)?,
                 })
             })
             .collect()
@@ -329,6 +338,13 @@ impl Store {
     /// Forgets nonces seen before `before` (unix seconds); returns how many.
     pub fn prune_nonces(&self, before: i64) -> Result<u64, Error> {
         self.run(Mode::Write, |tx| {
+            // What the nonces say of when each device was last seen is kept before they go.
+            tx.execute(
+                "UPDATE devices SET last_seen_at = \
+                 (SELECT MAX(n.seen_at) FROM nonces n WHERE n.device = devices.id) \
+                 WHERE id IN (SELECT device FROM nonces WHERE seen_at < $1)",
+                &[Value::Int(before)],
+            )?;
             tx.execute(
                 "DELETE FROM nonces WHERE seen_at < $1",
                 &[Value::Int(before)],
