@@ -50,13 +50,16 @@ struct Minter {
 
 struct Chain {
     device: String,
+    /// The device key: every entry is signed with it, as a kiosk signs its entries.
+    key: SigningKey,
     center: String,
     head: ChainHash,
     minter: Arc<Minter>,
 }
 
 impl Chain {
-    /// The next redemption: coupon `serial` with its real code, as an honest kiosk pushes it.
+    /// The next redemption: coupon `serial` with its real code, signed by the device key, as
+    /// an honest kiosk pushes it.
     fn next(&mut self, serial: u64) -> LedgerEntry {
         let coupon = Coupon {
             serial,
@@ -72,7 +75,7 @@ impl Chain {
                 .into(),
         );
         let now = Timestamp::now();
-        let entry = LedgerEntry {
+        let mut entry = LedgerEntry {
             id,
             occurred_at: now,
             local_day: guichet_platform::clock::paris_day(now),
@@ -94,6 +97,7 @@ impl Chain {
             hash,
             signature: None,
         };
+        entry.signature = Some(guichet_protocol::entry_signature::sign(&entry, &self.key));
         self.head = hash;
         entry
     }
@@ -172,6 +176,7 @@ fn enroll_in_store(store: &Store, n: usize, minter: &Arc<Minter>) -> Vec<Chain> 
                 .unwrap();
             Chain {
                 device,
+                key,
                 center: center.id,
                 head: ChainHash::GENESIS,
                 minter: minter.clone(),
@@ -204,12 +209,18 @@ fn ingest(location: &str) -> (f64, f64) {
             })
             .collect();
         for batch in entries.chunks(INGEST_BATCH) {
-            batches.push((chain.device.clone(), batch.to_vec()));
+            batches.push((
+                chain.device.clone(),
+                chain.key.verifying_key(),
+                batch.to_vec(),
+            ));
         }
     }
     let total = INGEST_DEVICES * INGEST_PER_DEVICE;
     let started = Instant::now();
-    for (device, batch) in &batches {
+    // As the server does for a push: the entries' device signatures, then the ingest.
+    for (device, public, batch) in &batches {
+        guichet_platform::store::check_entry_signatures(public, batch).unwrap();
         store.ingest(device, batch, Timestamp::now()).unwrap();
     }
     let ingest_rate = total as f64 / started.elapsed().as_secs_f64();
@@ -243,7 +254,7 @@ fn ingest(location: &str) -> (f64, f64) {
     )
     .unwrap();
     let started = Instant::now();
-    for (_, batch) in &batches {
+    for (_, _, batch) in &batches {
         guichet_platform::db::run(
             reference.as_ref(),
             guichet_platform::db::Mode::Write,
@@ -446,8 +457,9 @@ fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
             kiosks.push(Kiosk {
                 client,
                 base: base.clone(),
-                key,
+                key: key.clone(),
                 chain: Chain {
+                    key,
                     device: enrolled.device_id,
                     center: enrolled.center.id,
                     head: ChainHash::GENESIS,
