@@ -220,7 +220,10 @@ fn the_data_directory_and_database_hold_no_signing_key(backend: Backend) {
             "{args:?} signed without the signer"
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("root key"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("platform-root-key.json") && stderr.contains("signer directory"),
+            "{args:?}: {stderr}"
+        );
     }
 }
 
