@@ -307,8 +307,7 @@ pub fn platform(paths: &Paths) -> Result<Platform, Error> {
 /// which bundles, and so which issuer keys, the platform pays for. In production it belongs to
 /// root and the service runs as its own user (`docs/admin-guide.md`).
 fn warn_if_writable(path: &Path) {
-    // Opening for writing (without truncating) changes nothing in the file.
-    if std::fs::OpenOptions::new().write(true).open(path).is_ok() {
+    if writable_by_this_account(path) {
         tracing::warn!(
             "the root public key file {} can be written by this account: keep it owned by \
              root (e.g. /etc/guichet-platform/root-public-key.txt) and run the server as its \
@@ -316,6 +315,12 @@ fn warn_if_writable(path: &Path) {
             path.display()
         );
     }
+}
+
+/// Whether this process could write `path`: opening it for writing (without truncating)
+/// changes nothing in the file.
+pub fn writable_by_this_account(path: &Path) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
 /// Reads a referential file: JSON (as `fixtures/referential/example-referential.json`) or

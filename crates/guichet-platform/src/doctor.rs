@@ -110,8 +110,7 @@ fn root_public_key(paths: &Paths) -> Check {
         Err(e) => check("root public key", Level::Problem, e.to_string()),
         Ok(root) => {
             let fingerprint = guichet_protocol::fingerprint::root_fingerprint(&[root]);
-            // Opening for writing (without truncating) changes nothing in the file.
-            if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+            if admin::writable_by_this_account(&path) {
                 check(
                     "root public key",
                     Level::Warning,

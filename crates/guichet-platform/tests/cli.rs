@@ -57,25 +57,37 @@ impl Server {
 
     /// `serve` with more arguments (`--tls-cert`, …).
     fn start_with(dir: &Path, more: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(more)
+        Server::spawn(
+            Command::new(BIN)
+                .arg("--data-dir")
+                .arg(dir)
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .args(more),
+        )
+    }
+
+    /// Starts `command` (a `serve`) and reads the address it prints; the process is killed
+    /// when the returned server drops, also when reading the address fails.
+    fn spawn(command: &mut Command) -> Server {
+        let child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
+        BufReader::new(server.child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let url = line
+        server.url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"))
             .to_owned();
-        Server { child, url }
+        server
     }
 
     /// SIGKILL, and wait for the process to be gone.
@@ -823,18 +835,13 @@ fn a_configuration_file_says_where_everything_is() {
     assert!(ok, "{err}");
 
     // serve listens where the file says (a free port), on the file's database.
-    let mut child = Command::new(BIN)
-        .env("GUICHET_PLATFORM_CONFIG", &config)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    let served = Server::spawn(
+        Command::new(BIN)
+            .env("GUICHET_PLATFORM_CONFIG", &config)
+            .arg("serve"),
+    );
+    let line = served.url.clone();
+    drop(served);
     assert!(line.contains("http://127.0.0.1:"), "{line}");
     assert!(!line.contains(":8440"), "{line}");
 

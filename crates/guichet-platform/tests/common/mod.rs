@@ -276,7 +276,7 @@ impl TestPlatform {
             &self.answer_key,
         )
         .unwrap();
-        let mut child = command
+        let child = command
             .arg("--data-dir")
             .arg(dir.path())
             .arg("--database")
@@ -286,20 +286,22 @@ impl TestPlatform {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        // Owned before its address is read: a failure below still kills it.
+        let mut process = ServeProcess {
+            child,
+            url: String::new(),
+            _dir: dir,
+        };
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
+        std::io::BufReader::new(process.child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let url = line
+        process.url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"))
             .to_owned();
-        ServeProcess {
-            child,
-            url,
-            _dir: dir,
-        }
+        process
     }
 
     pub fn url(&self, path: &str) -> String {
