@@ -1,6 +1,5 @@
 -- Guichet platform database, version 1, PostgreSQL flavour (SQLite: sqlite-0001.sql, same
--- tables and columns). Applied by guichet-platform on open, tracked in the table platform_schema.
--- Integers are 64-bit; serials above 2^63 - 1 are stored as their two's-complement bits.
+-- tables and columns). Applied by `guichet-platform migrate` (sqlx, tracked in _sqlx_migrations).
 
 -- Monotonic counters: 'state_version' (entry state changes), 'booklet' (booklet numbers).
 CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -123,5 +122,3 @@ CREATE INDEX entries_by_device_version ON entries (device, version);
 CREATE INDEX entries_by_day ON entries (local_day);
 CREATE INDEX entries_by_cancels ON entries (cancels) WHERE cancels IS NOT NULL;
 
-CREATE TABLE platform_schema (version BIGINT NOT NULL);
-INSERT INTO platform_schema (version) VALUES (1);

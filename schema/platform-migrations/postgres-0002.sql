@@ -6,4 +6,3 @@
 ALTER TABLE devices ADD COLUMN state_version BIGINT NOT NULL DEFAULT 0;
 UPDATE devices SET state_version = (SELECT value FROM counters WHERE name = 'state_version');
 DELETE FROM counters WHERE name = 'state_version';
-INSERT INTO platform_schema (version) VALUES (2);

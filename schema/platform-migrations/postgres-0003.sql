@@ -32,4 +32,3 @@ CREATE TABLE device_bundles (
     since_us BIGINT NOT NULL,
     PRIMARY KEY (device, sequence)
 );
-INSERT INTO platform_schema (version) VALUES (3);

@@ -1,3 +1,2 @@
 -- Guichet platform database, version 4 (PostgreSQL; SQLite: sqlite-0004.sql, which says why).
 ALTER TABLE entries ADD COLUMN device_signature TEXT;
-INSERT INTO platform_schema (version) VALUES (4);

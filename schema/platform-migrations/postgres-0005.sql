@@ -19,4 +19,3 @@ CREATE TABLE closed_months (
     closed_by TEXT NOT NULL,
     report    TEXT NOT NULL
 );
-INSERT INTO platform_schema (version) VALUES (5);

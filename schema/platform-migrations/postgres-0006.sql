@@ -5,4 +5,3 @@
 --   when it last pruned nonces (NULL: none yet). A device's last seen is the later of this and
 --   its newest kept nonce: no request writes more than its nonce.
 ALTER TABLE devices ADD COLUMN last_seen_at BIGINT;
-INSERT INTO platform_schema (version) VALUES (6);

@@ -1,5 +1,5 @@
 -- Guichet platform database, version 1, SQLite flavour (PostgreSQL: postgres-0001.sql, same
--- tables and columns). Applied by guichet-platform on open, tracked by PRAGMA user_version.
+-- tables and columns). Applied by `guichet-platform migrate` (sqlx, tracked in _sqlx_migrations).
 -- Integers are 64-bit; serials above 2^63 - 1 are stored as their two's-complement bits.
 
 -- Monotonic counters: 'state_version' (entry state changes), 'booklet' (booklet numbers).

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::SigningKey;
 use guichet_core::{Area, Coupon, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
-use guichet_platform::db::batch;
+use guichet_platform::db::{batch, Db, Mode, Schema};
 use guichet_platform::keys::{generate_key, random_bytes};
 use guichet_platform::store::MintRequest;
 use guichet_platform::Store;
@@ -34,6 +34,20 @@ use guichet_protocol::{
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+/// The runtime the bench's direct store calls run on (the store is async; the bench drives it
+/// from plain code, outside the timed server runs).
+static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> =
+    std::sync::LazyLock::new(|| tokio::runtime::Runtime::new().expect("a tokio runtime"));
+
+/// Runs a future to its end on [`RUNTIME`].
+trait Wait: std::future::Future + Sized {
+    fn wait(self) -> Self::Output {
+        RUNTIME.block_on(self)
+    }
+}
+
+impl<F: std::future::Future> Wait for F {}
 
 const INGEST_DEVICES: usize = 10;
 const INGEST_PER_DEVICE: usize = 2_000;
@@ -111,12 +125,13 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
     let issued_on = today.checked_sub(jiff::Span::new().days(30)).unwrap();
     let valid_until = today.checked_add(jiff::Span::new().days(365)).unwrap();
 
-    store.add_provider(1, "Bench").unwrap();
-    store.add_zone(33, "Bench zone").unwrap();
-    store.add_center("B1", "Bench center", 33).unwrap();
+    store.add_provider(1, "Bench").wait().unwrap();
+    store.add_zone(33, "Bench zone").wait().unwrap();
+    store.add_center("B1", "Bench center", 33).wait().unwrap();
     let issuer_key = generate_key().unwrap();
     let kid = store
         .add_issuer_key(1, &issuer_key.verifying_key(), now)
+        .wait()
         .unwrap();
     let referential = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -125,6 +140,7 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
     .unwrap();
     store
         .set_referential(&serde_json::from_str(&referential).unwrap())
+        .wait()
         .unwrap();
     let mut left = booklets;
     while left > 0 {
@@ -143,10 +159,11 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
                 },
                 now,
             )
+            .wait()
             .unwrap();
         left -= now_booklets;
     }
-    admin::publish(store, root, 30, None, now).unwrap();
+    admin::publish(store, root, 30, None, now).wait().unwrap();
     let day = |date| guichet_core::day::to_day(date).unwrap();
     Arc::new(Minter {
         issuer: issuer_key,
@@ -169,10 +186,12 @@ fn enroll_in_store(store: &Store, n: usize, minter: &Arc<Minter>) -> Vec<Chain> 
         .map(|_| {
             let code = store
                 .create_enroll_code("B1", now + jiff::SignedDuration::from_hours(1), now)
+                .wait()
                 .unwrap();
             let key = generate_key().unwrap();
             let (device, center) = store
                 .enroll(&code, &public_key_hex(&key.verifying_key()), None, now)
+                .wait()
                 .unwrap();
             Chain {
                 device,
@@ -190,6 +209,7 @@ fn enroll_in_store(store: &Store, n: usize, minter: &Arc<Minter>) -> Vec<Chain> 
 fn ingest(location: &str) -> (f64, f64) {
     let root = generate_key().unwrap();
     let store = Store::migrate(location)
+        .wait()
         .unwrap()
         .0
         .trusting(vec![root.verifying_key()]);
@@ -221,11 +241,15 @@ fn ingest(location: &str) -> (f64, f64) {
     // As the server does for a push: the entries' device signatures, then the ingest.
     for (device, public, batch) in &batches {
         guichet_platform::store::check_entry_signatures(public, batch).unwrap();
-        store.ingest(device, batch, Timestamp::now()).unwrap();
+        store
+            .ingest(device, batch, Timestamp::now())
+            .wait()
+            .unwrap();
     }
     let ingest_rate = total as f64 / started.elapsed().as_secs_f64();
     let accepted = store
         .month_report(guichet_platform::clock::paris_day(Timestamp::now()))
+        .wait()
         .unwrap()
         .reimbursements
         .iter()
@@ -238,27 +262,21 @@ fn ingest(location: &str) -> (f64, f64) {
 
     // Reference: the same number of rows, bare multi-row inserts of a two-column table, in
     // the same batches and chunks, through the same backend.
-    let reference =
-        guichet_platform::db::open(location, None, guichet_platform::db::Schema::Migrate)
-            .unwrap()
-            .0;
-    guichet_platform::db::run(
-        reference.as_ref(),
-        guichet_platform::db::Mode::Write,
-        |tx| {
+    let (reference, _) = Db::open(location, None, Schema::Migrate).wait().unwrap();
+    reference
+        .run(Mode::Write, async |tx| {
             tx.execute(
                 "CREATE TABLE bench_reference (id TEXT PRIMARY KEY, hash TEXT NOT NULL)",
                 &[],
             )
-        },
-    )
-    .unwrap();
+            .await
+        })
+        .wait()
+        .unwrap();
     let started = Instant::now();
     for (_, _, batch) in &batches {
-        guichet_platform::db::run(
-            reference.as_ref(),
-            guichet_platform::db::Mode::Write,
-            |tx| {
+        reference
+            .run(Mode::Write, async |tx| {
                 for chunk in batch::chunks(batch) {
                     let values: Vec<_> = chunk
                         .iter()
@@ -270,12 +288,13 @@ fn ingest(location: &str) -> (f64, f64) {
                             batch::tuples(chunk.len(), &["{}", "{}"])
                         ),
                         &values,
-                    )?;
+                    )
+                    .await?;
                 }
                 Ok(())
-            },
-        )
-        .unwrap();
+            })
+            .wait()
+            .unwrap();
     }
     let reference_rate = total as f64 / started.elapsed().as_secs_f64();
     (ingest_rate, reference_rate)
@@ -382,8 +401,8 @@ async fn timed(
 /// 500 kiosks against the real server binary on `database`.
 fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
     let paths = Paths::new(dir, database.clone());
-    admin::init(&paths).unwrap();
-    let (store, root) = admin::open(&paths).unwrap();
+    admin::init(&paths).wait().unwrap();
+    let (store, root) = admin::open(&paths).wait().unwrap();
     let minter = seed(
         &store,
         &root,
@@ -394,6 +413,7 @@ fn load(dir: &Path, database: Option<String>, paced: bool) -> LoadResult {
             let now = Timestamp::now();
             store
                 .create_enroll_code("B1", now + jiff::SignedDuration::from_hours(1), now)
+                .wait()
                 .unwrap()
         })
         .collect();

@@ -64,8 +64,8 @@ impl Paths {
 
     /// Opens the database, with its password, applying or refusing migrations as `schema`
     /// says.
-    pub fn open_database(&self, schema: Schema) -> Result<(Store, Migrated), Error> {
-        Store::open_with(&self.database, self.database_password.as_ref(), schema)
+    pub async fn open_database(&self, schema: Schema) -> Result<(Store, Migrated), Error> {
+        Store::open_with(&self.database, self.database_password.as_ref(), schema).await
     }
 
     /// The same paths with the root's public half read from `file`.
@@ -131,38 +131,39 @@ fn private_dir(dir: &Path) -> Result<(), Error> {
 /// The server's sync key: read from its file, or made (file mode 0600) if the platform has
 /// none yet; either way listed for the next bundles. Kiosks trust its answers once they hold a
 /// bundle published after it was made.
-pub fn sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
+pub async fn sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
     if !paths.sync_key().exists() {
         keys::write_root_key(&paths.sync_key(), &keys::generate_key()?)?;
     }
     let key = keys::read_root_key(&paths.sync_key())?;
-    store.add_sync_key(&key.verifying_key())?;
+    store.add_sync_key(&key.verifying_key()).await?;
     Ok(key)
 }
 
 /// Replaces the sync key with a new one (the old file is kept as `platform-sync-key.old.json`);
 /// bundles list both until the next rotation. Publish a bundle next, then restart the server.
-pub fn rotate_sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
+pub async fn rotate_sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
     let old = paths.data_dir.join("platform-sync-key.old.json");
     if paths.sync_key().exists() {
         std::fs::rename(paths.sync_key(), &old)
             .map_err(io(format!("cannot move {}", paths.sync_key().display())))?;
     }
-    sync_key(paths, store)
+    sync_key(paths, store).await
 }
 
 /// Creates the data and signer directories, the root key (if none: in the signer directory,
 /// its public half in the data directory) and the database; returns the root key's kid and
 /// whether it was created now.
-pub fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
+pub async fn init(paths: &Paths) -> Result<(Kid, bool), Error> {
     private_dir(&paths.data_dir)?;
     move_legacy_root_key(paths)?;
     let created = !paths.root_key().exists();
     paths.signer().init()?;
     let root = paths.signer().root_key()?;
     write_root_public_key(paths, &root)?;
-    let (store, _) = paths.open_database(Schema::Migrate)?;
-    sync_key(paths, &store)?;
+    let (store, _) = paths.open_database(Schema::Migrate).await?;
+    sync_key(paths, &store).await?;
+    store.close().await;
     Ok((Kid::of_public_key(root.verifying_key().as_bytes()), created))
 }
 
@@ -178,7 +179,7 @@ fn write_public_key_file(paths: &Paths, root: &ed25519_dalek::VerifyingKey) -> R
 
 /// [`init`] for a root made by an offline signer: the data directory gets its public half
 /// only; no signer directory is made.
-pub fn init_with_root_public_key(
+pub async fn init_with_root_public_key(
     paths: &Paths,
     hex: &str,
 ) -> Result<ed25519_dalek::VerifyingKey, Error> {
@@ -186,8 +187,9 @@ pub fn init_with_root_public_key(
         .map_err(|e| Error::Invalid(format!("--root-public-key: {e}")))?;
     private_dir(&paths.data_dir)?;
     write_public_key_file(paths, &root)?;
-    let (store, _) = paths.open_database(Schema::Migrate)?;
-    sync_key(paths, &store)?;
+    let (store, _) = paths.open_database(Schema::Migrate).await?;
+    sync_key(paths, &store).await?;
+    store.close().await;
     Ok(root)
 }
 
@@ -212,16 +214,16 @@ fn move_legacy_root_key(paths: &Paths) -> Result<(), Error> {
 /// The store and the root key of an initialised platform, for the admin commands that sign.
 /// Moves the private keys an older platform kept in its data directory or database to the
 /// signer directory.
-pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
+pub async fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
     move_legacy_root_key(paths)?;
     let root = keys::read_root_key(&paths.root_key())?;
-    let (store, _) = paths.open_database(Schema::Current)?;
-    for (kid, secret) in store.take_legacy_issuer_secrets()? {
+    let (store, _) = paths.open_database(Schema::Current).await?;
+    for (kid, secret) in store.take_legacy_issuer_secrets().await? {
         let path = paths.issuer_key(kid);
         if !path.exists() {
             keys::write_root_key(&path, &secret)?;
         }
-        store.forget_issuer_secret(kid)?;
+        store.forget_issuer_secret(kid).await?;
         eprintln!(
             "guichet-platform: issuer key {kid} moved from the database to {}",
             path.display()
@@ -231,8 +233,9 @@ pub fn open(paths: &Paths) -> Result<(Store, SigningKey), Error> {
 }
 
 /// The store alone, for the admin commands that sign nothing.
-pub fn open_store(paths: &Paths) -> Result<Store, Error> {
-    paths.open_database(Schema::Current).map(|(store, _)| store)
+pub async fn open_store(paths: &Paths) -> Result<Store, Error> {
+    let (store, _) = paths.open_database(Schema::Current).await?;
+    Ok(store)
 }
 
 /// The database password: from `file` if given, else from the systemd credential
@@ -278,24 +281,28 @@ pub fn root_public_key(paths: &Paths) -> Result<ed25519_dalek::VerifyingKey, Err
 
 /// Makes an issuer key for a provider: its private half in the signer directory, its public
 /// half in the database.
-pub fn add_issuer_key(
+pub async fn add_issuer_key(
     paths: &Paths,
     store: &Store,
     provider: u32,
     now: Timestamp,
 ) -> Result<Kid, Error> {
     let (_, public) = paths.signer().new_issuer_key()?;
-    store.add_issuer_key(provider, &public, now)
+    store.add_issuer_key(provider, &public, now).await
 }
 
 /// What the server needs, from an initialised platform: no key that signs a coupon or a
 /// bundle (the root's public half only, and the sync key).
-pub fn platform(paths: &Paths) -> Result<Platform, Error> {
+pub async fn platform(paths: &Paths) -> Result<Platform, Error> {
     move_legacy_root_key(paths)?;
     let root = root_public_key(paths)?;
     warn_if_writable(&paths.root_public_key());
-    let store = paths.open_database(Schema::Current)?.0.trusting(vec![root]);
-    let answer_key = sync_key(paths, &store)?;
+    let store = paths
+        .open_database(Schema::Current)
+        .await?
+        .0
+        .trusting(vec![root]);
+    let answer_key = sync_key(paths, &store).await?;
     Ok(Platform {
         store,
         root_keys: vec![public_key_hex(&root)],
@@ -399,7 +406,7 @@ fn referential_from_csv(text: &str, version: &str) -> Result<Referential, Error>
 
 /// Publishes the next trust bundle (sequence + 1), valid `valid_days`; writes it to `out`
 /// if given. Returns its sequence and the file.
-pub fn publish(
+pub async fn publish(
     store: &Store,
     root: &SigningKey,
     valid_days: u32,
@@ -407,9 +414,11 @@ pub fn publish(
     now: Timestamp,
 ) -> Result<(u64, String), Error> {
     let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
-    let (sequence, file) = store.publish_bundle(now, expires, |document| {
-        crate::bundle::seal_checked(document, root)
-    })?;
+    let (sequence, file) = store
+        .publish_bundle(now, expires, |document| {
+            crate::bundle::seal_checked(document, root)
+        })
+        .await?;
     if let Some(out) = out {
         std::fs::write(out, &file).map_err(io(format!("cannot write {}", out.display())))?;
     }

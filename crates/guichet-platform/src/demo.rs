@@ -51,20 +51,24 @@ pub struct DemoPlatform {
     pub server: RunningServer,
 }
 
-fn seed(
+async fn seed(
     paths: &Paths,
     store: &Store,
     root: &ed25519_dalek::SigningKey,
     dir: &Path,
     now: Timestamp,
 ) -> Result<Vec<String>, Error> {
-    store.add_provider(DEMO_PROVIDER, "Prescripteur de démonstration")?;
-    store.add_zone(DEMO_ZONE, "Zone de démonstration")?;
-    store.add_center(DEMO_CENTER, "Lieu de médiation (démo)", DEMO_ZONE)?;
-    admin::add_issuer_key(paths, store, DEMO_PROVIDER, now)?;
+    store
+        .add_provider(DEMO_PROVIDER, "Prescripteur de démonstration")
+        .await?;
+    store.add_zone(DEMO_ZONE, "Zone de démonstration").await?;
+    store
+        .add_center(DEMO_CENTER, "Lieu de médiation (démo)", DEMO_ZONE)
+        .await?;
+    admin::add_issuer_key(paths, store, DEMO_PROVIDER, now).await?;
     let referential: Referential = serde_json::from_str(EXAMPLE_REFERENTIAL)
         .map_err(|e| Error::Invalid(format!("example referential: {e}")))?;
-    store.set_referential(&referential)?;
+    store.set_referential(&referential).await?;
     let today = paris_day(now);
     let request = MintRequest {
         booklets: 2,
@@ -83,45 +87,42 @@ fn seed(
         &dir.join("print"),
         |kid| paths.signer().issuer_key(kid),
         now,
-    )?;
+    )
+    .await?;
     std::fs::copy(&minted.pdf, dir.join("demo-booklets.pdf"))
         .map_err(io("cannot copy the demo PDF"))?;
     let codes: Vec<String> = minted.coupons.into_iter().map(|c| c.code).collect();
     std::fs::write(dir.join("demo-codes.txt"), codes.join("\n") + "\n")
         .map_err(io("cannot write the demo codes"))?;
-    admin::publish(store, root, 30, None, now)?;
+    admin::publish(store, root, 30, None, now).await?;
     Ok(codes)
 }
 
 /// Prepares (first time) or reopens the demo platform in `dir`, then serves it on
 /// 127.0.0.1 with a random port. Must be called within a tokio runtime.
 pub async fn start(dir: &Path) -> Result<DemoPlatform, Error> {
-    let dir = dir.to_owned();
-    let prepared = tokio::task::spawn_blocking(move || {
-        let paths = Paths::new(&dir, None);
-        admin::init(&paths)?;
-        let (store, root) = admin::open(&paths)?;
-        let now = Timestamp::now();
-        let pdf_path = dir.join("demo-booklets.pdf");
-        let codes = if pdf_path.exists() {
-            let text = std::fs::read_to_string(dir.join("demo-codes.txt")).unwrap_or_default();
-            text.lines().map(str::to_owned).collect()
-        } else {
-            seed(&paths, &store, &root, &dir, now)?
-        };
-        let bundle_path = dir.join("bundle.json");
-        let (_, bundle) = store
-            .latest_bundle()?
-            .ok_or_else(|| Error::Storage("the demo platform has no bundle".into()))?;
-        std::fs::write(&bundle_path, bundle).map_err(io("cannot write the demo bundle"))?;
-        let enroll_code =
-            store.create_enroll_code(DEMO_CENTER, now + SignedDuration::from_hours(24), now)?;
-        let platform = admin::platform(&paths)?;
-        Ok::<_, Error>((platform, enroll_code, pdf_path, bundle_path, codes))
-    })
-    .await
-    .map_err(|e| Error::Storage(format!("demo set-up failed: {e}")))??;
-    let (platform, enroll_code, pdf_path, bundle_path, codes): (Platform, _, _, _, _) = prepared;
+    let paths = Paths::new(dir, None);
+    admin::init(&paths).await?;
+    let (store, root) = admin::open(&paths).await?;
+    let now = Timestamp::now();
+    let pdf_path = dir.join("demo-booklets.pdf");
+    let codes = if pdf_path.exists() {
+        let text = std::fs::read_to_string(dir.join("demo-codes.txt")).unwrap_or_default();
+        text.lines().map(str::to_owned).collect()
+    } else {
+        seed(&paths, &store, &root, dir, now).await?
+    };
+    let bundle_path = dir.join("bundle.json");
+    let (_, bundle) = store
+        .latest_bundle()
+        .await?
+        .ok_or_else(|| Error::Storage("the demo platform has no bundle".into()))?;
+    std::fs::write(&bundle_path, bundle).map_err(io("cannot write the demo bundle"))?;
+    let enroll_code = store
+        .create_enroll_code(DEMO_CENTER, now + SignedDuration::from_hours(24), now)
+        .await?;
+    store.close().await;
+    let platform: Platform = admin::platform(&paths).await?;
     let root_public_key = platform.root_keys[0].clone();
     let root_fingerprint = guichet_protocol::signing::parse_public_key(&root_public_key)
         .map(|key| guichet_protocol::fingerprint::root_fingerprint(&[key]))

@@ -57,11 +57,11 @@ const BUNDLE_WARN_AGE_SECONDS: i64 = 7 * 24 * 3600;
 
 /// Runs every check for the platform at `paths`; `tls` is serve's certificate and key, if
 /// configured.
-pub fn run(paths: &Paths, tls: Option<(&Path, &Path)>, now: Timestamp) -> Vec<Check> {
+pub async fn run(paths: &Paths, tls: Option<(&Path, &Path)>, now: Timestamp) -> Vec<Check> {
     let mut checks = vec![data_dir(&paths.data_dir), root_public_key(paths)];
     checks.push(signer_dir(paths));
     checks.push(sync_key(&paths.sync_key()));
-    checks.extend(database(paths, now));
+    checks.extend(database(paths, now).await);
     if let Some((cert, key)) = tls {
         checks.push(match crate::server::tls::server_config(cert, key) {
             Ok(_) => check(
@@ -172,12 +172,14 @@ fn sync_key(path: &Path) -> Check {
     }
 }
 
-fn database(paths: &Paths, now: Timestamp) -> Vec<Check> {
-    let store = match paths.open_database(Schema::Current) {
+async fn database(paths: &Paths, now: Timestamp) -> Vec<Check> {
+    let store = match paths.open_database(Schema::Current).await {
         Ok((store, _)) => store,
         Err(e) => return vec![check("database", Level::Problem, e.to_string())],
     };
-    let health = match store.health(now) {
+    let health = store.health(now).await;
+    store.close().await;
+    let health = match health {
         Ok(health) => health,
         Err(e) => return vec![check("database", Level::Problem, e.to_string())],
     };
@@ -233,8 +235,8 @@ pub fn report(checks: &[Check]) -> (String, bool) {
 }
 
 /// [`run`] as the CLI does it: prints the report; an error when a check is a problem.
-pub fn print(paths: &Paths, tls: Option<(&Path, &Path)>) -> Result<(), Error> {
-    let (text, failed) = report(&run(paths, tls, Timestamp::now()));
+pub async fn print(paths: &Paths, tls: Option<(&Path, &Path)>) -> Result<(), Error> {
+    let (text, failed) = report(&run(paths, tls, Timestamp::now()).await);
     print!("{text}");
     if failed {
         Err(Error::Invalid(

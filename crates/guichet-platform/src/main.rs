@@ -406,13 +406,14 @@ struct DeviceChoice {
 
 impl DeviceChoice {
     /// The device id this choice names.
-    fn resolve(&self, store: &guichet_platform::Store) -> Result<String, Error> {
+    async fn resolve(&self, store: &guichet_platform::Store) -> Result<String, Error> {
         if let Some(id) = &self.id {
             return Ok(id.clone());
         }
         let label = self.label.as_deref().unwrap_or_default();
         let named: Vec<_> = store
-            .devices()?
+            .devices()
+            .await?
             .into_iter()
             .filter(|d| d.label.as_deref() == Some(label))
             .collect();
@@ -520,7 +521,7 @@ async fn demo(dir: &std::path::Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn review(
+async fn review(
     store: &guichet_platform::Store,
     command: ReviewCommand,
     now: Timestamp,
@@ -540,7 +541,7 @@ fn review(
                         Error::Invalid(format!("{name:?}: the state is held, conflict or rejected"))
                     })?],
             };
-            for line in store.review_list(&states)? {
+            for line in store.review_list(&states).await? {
                 print_review_line(&line);
             }
             return Ok(());
@@ -549,7 +550,9 @@ fn review(
         ReviewCommand::Transfer { decision, from } => (Decision::Transfer { from }, decision),
         ReviewCommand::Reject(args) => (Decision::Reject, args),
     };
-    let result = store.review_decide(&args.id, decision, &args.by, &args.reason, now)?;
+    let result = store
+        .review_decide(&args.id, decision, &args.by, &args.reason, now)
+        .await?;
     println!("{}\t{}", result.id, result.state.as_str());
     Ok(())
 }
@@ -612,7 +615,30 @@ fn print_redemption(indent: &str, r: &guichet_platform::store::Redemption) {
     );
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
+/// The stores a command opened, closed when it ends: the last connection to a SQLite database
+/// folds its write-ahead log into the database file and deletes it, so no page a command
+/// replaced (a private key an older platform kept, say) stays behind in the log.
+#[derive(Default)]
+struct Opened(std::sync::Mutex<Vec<guichet_platform::Store>>);
+
+impl Opened {
+    /// Remembers `store` to close it at the end; answers it.
+    fn keep(&self, store: guichet_platform::Store) -> guichet_platform::Store {
+        if let Ok(mut held) = self.0.lock() {
+            held.push(store.clone());
+        }
+        store
+    }
+
+    /// Closes every store kept.
+    async fn close(self) {
+        for store in self.0.into_inner().unwrap_or_default() {
+            store.close().await;
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
     let config = match &cli.config {
         Some(file) => guichet_platform::config::read(file)?,
         None => guichet_platform::config::PlatformConfig::default(),
@@ -633,7 +659,12 @@ fn run(cli: Cli) -> Result<(), Error> {
         paths = paths.with_database_password(password);
     }
     let now = Timestamp::now();
-    let store = || admin::open_store(&paths);
+    let opened = Opened::default();
+    let store = async || Ok::<_, Error>(opened.keep(admin::open_store(&paths).await?));
+    let signing = async || {
+        let (store, root) = admin::open(&paths).await?;
+        Ok::<_, Error>((opened.keep(store), root))
+    };
     if matches!(cli.command, Command::Init { .. }) && paths.root_public_key().exists() {
         return Err(Error::Invalid(format!(
             "this platform is initialised already (its root's public half is in {}): init \
@@ -641,11 +672,12 @@ fn run(cli: Cli) -> Result<(), Error> {
             paths.root_public_key().display()
         )));
     }
+    let result = async {
     match cli.command {
         Command::Init {
             root_public_key: Some(hex),
         } => {
-            let root = admin::init_with_root_public_key(&paths, &hex)?;
+            let root = admin::init_with_root_public_key(&paths, &hex).await?;
             println!(
                 "platform root {} (public half only, from the signer; fingerprint {})",
                 Kid::of_public_key(root.as_bytes()),
@@ -656,7 +688,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Init {
             root_public_key: None,
         } => {
-            let (kid, created) = admin::init(&paths)?;
+            let (kid, created) = admin::init(&paths).await?;
             let what = if created { "created" } else { "kept" };
             println!(
                 "platform root key {kid} ({what}: {}; public half in {})",
@@ -666,7 +698,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("database ready: {}", paths.database);
         }
         Command::Migrate => {
-            let (_, migrated) = paths.open_database(guichet_platform::db::Schema::Migrate)?;
+            let (migrated_store, migrated) = paths
+                .open_database(guichet_platform::db::Schema::Migrate)
+                .await?;
+            opened.keep(migrated_store);
             if migrated.from == migrated.to {
                 println!("schema version {}: nothing to migrate", migrated.to);
             } else {
@@ -681,11 +716,10 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Doctor => {
             let serve = &config.serve;
             let tls = serve.tls_cert.as_deref().zip(serve.tls_key.as_deref());
-            guichet_platform::doctor::print(&paths, tls)?;
+            guichet_platform::doctor::print(&paths, tls).await?;
         }
         Command::Demo => {
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
-            runtime.block_on(demo(&data_dir))?;
+            demo(&data_dir).await?;
         }
         Command::Serve {
             listen,
@@ -711,36 +745,38 @@ fn run(cli: Cli) -> Result<(), Error> {
                     ))
                 }
             };
-            // Opened before the runtime starts: the PostgreSQL client blocks while connecting.
-            let platform = admin::platform(&paths)?;
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Io(e.to_string()))?;
-            runtime.block_on(serve(platform, &listen, tls, limits))?;
+            let platform = admin::platform(&paths).await?;
+            serve(platform, &listen, tls, limits).await?;
         }
         Command::Provider(ProviderCommand::Add { id, name }) => {
-            store()?.add_provider(id, &name)?;
+            store().await?.add_provider(id, &name).await?;
             println!("provider {id}: {name}");
         }
         Command::Zone(ZoneCommand::Add { id, name }) => {
-            store()?.add_zone(id, &name)?;
+            store().await?.add_zone(id, &name).await?;
             println!("zone {id}: {name}");
         }
         Command::Center(CenterCommand::Add { id, name, zone }) => {
-            store()?.add_center(&id, &name, zone)?;
+            store().await?.add_center(&id, &name, zone).await?;
             println!("center {id}: {name} (zone {zone})");
         }
         Command::IssuerKey(command) => {
-            let store = store()?;
+            let store = store().await?;
             match command {
                 IssuerKeyCommand::Add { provider } => {
-                    let (store, _) = admin::open(&paths)?;
-                    let kid = admin::add_issuer_key(&paths, &store, provider, now)?;
+                    let (store, _) = signing().await?;
+                    let kid = admin::add_issuer_key(&paths, &store, provider, now).await?;
                     println!("{kid}");
                 }
                 IssuerKeyCommand::Retire { kid } => {
-                    store.set_issuer_status(kid, KeyStatus::Retired, now)?
+                    store
+                        .set_issuer_status(kid, KeyStatus::Retired, now)
+                        .await?
                 }
                 IssuerKeyCommand::Compromise { kid } => {
-                    store.set_issuer_status(kid, KeyStatus::Compromised, now)?
+                    store
+                        .set_issuer_status(kid, KeyStatus::Compromised, now)
+                        .await?
                 }
                 IssuerKeyCommand::Import {
                     provider,
@@ -748,10 +784,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                 } => {
                     let key = guichet_protocol::signing::parse_public_key(&public_key)
                         .map_err(|e| Error::Invalid(format!("--public-key: {e}")))?;
-                    println!("{}", store.add_issuer_key(provider, &key, now)?);
+                    println!("{}", store.add_issuer_key(provider, &key, now).await?);
                 }
                 IssuerKeyCommand::List => {
-                    for key in store.issuer_keys()? {
+                    for key in store.issuer_keys().await? {
                         println!("{}\tprovider {}\t{:?}", key.kid, key.provider, key.status);
                     }
                 }
@@ -759,7 +795,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Referential(ReferentialCommand::Import { file, version }) => {
             let referential = admin::read_referential(&file, version.as_deref())?;
-            store()?.set_referential(&referential)?;
+            store().await?.set_referential(&referential).await?;
             println!(
                 "referential {}: {} areas, {} services",
                 referential.version,
@@ -768,7 +804,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             );
         }
         Command::Revoke(args) => {
-            let store = store()?;
+            let store = store().await?;
             let (kid, first, last) = match args {
                 RevokeArgs {
                     booklet: Some(number),
@@ -779,7 +815,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                     ..
                 } => {
                     let booklet = store
-                        .booklet(number)?
+                        .booklet(number)
+                        .await?
                         .ok_or_else(|| Error::Invalid(format!("no booklet {number}")))?;
                     let last = booklet.first_serial + u64::from(booklet.coupons) - 1;
                     (booklet.kid, booklet.first_serial, last)
@@ -805,7 +842,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                         .into(),
                 )),
             };
-            store.revoke(kid, first, last, &args.reason, now)?;
+            store.revoke(kid, first, last, &args.reason, now).await?;
             println!("revoked {kid}:{first}..={last} (in the next published bundle)");
         }
         Command::Rules(RulesCommand::Set {
@@ -813,18 +850,18 @@ fn run(cli: Cli) -> Result<(), Error> {
             max_staleness_days,
             minutes_per_coupon,
         }) => {
-            let store = store()?;
-            let current = store.rules()?;
+            let store = store().await?;
+            let current = store.rules().await?;
             let rules = Rules {
                 grace_days: grace_days.unwrap_or(current.grace_days),
                 max_staleness_days: max_staleness_days.unwrap_or(current.max_staleness_days),
                 minutes_per_coupon: minutes_per_coupon.unwrap_or(current.minutes_per_coupon),
             };
-            store.set_rules(&rules)?;
+            store.set_rules(&rules).await?;
             println!("{}", serde_json::to_string(&rules).unwrap_or_default());
         }
         Command::Mint(args) => {
-            let store = store()?;
+            let store = store().await?;
             let issued_on = args.issued_on.unwrap_or_else(|| paris_day(now));
             let valid_until = match args.valid_until {
                 Some(day) => day,
@@ -842,10 +879,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 zone: args.zone,
             };
             let provider_name = store
-                .provider_name(args.provider)?
+                .provider_name(args.provider)
+                .await?
                 .ok_or_else(|| Error::Invalid(format!("no provider {}", args.provider)))?;
             if let Some(order_out) = &args.order_out {
-                let order = mint::order(&store, &request, &provider_name, now)?;
+                let order = mint::order(&store, &request, &provider_name, now).await?;
                 let json =
                     serde_json::to_string_pretty(&order).map_err(|e| Error::Io(e.to_string()))?;
                 std::fs::write(order_out, json)
@@ -859,7 +897,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return Ok(());
             }
             let out = args.out.clone().unwrap_or_default();
-            let (store, _) = admin::open(&paths)?;
+            let (store, _) = signing().await?;
             let output = mint::mint(
                 &store,
                 &request,
@@ -867,7 +905,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                 &out,
                 |kid| paths.signer().issuer_key(kid),
                 now,
-            )?;
+            )
+            .await?;
             for booklet in &output.booklets {
                 println!(
                     "booklet {}: {} serials {}..={}",
@@ -882,8 +921,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("PNG: {} files in {}", output.coupons.len(), out.display());
         }
         Command::Publish { out, valid_days } => {
-            let (store, root) = admin::open(&paths)?;
-            let (sequence, _) = admin::publish(&store, &root, valid_days, out.as_deref(), now)?;
+            let (store, root) = signing().await?;
+            let (sequence, _) =
+                admin::publish(&store, &root, valid_days, out.as_deref(), now).await?;
             println!("published trust bundle {sequence}");
             if let Some(out) = out {
                 println!("written to {}", out.display());
@@ -897,15 +937,15 @@ fn run(cli: Cli) -> Result<(), Error> {
         } => {
             let expires = now + SignedDuration::from_hours(i64::from(valid_hours.max(1)));
             let root = admin::root_public_key(&paths)?;
-            let store = store()?;
-            let code = store.create_enroll_code(&center, expires, now)?;
+            let store = store().await?;
+            let code = store.create_enroll_code(&center, expires, now).await?;
             let fingerprint = root_fingerprint(&[root]);
             // The code and the root fingerprint travel together, out of band (on paper, by
             // phone): the kiosk refuses an answer whose root keys have another fingerprint.
             println!("{code}");
             println!("{fingerprint}");
             if let Some(path) = &sheet {
-                let info = store.center(&center)?;
+                let info = store.center(&center).await?;
                 let valid_until = expires
                     .in_tz("Europe/Paris")
                     .map(|zoned| zoned.strftime("%d/%m/%Y %H:%M").to_string())
@@ -927,11 +967,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             );
         }
         Command::Device(command) => {
-            let store = store()?;
+            let store = store().await?;
             match command {
                 DeviceCommand::List => {
                     println!("id\tcenter\tlabel\tstate\tentries\tenrolled\tlast seen");
-                    for device in store.devices()? {
+                    for device in store.devices().await? {
                         let state = if device.disabled {
                             "disabled"
                         } else {
@@ -952,21 +992,21 @@ fn run(cli: Cli) -> Result<(), Error> {
                     }
                 }
                 DeviceCommand::Disable(choice) => {
-                    let id = choice.resolve(&store)?;
-                    store.set_device_disabled(&id, true)?;
+                    let id = choice.resolve(&store).await?;
+                    store.set_device_disabled(&id, true).await?;
                     println!("device {id} disabled");
                 }
                 DeviceCommand::Enable(choice) => {
-                    let id = choice.resolve(&store)?;
-                    store.set_device_disabled(&id, false)?;
+                    let id = choice.resolve(&store).await?;
+                    store.set_device_disabled(&id, false).await?;
                     println!("device {id} enabled");
                 }
             }
         }
-        Command::Review(command) => review(&store()?, command, now)?,
+        Command::Review(command) => review(&store().await?, command, now).await?,
         Command::Bundle(BundleCommand::Draft { out, valid_days }) => {
             let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
-            let document = store()?.draft_bundle(now, expires)?;
+            let document = store().await?.draft_bundle(now, expires).await?;
             let json =
                 serde_json::to_string_pretty(&document).map_err(|e| Error::Io(e.to_string()))?;
             std::fs::write(&out, json)
@@ -981,23 +1021,26 @@ fn run(cli: Cli) -> Result<(), Error> {
             let bytes = std::fs::read(&file)
                 .map_err(|e| Error::Io(format!("cannot read {}: {e}", file.display())))?;
             let root = admin::root_public_key(&paths)?;
-            let sequence = store()?.import_bundle(&bytes, &[root])?;
+            let sequence = store().await?.import_bundle(&bytes, &[root]).await?;
             println!("published trust bundle {sequence}");
         }
         Command::SyncKey(SyncKeyCommand::Rotate) => {
-            let key = admin::rotate_sync_key(&paths, &store()?)?;
+            let key = admin::rotate_sync_key(&paths, &store().await?).await?;
             println!(
                 "sync key {}: publish a bundle, then restart the server",
                 guichet_protocol::signing::public_key_hex(&key.verifying_key())
             );
         }
         Command::CloseMonth { month, by } => {
-            store()?.close_month(parse_month(&month)?, &by, now)?;
+            store()
+                .await?
+                .close_month(parse_month(&month)?, &by, now)
+                .await?;
             println!("{month} closed: its report is final");
         }
         Command::Report { month, out } => {
             let day = parse_month(&month)?;
-            let report = store()?.month_report(day)?;
+            let report = store().await?.month_report(day).await?;
             match out {
                 Some(path) => {
                     let file = std::fs::File::create(&path)
@@ -1009,6 +1052,10 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
     }
     Ok(())
+    }
+    .await;
+    opened.close().await;
+    result
 }
 
 /// Diagnostics (`tracing`) on standard error, with time and level, from `default` up unless
@@ -1032,7 +1079,10 @@ fn main() -> ExitCode {
         Command::Serve { .. } => tracing_subscriber::filter::LevelFilter::INFO,
         _ => tracing_subscriber::filter::LevelFilter::WARN,
     });
-    match run(cli) {
+    let result = tokio::runtime::Runtime::new()
+        .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("guichet-platform: {e}");

@@ -15,13 +15,13 @@ use crate::store::{MintRequest, Store};
 
 /// Records the booklets of `request` (the platform's part of minting) and answers the order
 /// the signer signs and prints.
-pub fn order(
+pub async fn order(
     store: &Store,
     request: &MintRequest,
     provider_name: &str,
     now: Timestamp,
 ) -> Result<MintOrder, Error> {
-    let booklets = store.record_mint(request, now)?;
+    let booklets = store.record_mint(request, now).await?;
     Ok(MintOrder {
         provider_name: provider_name.to_owned(),
         provider: request.provider,
@@ -45,7 +45,7 @@ pub fn order(
 /// Mints booklets: records them, signs their coupons with the provider's active issuer key
 /// (its private half from `issuer_key`: the signer directory), writes
 /// `booklets-FIRST-LAST.pdf` and one PNG per coupon into `out_dir`.
-pub fn mint(
+pub async fn mint(
     store: &Store,
     request: &MintRequest,
     provider_name: &str,
@@ -54,7 +54,7 @@ pub fn mint(
     now: Timestamp,
 ) -> Result<MintOutput, Error> {
     Ok(print(
-        &order(store, request, provider_name, now)?,
+        &order(store, request, provider_name, now).await?,
         issuer_key,
         out_dir,
     )?)

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{blocking, Backend, Kiosk, TestPlatform};
+use common::{Backend, Kiosk, TestPlatform};
 use guichet_core::bundle::document::KeyStatus;
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::clock::paris_day;
@@ -83,14 +83,14 @@ impl Scene {
 
     async fn publish(&self) {
         let (store, root) = (self.platform.store.clone(), self.platform.root.clone());
-        blocking(move || common::publish(&store, &root)).await;
+        common::publish(&store, &root).await;
     }
 
     /// The honest redemption still holds its coupon.
     async fn assert_honest_untouched(&self) {
         let store = self.platform.store.clone();
         let honest = self.honest.id.to_string();
-        let state = blocking(move || store.entry_state(&honest).unwrap().unwrap()).await;
+        let state = store.entry_state(&honest).await.unwrap().unwrap();
         assert_eq!(state.state, EntryState::Accepted);
     }
 
@@ -100,19 +100,21 @@ impl Scene {
         let store = self.platform.store.clone();
         let honest = self.honest.id.to_string();
         let months: Vec<_> = days.iter().map(|&at| paris_day(at)).collect();
-        let (now_report, others, honest_state) = blocking(move || {
-            let now_report = store.month_report(paris_day(Timestamp::now())).unwrap();
-            let others: Vec<_> = months
-                .into_iter()
-                .map(|day| store.month_report(day).unwrap())
-                .collect();
+        let (now_report, others, honest_state) = {
+            let now_report = store
+                .month_report(paris_day(Timestamp::now()))
+                .await
+                .unwrap();
+            let mut others = Vec::new();
+            for day in months {
+                others.push(store.month_report(day).await.unwrap());
+            }
             (
                 now_report,
                 others,
-                store.entry_state(&honest).unwrap().unwrap(),
+                store.entry_state(&honest).await.unwrap().unwrap(),
             )
-        })
-        .await;
+        };
         assert_eq!(total(&now_report, "C1"), VALUE, "{now_report:?}");
         assert_eq!(total(&now_report, "C2"), 0, "{now_report:?}");
         for report in &others {
@@ -256,7 +258,10 @@ async fn impossible_times_are_held_and_cannot_steal(backend: Backend) {
     assert_refused(&results[1..], EntryState::Held, CauseCode::BeforePrevious);
     // The attacker's one honest coupon is paid; nothing else is.
     let store = s.platform.store.clone();
-    let report = blocking(move || store.month_report(paris_day(Timestamp::now())).unwrap()).await;
+    let report = store
+        .month_report(paris_day(Timestamp::now()))
+        .await
+        .unwrap();
     let c2 = total(&report, "C2");
     assert_eq!(c2, VALUE, "only the attacker's one honest coupon");
     assert_eq!(
@@ -346,7 +351,10 @@ async fn revocations_count_from_when_the_kiosk_knew(backend: Backend) {
     };
     let before = Timestamp::now();
     let (store, kid) = (s.platform.store.clone(), s.platform.kid);
-    blocking(move || store.revoke(kid, 8, 9, "perdu", Timestamp::now()).unwrap()).await;
+    store
+        .revoke(kid, 8, 9, "perdu", Timestamp::now())
+        .await
+        .unwrap();
     s.publish().await;
     // Redeemed offline before the kiosk got the revocation: paid.
     let offline = s
@@ -362,12 +370,10 @@ async fn revocations_count_from_when_the_kiosk_knew(backend: Backend) {
     assert_refused(&results[1..], EntryState::Rejected, CauseCode::Revoked);
 
     let (store, kid) = (s.platform.store.clone(), s.platform.kid);
-    blocking(move || {
-        store
-            .set_issuer_status(kid, KeyStatus::Compromised, Timestamp::now())
-            .unwrap()
-    })
-    .await;
+    store
+        .set_issuer_status(kid, KeyStatus::Compromised, Timestamp::now())
+        .await
+        .unwrap();
     s.publish().await;
     s.attacker_pulls_bundle().await;
     let results = s
@@ -393,10 +399,11 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
     assert_eq!(results[0].state, EntryState::Held);
     assert_eq!(results[1].state, EntryState::Conflict);
     let store = s.platform.store.clone();
-    let (listed, accepted, rejected, refused) = blocking(move || {
+    let (listed, accepted, rejected, refused) = {
         use guichet_platform::store::Decision;
         let listed = store
             .review_list(&[EntryState::Held, EntryState::Conflict])
+            .await
             .unwrap();
         let accepted = store
             .review_decide(
@@ -406,6 +413,7 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
                 "carnet vu",
                 now,
             )
+            .await
             .unwrap();
         let rejected = store
             .review_decide(
@@ -415,13 +423,14 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
                 "photocopie",
                 now,
             )
+            .await
             .unwrap();
         let refused = store
             .review_decide(&conflict.id.to_string(), Decision::Accept, "Inès", "", now)
+            .await
             .is_err();
         (listed, accepted, rejected, refused)
-    })
-    .await;
+    };
     assert_eq!(listed.len(), 2);
     assert!(!listed[0].redemption.has_code);
     assert!(listed[0].redemption.signed);
@@ -437,7 +446,10 @@ async fn an_admin_decides_held_and_conflicting_redemptions(backend: Backend) {
     assert_eq!(cause.detail.as_deref(), Some("photocopie"));
     assert!(refused, "a decision needs a reason");
     let store = s.platform.store.clone();
-    let report = blocking(move || store.month_report(paris_day(Timestamp::now())).unwrap()).await;
+    let report = store
+        .month_report(paris_day(Timestamp::now()))
+        .await
+        .unwrap();
     let c2 = total(&report, "C2");
     assert_eq!(c2, VALUE, "the accepted held redemption only");
     assert_eq!(report.rejected.len(), 1);
@@ -519,30 +531,33 @@ async fn a_decision_never_creates_value(backend: Backend) {
 
     let store = s.platform.store.clone();
     let honest = s.honest.id.to_string();
-    let (refusals, listed, dated_2099_state) = blocking(move || {
+    let (refusals, listed, dated_2099_state) = {
         use guichet_platform::store::Decision;
-        let decide = |id: &str, decision| {
-            store.review_decide(id, decision, "Inès", "carnet vu au centre", now)
+        let decide = async |id: String, decision| {
+            store
+                .review_decide(&id, decision, "Inès", "carnet vu au centre", now)
+                .await
         };
-        let refusals: Vec<String> = [
-            decide(&forged.id.to_string(), Decision::Accept),
-            decide(&never_minted.id.to_string(), Decision::Accept),
-            decide(&taken.id.to_string(), Decision::Accept),
-            decide(
-                &taken.id.to_string(),
+        let mut refusals: Vec<String> = Vec::new();
+        for (id, decision) in [
+            (forged.id.to_string(), Decision::Accept),
+            (never_minted.id.to_string(), Decision::Accept),
+            (taken.id.to_string(), Decision::Accept),
+            (
+                taken.id.to_string(),
                 Decision::Transfer {
                     from: taken.id.to_string(),
                 },
             ),
-        ]
-        .into_iter()
-        .map(|refused| refused.expect_err("refused").to_string())
-        .collect();
-        let listed = store.review_list(&[EntryState::Held]).unwrap();
-        let accepted = decide(&dated_2099.id.to_string(), Decision::Accept).unwrap();
+        ] {
+            refusals.push(decide(id, decision).await.expect_err("refused").to_string());
+        }
+        let listed = store.review_list(&[EntryState::Held]).await.unwrap();
+        let accepted = decide(dated_2099.id.to_string(), Decision::Accept)
+            .await
+            .unwrap();
         (refusals, listed, accepted.state)
-    })
-    .await;
+    };
     assert!(refusals[0].contains("rejected"), "{refusals:?}");
     assert!(refusals[1].contains("unknown"), "{refusals:?}");
     assert!(
@@ -564,13 +579,12 @@ async fn a_decision_never_creates_value(backend: Backend) {
 
     // The 2099 entry is paid once, at the booklet's value, this month; nothing in 2099-06.
     let store = s.platform.store.clone();
-    let (this_month, june_2099) = blocking(move || {
+    let (this_month, june_2099) = {
         (
-            store.month_report(paris_day(now)).unwrap(),
-            store.month_report(paris_day(future)).unwrap(),
+            store.month_report(paris_day(now)).await.unwrap(),
+            store.month_report(paris_day(future)).await.unwrap(),
         )
-    })
-    .await;
+    };
     assert_eq!(total(&this_month, "C2"), VALUE, "{this_month:?}");
     assert_eq!(total(&this_month, "C1"), VALUE, "{this_month:?}");
     assert_eq!(total(&june_2099, "C2"), 0, "{june_2099:?}");
@@ -591,7 +605,7 @@ async fn a_transfer_names_the_holder_and_adds_nothing(backend: Backend) {
     let contender = results[0].id.to_string();
     let store = s.platform.store.clone();
     let honest = s.honest.id.to_string();
-    let (moved, honest_state, report) = blocking(move || {
+    let (moved, honest_state, report) = {
         use guichet_platform::store::Decision;
         let moved = store
             .review_decide(
@@ -603,14 +617,14 @@ async fn a_transfer_names_the_holder_and_adds_nothing(backend: Backend) {
                 "le centre C1 a rendu le pass",
                 now,
             )
+            .await
             .unwrap();
         (
             moved,
-            store.entry_state(&honest).unwrap().unwrap(),
-            store.month_report(paris_day(now)).unwrap(),
+            store.entry_state(&honest).await.unwrap().unwrap(),
+            store.month_report(paris_day(now)).await.unwrap(),
         )
-    })
-    .await;
+    };
     assert_eq!(moved.state, EntryState::Accepted);
     assert_eq!(honest_state.state, EntryState::Conflict);
     assert_eq!(total(&report, "C1") + total(&report, "C2"), VALUE);
@@ -626,7 +640,10 @@ async fn a_kiosk_that_never_pulls_is_held_to_what_it_could_know(backend: Backend
     // A second kiosk of the attacker's center, enrolled now, never pulls again.
     let mut silent = s.platform.kiosk("C2").await;
     let (store, kid) = (s.platform.store.clone(), s.platform.kid);
-    blocking(move || store.revoke(kid, 4, 4, "perdu", Timestamp::now()).unwrap()).await;
+    store
+        .revoke(kid, 4, 4, "perdu", Timestamp::now())
+        .await
+        .unwrap();
     s.publish().await;
     // The attacker's other kiosk pulls the revocation: the whole center knows it.
     s.attacker_pulls_bundle().await;
@@ -645,20 +662,21 @@ async fn a_kiosk_that_never_pulls_is_held_to_what_it_could_know(backend: Backend
         s.platform.root.clone(),
         s.platform.kid,
     );
-    blocking(move || {
+    {
         let now = Timestamp::now();
-        store.revoke(kid, 6, 6, "volé", now).unwrap();
+        store.revoke(kid, 6, 6, "volé", now).await.unwrap();
         store
             .set_issuer_status(kid, KeyStatus::Compromised, now)
+            .await
             .unwrap();
         let issued = now - SignedDuration::from_hours(24 * 40);
         store
             .publish_bundle(issued, now + SignedDuration::from_hours(24 * 30), |doc| {
                 guichet_platform::bundle::seal_checked(doc, &root)
             })
+            .await
             .unwrap();
-    })
-    .await;
+    };
     let fresh = s.platform.minter.code_with(&s.platform.minter.issuer, |c| {
         c.serial = 7;
     });
@@ -688,14 +706,14 @@ async fn a_shifted_clock_does_not_outrun_staleness(backend: Backend) {
     };
     let mut silent = s.platform.kiosk("C2").await;
     let (store, kid) = (s.platform.store.clone(), s.platform.kid);
-    blocking(move || {
+    {
         let now = Timestamp::now();
-        store.revoke(kid, 6, 6, "volé", now).unwrap();
+        store.revoke(kid, 6, 6, "volé", now).await.unwrap();
         store
             .set_issuer_status(kid, KeyStatus::Compromised, now)
+            .await
             .unwrap();
-    })
-    .await;
+    };
     s.publish().await;
     let Some(shifted) = s.platform.another_process_days_on(DAYS_ON) else {
         return;
@@ -758,10 +776,10 @@ async fn a_database_writers_own_issuer_key_pays_nothing(backend: Backend) {
     let own = generate_key().unwrap();
     let store = s.platform.store.clone();
     let public = own.verifying_key();
-    let own_kid = blocking(move || {
+    let own_kid = {
         let now = Timestamp::now();
-        store.add_provider(9, "Fournisseur fantôme").unwrap();
-        let kid = store.add_issuer_key(9, &public, now).unwrap();
+        store.add_provider(9, "Fournisseur fantôme").await.unwrap();
+        let kid = store.add_issuer_key(9, &public, now).await.unwrap();
         let (issued_on, valid_until) = common::booklet_days();
         let booklets = store
             .record_mint(
@@ -777,6 +795,7 @@ async fn a_database_writers_own_issuer_key_pays_nothing(backend: Backend) {
                 },
                 now,
             )
+            .await
             .unwrap();
         assert_eq!(booklets[0].kid, kid);
         // A bundle listing the key, signed by a root of the writer's own.
@@ -785,10 +804,10 @@ async fn a_database_writers_own_issuer_key_pays_nothing(backend: Backend) {
             .publish_bundle(now, now + SignedDuration::from_hours(24), |doc| {
                 guichet_platform::bundle::seal_checked(doc, &stranger)
             })
+            .await
             .unwrap();
         (kid, booklets[0].first_serial)
-    })
-    .await;
+    };
     let now = Timestamp::now();
     let entries: Vec<LedgerEntry> = (0..5)
         .map(|i| {
@@ -833,9 +852,10 @@ async fn an_accepted_answer_never_flips(backend: Backend) {
     let b = second.redemption_of(&code, now, |_| {});
     let store = s.platform.store.clone();
     let (first_device, second_device) = (first.device_id.clone(), second.device_id.clone());
-    let (answered, late, final_a) = blocking(move || {
+    let (answered, late, final_a) = {
         let answered = store
             .ingest(&first_device, std::slice::from_ref(&a), now)
+            .await
             .unwrap();
         // Received 1.1 ms before, by another process, committed after.
         let late = store
@@ -844,11 +864,11 @@ async fn an_accepted_answer_never_flips(backend: Backend) {
                 std::slice::from_ref(&b),
                 now - SignedDuration::from_micros(1100),
             )
+            .await
             .unwrap();
-        let final_a = store.entry_state(&a.id.to_string()).unwrap().unwrap();
+        let final_a = store.entry_state(&a.id.to_string()).await.unwrap().unwrap();
         (answered, late, final_a)
-    })
-    .await;
+    };
     assert_eq!(answered.results[0].state, EntryState::Accepted);
     assert_eq!(late.results[0].state, EntryState::Conflict);
     assert_eq!(final_a.state, EntryState::Accepted, "no flip");
@@ -915,15 +935,19 @@ async fn one_coupon_one_accepted_answer_in_a_race(backend: Backend) {
         winners.push(accepted[0]);
     }
     let store = s.platform.store.clone();
-    let flips = blocking(move || {
-        winners
-            .iter()
-            .filter(|id| {
-                store.entry_state(&id.to_string()).unwrap().unwrap().state != EntryState::Accepted
-            })
-            .count()
-    })
-    .await;
+    let mut flips = 0;
+    for id in &winners {
+        if store
+            .entry_state(&id.to_string())
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            != EntryState::Accepted
+        {
+            flips += 1;
+        }
+    }
     assert_eq!(
         flips, 0,
         "an answered `accepted` never becomes anything else"
@@ -944,12 +968,18 @@ async fn a_closed_month_never_changes(backend: Backend) {
     let results = s.attack(std::slice::from_ref(&held)).await;
     assert_eq!(results[0].state, EntryState::Held);
     let store = s.platform.store.clone();
-    let (current_refused, report_now) = blocking(move || {
-        let current_refused = store.close_month(paris_day(now), "Inès", now).is_err();
+    let (current_refused, report_now) = {
+        let current_refused = store
+            .close_month(paris_day(now), "Inès", now)
+            .await
+            .is_err();
         // The admin decides a month later, after closing this month.
         let later = now + SignedDuration::from_hours(24 * 31);
-        store.close_month(paris_day(now), "Inès", later).unwrap();
-        let frozen = store.month_report(paris_day(now)).unwrap();
+        store
+            .close_month(paris_day(now), "Inès", later)
+            .await
+            .unwrap();
+        let frozen = store.month_report(paris_day(now)).await.unwrap();
         store
             .review_decide(
                 &held.id.to_string(),
@@ -958,16 +988,16 @@ async fn a_closed_month_never_changes(backend: Backend) {
                 "carnet vu",
                 later,
             )
+            .await
             .unwrap();
-        let after = store.month_report(paris_day(now)).unwrap();
+        let after = store.month_report(paris_day(now)).await.unwrap();
         assert_eq!(
             frozen.reimbursements, after.reimbursements,
             "the closed month pays what it paid"
         );
-        let next = store.month_report(paris_day(later)).unwrap();
+        let next = store.month_report(paris_day(later)).await.unwrap();
         (current_refused, next)
-    })
-    .await;
+    };
     assert!(
         current_refused,
         "a month that has not ended cannot be closed"

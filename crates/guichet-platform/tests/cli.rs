@@ -459,12 +459,13 @@ fn a_sigkill_during_ingest_loses_and_doubles_nothing() {
         assert_eq!(status.chain_head, entries[entries.len() - 1].hash);
     });
     drop(server);
-    let store = guichet_platform::Store::open(dir.join("platform.db").to_str().unwrap()).unwrap();
-    assert_eq!(
-        store.entry_count().unwrap() as usize,
-        entries.len(),
-        "nothing doubled"
-    );
+    let stored = runtime.block_on(async {
+        let store = guichet_platform::Store::open(dir.join("platform.db").to_str().unwrap())
+            .await
+            .unwrap();
+        store.entry_count().await.unwrap()
+    });
+    assert_eq!(stored as usize, entries.len(), "nothing doubled");
 }
 
 /// `serve --tls-cert --tls-key`: HTTPS with a certificate from a throwaway CA (TEST ONLY); a
@@ -601,11 +602,15 @@ fn serve_logs_one_line_per_request() {
     );
 }
 
-/// `PRAGMA user_version` of the SQLite file at `path`: how many migrations it has.
+/// How many migrations the SQLite file at `path` has (sqlx's record of them).
 fn user_version(path: &Path) -> i64 {
     rusqlite::Connection::open(path)
         .unwrap()
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .query_row(
+            "SELECT MAX(version) FROM _sqlx_migrations WHERE success",
+            [],
+            |row| row.get(0),
+        )
         .unwrap()
 }
 
@@ -626,15 +631,14 @@ fn migrations_run_only_when_asked() {
     let behind = known - 1;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("platform.db");
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    for n in 1..=behind {
-        let sql = std::fs::read_to_string(migrations.join(format!("sqlite-{n:04}.sql"))).unwrap();
-        conn.execute_batch(&sql).unwrap();
-    }
-    conn.execute_batch(&format!("PRAGMA user_version = {behind}"))
-        .unwrap();
-    drop(conn);
     let location = db.to_str().unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let schema = guichet_platform::db::Schema::MigrateTo(behind);
+        let (store, _) = guichet_platform::Store::open_with(location, None, schema)
+            .await
+            .unwrap();
+        store.close().await;
+    });
     let add = [
         "--database",
         location,
@@ -693,8 +697,13 @@ fn migrations_run_only_when_asked() {
         .count();
     assert_eq!(applied, 1, "{outputs:?}");
     // Opening refuses any schema but this program's: the three left it current.
-    let store = guichet_platform::Store::open(&url).expect("a current schema");
-    assert_eq!(store.entry_count().unwrap(), 0);
+    let stored = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = guichet_platform::Store::open(&url)
+            .await
+            .expect("a current schema");
+        store.entry_count().await.unwrap()
+    });
+    assert_eq!(stored, 0);
 }
 
 /// The PostgreSQL password comes from a file or the systemd credential, never from the

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use common::{Backend, Kiosk};
 use guichet_core::Kid;
+use guichet_platform::db::Schema;
 use guichet_platform::keys::generate_key;
 use guichet_platform::Store;
 use guichet_protocol::signing::public_key_hex;
@@ -24,14 +25,16 @@ const PER_PUSH: usize = 4;
 const COUPONS: u64 = 10;
 
 /// A kiosk enrolled through the store (no HTTP: the entries go to `Store::ingest`).
-fn enroll(store: &Store, center: &str, minter: &common::Minter) -> Kiosk {
+async fn enroll(store: &Store, center: &str, minter: &common::Minter) -> Kiosk {
     let now = Timestamp::now();
     let key = generate_key().unwrap();
     let code = store
         .create_enroll_code(center, now + SignedDuration::from_hours(1), now)
+        .await
         .unwrap();
     let (device_id, center) = store
         .enroll(&code, &public_key_hex(&key.verifying_key()), None, now)
+        .await
         .unwrap();
     Kiosk {
         client: reqwest::Client::new(),
@@ -104,9 +107,14 @@ fn by_coupon(entries: &[LedgerEntry]) -> (Vec<Uuid>, BTreeMap<u64, Vec<&LedgerEn
 }
 
 /// Follows one device's state changes with its cursor, as a kiosk does.
-fn follow(store: &Store, device: &str, cursor: &mut u64, seen: &mut HashMap<Uuid, EntryResult>) {
+async fn follow(
+    store: &Store,
+    device: &str,
+    cursor: &mut u64,
+    seen: &mut HashMap<Uuid, EntryResult>,
+) {
     loop {
-        let page = store.states_since(device, *cursor, 1000).unwrap();
+        let page = store.states_since(device, *cursor, 1000).await.unwrap();
         for change in page.changes {
             seen.insert(change.id, change);
         }
@@ -118,8 +126,8 @@ fn follow(store: &Store, device: &str, cursor: &mut u64, seen: &mut HashMap<Uuid
 }
 
 /// Without PostgreSQL the PostgreSQL tests fail: only `GUICHET_ALLOW_SKIP=1` lets them skip.
-#[test]
-fn a_missing_postgresql_fails_unless_skipping_is_allowed() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_postgresql_fails_unless_skipping_is_allowed() {
     use common::pg::{skip_allowed, skip_or_fail, ALLOW_SKIP};
     use std::ffi::OsStr;
     assert!(!skip_allowed(None));
@@ -132,23 +140,22 @@ fn a_missing_postgresql_fails_unless_skipping_is_allowed() {
     }
 }
 
-fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Backend) {
+async fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((store, _cluster)) = common::fresh_store(backend, dir.path()) else {
+    let Some((store, _cluster)) = common::fresh_store(backend, dir.path()).await else {
         return;
     };
     let root = generate_key().unwrap();
     let store = store.trusting(vec![root.verifying_key()]);
-    let minter = common::seed_minter(&store, &root);
+    let minter = common::seed_minter(&store, &root).await;
     let kid = minter.coupon.kid;
     let mut dice = Dice(0x5EED_1234_ABCD_0001);
-    let mut kiosks: Vec<(String, Vec<Vec<LedgerEntry>>)> = (0..KIOSKS)
-        .map(|i| {
-            let mut kiosk = enroll(&store, if i % 2 == 0 { "C1" } else { "C2" }, &minter);
-            let batches = pushes(&mut kiosk, kid, &mut dice);
-            (kiosk.device_id, batches)
-        })
-        .collect();
+    let mut kiosks: Vec<(String, Vec<Vec<LedgerEntry>>)> = Vec::new();
+    for i in 0..KIOSKS {
+        let mut kiosk = enroll(&store, if i % 2 == 0 { "C1" } else { "C2" }, &minter).await;
+        let batches = pushes(&mut kiosk, kid, &mut dice);
+        kiosks.push((kiosk.device_id, batches));
+    }
     let everything: Vec<LedgerEntry> = kiosks
         .iter()
         .flat_map(|(_, batches)| batches.iter().flatten().cloned())
@@ -159,12 +166,12 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
         .iter()
         .map(|(device, _)| {
             let (store, device, pushing) = (store.clone(), device.clone(), pushing.clone());
-            std::thread::spawn(move || {
+            tokio::spawn(async move {
                 let (mut cursor, mut seen) = (0, HashMap::new());
                 while pushing.load(Ordering::SeqCst) {
-                    follow(&store, &device, &mut cursor, &mut seen);
+                    follow(&store, &device, &mut cursor, &mut seen).await;
                 }
-                follow(&store, &device, &mut cursor, &mut seen);
+                follow(&store, &device, &mut cursor, &mut seen).await;
                 seen
             })
         })
@@ -173,31 +180,36 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
         .drain(..)
         .map(|(device, batches)| {
             let store = store.clone();
-            std::thread::spawn(move || {
+            tokio::spawn(async move {
                 for batch in batches {
                     let now = Timestamp::now();
                     store
                         .ingest(&device, &batch, now)
+                        .await
                         .unwrap_or_else(|e| panic!("a push of {device} failed: {e}"));
                 }
             })
         })
         .collect();
     for pusher in pushers {
-        pusher.join().unwrap();
+        pusher.await.unwrap();
     }
     pushing.store(false, Ordering::SeqCst);
 
     let mut followed: HashMap<Uuid, EntryResult> = HashMap::new();
     for follower in followers {
-        followed.extend(follower.join().unwrap());
+        followed.extend(follower.await.unwrap());
     }
     // Once everything is in: cancelled redemptions are cancelled; every coupon redeemed (and not
     // cancelled) has exactly one accepted redemption, and every other one is in conflict with
     // it. Which one is accepted depends on which push the platform received first.
     let (cancelled, coupons) = by_coupon(&everything);
     for entry in &everything {
-        let stored = store.entry_state(&entry.id.to_string()).unwrap().unwrap();
+        let stored = store
+            .entry_state(&entry.id.to_string())
+            .await
+            .unwrap()
+            .unwrap();
         // What each kiosk learnt by following its cursor is the final state: no change was
         // skipped by a cursor that moved past a version committed later.
         assert_eq!(
@@ -212,10 +224,10 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
         }
     }
     for (serial, redemptions) in coupons {
-        let states: Vec<EntryResult> = redemptions
-            .iter()
-            .map(|e| store.entry_state(&e.id.to_string()).unwrap().unwrap())
-            .collect();
+        let mut states: Vec<EntryResult> = Vec::new();
+        for e in &redemptions {
+            states.push(store.entry_state(&e.id.to_string()).await.unwrap().unwrap());
+        }
         let holders: Vec<&EntryResult> = states
             .iter()
             .filter(|s| s.state == EntryState::Accepted)
@@ -233,7 +245,7 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
         }
     }
     assert_eq!(
-        store.entry_count().unwrap(),
+        store.entry_count().await.unwrap(),
         (KIOSKS * PUSHES * PER_PUSH) as u64
     );
 }
@@ -243,7 +255,7 @@ fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(backend: Bac
 /// versions continue after 42, so the cursor its kiosk holds still sees the next change; the
 /// redemption stored before codes were kept keeps its state and stays in its month's report
 /// (it was settled and reported under the old rules; new entries without a code are held).
-fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
+async fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let version_1_rows = "UPDATE counters SET value = 42 WHERE name = 'state_version';
         INSERT INTO centers (id, name, zone) VALUES ('C0', 'Espace numérique', 33);
@@ -259,36 +271,45 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     let (location, _cluster) = match backend {
         Backend::Sqlite => {
             let path = dir.path().join("v1.db");
+            let location = path.to_str().unwrap().to_owned();
+            Store::open_with(&location, None, Schema::MigrateTo(1))
+                .await
+                .unwrap()
+                .0
+                .close()
+                .await;
             let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(include_str!(
-                "../../../schema/platform-migrations/sqlite-0001.sql"
-            ))
-            .unwrap();
             conn.execute_batch(version_1_rows).unwrap();
-            conn.execute_batch("PRAGMA user_version = 1").unwrap();
-            (path.to_str().unwrap().to_owned(), None)
+            (location, None)
         }
         Backend::Postgres => {
             let Some(cluster) = common::pg::PgCluster::shared() else {
                 return;
             };
             let url = cluster.new_database();
-            let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
-            client
-                .batch_execute(include_str!(
-                    "../../../schema/platform-migrations/postgres-0001.sql"
-                ))
-                .unwrap();
-            client.batch_execute(version_1_rows).unwrap();
+            Store::open_with(&url, None, Schema::MigrateTo(1))
+                .await
+                .unwrap()
+                .0
+                .close()
+                .await;
+            let rows = url.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut client = ::postgres::Client::connect(&rows, ::postgres::NoTls).unwrap();
+                client.batch_execute(version_1_rows).unwrap();
+            })
+            .await
+            .unwrap();
             (url, Some(cluster))
         }
     };
     let root = generate_key().unwrap();
     let store = Store::migrate(&location)
+        .await
         .unwrap()
         .0
         .trusting(vec![root.verifying_key()]);
-    let minter = common::seed_minter(&store, &root);
+    let minter = common::seed_minter(&store, &root).await;
     let kid = minter.coupon.kid;
     let mut kiosk = Kiosk {
         client: reqwest::Client::new(),
@@ -306,8 +327,9 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     let entry = kiosk.redemption(kid, 1, Timestamp::now());
     store
         .ingest("old-kiosk", std::slice::from_ref(&entry), Timestamp::now())
+        .await
         .unwrap();
-    let page = store.states_since("old-kiosk", 42, 1000).unwrap();
+    let page = store.states_since("old-kiosk", 42, 1000).await.unwrap();
     assert_eq!(
         page.changes.len(),
         1,
@@ -317,10 +339,14 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
     assert_eq!(page.cursor, 43);
     let legacy = store
         .entry_state("01900000-0000-7000-8000-000000000001")
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(legacy.state, EntryState::Accepted);
-    let report = store.month_report(jiff::civil::date(2026, 1, 1)).unwrap();
+    let report = store
+        .month_report(jiff::civil::date(2026, 1, 1))
+        .await
+        .unwrap();
     assert_eq!(
         report
             .reimbursements
@@ -329,36 +355,40 @@ fn a_version_1_database_is_upgraded_and_cursors_stay_valid(backend: Backend) {
             .sum::<i64>(),
         1000
     );
-    drop(store);
+    store.close().await;
     // Opening it again applies nothing twice.
-    let store = Store::open(&location).unwrap();
-    assert_eq!(store.entry_count().unwrap(), 2);
+    let store = Store::open(&location).await.unwrap();
+    assert_eq!(store.entry_count().await.unwrap(), 2);
 }
 
 mod sqlite {
-    #[test]
-    fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once() {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once() {
         super::kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(
             super::Backend::Sqlite,
-        );
+        )
+        .await;
     }
 
-    #[test]
-    fn a_version_1_database_is_upgraded_and_cursors_stay_valid() {
-        super::a_version_1_database_is_upgraded_and_cursors_stay_valid(super::Backend::Sqlite);
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_version_1_database_is_upgraded_and_cursors_stay_valid() {
+        super::a_version_1_database_is_upgraded_and_cursors_stay_valid(super::Backend::Sqlite)
+            .await;
     }
 }
 
 mod postgres {
-    #[test]
-    fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once() {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once() {
         super::kiosks_pushing_the_same_coupons_at_once_settle_every_coupon_once(
             super::Backend::Postgres,
-        );
+        )
+        .await;
     }
 
-    #[test]
-    fn a_version_1_database_is_upgraded_and_cursors_stay_valid() {
-        super::a_version_1_database_is_upgraded_and_cursors_stay_valid(super::Backend::Postgres);
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_version_1_database_is_upgraded_and_cursors_stay_valid() {
+        super::a_version_1_database_is_upgraded_and_cursors_stay_valid(super::Backend::Postgres)
+            .await;
     }
 }

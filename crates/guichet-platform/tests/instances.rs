@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{blocking, Backend, Kiosk, ServeProcess, TestPlatform};
+use common::{Backend, Kiosk, ServeProcess, TestPlatform};
 use guichet_platform::clock::paris_day;
 use guichet_protocol::{EntryState, LedgerEntry, PushResponse};
 use jiff::Timestamp;
@@ -234,13 +234,15 @@ async fn three_instances_behind_haproxy_lose_and_double_nothing() {
         "a coupon answered `accepted` twice: {accepted:?}"
     );
     let store = platform.store.clone();
-    let (stored, report) = blocking(move || {
+    let (stored, report) = {
         (
-            store.entry_count().unwrap(),
-            store.month_report(paris_day(Timestamp::now())).unwrap(),
+            store.entry_count().await.unwrap(),
+            store
+                .month_report(paris_day(Timestamp::now()))
+                .await
+                .unwrap(),
         )
-    })
-    .await;
+    };
     // The scene's platform holds no other entry: every pushed entry is stored, once.
     assert_eq!(stored as usize, pushed);
     let paid: i64 = report.reimbursements.iter().map(|l| l.amount_cents).sum();

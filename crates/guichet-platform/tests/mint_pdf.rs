@@ -33,12 +33,14 @@ fn zbar(paths: &[std::path::PathBuf]) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = common::fresh_store(common::Backend::Sqlite, dir.path()).unwrap();
+    let (store, _) = common::fresh_store(common::Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
     let root = generate_key().unwrap();
-    let minter = common::seed_minter(&store, &root);
+    let minter = common::seed_minter(&store, &root).await;
     let request = MintRequest {
         booklets: 2,
         coupons_per_booklet: 10,
@@ -58,6 +60,7 @@ fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
         |_| Ok(minter.issuer.clone()),
         Timestamp::now(),
     )
+    .await
     .unwrap();
     assert_eq!(minted.booklets.len(), 2);
     assert_eq!(minted.coupons.len(), 20);
@@ -99,8 +102,8 @@ fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
     assert_eq!(zbar(&pngs), expected, "codes read back from the PNG files");
 
     // The bundle must list the issuer key: publish again after minting, then verify.
-    let sequence = common::publish(&store, &root);
-    let file = store.latest_bundle().unwrap().unwrap();
+    let sequence = common::publish(&store, &root).await;
+    let file = store.latest_bundle().await.unwrap().unwrap();
     assert_eq!(file.0, sequence);
     let bundle = TrustBundle::open(file.1.as_bytes(), &[root.verifying_key()]).unwrap();
     for coupon in &minted.coupons {

@@ -14,8 +14,8 @@ fn ca() -> CertifiedIssuer<'static, KeyPair> {
     CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
 }
 
-#[test]
-fn the_platform_reaches_postgresql_over_verified_tls_only() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_reaches_postgresql_over_verified_tls_only() {
     let (good, other) = (ca(), ca());
     let key = KeyPair::generate().unwrap();
     let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
@@ -32,19 +32,28 @@ fn the_platform_reaches_postgresql_over_verified_tls_only() {
     let url = cluster.new_database_by_socket();
 
     let (store, _) = Store::migrate(&format!("{url}?sslrootcert={}", good_ca.display()))
+        .await
         .expect("TLS with the pinned CA");
-    assert_eq!(store.entry_count().unwrap(), 0);
-    store.add_provider(7, "Département").unwrap();
+    assert_eq!(store.entry_count().await.unwrap(), 0);
+    store.add_provider(7, "Département").await.unwrap();
 
     for (refused, why) in [
         (format!("{url}?sslmode=disable"), "no TLS"),
-        (url.clone(), "the system's roots do not know the test CA"),
+        (
+            url.clone(),
+            "in the clear by default on loopback, which this server refuses",
+        ),
+        (
+            format!("{url}?sslmode=require"),
+            "TLS asked for is verified: the system's roots do not know the test CA",
+        ),
         (
             format!("{url}?sslrootcert={}", other_ca.display()),
             "another CA",
         ),
     ] {
         let error = Store::open(&refused)
+            .await
             .err()
             .unwrap_or_else(|| panic!("{why}: connected"));
         assert!(error.to_string().contains("PostgreSQL"), "{why}: {error}");

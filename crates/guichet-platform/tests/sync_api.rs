@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{blocking, Backend, TestPlatform};
+use common::{Backend, TestPlatform};
 use guichet_core::TrustBundle;
 use guichet_platform::keys::generate_key;
 use guichet_protocol::signing::{parse_public_key, HEADER_NONCE};
@@ -105,12 +105,12 @@ async fn an_expired_code_is_refused(backend: Backend) {
         return;
     };
     let store = platform.store.clone();
-    let code = tokio::task::spawn_blocking(move || {
+    let code = {
         let past = Timestamp::now() - SignedDuration::from_hours(2);
-        store.create_enroll_code("C1", past + SignedDuration::from_hours(1), past)
-    })
-    .await
-    .unwrap()
+        store
+            .create_enroll_code("C1", past + SignedDuration::from_hours(1), past)
+            .await
+    }
     .unwrap();
     let response = platform.post_enroll(&code, &generate_key().unwrap()).await;
     let body = expect_error(response, 403, ErrorCode::EnrollCodeInvalid).await;
@@ -196,10 +196,7 @@ async fn forged_replayed_stale_and_unknown_requests_are_refused(backend: Backend
 
     let store = platform.store.clone();
     let id = kiosk.device_id.clone();
-    tokio::task::spawn_blocking(move || store.set_device_disabled(&id, true))
-        .await
-        .unwrap()
-        .unwrap();
+    store.set_device_disabled(&id, true).await.unwrap();
     let disabled = kiosk.signed(Method::GET, paths::DEVICE, vec![]);
     expect_error(
         disabled.send().await.unwrap(),
@@ -219,7 +216,7 @@ async fn strangers_are_refused_before_their_body_and_enrollment_is_rate_limited(
     // A push that announces 4 MiB and sends 10 bytes: answered at once from its headers
     // (a server reading the body first would wait for the rest until its deadline).
     let address = platform.server.addr;
-    let answer = tokio::task::spawn_blocking(move || {
+    let answer = {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(address).unwrap();
         stream
@@ -233,11 +230,11 @@ async fn strangers_are_refused_before_their_body_and_enrollment_is_rate_limited(
         )
         .unwrap();
         let mut answer = vec![0u8; 4096];
-        let n = stream.read(&mut answer).expect("an answer before the body is sent");
+        let n = stream
+            .read(&mut answer)
+            .expect("an answer before the body is sent");
         String::from_utf8_lossy(&answer[..n]).into_owned()
-    })
-    .await
-    .unwrap();
+    };
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains("MISSING_AUTH"), "{answer}");
 
@@ -351,9 +348,7 @@ async fn the_bundle_is_304_when_current_and_newer_otherwise(backend: Backend) {
     assert!(current.headers().contains_key("date"));
     let store = platform.store.clone();
     let root = platform.root.clone();
-    tokio::task::spawn_blocking(move || common::publish(&store, &root))
-        .await
-        .unwrap();
+    common::publish(&store, &root).await;
     let newer = kiosk
         .signed(Method::GET, "/v1/bundle?have=1", vec![])
         .send()
@@ -363,11 +358,7 @@ async fn the_bundle_is_304_when_current_and_newer_otherwise(backend: Backend) {
     assert_eq!(newer.headers()[paths::HEADER_BUNDLE_SEQUENCE], "2");
     let bytes = newer.bytes().await.unwrap();
     let store = platform.store.clone();
-    let latest = blocking(move || store.latest_bundle())
-        .await
-        .unwrap()
-        .unwrap()
-        .1;
+    let latest = store.latest_bundle().await.unwrap().unwrap().1;
     let first = TrustBundle::open(latest.as_bytes(), &[platform.root.verifying_key()]).unwrap();
     let accepted =
         TrustBundle::accept_update(None, &bytes, &[platform.root.verifying_key()]).unwrap();
@@ -402,7 +393,7 @@ async fn a_resent_push_gets_the_same_answer_and_stores_nothing_twice(backend: Ba
     let continued: PushResponse = kiosk.push(&more).await.json().await.unwrap();
     assert_eq!(continued.results.len(), 2);
     let store = platform.store.clone();
-    assert_eq!(blocking(move || store.entry_count()).await.unwrap(), 4);
+    assert_eq!(store.entry_count().await.unwrap(), 4);
     let status: DeviceStatus = kiosk
         .signed(Method::GET, paths::DEVICE, vec![])
         .send()
@@ -439,7 +430,7 @@ async fn a_gap_in_the_chain_is_refused_with_the_platform_head(backend: Backend) 
     .await;
     assert_eq!(body.chain_head, Some(first.hash));
     let store = platform.store.clone();
-    assert_eq!(blocking(move || store.entry_count()).await.unwrap(), 1);
+    assert_eq!(store.entry_count().await.unwrap(), 1);
     // Within a batch too.
     let mut other = platform.kiosk("C1").await;
     let a = other.redemption(platform.kid, 5, now);
@@ -529,10 +520,7 @@ async fn the_first_received_redemption_wins_and_the_other_kiosk_learns_it(backen
     let pushed: PushResponse = first.push(&[cancellation]).await.json().await.unwrap();
     assert_eq!(pushed.results[0].state, EntryState::Accepted);
     let (store, id) = (platform.store.clone(), first_entry.id.to_string());
-    let cancelled = blocking(move || store.entry_state(&id))
-        .await
-        .unwrap()
-        .unwrap();
+    let cancelled = store.entry_state(&id).await.unwrap().unwrap();
     assert_eq!(cancelled.state, EntryState::Cancelled);
     let path = format!("/v1/redemptions/states?since={cursor}");
     let back: StatesResponse = second
@@ -573,7 +561,8 @@ async fn a_coupon_never_minted_is_unknown_and_reports_list_it_apart(backend: Bac
     assert_eq!(pushed.results[0].state, EntryState::Conflict);
 
     let store = platform.store.clone();
-    let report = blocking(move || store.month_report(guichet_platform::clock::paris_day(now)))
+    let report = store
+        .month_report(guichet_platform::clock::paris_day(now))
         .await
         .unwrap();
     assert_eq!(report.reimbursements.len(), 1);
@@ -691,12 +680,10 @@ async fn kiosks_are_listed_with_last_seen_and_disabled_by_label(backend: Backend
 
     // The nonces go; when the kiosk was last seen stays.
     let store = platform.store.clone();
-    blocking(move || {
-        store
-            .prune_nonces(Timestamp::now().as_second() + 1)
-            .unwrap()
-    })
-    .await;
+    store
+        .prune_nonces(Timestamp::now().as_second() + 1)
+        .await
+        .unwrap();
     let (_, after, _) = admin(&["device", "list"]);
     assert_eq!(
         row(&after, &first.device_id)[6],

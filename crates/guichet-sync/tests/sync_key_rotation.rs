@@ -68,13 +68,9 @@ async fn after_a_sync_key_rotation_kiosks_recover_by_themselves_once_a_bundle_na
     // The admin rotates the sync key and restarts the server, but publishes nothing yet.
     demo.server.stop().await;
     let paths = Paths::new(&platform_dir, None);
-    let rotate_paths = paths.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = admin::open_store(&rotate_paths).unwrap();
-        admin::rotate_sync_key(&rotate_paths, &store).unwrap();
-    })
-    .await
-    .unwrap();
+    let store = admin::open_store(&paths).await.unwrap();
+    admin::rotate_sync_key(&paths, &store).await.unwrap();
+    store.close().await;
     let demo = guichet_platform::demo::start(&platform_dir).await.unwrap();
     let identity = moved_to(&kiosk, &identity, &demo.url);
     let second = redeem(&mut ledger, &identity, &demo.codes[1]);
@@ -92,12 +88,11 @@ async fn after_a_sync_key_rotation_kiosks_recover_by_themselves_once_a_bundle_na
     );
 
     // A bundle naming the new key is published: the next cycle recovers with no one's help.
-    tokio::task::spawn_blocking(move || {
-        let (store, root) = admin::open(&paths).unwrap();
-        admin::publish(&store, &root, 30, None, Timestamp::now()).unwrap();
-    })
-    .await
-    .unwrap();
+    let (store, root) = admin::open(&paths).await.unwrap();
+    admin::publish(&store, &root, 30, None, Timestamp::now())
+        .await
+        .unwrap();
+    store.close().await;
     let report = sync_once(&identity, &mut trust, &mut ledger).await.unwrap();
     assert!(report.bundle_updated, "{report:?}");
     assert!(trust.bundle().unwrap().sequence() > sequence_before);

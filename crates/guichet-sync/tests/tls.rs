@@ -41,7 +41,7 @@ async fn https_platform(dir: &Path, pki: &Pki) -> (server::RunningServer, String
     std::fs::write(dir.join("cert.pem"), &pki.cert_pem).unwrap();
     std::fs::write(dir.join("key.pem"), &pki.key_pem).unwrap();
     let config = server::tls::server_config(&dir.join("cert.pem"), &dir.join("key.pem")).unwrap();
-    let platform = admin::platform(&Paths::new(dir, None)).unwrap();
+    let platform = admin::platform(&Paths::new(dir, None)).await.unwrap();
     let running = server::start_tls(platform, "127.0.0.1:0", config)
         .await
         .unwrap();

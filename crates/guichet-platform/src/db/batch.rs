@@ -5,7 +5,7 @@
 //! [`MAX_CHUNK`]`.ilog2() + 1` distinct statement texts per shape, which the backends' prepared
 //! statement caches keep.
 
-use super::{Row, Tx, Value};
+use super::{Tx, Value};
 use crate::error::Error;
 
 /// The largest chunk: 256 rows of the widest statement (33 parameters) stay far below both
@@ -61,13 +61,18 @@ pub fn list(n: usize) -> String {
         .join(", ")
 }
 
-/// The rows of `select` (a query ending in `IN`) over every key of `keys`: a chunk of keys per
-/// statement, `select` followed by the chunk's parenthesised list of placeholders.
-pub fn query_in(tx: &mut dyn Tx, select: &str, keys: &[&str]) -> Result<Vec<Row>, Error> {
+/// Runs `select` (ending with `… IN`) for every key, in chunks; all the rows, read into `T`.
+pub async fn query_in<T>(tx: &mut Tx, select: &str, keys: &[&str]) -> Result<Vec<T>, Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
     let mut rows = Vec::new();
     for chunk in chunks(keys) {
         let params: Vec<Value> = chunk.iter().map(|&key| key.into()).collect();
-        rows.extend(tx.query(&format!("{select} ({})", list(chunk.len())), &params)?);
+        rows.extend(
+            tx.rows(&format!("{select} ({})", list(chunk.len())), &params)
+                .await?,
+        );
     }
     Ok(rows)
 }

@@ -1,29 +1,16 @@
-//! How the platform reaches PostgreSQL: over TLS (rustls, the server's certificate verified)
-//! unless the server is on this machine.
+//! How the platform reaches PostgreSQL: over verified TLS unless the server is on this
+//! machine, and with a password that never appears on a command line.
 //!
-//! The database URL is libpq's, plus one parameter of ours: `sslrootcert=PATH`, a PEM file of
-//! the CA the server's certificate must chain to (else the system's roots). TLS is required
-//! (`sslmode=require`, whatever the URL says) when `sslrootcert` is given or the host is not a
-//! loopback address; on loopback without it, the URL's `sslmode` applies (TLS if the server
-//! offers it, still verified). So a platform on one machine and its database on another never
-//! talk in the clear, and never to a server with an unverified certificate.
-
-use std::sync::Arc;
-
-use tokio_postgres_rustls::MakeRustlsConnect;
+//! The database URL is libpq's (`postgres://user@host:port/db?…`), with `sslrootcert=PATH`,
+//! a PEM file of the CA the server's certificate must chain to (else the system's roots).
+//! Whenever TLS is used it is `sslmode=verify-full` (the chain and the host name checked),
+//! whatever the URL says: sqlx's `require` and `prefer` would accept any certificate. TLS is
+//! required when `sslrootcert` is given or the host is not a loopback address; on loopback
+//! without it, TLS is used only if the URL asks for it (a server on the same machine is
+//! reached in the clear by default). So a platform on one machine and its database on another
+//! never talk in the clear, and never to a server with an unverified certificate.
 
 use crate::error::Error;
-
-/// A database URL split into what the `postgres` client reads and the TLS connector.
-#[derive(Clone)]
-pub struct Connection {
-    /// The URL for `postgres::Client::connect` (our own parameter removed).
-    pub url: String,
-    /// The TLS connector (it verifies the server's certificate).
-    pub tls: MakeRustlsConnect,
-    /// The password, from a file (never from the URL).
-    password: Option<Password>,
-}
 
 /// The database password, read from a file (`--database-password-file`, or the systemd
 /// credential `database-password`): a URL shows in `ps`, in shell histories and in what a
@@ -32,7 +19,7 @@ pub struct Connection {
 pub struct Password(String);
 
 impl Password {
-    /// The password read from the first line of a file's text.
+    /// The first line of a password file (a trailing newline is not part of the password).
     pub fn from_file_text(text: &str) -> Password {
         Password(text.lines().next().unwrap_or_default().to_owned())
     }
@@ -44,25 +31,12 @@ impl std::fmt::Debug for Password {
     }
 }
 
-impl Connection {
-    /// A new client connection.
-    pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
-        let mut config: postgres::Config = self.url.parse()?;
-        if let Some(Password(password)) = &self.password {
-            config.password(password);
-        }
-        config.connect(self.tls.clone())
-    }
-}
-
-/// Parses `url` into the client's URL and its TLS connector; `password` is sent when the
-/// server asks for one. A password inside the URL is refused.
-pub fn connection(url: &str, password: Option<&Password>) -> Result<Connection, Error> {
+/// The URL sqlx connects with: the operator's URL with the TLS rule above applied, the CA
+/// file checked, and `password` added (in this process's memory only).
+pub fn url(location: &str, password: Option<&Password>) -> Result<String, Error> {
     let invalid = |why: String| Error::Invalid(format!("database URL: {why}"));
-    if url
-        .parse::<postgres::Config>()
-        .is_ok_and(|config| config.get_password().is_some())
-    {
+    let mut url = url::Url::parse(location).map_err(|e| invalid(e.to_string()))?;
+    if url.password().is_some() {
         return Err(invalid(
             "it holds a password, which shows in `ps` and in what commands print: give the \
              URL without it, and the password in a file of mode 0600 \
@@ -70,83 +44,57 @@ pub fn connection(url: &str, password: Option<&Password>) -> Result<Connection, 
                 .into(),
         ));
     }
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut root_cert = None;
+    let mut asked = None;
     let mut kept = Vec::new();
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        match pair.split_once('=') {
-            Some(("sslrootcert", path)) => root_cert = Some(path.to_owned()),
-            Some(("sslmode", _)) => {}
-            _ => kept.push(pair.to_owned()),
+    for (key, value) in url.query_pairs() {
+        match &*key {
+            "sslrootcert" => root_cert = Some(value.into_owned()),
+            "sslmode" => asked = Some(value.into_owned()),
+            "password" => return Err(invalid("it holds a password parameter".into())),
+            _ => kept.push((key.into_owned(), value.into_owned())),
         }
     }
-    let sslmode = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("sslmode="))
-        .unwrap_or("prefer");
-    let host = host_of(base);
-    let loopback = host == "localhost"
-        || host.starts_with('/')
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let loopback = host.is_empty()
+        || host == "localhost"
         || host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    let sslmode = if root_cert.is_some() || !loopback {
-        if sslmode == "disable" {
-            return Err(invalid(format!(
-                "sslmode=disable to {host}: the database is reached over TLS unless it is on \
-                 this machine"
-            )));
-        }
-        "require"
-    } else {
-        sslmode
-    };
-    kept.push(format!("sslmode={sslmode}"));
-    let mut roots = rustls::RootCertStore::empty();
-    match &root_cert {
-        Some(path) => {
-            use rustls::pki_types::pem::PemObject;
-            let certificates = rustls::pki_types::CertificateDer::pem_file_iter(path)
-                .map_err(|e| invalid(format!("sslrootcert {path}: {e}")))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| invalid(format!("sslrootcert {path}: {e}")))?;
-            for certificate in certificates {
-                roots
-                    .add(certificate)
-                    .map_err(|e| invalid(format!("sslrootcert {path}: {e}")))?;
-            }
-        }
-        None => {
-            for certificate in rustls_native_certs::load_native_certs().certs {
-                // A system certificate rustls cannot use is skipped, as by every client.
-                let _ = roots.add(certificate);
-            }
-        }
+    let tls = root_cert.is_some() || !loopback || asked.as_deref().is_some_and(|m| m != "disable");
+    if tls && asked.as_deref() == Some("disable") {
+        return Err(invalid(format!(
+            "sslmode=disable to {host}: the database is reached over TLS unless it is on this \
+             machine"
+        )));
     }
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(Arc::new(roots))
-        .with_no_client_auth();
-    Ok(Connection {
-        url: format!("{base}?{}", kept.join("&")),
-        tls: MakeRustlsConnect::new(config),
-        password: password.cloned(),
-    })
+    if let Some(path) = &root_cert {
+        check_ca_file(path).map_err(|why| invalid(format!("sslrootcert {path}: {why}")))?;
+        kept.push(("sslrootcert".into(), path.clone()));
+    }
+    let mode = if tls { "verify-full" } else { "disable" };
+    kept.push(("sslmode".into(), mode.into()));
+    url.query_pairs_mut().clear().extend_pairs(kept);
+    if let Some(Password(password)) = password {
+        url.set_password(Some(password))
+            .map_err(|()| invalid("this URL cannot carry a password".into()))?;
+    }
+    Ok(url.into())
 }
 
-/// The host of a `postgres://user@host:port/db` URL (or the `host=` of a key-value string).
-fn host_of(base: &str) -> String {
-    let rest = base
-        .strip_prefix("postgres://")
-        .or_else(|| base.strip_prefix("postgresql://"))
-        .unwrap_or(base);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    if let Some(bracketed) = host_port.strip_prefix('[') {
-        return bracketed.split(']').next().unwrap_or_default().to_owned();
+/// A CA file holds at least one PEM certificate.
+fn check_ca_file(path: &str) -> Result<(), String> {
+    use rustls::pki_types::pem::PemObject;
+    let certificates = rustls::pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    if certificates.is_empty() {
+        return Err("no certificate in it".into());
     }
-    host_port.split(':').next().unwrap_or_default().to_owned()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -154,35 +102,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tls_is_required_off_this_machine_and_with_a_ca() {
-        let url = |u: &str| connection(u, None).map(|c| c.url);
+    fn tls_is_verified_and_required_off_this_machine_and_with_a_ca() {
+        let url = |u: &str| url(u, None).unwrap();
         assert_eq!(
-            url("postgres://p@127.0.0.1:5432/db").unwrap(),
-            "postgres://p@127.0.0.1:5432/db?sslmode=prefer"
+            url("postgres://p@127.0.0.1:5432/db"),
+            "postgres://p@127.0.0.1:5432/db?sslmode=disable"
         );
         assert_eq!(
-            url("postgres://p@db.example:5432/db").unwrap(),
-            "postgres://p@db.example:5432/db?sslmode=require"
+            url("postgres://p@127.0.0.1:5432/db?sslmode=prefer"),
+            "postgres://p@127.0.0.1:5432/db?sslmode=verify-full"
         );
         assert_eq!(
-            url("postgres://p@db.example/db?sslmode=prefer&application_name=g").unwrap(),
-            "postgres://p@db.example/db?application_name=g&sslmode=require"
+            url("postgres://p@db.example:5432/db"),
+            "postgres://p@db.example:5432/db?sslmode=verify-full"
         );
-        assert!(connection("postgres://p@db.example/db?sslmode=disable", None).is_err());
-        assert!(connection("postgres://p@[::1]/db?sslrootcert=/nonexistent.pem", None).is_err());
-        assert_eq!(host_of("postgres://u:pw@[::1]:5432/db"), "::1");
-        assert_eq!(host_of("postgresql://localhost/db"), "localhost");
+        assert_eq!(
+            url("postgres://p@db.example/db?sslmode=require&application_name=g"),
+            "postgres://p@db.example/db?application_name=g&sslmode=verify-full"
+        );
+        assert!(super::url("postgres://p@db.example/db?sslmode=disable", None).is_err());
+        assert!(super::url("postgres://p@[::1]/db?sslrootcert=/nonexistent.pem", None).is_err());
     }
 
     #[test]
     fn a_password_in_the_url_is_refused_and_not_repeated() {
-        for url in [
+        for location in [
             "postgres://guichet:s3cr3t@db.example/guichet",
-            "host=db.example user=guichet password=s3cr3t dbname=guichet",
+            "postgres://guichet@db.example/guichet?password=s3cr3t",
         ] {
-            let error = connection(url, None).err().expect("refused").to_string();
-            assert!(error.contains("password in a file"), "{error}");
+            let error = url(location, None).expect_err("refused").to_string();
+            assert!(error.contains("password"), "{error}");
             assert!(!error.contains("s3cr3t"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_password_from_a_file_is_added_encoded() {
+        let password = Password::from_file_text("p@ss word/é\n");
+        let with = url("postgres://guichet@db.example/g", Some(&password)).unwrap();
+        let parsed = url::Url::parse(&with).unwrap();
+        assert_eq!(parsed.password(), Some("p%40ss%20word%2F%C3%A9"));
+        assert_eq!(format!("{password:?}"), "Password(…)");
     }
 }

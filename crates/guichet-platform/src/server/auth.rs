@@ -51,7 +51,6 @@ pub async fn authenticate(
     body: &[u8],
 ) -> Result<DeviceRecord, Error> {
     let Unverified { headers, now } = unverified;
-    let store = platform.store.clone();
     let method = parts.method.as_str().to_owned();
     let target = parts
         .uri
@@ -59,30 +58,37 @@ pub async fn authenticate(
         .map_or(parts.uri.path(), |pq| pq.as_str())
         .to_owned();
     let body = body.to_vec();
-    // One trip to the blocking pool: device, signature, then the nonce (recorded only for a
-    // request whose signature verified).
-    blocking(move || {
-        let bad_signature = || Error::refused(ErrorCode::BadSignature, BAD_SIGNATURE);
-        let Some(device) = store.device(&headers.device_id)? else {
-            let _ = headers.verify(&method, &target, &body, &NOBODY);
-            return Err(bad_signature());
-        };
-        headers
-            .verify(&method, &target, &body, &device.public_key)
-            .map_err(|_| bad_signature())?;
-        if device.disabled {
-            return Err(Error::refused(
-                ErrorCode::DeviceDisabled,
-                "this device was disabled by an admin",
-            ));
+    let bad_signature = || Error::refused(ErrorCode::BadSignature, BAD_SIGNATURE);
+    let device = platform.store.device(&headers.device_id).await?;
+    // The signature check on the blocking pool (an unknown device costs the same check, so
+    // timing does not tell which devices exist); then the nonce, recorded only for a request
+    // whose signature verified.
+    let (device, headers) = blocking(move || {
+        let key = device
+            .as_ref()
+            .map_or(&*NOBODY, |device| &device.public_key);
+        let verified = headers.verify(&method, &target, &body, key).is_ok();
+        match device {
+            Some(device) if verified => Ok((device, headers)),
+            _ => Err(bad_signature()),
         }
-        if !store.record_nonce(&device.id, &headers.nonce, now)? {
-            return Err(Error::refused(
-                ErrorCode::ReplayedNonce,
-                "this nonce was already used",
-            ));
-        }
-        Ok(device)
     })
-    .await
+    .await?;
+    if device.disabled {
+        return Err(Error::refused(
+            ErrorCode::DeviceDisabled,
+            "this device was disabled by an admin",
+        ));
+    }
+    if !platform
+        .store
+        .record_nonce(&device.id, &headers.nonce, now)
+        .await?
+    {
+        return Err(Error::refused(
+            ErrorCode::ReplayedNonce,
+            "this nonce was already used",
+        ));
+    }
+    Ok(device)
 }

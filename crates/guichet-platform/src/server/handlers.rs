@@ -65,8 +65,7 @@ fn query_number(parts: &Parts, name: &str) -> Result<Option<u64>, Error> {
 /// checks against the admin's fingerprint before it sends anything secret, and the sync key
 /// the platform answers with now.
 pub async fn enroll_bundle(State(platform): Shared) -> Result<Response, Error> {
-    let store = platform.store.clone();
-    let Some((_, bundle)) = blocking(move || store.latest_bundle()).await? else {
+    let Some((_, bundle)) = platform.store.latest_bundle().await? else {
         return Err(Error::refused(
             ErrorCode::NoBundle,
             "no trust bundle is published yet: kiosks cannot enroll before the first publish",
@@ -120,22 +119,20 @@ pub async fn enroll(
 
 /// Enrolls the device of an opened seal.
 async fn enroll_opened(platform: &Platform, payload: EnrollPayload) -> Result<Response, Error> {
-    let store = platform.store.clone();
+    let store = &platform.store;
     let now = Timestamp::now();
-    let (device_id, center) = blocking(move || {
-        let (device_id, center) = store.enroll(
+    let (device_id, center) = store
+        .enroll(
             &payload.code,
             &payload.device_public_key,
             payload.label.as_deref(),
             now,
-        )?;
-        // The kiosk got the current bundle just before (`enroll_bundle`).
-        if let Some((sequence, _)) = store.latest_bundle()? {
-            store.record_bundle_held(&device_id, sequence, now)?;
-        }
-        Ok((device_id, center))
-    })
-    .await?;
+        )
+        .await?;
+    // The kiosk got the current bundle just before (`enroll_bundle`).
+    if let Some((sequence, _)) = store.latest_bundle().await? {
+        store.record_bundle_held(&device_id, sequence, now).await?;
+    }
     let response = EnrollResponse {
         device_id,
         center,
@@ -148,20 +145,18 @@ async fn enroll_opened(platform: &Platform, payload: EnrollPayload) -> Result<Re
 pub async fn bundle(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (parts, _, device) = signed(&platform, request).await?;
     let have = query_number(&parts, "have")?.unwrap_or(0);
-    let store = platform.store.clone();
     let now = Timestamp::now();
     // What the kiosk holds from now on (what it says it has, or what it is sent) decides what
     // it could know of revocations (`crate::proof`).
-    let Some((sequence, file)) = blocking(move || {
-        let latest = store.latest_bundle()?;
-        if let Some((sequence, _)) = &latest {
-            // Served now (200), or already held (304: `have` ≥ the latest).
-            store.record_bundle_held(&device.id, *sequence, now)?;
-        }
-        Ok(latest)
-    })
-    .await?
-    else {
+    let latest = platform.store.latest_bundle().await?;
+    if let Some((sequence, _)) = &latest {
+        // Served now (200), or already held (304: `have` ≥ the latest).
+        platform
+            .store
+            .record_bundle_held(&device.id, *sequence, now)
+            .await?;
+    }
+    let Some((sequence, file)) = latest else {
         return Err(Error::refused(
             ErrorCode::NoBundle,
             "no trust bundle is published yet",
@@ -187,15 +182,19 @@ pub async fn bundle(State(platform): Shared, request: Request) -> Result<Respons
 /// `POST /v1/redemptions`.
 pub async fn push(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (_, bytes, device) = signed(&platform, request).await?;
-    let store = platform.store.clone();
     // Parsing and one signature check per entry (15-17 ms for 500 entries) run on the
-    // blocking pool with the ingest, not on the thread that serves every other request.
-    let response = blocking(move || {
+    // blocking pool, not on the threads that serve every other request.
+    let key = device.public_key;
+    let push = blocking(move || {
         let push: PushRequest = json(&bytes)?;
-        crate::store::check_entry_signatures(&device.public_key, &push.entries)?;
-        store.ingest(&device.id, &push.entries, Timestamp::now())
+        crate::store::check_entry_signatures(&key, &push.entries)?;
+        Ok(push)
     })
     .await?;
+    let response = platform
+        .store
+        .ingest(&device.id, &push.entries, Timestamp::now())
+        .await?;
     Ok(Json(response).into_response())
 }
 
@@ -203,25 +202,26 @@ pub async fn push(State(platform): Shared, request: Request) -> Result<Response,
 pub async fn states(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (parts, _, device) = signed(&platform, request).await?;
     let since = query_number(&parts, "since")?.unwrap_or(0);
-    let store = platform.store.clone();
-    let answer = blocking(move || {
-        let page = store.states_since(&device.id, since, MAX_STATES_PER_PAGE)?;
-        // Read after the page: versions only grow, so no cursor of the page is above it.
-        let latest = store.latest_state_version(&device.id)?;
-        Ok(StatesAnswer {
-            page,
-            latest: Some(latest),
-        })
-    })
-    .await?;
+    let store = &platform.store;
+    let page = store
+        .states_since(&device.id, since, MAX_STATES_PER_PAGE)
+        .await?;
+    // Read after the page: versions only grow, so no cursor of the page is above it.
+    let latest = store.latest_state_version(&device.id).await?;
+    let answer = StatesAnswer {
+        page,
+        latest: Some(latest),
+    };
     Ok(Json(answer).into_response())
 }
 
 /// `GET /v1/device`.
 pub async fn device(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (_, _, device) = signed(&platform, request).await?;
-    let store = platform.store.clone();
-    let status = blocking(move || store.device_status(&device.id, Timestamp::now())).await?;
+    let status = platform
+        .store
+        .device_status(&device.id, Timestamp::now())
+        .await?;
     Ok(Json(status).into_response())
 }
 

@@ -81,7 +81,7 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls:
     }
 }
 
-/// Runs blocking storage work off the async threads.
+/// Runs CPU work (signature checks, parsing a large body) off the async threads.
 async fn blocking<R: Send + 'static>(
     work: impl FnOnce() -> Result<R, Error> + Send + 'static,
 ) -> Result<R, Error> {
@@ -148,12 +148,14 @@ where
     Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
     let platform = Arc::new(platform);
-    let pruner = tokio::spawn(prune_nonces(platform.store.clone()));
+    let store = platform.store.clone();
+    let pruner = tokio::spawn(prune_nonces(store.clone()));
     let service = router(platform, settings).into_make_service_with_connect_info::<Peer>();
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     pruner.abort();
+    store.close().await;
     result
 }
 
@@ -166,8 +168,7 @@ async fn prune_nonces(store: Store) {
         let before = jiff::Timestamp::now().as_second()
             - 2 * guichet_protocol::signing::MAX_CLOCK_SKEW_SECS
             - 60;
-        let store = store.clone();
-        if let Err(e) = blocking(move || store.prune_nonces(before)).await {
+        if let Err(e) = store.prune_nonces(before).await {
             tracing::warn!("pruning nonces: {e}");
         }
     }

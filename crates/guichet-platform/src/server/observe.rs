@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use super::{blocking, Platform};
+use super::Platform;
 
 /// The process's Prometheus recorder, installed once (metrics are per process: every server of
 /// a process reports into it).
@@ -54,8 +54,7 @@ pub async fn healthz() -> &'static str {
 /// `GET /readyz`: 200 with the database's state when it answers and has every migration this
 /// program knows; 503 otherwise (a load balancer then sends kiosks elsewhere).
 pub async fn readyz(State(platform): State<Arc<Platform>>) -> Response {
-    let store = platform.store.clone();
-    match blocking(move || store.health(jiff::Timestamp::now())).await {
+    match platform.store.health(jiff::Timestamp::now()).await {
         Ok(health) if health.migrations.0 == health.migrations.1 => {
             (StatusCode::OK, Json(health)).into_response()
         }
@@ -70,8 +69,7 @@ pub async fn readyz(State(platform): State<Arc<Platform>>) -> Response {
 
 /// `GET /metrics`: the Prometheus text format, with the gauges read from the database now.
 pub async fn metrics(State(platform): State<Arc<Platform>>) -> Response {
-    let store = platform.store.clone();
-    match blocking(move || store.health(jiff::Timestamp::now())).await {
+    match platform.store.health(jiff::Timestamp::now()).await {
         Ok(health) => {
             metrics::gauge!("guichet_database_up").set(1.0);
             if let Some((sequence, age)) = health.bundle {

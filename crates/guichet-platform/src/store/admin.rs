@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 
 use super::{invalid, serial_to_db, stamp, Store};
-use crate::db::{Mode, Tx, Value};
+use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
 
 /// An issuer key as the platform holds it.
@@ -73,103 +73,109 @@ pub(super) fn parse_status(text: &str) -> Result<KeyStatus, Error> {
     }
 }
 
-fn exists(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> Result<bool, Error> {
-    Ok(tx.query_opt(sql, params)?.is_some())
-}
-
-pub(super) fn put_setting(tx: &mut dyn Tx, key: &str, value: String) -> Result<(), Error> {
+pub(super) async fn put_setting(tx: &mut Tx, key: &str, value: String) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO settings (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         &[key.into(), value.into()],
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
-pub(super) fn setting(tx: &mut dyn Tx, key: &str) -> Result<Option<String>, Error> {
-    tx.query_opt("SELECT value FROM settings WHERE key = $1", &[key.into()])?
-        .map(|row| row.text(0))
-        .transpose()
+pub(super) async fn setting(tx: &mut Tx, key: &str) -> Result<Option<String>, Error> {
+    tx.value("SELECT value FROM settings WHERE key = $1", &[key.into()])
+        .await
 }
 
 impl Store {
     /// Adds a provider (funder), or renames it.
-    pub fn add_provider(&self, id: u32, name: &str) -> Result<(), Error> {
-        self.run(Mode::Write, |tx| {
+    pub async fn add_provider(&self, id: u32, name: &str) -> Result<(), Error> {
+        self.run(Mode::Write, async |tx| {
             tx.execute(
                 "INSERT INTO providers (id, name) VALUES ($1, $2) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name",
                 &[id.into(), name.into()],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 
     /// A provider's name, if it exists.
-    pub fn provider_name(&self, id: u32) -> Result<Option<String>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query_opt("SELECT name FROM providers WHERE id = $1", &[id.into()])?
-                .map(|row| row.text(0))
-                .transpose()
+    pub async fn provider_name(&self, id: u32) -> Result<Option<String>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.value("SELECT name FROM providers WHERE id = $1", &[id.into()])
+                .await
         })
+        .await
     }
 
     /// Adds a zone, or renames it. Zone ids start at 1.
-    pub fn add_zone(&self, id: u32, name: &str) -> Result<(), Error> {
+    pub async fn add_zone(&self, id: u32, name: &str) -> Result<(), Error> {
         if id == 0 {
             return Err(invalid("zone 0 means \"anywhere\"; zone ids start at 1"));
         }
-        self.run(Mode::Write, |tx| {
+        self.run(Mode::Write, async |tx| {
             tx.execute(
                 "INSERT INTO zones (id, name) VALUES ($1, $2) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name",
                 &[id.into(), name.into()],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 
     /// Adds a center in a zone (0 = unknown; otherwise the zone must exist: a mistyped zone
     /// would silently refuse or accept the wrong coupons).
-    pub fn add_center(&self, id: &str, name: &str, zone: u32) -> Result<(), Error> {
+    pub async fn add_center(&self, id: &str, name: &str, zone: u32) -> Result<(), Error> {
         if id.trim().is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid(
                 "a center id is 1 to 64 printable ASCII characters without spaces",
             ));
         }
-        self.run(Mode::Write, |tx| {
-            if zone != 0 && !exists(tx, "SELECT 1 FROM zones WHERE id = $1", &[zone.into()])? {
+        self.run(Mode::Write, async |tx| {
+            if zone != 0
+                && !tx
+                    .exists("SELECT 1 FROM zones WHERE id = $1", &[zone.into()])
+                    .await?
+            {
                 return Err(invalid(format!(
                     "zone {zone} does not exist (zone add {zone} NAME first)"
                 )));
             }
-            let added = tx.execute(
-                "INSERT INTO centers (id, name, zone) VALUES ($1, $2, $3) \
+            let added = tx
+                .execute(
+                    "INSERT INTO centers (id, name, zone) VALUES ($1, $2, $3) \
                  ON CONFLICT (id) DO NOTHING",
-                &[id.into(), name.into(), zone.into()],
-            )?;
+                    &[id.into(), name.into(), zone.into()],
+                )
+                .await?;
             if added == 0 {
                 return Err(invalid(format!("center {id} already exists")));
             }
             Ok(())
         })
+        .await
     }
 
     /// Records a new issuer key's public half for a provider (its private half stays with the
     /// signer); returns its kid.
-    pub fn add_issuer_key(
+    pub async fn add_issuer_key(
         &self,
         provider: u32,
         public: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Kid, Error> {
         let kid = Kid::of_public_key(public.as_bytes());
-        self.run(Mode::Write, |tx| {
-            if !exists(
-                tx,
-                "SELECT 1 FROM providers WHERE id = $1",
-                &[provider.into()],
-            )? {
+        self.run(Mode::Write, async |tx| {
+            if !tx
+                .exists("SELECT 1 FROM providers WHERE id = $1", &[provider.into()])
+                .await?
+            {
                 return Err(invalid(format!(
                     "provider {provider} does not exist (add it first: provider add)"
                 )));
@@ -186,29 +192,30 @@ impl Store {
                     stamp(now).into(),
                     Value::Int(1),
                 ],
-            )?;
+            )
+            .await?;
             Ok(kid)
         })
+        .await
     }
 
     /// Sets an issuer key's status: retired (no more minting; its coupons stay valid) or
     /// compromised (its coupons are refused). A compromised key cannot come back.
-    pub fn set_issuer_status(
+    pub async fn set_issuer_status(
         &self,
         kid: Kid,
         status: KeyStatus,
         now: Timestamp,
     ) -> Result<(), Error> {
-        self.run(Mode::Write, |tx| {
-            let row = tx
-                .query_opt(
+        self.run(Mode::Write, async |tx| {
+            let held: String = tx
+                .value(
                     "SELECT status FROM issuer_keys WHERE kid = $1",
                     &[kid.to_hex().into()],
-                )?
+                )
+                .await?
                 .ok_or_else(|| invalid(format!("no issuer key {kid}")))?;
-            if parse_status(&row.text(0)?)? == KeyStatus::Compromised
-                && status != KeyStatus::Compromised
-            {
+            if parse_status(&held)? == KeyStatus::Compromised && status != KeyStatus::Compromised {
                 return Err(invalid(format!("issuer key {kid} is compromised for good")));
             }
             // The first time a key is marked compromised is when kiosks may learn it (the next
@@ -221,63 +228,68 @@ impl Store {
                     stamp(now).into(),
                     kid.to_hex().into(),
                 ],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 
     /// Every issuer key.
-    pub fn issuer_keys(&self) -> Result<Vec<IssuerKeyRecord>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query(
+    pub async fn issuer_keys(&self) -> Result<Vec<IssuerKeyRecord>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.rows::<(String, i64, String)>(
                 "SELECT kid, provider, status FROM issuer_keys ORDER BY created_at, kid",
                 &[],
-            )?
+            )
+            .await?
             .into_iter()
-            .map(|row| {
+            .map(|(kid, provider, status)| {
                 Ok(IssuerKeyRecord {
-                    kid: row
-                        .text(0)?
-                        .parse()
-                        .map_err(|e| Error::Storage(format!("{e}")))?,
-                    provider: u32::try_from(row.int(1)?)
-                        .map_err(|_| Error::Storage("provider out of range".into()))?,
-                    status: parse_status(&row.text(2)?)?,
+                    kid: kid.parse().map_err(|e| Error::Storage(format!("{e}")))?,
+                    provider: db::small(provider)?,
+                    status: parse_status(&status)?,
                 })
             })
             .collect()
         })
+        .await
     }
 
     /// Replaces the referential (checked: 3 levels, 9 areas, unique service codes).
-    pub fn set_referential(&self, referential: &Referential) -> Result<(), Error> {
+    pub async fn set_referential(&self, referential: &Referential) -> Result<(), Error> {
         crate::bundle::check_referential(referential)?;
         let json = serde_json::to_string(referential).map_err(|e| invalid(e.to_string()))?;
-        self.run(Mode::Write, |tx| put_setting(tx, "referential", json))
+        self.run(Mode::Write, async |tx| {
+            put_setting(tx, "referential", json).await
+        })
+        .await
     }
 
     /// Replaces the rules.
-    pub fn set_rules(&self, rules: &Rules) -> Result<(), Error> {
+    pub async fn set_rules(&self, rules: &Rules) -> Result<(), Error> {
         if rules.minutes_per_coupon == 0 || rules.max_staleness_days == 0 {
             return Err(invalid(
                 "minutes per coupon and max staleness days must be positive",
             ));
         }
         let json = serde_json::to_string(rules).map_err(|e| invalid(e.to_string()))?;
-        self.run(Mode::Write, |tx| put_setting(tx, "rules", json))
+        self.run(Mode::Write, async |tx| put_setting(tx, "rules", json).await)
+            .await
     }
 
     /// The rules in force (the defaults until set).
-    pub fn rules(&self) -> Result<Rules, Error> {
-        self.run(Mode::Read, |tx| match setting(tx, "rules")? {
+    pub async fn rules(&self) -> Result<Rules, Error> {
+        self.run(Mode::Read, async |tx| match setting(tx, "rules").await? {
             Some(json) => serde_json::from_str(&json).map_err(|e| Error::Storage(e.to_string())),
             None => Ok(Rules::default()),
         })
+        .await
     }
 
     /// Revokes the inclusive serial range `first..=last` of an issuer key (a single serial
     /// when equal); it goes into the next published bundle.
-    pub fn revoke(
+    pub async fn revoke(
         &self,
         kid: Kid,
         first: u64,
@@ -288,12 +300,14 @@ impl Store {
         if first > last {
             return Err(invalid(format!("empty range {first}..={last}")));
         }
-        self.run(Mode::Write, |tx| {
-            if !exists(
-                tx,
-                "SELECT 1 FROM issuer_keys WHERE kid = $1",
-                &[kid.to_hex().into()],
-            )? {
+        self.run(Mode::Write, async |tx| {
+            if !tx
+                .exists(
+                    "SELECT 1 FROM issuer_keys WHERE kid = $1",
+                    &[kid.to_hex().into()],
+                )
+                .await?
+            {
                 return Err(invalid(format!("no issuer key {kid}")));
             }
             tx.execute(
@@ -306,26 +320,30 @@ impl Store {
                     reason.into(),
                     stamp(now).into(),
                 ],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 
     /// A booklet by number.
-    pub fn booklet(&self, number: u64) -> Result<Option<BookletRecord>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query_opt(
+    pub async fn booklet(&self, number: u64) -> Result<Option<BookletRecord>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.row::<BookletRow>(
                 "SELECT number, kid, first_serial, coupons FROM booklets WHERE number = $1",
-                &[Value::Int(number as i64)],
-            )?
-            .map(|row| booklet_of(&row))
+                &[Value::Int(i64::try_from(number).unwrap_or(i64::MAX))],
+            )
+            .await?
+            .map(BookletRow::record)
             .transpose()
         })
+        .await
     }
 
     /// Allocates booklet numbers and serials for a mint and records the booklets; returns
     /// them (their issuer key is the provider's newest active one; the signer signs the codes).
-    pub fn record_mint(
+    pub async fn record_mint(
         &self,
         request: &MintRequest,
         now: Timestamp,
@@ -351,13 +369,14 @@ impl Store {
         };
         day(request.issued_on)?;
         day(request.valid_until)?;
-        self.run(Mode::Write, |tx| {
-            let key_row = tx
-                .query_opt(
+        self.run(Mode::Write, async |tx| {
+            let kid: String = tx
+                .value(
                     "SELECT kid FROM issuer_keys WHERE provider = $1 \
                      AND status = 'active' ORDER BY created_at DESC, kid LIMIT 1",
                     &[request.provider.into()],
-                )?
+                )
+                .await?
                 .ok_or_else(|| {
                     invalid(format!(
                         "provider {} has no active issuer key (issuer-key add --provider {})",
@@ -365,29 +384,28 @@ impl Store {
                     ))
                 })?;
             if request.zone != 0
-                && !exists(
-                    tx,
-                    "SELECT 1 FROM zones WHERE id = $1",
-                    &[request.zone.into()],
-                )?
+                && !tx
+                    .exists("SELECT 1 FROM zones WHERE id = $1", &[request.zone.into()])
+                    .await?
             {
                 return Err(invalid(format!("zone {} does not exist", request.zone)));
             }
-            let kid = key_row.text(0)?;
             let total = i64::from(request.booklets) * i64::from(request.coupons_per_booklet);
-            let next_serial = tx
-                .query_one(
+            let next_serial: i64 = tx
+                .one::<(i64,)>(
                     "UPDATE issuer_keys SET next_serial = next_serial + $1 WHERE kid = $2 \
                      RETURNING next_serial",
                     &[Value::Int(total), kid.as_str().into()],
-                )?
-                .int(0)?;
-            let last_number = tx
-                .query_one(
+                )
+                .await?
+                .0;
+            let last_number: i64 = tx
+                .one::<(i64,)>(
                     "UPDATE counters SET value = value + $1 WHERE name = 'booklet' RETURNING value",
                     &[Value::Int(request.booklets.into())],
-                )?
-                .int(0)?;
+                )
+                .await?
+                .0;
             let first_serial = next_serial - total;
             let first_number = last_number - i64::from(request.booklets) + 1;
             let mut booklets = Vec::new();
@@ -411,63 +429,78 @@ impl Store {
                         request.zone.into(),
                         stamp(now).into(),
                     ],
-                )?;
+                )
+                .await?;
                 booklets.push(BookletRecord {
-                    number: number as u64,
+                    number: db::count(number)?,
                     kid: kid.parse().map_err(|e| Error::Storage(format!("{e}")))?,
-                    first_serial: first as u64,
+                    first_serial: db::count(first)?,
                     coupons: request.coupons_per_booklet,
                 });
             }
             Ok(booklets)
         })
+        .await
     }
 
     /// The issuer secret keys an older platform kept in its database (to move them to the
     /// signer directory, then [`forget_issuer_secret`](Self::forget_issuer_secret)).
-    pub fn take_legacy_issuer_secrets(&self) -> Result<Vec<(Kid, SigningKey)>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query(
+    pub async fn take_legacy_issuer_secrets(&self) -> Result<Vec<(Kid, SigningKey)>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.rows::<(String, String)>(
                 "SELECT kid, secret_key FROM issuer_keys WHERE secret_key <> ''",
                 &[],
-            )?
-            .iter()
-            .map(|row| {
+            )
+            .await?
+            .into_iter()
+            .map(|(kid, secret_hex)| {
                 let mut secret = [0; 32];
-                hex::decode_to_slice(row.text(1)?, &mut secret).map_err(|_| {
+                hex::decode_to_slice(secret_hex, &mut secret).map_err(|_| {
                     Error::Storage("an issuer secret key is not 64 hex digits".into())
                 })?;
                 Ok((
-                    row.text(0)?
-                        .parse()
-                        .map_err(|e| Error::Storage(format!("{e}")))?,
+                    kid.parse().map_err(|e| Error::Storage(format!("{e}")))?,
                     SigningKey::from_bytes(&secret),
                 ))
             })
             .collect()
         })
+        .await
     }
 
     /// Blanks an issuer key's private half in the database (it was moved to the signer).
-    pub fn forget_issuer_secret(&self, kid: Kid) -> Result<(), Error> {
-        self.run(Mode::Write, |tx| {
+    pub async fn forget_issuer_secret(&self, kid: Kid) -> Result<(), Error> {
+        self.run(Mode::Write, async |tx| {
             tx.execute(
                 "UPDATE issuer_keys SET secret_key = '' WHERE kid = $1",
                 &[kid.to_hex().into()],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 }
 
-fn booklet_of(row: &crate::db::Row) -> Result<BookletRecord, Error> {
-    Ok(BookletRecord {
-        number: row.int(0)? as u64,
-        kid: row
-            .text(1)?
-            .parse()
-            .map_err(|e| Error::Storage(format!("{e}")))?,
-        first_serial: row.int(2)? as u64,
-        coupons: row.int(3)? as u32,
-    })
+/// A booklet as stored.
+#[derive(sqlx::FromRow)]
+struct BookletRow {
+    number: i64,
+    kid: String,
+    first_serial: i64,
+    coupons: i64,
+}
+
+impl BookletRow {
+    fn record(self) -> Result<BookletRecord, Error> {
+        Ok(BookletRecord {
+            number: db::count(self.number)?,
+            kid: self
+                .kid
+                .parse()
+                .map_err(|e| Error::Storage(format!("{e}")))?,
+            first_serial: db::count(self.first_serial)?,
+            coupons: db::small(self.coupons)?,
+        })
+    }
 }

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::admin::{parse_status, put_setting, setting};
 use super::{invalid, serial_from_db, stamp, Store};
-use crate::db::{Mode, Tx, Value};
+use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
 
 /// The setting that lists the sync keys' public halves (JSON array of 64-hex strings), newest
@@ -20,67 +20,79 @@ fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(e.to_string())
 }
 
-fn document(
-    tx: &mut dyn Tx,
+/// The bundle document the database's records make, as sequence `sequence`.
+async fn document(
+    tx: &mut Tx,
     sequence: u64,
     issued_at: Timestamp,
     expires_at: Timestamp,
 ) -> Result<BundleDocument, Error> {
-    let referential: Referential = match setting(tx, "referential")? {
+    let referential: Referential = match setting(tx, "referential").await? {
         Some(json) => serde_json::from_str(&json).map_err(storage)?,
         None => return Err(invalid("no referential yet: referential import FILE first")),
     };
-    let rules: Rules = match setting(tx, "rules")? {
+    let rules: Rules = match setting(tx, "rules").await? {
         Some(json) => serde_json::from_str(&json).map_err(storage)?,
         None => Rules::default(),
     };
     let providers = tx
-        .query("SELECT id, name FROM providers ORDER BY id", &[])?
-        .iter()
-        .map(|row| {
+        .rows::<(i64, String)>("SELECT id, name FROM providers ORDER BY id", &[])
+        .await?
+        .into_iter()
+        .map(|(id, name)| {
             Ok(Provider {
-                id: row.int(0)? as u32,
-                name: row.text(1)?,
+                id: db::small(id)?,
+                name,
             })
         })
         .collect::<Result<_, Error>>()?;
     let zones = tx
-        .query("SELECT id, name FROM zones ORDER BY id", &[])?
-        .iter()
-        .map(|row| {
+        .rows::<(i64, String)>("SELECT id, name FROM zones ORDER BY id", &[])
+        .await?
+        .into_iter()
+        .map(|(id, name)| {
             Ok(Zone {
-                id: row.int(0)? as u32,
-                name: row.text(1)?,
+                id: db::small(id)?,
+                name,
             })
         })
         .collect::<Result<_, Error>>()?;
     let issuer_keys = tx
-        .query(
+        .rows::<IssuerKeyRow>(
             "SELECT kid, public_key, provider, status FROM issuer_keys ORDER BY kid",
             &[],
-        )?
-        .iter()
+        )
+        .await?
+        .into_iter()
         .map(|row| {
             Ok(IssuerKeyEntry {
-                kid: row.text(0)?.parse().map_err(storage)?,
-                public_key: row.text(1)?,
-                provider: row.int(2)? as u32,
-                status: parse_status(&row.text(3)?)?,
+                kid: row.kid.parse().map_err(storage)?,
+                public_key: row.public_key,
+                provider: db::small(row.provider)?,
+                status: parse_status(&row.status)?,
             })
         })
         .collect::<Result<_, Error>>()?;
     let mut revoked: BTreeMap<String, Revocation> = BTreeMap::new();
-    for row in tx.query(
-        "SELECT kid, first_serial, last_serial FROM revocations ORDER BY kid, id",
-        &[],
-    )? {
-        let kid = row.text(0)?;
-        let (first, last) = (serial_from_db(row.int(1)?), serial_from_db(row.int(2)?));
-        let revocation = revoked.entry(kid.clone()).or_insert(Revocation {
-            kid: kid.parse().map_err(storage)?,
-            serials: Vec::new(),
-            ranges: Vec::new(),
-        });
+    let ranges: Vec<(String, i64, i64)> = tx
+        .rows(
+            "SELECT kid, first_serial, last_serial FROM revocations ORDER BY kid, id",
+            &[],
+        )
+        .await?;
+    for (kid, first, last) in ranges {
+        let (first, last) = (serial_from_db(first), serial_from_db(last));
+        let revocation = match revoked.entry(kid) {
+            std::collections::btree_map::Entry::Occupied(held) => held.into_mut(),
+            std::collections::btree_map::Entry::Vacant(new) => {
+                let kid = new.key().parse().map_err(storage)?;
+                new.insert(Revocation {
+                    kid,
+                    serials: Vec::new(),
+                    ranges: Vec::new(),
+                })
+            }
+        };
         if first == last {
             revocation.serials.push(first);
         } else {
@@ -97,51 +109,63 @@ fn document(
         issuer_keys,
         referential,
         revocations: revoked.into_values().collect(),
-        sync_keys: match setting(tx, SYNC_KEYS)? {
+        sync_keys: match setting(tx, SYNC_KEYS).await? {
             Some(json) => serde_json::from_str(&json).map_err(storage)?,
             None => Vec::new(),
         },
     })
 }
 
+/// An issuer key as stored.
+#[derive(sqlx::FromRow)]
+struct IssuerKeyRow {
+    kid: String,
+    public_key: String,
+    provider: i64,
+    status: String,
+}
+
+fn sequence_to_db(sequence: u64) -> Result<i64, Error> {
+    i64::try_from(sequence).map_err(storage)
+}
+
 impl Store {
     /// Builds the next bundle document (sequence + 1), lets `seal` sign and check it, and
     /// stores the file; returns its sequence and the file.
-    pub fn publish_bundle(
+    pub async fn publish_bundle(
         &self,
         issued_at: Timestamp,
         expires_at: Timestamp,
         seal: impl FnOnce(&BundleDocument) -> Result<Vec<u8>, Error>,
     ) -> Result<(u64, String), Error> {
-        self.run(Mode::Write, |tx| {
+        self.run(Mode::Write, async |tx| {
             // Two publishers would otherwise both take the same next sequence.
-            tx.lock(&["bundle".to_owned()])?;
-            let last = tx
-                .query_one("SELECT COALESCE(MAX(sequence), 0) FROM bundles", &[])?
-                .int(0)?;
-            let sequence = last as u64 + 1;
-            let document = document(tx, sequence, issued_at, expires_at)?;
+            tx.lock(&["bundle".to_owned()]).await?;
+            let sequence = latest_sequence(tx).await?.unwrap_or(0) + 1;
+            let document = document(tx, sequence, issued_at, expires_at).await?;
             let file = String::from_utf8(seal(&document)?)
                 .map_err(|_| Error::Storage("a sealed bundle is not UTF-8".into()))?;
             tx.execute(
                 "INSERT INTO bundles (sequence, file, published_at) VALUES ($1, $2, $3)",
                 &[
-                    Value::Int(sequence as i64),
+                    Value::Int(sequence_to_db(sequence)?),
                     file.as_str().into(),
                     stamp(issued_at).into(),
                 ],
-            )?;
+            )
+            .await?;
             Ok((sequence, file))
         })
+        .await
     }
 
     /// Puts a sync key's public half first in the list bundles publish (the server signs its
     /// answers with it), keeping the one before it so that kiosks holding an older bundle
     /// still trust answers until they pull the next one; older keys are dropped.
-    pub fn add_sync_key(&self, public: &ed25519_dalek::VerifyingKey) -> Result<(), Error> {
+    pub async fn add_sync_key(&self, public: &ed25519_dalek::VerifyingKey) -> Result<(), Error> {
         let hex = hex::encode(public.as_bytes());
-        self.run(Mode::Write, |tx| {
-            let mut keys: Vec<String> = match setting(tx, SYNC_KEYS)? {
+        self.run(Mode::Write, async |tx| {
+            let mut keys: Vec<String> = match setting(tx, SYNC_KEYS).await? {
                 Some(json) => serde_json::from_str(&json).map_err(storage)?,
                 None => Vec::new(),
             };
@@ -156,25 +180,28 @@ impl Store {
                 SYNC_KEYS,
                 serde_json::to_string(&keys).map_err(storage)?,
             )
+            .await
         })
+        .await
     }
 
     /// The next bundle's document (sequence + 1), for the signer to sign (`bundle draft`).
-    pub fn draft_bundle(
+    pub async fn draft_bundle(
         &self,
         issued_at: Timestamp,
         expires_at: Timestamp,
     ) -> Result<BundleDocument, Error> {
-        self.run(Mode::Read, |tx| {
-            let last = latest_sequence(tx)?.unwrap_or(0);
-            document(tx, last + 1, issued_at, expires_at)
+        self.run(Mode::Read, async |tx| {
+            let last = latest_sequence(tx).await?.unwrap_or(0);
+            document(tx, last + 1, issued_at, expires_at).await
         })
+        .await
     }
 
     /// Publishes a bundle the signer signed (`bundle import`): it must open with one of
     /// `roots` and be the next sequence. The issuer keys it lists come into the database with
     /// `issuer-key import`, not from here.
-    pub fn import_bundle(
+    pub async fn import_bundle(
         &self,
         file: &[u8],
         roots: &[ed25519_dalek::VerifyingKey],
@@ -184,9 +211,9 @@ impl Store {
         let text = String::from_utf8(file.to_vec())
             .map_err(|_| invalid("the bundle file is not UTF-8"))?;
         let document = bundle.document();
-        self.run(Mode::Write, |tx| {
-            tx.lock(&["bundle".to_owned()])?;
-            let next = latest_sequence(tx)?.unwrap_or(0) + 1;
+        self.run(Mode::Write, async |tx| {
+            tx.lock(&["bundle".to_owned()]).await?;
+            let next = latest_sequence(tx).await?.unwrap_or(0) + 1;
             if document.sequence != next {
                 return Err(invalid(format!(
                     "the bundle has sequence {}; the platform expects {next} (draft a new one)",
@@ -196,33 +223,40 @@ impl Store {
             tx.execute(
                 "INSERT INTO bundles (sequence, file, published_at) VALUES ($1, $2, $3)",
                 &[
-                    Value::Int(next as i64),
+                    Value::Int(sequence_to_db(next)?),
                     text.as_str().into(),
                     stamp(document.issued_at).into(),
                 ],
-            )?;
+            )
+            .await?;
             Ok(next)
         })
+        .await
     }
 
     /// The newest published bundle: its sequence and file.
-    pub fn latest_bundle(&self) -> Result<Option<(u64, String)>, Error> {
-        self.run(Mode::Read, |tx| latest_bundle(tx))
+    pub async fn latest_bundle(&self) -> Result<Option<(u64, String)>, Error> {
+        self.run(Mode::Read, async |tx| latest_bundle(tx).await)
+            .await
     }
 }
 
-pub(super) fn latest_bundle(tx: &mut dyn Tx) -> Result<Option<(u64, String)>, Error> {
-    tx.query_opt(
+/// The newest published bundle in `tx`: its sequence and file.
+pub(super) async fn latest_bundle(tx: &mut Tx) -> Result<Option<(u64, String)>, Error> {
+    tx.row::<(i64, String)>(
         "SELECT sequence, file FROM bundles ORDER BY sequence DESC LIMIT 1",
         &[],
-    )?
-    .map(|row| Ok((row.int(0)? as u64, row.text(1)?)))
+    )
+    .await?
+    .map(|(sequence, file)| Ok((db::count(sequence)?, file)))
     .transpose()
 }
 
-pub(super) fn latest_sequence(tx: &mut dyn Tx) -> Result<Option<u64>, Error> {
-    Ok(tx
-        .query_one("SELECT MAX(sequence) FROM bundles", &[])?
-        .opt_int(0)?
-        .map(|s| s as u64))
+/// The newest published bundle's sequence in `tx`, if any.
+pub(super) async fn latest_sequence(tx: &mut Tx) -> Result<Option<u64>, Error> {
+    tx.value::<Option<i64>>("SELECT MAX(sequence) FROM bundles", &[])
+        .await?
+        .flatten()
+        .map(db::count)
+        .transpose()
 }

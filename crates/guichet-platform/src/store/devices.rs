@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::bundle::latest_sequence;
 use super::{invalid, stamp, Store};
-use crate::db::{Mode, Tx, Value};
+use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
 
 /// An enrolled device, as the request checks need it.
@@ -76,14 +76,15 @@ fn new_code() -> Result<String, Error> {
     Ok(code)
 }
 
-pub(super) fn center_info(tx: &mut dyn Tx, id: &str) -> Result<CenterInfo, Error> {
-    let row = tx
-        .query_opt("SELECT name, zone FROM centers WHERE id = $1", &[id.into()])?
+pub(super) async fn center_info(tx: &mut Tx, id: &str) -> Result<CenterInfo, Error> {
+    let (name, zone) = tx
+        .row::<(String, i64)>("SELECT name, zone FROM centers WHERE id = $1", &[id.into()])
+        .await?
         .ok_or_else(|| Error::Storage(format!("center {id} is missing")))?;
     Ok(CenterInfo {
         id: id.to_owned(),
-        name: row.text(0)?,
-        zone: row.int(1)? as u32,
+        name,
+        zone: db::small(zone)?,
     })
 }
 
@@ -91,19 +92,53 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> Error {
     Error::refused(code, message)
 }
 
+/// An enrollment code as stored.
+#[derive(sqlx::FromRow)]
+struct EnrollCodeRow {
+    center: String,
+    expires_at: i64,
+    used_at: Option<String>,
+    device: Option<String>,
+}
+
+/// A device as the request checks read it.
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    public_key: String,
+    center: String,
+    disabled: i64,
+}
+
+/// A device as admins list it.
+#[derive(sqlx::FromRow)]
+struct DeviceListRow {
+    id: String,
+    center: String,
+    label: Option<String>,
+    disabled: i64,
+    entry_count: i64,
+    enrolled_at: String,
+    last_seen: Option<i64>,
+}
+
+/// A sequence as stored (sequences above `i64::MAX` are never published).
+fn sequence_value(sequence: u64) -> Value {
+    Value::Int(i64::try_from(sequence).unwrap_or(i64::MAX))
+}
+
 impl Store {
     /// Makes a one-time enrollment code for a center, valid until `expires_at`.
-    pub fn create_enroll_code(
+    pub async fn create_enroll_code(
         &self,
         center: &str,
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<String, Error> {
         let code = new_code()?;
-        self.run(Mode::Write, |tx| {
-            if tx
-                .query_opt("SELECT 1 FROM centers WHERE id = $1", &[center.into()])?
-                .is_none()
+        self.run(Mode::Write, async |tx| {
+            if !tx
+                .exists("SELECT 1 FROM centers WHERE id = $1", &[center.into()])
+                .await?
             {
                 return Err(invalid(format!("center {center} does not exist")));
             }
@@ -116,16 +151,18 @@ impl Store {
                     Value::Int(expires_at.as_second()),
                     stamp(now).into(),
                 ],
-            )?;
+            )
+            .await?;
             Ok(())
-        })?;
+        })
+        .await?;
         Ok(code)
     }
 
     /// Enrolls a device with a one-time code; returns its new id and center. The code is
     /// single-use, except that the device that used it may ask again with the same key and
     /// gets the same answer: a kiosk that died before keeping the answer can finish.
-    pub fn enroll(
+    pub async fn enroll(
         &self,
         code: &str,
         device_public_key: &str,
@@ -140,45 +177,47 @@ impl Store {
             .map_err(|e| refused(ErrorCode::MalformedBody, format!("device_public_key: {e}")))?;
         let hash = code_hash(code);
         let device_id = Uuid::now_v7().to_string();
-        self.run(Mode::Write, |tx| {
-            let row = tx
-                .query_opt(
-                    "SELECT center, expires_at, used_at, device FROM enroll_codes WHERE code_hash = $1",
+        self.run(Mode::Write, async |tx| {
+            let row: EnrollCodeRow = tx
+                .row(
+                    "SELECT center, expires_at, used_at, device FROM enroll_codes \
+                     WHERE code_hash = $1",
                     &[hash.as_str().into()],
-                )?
+                )
+                .await?
                 .ok_or_else(|| refused(ErrorCode::EnrollCodeInvalid, "unknown enrollment code"))?;
-            let center = row.text(0)?;
+            let center = row.center;
             let public_hex = hex::encode(key.as_bytes());
-            if let Some(device) = row.opt_text(3)? {
+            if let Some(device) = row.device {
                 // The same kiosk again (it died before keeping the answer): the same device.
                 let same_key = tx
-                    .query_opt(
+                    .exists(
                         "SELECT 1 FROM devices WHERE id = $1 AND public_key = $2",
                         &[device.as_str().into(), public_hex.as_str().into()],
-                    )?
-                    .is_some();
+                    )
+                    .await?;
                 if same_key {
-                    return Ok((device, center_info(tx, &center)?));
+                    return Ok((device, center_info(tx, &center).await?));
                 }
             }
-            if row.opt_text(2)?.is_some() {
+            if row.used_at.is_some() {
                 return Err(refused(
                     ErrorCode::EnrollCodeInvalid,
                     "this enrollment code was already used",
                 ));
             }
-            if row.int(1)? <= now.as_second() {
+            if row.expires_at <= now.as_second() {
                 return Err(refused(
                     ErrorCode::EnrollCodeInvalid,
                     "this enrollment code expired",
                 ));
             }
             if tx
-                .query_opt(
+                .exists(
                     "SELECT 1 FROM devices WHERE public_key = $1",
                     &[public_hex.as_str().into()],
-                )?
-                .is_some()
+                )
+                .await?
             {
                 return Err(refused(
                     ErrorCode::DeviceKeyTaken,
@@ -186,15 +225,17 @@ impl Store {
                 ));
             }
             // The guarded update makes the code single-use even against a concurrent enroll.
-            let claimed = tx.execute(
-                "UPDATE enroll_codes SET used_at = $1, device = $2 \
-                 WHERE code_hash = $3 AND used_at IS NULL",
-                &[
-                    stamp(now).into(),
-                    device_id.as_str().into(),
-                    hash.as_str().into(),
-                ],
-            )?;
+            let claimed = tx
+                .execute(
+                    "UPDATE enroll_codes SET used_at = $1, device = $2 \
+                     WHERE code_hash = $3 AND used_at IS NULL",
+                    &[
+                        stamp(now).into(),
+                        device_id.as_str().into(),
+                        hash.as_str().into(),
+                    ],
+                )
+                .await?;
             if claimed != 1 {
                 return Err(refused(
                     ErrorCode::EnrollCodeInvalid,
@@ -212,14 +253,17 @@ impl Store {
                     stamp(now).into(),
                     ChainHash::GENESIS.to_hex().into(),
                 ],
-            )?;
-            Ok((device_id.clone(), center_info(tx, &center)?))
+            )
+            .await?;
+            Ok((device_id.clone(), center_info(tx, &center).await?))
         })
+        .await
     }
 
     /// A center's id, name and zone.
-    pub fn center(&self, id: &str) -> Result<CenterInfo, Error> {
-        self.run(Mode::Read, |tx| center_info(tx, id))
+    pub async fn center(&self, id: &str) -> Result<CenterInfo, Error> {
+        self.run(Mode::Read, async |tx| center_info(tx, id).await)
+            .await
     }
 
     /// Records that `device` holds bundle `sequence` from `now` on (the first time only): the
@@ -227,165 +271,188 @@ impl Store {
     /// kiosk claiming a bundle it lacks only makes what it could know earlier, never later,
     /// so that claim is believed. Used to tell what a kiosk could know of a revocation or a
     /// compromised key ([`crate::proof`]). A sequence never published is ignored.
-    pub fn record_bundle_held(
+    pub async fn record_bundle_held(
         &self,
         device: &str,
         sequence: u64,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let sequence_value = Value::Int(sequence.min(i64::MAX as u64) as i64);
         // Most pulls find the kiosk current and already recorded: a read, not a write (a
         // write transaction waits for its fsync).
-        let known = self.run(Mode::Read, |tx| {
-            Ok(tx
-                .query_opt(
+        let known = self
+            .run(Mode::Read, async |tx| {
+                tx.exists(
                     "SELECT 1 FROM device_bundles WHERE device = $1 AND sequence = $2",
-                    &[device.into(), sequence_value.clone()],
-                )?
-                .is_some())
-        })?;
+                    &[device.into(), sequence_value(sequence)],
+                )
+                .await
+            })
+            .await?;
         if known {
             return Ok(());
         }
-        self.run(Mode::Write, |tx| {
+        self.run(Mode::Write, async |tx| {
             tx.execute(
                 "INSERT INTO device_bundles (device, sequence, since_us) \
                  SELECT $1, sequence, $3 FROM bundles WHERE sequence = $2 \
                  ON CONFLICT (device, sequence) DO NOTHING",
                 &[
                     device.into(),
-                    Value::Int(sequence.min(i64::MAX as u64) as i64),
+                    sequence_value(sequence),
                     Value::Int(now.as_microsecond()),
                 ],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 
     /// The device with this id, if enrolled.
-    pub fn device(&self, id: &str) -> Result<Option<DeviceRecord>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query_opt(
+    pub async fn device(&self, id: &str) -> Result<Option<DeviceRecord>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.row::<DeviceRow>(
                 "SELECT public_key, center, disabled FROM devices WHERE id = $1",
                 &[id.into()],
-            )?
+            )
+            .await?
             .map(|row| {
                 Ok(DeviceRecord {
                     id: id.to_owned(),
-                    public_key: parse_public_key(&row.text(0)?)
+                    public_key: parse_public_key(&row.public_key)
                         .map_err(|e| Error::Storage(e.to_string()))?,
-                    center: row.text(1)?,
-                    disabled: row.int(2)? != 0,
+                    center: row.center,
+                    disabled: row.disabled != 0,
                 })
             })
             .transpose()
         })
+        .await
     }
 
     /// Disables (or re-enables) a device: its requests are refused with `DEVICE_DISABLED`.
-    pub fn set_device_disabled(&self, id: &str, disabled: bool) -> Result<(), Error> {
-        self.run(Mode::Write, |tx| {
-            let changed = tx.execute(
-                "UPDATE devices SET disabled = $1 WHERE id = $2",
-                &[Value::Int(disabled.into()), id.into()],
-            )?;
+    pub async fn set_device_disabled(&self, id: &str, disabled: bool) -> Result<(), Error> {
+        self.run(Mode::Write, async |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE devices SET disabled = $1 WHERE id = $2",
+                    &[Value::Int(disabled.into()), id.into()],
+                )
+                .await?;
             if changed == 0 {
                 return Err(invalid(format!("no device {id}")));
             }
             Ok(())
         })
+        .await
     }
 
     /// Every enrolled device.
-    pub fn devices(&self) -> Result<Vec<DeviceSummary>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query(
+    pub async fn devices(&self) -> Result<Vec<DeviceSummary>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.rows::<DeviceListRow>(
                 "SELECT d.id, d.center, d.label, d.disabled, d.entry_count, d.enrolled_at, \
                  COALESCE((SELECT MAX(n.seen_at) FROM nonces n WHERE n.device = d.id), \
-                          d.last_seen_at) \
+                          d.last_seen_at) AS last_seen \
                  FROM devices d ORDER BY d.enrolled_at, d.id",
                 &[],
-            )?
-            .iter()
+            )
+            .await?
+            .into_iter()
             .map(|row| {
                 Ok(DeviceSummary {
-                    id: row.text(0)?,
-                    center: row.text(1)?,
-                    label: row.opt_text(2)?,
-                    disabled: row.int(3)? != 0,
-                    entries: u64::try_from(row.int(4)?).unwrap_or(0),
-                    enrolled_at: row.text(5)?,
-                    last_seen: row.opt_int(6)?,
+                    id: row.id,
+                    center: row.center,
+                    label: row.label,
+                    disabled: row.disabled != 0,
+                    entries: db::count(row.entry_count)?,
+                    enrolled_at: row.enrolled_at,
+                    last_seen: row.last_seen,
                 })
             })
             .collect()
         })
+        .await
     }
 
     /// Records a device's nonce; false if the device used it before (a replay).
-    pub fn record_nonce(&self, device: &str, nonce: &str, now: Timestamp) -> Result<bool, Error> {
+    pub async fn record_nonce(
+        &self,
+        device: &str,
+        nonce: &str,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
         // Every signed request writes one: a single statement, so no transaction round trips.
-        self.run(Mode::Autocommit, |tx| {
-            let added = tx.execute(
-                "INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (device, nonce) DO NOTHING",
-                &[device.into(), nonce.into(), Value::Int(now.as_second())],
-            )?;
+        self.run(Mode::Autocommit, async |tx| {
+            let added = tx
+                .execute(
+                    "INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (device, nonce) DO NOTHING",
+                    &[device.into(), nonce.into(), Value::Int(now.as_second())],
+                )
+                .await?;
             Ok(added == 1)
         })
+        .await
     }
 
     /// Forgets nonces seen before `before` (unix seconds); returns how many.
-    pub fn prune_nonces(&self, before: i64) -> Result<u64, Error> {
-        self.run(Mode::Write, |tx| {
+    pub async fn prune_nonces(&self, before: i64) -> Result<u64, Error> {
+        self.run(Mode::Write, async |tx| {
             // What the nonces say of when each device was last seen is kept before they go.
             tx.execute(
                 "UPDATE devices SET last_seen_at = \
                  (SELECT MAX(n.seen_at) FROM nonces n WHERE n.device = devices.id) \
                  WHERE id IN (SELECT device FROM nonces WHERE seen_at < $1)",
                 &[Value::Int(before)],
-            )?;
+            )
+            .await?;
             tx.execute(
                 "DELETE FROM nonces WHERE seen_at < $1",
                 &[Value::Int(before)],
             )
+            .await
         })
+        .await
     }
 
     /// The device's latest state version (0 before its first change): no cursor a kiosk
     /// holds can be above it.
-    pub fn latest_state_version(&self, device: &str) -> Result<u64, Error> {
-        self.run(Mode::Read, |tx| {
-            let row = tx
-                .query_opt(
+    pub async fn latest_state_version(&self, device: &str) -> Result<u64, Error> {
+        self.run(Mode::Read, async |tx| {
+            let version: i64 = tx
+                .value(
                     "SELECT state_version FROM devices WHERE id = $1",
                     &[device.into()],
-                )?
+                )
+                .await?
                 .ok_or_else(|| refused(ErrorCode::UnknownDevice, "unknown device"))?;
-            Ok(row.int(0)?.max(0) as u64)
+            db::count(version.max(0))
         })
+        .await
     }
 
     /// What the platform holds for a device.
-    pub fn device_status(&self, device: &str, now: Timestamp) -> Result<DeviceStatus, Error> {
-        self.run(Mode::Read, |tx| {
-            let row = tx
-                .query_opt(
+    pub async fn device_status(&self, device: &str, now: Timestamp) -> Result<DeviceStatus, Error> {
+        self.run(Mode::Read, async |tx| {
+            let (center, chain_head, entries) = tx
+                .row::<(String, String, i64)>(
                     "SELECT center, chain_head, entry_count FROM devices WHERE id = $1",
                     &[device.into()],
-                )?
+                )
+                .await?
                 .ok_or_else(|| refused(ErrorCode::UnknownDevice, "unknown device"))?;
             Ok(DeviceStatus {
                 device_id: device.to_owned(),
-                center: center_info(tx, &row.text(0)?)?,
-                chain_head: row
-                    .text(1)?
+                center: center_info(tx, &center).await?,
+                chain_head: chain_head
                     .parse()
                     .map_err(|e| Error::Storage(format!("{e}")))?,
-                entries: row.int(2)? as u64,
-                bundle_sequence: latest_sequence(tx)?,
+                entries: db::count(entries)?,
+                bundle_sequence: latest_sequence(tx).await?,
                 server_time: now,
             })
         })
+        .await
     }
 }

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use super::admin::setting;
 use super::{serial_from_db, serial_to_db};
-use crate::db::{batch, Tx, Value};
+use crate::db::{self, batch, Tx, Value};
 use crate::error::Error;
 use crate::proof::BookletFacts;
 use crate::trust::{Knowledge, SignedHistory};
@@ -38,10 +38,9 @@ pub(super) struct PushFacts {
     pub enrolled_at: Timestamp,
 }
 
-/// Reads the facts bearing on the redemptions among `new`, pushed by `device` of `center`;
-/// issuer keys and revocations come from `history` (root-signed bundles), not from tables.
-pub(super) fn gather(
-    tx: &mut dyn Tx,
+/// Reads the facts of a push's redemptions.
+pub(super) async fn gather(
+    tx: &mut Tx,
     history: Arc<SignedHistory>,
     device: &str,
     center: &str,
@@ -54,30 +53,32 @@ pub(super) fn gather(
             EntryEvent::Cancellation(_) => None,
         })
         .collect();
-    let booklets = booklets_of(tx, &coupons)?;
+    let booklets = booklets_of(tx, &coupons).await?;
     let center_zone = tx
-        .query_opt("SELECT zone FROM centers WHERE id = $1", &[center.into()])?
-        .map(|row| row.int(0))
-        .transpose()?
+        .value::<i64>("SELECT zone FROM centers WHERE id = $1", &[center.into()])
+        .await?
         .unwrap_or(0);
-    let center_zone = u32::try_from(center_zone).map_err(storage)?;
-    let referential = setting(tx, "referential")?
+    let center_zone = db::small(center_zone)?;
+    let referential = setting(tx, "referential")
+        .await?
         .map(|json| serde_json::from_str(&json).map_err(storage))
         .transpose()?;
-    let rules: Rules = setting(tx, "rules")?
+    let rules: Rules = setting(tx, "rules")
+        .await?
         .map(|json| serde_json::from_str(&json).map_err(storage))
         .transpose()?
         .unwrap_or_default();
-    let knowledge = knowledge_of(tx, center)?;
-    let device_row = tx.query_one(
-        "SELECT last_occurred_us, enrolled_at FROM devices WHERE id = $1",
-        &[device.into()],
-    )?;
-    let previous = device_row
-        .opt_int(0)?
+    let knowledge = knowledge_of(tx, center).await?;
+    let (last_occurred_us, enrolled_at) = tx
+        .one::<(Option<i64>, String)>(
+            "SELECT last_occurred_us, enrolled_at FROM devices WHERE id = $1",
+            &[device.into()],
+        )
+        .await?;
+    let previous = last_occurred_us
         .map(|us| Timestamp::from_microsecond(us).map_err(storage))
         .transpose()?;
-    let enrolled_at = instant(&device_row.text(1)?)?;
+    let enrolled_at = instant(&enrolled_at)?;
     Ok(PushFacts {
         history,
         booklets,
@@ -90,10 +91,23 @@ pub(super) fn gather(
     })
 }
 
-/// The booklet holding each coupon, where one does: the last booklet of the kid starting at
-/// or before the serial (an index seek on `(kid, first_serial)`), if the serial is within it.
-fn booklets_of(
-    tx: &mut dyn Tx,
+/// A coupon of a push and the booklet whose serial range may hold it.
+#[derive(sqlx::FromRow)]
+struct CouponBooklet {
+    kid: String,
+    serial: i64,
+    first_serial: i64,
+    coupons: i64,
+    value_cents: i64,
+    issued_on: String,
+    valid_until: String,
+    provider: i64,
+    scope: i64,
+    zone: i64,
+}
+
+async fn booklets_of(
+    tx: &mut Tx,
     coupons: &BTreeSet<(Kid, u64)>,
 ) -> Result<HashMap<(Kid, u64), BookletFacts>, Error> {
     let coupons: Vec<&(Kid, u64)> = coupons.iter().collect();
@@ -106,35 +120,37 @@ fn booklets_of(
         let tuples = batch::tuples(chunk.len(), &["CAST({} AS TEXT)", "CAST({} AS BIGINT)"]);
         // `column1` and `column2` are the names both SQLite and PostgreSQL give a VALUES
         // list's columns.
-        for row in tx.query(
-            &format!(
-                "SELECT c.column1, c.column2, b.first_serial, b.coupons, b.value_cents, \
-                 b.issued_on, b.valid_until, b.provider, b.scope, b.zone \
-                 FROM (VALUES {tuples}) AS c JOIN booklets b ON b.number = \
-                 (SELECT b2.number FROM booklets b2 WHERE b2.kid = c.column1 \
-                  AND b2.first_serial <= c.column2 ORDER BY b2.first_serial DESC LIMIT 1)"
-            ),
-            &params,
-        )? {
-            let kid: Kid = row.text(0)?.parse().map_err(storage)?;
-            let serial = row.int(1)?;
-            if serial >= row.int(2)? + row.int(3)? {
+        let rows: Vec<CouponBooklet> = tx
+            .rows(
+                &format!(
+                    "SELECT c.column1 AS kid, c.column2 AS serial, b.first_serial, b.coupons, \
+                     b.value_cents, b.issued_on, b.valid_until, b.provider, b.scope, b.zone \
+                     FROM (VALUES {tuples}) AS c JOIN booklets b ON b.number = \
+                     (SELECT b2.number FROM booklets b2 WHERE b2.kid = c.column1 \
+                      AND b2.first_serial <= c.column2 ORDER BY b2.first_serial DESC LIMIT 1)"
+                ),
+                &params,
+            )
+            .await?;
+        for row in rows {
+            if row.serial >= row.first_serial + row.coupons {
                 continue;
             }
-            let day = |text: String| -> Result<u16, Error> {
+            let kid: Kid = row.kid.parse().map_err(storage)?;
+            let day = |text: &str| -> Result<u16, Error> {
                 let date: jiff::civil::Date = text.parse().map_err(storage)?;
                 guichet_core::day::to_day(date)
                     .ok_or_else(|| storage(format!("booklet day {date} out of range")))
             };
             booklets.insert(
-                (kid, serial_from_db(serial)),
+                (kid, serial_from_db(row.serial)),
                 BookletFacts {
-                    value_cents: row.int(4)? as u32,
-                    issued_on: day(row.text(5)?)?,
-                    valid_until: day(row.text(6)?)?,
-                    provider: row.int(7)? as u32,
-                    scope: row.int(8)? as u16,
-                    zone: row.int(9)? as u32,
+                    value_cents: db::small(row.value_cents)?,
+                    issued_on: day(&row.issued_on)?,
+                    valid_until: day(&row.valid_until)?,
+                    provider: db::small(row.provider)?,
+                    scope: u16::try_from(row.scope).map_err(storage)?,
+                    zone: db::small(row.zone)?,
                 },
             );
         }
@@ -142,20 +158,19 @@ fn booklets_of(
     Ok(booklets)
 }
 
-/// From when any kiosk of `center` held each bundle sequence: what one kiosk of a center
-/// could know, the center could know (a revocation pulled by one counter binds them all).
-fn knowledge_of(tx: &mut dyn Tx, center: &str) -> Result<Knowledge, Error> {
+async fn knowledge_of(tx: &mut Tx, center: &str) -> Result<Knowledge, Error> {
     let held = tx
-        .query(
+        .rows::<(i64, i64)>(
             "SELECT b.sequence, MIN(b.since_us) FROM device_bundles b \
              JOIN devices d ON d.id = b.device WHERE d.center = $1 GROUP BY b.sequence",
             &[center.into()],
-        )?
-        .iter()
-        .map(|row| {
+        )
+        .await?
+        .into_iter()
+        .map(|(sequence, since_us)| {
             Ok((
-                u64::try_from(row.int(0)?).map_err(storage)?,
-                Timestamp::from_microsecond(row.int(1)?).map_err(storage)?,
+                db::count(sequence)?,
+                Timestamp::from_microsecond(since_us).map_err(storage)?,
             ))
         })
         .collect::<Result<_, Error>>()?;
@@ -163,49 +178,54 @@ fn knowledge_of(tx: &mut dyn Tx, center: &str) -> Result<Knowledge, Error> {
 }
 
 impl super::Store {
-    /// For each entry of a push: whether it is a redemption whose code's signature verifies
-    /// (`verify_strict`) with the issuer key of the code's kid in the latest root-signed
-    /// bundle (`history`). Computed on every core, outside the push's write transaction: the
-    /// signatures are most of a push's cost. A kid names one key for good (it is derived from
-    /// the key).
-    pub(super) fn verify_signatures(
+    /// Whether each redemption's code carries a valid issuer signature (by the keys of the
+    /// root-signed `history`): on the blocking pool, spread over the cores, so the async
+    /// threads keep serving requests meanwhile.
+    pub(super) async fn verify_signatures(
         &self,
-        history: &SignedHistory,
+        history: Arc<SignedHistory>,
         entries: &[LedgerEntry],
     ) -> Result<Vec<bool>, Error> {
-        let codes: Vec<Option<&str>> = entries
+        let codes: Vec<Option<String>> = entries
             .iter()
             .map(|entry| match &entry.event {
-                EntryEvent::Redemption(r) => r.code.as_deref(),
+                EntryEvent::Redemption(r) => r.code.clone(),
                 EntryEvent::Cancellation(_) => None,
             })
             .collect();
-        let keys = history.issuer_keys();
-        let verify = |code: &Option<&str>| {
-            code.is_some_and(|text| {
-                crate::proof::signature_verifies(text, |kid| keys.get(&kid).copied())
-            })
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        // Below a few dozen codes a thread costs more than it saves.
-        if threads == 1 || codes.len() < 64 {
-            return Ok(codes.iter().map(verify).collect());
-        }
-        let chunk = codes.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = codes
-                .chunks(chunk)
-                .map(|part| scope.spawn(|| part.iter().map(verify).collect::<Vec<bool>>()))
-                .collect();
-            let mut verified = Vec::with_capacity(codes.len());
-            for worker in workers {
-                verified.extend(
-                    worker
-                        .join()
-                        .map_err(|_| storage("a signature check failed"))?,
-                );
-            }
-            Ok(verified)
-        })
+        tokio::task::spawn_blocking(move || verify_codes(&history, &codes))
+            .await
+            .map_err(|e| storage(format!("the signature checks stopped: {e}")))?
     }
+}
+
+/// [`super::Store::verify_signatures`] on the calling thread and scoped helpers.
+fn verify_codes(history: &SignedHistory, codes: &[Option<String>]) -> Result<Vec<bool>, Error> {
+    let keys = history.issuer_keys();
+    let verify = |code: &Option<String>| {
+        code.as_deref().is_some_and(|text| {
+            crate::proof::signature_verifies(text, |kid| keys.get(&kid).copied())
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Below a few dozen codes a thread costs more than it saves.
+    if threads == 1 || codes.len() < 64 {
+        return Ok(codes.iter().map(verify).collect());
+    }
+    let chunk = codes.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = codes
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(verify).collect::<Vec<bool>>()))
+            .collect();
+        let mut verified = Vec::with_capacity(codes.len());
+        for worker in workers {
+            verified.extend(
+                worker
+                    .join()
+                    .map_err(|_| storage("a signature check failed"))?,
+            );
+        }
+        Ok(verified)
+    })
 }

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::Store;
-use crate::db::Mode;
+use crate::db::{self, Mode};
 use crate::error::Error;
 
 /// The platform's state, as `/readyz` and `/metrics` report it.
@@ -21,36 +21,39 @@ pub struct Health {
 
 impl Store {
     /// Reads [`Health`] (errors if the database does not answer).
-    pub fn health(&self, now: Timestamp) -> Result<Health, Error> {
-        let migrations = self.db.schema_versions()?;
+    pub async fn health(&self, now: Timestamp) -> Result<Health, Error> {
+        let migrations = self.db.schema_versions().await?;
         let storage = |e: jiff::Error| Error::Storage(e.to_string());
-        self.run(Mode::Read, |tx| {
-            let bundle = tx
-                .query_opt(
-                    "SELECT sequence, published_at FROM bundles ORDER BY sequence DESC LIMIT 1",
-                    &[],
-                )?
-                .map(|row| -> Result<(u64, i64), Error> {
-                    let published: Timestamp = row.text(1)?.parse().map_err(storage)?;
-                    let sequence = u64::try_from(row.int(0)?).unwrap_or(0);
-                    Ok((sequence, now.duration_since(published).as_secs()))
-                })
-                .transpose()?;
-            let row = tx.query_one(
+        let mut tx = self.db.begin(Mode::Read).await?;
+        let bundle = tx
+            .row::<(i64, String)>(
+                "SELECT sequence, published_at FROM bundles ORDER BY sequence DESC LIMIT 1",
+                &[],
+            )
+            .await?
+            .map(|(sequence, published)| -> Result<(u64, i64), Error> {
+                let published: Timestamp = published.parse().map_err(storage)?;
+                Ok((
+                    db::count(sequence)?,
+                    now.duration_since(published).as_secs(),
+                ))
+            })
+            .transpose()?;
+        let (waiting, oldest) = tx
+            .one::<(i64, Option<i64>)>(
                 "SELECT COUNT(*), MIN(received_us) FROM entries \
                  WHERE state IN ('held', 'conflict')",
                 &[],
-            )?;
-            let oldest = row
-                .opt_int(1)?
-                .map(|us| Timestamp::from_microsecond(us).map_err(storage))
-                .transpose()?
-                .map(|at| now.duration_since(at).as_secs());
-            Ok(Health {
-                migrations,
-                bundle,
-                waiting: (u64::try_from(row.int(0)?).unwrap_or(0), oldest),
-            })
+            )
+            .await?;
+        let oldest = oldest
+            .map(|us| Timestamp::from_microsecond(us).map_err(storage))
+            .transpose()?
+            .map(|at| now.duration_since(at).as_secs());
+        Ok(Health {
+            migrations,
+            bundle,
+            waiting: (db::count(waiting)?, oldest),
         })
     }
 }

@@ -16,7 +16,7 @@ use super::settle::{redeeming_devices, settle_coupons, Coupon, Promotions, Settl
 use super::versions::Versions;
 use super::{serial_to_db, stamp, Store};
 use crate::clock::paris_day;
-use crate::db::{batch, Mode, Row, Tx, Value};
+use crate::db::{self, batch, Mode, Tx, Value};
 use crate::error::Error;
 use crate::proof::{self, BookletFacts, Facts, Proof};
 
@@ -186,30 +186,30 @@ fn entry_values(
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .into(),
-                Value::Null,
-                Value::Null,
-                Value::Null,
+                Value::NullText,
+                Value::NullText,
+                Value::NullText,
                 r.code.as_deref().into(),
             ]);
         }
         EntryEvent::Cancellation(c) => {
             values.extend([
                 "cancellation".into(),
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
+                Value::NullText,
+                Value::NullText,
+                Value::NullInt,
+                Value::NullInt,
+                Value::NullInt,
+                Value::NullText,
+                Value::NullText,
+                Value::NullText,
                 c.cancels.to_string().into(),
                 serde_json::to_value(c.actor_role)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .into(),
                 c.reason.as_str().into(),
-                Value::Null,
+                Value::NullText,
             ]);
         }
     }
@@ -237,8 +237,8 @@ fn entry_values(
 /// version and the database's next number of receipt (taken here, after the coupon locks);
 /// answers the first of those numbers: every redemption the database received before this
 /// push has a smaller one.
-fn insert_all(
-    tx: &mut dyn Tx,
+async fn insert_all(
+    tx: &mut Tx,
     device: &str,
     entries: &[(&LedgerEntry, Decided)],
     now: Timestamp,
@@ -246,8 +246,8 @@ fn insert_all(
 ) -> Result<Option<i64>, Error> {
     const PARAMETERS: usize = 33;
     let row = vec!["{}"; PARAMETERS];
-    let first_open_day = super::report::first_open_day(tx)?;
-    let orders = tx.next_orders(entries.len())?;
+    let first_open_day = super::report::first_open_day(tx).await?;
+    let orders = tx.next_orders(entries.len()).await?;
     let first_order = orders.first().copied();
     let mut orders = orders.into_iter();
     for chunk in batch::chunks(entries) {
@@ -270,28 +270,38 @@ fn insert_all(
                 batch::tuples(chunk.len(), &row)
             ),
             &values,
-        )?;
+        )
+        .await?;
     }
     Ok(first_order)
 }
 
 /// The devices and hashes of the entries of `ids` the platform already holds, by id.
-fn held_entries(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, (String, String)>, Error> {
-    batch::query_in(tx, "SELECT id, device, hash FROM entries WHERE id IN", ids)?
-        .iter()
-        .map(|row| Ok((row.text(0)?, (row.text(1)?, row.text(2)?))))
-        .collect()
+async fn held_entries(
+    tx: &mut Tx,
+    ids: &[&str],
+) -> Result<HashMap<String, (String, String)>, Error> {
+    Ok(batch::query_in::<(String, String, String)>(
+        tx,
+        "SELECT id, device, hash FROM entries WHERE id IN",
+        ids,
+    )
+    .await?
+    .into_iter()
+    .map(|(id, device, hash)| (id, (device, hash)))
+    .collect())
 }
 
 /// Each entry's current state, in the order of `ids`.
-fn current_results(tx: &mut dyn Tx, ids: &[&str]) -> Result<Vec<EntryResult>, Error> {
-    let results = batch::query_in(
+async fn current_results(tx: &mut Tx, ids: &[&str]) -> Result<Vec<EntryResult>, Error> {
+    let results = batch::query_in::<ResultRow>(
         tx,
         &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id IN"),
         ids,
-    )?
-    .iter()
-    .map(|row| Ok((row.text(0)?, result_of(row)?)))
+    )
+    .await?
+    .into_iter()
+    .map(|row| Ok((row.id.clone(), row.result()?)))
     .collect::<Result<HashMap<_, _>, Error>>()?;
     ids.iter()
         .map(|&id| {
@@ -308,35 +318,59 @@ pub(super) const RESULT_COLUMNS: &str = "id, state, conflict, cause, decision, d
 
 /// An entry's state as the kiosk is told it, from a row of [`RESULT_COLUMNS`]: a rejection
 /// by an admin gives their reason as the cause.
-pub(super) fn result_of(row: &Row) -> Result<EntryResult, Error> {
-    let state = parse_state(&row.text(1)?)?;
-    let cause = match (state, row.opt_text(4)?.as_deref()) {
-        (EntryState::Rejected, Some("reject")) => Some(Cause {
-            code: CauseCode::AdminRejected,
-            detail: row.opt_text(5)?,
-        }),
-        (EntryState::Rejected | EntryState::Held, _) => row
-            .opt_text(3)?
-            .map(|json| serde_json::from_str(&json).map_err(storage))
-            .transpose()?,
-        _ => None,
-    };
-    Ok(EntryResult {
-        id: row.text(0)?.parse().map_err(storage)?,
-        state,
-        conflict: row
-            .opt_text(2)?
-            .filter(|_| state == EntryState::Conflict)
-            .map(|json| serde_json::from_str(&json).map_err(storage))
-            .transpose()?,
-        cause,
-    })
+/// An entry's stored outcome, as a kiosk is told it ([`RESULT_COLUMNS`]).
+#[derive(sqlx::FromRow)]
+pub(super) struct ResultRow {
+    id: String,
+    state: String,
+    conflict: Option<String>,
+    cause: Option<String>,
+    decision: Option<String>,
+    decision_reason: Option<String>,
+}
+
+impl ResultRow {
+    /// What a kiosk is told of this entry.
+    pub(super) fn result(&self) -> Result<EntryResult, Error> {
+        let state = parse_state(&self.state)?;
+        let cause = match (state, self.decision.as_deref()) {
+            (EntryState::Rejected, Some("reject")) => Some(Cause {
+                code: CauseCode::AdminRejected,
+                detail: self.decision_reason.clone(),
+            }),
+            (EntryState::Rejected | EntryState::Held, _) => self
+                .cause
+                .as_deref()
+                .map(|json| serde_json::from_str(json).map_err(storage))
+                .transpose()?,
+            _ => None,
+        };
+        Ok(EntryResult {
+            id: self.id.parse().map_err(storage)?,
+            state,
+            conflict: self
+                .conflict
+                .as_deref()
+                .filter(|_| state == EntryState::Conflict)
+                .map(|json| serde_json::from_str(json).map_err(storage))
+                .transpose()?,
+            cause,
+        })
+    }
+}
+
+/// A [`ResultRow`] with its state version (a kiosk's cursor).
+#[derive(sqlx::FromRow)]
+struct VersionedResult {
+    #[sqlx(flatten)]
+    result: ResultRow,
+    version: i64,
 }
 
 impl Store {
     /// Stores a batch of a device's ledger entries (see `schema/sync-api.md`): all or nothing,
     /// idempotent by id; answers each entry's state.
-    pub fn ingest(
+    pub async fn ingest(
         &self,
         device: &str,
         entries: &[LedgerEntry],
@@ -345,25 +379,28 @@ impl Store {
         // The signatures first, outside the write transaction and on every core: they are
         // most of a push's cost, and need nothing but the issuer public keys of the
         // root-signed bundles.
-        let history = self.signed_history()?;
-        let signatures = self.verify_signatures(&history, entries)?;
-        self.run(Mode::Write, |tx| {
+        let history = self.signed_history().await?;
+        let signatures = self.verify_signatures(history.clone(), entries).await?;
+        self.run(Mode::Write, async |tx| {
             // Locks are taken in this order of kinds (never back): the pushing device, the
             // coupons of the batch, the state versions of the devices they may change. So two
             // pushes never wait for each other in a cycle, and pushes about other coupons and
             // other devices run side by side.
-            tx.lock(&[format!("push:{device}")])?;
-            let device_row = tx
-                .query_opt("SELECT center, chain_head FROM devices WHERE id = $1", &[device.into()])?
+            tx.lock(&[format!("push:{device}")]).await?;
+            let (center, head) = tx
+                .row::<(String, String)>(
+                    "SELECT center, chain_head FROM devices WHERE id = $1",
+                    &[device.into()],
+                )
+                .await?
                 .ok_or_else(|| refused(ErrorCode::UnknownDevice, "unknown device"))?;
-            let center = device_row.text(0)?;
-            let head: ChainHash = device_row.text(1)?.parse().map_err(storage)?;
+            let head: ChainHash = head.parse().map_err(storage)?;
             check_batch(device, &center, entries)?;
 
             // Entries already held must be a prefix of the batch, each the same as held.
             let ids: Vec<String> = entries.iter().map(|entry| entry.id.to_string()).collect();
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            let held = held_entries(tx, &ids)?;
+            let held = held_entries(tx, &ids).await?;
             let first_new = ids.iter().position(|&id| !held.contains_key(id));
             for (i, (entry, id)) in entries.iter().zip(&ids).enumerate() {
                 let Some((held_device, held_hash)) = held.get(*id) else {
@@ -395,7 +432,7 @@ impl Store {
                     }));
                 }
                 let new = &entries[first..];
-                let cancelled = cancelled_redemptions(tx, device, new)?;
+                let cancelled = cancelled_redemptions(tx, device, new).await?;
                 let promotions: Promotions = cancelled.values().cloned().collect();
                 let mut coupons: BTreeSet<Coupon> = promotions.keys().cloned().collect();
                 for entry in new {
@@ -405,99 +442,110 @@ impl Store {
                 }
                 let names: Vec<String> =
                     coupons.iter().map(|(kid, serial)| format!("coupon:{kid}:{serial}")).collect();
-                tx.lock(&names)?;
-                let mut devices = redeeming_devices(tx, &coupons)?;
+                tx.lock(&names).await?;
+                let mut devices = redeeming_devices(tx, &coupons).await?;
                 devices.insert(device.to_owned());
-                let mut versions = Versions::lock(tx, &devices)?;
+                let mut versions = Versions::lock(tx, &devices).await?;
 
-                let facts = facts::gather(tx, history.clone(), device, &center, new)?;
+                let facts = facts::gather(tx, history.clone(), device, &center, new).await?;
                 let first_new_index = entries.len() - new.len();
                 let (decided, last_occurred) =
                     decide_all(new, &signatures[first_new_index..], &facts, now);
                 count_decisions(&decided);
-                let received_from = insert_all(tx, device, &decided, now, &mut versions)?;
+                let received_from = insert_all(tx, device, &decided, now, &mut versions).await?;
                 for id in cancelled.keys() {
                     tx.execute(
                         "UPDATE entries SET state = 'cancelled', conflict = NULL, version = $1 WHERE id = $2",
                         &[Value::Int(versions.next(device)?), id.as_str().into()],
-                    )?;
+                    ).await?;
                 }
                 let settling = Settling {
                     promotions,
                     received_from,
                 };
-                settle_coupons(tx, &coupons, &mut versions, &settling)?;
-                versions.store(tx)?;
+                settle_coupons(tx, &coupons, &mut versions, &settling).await?;
+                versions.store(tx).await?;
                 chain_head = entries[entries.len() - 1].hash;
                 tx.execute(
                     "UPDATE devices SET chain_head = $1, entry_count = entry_count + $2, \
                      last_occurred_us = $3 WHERE id = $4",
                     &[
                         chain_head.to_hex().into(),
-                        Value::Int(new.len() as i64),
-                        last_occurred.map(|at| Value::Int(at.as_microsecond())).into(),
+                        Value::Int(i64::try_from(new.len()).map_err(storage)?),
+                        last_occurred.map(|at| at.as_microsecond()).into(),
                         device.into(),
                     ],
-                )?;
+                ).await?;
             }
-            let results = current_results(tx, &ids)?;
+            let results = current_results(tx, &ids).await?;
             Ok(PushResponse { results, chain_head })
         })
+        .await
     }
 
     /// State changes of a device's entries after `since`, oldest first, at most `limit`
     /// (capped at [`MAX_STATES_PER_PAGE`]).
-    pub fn states_since(
+    pub async fn states_since(
         &self,
         device: &str,
         since: u64,
         limit: usize,
     ) -> Result<StatesResponse, Error> {
         let limit = limit.clamp(1, MAX_STATES_PER_PAGE);
-        self.run(Mode::Read, |tx| {
-            let rows = tx.query(
-                &format!(
-                    "SELECT {RESULT_COLUMNS}, version FROM entries \
-                     WHERE device = $1 AND version > $2 ORDER BY version LIMIT $3"
-                ),
-                &[
-                    device.into(),
-                    Value::Int(since.min(i64::MAX as u64) as i64),
-                    Value::Int(limit as i64 + 1),
-                ],
-            )?;
-            let more = rows.len() > limit;
-            let mut cursor = since;
-            let mut changes = Vec::new();
-            for row in rows.iter().take(limit) {
-                changes.push(result_of(row)?);
-                cursor = row.int(6)? as u64;
-            }
-            Ok(StatesResponse {
-                changes,
-                cursor,
-                more,
+        let rows: Vec<VersionedResult> = self
+            .run(Mode::Read, async |tx| {
+                tx.rows(
+                    &format!(
+                        "SELECT {RESULT_COLUMNS}, version FROM entries \
+                         WHERE device = $1 AND version > $2 ORDER BY version LIMIT $3"
+                    ),
+                    &[
+                        device.into(),
+                        Value::Int(i64::try_from(since).unwrap_or(i64::MAX)),
+                        Value::Int(i64::try_from(limit).map_err(storage)? + 1),
+                    ],
+                )
+                .await
             })
+            .await?;
+        let more = rows.len() > limit;
+        let mut cursor = since;
+        let mut changes = Vec::new();
+        for row in rows.iter().take(limit) {
+            changes.push(row.result.result()?);
+            cursor = db::count(row.version)?;
+        }
+        Ok(StatesResponse {
+            changes,
+            cursor,
+            more,
         })
     }
 
     /// A redemption's coupon and its state, for admin tools and tests.
-    pub fn entry_state(&self, id: &str) -> Result<Option<EntryResult>, Error> {
-        self.run(Mode::Read, |tx| {
-            tx.query_opt(
+    pub async fn entry_state(&self, id: &str) -> Result<Option<EntryResult>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.row::<ResultRow>(
                 &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id = $1"),
                 &[id.into()],
-            )?
-            .map(|row| result_of(&row))
+            )
+            .await?
+            .map(|row| row.result())
             .transpose()
         })
+        .await
     }
 
     /// How many entries the platform holds in all.
-    pub fn entry_count(&self) -> Result<u64, Error> {
-        self.run(Mode::Read, |tx| {
-            Ok(tx.query_one("SELECT COUNT(*) FROM entries", &[])?.int(0)? as u64)
+    pub async fn entry_count(&self) -> Result<u64, Error> {
+        self.run(Mode::Read, async |tx| {
+            db::count(
+                tx.one::<(i64,)>("SELECT COUNT(*) FROM entries", &[])
+                    .await?
+                    .0,
+            )
         })
+        .await
     }
 }
 
@@ -561,8 +609,8 @@ fn count_decisions(decided: &[(&LedgerEntry, Decided)]) {
 /// The redemptions of this device that the cancellations among `new` cancel, with their
 /// coupons and the cancellation's id: each one either held already or earlier in the same
 /// batch. A cancellation of an id the platform does not hold for this device changes nothing.
-fn cancelled_redemptions(
-    tx: &mut dyn Tx,
+async fn cancelled_redemptions(
+    tx: &mut Tx,
     device: &str,
     new: &[LedgerEntry],
 ) -> Result<BTreeMap<String, (Coupon, String)>, Error> {
@@ -580,14 +628,14 @@ fn cancelled_redemptions(
                 let id = c.cancels.to_string();
                 let coupon = match earlier.get(&id) {
                     Some(coupon) => Some(coupon.clone()),
-                    None => tx
-                        .query_opt(
+                    None => {
+                        tx.row::<(String, i64)>(
                             "SELECT kid, serial FROM entries \
                              WHERE id = $1 AND device = $2 AND kind = 'redemption'",
                             &[id.as_str().into(), device.into()],
-                        )?
-                        .map(|row| Ok::<_, Error>((row.text(0)?, row.int(1)?)))
-                        .transpose()?,
+                        )
+                        .await?
+                    }
                 };
                 if let Some(coupon) = coupon {
                     cancelled.insert(id, (coupon, entry.id.to_string()));

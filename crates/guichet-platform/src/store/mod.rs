@@ -1,7 +1,8 @@
-//! The platform's data and rules, written once over [`crate::db::Database`].
+//! The platform's data and rules, written once over [`crate::db::Db`].
 //!
-//! [`Store`] is cheap to clone and safe to share between threads; every method runs one
-//! transaction and blocks (the HTTP server calls it from `spawn_blocking`).
+//! [`Store`] is cheap to clone and safe to share between tasks; every method runs one
+//! transaction (async: the HTTP server awaits it; CPU work such as signature checks runs on
+//! the blocking pool).
 
 mod admin;
 mod bundle;
@@ -21,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use ed25519_dalek::VerifyingKey;
 use jiff::Timestamp;
 
-use crate::db::{self, Database, Mode, Tx, Value};
+use crate::db::{self, Db, Mode, Value};
 use crate::error::Error;
 use crate::trust::SignedHistory;
 
@@ -33,7 +34,7 @@ pub use review::{Decision, Redemption, ReviewLine};
 /// The platform's storage, over either backend.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<dyn Database>,
+    db: Db,
     trust: Arc<Trust>,
 }
 
@@ -49,9 +50,9 @@ struct Trust {
 impl Store {
     /// A store over an open database. It believes no issuer key until it is given the
     /// platform's roots ([`Store::trusting`]).
-    pub fn new(db: Box<dyn Database>) -> Store {
+    pub fn new(db: Db) -> Store {
         Store {
-            db: db.into(),
+            db,
             trust: Arc::default(),
         }
     }
@@ -70,24 +71,26 @@ impl Store {
 
     /// The published bundles that verify with the platform's roots, up to the latest stored:
     /// what the platform believes of issuer keys and revocations when it pays.
-    pub fn signed_history(&self) -> Result<Arc<SignedHistory>, Error> {
+    pub async fn signed_history(&self) -> Result<Arc<SignedHistory>, Error> {
         let poisoned = |_| Error::Storage("the bundle history lock is poisoned".into());
         let (history, looked_at) = self.trust.checked.lock().map_err(poisoned)?.clone();
-        let rows = self.run(Mode::Read, |tx| {
-            tx.query(
+        let rows: Vec<(i64, String)> = self
+            .db
+            .begin(Mode::Read)
+            .await?
+            .rows(
                 "SELECT sequence, file FROM bundles WHERE sequence > $1 ORDER BY sequence",
                 &[Value::Int(i64::try_from(looked_at).unwrap_or(i64::MAX))],
             )
-        })?;
+            .await?;
         let Some(last) = rows.last() else {
             return Ok(history);
         };
-        let last = u64::try_from(last.int(0)?).unwrap_or(0);
+        let last = db::count(last.0)?;
         let mut extended = (*history).clone();
-        for row in &rows {
-            let sequence = u64::try_from(row.int(0)?).unwrap_or(0);
+        for (sequence, file) in &rows {
             if let Err(refused) =
-                extended.push(sequence, row.text(1)?.as_bytes(), &self.trust.roots)
+                extended.push(db::count(*sequence)?, file.as_bytes(), &self.trust.roots)
             {
                 tracing::warn!("{refused}; it is not believed");
             }
@@ -102,37 +105,49 @@ impl Store {
 
     /// Opens the database at `location` (see [`db::open`]); refuses one whose schema is not
     /// this program's ([`db::Schema::Current`]).
-    pub fn open(location: &str) -> Result<Store, Error> {
-        Store::open_with(location, None, db::Schema::Current).map(|(store, _)| store)
+    pub async fn open(location: &str) -> Result<Store, Error> {
+        let (store, _) = Store::open_with(location, None, db::Schema::Current).await?;
+        Ok(store)
     }
 
     /// Opens the database at `location` after applying the migrations it lacks
     /// ([`db::Schema::Migrate`]): `guichet-platform migrate` and `init`.
-    pub fn migrate(location: &str) -> Result<(Store, db::Migrated), Error> {
-        Store::open_with(location, None, db::Schema::Migrate)
+    pub async fn migrate(location: &str) -> Result<(Store, db::Migrated), Error> {
+        Store::open_with(location, None, db::Schema::Migrate).await
     }
 
     /// Opens the database at `location` with `password` (PostgreSQL) and `schema`.
-    pub fn open_with(
+    pub async fn open_with(
         location: &str,
         password: Option<&db::pg_tls::Password>,
         schema: db::Schema,
     ) -> Result<(Store, db::Migrated), Error> {
-        let (db, migrated) = db::open(location, password, schema)?;
+        let (db, migrated) = Db::open(location, password, schema).await?;
         Ok((Store::new(db), migrated))
     }
 
     /// `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
-        self.db.backend()
+        self.db.backend().name()
     }
 
-    fn run<R>(
+    /// How many migrations the database has, and how many this program knows.
+    pub async fn schema_versions(&self) -> Result<(i64, i64), Error> {
+        self.db.schema_versions().await
+    }
+
+    /// Runs `work` in one transaction of `mode` (see [`Db::run`]).
+    async fn run<R>(
         &self,
         mode: Mode,
-        work: impl FnOnce(&mut dyn Tx) -> Result<R, Error>,
+        work: impl AsyncFnOnce(&mut db::Tx) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        db::run(self.db.as_ref(), mode, work)
+        self.db.run(mode, work).await
+    }
+
+    /// Closes the database's connections (before a process exits, or a test drops a server).
+    pub async fn close(&self) {
+        self.db.close().await;
     }
 }
 

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 
 use guichet_protocol::EntryState;
 
-use super::ingest::{result_of, RESULT_COLUMNS};
+use super::ingest::{ResultRow, RESULT_COLUMNS};
 use super::{invalid, serial_from_db, stamp, Store};
 use crate::clock::paris_day;
-use crate::db::{Mode, Row, Tx, Value};
+use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
 
 /// What one center is owed for one provider's coupons.
@@ -77,89 +77,121 @@ pub struct MonthReport {
 }
 
 impl Store {
-    /// The report for the month starting on `first_day` (any day of it will do).
-    pub fn month_report(&self, month: Date) -> Result<MonthReport, Error> {
+    /// The report of `month` (any day in it): what is payable per center and provider, and
+    /// the redemptions that are not, each in the month of its report day.
+    pub async fn month_report(&self, month: Date) -> Result<MonthReport, Error> {
         let start = month.first_of_month();
         let end = start
             .checked_add(jiff::Span::new().months(1))
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let range = [Value::Text(start.to_string()), Value::Text(end.to_string())];
-        self.run(Mode::Read, |tx| {
-            let reimbursements = match frozen(tx, start)? {
+        self.run(Mode::Read, async |tx| {
+            let reimbursements = match frozen(tx, start).await? {
                 Some(lines) => lines,
-                None => reimbursements(tx, &range)?,
+                None => reimbursements(tx, &range).await?,
             };
-            let mut listed = |state: EntryState| -> Result<Vec<EntryLine>, Error> {
-                tx.query(
-                    &format!(
-                        "SELECT e.id, e.center, c.name, e.device, e.kid, e.serial, \
-                         e.paid_cents, COALESCE(e.paid_provider, e.provider), p.name, \
-                         e.occurred_at, e.verdict, \
-                         {} FROM entries e JOIN centers c ON c.id = e.center \
-                         LEFT JOIN providers p ON p.id = COALESCE(e.paid_provider, e.provider) \
-                         WHERE e.kind = 'redemption' AND e.state = $1 \
-                         AND e.report_day >= $2 AND e.report_day < $3 \
-                         ORDER BY e.occurred_us, e.id",
-                        RESULT_COLUMNS
-                            .split(", ")
-                            .map(|column| format!("e.{column}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    &[state.as_str().into(), range[0].clone(), range[1].clone()],
-                )?
-                .iter()
-                .map(|row| {
-                    let result = result_of(&Row(row.0[11..].to_vec()))?;
-                    let detail = match (&result.conflict, &result.cause) {
-                        (Some(conflict), _) => Some(
-                            serde_json::to_string(conflict)
-                                .map_err(|e| Error::Storage(e.to_string()))?,
-                        ),
-                        (None, Some(cause)) => {
-                            Some(format!("{}: {}", cause.code.as_str(), cause.message("fr")))
-                        }
-                        (None, None) => None,
-                    };
-                    Ok(EntryLine {
-                        id: row.text(0)?,
-                        state,
-                        center: row.text(1)?,
-                        center_name: row.text(2)?,
-                        device: row.text(3)?,
-                        kid: row.text(4)?,
-                        serial: serial_from_db(row.int(5)?),
-                        value_cents: (row.text(10)? == "ok").then(|| row.int(6)).transpose()?,
-                        provider: row.int(7)? as u32,
-                        provider_name: row.opt_text(8)?.unwrap_or_default(),
-                        redeemed_at: row.text(9)?,
-                        detail,
-                    })
-                })
-                .collect()
-            };
-            let conflicts = listed(EntryState::Conflict)?;
-            let unknown = listed(EntryState::Unknown)?;
-            let rejected = listed(EntryState::Rejected)?;
-            let held = listed(EntryState::Held)?;
             Ok(MonthReport {
                 reimbursements,
-                conflicts,
-                unknown,
-                rejected,
-                held,
+                conflicts: listed(tx, EntryState::Conflict, &range).await?,
+                unknown: listed(tx, EntryState::Unknown, &range).await?,
+                rejected: listed(tx, EntryState::Rejected, &range).await?,
+                held: listed(tx, EntryState::Held, &range).await?,
             })
         })
+        .await
     }
 }
 
-/// What each center is owed per provider for the report days in `range` (first day, day
-/// after the last): the booklets' face values of the accepted redemptions.
-fn reimbursements(tx: &mut dyn Tx, range: &[Value; 2]) -> Result<Vec<ReimbursementLine>, Error> {
-    let number = |value: i64| u64::try_from(value).map_err(|e| Error::Storage(e.to_string()));
-    tx.query(
-        "SELECT e.center, c.name, e.paid_provider, p.name, COUNT(*), \
-         CAST(SUM(e.paid_cents) AS BIGINT) \
+/// A redemption as the report lists it.
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    result: ResultRow,
+    center: String,
+    center_name: String,
+    device: String,
+    kid: String,
+    serial: i64,
+    paid_cents: Option<i64>,
+    provider: i64,
+    provider_name: Option<String>,
+    occurred_at: String,
+    verdict: String,
+}
+
+/// The redemptions in `state` reported in `range`.
+async fn listed(
+    tx: &mut Tx,
+    state: EntryState,
+    range: &[Value; 2],
+) -> Result<Vec<EntryLine>, Error> {
+    let results = RESULT_COLUMNS
+        .split(", ")
+        .map(|column| format!("e.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<ListedRow> = tx
+        .rows(
+            &format!(
+                "SELECT {results}, e.center, c.name AS center_name, e.device, e.kid, e.serial, \
+                 e.paid_cents, COALESCE(e.paid_provider, e.provider) AS provider, \
+                 p.name AS provider_name, e.occurred_at, e.verdict \
+                 FROM entries e JOIN centers c ON c.id = e.center \
+                 LEFT JOIN providers p ON p.id = COALESCE(e.paid_provider, e.provider) \
+                 WHERE e.kind = 'redemption' AND e.state = $1 \
+                 AND e.report_day >= $2 AND e.report_day < $3 \
+                 ORDER BY e.occurred_us, e.id"
+            ),
+            &[state.as_str().into(), range[0].clone(), range[1].clone()],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let result = row.result.result()?;
+            let detail = match (&result.conflict, &result.cause) {
+                (Some(conflict), _) => Some(
+                    serde_json::to_string(conflict).map_err(|e| Error::Storage(e.to_string()))?,
+                ),
+                (None, Some(cause)) => {
+                    Some(format!("{}: {}", cause.code.as_str(), cause.message("fr")))
+                }
+                (None, None) => None,
+            };
+            Ok(EntryLine {
+                id: result.id.to_string(),
+                state,
+                center: row.center,
+                center_name: row.center_name,
+                device: row.device,
+                kid: row.kid,
+                serial: serial_from_db(row.serial),
+                value_cents: row.paid_cents.filter(|_| row.verdict == "ok"),
+                provider: db::small(row.provider)?,
+                provider_name: row.provider_name.unwrap_or_default(),
+                redeemed_at: row.occurred_at,
+                detail,
+            })
+        })
+        .collect()
+}
+
+/// A line of what is payable, as the report's query sums it.
+#[derive(sqlx::FromRow)]
+struct PayableRow {
+    center: String,
+    center_name: String,
+    provider: i64,
+    provider_name: Option<String>,
+    coupons: i64,
+    amount_cents: i64,
+}
+
+/// What is payable in `range`, per center and provider.
+async fn reimbursements(tx: &mut Tx, range: &[Value; 2]) -> Result<Vec<ReimbursementLine>, Error> {
+    tx.rows::<PayableRow>(
+        "SELECT e.center, c.name AS center_name, e.paid_provider AS provider, \
+         p.name AS provider_name, COUNT(*) AS coupons, \
+         CAST(SUM(e.paid_cents) AS BIGINT) AS amount_cents \
          FROM entries e JOIN centers c ON c.id = e.center \
          LEFT JOIN providers p ON p.id = e.paid_provider \
          WHERE e.kind = 'redemption' AND e.state = 'accepted' \
@@ -168,36 +200,39 @@ fn reimbursements(tx: &mut dyn Tx, range: &[Value; 2]) -> Result<Vec<Reimburseme
          GROUP BY e.center, c.name, e.paid_provider, p.name \
          ORDER BY e.center, e.paid_provider",
         range,
-    )?
-    .iter()
+    )
+    .await?
+    .into_iter()
     .map(|row| {
         Ok(ReimbursementLine {
-            center: row.text(0)?,
-            center_name: row.text(1)?,
-            provider: u32::try_from(row.int(2)?).map_err(|e| Error::Storage(e.to_string()))?,
-            provider_name: row.opt_text(3)?.unwrap_or_default(),
-            coupons: number(row.int(4)?)?,
-            amount_cents: row.int(5)?,
+            center: row.center,
+            center_name: row.center_name,
+            provider: db::small(row.provider)?,
+            provider_name: row.provider_name.unwrap_or_default(),
+            coupons: db::count(row.coupons)?,
+            amount_cents: row.amount_cents,
         })
     })
     .collect()
 }
 
-/// The reimbursements of a closed month, as they were when it was closed.
-fn frozen(tx: &mut dyn Tx, first: Date) -> Result<Option<Vec<ReimbursementLine>>, Error> {
-    tx.query_opt(
+/// The payable lines frozen when the month starting on `first` was closed, if it was.
+async fn frozen(tx: &mut Tx, first: Date) -> Result<Option<Vec<ReimbursementLine>>, Error> {
+    tx.value::<String>(
         "SELECT report FROM closed_months WHERE month = $1",
         &[first.strftime("%Y-%m").to_string().into()],
-    )?
-    .map(|row| serde_json::from_str(&row.text(0)?).map_err(|e| Error::Storage(e.to_string())))
+    )
+    .await?
+    .map(|json| serde_json::from_str(&json).map_err(|e| Error::Storage(e.to_string())))
     .transpose()
 }
 
 /// The first day of the month after the last closed one, if any month is closed: nothing is
 /// reported before it any more.
-pub(super) fn first_open_day(tx: &mut dyn Tx) -> Result<Option<Date>, Error> {
-    tx.query_one("SELECT MAX(month) FROM closed_months", &[])?
-        .opt_text(0)?
+pub(super) async fn first_open_day(tx: &mut Tx) -> Result<Option<Date>, Error> {
+    tx.value::<Option<String>>("SELECT MAX(month) FROM closed_months", &[])
+        .await?
+        .flatten()
         .map(|month| {
             let first: Date = format!("{month}-01")
                 .parse()
@@ -213,7 +248,7 @@ impl Store {
     /// Closes the month of `month` (any day of it) and every month before it: its
     /// reimbursements are frozen as they are now (kept with the closure), and whatever is
     /// decided or received later is reported in the first open month. Only a month that has ended (in Europe/Paris, at `now`) can be closed.
-    pub fn close_month(&self, month: Date, by: &str, now: Timestamp) -> Result<(), Error> {
+    pub async fn close_month(&self, month: Date, by: &str, now: Timestamp) -> Result<(), Error> {
         let first = month.first_of_month();
         let next = first
             .checked_add(jiff::Span::new().months(1))
@@ -224,9 +259,9 @@ impl Store {
                 first.strftime("%Y-%m")
             )));
         }
-        self.run(Mode::Write, |tx| {
-            tx.lock(&["months".to_owned()])?;
-            let open_from = first_open_day(tx)?;
+        self.run(Mode::Write, async |tx| {
+            tx.lock(&["months".to_owned()]).await?;
+            let open_from = first_open_day(tx).await?;
             if open_from.is_some_and(|open| open >= next) {
                 return Err(invalid(format!(
                     "{} is closed already",
@@ -237,7 +272,7 @@ impl Store {
                 Value::Text(first.to_string()),
                 Value::Text(next.to_string()),
             ];
-            let lines = reimbursements(tx, &range)?;
+            let lines = reimbursements(tx, &range).await?;
             tx.execute(
                 "INSERT INTO closed_months (month, closed_at, closed_by, report) \
                  VALUES ($1, $2, $3, $4)",
@@ -249,8 +284,10 @@ impl Store {
                         .map_err(|e| Error::Storage(e.to_string()))?
                         .into(),
                 ],
-            )?;
+            )
+            .await?;
             Ok(())
         })
+        .await
     }
 }

@@ -13,12 +13,12 @@ use guichet_protocol::limits::{check_text, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use guichet_protocol::{EntryResult, EntryState};
 use jiff::Timestamp;
 
-use super::ingest::{result_of, RESULT_COLUMNS};
+use super::ingest::{ResultRow, RESULT_COLUMNS};
 use super::settle::{redeeming_devices, settle_coupons, Coupon, Promotions, Settling};
 use super::versions::Versions;
 use super::{invalid, serial_from_db, stamp, Store};
 use crate::clock::paris_day;
-use crate::db::{Mode, Row, Tx, Value};
+use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
 
 /// What an admin decides about a redemption.
@@ -91,12 +91,14 @@ pub struct ReviewLine {
     pub contenders: Vec<Redemption>,
 }
 
-/// The columns [`redemption_of`] reads after [`RESULT_COLUMNS`] (table `e`, joined with
+/// The columns [`RedemptionRow`] reads after [`RESULT_COLUMNS`] (table `e`, joined with
 /// centers `c`, devices `d` and providers `p`).
-const REDEMPTION_COLUMNS: &str = "e.center, c.name, e.device, d.label, e.kid, e.serial, \
-     e.paid_cents, COALESCE(e.paid_provider, e.provider), p.name, e.occurred_at, \
-     e.received_at, CASE WHEN e.code IS NULL THEN 0 ELSE 1 END, \
-     CASE WHEN e.device_signature IS NULL THEN 0 ELSE 1 END";
+const REDEMPTION_COLUMNS: &str = "e.center, c.name AS center_name, e.device, \
+     d.label AS device_label, e.kid, e.serial, e.paid_cents, \
+     COALESCE(e.paid_provider, e.provider) AS provider, p.name AS provider_name, \
+     e.occurred_at, e.received_at, \
+     CASE WHEN e.code IS NULL THEN 0 ELSE 1 END AS has_code, \
+     CASE WHEN e.device_signature IS NULL THEN 0 ELSE 1 END AS signed";
 
 /// `SELECT` of a redemption's result and [`REDEMPTION_COLUMNS`], to be followed by a `WHERE`.
 fn select_redemptions() -> String {
@@ -112,30 +114,49 @@ fn select_redemptions() -> String {
     )
 }
 
-fn redemption_of(row: &Row) -> Result<Redemption, Error> {
-    let columns = RESULT_COLUMNS.split(", ").count();
-    let result = result_of(&Row(row.0[..columns].to_vec()))?;
-    let rest = Row(row.0[columns..].to_vec());
-    Ok(Redemption {
-        result,
-        center: (rest.text(0)?, rest.text(1)?),
-        device: (rest.text(2)?, rest.opt_text(3)?),
-        coupon: (rest.text(4)?, serial_from_db(rest.int(5)?)),
-        value_cents: rest.opt_int(6)?,
-        provider: (
-            u32::try_from(rest.int(7)?).map_err(|e| Error::Storage(e.to_string()))?,
-            rest.opt_text(8)?.unwrap_or_default(),
-        ),
-        occurred_at: rest.text(9)?,
-        received_at: rest.text(10)?,
-        has_code: rest.int(11)? != 0,
-        signed: rest.int(12)? != 0,
-    })
+/// A redemption with what a reviewer sees of it ([`select_redemptions`]).
+#[derive(sqlx::FromRow)]
+struct RedemptionRow {
+    #[sqlx(flatten)]
+    result: ResultRow,
+    center: String,
+    center_name: String,
+    device: String,
+    device_label: Option<String>,
+    kid: String,
+    serial: i64,
+    paid_cents: Option<i64>,
+    provider: i64,
+    provider_name: Option<String>,
+    occurred_at: String,
+    received_at: String,
+    has_code: i64,
+    signed: i64,
+}
+
+impl RedemptionRow {
+    fn redemption(self) -> Result<Redemption, Error> {
+        Ok(Redemption {
+            result: self.result.result()?,
+            center: (self.center, self.center_name),
+            device: (self.device, self.device_label),
+            coupon: (self.kid, serial_from_db(self.serial)),
+            value_cents: self.paid_cents,
+            provider: (
+                db::small(self.provider)?,
+                self.provider_name.unwrap_or_default(),
+            ),
+            occurred_at: self.occurred_at,
+            received_at: self.received_at,
+            has_code: self.has_code != 0,
+            signed: self.signed != 0,
+        })
+    }
 }
 
 /// Every redemption of `coupon` except `except`, first received first.
-fn contenders(tx: &mut dyn Tx, coupon: &Coupon, except: &str) -> Result<Vec<Redemption>, Error> {
-    tx.query(
+async fn contenders(tx: &mut Tx, coupon: &Coupon, except: &str) -> Result<Vec<Redemption>, Error> {
+    tx.rows::<RedemptionRow>(
         &format!(
             "{} WHERE e.kind = 'redemption' AND e.kid = $1 AND e.serial = $2 AND e.id <> $3 \
              ORDER BY e.received_order, e.id",
@@ -146,17 +167,29 @@ fn contenders(tx: &mut dyn Tx, coupon: &Coupon, except: &str) -> Result<Vec<Rede
             Value::Int(coupon.1),
             except.into(),
         ],
-    )?
-    .iter()
-    .map(redemption_of)
+    )
+    .await?
+    .into_iter()
+    .map(RedemptionRow::redemption)
     .collect()
 }
 
 /// The redemption holding `coupon` now (state `accepted`), other than `except`.
-fn holder(tx: &mut dyn Tx, coupon: &Coupon, except: &str) -> Result<Option<Redemption>, Error> {
-    Ok(contenders(tx, coupon, except)?
+async fn holder(tx: &mut Tx, coupon: &Coupon, except: &str) -> Result<Option<Redemption>, Error> {
+    Ok(contenders(tx, coupon, except)
+        .await?
         .into_iter()
         .find(|r| r.result.state == EntryState::Accepted))
+}
+
+/// A redemption as a decision reads it.
+#[derive(sqlx::FromRow)]
+struct DecidedRow {
+    kid: String,
+    serial: i64,
+    state: String,
+    device: String,
+    paid_cents: Option<i64>,
 }
 
 /// How a reviewer reads a redemption in a message: id, center, device, time.
@@ -170,25 +203,28 @@ fn describe(r: &Redemption) -> String {
 impl Store {
     /// The redemptions in one of `states`, oldest received first, each with every other
     /// redemption of its coupon.
-    pub fn review_list(&self, states: &[EntryState]) -> Result<Vec<ReviewLine>, Error> {
-        self.run(Mode::Read, |tx| {
+    pub async fn review_list(&self, states: &[EntryState]) -> Result<Vec<ReviewLine>, Error> {
+        self.run(Mode::Read, async |tx| {
             let mut lines = Vec::new();
             for state in states {
-                let rows = tx.query(
-                    &format!(
-                        "{} WHERE e.kind = 'redemption' AND e.state = $1 \
-                         ORDER BY e.received_order, e.id",
-                        select_redemptions()
-                    ),
-                    &[state.as_str().into()],
-                )?;
-                for row in &rows {
-                    let redemption = redemption_of(row)?;
+                let rows: Vec<RedemptionRow> = tx
+                    .rows(
+                        &format!(
+                            "{} WHERE e.kind = 'redemption' AND e.state = $1 \
+                             ORDER BY e.received_order, e.id",
+                            select_redemptions()
+                        ),
+                        &[state.as_str().into()],
+                    )
+                    .await?;
+                for row in rows {
+                    let redemption = row.redemption()?;
                     let coupon = (
                         redemption.coupon.0.clone(),
                         super::serial_to_db(redemption.coupon.1),
                     );
-                    let contenders = contenders(tx, &coupon, &redemption.result.id.to_string())?;
+                    let contenders =
+                        contenders(tx, &coupon, &redemption.result.id.to_string()).await?;
                     lines.push(ReviewLine {
                         redemption,
                         contenders,
@@ -197,6 +233,7 @@ impl Store {
             }
             Ok(lines)
         })
+        .await
     }
 
     /// Records an admin's decision about redemption `id` and settles its coupon again; answers
@@ -204,7 +241,7 @@ impl Store {
     /// coupon, and only if a minted booklet holds their serial; any redemption not cancelled
     /// may be rejected (its coupon then goes to the next contender, recorded as promoted by
     /// this decision).
-    pub fn review_decide(
+    pub async fn review_decide(
         &self,
         id: &str,
         decision: Decision,
@@ -214,16 +251,17 @@ impl Store {
     ) -> Result<EntryResult, Error> {
         check_text("by", by, MAX_ACTOR_CHARS).map_err(|e| invalid(e.to_string()))?;
         check_text("reason", reason, MAX_REASON_CHARS).map_err(|e| invalid(e.to_string()))?;
-        self.run(Mode::Write, |tx| {
-            let row = tx
-                .query_opt(
+        self.run(Mode::Write, async |tx| {
+            let row: DecidedRow = tx
+                .row(
                     "SELECT kid, serial, state, device, paid_cents FROM entries \
                      WHERE id = $1 AND kind = 'redemption'",
                     &[id.into()],
-                )?
+                )
+                .await?
                 .ok_or_else(|| invalid(format!("no redemption {id}")))?;
-            let coupon: Coupon = (row.text(0)?, row.int(1)?);
-            let state = row.text(2)?;
+            let coupon: Coupon = (row.kid.clone(), row.serial);
+            let state = row.state.clone();
             let allowed = match decision {
                 Decision::Accept | Decision::Transfer { .. } => {
                     matches!(state.as_str(), "held" | "conflict")
@@ -236,16 +274,17 @@ impl Store {
                     decision.verb()
                 )));
             }
-            tx.lock(&[format!("coupon:{}:{}", coupon.0, coupon.1)])?;
+            tx.lock(&[format!("coupon:{}:{}", coupon.0, coupon.1)])
+                .await?;
             let paying = decision != Decision::Reject;
-            if paying && row.opt_int(4)?.is_none() {
+            if paying && row.paid_cents.is_none() {
                 return Err(invalid(format!(
                     "redemption {id}: no minted booklet holds coupon {} {}; it can never be paid",
                     coupon.0,
                     serial_from_db(coupon.1)
                 )));
             }
-            let holder = holder(tx, &coupon, id)?;
+            let holder = holder(tx, &coupon, id).await?;
             match (&decision, &holder) {
                 (Decision::Accept, Some(holder)) => {
                     return Err(invalid(format!(
@@ -276,16 +315,19 @@ impl Store {
                 _ => {}
             }
             let coupons = BTreeSet::from([coupon.clone()]);
-            let mut devices = redeeming_devices(tx, &coupons)?;
-            devices.insert(row.text(3)?);
-            let mut versions = Versions::lock(tx, &devices)?;
+            let mut devices = redeeming_devices(tx, &coupons).await?;
+            devices.insert(row.device.clone());
+            let mut versions = Versions::lock(tx, &devices).await?;
             let from = match &decision {
                 Decision::Transfer { from } => Some(from.clone()),
                 _ => None,
             };
             // A payment decided now is reported now: today's month, or the first open one.
-            let report_day = paris_day(now)
-                .max(super::report::first_open_day(tx)?.unwrap_or(jiff::civil::Date::MIN));
+            let report_day = paris_day(now).max(
+                super::report::first_open_day(tx)
+                    .await?
+                    .unwrap_or(jiff::civil::Date::MIN),
+            );
             tx.execute(
                 "UPDATE entries SET decision = $1, decided_by = $2, decided_at = $3, \
                  decision_reason = $4, transferred_from = $5, \
@@ -299,13 +341,15 @@ impl Store {
                     report_day.to_string().into(),
                     id.into(),
                 ],
-            )?;
+            )
+            .await?;
             if let Some(from) = &from {
                 // The holder named gives the coupon up: a contender again, behind this one.
                 tx.execute(
                     "UPDATE entries SET state = 'conflict' WHERE id = $1 AND state = 'accepted'",
                     &[from.as_str().into()],
-                )?;
+                )
+                .await?;
             }
             let settling = Settling {
                 promotions: match decision {
@@ -314,13 +358,15 @@ impl Store {
                 },
                 received_from: None,
             };
-            settle_coupons(tx, &coupons, &mut versions, &settling)?;
-            versions.store(tx)?;
-            let row = tx.query_one(
+            settle_coupons(tx, &coupons, &mut versions, &settling).await?;
+            versions.store(tx).await?;
+            tx.one::<ResultRow>(
                 &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id = $1"),
                 &[Value::from(id)],
-            )?;
-            result_of(&row)
+            )
+            .await?
+            .result()
         })
+        .await
     }
 }

@@ -6,7 +6,7 @@ use guichet_protocol::{ConflictDetails, EntryState};
 
 use super::devices::center_info;
 use super::versions::Versions;
-use crate::db::{batch, Row, Tx, Value};
+use crate::db::{batch, Tx, Value};
 use crate::error::Error;
 
 fn storage(e: impl std::fmt::Display) -> Error {
@@ -43,31 +43,50 @@ fn coupon_params(chunk: &[&Coupon]) -> Vec<Value> {
 
 /// The devices holding a redemption (not cancelled) of any of `coupons`: the devices whose
 /// entries settling them may change.
-pub(super) fn redeeming_devices(
-    tx: &mut dyn Tx,
+pub(super) async fn redeeming_devices(
+    tx: &mut Tx,
     coupons: &BTreeSet<Coupon>,
 ) -> Result<BTreeSet<String>, Error> {
     let coupons: Vec<&Coupon> = coupons.iter().collect();
     let mut devices = BTreeSet::new();
     for chunk in batch::chunks(&coupons) {
-        for row in tx.query(
-            &per_coupon(
-                "SELECT device FROM entries WHERE kind = 'redemption' AND state <> 'cancelled'",
-                "UNION",
-                chunk.len(),
-            ),
-            &coupon_params(chunk),
-        )? {
-            devices.insert(row.text(0)?);
-        }
+        devices.extend(
+            tx.values::<String>(
+                &per_coupon(
+                    "SELECT device FROM entries WHERE kind = 'redemption' AND state <> 'cancelled'",
+                    "UNION",
+                    chunk.len(),
+                ),
+                &coupon_params(chunk),
+            )
+            .await?,
+        );
     }
     Ok(devices)
 }
 
-/// The columns [`settle_coupon`] reads, in its order.
 const SETTLE_COLUMNS: &str =
     "id, received_order, state, conflict, occurred_at, local_day, center, \
      device, kid, serial, verdict, decision, transferred_from, decided_at";
+
+/// One of a coupon's redemptions, as the conflict rule reads it.
+#[derive(sqlx::FromRow)]
+struct Contender {
+    id: String,
+    received_order: i64,
+    state: String,
+    conflict: Option<String>,
+    occurred_at: String,
+    local_day: String,
+    center: String,
+    device: String,
+    kid: String,
+    serial: i64,
+    verdict: String,
+    decision: Option<String>,
+    transferred_from: Option<String>,
+    decided_at: Option<String>,
+}
 
 /// The coupons whose holder a cancellation or an admin's decision may have removed, each with
 /// what did it (the cancellation's id, or `decision:` and the decided redemption's id),
@@ -86,27 +105,30 @@ pub(super) struct Settling {
 }
 
 /// Applies the conflict rule to every redemption (not cancelled) of each coupon.
-pub(super) fn settle_coupons(
-    tx: &mut dyn Tx,
+pub(super) async fn settle_coupons(
+    tx: &mut Tx,
     coupons: &BTreeSet<Coupon>,
     versions: &mut Versions,
     settling: &Settling,
 ) -> Result<(), Error> {
     let coupons: Vec<&Coupon> = coupons.iter().collect();
-    let mut redemptions: BTreeMap<Coupon, Vec<Row>> = BTreeMap::new();
+    let mut redemptions: BTreeMap<Coupon, Vec<Contender>> = BTreeMap::new();
     for chunk in batch::chunks(&coupons) {
-        for row in tx.query(
-            &per_coupon(
-                &format!(
-                    "SELECT {SETTLE_COLUMNS} FROM entries \
-                     WHERE kind = 'redemption' AND state <> 'cancelled'"
+        let rows: Vec<Contender> = tx
+            .rows(
+                &per_coupon(
+                    &format!(
+                        "SELECT {SETTLE_COLUMNS} FROM entries \
+                         WHERE kind = 'redemption' AND state <> 'cancelled'"
+                    ),
+                    "UNION ALL",
+                    chunk.len(),
                 ),
-                "UNION ALL",
-                chunk.len(),
-            ),
-            &coupon_params(chunk),
-        )? {
-            let coupon = (row.text(8)?, row.int(9)?);
+                &coupon_params(chunk),
+            )
+            .await?;
+        for row in rows {
+            let coupon = (row.kid.clone(), row.serial);
             redemptions.entry(coupon).or_default().push(row);
         }
     }
@@ -117,16 +139,16 @@ pub(super) fn settle_coupons(
             versions,
             settling,
             settling.promotions.get(&coupon),
-        )?;
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// What a redemption is, before the conflict rule: a contender for its coupon, or a state of
 /// its own.
-fn standing(row: &Row) -> Result<Option<EntryState>, Error> {
-    let decision = row.opt_text(11)?;
-    Ok(match (row.text(10)?.as_str(), decision.as_deref()) {
+fn standing(row: &Contender) -> Result<Option<EntryState>, Error> {
+    Ok(match (row.verdict.as_str(), row.decision.as_deref()) {
         (_, Some("reject")) | ("rejected", _) => Some(EntryState::Rejected),
         ("unknown", _) => Some(EntryState::Unknown),
         ("held", Some("accept")) | ("ok", _) => None,
@@ -142,22 +164,22 @@ fn standing(row: &Row) -> Result<Option<EntryState>, Error> {
 /// transferred it to last, the first the database received (`received_order`, then the smaller
 /// id). Only a cancellation or an admin's decision removes a holder; the one promoted then
 /// records what did it (`promoted_by`).
-fn settle_coupon(
-    tx: &mut dyn Tx,
-    rows: Vec<Row>,
+async fn settle_coupon(
+    tx: &mut Tx,
+    rows: Vec<Contender>,
     versions: &mut Versions,
     settling: &Settling,
     promoted_by: Option<&String>,
 ) -> Result<(), Error> {
     // Holding already: `accepted`, and received before the push being stored (if any).
-    let holds = |row: &Row| -> Result<bool, Error> {
-        Ok(row.text(2)? == "accepted"
+    let holds = |row: &Contender| {
+        row.state == "accepted"
             && settling
                 .received_from
-                .is_none_or(|first| row.int(1).is_ok_and(|order| order < first)))
+                .is_none_or(|first| row.received_order < first)
     };
-    let mut contenders: Vec<&Row> = Vec::new();
-    let mut fixed: Vec<(&Row, EntryState)> = Vec::new();
+    let mut contenders: Vec<&Contender> = Vec::new();
+    let mut fixed: Vec<(&Contender, EntryState)> = Vec::new();
     for row in &rows {
         match standing(row)? {
             Some(state) => fixed.push((row, state)),
@@ -167,41 +189,42 @@ fn settle_coupon(
     let mut ranked = contenders
         .iter()
         .map(|row| {
-            let transferred_at = match (row.opt_text(11)?.as_deref(), row.opt_text(12)?) {
-                (Some("accept"), Some(_)) => row.opt_text(13)?,
+            let transferred_at = match (row.decision.as_deref(), &row.transferred_from) {
+                (Some("accept"), Some(_)) => row.decided_at.clone(),
                 _ => None,
             };
-            Ok((
-                !holds(row)?,
+            (
+                !holds(row),
                 std::cmp::Reverse(transferred_at),
-                row.int(1)?,
-                row.text(0)?,
+                row.received_order,
+                row.id.clone(),
                 *row,
-            ))
+            )
         })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect::<Vec<_>>();
     ranked.sort_by(|a, b| (a.0, &a.1, a.2, &a.3).cmp(&(b.0, &b.1, b.2, &b.3)));
     let holder_details = match ranked.first() {
         Some(first) if ranked.len() > 1 => {
             let holder = first.4;
-            let center = holder.text(6)?;
+            let center = holder.center.clone();
             Some(ConflictDetails {
-                other_id: holder.text(0)?.parse().map_err(storage)?,
-                redeemed_at: holder.text(4)?.parse().map_err(storage)?,
-                local_day: holder.text(5)?.parse().map_err(storage)?,
+                other_id: holder.id.parse().map_err(storage)?,
+                redeemed_at: holder.occurred_at.parse().map_err(storage)?,
+                local_day: holder.local_day.parse().map_err(storage)?,
                 center_name: center_info(tx, &center)
+                    .await
                     .map(|c| c.name)
                     .unwrap_or_else(|_| center.clone()),
                 center,
-                device: holder.text(7)?,
+                device: holder.device.clone(),
             })
         }
         _ => None,
     };
     // A promotion: the coupon had no holder among these rows (a cancellation or a decision
     // just removed it) and one of them that was already known becomes it.
-    let promoted = promoted_by.filter(|_| !contenders.iter().any(|row| holds(row).unwrap_or(true)));
-    let mut updates: Vec<(&Row, EntryState, Option<String>)> = Vec::new();
+    let promoted = promoted_by.filter(|_| !contenders.iter().any(|row| holds(row)));
+    let mut updates: Vec<(&Contender, EntryState, Option<String>)> = Vec::new();
     for (i, ranked) in ranked.iter().enumerate() {
         match (&holder_details, i) {
             (Some(details), 1..) => updates.push((
@@ -214,23 +237,25 @@ fn settle_coupon(
     }
     updates.extend(fixed.into_iter().map(|(row, state)| (row, state, None)));
     for (row, state, conflict) in updates {
-        let was = row.text(2)?;
-        if was != state.as_str() || row.opt_text(3)? != conflict {
+        let was = row.state.as_str();
+        if was != state.as_str() || row.conflict != conflict {
             tx.execute(
                 "UPDATE entries SET state = $1, conflict = $2, version = $3 WHERE id = $4",
                 &[
                     state.as_str().into(),
                     conflict.into(),
-                    Value::Int(versions.next(&row.text(7)?)?),
-                    row.text(0)?.into(),
+                    Value::Int(versions.next(&row.device)?),
+                    row.id.as_str().into(),
                 ],
-            )?;
+            )
+            .await?;
         }
         if let (EntryState::Accepted, Some(by)) = (state, promoted.filter(|_| was == "conflict")) {
             tx.execute(
                 "UPDATE entries SET promoted_by = $1 WHERE id = $2",
-                &[by.as_str().into(), row.text(0)?.into()],
-            )?;
+                &[by.as_str().into(), row.id.as_str().into()],
+            )
+            .await?;
         }
     }
     Ok(())

@@ -20,18 +20,18 @@ pub(super) struct Versions {
 
 impl Versions {
     /// Locks the counters of `devices` and reads them.
-    pub(super) fn lock(tx: &mut dyn Tx, devices: &BTreeSet<String>) -> Result<Versions, Error> {
+    pub(super) async fn lock(tx: &mut Tx, devices: &BTreeSet<String>) -> Result<Versions, Error> {
         let names: Vec<String> = devices.iter().map(|d| format!("versions:{d}")).collect();
-        tx.lock(&names)?;
+        tx.lock(&names).await?;
         let devices: Vec<&str> = devices.iter().map(String::as_str).collect();
-        let last = batch::query_in(
+        let last: BTreeMap<String, i64> = batch::query_in::<(String, i64)>(
             tx,
             "SELECT id, state_version FROM devices WHERE id IN",
             &devices,
-        )?
-        .iter()
-        .map(|row| Ok((row.text(0)?, row.int(1)?)))
-        .collect::<Result<BTreeMap<_, _>, Error>>()?;
+        )
+        .await?
+        .into_iter()
+        .collect();
         Ok(Versions {
             read: last.clone(),
             last,
@@ -50,13 +50,14 @@ impl Versions {
     }
 
     /// Writes back the counters that moved (each still locked until the transaction ends).
-    pub(super) fn store(self, tx: &mut dyn Tx) -> Result<(), Error> {
+    pub(super) async fn store(self, tx: &mut Tx) -> Result<(), Error> {
         for (device, last) in self.last {
             if self.read.get(&device) != Some(&last) {
                 tx.execute(
                     "UPDATE devices SET state_version = $1 WHERE id = $2",
                     &[Value::Int(last), device.into()],
-                )?;
+                )
+                .await?;
             }
         }
         Ok(())

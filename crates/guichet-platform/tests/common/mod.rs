@@ -61,12 +61,12 @@ pub fn referential() -> Referential {
 }
 
 /// Opens a fresh store; None when PostgreSQL is asked for but not installed.
-pub fn fresh_store(
+pub async fn fresh_store(
     backend: Backend,
     dir: &std::path::Path,
 ) -> Option<(Store, Option<Arc<pg::PgCluster>>)> {
     let (location, cluster) = fresh_location(backend, dir)?;
-    Some((Store::migrate(&location).unwrap().0, cluster))
+    Some((Store::migrate(&location).await.unwrap().0, cluster))
 }
 
 /// Where a fresh database is (a SQLite path in `dir`, or a new PostgreSQL database); None
@@ -123,24 +123,31 @@ pub fn booklet_days() -> (Date, Date) {
 }
 
 /// Providers, centers, a key, a booklet and a bundle in a fresh store.
-pub fn seed(store: &Store, root: &SigningKey) -> Kid {
-    seed_minter(store, root).coupon.kid
+pub async fn seed(store: &Store, root: &SigningKey) -> Kid {
+    seed_minter(store, root).await.coupon.kid
 }
 
 /// [`seed`], answering how to sign the booklet's codes.
-pub fn seed_minter(store: &Store, root: &SigningKey) -> Minter {
+pub async fn seed_minter(store: &Store, root: &SigningKey) -> Minter {
     let now = Timestamp::now();
     let (issued_on, valid_until) = booklet_days();
-    store.add_provider(7, "Département test").unwrap();
-    store.add_zone(33, "Gironde").unwrap();
-    store.add_center("C1", "Médiathèque Nord", 33).unwrap();
-    store.add_center("C2", "Centre social Sud", 33).unwrap();
+    store.add_provider(7, "Département test").await.unwrap();
+    store.add_zone(33, "Gironde").await.unwrap();
+    store
+        .add_center("C1", "Médiathèque Nord", 33)
+        .await
+        .unwrap();
+    store
+        .add_center("C2", "Centre social Sud", 33)
+        .await
+        .unwrap();
     // TEST ONLY: the test keeps the issuer key the signer would keep.
     let issuer = generate_key().unwrap();
     let kid = store
         .add_issuer_key(7, &issuer.verifying_key(), now)
+        .await
         .unwrap();
-    store.set_referential(&referential()).unwrap();
+    store.set_referential(&referential()).await.unwrap();
     store
         .record_mint(
             &MintRequest {
@@ -155,8 +162,9 @@ pub fn seed_minter(store: &Store, root: &SigningKey) -> Minter {
             },
             now,
         )
+        .await
         .unwrap();
-    publish(store, root);
+    publish(store, root).await;
     let day = |date| guichet_core::day::to_day(date).unwrap();
     Minter {
         issuer,
@@ -173,7 +181,7 @@ pub fn seed_minter(store: &Store, root: &SigningKey) -> Minter {
     }
 }
 
-pub fn publish(store: &Store, root: &SigningKey) -> u64 {
+pub async fn publish(store: &Store, root: &SigningKey) -> u64 {
     let now = Timestamp::now();
     store
         .publish_bundle(
@@ -181,6 +189,7 @@ pub fn publish(store: &Store, root: &SigningKey) -> u64 {
             now + jiff::SignedDuration::from_hours(24 * 30),
             |document| guichet_platform::bundle::seal_checked(document, root),
         )
+        .await
         .unwrap()
         .0
 }
@@ -190,9 +199,9 @@ impl TestPlatform {
     pub async fn start(backend: Backend) -> Option<TestPlatform> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_owned();
-        let (location, cluster) = blocking(move || fresh_location(backend, &path)).await?;
+        let (location, cluster) = fresh_location(backend, &path)?;
         let opened = location.clone();
-        let store = blocking(move || Store::migrate(&opened).unwrap().0).await;
+        let store = Store::migrate(&opened).await.unwrap().0;
         let root = generate_key().unwrap();
         // The platform believes the bundles of this root only (read from its configuration in
         // production, never from the database).
@@ -202,12 +211,10 @@ impl TestPlatform {
             let store = store.clone();
             let root = root.clone();
             let public = answer_key.verifying_key();
-            tokio::task::spawn_blocking(move || {
-                store.add_sync_key(&public).unwrap();
-                seed_minter(&store, &root)
-            })
-            .await
-            .unwrap()
+            {
+                store.add_sync_key(&public).await.unwrap();
+                seed_minter(&store, &root).await
+            }
         };
         let kid = minter.coupon.kid;
         let platform = Platform {
@@ -312,12 +319,12 @@ impl TestPlatform {
     pub async fn enroll_code(&self, center: &str) -> String {
         let store = self.store.clone();
         let center = center.to_owned();
-        tokio::task::spawn_blocking(move || {
+        {
             let now = Timestamp::now();
-            store.create_enroll_code(&center, now + jiff::SignedDuration::from_hours(1), now)
-        })
-        .await
-        .unwrap()
+            store
+                .create_enroll_code(&center, now + jiff::SignedDuration::from_hours(1), now)
+                .await
+        }
         .unwrap()
     }
 
@@ -646,13 +653,6 @@ impl Kiosk {
     }
 }
 
-/// Runs blocking work (every `Store` call: the PostgreSQL client blocks) off the runtime.
-pub async fn blocking<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> R {
-    tokio::task::spawn_blocking(work)
-        .await
-        .expect("blocking work")
-}
-
 /// Defines each scenario as a test on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_backends {
@@ -692,10 +692,10 @@ pub async fn mint(platform: &TestPlatform, change: impl FnOnce(&mut MintRequest)
     };
     change(&mut request);
     let issuer = platform.minter.issuer.clone();
-    blocking(move || {
-        store.add_zone(34, "Landes").unwrap();
+    {
+        store.add_zone(34, "Landes").await.unwrap();
         // The provider's active issuer key signs: the one the scene's minter holds.
-        let booklets = store.record_mint(&request, Timestamp::now()).unwrap();
+        let booklets = store.record_mint(&request, Timestamp::now()).await.unwrap();
         let day = |date| guichet_core::day::to_day(date).unwrap();
         Minter {
             issuer,
@@ -710,6 +710,5 @@ pub async fn mint(platform: &TestPlatform, change: impl FnOnce(&mut MintRequest)
                 zone: request.zone,
             },
         }
-    })
-    .await
+    }
 }

@@ -233,11 +233,7 @@ impl PgCluster {
     /// Creates a new database through the connection `admin` names; its TCP URL.
     fn create_database(&self, admin: &str) -> String {
         let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
-        let mut client = postgres::Client::connect(admin, postgres::NoTls)
-            .expect("connect to the throwaway cluster");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create a test database");
+        run_sql(admin, &format!("CREATE DATABASE {name}"));
         self.url(&name)
     }
 
@@ -246,15 +242,14 @@ impl PgCluster {
     pub fn new_database_with_password(&self, role: &str, password: &str) -> String {
         let url = self.new_database();
         let name = url.rsplit('/').next().unwrap().to_owned();
-        let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
-            .expect("connect to the throwaway cluster");
-        client
-            .batch_execute(&format!(
+        run_sql(
+            &self.url("postgres"),
+            &format!(
                 "SET password_encryption = 'scram-sha-256';
                  CREATE ROLE {role} LOGIN PASSWORD '{password}';
                  ALTER DATABASE {name} OWNER TO {role};"
-            ))
-            .expect("a role with a password");
+            ),
+        );
         // pg_hba.conf: its first matching line decides, so the role's line goes first.
         let hba = self.dir.join("data").join("pg_hba.conf");
         let lines = std::fs::read_to_string(&hba).expect("pg_hba.conf");
@@ -263,9 +258,7 @@ impl PgCluster {
             format!("host all {role} 127.0.0.1/32 scram-sha-256\nhostssl all {role} 127.0.0.1/32 scram-sha-256\n{lines}"),
         )
         .expect("pg_hba.conf written");
-        client
-            .batch_execute("SELECT pg_reload_conf()")
-            .expect("configuration reloaded");
+        run_sql(&self.url("postgres"), "SELECT pg_reload_conf()");
         format!("postgres://{role}@127.0.0.1:{}/{name}", self.port)
     }
 
@@ -286,4 +279,20 @@ impl Drop for PgCluster {
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Runs `sql` on the database at `url` as the cluster's superuser, on a thread of its own: the
+/// blocking `postgres` client starts a runtime, which it cannot do inside a test's.
+pub fn run_sql(url: &str, sql: &str) {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                postgres::Client::connect(url, postgres::NoTls)
+                    .expect("connect to the throwaway cluster")
+                    .batch_execute(sql)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            })
+            .join()
+            .expect("the SQL thread");
+    });
 }
