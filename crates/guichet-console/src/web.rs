@@ -48,14 +48,14 @@ pub fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
 pub fn local_path(back: Option<&str>) -> String {
     match back {
         Some(path)
-            if path.starts_with("/console/")
+            if (path == "/console" || path.starts_with("/console/"))
                 && !path.contains("//")
                 && !path.contains('\\')
                 && path.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             path.to_owned()
         }
-        _ => "/console/".to_owned(),
+        _ => "/console".to_owned(),
     }
 }
 
@@ -126,10 +126,12 @@ mod tests {
     #[test]
     fn only_console_paths_are_returned_to() {
         assert_eq!(local_path(Some("/console/devices")), "/console/devices");
-        assert_eq!(local_path(Some("//evil.example/x")), "/console/");
-        assert_eq!(local_path(Some("/console//evil")), "/console/");
-        assert_eq!(local_path(Some("https://evil.example/")), "/console/");
-        assert_eq!(local_path(None), "/console/");
+        assert_eq!(local_path(Some("/console")), "/console");
+        assert_eq!(local_path(Some("/consolex")), "/console");
+        assert_eq!(local_path(Some("//evil.example/x")), "/console");
+        assert_eq!(local_path(Some("/console//evil")), "/console");
+        assert_eq!(local_path(Some("https://evil.example/")), "/console");
+        assert_eq!(local_path(None), "/console");
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub async fn show<B: ConsoleBackend>(
         lang,
         lang.t("Tableau de bord", "Dashboard"),
         Some(&current),
-        "/console/",
+        "/console",
         html! {
             dl.figures {
                 div { dt { (lang.t("Passes acceptés aujourd'hui", "Passes accepted today")) }

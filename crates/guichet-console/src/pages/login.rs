@@ -147,7 +147,7 @@ pub async fn code_form<B: ConsoleBackend>(
     let session = match session_of(backend.as_ref(), &headers, now).await? {
         None => return Err(Fail::Login),
         Some((session, _)) if session.stage == Stage::Full => {
-            return Ok(see_other("/console/", Vec::new()))
+            return Ok(see_other("/console", Vec::new()))
         }
         Some((session, _)) => session,
     };
@@ -192,7 +192,7 @@ pub async fn code<B: ConsoleBackend>(
     let (session, account) = match session_of(backend.as_ref(), &headers, now.as_second()).await? {
         None => return Err(Fail::Login),
         Some((session, _)) if session.stage == Stage::Full => {
-            return Ok(see_other("/console/", Vec::new()))
+            return Ok(see_other("/console", Vec::new()))
         }
         Some(found) => found,
     };
@@ -242,7 +242,7 @@ pub async fn code<B: ConsoleBackend>(
         .complete_login(&session.token_hash, seconds, &audit)
         .await
         .map_err(Fail::backend(lang))?;
-    Ok(see_other("/console/", Vec::new()))
+    Ok(see_other("/console", Vec::new()))
 }
 
 /// A form carrying only its token.

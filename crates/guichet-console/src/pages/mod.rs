@@ -78,17 +78,17 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
         lang,
         title,
         None,
-        "/console/",
+        "/console",
         html! {
             p.message role="alert" { (message) }
-            p { a href="/console/" { (lang.t("Retour au tableau de bord", "Back to the dashboard")) } }
+            p { a href="/console" { (lang.t("Retour au tableau de bord", "Back to the dashboard")) } }
         },
     )
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
 const NAV: [(&str, &str, &str, Option<Permission>); 4] = [
-    ("/console/", "Tableau de bord", "Dashboard", None),
+    ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
         "Bornes",

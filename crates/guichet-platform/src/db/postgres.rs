@@ -20,13 +20,14 @@ use crate::error::Error;
 
 /// The migrations, in order: `max(version)` of the table `platform_schema` is how many the
 /// database has (each migration records its own number).
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("../../../../schema/platform-migrations/postgres-0001.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0002.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0003.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0004.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0005.sql"),
     include_str!("../../../../schema/platform-migrations/postgres-0006.sql"),
+    include_str!("../../../../schema/platform-migrations/postgres-0007.sql"),
 ];
 /// The advisory lock key of migrations ("GUICHET" on a phone keypad); [`lock_key`]s of named
 /// locks are other numbers, but for a 2^-64 chance.

@@ -10,13 +10,14 @@ use super::{check_version, Database, Migrated, Mode, Row, Schema, Tx, Value};
 use crate::error::Error;
 
 /// The migrations, in order: the database's `PRAGMA user_version` is how many it has.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     include_str!("../../../../schema/platform-migrations/sqlite-0001.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0002.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0003.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0004.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0005.sql"),
     include_str!("../../../../schema/platform-migrations/sqlite-0006.sql"),
+    include_str!("../../../../schema/platform-migrations/sqlite-0007.sql"),
 ];
 const MAX_IDLE_READERS: usize = 8;
 

@@ -3,6 +3,8 @@
 //! [`Store`] is cheap to clone and safe to share between threads; every method runs one
 //! transaction and blocks (the HTTP server calls it from `spawn_blocking`).
 
+mod accounts;
+pub use accounts::AccountSummary;
 mod admin;
 mod bundle;
 mod devices;
