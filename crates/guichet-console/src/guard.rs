@@ -28,9 +28,11 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether a post comes from a page of this console: `Sec-Fetch-Site`, when sent, must be
-/// `same-origin`; `Origin`, when sent, must name the host the request was sent to; and one of
-/// them must be there (every browser sends at least one on a form post). Err says why not.
+/// Whether a post comes from a page of this console. `Sec-Fetch-Site`, which a browser sets
+/// and no page can, must say `same-origin` when sent; `Origin`, when it names a site, must name
+/// the host the request was sent to. Browsers that send no `Sec-Fetch-Site` must send a real
+/// `Origin`; `Origin: null` (what Chromium sends under `Referrer-Policy: no-referrer`) is
+/// believed only beside `Sec-Fetch-Site: same-origin`. Err says why not.
 pub fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
     let text = |name| {
         headers
@@ -38,14 +40,12 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
     let site = text("sec-fetch-site");
-    let origin = text(ORIGIN.as_str());
-    if site.is_none() && origin.is_none() {
-        return Err("no Sec-Fetch-Site nor Origin header");
-    }
-    if let Some(site) = site {
-        if site != "same-origin" {
-            return Err("Sec-Fetch-Site is not same-origin");
-        }
+    let origin = text(ORIGIN.as_str()).filter(|o| *o != "null");
+    match site {
+        Some("same-origin") => {}
+        Some(_) => return Err("Sec-Fetch-Site is not same-origin"),
+        None if origin.is_none() => return Err("neither Sec-Fetch-Site nor a real Origin"),
+        None => {}
     }
     if let Some(origin) = origin {
         let host = text(HOST.as_str()).ok_or("no Host header")?;
@@ -84,6 +84,13 @@ mod tests {
         assert!(same_origin(&headers(&[host])).is_err());
         assert!(same_origin(&headers(&[host, ("origin", "https://evil.example")])).is_err());
         assert!(same_origin(&headers(&[host, ("origin", "null")])).is_err());
+        // Chromium's form post under Referrer-Policy: no-referrer.
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ]))
+        .is_ok());
         assert!(same_origin(&headers(&[host, ("sec-fetch-site", "cross-site")])).is_err());
         assert!(same_origin(&headers(&[host, ("sec-fetch-site", "same-site")])).is_err());
         assert!(same_origin(&headers(&[
