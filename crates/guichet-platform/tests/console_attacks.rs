@@ -415,7 +415,45 @@ async fn answers_carry_the_security_headers_and_idle_sessions_end(backend: Backe
     assert_eq!(answer.location.as_deref(), Some("/console/login"));
 }
 
+/// The audit log is append-only in the database itself: whoever holds a connection cannot
+/// change or delete an entry (the triggers of migration 7); appending still works.
+async fn the_audit_log_refuses_updates_and_deletes(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let location = s.platform.location.clone();
+    let refusals = blocking(move || {
+        let statements = [
+            "UPDATE console_audit SET account = 'nobody'",
+            "DELETE FROM console_audit",
+        ];
+        match backend {
+            Backend::Sqlite => {
+                let db = rusqlite::Connection::open(&location).unwrap();
+                statements
+                    .map(|sql| db.execute(sql, []).unwrap_err().to_string())
+                    .to_vec()
+            }
+            Backend::Postgres => {
+                let mut db = ::postgres::Client::connect(&location, ::postgres::NoTls).unwrap();
+                statements
+                    .map(|sql| format!("{:?}", db.execute(sql, &[]).unwrap_err()))
+                    .to_vec()
+            }
+        }
+    })
+    .await;
+    for refusal in refusals {
+        assert!(refusal.contains("append-only"), "{refusal}");
+    }
+    let store = s.platform.store.clone();
+    let entries = blocking(move || store.audit_log(10).unwrap()).await;
+    assert_eq!(entries.len(), 2, "the two account.create entries are intact");
+    assert!(entries.iter().all(|e| e.action == "account.create" && e.account.is_none()));
+}
+
 on_both_backends!(
+    the_audit_log_refuses_updates_and_deletes,
     a_login_without_the_second_factor_opens_nothing,
     a_stolen_session_cookie_is_dead_after_logout,
     a_cross_site_form_post_is_refused,
