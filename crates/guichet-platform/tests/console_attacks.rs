@@ -413,6 +413,33 @@ async fn answers_carry_the_security_headers_and_idle_sessions_end(backend: Backe
     blocking(move || store.touch_session(&token_hash(&token), idle).unwrap()).await;
     let answer = browser.get("/console").await;
     assert_eq!(answer.location.as_deref(), Some("/console/login"));
+    // A session older than the absolute lifetime, whose cookie never came back, is forgotten
+    // when the next session is created.
+    let store = s.platform.store.clone();
+    let old = Timestamp::now().as_second() - guichet_console::ABSOLUTE_LIFETIME_SECS - 1;
+    let account = blocking(move || {
+        let account = store.console_account_named("camille").unwrap().unwrap();
+        store
+            .create_session(&guichet_console::model::Session {
+                token_hash: token_hash("forgotten"),
+                account: account.id.clone(),
+                stage: guichet_console::model::Stage::Full,
+                csrf: "x".into(),
+                created_at: old,
+                last_seen: old,
+                privileged_at: None,
+                address: "127.0.0.1".into(),
+            })
+            .unwrap();
+        account
+    })
+    .await;
+    assert_eq!(account.name, "camille");
+    assert_eq!(browser.password(&s.admin.name, PASSWORD).await.status, 303);
+    let store = s.platform.store.clone();
+    let forgotten =
+        blocking(move || store.console_session(&token_hash("forgotten")).unwrap()).await;
+    assert_eq!(forgotten, None);
 }
 
 /// The audit log is append-only in the database itself: whoever holds a connection cannot
@@ -448,8 +475,14 @@ async fn the_audit_log_refuses_updates_and_deletes(backend: Backend) {
     }
     let store = s.platform.store.clone();
     let entries = blocking(move || store.audit_log(10).unwrap()).await;
-    assert_eq!(entries.len(), 2, "the two account.create entries are intact");
-    assert!(entries.iter().all(|e| e.action == "account.create" && e.account.is_none()));
+    assert_eq!(
+        entries.len(),
+        2,
+        "the two account.create entries are intact"
+    );
+    assert!(entries
+        .iter()
+        .all(|e| e.action == "account.create" && e.account.is_none()));
 }
 
 on_both_backends!(

@@ -292,9 +292,16 @@ impl Store {
         })
     }
 
-    /// Stores a new session.
+    /// Stores a new session; forgets those past their absolute lifetime meanwhile (a cookie
+    /// that never came back leaves no row for long).
     pub fn create_session(&self, session: &Session) -> Result<(), Error> {
         self.run(Mode::Write, |tx| {
+            tx.execute(
+                "DELETE FROM console_sessions WHERE created_at < $1",
+                &[Value::Int(
+                    session.created_at - guichet_console::ABSOLUTE_LIFETIME_SECS,
+                )],
+            )?;
             tx.execute(
                 "INSERT INTO console_sessions (token_hash, account, stage, csrf, created_at, \
                  last_seen, privileged_at, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
