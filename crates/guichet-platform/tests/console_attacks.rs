@@ -211,6 +211,27 @@ async fn a_cross_site_form_post_is_refused(backend: Backend) {
     assert_eq!(entry.address, "127.0.0.1");
     assert_eq!(entry.before.as_deref(), Some(r#"{"disabled":false}"#));
     assert!(entry.after.unwrap().contains("volée au centre"));
+    // The audit log's export holds it.
+    let export = browser.get("/console/audit.csv").await;
+    assert_eq!(export.status, 200);
+    let content_type = export
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let mut lines = export.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("at,account,role,address,action,object,before,after")
+    );
+    let disable = lines.next().unwrap();
+    assert!(
+        disable.contains(",camille,admin,127.0.0.1,device.disable,device:"),
+        "{disable}"
+    );
+    assert!(disable.contains("volée au centre"), "{disable}");
 }
 
 /// A reviewer, even in privilege mode, cannot disable a kiosk nor read the kiosks' page.

@@ -18,6 +18,8 @@ const NAME = process.env.GUICHET_ACCOUNT;
 const PASSWORD = process.env.GUICHET_PASSWORD;
 const SECRET = process.env.GUICHET_TOTP_SECRET;
 const DEVICE = process.env.GUICHET_DEVICE;
+const REVIEWER = process.env.GUICHET_REVIEWER;
+const REVIEWER_SECRET = process.env.GUICHET_REVIEWER_SECRET;
 const SHOTS = process.env.GUICHET_SCREENSHOTS_DIR;
 
 /** RFC 4648 base32 without padding, to bytes. */
@@ -30,12 +32,12 @@ function base32(text) {
   return Buffer.from(bytes);
 }
 
-/** RFC 6238 (SHA-1, 30 s, 6 digits) at `steps` steps from now. */
-function totp(steps) {
+/** RFC 6238 (SHA-1, 30 s, 6 digits) of `secret` at `steps` steps from now. */
+function totp(steps, secret = SECRET) {
   const counter = Math.floor(Date.now() / 1000 / 30) + steps;
   const message = Buffer.alloc(8);
   message.writeBigUInt64BE(BigInt(counter));
-  const mac = createHmac("sha1", base32(SECRET)).update(message).digest();
+  const mac = createHmac("sha1", base32(secret)).update(message).digest();
   const offset = mac[mac.length - 1] & 0x0f;
   const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(value).padStart(6, "0");
@@ -78,6 +80,10 @@ try {
     }
     throw new Error(`Tab never reached ${description}`);
   }
+  /** Waits until the field `id` has the focus (autofocus lands after the page loads). */
+  async function focused(id) {
+    await page.waitForFunction((id) => document.activeElement?.id === id, { timeout: 5000 }, id);
+  }
   /** Enter on the focused element, waiting for the page it loads. */
   async function enter() {
     await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
@@ -99,12 +105,14 @@ try {
   if (!caught.includes("button-name")) failures.push(`axe missed a button without a name: ${caught}`);
   await axe("login");
   await shot("1-login");
+  await focused("name");
   await page.keyboard.type(NAME);
   await page.keyboard.press("Tab");
   await page.keyboard.type(PASSWORD);
   await enter();
   if (!page.url().endsWith("/console/login/code")) throw new Error(`after the password: ${page.url()} ${await heading()}`);
   await axe("second factor");
+  await focused("code");
   await page.keyboard.type(totp(0));
   await enter();
   if (!page.url().endsWith("/console")) throw new Error(`after the code: ${page.url()} ${await heading()}`);
@@ -122,6 +130,7 @@ try {
   await enter();
   await axe("privilege mode");
   await shot("3-privilege");
+  await focused("password");
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press("Tab");
   await page.keyboard.type(totp(1));
@@ -142,8 +151,7 @@ try {
   // Review and audit log, through the navigation.
   await tabTo("the Revue link", () => document.activeElement?.textContent === "Revue");
   await enter();
-  await axe("review");
-  await shot("5-review");
+  await axe("review, read only");
   await tabTo("the audit link", () => document.activeElement?.textContent === "Journal d'audit");
   await enter();
   await axe("audit log");
@@ -168,6 +176,48 @@ try {
   await tabTo("the logout button", () => document.activeElement?.textContent === "Log out");
   await enter();
   if (!page.url().endsWith("/console/login")) failures.push(`after logout: ${page.url()}`);
+
+  // The reviewer rejects the held redemption, by keyboard: the radio, the reason, the button.
+  await focused("name");
+  await page.keyboard.type(REVIEWER);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await enter();
+  await focused("code");
+  await page.keyboard.type(totp(0, REVIEWER_SECRET));
+  await enter();
+  await tabTo("the Review link", () => document.activeElement?.textContent === "Review");
+  await enter();
+  await axe("review, English, with the decision form");
+  await tabTo("the French switch", () => document.activeElement?.getAttribute("hreflang") === "fr");
+  await enter();
+  await axe("review, with the decision form");
+  await shot("5-review");
+  async function reject(reason) {
+    await tabTo("the first decision", () => document.activeElement?.name === "decision");
+    await page.keyboard.press("ArrowDown");
+    const chosen = await page.evaluate(() => document.activeElement.value + " " + document.activeElement.checked);
+    if (chosen !== "reject true") throw new Error(`ArrowDown chose ${chosen}`);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(reason);
+    await page.keyboard.press("Tab");
+    await enter();
+  }
+  // Without privilege mode: refused, with the way to it.
+  await reject("Date impossible : 2099");
+  await axe("privilege mode needed");
+  await tabTo("the identity link", () => document.activeElement?.getAttribute("href")?.startsWith("/console/privilege"));
+  await enter();
+  await focused("password");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(totp(1, REVIEWER_SECRET));
+  await enter();
+  if (!page.url().endsWith("/console/review")) throw new Error(`after privilege: ${page.url()} ${await heading()}`);
+  await reject("Date impossible : 2099");
+  const left = await page.evaluate(() => document.querySelectorAll("section.review").length);
+  if (left !== 0) failures.push(`${left} redemption(s) still waiting after the decision`);
+  await axe("review, nothing waiting");
 } catch (error) {
   failures.push(`the walk stopped: ${error.stack ?? error}`);
   const where = await page?.evaluate(() => `${location.href}: ${document.querySelector("main")?.textContent}`).catch(() => "");

@@ -83,8 +83,15 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .await
         .unwrap();
     assert_eq!(pushed.results[0].state, EntryState::Held);
+    let held = pushed.results[0].id.to_string();
     let store = platform.store.clone();
-    let admin = blocking(move || create_account(&store, "camille", Role::Admin)).await;
+    let (admin, reviewer) = blocking(move || {
+        (
+            create_account(&store, "camille", Role::Admin),
+            create_account(&store, "dominique", Role::Reviewer),
+        )
+    })
+    .await;
 
     let work = tempfile::tempdir().unwrap();
     let shots = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
@@ -105,6 +112,8 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             .env("GUICHET_PASSWORD", PASSWORD)
             .env("GUICHET_TOTP_SECRET", &admin.secret)
             .env("GUICHET_DEVICE", device)
+            .env("GUICHET_REVIEWER", &reviewer.name)
+            .env("GUICHET_REVIEWER_SECRET", &reviewer.secret)
             .env("GUICHET_SCREENSHOTS_DIR", &shots)
             .output()
             .unwrap()
@@ -144,15 +153,38 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .as_deref()
         .unwrap()
         .contains("Borne volée, plainte déposée"));
-    let actions: Vec<&str> = audit.iter().rev().map(|e| e.action.as_str()).collect();
+    let actions: Vec<(&str, Option<&str>)> = audit
+        .iter()
+        .rev()
+        .map(|e| (e.action.as_str(), e.account.as_deref()))
+        .collect();
+    let (camille, dominique) = (Some("camille"), Some("dominique"));
     assert_eq!(
         actions,
         [
-            "account.create",
-            "login",
-            "privilege.open",
-            "device.disable",
-            "logout"
+            ("account.create", None),
+            ("account.create", None),
+            ("login", camille),
+            ("privilege.open", camille),
+            ("device.disable", camille),
+            ("logout", camille),
+            ("login", dominique),
+            ("privilege.open", dominique),
+            ("review.reject", dominique),
         ]
     );
+    let decision = audit.first().unwrap();
+    assert_eq!(decision.object, format!("redemption:{held}"));
+    assert!(decision
+        .after
+        .as_deref()
+        .unwrap()
+        .contains("Date impossible : 2099"));
+    // The decision itself is recorded under the reviewer's account.
+    let store = platform.store.clone();
+    let rejected = blocking(move || store.review_list(&[EntryState::Rejected]).unwrap()).await;
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].redemption.result.id.to_string(), held);
+    let cause = rejected[0].redemption.result.cause.clone().unwrap();
+    assert_eq!(cause.detail.as_deref(), Some("Date impossible : 2099"));
 }

@@ -68,7 +68,7 @@ pub async fn not_found(headers: HeaderMap) -> Response {
 /// A page saying why a request was refused.
 pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<String> {
     let title = match status {
-        StatusCode::FORBIDDEN => lang.t("Refusé", "Refused"),
+        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => lang.t("Refusé", "Refused"),
         StatusCode::TOO_MANY_REQUESTS => lang.t("Trop d'essais", "Too many attempts"),
         StatusCode::NOT_FOUND => lang.t("Introuvable", "Not found"),
         StatusCode::INTERNAL_SERVER_ERROR => lang.t("Erreur", "Error"),
