@@ -506,7 +506,110 @@ async fn the_audit_log_refuses_updates_and_deletes(backend: Backend) {
         .all(|e| e.action == "account.create" && e.account.is_none()));
 }
 
+/// A coupon redeemed at C1 (accepted) then at C2 (conflict): the review page offers to give
+/// it to the conflicting redemption by naming the holder; the transfer moves it, under the
+/// reviewer's name.
+async fn a_transfer_names_the_holder_the_page_shows(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let code = s.platform.minter.code(4);
+    let mut first = s.platform.kiosk("C1").await;
+    let mut second = s.platform.kiosk("C2").await;
+    let now = Timestamp::now();
+    let holder = first.redemption_of(&code, now - jiff::SignedDuration::from_secs(60), |_| {});
+    let late = second.redemption_of(&code, now - jiff::SignedDuration::from_secs(30), |_| {});
+    let pushed: PushResponse = first.push(&[holder]).await.json().await.unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Accepted);
+    let holder = pushed.results[0].id.to_string();
+    let pushed: PushResponse = second.push(&[late]).await.json().await.unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Conflict);
+    let late = pushed.results[0].id.to_string();
+    let mut browser = s.browser();
+    browser.login(&s.reviewer).await;
+    browser.elevate(&s.reviewer).await;
+    let page = browser.get("/console/review").await;
+    let offered = format!("value=\"transfer:{holder}\"");
+    assert!(page.body.contains(&offered), "{}", page.body);
+    assert!(
+        !page.body.contains("value=\"accept\""),
+        "no plain accept while a holder exists"
+    );
+    let csrf = console_client::csrf_of(&page.body);
+    // Naming another redemption as the holder moves nothing.
+    let answer = browser
+        .post(
+            &format!("/console/review/{late}"),
+            &[
+                ("csrf", &csrf),
+                ("decision", &format!("transfer:{late}")),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    let answer = browser
+        .post(
+            &format!("/console/review/{late}"),
+            &[
+                ("csrf", &csrf),
+                ("decision", &format!("transfer:{holder}")),
+                ("reason", "le centre C1 a rendu le pass"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let store = s.platform.store.clone();
+    let conflicts = blocking(move || store.review_list(&[EntryState::Conflict]).unwrap()).await;
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        conflicts[0].redemption.result.id.to_string(),
+        holder,
+        "the old holder lost it"
+    );
+    let store = s.platform.store.clone();
+    let entry = blocking(move || store.audit_log(1).unwrap().remove(0)).await;
+    assert_eq!(entry.action, "review.transfer");
+    assert_eq!(entry.account.as_deref(), Some("dominique"));
+    let after = entry.after.unwrap();
+    assert!(
+        after.contains(&holder) && after.contains(r#""state":"accepted""#),
+        "{after}"
+    );
+}
+
+/// Disabling an account (`account disable`) ends its sessions at once and refuses its login.
+async fn a_disabled_account_loses_its_sessions(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let mut browser = s.browser();
+    browser.login(&s.admin).await;
+    assert_eq!(browser.get("/console/devices").await.status, 200);
+    let store = s.platform.store.clone();
+    blocking(move || {
+        let entry = guichet_console::model::AuditEntry {
+            at: Timestamp::now().to_string(),
+            account: None,
+            role: None,
+            address: "cli".into(),
+            action: "account.disable".into(),
+            object: "account:camille".into(),
+            before: None,
+            after: None,
+        };
+        store.set_account_disabled("camille", true, &entry).unwrap();
+        assert!(store.set_account_disabled("camille", true, &entry).is_err());
+    })
+    .await;
+    let answer = browser.get("/console/devices").await;
+    assert_eq!(answer.location.as_deref(), Some("/console/login"));
+    assert_eq!(browser.password(&s.admin.name, PASSWORD).await.status, 401);
+}
+
 on_both_backends!(
+    a_transfer_names_the_holder_the_page_shows,
+    a_disabled_account_loses_its_sessions,
     the_audit_log_refuses_updates_and_deletes,
     a_login_without_the_second_factor_opens_nothing,
     a_stolen_session_cookie_is_dead_after_logout,
