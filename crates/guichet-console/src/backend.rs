@@ -27,7 +27,9 @@ pub enum BackendError {
 pub type Answer<T> = Result<T, BackendError>;
 
 /// The platform, as the console sees it. Every state change that takes an [`AuditEntry`]
-/// writes it in the same transaction as the change.
+/// writes it in the same transaction as the change (the platform's [`ConsoleBackend::decide`]
+/// is the exception for now: its review rules run their own transaction, and the entry is
+/// written right after it).
 pub trait ConsoleBackend: Send + Sync + 'static {
     /// The account with this login name.
     fn account_named(&self, name: &str) -> impl Future<Output = Answer<Option<Account>>> + Send;

@@ -27,14 +27,14 @@ use crate::{ClientAddress, COOKIE};
 /// The cookie holding the login form's token.
 const LOGIN_COOKIE: &str = "__Host-guichet-login";
 
-fn random(lang: Lang) -> Result<String, Fail> {
-    new_token().map_err(|e| Fail::Internal(format!("{e} ({})", lang.code())))
+fn random() -> Result<String, Fail> {
+    new_token().map_err(|e| Fail::Internal(e.to_string()))
 }
 
 /// `GET /console/login`: name and password.
 pub async fn form(headers: HeaderMap) -> Result<Response, Fail> {
     let lang = Lang::of(&headers);
-    let token = random(lang)?;
+    let token = random()?;
     let page = layout(
         lang,
         lang.t("Connexion", "Log in"),
@@ -114,13 +114,13 @@ pub async fn password<B: ConsoleBackend>(
         record_attempt(backend.as_ref(), &form.name, address, now, false, lang).await?;
         return Err(wrong(lang));
     };
-    let token = random(lang)?;
+    let token = random()?;
     backend
         .create_session(&Session {
             token_hash: token_hash(&token),
             account: account.id.clone(),
             stage: Stage::Password,
-            csrf: random(lang)?,
+            csrf: random()?,
             created_at: now,
             last_seen: now,
             privileged_at: None,
