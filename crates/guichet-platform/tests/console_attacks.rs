@@ -346,6 +346,20 @@ async fn a_brute_forced_password_locks_the_account(backend: Backend) {
     assert_eq!(answer.status, 429);
     let mut fine = Browser::from_address(&base, Some(IpAddr::from([127, 0, 0, 5])));
     fine.login(&auditor).await;
+    // 200 kB of name or password is one more wrong attempt, nothing else (a bigger body is
+    // refused by the server before any check: 413).
+    let mut huge = Browser::from_address(&base, Some(IpAddr::from([127, 0, 0, 6])));
+    let long = "é".repeat(100_000);
+    assert_eq!(huge.password(&long, PASSWORD).await.status, 401);
+    assert_eq!(huge.password(&s.reviewer.name, &long).await.status, 401);
+    let store = s.platform.store.clone();
+    let failures = blocking(move || {
+        store
+            .login_failures(&"é".repeat(64), "127.0.0.6", 0)
+            .unwrap()
+    })
+    .await;
+    assert_eq!((failures.by_name, failures.by_address), (1, 2));
 }
 
 /// A TOTP code accepted once is refused the second time, at login and for privilege mode;

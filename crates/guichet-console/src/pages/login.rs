@@ -24,6 +24,11 @@ use crate::session::{
 use crate::web::{cookie, secret_cookie, see_other, Fail};
 use crate::{ClientAddress, COOKIE};
 
+/// The longest account name (the platform refuses longer ones at creation).
+pub const MAX_NAME_CHARS: usize = 64;
+/// The longest password checked (longer ones are wrong without being hashed).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// The cookie holding the login form's token.
 const LOGIN_COOKIE: &str = "__Host-guichet-login";
 
@@ -104,14 +109,18 @@ pub async fn password<B: ConsoleBackend>(
         ));
     }
     let now = Timestamp::now().as_second();
-    check_lockout(backend.as_ref(), &form.name, address, now, lang).await?;
+    // What a stranger types is kept short: no account name is longer, no password is hashed
+    // beyond this.
+    let name: String = form.name.chars().take(MAX_NAME_CHARS).collect();
+    check_lockout(backend.as_ref(), &name, address, now, lang).await?;
     let account = backend
-        .account_named(&form.name)
+        .account_named(&name)
         .await
         .map_err(Fail::backend(lang))?;
-    let matches = password_matches(account.as_ref(), &form.password);
+    let matches = form.password.len() <= MAX_PASSWORD_BYTES
+        && password_matches(account.as_ref(), &form.password);
     let Some(account) = account.filter(|_| matches) else {
-        record_attempt(backend.as_ref(), &form.name, address, now, false, lang).await?;
+        record_attempt(backend.as_ref(), &name, address, now, false, lang).await?;
         return Err(wrong(lang));
     };
     let token = random()?;
