@@ -427,6 +427,11 @@ async fn answers_carry_the_security_headers_and_idle_sessions_end(backend: Backe
     }
     let page = browser.get("/console/login").await;
     assert!(!page.body.contains("<script") && !page.body.contains("style="));
+    let slash = browser.get("/console/").await;
+    assert_eq!(
+        (slash.status, slash.location.as_deref()),
+        (308, Some("/console"))
+    );
     let answer = browser.password(&s.admin.name, PASSWORD).await;
     let cookie = answer
         .headers

@@ -122,7 +122,12 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
             answers::sign_answers,
         ))
         .with_state(platform.clone())
-        // The operator's console (its own crate), with the client's address it records.
+        // The operator's console (its own crate), with the client's address it records; its
+        // dashboard is `/console`, and `/console/` leads there.
+        .route(
+            "/console/",
+            get(|| async { axum::response::Redirect::permanent(guichet_console::MOUNT) }),
+        )
         .nest(
             guichet_console::MOUNT,
             guichet_console::router(console::ConsoleStore::new(platform.store.clone()))
