@@ -106,6 +106,7 @@ screenshots: setup
 	$(CARGO) build -p guichet
 	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test kiosk_window -- --nocapture
 	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test counter_keyboard -- --nocapture
+	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-platform --test console_browser -- --nocapture
 
 # The kiosk's Debian package (release build): target/debian/guichet_VERSION-1_amd64.deb.
 # The binary, its desktop entry and icon, /etc/guichet/kiosk.toml (a conffile), the docs;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use guichet_console::model::{AuditEntry, NewAccount, Role};
 use guichet_core::bundle::document::{KeyStatus, Rules};
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
@@ -159,6 +160,10 @@ enum Command {
     /// Enrolled kiosks.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Accounts of the operator's console (`/console`). The first admin exists only this
+    /// way, never through the web.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Monthly reimbursement report (CSV).
     Report {
         /// The month, YYYY-MM (days in Europe/Paris).
@@ -382,6 +387,35 @@ struct DecisionArgs {
 }
 
 #[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account: the password is read from standard input (typed twice on a
+    /// terminal, else its first line), never from the command line; prints the TOTP secret
+    /// (and its otpauth:// URI) and ten one-time recovery codes, once.
+    Create {
+        /// admin, reviewer or auditor.
+        #[arg(long)]
+        role: String,
+        /// The login name (letters, digits, '.', '_', '-', '@').
+        #[arg(long)]
+        name: String,
+    },
+    /// List the accounts.
+    List,
+    /// Refuse an account's logins and end its sessions.
+    Disable {
+        /// The login name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Accept a disabled account again.
+    Enable {
+        /// The login name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum DeviceCommand {
     /// List enrolled kiosks.
     List,
@@ -518,6 +552,106 @@ async fn demo(dir: &std::path::Path) -> Result<(), Error> {
         _ = terminate.recv() => {}
     }
     demo.server.stop().await;
+    Ok(())
+}
+
+/// The password of a new account: typed twice on a terminal (not echoed), else the first
+/// line of standard input.
+fn read_new_password() -> Result<String, Error> {
+    use std::io::{BufRead, IsTerminal};
+    let io = |e: std::io::Error| Error::Io(format!("reading the password: {e}"));
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (12 characters or more): ").map_err(io)?;
+        let again = rpassword::prompt_password("The same password again: ").map_err(io)?;
+        if first != again {
+            return Err(Error::Invalid(
+                "the two passwords differ: nothing was created".into(),
+            ));
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(io)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// An audit entry of a command run on the server (no console account: `cli`).
+fn cli_audit(
+    action: &str,
+    object: &str,
+    after: Option<serde_json::Value>,
+    now: Timestamp,
+) -> AuditEntry {
+    AuditEntry {
+        at: now.to_string(),
+        account: None,
+        role: None,
+        address: "cli".into(),
+        action: action.into(),
+        object: object.into(),
+        before: None,
+        after: after.map(|v| v.to_string()),
+    }
+}
+
+async fn account(
+    store: &guichet_platform::Store,
+    command: AccountCommand,
+    now: Timestamp,
+) -> Result<(), Error> {
+    use guichet_console::secrets;
+    let secret = |e: secrets::SecretError| Error::Invalid(e.to_string());
+    match command {
+        AccountCommand::Create { role, name } => {
+            let role: Role = role.parse().map_err(Error::Invalid)?;
+            let password = read_new_password()?;
+            let totp_secret = secrets::new_totp_secret().map_err(secret)?;
+            let codes = secrets::new_recovery_codes().map_err(secret)?;
+            let account = NewAccount {
+                name: name.clone(),
+                role,
+                password_hash: secrets::hash_password(&password).map_err(secret)?,
+                totp_secret: totp_secret.clone(),
+                recovery_hashes: codes.iter().map(|c| secrets::recovery_hash(c)).collect(),
+            };
+            let audit = cli_audit(
+                "account.create",
+                &format!("account:{name}"),
+                Some(serde_json::json!({ "role": role.as_str() })),
+                now,
+            );
+            store.create_account(&account, &audit).await?;
+            println!("account {name} ({role}) created");
+            println!("TOTP secret (type it in an authenticator app): {totp_secret}");
+            println!("otpauth URI: {}", secrets::totp_uri(&totp_secret, &name));
+            println!(
+                "recovery codes (each works once; keep them offline, they are not shown again):"
+            );
+            for code in codes {
+                println!("  {code}");
+            }
+        }
+        AccountCommand::List => {
+            println!("name\trole\tstate\trecovery codes left\tcreated");
+            for a in store.accounts().await? {
+                let state = if a.disabled { "disabled" } else { "enabled" };
+                println!(
+                    "{}\t{}\t{state}\t{}\t{}",
+                    a.name, a.role, a.recovery_codes_left, a.created_at
+                );
+            }
+        }
+        AccountCommand::Disable { name } => {
+            let audit = cli_audit("account.disable", &format!("account:{name}"), None, now);
+            store.set_account_disabled(&name, true, &audit).await?;
+            println!("account {name} disabled; its sessions ended");
+        }
+        AccountCommand::Enable { name } => {
+            let audit = cli_audit("account.enable", &format!("account:{name}"), None, now);
+            store.set_account_disabled(&name, false, &audit).await?;
+            println!("account {name} enabled");
+        }
+    }
     Ok(())
 }
 
@@ -1004,6 +1138,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Review(command) => review(&store().await?, command, now).await?,
+        Command::Account(command) => account(&store().await?, command, now).await?,
         Command::Bundle(BundleCommand::Draft { out, valid_days }) => {
             let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
             let document = store().await?.draft_bundle(now, expires).await?;

@@ -3,6 +3,7 @@
 mod answers;
 mod auth;
 mod body;
+pub mod console;
 mod handlers;
 pub mod limits;
 mod observe;
@@ -98,7 +99,7 @@ pub const READYZ: &str = "/readyz";
 /// See [`HEALTHZ`].
 pub const METRICS: &str = "/metrics";
 
-/// The router of the sync API, with its limits (`limits`): a deadline per request, a bound
+/// The router of the sync API and the operator's console (under `/console`), with its limits (`limits`): a deadline per request, a bound
 /// on requests in progress, a budget of enrollment attempts per address; and what an operator
 /// watches (`observe`): health, metrics, one log line per request.
 pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
@@ -120,7 +121,18 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
             platform.clone(),
             answers::sign_answers,
         ))
-        .with_state(platform)
+        .with_state(platform.clone())
+        // The operator's console (its own crate), with the client's address it records; its
+        // dashboard is `/console`, and `/console/` leads there.
+        .route(
+            "/console/",
+            get(|| async { axum::response::Redirect::permanent(guichet_console::MOUNT) }),
+        )
+        .nest(
+            guichet_console::MOUNT,
+            guichet_console::router(console::ConsoleStore::new(platform.store.clone()))
+                .layer(axum::middleware::from_fn(console::client_address)),
+        )
         .layer(axum::Extension(Arc::new(limits::EnrollBudget::new(
             settings.enroll_attempts_per_minute,
         ))))

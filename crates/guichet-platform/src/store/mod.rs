@@ -4,6 +4,8 @@
 //! transaction (async: the HTTP server awaits it; CPU work such as signature checks runs on
 //! the blocking pool).
 
+mod accounts;
+pub use accounts::AccountSummary;
 mod admin;
 mod bundle;
 mod devices;

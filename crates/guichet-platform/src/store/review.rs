@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use guichet_console::model::AuditEntry;
 use guichet_protocol::limits::{check_text, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use guichet_protocol::{EntryResult, EntryState};
 use jiff::Timestamp;
@@ -249,124 +250,156 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<EntryResult, Error> {
+        self.review_decide_audited(id, decision, by, reason, now, |_| None)
+            .await
+    }
+
+    /// [`Store::review_decide`], and the audit entry `audit` makes of its outcome written in
+    /// the same transaction (the console's decisions: no decision without its entry).
+    pub async fn review_decide_audited(
+        &self,
+        id: &str,
+        decision: Decision,
+        by: &str,
+        reason: &str,
+        now: Timestamp,
+        audit: impl FnOnce(&EntryResult) -> Option<AuditEntry>,
+    ) -> Result<EntryResult, Error> {
         check_text("by", by, MAX_ACTOR_CHARS).map_err(|e| invalid(e.to_string()))?;
         check_text("reason", reason, MAX_REASON_CHARS).map_err(|e| invalid(e.to_string()))?;
         self.run(Mode::Write, async |tx| {
-            let row: DecidedRow = tx
-                .row(
-                    "SELECT kid, serial, state, device, paid_cents FROM entries \
-                     WHERE id = $1 AND kind = 'redemption'",
-                    &[id.into()],
-                )
-                .await?
-                .ok_or_else(|| invalid(format!("no redemption {id}")))?;
-            let coupon: Coupon = (row.kid.clone(), row.serial);
-            let state = row.state.clone();
-            let allowed = match decision {
-                Decision::Accept | Decision::Transfer { .. } => {
-                    matches!(state.as_str(), "held" | "conflict")
-                }
-                Decision::Reject => state != "cancelled",
-            };
-            if !allowed {
-                return Err(invalid(format!(
-                    "redemption {id} is {state}: it cannot be {}",
-                    decision.verb()
-                )));
+            let result = decide(tx, id, &decision, by, reason, now).await?;
+            if let Some(entry) = audit(&result) {
+                super::accounts::audit(tx, &entry).await?;
             }
-            tx.lock(&[format!("coupon:{}:{}", coupon.0, coupon.1)])
-                .await?;
-            let paying = decision != Decision::Reject;
-            if paying && row.paid_cents.is_none() {
-                return Err(invalid(format!(
-                    "redemption {id}: no minted booklet holds coupon {} {}; it can never be paid",
-                    coupon.0,
-                    serial_from_db(coupon.1)
-                )));
-            }
-            let holder = holder(tx, &coupon, id).await?;
-            match (&decision, &holder) {
-                (Decision::Accept, Some(holder)) => {
-                    return Err(invalid(format!(
-                        "coupon {} {} is held by redemption {}: accepting {id} would take it \
-                         away; to do so, name that holder: review transfer {id} --from {}",
-                        coupon.0,
-                        serial_from_db(coupon.1),
-                        describe(holder),
-                        holder.result.id
-                    )))
-                }
-                (Decision::Transfer { from }, holder)
-                    if holder.as_ref().map(|h| h.result.id.to_string()).as_ref() != Some(from) =>
-                {
-                    return Err(invalid(format!(
-                        "redemption {from} does not hold coupon {} {} now ({}); nothing was \
-                         transferred",
-                        coupon.0,
-                        serial_from_db(coupon.1),
-                        holder
-                            .as_ref()
-                            .map_or("nobody holds it".to_owned(), |h| format!(
-                                "its holder is {}",
-                                describe(h)
-                            ))
-                    )))
-                }
-                _ => {}
-            }
-            let coupons = BTreeSet::from([coupon.clone()]);
-            let mut devices = redeeming_devices(tx, &coupons).await?;
-            devices.insert(row.device.clone());
-            let mut versions = Versions::lock(tx, &devices).await?;
-            let from = match &decision {
-                Decision::Transfer { from } => Some(from.clone()),
-                _ => None,
-            };
-            // A payment decided now is reported now: today's month, or the first open one.
-            let report_day = paris_day(now).max(
-                super::report::first_open_day(tx)
-                    .await?
-                    .unwrap_or(jiff::civil::Date::MIN),
-            );
-            tx.execute(
-                "UPDATE entries SET decision = $1, decided_by = $2, decided_at = $3, \
-                 decision_reason = $4, transferred_from = $5, \
-                 report_day = CASE WHEN $1 = 'accept' THEN $6 ELSE report_day END WHERE id = $7",
-                &[
-                    decision.column().into(),
-                    by.into(),
-                    stamp(now).into(),
-                    reason.into(),
-                    from.clone().into(),
-                    report_day.to_string().into(),
-                    id.into(),
-                ],
-            )
-            .await?;
-            if let Some(from) = &from {
-                // The holder named gives the coupon up: a contender again, behind this one.
-                tx.execute(
-                    "UPDATE entries SET state = 'conflict' WHERE id = $1 AND state = 'accepted'",
-                    &[from.as_str().into()],
-                )
-                .await?;
-            }
-            let settling = Settling {
-                promotions: match decision {
-                    Decision::Reject => [(coupon, format!("decision:{id}"))].into(),
-                    _ => Promotions::new(),
-                },
-                received_from: None,
-            };
-            settle_coupons(tx, &coupons, &mut versions, &settling).await?;
-            versions.store(tx).await?;
-            tx.one::<ResultRow>(
-                &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id = $1"),
-                &[Value::from(id)],
-            )
-            .await?
-            .result()
+            Ok(result)
         })
         .await
     }
+}
+
+/// Records a decision about redemption `id` in `tx` and settles its coupon again; its new
+/// state (the rules: [`Store::review_decide`]).
+async fn decide(
+    tx: &mut Tx,
+    id: &str,
+    decision: &Decision,
+    by: &str,
+    reason: &str,
+    now: Timestamp,
+) -> Result<EntryResult, Error> {
+    let row: DecidedRow = tx
+        .row(
+            "SELECT kid, serial, state, device, paid_cents FROM entries \
+                 WHERE id = $1 AND kind = 'redemption'",
+            &[id.into()],
+        )
+        .await?
+        .ok_or_else(|| invalid(format!("no redemption {id}")))?;
+    let coupon: Coupon = (row.kid.clone(), row.serial);
+    let state = row.state.clone();
+    let allowed = match decision {
+        Decision::Accept | Decision::Transfer { .. } => {
+            matches!(state.as_str(), "held" | "conflict")
+        }
+        Decision::Reject => state != "cancelled",
+    };
+    if !allowed {
+        return Err(invalid(format!(
+            "redemption {id} is {state}: it cannot be {}",
+            decision.verb()
+        )));
+    }
+    tx.lock(&[format!("coupon:{}:{}", coupon.0, coupon.1)])
+        .await?;
+    let paying = *decision != Decision::Reject;
+    if paying && row.paid_cents.is_none() {
+        return Err(invalid(format!(
+            "redemption {id}: no minted booklet holds coupon {} {}; it can never be paid",
+            coupon.0,
+            serial_from_db(coupon.1)
+        )));
+    }
+    let holder = holder(tx, &coupon, id).await?;
+    match (&decision, &holder) {
+        (Decision::Accept, Some(holder)) => {
+            return Err(invalid(format!(
+                "coupon {} {} is held by redemption {}: accepting {id} would take it \
+                     away; to do so, name that holder: review transfer {id} --from {}",
+                coupon.0,
+                serial_from_db(coupon.1),
+                describe(holder),
+                holder.result.id
+            )))
+        }
+        (Decision::Transfer { from }, holder)
+            if holder.as_ref().map(|h| h.result.id.to_string()).as_ref() != Some(from) =>
+        {
+            return Err(invalid(format!(
+                "redemption {from} does not hold coupon {} {} now ({}); nothing was \
+                     transferred",
+                coupon.0,
+                serial_from_db(coupon.1),
+                holder
+                    .as_ref()
+                    .map_or("nobody holds it".to_owned(), |h| format!(
+                        "its holder is {}",
+                        describe(h)
+                    ))
+            )))
+        }
+        _ => {}
+    }
+    let coupons = BTreeSet::from([coupon.clone()]);
+    let mut devices = redeeming_devices(tx, &coupons).await?;
+    devices.insert(row.device.clone());
+    let mut versions = Versions::lock(tx, &devices).await?;
+    let from = match &decision {
+        Decision::Transfer { from } => Some(from.clone()),
+        _ => None,
+    };
+    // A payment decided now is reported now: today's month, or the first open one.
+    let report_day = paris_day(now).max(
+        super::report::first_open_day(tx)
+            .await?
+            .unwrap_or(jiff::civil::Date::MIN),
+    );
+    tx.execute(
+        "UPDATE entries SET decision = $1, decided_by = $2, decided_at = $3, \
+             decision_reason = $4, transferred_from = $5, \
+             report_day = CASE WHEN $1 = 'accept' THEN $6 ELSE report_day END WHERE id = $7",
+        &[
+            decision.column().into(),
+            by.into(),
+            stamp(now).into(),
+            reason.into(),
+            from.clone().into(),
+            report_day.to_string().into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    if let Some(from) = &from {
+        // The holder named gives the coupon up: a contender again, behind this one.
+        tx.execute(
+            "UPDATE entries SET state = 'conflict' WHERE id = $1 AND state = 'accepted'",
+            &[from.as_str().into()],
+        )
+        .await?;
+    }
+    let settling = Settling {
+        promotions: match decision {
+            Decision::Reject => [(coupon, format!("decision:{id}"))].into(),
+            _ => Promotions::new(),
+        },
+        received_from: None,
+    };
+    settle_coupons(tx, &coupons, &mut versions, &settling).await?;
+    versions.store(tx).await?;
+    tx.one::<ResultRow>(
+        &format!("SELECT {RESULT_COLUMNS} FROM entries WHERE id = $1"),
+        &[Value::from(id)],
+    )
+    .await?
+    .result()
 }

@@ -1,0 +1,116 @@
+//! What the console needs from the platform: storage of accounts, sessions, login attempts and
+//! the audit log, and the platform's own reads and actions. The platform implements it over
+//! its database; the console holds no SQL and no driver.
+
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use crate::model::{
+    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, ReviewDecision,
+    ReviewItem, Session,
+};
+
+/// Why the backend did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The request cannot be done as asked (unknown id, a state that forbids it); the message
+    /// is shown to the user.
+    #[error("{0}")]
+    Refused(String),
+    /// Storage failed; logged, not shown.
+    #[error("storage: {0}")]
+    Failed(String),
+}
+
+/// The result of a backend call.
+pub type Answer<T> = Result<T, BackendError>;
+
+/// The platform, as the console sees it. Every state change that takes an [`AuditEntry`]
+/// writes it in the same transaction as the change (the platform's [`ConsoleBackend::decide`]
+/// is the exception for now: its review rules run their own transaction, and the entry is
+/// written right after it).
+pub trait ConsoleBackend: Send + Sync + 'static {
+    /// The account with this login name.
+    fn account_named(&self, name: &str) -> impl Future<Output = Answer<Option<Account>>> + Send;
+    /// The account with this id.
+    fn account(&self, id: &AccountId) -> impl Future<Output = Answer<Option<Account>>> + Send;
+    /// Records that the account's TOTP code of time step `step` was used; false (and nothing
+    /// recorded) if a code of this step or a later one was accepted before: a code is never
+    /// accepted twice.
+    fn claim_totp_step(
+        &self,
+        id: &AccountId,
+        step: u64,
+    ) -> impl Future<Output = Answer<bool>> + Send;
+    /// Uses one of the account's recovery codes (by hash); false if it has no such unused code.
+    fn use_recovery_code(
+        &self,
+        id: &AccountId,
+        code_hash: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Answer<bool>> + Send;
+    /// Records a login attempt.
+    fn record_login_attempt(
+        &self,
+        attempt: &LoginAttempt,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// The failed attempts for `name` and from `address` since `since` (unix seconds).
+    fn failures_since(
+        &self,
+        name: &str,
+        address: &str,
+        since: i64,
+    ) -> impl Future<Output = Answer<Failures>> + Send;
+    /// Stores a new session.
+    fn create_session(&self, session: &Session) -> impl Future<Output = Answer<()>> + Send;
+    /// The session whose token has this hash.
+    fn session(&self, token_hash: &str) -> impl Future<Output = Answer<Option<Session>>> + Send;
+    /// Records that the session was used at `at`.
+    fn touch_session(&self, token_hash: &str, at: i64) -> impl Future<Output = Answer<()>> + Send;
+    /// The second factor was right: the session becomes a full one (and is privileged from
+    /// `at`, the moment of that check).
+    fn complete_login(
+        &self,
+        token_hash: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// A re-authentication succeeded at `at`: privilege mode.
+    fn elevate_session(
+        &self,
+        token_hash: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// Deletes a session (logout, expiry); the audit entry, if any, says why.
+    fn end_session(
+        &self,
+        token_hash: &str,
+        audit: Option<&AuditEntry>,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// The dashboard's figures at `now`.
+    fn dashboard(&self, now: Timestamp) -> impl Future<Output = Answer<Dashboard>> + Send;
+    /// Every enrolled kiosk.
+    fn devices(&self) -> impl Future<Output = Answer<Vec<DeviceRow>>> + Send;
+    /// Disables or enables the kiosk `id`; refused if it is unknown or already so.
+    fn set_device_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// The redemptions held or in conflict, with their contenders.
+    fn review_queue(&self) -> impl Future<Output = Answer<Vec<ReviewItem>>> + Send;
+    /// Records a decision about redemption `id` by `by` (the account's name); its new state.
+    fn decide(
+        &self,
+        id: &str,
+        decision: &ReviewDecision,
+        by: &str,
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<String>> + Send;
+    /// The latest `limit` audit entries, newest first.
+    fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send;
+}

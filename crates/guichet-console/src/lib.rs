@@ -1,0 +1,69 @@
+//! The operator's web console (issue 24): accounts with a password and a TOTP second factor,
+//! sessions kept by the platform's database, CSRF checks, Kanidm-style privilege mode, the
+//! audit log, security headers, and server-rendered pages (French first, English available,
+//! no script).
+//!
+//! The console holds no SQL and no database driver: what it needs from the platform is the
+//! [`ConsoleBackend`] trait, which the platform implements over its store. [`router`] builds
+//! the pages over any backend; the platform mounts it under `/console`.
+
+pub mod backend;
+mod guard;
+mod i18n;
+pub mod model;
+mod pages;
+pub mod secrets;
+mod session;
+mod web;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use backend::{Answer, BackendError, ConsoleBackend};
+pub use session::{
+    ABSOLUTE_LIFETIME_SECS, COOKIE, IDLE_TIMEOUT_SECS, LOCKOUT_WINDOW_SECS,
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_NAME, PRIVILEGE_SECS,
+};
+
+/// Where the platform mounts the console.
+pub const MOUNT: &str = "/console";
+
+/// The client's address, put in each request's extensions by the server that mounts the
+/// console (the console records it in login attempts, sessions and the audit log). Behind a
+/// reverse proxy, it is the proxy's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// The console's pages and forms over `backend`, to be nested under [`MOUNT`]; every answer
+/// carries the security headers ([`guard::security_headers`]).
+pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
+    Router::new()
+        .route("/", get(pages::dashboard::show::<B>))
+        .route("/console.css", get(pages::stylesheet))
+        .route("/lang/{lang}", get(pages::switch_language))
+        .route(
+            "/login",
+            get(pages::login::form).post(pages::login::password::<B>),
+        )
+        .route(
+            "/login/code",
+            get(pages::login::code_form::<B>).post(pages::login::code::<B>),
+        )
+        .route("/logout", post(pages::login::logout::<B>))
+        .route(
+            "/privilege",
+            get(pages::privilege::form::<B>).post(pages::privilege::elevate::<B>),
+        )
+        .route("/devices", get(pages::devices::show::<B>))
+        .route("/devices/{id}/{action}", post(pages::devices::act::<B>))
+        .route("/review", get(pages::review::show::<B>))
+        .route("/review/{id}", post(pages::review::decide::<B>))
+        .route("/audit", get(pages::audit::show::<B>))
+        .route("/audit.csv", get(pages::audit::export::<B>))
+        .fallback(pages::not_found)
+        .with_state(backend)
+        .layer(axum::middleware::from_fn(guard::security_headers))
+}

@@ -1,0 +1,308 @@
+//! The typed values the console and its backend exchange.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// An account's id (a UUID given by the backend when the account is created).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct AccountId(pub String);
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What an account may do (`/work/shared/design/platform-roles.md`, the operator's roles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Role {
+    /// The operator's administrator: devices, keys, accounts.
+    Admin,
+    /// Decides held and conflicting redemptions.
+    Reviewer,
+    /// Reads everything, changes nothing; exports the audit log.
+    Auditor,
+}
+
+/// One thing a page or an action needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// See the kiosks.
+    ReadDevices,
+    /// Disable or enable a kiosk (privileged).
+    ManageDevices,
+    /// See the redemptions waiting for review and their evidence.
+    ReadReview,
+    /// Decide a redemption (privileged).
+    Decide,
+    /// Read and export the audit log.
+    ReadAudit,
+}
+
+impl Role {
+    /// Every role, in the order pages list them.
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Auditor];
+
+    /// The name stored and typed (`account create --role NAME`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// Whether this role has `permission`.
+    pub fn may(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Admin => matches!(
+                permission,
+                ReadDevices | ManageDevices | ReadReview | ReadAudit
+            ),
+            Role::Reviewer => matches!(permission, ReadReview | Decide),
+            Role::Auditor => matches!(permission, ReadDevices | ReadReview | ReadAudit),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| format!("unknown role {text:?}: admin, reviewer or auditor"))
+    }
+}
+
+/// An account as stored (secrets in their stored form only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// The name typed at login.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its password's argon2id hash (PHC string).
+    pub password_hash: String,
+    /// Its TOTP secret (base32), which the backend must keep as secret as the database.
+    pub totp_secret: String,
+    /// Whether an admin disabled it (no login, its sessions end).
+    pub disabled: bool,
+}
+
+/// An account to create: its secrets already hashed ([`crate::secrets`]).
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    /// The name typed at login.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its password's argon2id hash.
+    pub password_hash: String,
+    /// Its TOTP secret (base32).
+    pub totp_secret: String,
+    /// The hashes of its one-time recovery codes.
+    pub recovery_hashes: Vec<String>,
+}
+
+/// How far a login went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The password was right; the second factor is still owed. Such a session opens nothing
+    /// but the second-factor form.
+    Password,
+    /// Password and second factor: a logged-in session.
+    Full,
+}
+
+impl Stage {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Password => "password",
+            Stage::Full => "full",
+        }
+    }
+
+    /// The stage a stored name means.
+    pub fn parse(text: &str) -> Option<Stage> {
+        match text {
+            "password" => Some(Stage::Password),
+            "full" => Some(Stage::Full),
+            _ => None,
+        }
+    }
+}
+
+/// A session as stored: only the hash of its token (the cookie) is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the cookie's token, hex.
+    pub token_hash: String,
+    /// Whose session it is.
+    pub account: AccountId,
+    /// How far its login went.
+    pub stage: Stage,
+    /// The token every form of this session carries (CSRF).
+    pub csrf: String,
+    /// When it was created (unix seconds).
+    pub created_at: i64,
+    /// When it was last used (unix seconds).
+    pub last_seen: i64,
+    /// When its account last re-authenticated with password and second factor (unix seconds).
+    pub privileged_at: Option<i64>,
+    /// The client address it was created from.
+    pub address: String,
+}
+
+/// A login attempt, kept for the rate limit and the lockout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// When (unix seconds).
+    pub at: i64,
+    /// The account name typed (whether or not such an account exists).
+    pub name: String,
+    /// The client address.
+    pub address: String,
+    /// Whether it succeeded.
+    pub ok: bool,
+}
+
+/// Failed login attempts counted over the lockout window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Failures {
+    /// For the account name.
+    pub by_name: u32,
+    /// From the address.
+    pub by_address: u32,
+}
+
+/// One entry of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The account that acted (None: a command on the server, or a login before it knew who).
+    pub account: Option<String>,
+    /// Its role then.
+    pub role: Option<Role>,
+    /// The client address (`cli` for a command on the server).
+    pub address: String,
+    /// What was done, such as `device.disable`.
+    pub action: String,
+    /// On what, such as a device id.
+    pub object: String,
+    /// The state before (JSON), if any.
+    pub before: Option<String>,
+    /// The state after (JSON), if any.
+    pub after: Option<String>,
+}
+
+/// A kiosk as the devices page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRow {
+    /// Its id.
+    pub id: String,
+    /// Its center's id.
+    pub center: String,
+    /// The label given at enrollment.
+    pub label: Option<String>,
+    /// Whether it is disabled.
+    pub disabled: bool,
+    /// How many of its entries the platform holds.
+    pub entries: u64,
+    /// When it enrolled (RFC 3339).
+    pub enrolled_at: String,
+    /// Its latest signed request (unix seconds), if any.
+    pub last_seen: Option<i64>,
+}
+
+/// The figures of the dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    /// Accepted redemptions reported today (Europe/Paris).
+    pub redemptions_today: u64,
+    /// Accepted redemptions reported this month.
+    pub redemptions_month: u64,
+    /// Redemptions held or in conflict.
+    pub waiting_review: u64,
+    /// The age in seconds of the oldest of them.
+    pub oldest_waiting_secs: Option<i64>,
+    /// The latest published bundle's sequence and age in seconds.
+    pub bundle: Option<(u64, i64)>,
+}
+
+/// One redemption with its evidence, as a reviewer reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedemptionView {
+    /// Its id.
+    pub id: String,
+    /// Its state (`held`, `conflict`, `accepted`…).
+    pub state: String,
+    /// Why it is in that state, if the platform says.
+    pub detail: Option<String>,
+    /// Center id and name.
+    pub center: (String, String),
+    /// Device id and label.
+    pub device: (String, Option<String>),
+    /// Coupon kid (hex) and serial.
+    pub coupon: (String, u64),
+    /// What it would pay, from the minted booklet (None: no booklet holds it).
+    pub value_cents: Option<i64>,
+    /// The provider's name.
+    pub provider: String,
+    /// When the kiosk dated it.
+    pub occurred_at: String,
+    /// When the platform received it.
+    pub received_at: String,
+    /// Whether it carries the coupon's code.
+    pub has_code: bool,
+    /// Whether the kiosk signed it.
+    pub signed: bool,
+}
+
+/// A redemption waiting for a decision, with every other redemption of its coupon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewItem {
+    /// The redemption to decide.
+    pub redemption: RedemptionView,
+    /// The others, first received first.
+    pub contenders: Vec<RedemptionView>,
+}
+
+/// What a reviewer decides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReviewDecision {
+    /// Pay it (refused while another redemption holds the coupon).
+    Accept,
+    /// Give it the coupon, taking it from the redemption `from` that holds it.
+    Transfer {
+        /// The holder's id.
+        from: String,
+    },
+    /// Never pay it.
+    Reject,
+}
+
+impl ReviewDecision {
+    /// The audit log's action name.
+    pub fn action(&self) -> &'static str {
+        match self {
+            ReviewDecision::Accept => "review.accept",
+            ReviewDecision::Transfer { .. } => "review.transfer",
+            ReviewDecision::Reject => "review.reject",
+        }
+    }
+}

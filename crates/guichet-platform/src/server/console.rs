@@ -1,0 +1,306 @@
+//! The platform's side of the operator's console ([`guichet_console`]): its
+//! [`ConsoleBackend`] over the [`Store`], and the middleware
+//! that tells the console the client's address.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use guichet_console::model::{
+    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, RedemptionView,
+    ReviewDecision, ReviewItem, Session,
+};
+use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
+use guichet_protocol::EntryState;
+use jiff::Timestamp;
+
+use super::Peer;
+use crate::clock::paris_day;
+use crate::error::Error;
+use crate::store::{Decision, Redemption, Store};
+
+/// The console's backend: the platform's store.
+pub struct ConsoleStore {
+    store: Store,
+}
+
+impl ConsoleStore {
+    /// The backend over `store`.
+    pub fn new(store: Store) -> Arc<ConsoleStore> {
+        Arc::new(ConsoleStore { store })
+    }
+}
+
+/// The store's answer as the console's: a refusal it shows, or a failure.
+fn answer<R>(result: Result<R, Error>) -> Answer<R> {
+    result.map_err(|e| match e {
+        Error::Invalid(message) => BackendError::Refused(message),
+        Error::Refused(body) => BackendError::Refused(body.message),
+        other => BackendError::Failed(other.to_string()),
+    })
+}
+
+/// Puts the client's address ([`ClientAddress`]) in the request for the console.
+pub async fn client_address(
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    request.extensions_mut().insert(ClientAddress(peer.ip()));
+    next.run(request).await
+}
+
+fn view(r: Redemption) -> RedemptionView {
+    let detail = match (&r.result.conflict, &r.result.cause) {
+        (Some(conflict), _) => Some(format!(
+            "{} ({} {})",
+            conflict.other_id, conflict.center, conflict.center_name
+        )),
+        (None, Some(cause)) => Some(match &cause.detail {
+            Some(detail) => format!("{}: {detail}", cause.code.as_str()),
+            None => cause.code.as_str().to_owned(),
+        }),
+        (None, None) => None,
+    };
+    RedemptionView {
+        id: r.result.id.to_string(),
+        state: r.result.state.as_str().to_owned(),
+        detail,
+        center: r.center,
+        device: r.device,
+        coupon: r.coupon,
+        value_cents: r.value_cents,
+        provider: r.provider.1,
+        occurred_at: r.occurred_at,
+        received_at: r.received_at,
+        has_code: r.has_code,
+        signed: r.signed,
+    }
+}
+
+impl ConsoleBackend for ConsoleStore {
+    fn account_named(&self, name: &str) -> impl Future<Output = Answer<Option<Account>>> + Send {
+        let (store, name) = (self.store.clone(), name.to_owned());
+        async move { answer(store.console_account_named(&name).await) }
+    }
+
+    fn account(&self, id: &AccountId) -> impl Future<Output = Answer<Option<Account>>> + Send {
+        let (store, id) = (self.store.clone(), id.clone());
+        async move { answer(store.console_account(&id).await) }
+    }
+
+    fn claim_totp_step(
+        &self,
+        id: &AccountId,
+        step: u64,
+    ) -> impl Future<Output = Answer<bool>> + Send {
+        let (store, id) = (self.store.clone(), id.clone());
+        async move { answer(store.claim_totp_step(&id, step).await) }
+    }
+
+    fn use_recovery_code(
+        &self,
+        id: &AccountId,
+        code_hash: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Answer<bool>> + Send {
+        let (store, id, code_hash) = (self.store.clone(), id.clone(), code_hash.to_owned());
+        async move { answer(store.use_recovery_code(&id, &code_hash, at).await) }
+    }
+
+    fn record_login_attempt(
+        &self,
+        attempt: &LoginAttempt,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, attempt) = (self.store.clone(), attempt.clone());
+        async move { answer(store.record_login_attempt(&attempt).await) }
+    }
+
+    fn failures_since(
+        &self,
+        name: &str,
+        address: &str,
+        since: i64,
+    ) -> impl Future<Output = Answer<Failures>> + Send {
+        let (store, name, address) = (self.store.clone(), name.to_owned(), address.to_owned());
+        async move { answer(store.login_failures(&name, &address, since).await) }
+    }
+
+    fn create_session(&self, session: &Session) -> impl Future<Output = Answer<()>> + Send {
+        let (store, session) = (self.store.clone(), session.clone());
+        async move { answer(store.create_session(&session).await) }
+    }
+
+    fn session(&self, token_hash: &str) -> impl Future<Output = Answer<Option<Session>>> + Send {
+        let (store, token_hash) = (self.store.clone(), token_hash.to_owned());
+        async move { answer(store.console_session(&token_hash).await) }
+    }
+
+    fn touch_session(&self, token_hash: &str, at: i64) -> impl Future<Output = Answer<()>> + Send {
+        let (store, token_hash) = (self.store.clone(), token_hash.to_owned());
+        async move { answer(store.touch_session(&token_hash, at).await) }
+    }
+
+    fn complete_login(
+        &self,
+        token_hash: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, token_hash, audit) = (self.store.clone(), token_hash.to_owned(), audit.clone());
+        async move { answer(store.complete_login(&token_hash, at, &audit).await) }
+    }
+
+    fn elevate_session(
+        &self,
+        token_hash: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, token_hash, audit) = (self.store.clone(), token_hash.to_owned(), audit.clone());
+        async move { answer(store.elevate_session(&token_hash, at, &audit).await) }
+    }
+
+    fn end_session(
+        &self,
+        token_hash: &str,
+        audit: Option<&AuditEntry>,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, token_hash, audit) =
+            (self.store.clone(), token_hash.to_owned(), audit.cloned());
+        async move { answer(store.end_session(&token_hash, audit.as_ref()).await) }
+    }
+
+    fn dashboard(&self, now: Timestamp) -> impl Future<Output = Answer<Dashboard>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let health = store.health(now).await?;
+                    let (today, month) = store.accepted_redemptions(paris_day(now)).await?;
+                    Ok(Dashboard {
+                        redemptions_today: today,
+                        redemptions_month: month,
+                        waiting_review: health.waiting.0,
+                        oldest_waiting_secs: health.waiting.1,
+                        bundle: health.bundle,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn devices(&self) -> impl Future<Output = Answer<Vec<DeviceRow>>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(store.devices().await.map(|devices| {
+                devices
+                    .into_iter()
+                    .map(|d| DeviceRow {
+                        id: d.id,
+                        center: d.center,
+                        label: d.label,
+                        disabled: d.disabled,
+                        entries: d.entries,
+                        enrolled_at: d.enrolled_at,
+                        last_seen: d.last_seen,
+                    })
+                    .collect()
+            }))
+        }
+    }
+
+    fn set_device_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, id, audit) = (self.store.clone(), id.to_owned(), audit.clone());
+        async move {
+            answer(
+                store
+                    .set_device_disabled_audited(&id, disabled, &audit)
+                    .await,
+            )
+        }
+    }
+
+    fn review_queue(&self) -> impl Future<Output = Answer<Vec<ReviewItem>>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                store
+                    .review_list(&[EntryState::Held, EntryState::Conflict])
+                    .await
+                    .map(|lines| {
+                        lines
+                            .into_iter()
+                            .map(|line| ReviewItem {
+                                redemption: view(line.redemption),
+                                contenders: line.contenders.into_iter().map(view).collect(),
+                            })
+                            .collect()
+                    }),
+            )
+        }
+    }
+
+    /// The decision and its audit entry, with the state it led to, in one transaction
+    /// (`Store::review_decide_audited`).
+    fn decide(
+        &self,
+        id: &str,
+        decision: &ReviewDecision,
+        by: &str,
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<String>> + Send {
+        let (store, id, by, reason, audit) = (
+            self.store.clone(),
+            id.to_owned(),
+            by.to_owned(),
+            reason.to_owned(),
+            audit.clone(),
+        );
+        let decision = match decision {
+            ReviewDecision::Accept => Decision::Accept,
+            ReviewDecision::Transfer { from } => Decision::Transfer { from: from.clone() },
+            ReviewDecision::Reject => Decision::Reject,
+        };
+        let with_state = move |result: &guichet_protocol::EntryResult| {
+            let mut audit = audit;
+            let mut after: serde_json::Value = audit
+                .after
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_else(|| serde_json::json!({}));
+            after["state"] = serde_json::Value::String(result.state.as_str().to_owned());
+            audit.after = Some(after.to_string());
+            Some(audit)
+        };
+        async move {
+            answer(
+                store
+                    .review_decide_audited(
+                        &id,
+                        decision,
+                        &by,
+                        &reason,
+                        Timestamp::now(),
+                        with_state,
+                    )
+                    .await
+                    .map(|result| result.state.as_str().to_owned()),
+            )
+        }
+    }
+
+    fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send {
+        let store = self.store.clone();
+        async move { answer(store.audit_log(limit).await) }
+    }
+}

@@ -1,0 +1,232 @@
+// console_browser.mjs — the operator's console in headless Debian Chromium, run by
+// console_browser.rs against a real platform on loopback: logs in by keyboard with the
+// password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
+// its row's form with a reason, visits every page (and the English ones), runs axe-core on
+// each, and saves a screenshot of each. Uses the npm packages of tests/a11y
+// ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
+
+import { createHmac } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(join(process.env.GUICHET_A11Y, "package.json"));
+const puppeteer = require("puppeteer-core");
+const AXE = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
+const BASE = process.env.GUICHET_CONSOLE_URL;
+const NAME = process.env.GUICHET_ACCOUNT;
+const PASSWORD = process.env.GUICHET_PASSWORD;
+const SECRET = process.env.GUICHET_TOTP_SECRET;
+const DEVICE = process.env.GUICHET_DEVICE;
+const REVIEWER = process.env.GUICHET_REVIEWER;
+const REVIEWER_SECRET = process.env.GUICHET_REVIEWER_SECRET;
+const SHOTS = process.env.GUICHET_SCREENSHOTS_DIR;
+
+/** RFC 4648 base32 without padding, to bytes. */
+function base32(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of text.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 (SHA-1, 30 s, 6 digits) of `secret` at `steps` steps from now. */
+function totp(steps, secret = SECRET) {
+  const counter = Math.floor(Date.now() / 1000 / 30) + steps;
+  const message = Buffer.alloc(8);
+  message.writeBigUInt64BE(BigInt(counter));
+  const mac = createHmac("sha1", base32(secret)).update(message).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, "0");
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.GUICHET_CHROMIUM,
+  headless: true,
+  userDataDir: process.env.GUICHET_PROFILE,
+  defaultViewport: { width: 1280, height: 800 },
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const failures = [];
+const checked = [];
+let page = null;
+try {
+  page = await browser.newPage();
+  page.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
+
+  /** axe-core on the page as it is: any violation fails. */
+  async function axe(name) {
+    // Through the DevTools protocol: the page's own policy (no script at all) stays on.
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
+      return violations.map((v) => `${v.impact} ${v.id} (${v.help}) ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+    });
+    for (const v of violations) console.log(`${name}: ${v}`);
+    if (violations.length) failures.push(`${name}: ${violations.length} axe violation(s)`);
+    checked.push(name);
+  }
+  async function shot(name) {
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
+  }
+  /** Presses Tab until the focused element matches `test` (at most 80 times). */
+  async function tabTo(description, test, ...args) {
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(test, ...args)) return;
+    }
+    throw new Error(`Tab never reached ${description}`);
+  }
+  /** Waits until the field `id` has the focus (autofocus lands after the page loads). */
+  async function focused(id) {
+    await page.waitForFunction((id) => document.activeElement?.id === id, { timeout: 5000 }, id);
+  }
+  /** Enter on the focused element, waiting for the page it loads. */
+  async function enter() {
+    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
+  }
+  const focusedText = () => document.activeElement?.textContent?.trim() ?? "";
+  const heading = () => page.evaluate(() => document.querySelector("h1")?.textContent ?? "");
+
+  // Login: the name field has the focus; password; Enter.
+  await page.goto(`${BASE}/console/login`, { waitUntil: "load" });
+  // The check can fail: a button without a name is caught (then taken away).
+  await page.evaluate(AXE);
+  const caught = await page.evaluate(async () => {
+    const bad = document.createElement("button");
+    document.body.append(bad);
+    const { violations } = await window.axe.run(document, { resultTypes: ["violations"] });
+    bad.remove();
+    return violations.map((v) => v.id);
+  });
+  if (!caught.includes("button-name")) failures.push(`axe missed a button without a name: ${caught}`);
+  await axe("login");
+  await shot("1-login");
+  await focused("name");
+  await page.keyboard.type(NAME);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await enter();
+  if (!page.url().endsWith("/console/login/code")) throw new Error(`after the password: ${page.url()} ${await heading()}`);
+  await axe("second factor");
+  await focused("code");
+  await page.keyboard.type(totp(0));
+  await enter();
+  if (!page.url().endsWith("/console")) throw new Error(`after the code: ${page.url()} ${await heading()}`);
+  await axe("dashboard");
+  const figures = await page.evaluate(() => ["today", "month", "waiting"].map((id) => document.getElementById(id).firstChild.textContent.trim()));
+  if (figures.join(" ") !== "1 1 1") failures.push(`dashboard today, month, waiting: ${figures}`);
+  await shot("2-dashboard");
+
+  // The kiosks, through the navigation.
+  await tabTo("the Bornes link", () => document.activeElement?.textContent === "Bornes");
+  await enter();
+  await axe("kiosks");
+  // Privilege mode, from the page's own link; the next time step's code (this one is used).
+  await tabTo("the privilege link", () => document.activeElement?.getAttribute("href")?.startsWith("/console/privilege"));
+  await enter();
+  await axe("privilege mode");
+  await shot("3-privilege");
+  await focused("password");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(totp(1));
+  await enter();
+  if (!page.url().endsWith("/console/devices")) throw new Error(`after privilege: ${page.url()} ${await heading()}`);
+  // Disable the kiosk from its own row: its reason field, then its button.
+  await tabTo("the kiosk's reason", (id) => document.activeElement?.id === `reason-${id}`, DEVICE);
+  await page.keyboard.type("Borne volée, plainte déposée");
+  await page.keyboard.press("Tab");
+  const button = await page.evaluate(focusedText);
+  if (!button.startsWith("Désactiver")) throw new Error(`Tab after the reason reached ${button}`);
+  await enter();
+  const state = await page.evaluate((id) => document.querySelector(`[id="device-${id}"] td.state`)?.textContent, DEVICE);
+  if (state?.trim() !== "désactivée") failures.push(`the kiosk's row says ${state}`);
+  await axe("kiosks, one disabled");
+  await shot("4-devices");
+
+  // Review and audit log, through the navigation.
+  await tabTo("the Revue link", () => document.activeElement?.textContent === "Revue");
+  await enter();
+  await axe("review, read only");
+  await tabTo("the audit link", () => document.activeElement?.textContent === "Journal d'audit");
+  await enter();
+  await axe("audit log");
+  await shot("6-audit");
+  const logged = await page.evaluate(() => document.querySelector("#audit tbody tr")?.textContent ?? "");
+  if (!logged.includes("device.disable")) failures.push(`the audit page's first row: ${logged}`);
+
+  // English, by the switch.
+  await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");
+  await enter();
+  if ((await page.evaluate(() => document.documentElement.lang)) !== "en") failures.push("the switch did not give English");
+  await axe("audit log, English");
+  await tabTo("the Kiosks link", () => document.activeElement?.textContent === "Kiosks");
+  await enter();
+  await axe("kiosks, English");
+  await shot("7-devices-en");
+  await tabTo("the Dashboard link", () => document.activeElement?.textContent === "Dashboard");
+  await enter();
+  await axe("dashboard, English");
+
+  // Log out by keyboard.
+  await tabTo("the logout button", () => document.activeElement?.textContent === "Log out");
+  await enter();
+  if (!page.url().endsWith("/console/login")) failures.push(`after logout: ${page.url()}`);
+
+  // The reviewer rejects the held redemption, by keyboard: the radio, the reason, the button.
+  await focused("name");
+  await page.keyboard.type(REVIEWER);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await enter();
+  await focused("code");
+  await page.keyboard.type(totp(0, REVIEWER_SECRET));
+  await enter();
+  await tabTo("the Review link", () => document.activeElement?.textContent === "Review");
+  await enter();
+  await axe("review, English, with the decision form");
+  await tabTo("the French switch", () => document.activeElement?.getAttribute("hreflang") === "fr");
+  await enter();
+  await axe("review, with the decision form");
+  await shot("5-review");
+  async function reject(reason) {
+    await tabTo("the first decision", () => document.activeElement?.name === "decision");
+    await page.keyboard.press("ArrowDown");
+    const chosen = await page.evaluate(() => document.activeElement.value + " " + document.activeElement.checked);
+    if (chosen !== "reject true") throw new Error(`ArrowDown chose ${chosen}`);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(reason);
+    await page.keyboard.press("Tab");
+    await enter();
+  }
+  // Without privilege mode: refused, with the way to it.
+  await reject("Date impossible : 2099");
+  await axe("privilege mode needed");
+  await tabTo("the identity link", () => document.activeElement?.getAttribute("href")?.startsWith("/console/privilege"));
+  await enter();
+  await focused("password");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(totp(1, REVIEWER_SECRET));
+  await enter();
+  if (!page.url().endsWith("/console/review")) throw new Error(`after privilege: ${page.url()} ${await heading()}`);
+  await reject("Date impossible : 2099");
+  const left = await page.evaluate(() => document.querySelectorAll("section.review").length);
+  if (left !== 0) failures.push(`${left} redemption(s) still waiting after the decision`);
+  await axe("review, nothing waiting");
+} catch (error) {
+  failures.push(`the walk stopped: ${error.stack ?? error}`);
+  const where = await page?.evaluate(() => `${location.href}: ${document.querySelector("main")?.textContent}`).catch(() => "");
+  failures.push(`at ${where}`);
+} finally {
+  await browser.close();
+}
+console.log(`pages checked: ${checked.join("; ")}`);
+if (failures.length) {
+  console.error(`FAILED:\n${failures.join("\n")}`);
+  process.exit(1);
+}

@@ -1,0 +1,187 @@
+//! The operator's console in a real browser (issue 24): headless Debian Chromium, driven by
+//! `console_browser.mjs` (puppeteer-core and axe-core from `tests/a11y`), against a real
+//! platform on loopback over a real SQLite file. By keyboard only, it logs in with the
+//! password and a TOTP code it computes, opens privilege mode, disables a kiosk from its row
+//! with a reason, visits every page in French and English with axe-core finding no violation,
+//! and logs out; this test then checks the kiosk in the database and the audit entry.
+//! Screenshots go to `$GUICHET_SCREENSHOTS_DIR` (`make screenshots`: docs/screenshots/), else
+//! the target's temporary directory.
+//!
+//! Missing tools (node, the npm packages of `tests/a11y`, chromium) fail the test unless
+//! `GUICHET_ALLOW_SKIP=1`; `make setup` installs them.
+
+mod common;
+mod console_client;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Backend, TestPlatform};
+use console_client::{create_account, PASSWORD};
+use guichet_console::model::Role;
+use guichet_protocol::{EntryState, PushResponse};
+use jiff::Timestamp;
+
+fn skip_or_fail(why: &str) {
+    if std::env::var("GUICHET_ALLOW_SKIP").as_deref() == Ok("1") {
+        eprintln!("SKIPPED (GUICHET_ALLOW_SKIP=1): {why}");
+        return;
+    }
+    panic!("{why}: `make setup` installs it (or set GUICHET_ALLOW_SKIP=1 to skip)");
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
+    let Some(node) = on_path("node") else {
+        return skip_or_fail("node is missing");
+    };
+    let a11y = repo("tests/a11y");
+    if !a11y.join("node_modules/axe-core").is_dir()
+        || !a11y.join("node_modules/puppeteer-core").is_dir()
+    {
+        return skip_or_fail(
+            "the npm packages of tests/a11y are missing (npm ci --prefix tests/a11y)",
+        );
+    }
+    let Some(chromium) = std::env::var_os("GUICHET_CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromium"))
+    else {
+        return skip_or_fail("chromium is missing");
+    };
+    let platform = TestPlatform::start(Backend::Sqlite).await.unwrap();
+    let mut kiosk = platform.kiosk("C1").await;
+    // One pass accepted today: the dashboard counts it.
+    let entry = kiosk.redemption_of(&platform.minter.code(1), Timestamp::now(), |_| {});
+    let pushed: PushResponse = kiosk
+        .push(std::slice::from_ref(&entry))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Accepted);
+    // Something to review: a redemption dated in 2099, held.
+    let mut other = platform.kiosk("C2").await;
+    let future: Timestamp = "2099-06-01T10:00:00Z".parse().unwrap();
+    let entry = other.redemption_of(&platform.minter.code(3), future, |_| {});
+    let pushed: PushResponse = other
+        .push(std::slice::from_ref(&entry))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed.results[0].state, EntryState::Held);
+    let held = pushed.results[0].id.to_string();
+    let store = platform.store.clone();
+    let (admin, reviewer) = {
+        (
+            create_account(&store, "camille", Role::Admin).await,
+            create_account(&store, "dominique", Role::Reviewer).await,
+        )
+    };
+
+    let work = tempfile::tempdir().unwrap();
+    let shots = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console_browser.mjs");
+    let (node, url, device) = (node.clone(), platform.server.url(), kiosk.device_id.clone());
+    let profile = work.path().join("profile");
+    let output = {
+        Command::new(node)
+            .arg(script)
+            .env("GUICHET_A11Y", a11y)
+            .env("GUICHET_CHROMIUM", chromium)
+            .env("GUICHET_PROFILE", profile)
+            .env("GUICHET_CONSOLE_URL", url)
+            .env("GUICHET_ACCOUNT", &admin.name)
+            .env("GUICHET_PASSWORD", PASSWORD)
+            .env("GUICHET_TOTP_SECRET", &admin.secret)
+            .env("GUICHET_DEVICE", device)
+            .env("GUICHET_REVIEWER", &reviewer.name)
+            .env("GUICHET_REVIEWER_SECRET", &reviewer.secret)
+            .env("GUICHET_SCREENSHOTS_DIR", &shots)
+            .output()
+            .unwrap()
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the walk through the console failed"
+    );
+    assert!(
+        stdout.contains("pages checked: login; second factor; dashboard"),
+        "{stdout}"
+    );
+
+    // What the browser did is in the database: the kiosk is disabled, by camille, audited.
+    let store = platform.store.clone();
+    let id = kiosk.device_id.clone();
+    let (device, audit) = {
+        (
+            store.device(&id).await.unwrap().unwrap(),
+            store.audit_log(100).await.unwrap(),
+        )
+    };
+    assert!(device.disabled);
+    let disable = audit
+        .iter()
+        .find(|e| e.action == "device.disable")
+        .expect("an audit entry of the disable");
+    assert_eq!(disable.object, format!("device:{}", kiosk.device_id));
+    assert_eq!(disable.account.as_deref(), Some("camille"));
+    assert_eq!(disable.role, Some(Role::Admin));
+    assert!(disable
+        .after
+        .as_deref()
+        .unwrap()
+        .contains("Borne volée, plainte déposée"));
+    let actions: Vec<(&str, Option<&str>)> = audit
+        .iter()
+        .rev()
+        .map(|e| (e.action.as_str(), e.account.as_deref()))
+        .collect();
+    let (camille, dominique) = (Some("camille"), Some("dominique"));
+    assert_eq!(
+        actions,
+        [
+            ("account.create", None),
+            ("account.create", None),
+            ("login", camille),
+            ("privilege.open", camille),
+            ("device.disable", camille),
+            ("logout", camille),
+            ("login", dominique),
+            ("privilege.open", dominique),
+            ("review.reject", dominique),
+        ]
+    );
+    let decision = audit.first().unwrap();
+    assert_eq!(decision.object, format!("redemption:{held}"));
+    assert!(decision
+        .after
+        .as_deref()
+        .unwrap()
+        .contains("Date impossible : 2099"));
+    // The decision itself is recorded under the reviewer's account.
+    let store = platform.store.clone();
+    let rejected = store.review_list(&[EntryState::Rejected]).await.unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].redemption.result.id.to_string(), held);
+    let cause = rejected[0].redemption.result.cause.clone().unwrap();
+    assert_eq!(cause.detail.as_deref(), Some("Date impossible : 2099"));
+}
