@@ -108,11 +108,14 @@ screenshots: setup
 	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-e2e --test counter_keyboard -- --nocapture
 	GUICHET_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p guichet-platform --test console_browser -- --nocapture
 
-# The kiosk's Debian package (release build): target/debian/guichet_VERSION-1_amd64.deb.
+# The kiosk's Debian package (release build): target/debian/guichet_VERSION-1_amd64.deb, and
+# the platform's: target/debian/guichet-platform_VERSION-1_amd64.deb (crates/guichet-platform,
+# [package.metadata.deb]: the binary, its systemd unit, platform.toml, the service's account).
 # The binary, its desktop entry and icon, /etc/guichet/kiosk.toml (a conffile), the docs;
 # dependencies found by dpkg-shlibdeps (src-tauri/Cargo.toml, [package.metadata.deb]).
 package: setup
 	$(CARGO) deb -p guichet
+	$(CARGO) deb -p guichet-platform
 
 bench:
 	$(CARGO) bench -p guichet-core
