@@ -105,6 +105,11 @@ impl World {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgCluster::shared()?),
         };
+        Some(World::on_cluster(cluster))
+    }
+
+    /// A world on a new database of `cluster` (SQLite without one).
+    fn on_cluster(cluster: Option<Arc<PgCluster>>) -> World {
         let database = cluster.as_ref().map(|c| c.new_database());
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("platform");
@@ -160,14 +165,14 @@ impl World {
             .wait_for_line_starting("guichet-platform listening on ", Duration::from_secs(20))
             .unwrap();
         let url = rest.split_whitespace().next().unwrap().to_string();
-        Some(World {
+        World {
             dir,
             server,
             url,
             codes,
             database,
             _cluster: cluster,
-        })
+        }
     }
 
     /// Runs an admin command of the platform.
@@ -523,6 +528,91 @@ fn after_the_platform_is_restored_from_a_backup_the_kiosk_sends_what_it_lost() {
         "{review}"
     );
     // Nothing more to send: the next cycle pushes nothing again.
+    let again = sync(&k);
+    assert!(!again.contains("had lost"), "{again}");
+    drop(world.server);
+}
+
+/// The backup drill on PostgreSQL (issue 23, point 5; docs/admin-guide.md, section 11): a
+/// base backup (`pg_basebackup`) and the WAL archived since, plus a copy of the data directory
+/// (the sync key the kiosks trust); the server is lost; the database is restored to a point in
+/// time between two of the kiosk's pushes, and the data directory from its copy. The kiosk's
+/// next sync cycle, with nothing new to send, finds what the platform lost and sends it again:
+/// every redemption on the platform once, none twice.
+#[test]
+fn a_postgresql_platform_restored_to_a_point_in_time_gets_back_what_it_lost() {
+    let archive_dir = tempfile::tempdir().unwrap();
+    let archive = archive_dir.path().join("wal");
+    let Some(cluster) = PgCluster::start_archiving(&archive) else {
+        return;
+    };
+    let cluster = Arc::new(cluster);
+    let mut world = World::on_cluster(Some(cluster.clone()));
+    let k = world.enroll_kiosk("kiosk-pitr");
+    let redeem_here = |code: &str| checked(redeem(&k, code), "guichet redeem");
+    redeem_here(&world.codes[0]);
+    assert!(sync(&k).contains("pending 0"));
+
+    // The nightly backup: the database's base backup, and the data directory's files.
+    let base = cluster.backup_dir("backup");
+    cluster.base_backup(&base);
+    let data_copy = tempfile::tempdir().unwrap();
+    copy_dir(&world.dir.path().join("platform"), data_copy.path());
+
+    redeem_here(&world.codes[1]);
+    assert!(sync(&k).contains("pending 0"));
+    // The point in time the database is restored to: after the second push, before the third.
+    let target = cluster.psql("SELECT clock_timestamp()");
+    std::thread::sleep(Duration::from_millis(1100));
+    redeem_here(&world.codes[2]);
+    assert!(sync(&k).contains("pending 0"));
+    let devices = world.admin(&["device", "list"]);
+    assert!(devices.contains("\t3 entries"), "{devices}");
+    // The segment holding the third push is finished and archived before the machine is lost.
+    let archived = cluster.psql("SELECT archived_count FROM pg_stat_archiver");
+    cluster.psql("SELECT pg_switch_wal()");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while cluster.psql("SELECT archived_count FROM pg_stat_archiver") == archived {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the WAL segment was not archived"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The server is lost: the platform and its database stop at once.
+    world.server.kill();
+    cluster.crash();
+    let restored = Arc::new(cluster.restore(&base, &archive, &target));
+    let name = world
+        .database
+        .as_deref()
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap()
+        .to_owned();
+    world.database = Some(restored.database_url(&name));
+    world._cluster = Some(restored);
+    world.restart_with(|data| {
+        std::fs::remove_dir_all(data).unwrap();
+        copy_dir(data_copy.path(), data);
+    });
+    let devices = world.admin(&["device", "list"]);
+    assert!(
+        devices.contains("\t2 entries"),
+        "restored to the point between the second and the third push: {devices}"
+    );
+    let out = sync(&k);
+    assert!(
+        out.contains("had lost 1 entries") && out.contains("pending 0"),
+        "{out}"
+    );
+    let devices = world.admin(&["device", "list"]);
+    assert!(devices.contains("\t3 entries"), "{devices}");
+    let review = kiosk_review(&k);
+    assert_eq!(
+        review["summary"]["by_sync_state"]["accepted"]["count"], 3,
+        "{review}"
+    );
     let again = sync(&k);
     assert!(!again.contains("had lost"), "{again}");
     drop(world.server);

@@ -95,7 +95,8 @@ impl PgCluster {
         Some(PgCluster::start_with(Some((cert_pem, key_pem))).expect("a TLS PostgreSQL cluster"))
     }
 
-    fn start_with(tls: Option<(&str, &str)>) -> Result<PgCluster, String> {
+    /// A new cluster directory (not initialised, not started), owned by `postgres` when root.
+    fn new_dir() -> Result<PgCluster, String> {
         let bin =
             postgres_bin().ok_or("no PostgreSQL server binaries under /usr/lib/postgresql")?;
         let dir = std::env::temp_dir().join(format!(
@@ -104,23 +105,47 @@ impl PgCluster {
             DATABASES.fetch_add(1000, Ordering::SeqCst)
         ));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let as_root = is_root();
-        let mut cluster = PgCluster {
+        let cluster = PgCluster {
             dir,
             bin,
             port: 0,
-            as_root,
+            as_root: is_root(),
         };
-        if as_root {
-            let status = Command::new("chown")
-                .args(["postgres:postgres"])
-                .arg(&cluster.dir)
-                .status()
-                .map_err(|e| e.to_string())?;
-            if !status.success() {
-                return Err("chown postgres failed".into());
-            }
+        cluster.give_to_postgres(&cluster.dir)?;
+        Ok(cluster)
+    }
+
+    /// Makes `path` (recursively) the `postgres` account's when running as root.
+    fn give_to_postgres(&self, path: &Path) -> Result<(), String> {
+        if !self.as_root {
+            return Ok(());
         }
+        let status = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(path)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("chown postgres {} failed", path.display()));
+        }
+        Ok(())
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Result<PgCluster, String> {
+        PgCluster::start_with_options(tls, "")
+    }
+
+    fn start_with_options(tls: Option<(&str, &str)>, extra: &str) -> Result<PgCluster, String> {
+        PgCluster::start_in(PgCluster::new_dir()?, tls, extra)
+    }
+
+    /// Initialises and starts `cluster` (a [`PgCluster::new_dir`]).
+    fn start_in(
+        mut cluster: PgCluster,
+        tls: Option<(&str, &str)>,
+        extra: &str,
+    ) -> Result<PgCluster, String> {
+        let as_root = cluster.as_root;
         let initdb = cluster
             .command(&cluster.bin.join("initdb"))
             .arg("-D")
@@ -168,10 +193,17 @@ impl PgCluster {
             )?;
             tls_options = " -c ssl=on".into();
         }
+        cluster.start_server(&format!("{tls_options}{extra}"))?;
+        Ok(cluster)
+    }
+
+    /// Starts the server of this cluster's data directory on a free port, with `extra` options.
+    fn start_server(&mut self, extra: &str) -> Result<(), String> {
+        let cluster = self;
         for _attempt in 0..3 {
             cluster.port = free_port();
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=200{tls_options}",
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=200{extra}",
                 cluster.port,
                 cluster.dir.display()
             );
@@ -187,13 +219,142 @@ impl PgCluster {
                 .status()
                 .map_err(|e| e.to_string())?;
             if started.success() {
-                return Ok(cluster);
+                return Ok(());
             }
         }
         Err(format!(
             "pg_ctl start failed; see {}/log",
             cluster.dir.display()
         ))
+    }
+
+    /// A cluster of its own that archives each finished WAL segment into `archive` (made
+    /// here), as a production server with point-in-time recovery does (the backup drill).
+    /// `None` (after [`skip_or_fail`]) when PostgreSQL is not installed.
+    pub fn start_archiving(archive: &Path) -> Option<PgCluster> {
+        if postgres_bin().is_none() {
+            skip_or_fail("PostgreSQL is not installed; the backup drill was NOT run");
+            return None;
+        }
+        std::fs::create_dir_all(archive).expect("the WAL archive directory");
+        let options = format!(
+            " -c wal_level=replica -c archive_mode=on -c archive_command='test ! -f {0}/%f && cp %p {0}/%f'",
+            archive.display()
+        );
+        let cluster = PgCluster::new_dir().expect("a cluster directory");
+        cluster
+            .give_to_postgres(archive)
+            .expect("the archive is postgres's");
+        Some(PgCluster::start_in(cluster, None, &options).expect("an archiving PostgreSQL cluster"))
+    }
+
+    /// A base backup of the running cluster into `to` (`pg_basebackup`, through the socket),
+    /// with the WAL it needs.
+    pub fn base_backup(&self, to: &Path) {
+        let status = self
+            .command(&self.bin.join("pg_basebackup"))
+            .arg("-D")
+            .arg(to)
+            .arg("-h")
+            .arg(&self.dir)
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "--no-sync",
+                // A checkpoint now: the default spreads it over minutes.
+                "--checkpoint=fast",
+            ])
+            .status()
+            .expect("pg_basebackup runs");
+        assert!(status.success(), "pg_basebackup failed");
+    }
+
+    /// The directory base backups may be written into (the `postgres` account's, when root).
+    pub fn backup_dir(&self, name: &str) -> PathBuf {
+        let dir = self.dir.join(name);
+        std::fs::create_dir_all(&dir).expect("a backup directory");
+        self.give_to_postgres(&dir)
+            .expect("the backup directory is postgres's");
+        dir.join("base")
+    }
+
+    /// Runs `sql` as the superuser through the socket (e.g. `SELECT pg_switch_wal()`).
+    pub fn psql(&self, sql: &str) -> String {
+        let output = self
+            .command(&self.bin.join("psql"))
+            .arg("-h")
+            .arg(&self.dir)
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .args(["-X", "-A", "-t", "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(output.status.success(), "psql {sql}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// Stops the server at once (the machine is lost); its directory stays until drop.
+    pub fn crash(&self) {
+        let status = self
+            .command(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("pg_ctl runs");
+        assert!(status.success(), "pg_ctl stop failed");
+    }
+
+    /// A new cluster restored from the base backup `base` and the WAL in `archive`, recovered
+    /// up to `target_time` (PostgreSQL's timestamp text) and then opened for writes: the
+    /// point-in-time recovery of docs/admin-guide.md.
+    pub fn restore(&self, base: &Path, archive: &Path, target_time: &str) -> PgCluster {
+        let mut restored = PgCluster::new_dir().expect("a cluster directory");
+        let data = restored.dir.join("data");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(base)
+            .arg(&data)
+            .status()
+            .expect("cp runs");
+        assert!(status.success(), "copying the base backup failed");
+        let mut conf = std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.auto.conf"))
+            .expect("postgresql.auto.conf");
+        use std::io::Write;
+        writeln!(
+            conf,
+            "restore_command = 'cp {}/%f %p'\nrecovery_target_time = '{target_time}'\n\
+             recovery_target_action = 'promote'",
+            archive.display()
+        )
+        .expect("recovery settings written");
+        std::fs::write(data.join("recovery.signal"), "").expect("recovery.signal");
+        restored
+            .give_to_postgres(&restored.dir)
+            .expect("the restored data is postgres's");
+        restored
+            .start_server("")
+            .expect("the restored cluster starts");
+        restored
+    }
+
+    /// The URL of database `name` on this cluster.
+    pub fn database_url(&self, name: &str) -> String {
+        self.url(name)
     }
 
     /// The shared cluster, started if none is running. When PostgreSQL is not installed it
