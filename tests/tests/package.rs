@@ -80,7 +80,13 @@ fn the_package_installs_into_a_scratch_root_and_runs_there() {
         .unwrap_or_else(|| panic!("no Depends in\n{info}"));
     // python3-xdg: what openbox's autostart needs; ca-certificates: the roots the platform
     // client cannot be built without (issue 26).
-    for library in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libc6", "python3-xdg", "ca-certificates"] {
+    for library in [
+        "libwebkit2gtk-4.1-0",
+        "libgtk-3-0",
+        "libc6",
+        "python3-xdg",
+        "ca-certificates",
+    ] {
         assert!(depends.contains(library), "{library} in {depends}");
     }
     let conffiles = stdout(&run(Command::new("dpkg-deb")

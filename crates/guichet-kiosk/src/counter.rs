@@ -182,7 +182,7 @@ pub fn passes(serials: &[u64]) -> Text {
 
 /// A wall-clock time at the counter: "10 h 32" / "10:32" (Europe/Paris).
 fn clock(at: Timestamp) -> (String, String) {
-    let time = guichet_ledger::local_time(at);
+    let time = guichet_core::day::paris_time(at);
     (
         format!("{} h {:02}", time.hour(), time.minute()),
         format!("{:02}:{:02}", time.hour(), time.minute()),
@@ -282,7 +282,7 @@ impl Kiosk {
             .ledger
             .trusted_now(now)
             .map_err(|e| Problem::local("LEDGER", "Registre illisible", "Ledger unreadable", e))?;
-        Ok(guichet_ledger::local_day(
+        Ok(guichet_core::day::paris_day(
             trusted.max(bundle.document().issued_at),
         ))
     }

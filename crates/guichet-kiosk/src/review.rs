@@ -117,7 +117,11 @@ fn parse_day(text: &str) -> Result<Date, Problem> {
 fn local_hhmm(utc: &str) -> String {
     utc.parse::<Timestamp>().map_or_else(
         |_| utc.to_string(),
-        |t| guichet_ledger::local_time(t).strftime("%H:%M").to_string(),
+        |t| {
+            guichet_core::day::paris_time(t)
+                .strftime("%H:%M")
+                .to_string()
+        },
     )
 }
 

@@ -12,7 +12,6 @@ use jiff::Timestamp;
 use crate::entry::InputMethod;
 use crate::outbox::SyncState;
 use crate::report::{Review, ReviewLine, Tally};
-use crate::time;
 
 /// An output format of `guichet report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +128,11 @@ fn money(cents: u64, lang: Lang) -> String {
 fn local_time_of(line: &ReviewLine) -> String {
     line.occurred_at
         .parse::<Timestamp>()
-        .map(|t| time::local_time(t).strftime("%H:%M:%S").to_string())
+        .map(|t| {
+            guichet_core::day::paris_time(t)
+                .strftime("%H:%M:%S")
+                .to_string()
+        })
         .unwrap_or_else(|_| line.occurred_at.clone())
 }
 
