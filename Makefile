@@ -118,7 +118,8 @@ package: setup
 # The package installed with apt into a clean Debian 12 root (debootstrap, bubblewrap), then
 # enrolled against a demo platform on loopback, synced, `guichet doctor` and the window under
 # Xvfb there; lintian on the .deb (tests/clean-root/run.sh says each step). Part of `make test`:
-# about a minute once the base system and apt's downloads are cached in target/package-test/.
+# 1 to 2 minutes once the base root and apt's downloads are cached in target/package-test/
+# (1 min idle, 1 min 44 s at a load of 4 on 2 cores), 2.5 to 3.5 minutes the first time.
 package-test: setup
 	tests/clean-root/run.sh
 
