@@ -54,6 +54,22 @@ pub struct ConfigFlags {
     /// Minutes without a command before the manager's and admin's screens lock (1 to 240).
     #[arg(long, global = true, value_name = "MINUTES")]
     inactivity_lock_minutes: Option<String>,
+    /// The program the day review prints with [default: lp].
+    #[arg(long, global = true, value_name = "PROGRAM")]
+    print_command: Option<String>,
+    /// Folders (colon-separated) the administration lists updates from and copies exports to,
+    /// besides the removable media.
+    #[arg(long, global = true, value_name = "DIRS")]
+    update_dirs: Option<String>,
+    /// A folder of images the window replays as its camera (demos, tests).
+    #[arg(long, global = true, value_name = "DIR")]
+    replay_dir: Option<String>,
+    /// The log level: error, warn, info, debug, trace or off.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    log: Option<String>,
+    /// WebKit's accelerated compositing (off by default): true or false.
+    #[arg(long, global = true, value_name = "BOOL")]
+    webkit_compositing: Option<String>,
 }
 
 impl ConfigFlags {
@@ -68,6 +84,11 @@ impl ConfigFlags {
             (Key::Language, &self.language),
             (Key::KioskMode, &self.kiosk_mode),
             (Key::InactivityLockMinutes, &self.inactivity_lock_minutes),
+            (Key::PrintCommand, &self.print_command),
+            (Key::UpdateDirs, &self.update_dirs),
+            (Key::ReplayDir, &self.replay_dir),
+            (Key::Log, &self.log),
+            (Key::WebkitCompositing, &self.webkit_compositing),
         ];
         for (key, value) in given {
             if let Some(value) = value {

@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     // Diagnostics go to the data directory's log files when it exists (the window makes it).
     let data_dir = cli::data_dir();
     let files = (cli.command.is_none() || data_dir.is_dir()).then_some(data_dir.as_path());
-    let _logs = guichet_kiosk::logs::init(files);
+    let _logs = guichet_kiosk::logs::init(files, cli::config().values.log.map(|l| l.0));
     match cli.command {
         None => app::run(),
         Some(Command::Verify(args)) => verify::run(args),

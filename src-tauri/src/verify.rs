@@ -56,12 +56,6 @@ fn parse_root_key(text: &str) -> Result<VerifyingKey, String> {
     VerifyingKey::from_bytes(&bytes).map_err(|_| "not an Ed25519 public key".to_owned())
 }
 
-/// Today's calendar day in Europe/Paris, the day coupons are checked on.
-pub fn today_in_paris() -> Result<Date, String> {
-    let paris = jiff::tz::TimeZone::get("Europe/Paris").map_err(|e| e.to_string())?;
-    Ok(jiff::Timestamp::now().to_zoned_datetime(paris).date())
-}
-
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("guichet verify: {message}");
     ExitCode::from(2)
@@ -77,10 +71,9 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         Ok(bundle) => bundle,
         Err(error) => return fail(format!("{} refused: {error}", args.bundle.display())),
     };
-    let today = match args.today.map_or_else(today_in_paris, Ok) {
-        Ok(today) => today,
-        Err(error) => return fail(format!("cannot tell today's date in Europe/Paris: {error}")),
-    };
+    let today = args
+        .today
+        .unwrap_or_else(|| guichet_core::day::paris_day(jiff::Timestamp::now()));
     let context = Context {
         bundle: &bundle,
         today,

@@ -69,7 +69,7 @@ fn fixtures() -> serde_json::Value {
         .unlock(Role::Manager, "Camille", "135790", now)
         .unwrap();
     let manager = kiosk.snapshot(&sync, &camera, now);
-    let day = guichet_ledger::local_day(now).to_string();
+    let day = guichet_core::day::paris_day(now).to_string();
     let review = kiosk
         .review(&ReviewQuery {
             from: day.clone(),

@@ -493,6 +493,31 @@ return { bg, contrast, serial_px: px('verdict-serial'), message_px: px('verdict-
          chip_rows: tops.size, width: window.innerWidth, height: window.innerHeight };
 "#;
 
+/// The center's name and the status bar as shown: whether the name is cut, how many chips.
+const STATUS_BAR: &str = r#"
+const bar = document.getElementById('status-bar');
+const name = document.getElementById('center-name');
+const chips = [...document.querySelectorAll('.status-bar .chip')].filter((c) => c.offsetParent !== null);
+return { name: name.textContent, chips: chips.length,
+         name_cut: name.scrollHeight > name.clientHeight + 1 || name.scrollWidth > name.clientWidth + 1,
+         bar_overflows: bar.scrollWidth > bar.clientWidth, compact: bar.dataset.compact !== undefined };
+"#;
+
+/// Asserts that the center's name is shown whole and nothing in the bar is pushed out of the
+/// window (issue 26: five chips cut "Espace numérique de test" to "Espace …"); returns how
+/// many chips show.
+async fn center_name_whole(window: &Window, what: &str) -> u64 {
+    let m = window.js(STATUS_BAR).await;
+    eprintln!("{what}: status bar {m}");
+    assert_eq!(m["name"], "Espace numérique de test", "{what}: {m}");
+    assert_eq!(m["name_cut"], false, "{what}: the center's name is cut {m}");
+    assert_eq!(
+        m["bar_overflows"], false,
+        "{what}: the status bar overflows {m}"
+    );
+    m["chips"].as_u64().unwrap()
+}
+
 /// Asserts the figures of point 4 on the card shown; returns its background luminance.
 async fn readable_from_two_metres(window: &Window, what: &str) -> f64 {
     let m = window.js(MEASURE).await;
@@ -509,6 +534,7 @@ async fn readable_from_two_metres(window: &Window, what: &str) -> f64 {
         "{what}: {m}"
     );
     assert!(f("chip_px") >= 18.0, "{what}: chips {m}");
+    center_name_whole(window, what).await;
     assert_eq!(
         f("chip_rows"),
         1.0,
@@ -949,6 +975,9 @@ async fn a_scan_answers_no_question_and_waits_for_the_answer() {
         "the checkout is still there to undo"
     );
     window.shot("fr-17-question-waits-for-answer").await;
+    // Five chips (offline, never sent, one to send, old list, camera): the name stays whole.
+    let chips = center_name_whole(&window, "five chips").await;
+    assert!(chips >= 5, "the chips of fr-17: {chips}");
     // Escape: no. The checkout stays; both passes are verified, in order.
     window.press("Escape");
     window.wait_js(dialog_closed).await;

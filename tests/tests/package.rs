@@ -78,8 +78,15 @@ fn the_package_installs_into_a_scratch_root_and_runs_there() {
         .lines()
         .find_map(|l| l.trim().strip_prefix("Depends: "))
         .unwrap_or_else(|| panic!("no Depends in\n{info}"));
-    // python3-xdg: what openbox's autostart needs (issue 26).
-    for library in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libc6", "python3-xdg"] {
+    // python3-xdg: what openbox's autostart needs; ca-certificates: the roots the platform
+    // client cannot be built without (issue 26).
+    for library in [
+        "libwebkit2gtk-4.1-0",
+        "libgtk-3-0",
+        "libc6",
+        "python3-xdg",
+        "ca-certificates",
+    ] {
         assert!(depends.contains(library), "{library} in {depends}");
     }
     let conffiles = stdout(&run(Command::new("dpkg-deb")
@@ -101,9 +108,11 @@ fn the_package_installs_into_a_scratch_root_and_runs_there() {
         "./usr/bin/guichet",
         "./usr/share/applications/guichet.desktop",
         "./usr/share/doc/guichet/README.md",
+        "./usr/share/doc/guichet/changelog.Debian.gz",
         "./usr/share/doc/guichet/copyright",
         "./usr/share/doc/guichet/kiosk-config.md",
         "./usr/share/icons/hicolor/256x256/apps/guichet.png",
+        "./usr/share/lintian/overrides/guichet",
     ];
     expected.sort_unstable();
     let mut found = files.clone();

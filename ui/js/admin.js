@@ -7,6 +7,7 @@ import { byId, fillSelect } from "./dom.js";
 import { dateTime } from "./format.js";
 import { bothLangs, currentLang, onLangChange, t, text } from "./i18n.js";
 import { current, onChange, setSnapshot } from "./state.js";
+import { syncProblemText } from "./status.js";
 import { run, showProblem } from "./task.js";
 
 const CAMERA_KINDS = ["none", "device", "replay"];
@@ -37,7 +38,7 @@ function renderSync() {
   const lang = currentLang();
   const facts = [t(`connection.${status.connection}`)];
   facts.push(status.last_success ? t("status.lastSync", { when: dateTime(status.last_success, lang) }) : t("status.neverSynced"));
-  if (status.last_error) facts.push(t("admin.sync.lastError", { error: status.last_error }));
+  if (status.sync_problem) facts.push(t("admin.sync.lastError", { error: syncProblemText(status) }));
   byId("sync-facts").textContent = facts.join(" · ");
 }
 

@@ -24,6 +24,32 @@ function detail(raw) {
   return currentLang() === "en" ? raw : t("status.detailInAdmin");
 }
 
+/**
+ * Why the last sync failed, in the page's language (the shell gives a code, issue 26); on an
+ * English screen the system's own words follow. Empty when the last sync did not fail.
+ */
+export function syncProblemText(status) {
+  if (!status.sync_problem) return "";
+  const words = t(`syncProblem.${status.sync_problem}`);
+  return currentLang() === "en" && status.last_error ? `${words} (${status.last_error})` : words;
+}
+
+/** Whether the center's name is cut (two lines full, or wider than its box). */
+function nameCut(name) {
+  return name.scrollHeight > name.clientHeight + 1 || name.scrollWidth > name.clientWidth + 1;
+}
+
+/**
+ * Keeps the center's name whole: the buttons show only their key while the chips leave the
+ * name too little room (the bar's height never changes, issue 15).
+ */
+function fitCenterName() {
+  const bar = byId("status-bar");
+  const name = byId("center-name");
+  delete bar.dataset.compact;
+  if (nameCut(name) || bar.scrollWidth > bar.clientWidth) bar.dataset.compact = "";
+}
+
 function render() {
   const snapshot = current();
   if (!snapshot) return;
@@ -31,7 +57,7 @@ function render() {
   const lang = currentLang();
 
   byId("center-name").textContent = center ? t("status.center", { name: center.name }) : t("status.app");
-  chip("status-connection", t(`connection.${status.connection}`), status.connection, detail(status.last_error));
+  chip("status-connection", t(`connection.${status.connection}`), status.connection, syncProblemText(status));
   chip(
     "status-last-sync",
     status.last_success ? t("status.lastSync", { when: whenShort(status.last_success, lang) }) : t("status.neverSynced"),
@@ -62,6 +88,7 @@ function render() {
 
   const { camera } = status;
   chip("status-camera", t(`camera.${camera.state}`), camera.state, camera.message ? detail(camera.message) : camera.name);
+  fitCenterName();
 }
 
 /** Starts rendering the bar from every Snapshot and `status` event. */
@@ -70,6 +97,7 @@ export function startStatusBar() {
     if ([...changed].some((key) => KEYS.has(key))) render();
   });
   onLangChange(render);
+  window.addEventListener("resize", fitCenterName);
   // "14:02" becomes "23/11 14:02" once the day has changed.
   setInterval(render, 60_000);
 }

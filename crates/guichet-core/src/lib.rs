@@ -17,12 +17,14 @@ pub mod code;
 pub mod day;
 pub mod kid;
 pub mod message;
+pub mod money;
 pub mod verify;
 
 pub use area::{Area, Scope};
 pub use bundle::{BundleError, TrustBundle};
 pub use code::{Coupon, Malformed, SignedCode};
 pub use kid::Kid;
+pub use money::Cents;
 pub use verify::{
     verify, verify_offline, Context, Outcome, PriorRedemption, RedemptionLookup, Verdict,
 };

@@ -8,6 +8,7 @@ use crate::area::Area;
 use crate::bundle::TrustBundle;
 use crate::code::Malformed;
 use crate::day;
+use crate::money::Cents;
 use crate::verify::{Outcome, PriorRedemption, ScopeMismatch, Verdict};
 
 /// A UI language.
@@ -17,14 +18,6 @@ pub enum Lang {
     Fr,
     /// English.
     En,
-}
-
-fn euros(cents: u32, lang: Lang) -> String {
-    let (units, cents) = (cents / 100, cents % 100);
-    match lang {
-        Lang::Fr => format!("{units},{cents:02} €"),
-        Lang::En => format!("€{units}.{cents:02}"),
-    }
 }
 
 fn date(date: Date, lang: Lang) -> String {
@@ -72,7 +65,9 @@ fn malformed_cause(cause: Malformed, lang: Lang) -> &'static str {
 
 /// The message a mediator reads for a verdict.
 pub fn message(verdict: &Verdict, lang: Lang) -> String {
-    let value = verdict.coupon.map(|c| euros(c.value_cents, lang));
+    let value = verdict
+        .coupon
+        .map(|c| Cents::from(c.value_cents).text(lang));
     let value = value.unwrap_or_default();
     match (&verdict.outcome, lang) {
         (Outcome::Ok, Lang::Fr) => format!("Pass valable : {value}."),
@@ -269,8 +264,8 @@ mod tests {
 
     #[test]
     fn amounts_and_dates_follow_each_language() {
-        assert_eq!(euros(1000, Lang::Fr), "10,00 €");
-        assert_eq!(euros(1005, Lang::En), "€10.05");
+        assert_eq!(Cents(1000).text(Lang::Fr), "10,00 €");
+        assert_eq!(Cents(1005).text(Lang::En), "€10.05");
         let d = jiff::civil::date(2027, 1, 31);
         assert_eq!(date(d, Lang::Fr), "31/01/2027");
         assert_eq!(date(d, Lang::En), "2027-01-31");

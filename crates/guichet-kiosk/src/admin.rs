@@ -147,16 +147,12 @@ fn refusal_text(error: &BundleError) -> Text {
 }
 
 /// Where update files are looked for by default: removable media (`/media`, `/run/media`,
-/// `/mnt`) and the directories of `$GUICHET_UPDATE_DIRS` (colon-separated).
+/// `/mnt`); the configuration's `update_dirs` come after them (`Kiosk::impose`).
 pub fn default_update_roots() -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = MEDIA_ROOTS.iter().map(PathBuf::from).collect();
-    if let Some(extra) = std::env::var_os("GUICHET_UPDATE_DIRS") {
-        roots.extend(std::env::split_paths(&extra));
-    }
-    roots
+    MEDIA_ROOTS.iter().map(PathBuf::from).collect()
 }
 
-/// Where an export is copied: the first directory named in `GUICHET_UPDATE_DIRS` (a root that
+/// Where an export is copied: the first directory named in `update_dirs` (a root that
 /// is not one of the usual media folders), else the first mounted file system (another device
 /// than its parent folder's) one or two levels under `/media`, `/run/media` or `/mnt`.
 pub(crate) fn first_stick(roots: &[PathBuf]) -> Option<PathBuf> {

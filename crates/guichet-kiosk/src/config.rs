@@ -1,7 +1,8 @@
 //! The kiosk's configuration: one TOML file (`/etc/guichet/kiosk.toml`, or the file
 //! `GUICHET_CONFIG` names), then `GUICHET_*` environment variables, then command-line flags,
 //! each overriding the one before, key by key. The keys are described in
-//! `schema/kiosk-config.md`.
+//! `schema/kiosk-config.md`. No other place reads a `GUICHET_*` variable: the print command,
+//! the update folders, the camera replay, the log level and WebKit's compositing are keys too.
 //!
 //! What the configuration sets wins over the administration screen's settings (`kiosk.json`)
 //! at each start: an installer's choice is not undone by a restart; what it leaves unset the
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use guichet_scan::wedge::{WedgeConfig, WedgeDecoder};
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::Deserialize;
+use tracing_subscriber::filter::LevelFilter;
 
 use crate::kiosk::Kiosk;
 use crate::prefs::{CameraKind, CameraSetting, ScannerLayout, MAX_LOCK_AFTER_MINUTES};
@@ -42,11 +44,23 @@ pub enum Key {
     /// `inactivity_lock_minutes`: the manager's and admin's screens lock again after this
     /// many minutes without a command (1 to 240).
     InactivityLockMinutes,
+    /// `print_command`: the program the day review prints with (default CUPS's `lp`).
+    PrintCommand,
+    /// `update_dirs`: folders the administration lists update files from and copies exports
+    /// to, besides the removable media.
+    UpdateDirs,
+    /// `replay_dir`: a folder of images the window replays as its camera (the demo, tests),
+    /// over the camera setting, which it does not change.
+    ReplayDir,
+    /// `log`: the level of the log files and of standard error.
+    Log,
+    /// `webkit_compositing`: WebKit's accelerated compositing (off unless set).
+    WebkitCompositing,
 }
 
 impl Key {
     /// Every key.
-    pub const ALL: [Key; 7] = [
+    pub const ALL: [Key; 12] = [
         Key::PlatformUrl,
         Key::DataDir,
         Key::Camera,
@@ -54,6 +68,11 @@ impl Key {
         Key::Language,
         Key::KioskMode,
         Key::InactivityLockMinutes,
+        Key::PrintCommand,
+        Key::UpdateDirs,
+        Key::ReplayDir,
+        Key::Log,
+        Key::WebkitCompositing,
     ];
 
     /// Its name in the file.
@@ -66,6 +85,11 @@ impl Key {
             Key::Language => "language",
             Key::KioskMode => "kiosk_mode",
             Key::InactivityLockMinutes => "inactivity_lock_minutes",
+            Key::PrintCommand => "print_command",
+            Key::UpdateDirs => "update_dirs",
+            Key::ReplayDir => "replay_dir",
+            Key::Log => "log",
+            Key::WebkitCompositing => "webkit_compositing",
         }
     }
 
@@ -133,6 +157,30 @@ impl TryFrom<u32> for LockMinutes {
     }
 }
 
+/// The level of the logs: `error`, `warn`, `info`, `debug`, `trace` or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct LogLevel(pub LevelFilter);
+
+impl TryFrom<String> for LogLevel {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<LogLevel, String> {
+        text.trim().parse().map(LogLevel).map_err(|_| {
+            format!("`{text}` is not a log level: expected error, warn, info, debug, trace or off")
+        })
+    }
+}
+
+/// A boolean as the environment and the flags write it.
+fn boolean(value: &str) -> Result<bool, String> {
+    match value.trim() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(format!("`{other}` is not true or false")),
+    }
+}
+
 /// One layer of configuration (the file, the environment or the flags): what it sets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,6 +199,16 @@ pub struct Layer {
     pub kiosk_mode: Option<bool>,
     /// `inactivity_lock_minutes`.
     pub inactivity_lock_minutes: Option<LockMinutes>,
+    /// `print_command`.
+    pub print_command: Option<PathBuf>,
+    /// `update_dirs` (colon-separated in the environment and on the command line).
+    pub update_dirs: Option<Vec<PathBuf>>,
+    /// `replay_dir`.
+    pub replay_dir: Option<PathBuf>,
+    /// `log`.
+    pub log: Option<LogLevel>,
+    /// `webkit_compositing`.
+    pub webkit_compositing: Option<bool>,
 }
 
 /// Why the configuration cannot be used. Every message names where the bad value is.
@@ -315,12 +373,25 @@ impl Layer {
                     .map_err(|_| bad(format!("`{value}` is not a number of minutes")))?;
                 self.inactivity_lock_minutes = Some(LockMinutes::try_from(minutes).map_err(bad)?);
             }
-            Key::KioskMode => {
-                self.kiosk_mode = Some(match value.trim() {
-                    "true" | "1" | "yes" | "on" => true,
-                    "false" | "0" | "no" | "off" => false,
-                    other => return Err(bad(format!("`{other}` is not true or false"))),
-                });
+            Key::KioskMode => self.kiosk_mode = Some(boolean(value).map_err(bad)?),
+            Key::PrintCommand if value.trim().is_empty() => {
+                return Err(bad("empty command".to_string()))
+            }
+            Key::PrintCommand => self.print_command = Some(PathBuf::from(value.trim())),
+            Key::UpdateDirs => {
+                self.update_dirs = Some(
+                    std::env::split_paths(value)
+                        .filter(|dir| !dir.as_os_str().is_empty())
+                        .collect(),
+                );
+            }
+            // Empty: no replay (as the variable always meant).
+            Key::ReplayDir => {
+                self.replay_dir = Some(PathBuf::from(value)).filter(|_| !value.is_empty())
+            }
+            Key::Log => self.log = Some(LogLevel::try_from(value.to_string()).map_err(bad)?),
+            Key::WebkitCompositing => {
+                self.webkit_compositing = Some(boolean(value).map_err(bad)?);
             }
         }
         Ok(())
@@ -338,6 +409,11 @@ impl Layer {
             inactivity_lock_minutes: self
                 .inactivity_lock_minutes
                 .or(lower.inactivity_lock_minutes),
+            print_command: self.print_command.or(lower.print_command),
+            update_dirs: self.update_dirs.or(lower.update_dirs),
+            replay_dir: self.replay_dir.or(lower.replay_dir),
+            log: self.log.or(lower.log),
+            webkit_compositing: self.webkit_compositing.or(lower.webkit_compositing),
         }
     }
 }
@@ -409,6 +485,14 @@ impl Kiosk {
             settings.lock_after_minutes = minutes;
         }
         self.configured_platform_url = config.platform_url.clone().filter(|u| !u.is_empty());
+        if let Some(command) = &config.print_command {
+            self.print_command = command.clone();
+        }
+        if let Some(dirs) = &config.update_dirs {
+            let mut roots = crate::admin::default_update_roots();
+            roots.extend(dirs.iter().cloned());
+            self.update_roots = roots;
+        }
         self.wedge = WedgeDecoder::new(WedgeConfig {
             layouts: settings.scanner_layout.layouts(),
             ..WedgeConfig::default()

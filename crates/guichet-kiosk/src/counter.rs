@@ -3,8 +3,7 @@
 
 use guichet_core::message::Lang;
 use guichet_core::verify::Outcome;
-use guichet_core::{verify, Area, Context, Verdict};
-use guichet_ledger::export;
+use guichet_core::{verify, Area, Cents, Context, Verdict};
 use guichet_ledger::{
     Basket, CancelError, Canceller, CheckoutError, InputMethod, LedgerError, Role, Station,
     Workshop,
@@ -182,7 +181,7 @@ pub fn passes(serials: &[u64]) -> Text {
 
 /// A wall-clock time at the counter: "10 h 32" / "10:32" (Europe/Paris).
 fn clock(at: Timestamp) -> (String, String) {
-    let time = guichet_ledger::local_time(at);
+    let time = guichet_core::day::paris_time(at);
     (
         format!("{} h {:02}", time.hour(), time.minute()),
         format!("{:02}:{:02}", time.hour(), time.minute()),
@@ -206,12 +205,9 @@ pub const PENDING_SCAN_LIMIT: jiff::SignedDuration = jiff::SignedDuration::from_
 /// The most scans that wait for the workshop (more than a basket holds; the oldest goes).
 pub const PENDING_SCANS_MAX: usize = 64;
 
-/// An amount in French and English, as the ledger's exports write it.
+/// An amount in French and English.
 fn euros(cents: u64) -> (String, String) {
-    (
-        format!("{} €", export::euros(cents, Lang::Fr)),
-        format!("€{}", export::euros(cents, Lang::En)),
-    )
+    (Cents(cents).text(Lang::Fr), Cents(cents).text(Lang::En))
 }
 
 impl Kiosk {
@@ -282,7 +278,7 @@ impl Kiosk {
             .ledger
             .trusted_now(now)
             .map_err(|e| Problem::local("LEDGER", "Registre illisible", "Ledger unreadable", e))?;
-        Ok(guichet_ledger::local_day(
+        Ok(guichet_core::day::paris_day(
             trusted.max(bundle.document().issued_at),
         ))
     }

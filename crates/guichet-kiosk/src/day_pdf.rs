@@ -49,7 +49,7 @@ pub fn render(center: &str, table: &str, printed_at: Timestamp, lang: Lang) -> V
     } else {
         lines.chunks(lines_per_page()).collect()
     };
-    let printed = guichet_ledger::local_time(printed_at)
+    let printed = guichet_core::day::paris_time(printed_at)
         .strftime("%d/%m/%Y %H:%M")
         .to_string();
     let mut pdf = Pdf::new();

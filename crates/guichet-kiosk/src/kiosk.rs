@@ -149,6 +149,8 @@ pub struct Kiosk {
     pub(crate) wedge: WedgeDecoder,
     /// Where signed update files are looked for (removable media by default).
     pub(crate) update_roots: Vec<PathBuf>,
+    /// The program the day review prints with (`print_command`; CUPS's `lp` by default).
+    pub(crate) print_command: PathBuf,
     /// The update files last listed, canonical: the only ones an import takes.
     pub(crate) update_listing: Vec<PathBuf>,
     /// The admin PIN was set by the enrollment in progress: a failed attempt takes it back
@@ -199,6 +201,7 @@ impl Kiosk {
             session: None,
             wedge,
             update_roots: crate::admin::default_update_roots(),
+            print_command: PathBuf::from("lp"),
             update_listing: Vec::new(),
             pin_set_by_enrollment: false,
         };

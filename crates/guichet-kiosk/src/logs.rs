@@ -26,10 +26,6 @@ pub const LOG_DIR: &str = "logs";
 /// Days of log files kept.
 pub const KEEP_DAYS: usize = 14;
 
-/// The environment variable that sets the level (`error`, `warn`, `info`, `debug`, `trace`)
-/// of both the files (default `info`) and standard error (default `warn`).
-pub const LEVEL_ENV: &str = "GUICHET_LOG";
-
 /// The target of events meant for the files only: the user was already told on standard
 /// error in words (a start that failed), the helper reads it in the files.
 pub const FILES_ONLY: &str = "guichet::files";
@@ -42,11 +38,10 @@ pub struct LogGuard {
 
 /// Starts the logs: standard error, and the files in `data_dir`'s `logs/` (created for its
 /// owner only) when a data directory is given. A second call, or a folder that cannot be
-/// made, leaves what could be set up (standard error at least).
-pub fn init(data_dir: Option<&Path>) -> LogGuard {
-    let level = std::env::var(LEVEL_ENV)
-        .ok()
-        .and_then(|l| l.parse::<LevelFilter>().ok());
+/// made, leaves what could be set up (standard error at least). `level` (the configuration's
+/// `log`, `GUICHET_LOG`) sets both the files' (default `info`) and standard error's (default
+/// `warn`).
+pub fn init(data_dir: Option<&Path>, level: Option<LevelFilter>) -> LogGuard {
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)

@@ -117,7 +117,11 @@ fn parse_day(text: &str) -> Result<Date, Problem> {
 fn local_hhmm(utc: &str) -> String {
     utc.parse::<Timestamp>().map_or_else(
         |_| utc.to_string(),
-        |t| guichet_ledger::local_time(t).strftime("%H:%M").to_string(),
+        |t| {
+            guichet_core::day::paris_time(t)
+                .strftime("%H:%M")
+                .to_string()
+        },
     )
 }
 
@@ -313,7 +317,7 @@ impl Kiosk {
     }
 
     /// Copies an export (CSV or PDF) onto the USB stick: the first directory named in
-    /// `GUICHET_UPDATE_DIRS`, else the first mounted file system under `/media`, `/run/media`
+    /// the configuration's `update_dirs`, else the first mounted file system under `/media`, `/run/media`
     /// or `/mnt` (two levels deep, e.g. `/media/guichet/CLE`). The copy is synced to the stick
     /// before the answer, so that it can be pulled out.
     pub fn copy_export_to_stick(&mut self, path: &Path) -> Result<Exported, Problem> {
@@ -343,13 +347,12 @@ impl Kiosk {
         Ok(Exported { path: target })
     }
 
-    /// Sends an exported PDF to the system's printer (CUPS's `lp`, or the command in
-    /// `GUICHET_PRINT_COMMAND`); answers with what the print system said.
+    /// Sends an exported PDF to the system's printer (CUPS's `lp`, or the configuration's
+    /// `print_command`); answers with what the print system said.
     pub fn print_export(&mut self, path: &Path) -> Result<Text, Problem> {
         self.require(Role::Manager)?;
         let file = self.exported_file(path)?;
-        let command = std::env::var_os("GUICHET_PRINT_COMMAND").unwrap_or_else(|| "lp".into());
-        let output = std::process::Command::new(&command)
+        let output = std::process::Command::new(&self.print_command)
             .arg("--")
             .arg(&file)
             .stdin(std::process::Stdio::null())

@@ -2,7 +2,7 @@
 
 use guichet_core::bundle::BundleDocument;
 use guichet_ledger::ClockStatus;
-use guichet_sync::{Connection, SyncStatus};
+use guichet_sync::{Connection, SyncProblem, SyncStatus};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -93,8 +93,10 @@ pub struct Status {
     pub connection: Connection,
     /// Last successful sync.
     pub last_success: Option<Timestamp>,
-    /// Last sync error.
+    /// Last sync error, in the system's words (English): a detail for the English screens.
     pub last_error: Option<String>,
+    /// Last sync error as a code the window translates (`ui/i18n`: `syncProblem.<code>`).
+    pub sync_problem: Option<SyncProblem>,
     /// Entries still to deliver (read from the ledger now, not at the last sync).
     pub pending: u64,
     /// Entries in conflict.
@@ -161,10 +163,18 @@ impl Kiosk {
         } else {
             sync.connection.clone()
         };
+        // The loop's "not enrolled" is stale once the kiosk is.
+        let (last_error, sync_problem) =
+            if connection == Connection::Syncing && sync.connection == Connection::NotEnrolled {
+                (None, None)
+            } else {
+                (sync.last_error.clone(), sync.problem)
+            };
         Status {
             connection,
             last_success: sync.last_success,
-            last_error: sync.last_error.clone(),
+            last_error,
+            sync_problem,
             pending: counts.map_or(sync.pending, |c| c.to_deliver()),
             conflicts: counts.map_or(sync.conflicts, |c| c.conflict),
             rejected: counts.map_or(0, |c| c.rejected),

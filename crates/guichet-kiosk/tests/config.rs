@@ -262,3 +262,87 @@ fn the_configuration_wins_over_the_saved_settings() {
     assert_eq!(kiosk.settings().lang, UiLang::En);
     assert!(kiosk.settings().sound);
 }
+
+/// The variables the libraries used to read on their own (issue 27) are keys like the others:
+/// in the file, the environment (under their old names) and the flags, a bad value named.
+#[test]
+fn the_print_command_update_folders_replay_log_and_compositing_are_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &file,
+        r#"
+print_command = "/usr/local/bin/print-pdf"
+update_dirs = ["/srv/updates", "/srv/more"]
+replay_dir = "/srv/frames"
+log = "debug"
+webkit_compositing = true
+"#,
+    )
+    .unwrap();
+    let file_text = file.to_str().unwrap();
+    let config = KioskConfig::load(
+        None,
+        env(&[("GUICHET_CONFIG", file_text)]),
+        Layer::default(),
+    )
+    .unwrap();
+    let values = &config.values;
+    assert_eq!(
+        values.print_command,
+        Some(PathBuf::from("/usr/local/bin/print-pdf"))
+    );
+    assert_eq!(
+        values.update_dirs,
+        Some(vec![
+            PathBuf::from("/srv/updates"),
+            PathBuf::from("/srv/more")
+        ])
+    );
+    assert_eq!(values.replay_dir, Some(PathBuf::from("/srv/frames")));
+    assert_eq!(
+        values.log.map(|l| l.0),
+        Some(tracing_subscriber::filter::LevelFilter::DEBUG)
+    );
+    assert_eq!(values.webkit_compositing, Some(true));
+
+    // The variables, under the names they always had, override the file.
+    let variables = env(&[
+        ("GUICHET_CONFIG", file_text),
+        ("GUICHET_PRINT_COMMAND", "lp"),
+        ("GUICHET_UPDATE_DIRS", "/media/a:/media/b"),
+        ("GUICHET_REPLAY_DIR", ""),
+        ("GUICHET_LOG", "warn"),
+        ("GUICHET_WEBKIT_COMPOSITING", "0"),
+    ]);
+    let config = KioskConfig::load(None, &variables, Layer::default()).unwrap();
+    let values = &config.values;
+    assert_eq!(values.print_command, Some(PathBuf::from("lp")));
+    assert_eq!(
+        values.update_dirs,
+        Some(vec![PathBuf::from("/media/a"), PathBuf::from("/media/b")])
+    );
+    // An empty GUICHET_REPLAY_DIR never replayed anything: the file's folder stays.
+    assert_eq!(values.replay_dir, Some(PathBuf::from("/srv/frames")));
+    assert_eq!(
+        values.log.map(|l| l.0),
+        Some(tracing_subscriber::filter::LevelFilter::WARN)
+    );
+    assert_eq!(values.webkit_compositing, Some(false));
+
+    for (name, value, reason) in [
+        ("GUICHET_PRINT_COMMAND", " ", "empty command"),
+        ("GUICHET_LOG", "loud", "not a log level"),
+        ("GUICHET_WEBKIT_COMPOSITING", "maybe", "not true or false"),
+    ] {
+        let message = Layer::from_env(env(&[(name, value)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(&format!("{name}: ")) && message.contains(reason),
+            "{message}"
+        );
+    }
+    assert_eq!(Key::UpdateDirs.flag(), "--update-dirs");
+    assert_eq!(Key::Log.env_var(), "GUICHET_LOG");
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use guichet_e2e::fixtures::{demo_codes, write_enrolled_kiosk};
 use guichet_e2e::keys::us_scanner_on_azerty;
+use guichet_kiosk::config::{Key, Layer};
 use guichet_kiosk::counter::ScanKind;
 use guichet_kiosk::{CameraStatus, Kiosk};
 use guichet_ledger::InputMethod;
@@ -303,6 +304,12 @@ fn the_basket_survives_a_restart() {
     }
 }
 
+/// A configuration layer that sets `key` to `value`, as `GUICHET_<KEY>` would.
+fn configured(key: Key, value: &std::ffi::OsStr) -> Layer {
+    let name = key.env_var();
+    Layer::from_env(|asked| (asked == name).then(|| value.to_os_string())).unwrap()
+}
+
 /// Point 8: the review's day total includes other payments and names the workshops; an export
 /// can be copied to the USB stick and printed (a fake `lp`: no printer exists here, it records
 /// what it was asked to print); a file that is not an export is refused.
@@ -312,7 +319,6 @@ fn the_review_totals_the_day_and_copies_or_prints_its_exports() {
     let dir = enrolled_dir();
     let codes = demo_codes();
     let stick = tempfile::tempdir().unwrap();
-    std::env::set_var("GUICHET_UPDATE_DIRS", stick.path());
     let mut kiosk = counter(dir.path());
     for code in &codes[..2] {
         kiosk
@@ -346,6 +352,12 @@ fn the_review_totals_the_day_and_copies_or_prints_its_exports() {
     // The PDF in French: the day total, French dates, no English words.
     let pdf = kiosk.export_pdf(&query, now()).unwrap();
     let csv = kiosk.export_csv(&query).unwrap();
+    // The library reads no GUICHET_* variable behind the configuration's back (issue 27):
+    // the variable alone names no stick.
+    std::env::set_var("GUICHET_UPDATE_DIRS", stick.path());
+    let _ = kiosk.copy_export_to_stick(&csv.path);
+    assert_eq!(std::fs::read_dir(stick.path()).unwrap().count(), 0);
+    kiosk.impose(&configured(Key::UpdateDirs, stick.path().as_os_str()));
     let copied = kiosk.copy_export_to_stick(&csv.path).unwrap();
     assert_eq!(
         copied.path.parent().unwrap(),
@@ -373,7 +385,14 @@ fn the_review_totals_the_day_and_copies_or_prints_its_exports() {
     )
     .unwrap();
     std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // Nor the variable alone the print program.
     std::env::set_var("GUICHET_PRINT_COMMAND", &lp);
+    let _ = kiosk.print_export(&pdf.path);
+    assert!(
+        !asked.exists(),
+        "GUICHET_PRINT_COMMAND was read outside the configuration"
+    );
+    kiosk.impose(&configured(Key::PrintCommand, lp.as_os_str()));
     let said = kiosk.print_export(&pdf.path).unwrap();
     assert!(said.fr.starts_with("Envoyé à l'imprimante."), "{}", said.fr);
     let printed = std::fs::read_to_string(&asked).unwrap();
@@ -394,7 +413,10 @@ fn the_review_totals_the_day_and_copies_or_prints_its_exports() {
             "NOT_AN_EXPORT"
         );
     }
-    std::env::set_var("GUICHET_PRINT_COMMAND", dir.path().join("no-such-lp"));
+    kiosk.impose(&configured(
+        Key::PrintCommand,
+        dir.path().join("no-such-lp").as_os_str(),
+    ));
     assert_eq!(
         kiosk.print_export(&pdf.path).unwrap_err().code,
         "NO_PRINTER"

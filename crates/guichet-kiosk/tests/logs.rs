@@ -23,7 +23,7 @@ fn logged(dir: &Path) -> String {
 fn scans_are_logged_without_their_code_and_the_bundle_holds_nothing_private() {
     let dir = tempfile::tempdir().unwrap();
     write_enrolled_kiosk(dir.path(), "Centre de test");
-    let guard = init(Some(dir.path()));
+    let guard = init(Some(dir.path()), None);
     let now = "2026-11-24T09:30:00Z".parse().unwrap();
     let mut kiosk = Kiosk::open(dir.path()).unwrap();
     kiosk.set_workshop("1.1", "1.1.01").unwrap();

@@ -130,7 +130,7 @@ fn build_big_ledger(path: &Path) {
             let entry = Entry {
                 id: format!("00000000-0000-7000-8000-{seq:012}"),
                 occurred_at: moment.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                local_day: guichet_ledger::local_day(moment).to_string(),
+                local_day: guichet_core::day::paris_day(moment).to_string(),
                 center: "center-bench".into(),
                 device: "kiosk-bench".into(),
                 actor: mediators[(seq % 4) as usize].into(),

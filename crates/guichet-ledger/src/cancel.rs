@@ -106,7 +106,7 @@ impl Ledger {
         let path = self.path.clone();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
         let occurred_at = time::utc_text(now);
-        let local_day = time::local_day(now).to_string();
+        let local_day = guichet_core::day::paris_day(now).to_string();
         let signer = self.signer.clone();
         let tx = self.write()?;
         let mut done = Vec::with_capacity(redemption_ids.len());

@@ -278,7 +278,7 @@ impl Ledger {
             });
         }
         let occurred_at = time::utc_text(now);
-        let local_day = time::local_day(now).to_string();
+        let local_day = guichet_core::day::paris_day(now).to_string();
         let checkout_id = new_id(now);
         let path = self.path.clone();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
@@ -412,7 +412,7 @@ impl ActiveRow {
     /// When (Europe/Paris), where and by whom.
     pub(crate) fn into_prior(self) -> Result<PriorRedemption, LedgerError> {
         Ok(PriorRedemption {
-            redeemed_at: time::local_time(time::parse_utc(&self.occurred_at)?),
+            redeemed_at: guichet_core::day::paris_time(time::parse_utc(&self.occurred_at)?),
             center: self.center,
             mediator: self.mediator,
         })

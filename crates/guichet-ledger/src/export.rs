@@ -6,13 +6,13 @@
 //! the accents right.
 
 use guichet_core::message::Lang;
+use guichet_core::Cents;
 use guichet_protocol::ConflictDetails;
 use jiff::Timestamp;
 
 use crate::entry::InputMethod;
 use crate::outbox::SyncState;
 use crate::report::{Review, ReviewLine, Tally};
-use crate::time;
 
 /// An output format of `guichet report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,15 +42,6 @@ pub fn render_named(
         Format::Table => table(review, lang, provider_name),
         Format::Csv => csv_text(review, lang, provider_name),
         Format::Json => serde_json::to_string_pretty(review).unwrap_or_default() + "\n",
-    }
-}
-
-/// An amount in euros, such as `10,00` (French) or `10.00` (English), without the sign.
-pub fn euros(cents: u64, lang: Lang) -> String {
-    let (units, cents) = (cents / 100, cents % 100);
-    match lang {
-        Lang::Fr => format!("{units},{cents:02}"),
-        Lang::En => format!("{units}.{cents:02}"),
     }
 }
 
@@ -118,18 +109,14 @@ fn input_words(input: InputMethod, lang: Lang) -> &'static str {
     }
 }
 
-/// An amount with its currency sign where each language puts it: "20,00 €", "€20.00".
-fn money(cents: u64, lang: Lang) -> String {
-    match lang {
-        Lang::Fr => format!("{} €", euros(cents, lang)),
-        Lang::En => format!("€{}", euros(cents, lang)),
-    }
-}
-
 fn local_time_of(line: &ReviewLine) -> String {
     line.occurred_at
         .parse::<Timestamp>()
-        .map(|t| time::local_time(t).strftime("%H:%M:%S").to_string())
+        .map(|t| {
+            guichet_core::day::paris_time(t)
+                .strftime("%H:%M:%S")
+                .to_string()
+        })
         .unwrap_or_else(|_| line.occurred_at.clone())
 }
 
@@ -235,7 +222,7 @@ fn line_cells(
         provider_name(line.provider),
         line.kid.clone(),
         line.serial.to_string(),
-        euros(u64::from(line.value_cents), lang),
+        Cents::from(line.value_cents).number(lang),
         input_words(line.input_method, lang).to_string(),
         if line.cancelled.is_some() {
             w.cancelled
@@ -272,7 +259,7 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
     // "2 pass, 20,00 €": the count and the total (values may differ, so no unit price).
     let tally = |t: &Tally| {
         let noun = if t.count == 1 { w.passes.0 } else { w.passes.1 };
-        format!("{} {noun}, {}", t.count, money(t.total_cents, lang))
+        format!("{} {noun}, {}", t.count, Cents(t.total_cents).text(lang))
     };
     // French puts a space before the colon.
     let colon = match lang {
@@ -292,12 +279,12 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
     out += &format!(
         "  {}{colon}{}\n",
         w.paid_otherwise,
-        money(s.paid_otherwise_cents, lang)
+        Cents(s.paid_otherwise_cents).text(lang)
     );
     out += &format!(
         "  {}{colon}{}\n",
         w.day_total,
-        money(s.redeemed.total_cents + s.paid_otherwise_cents, lang)
+        Cents(s.redeemed.total_cents + s.paid_otherwise_cents).text(lang)
     );
     let mut group = |title: &str, rows: Vec<(String, Tally)>| {
         out += &format!("{title}\n");

@@ -59,7 +59,6 @@ pub use outbox::{SyncCounts, SyncResult, SyncState};
 pub use pins::{PinFailures, PinRecord, PinRole};
 pub use report::{CancelledBy, Filters, Review, ReviewLine, Summary, Tally};
 pub use signatures::SignatureReport;
-pub use time::{local_day, local_time};
 pub use wire::to_wire;
 
 /// The ledger file's name inside the kiosk's data directory.

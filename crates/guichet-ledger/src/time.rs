@@ -1,16 +1,9 @@
-//! How the ledger writes moments and days: UTC with milliseconds, and the Europe/Paris day.
+//! How the ledger writes moments: UTC with milliseconds (the Europe/Paris day is
+//! `guichet_core::day::paris_day`).
 
-use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
 use jiff::{Timestamp, Unit};
 
 use crate::error::LedgerError;
-
-/// The time zone of the local day (the kiosks are in France).
-pub fn paris() -> TimeZone {
-    // The bundled database always has Europe/Paris; UTC is never reached in practice.
-    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
-}
 
 /// Rounds down to the millisecond, the precision the ledger stores.
 pub fn to_millis(moment: Timestamp) -> Timestamp {
@@ -34,14 +27,4 @@ pub fn utc_text(moment: Timestamp) -> String {
 pub fn parse_utc(text: &str) -> Result<Timestamp, LedgerError> {
     text.parse::<Timestamp>()
         .map_err(|e| LedgerError::BadRow(format!("moment {text:?}: {e}")))
-}
-
-/// The Europe/Paris calendar day of a moment.
-pub fn local_day(moment: Timestamp) -> Date {
-    moment.to_zoned_datetime(paris()).date()
-}
-
-/// The Europe/Paris wall-clock time of a moment.
-pub fn local_time(moment: Timestamp) -> DateTime {
-    moment.to_zoned_datetime(paris()).datetime()
 }

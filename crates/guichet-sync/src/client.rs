@@ -188,9 +188,9 @@ impl PlatformClient {
             }
             builder = builder.tls_certs_only(certificates);
         }
-        let http = builder
-            .build()
-            .map_err(|e| ClientError::Network(e.to_string()))?;
+        // The error keeps its causes: reqwest's own text is only "builder error" (issue 26: a
+        // root without the system's CA certificates said nothing more).
+        let http = builder.build().map_err(network)?;
         Ok(PlatformClient { http, base })
     }
 

@@ -406,7 +406,7 @@ mod tests {
         ledger
             .record_sync_results(&[to_sync_result(&answer)], now)
             .unwrap();
-        let day = guichet_ledger::local_day(now);
+        let day = guichet_core::day::paris_day(now);
         let review = ledger.review(day, day, &Filters::default()).unwrap();
         assert_eq!(review.lines[0].sync_state, SyncState::Rejected);
         assert_eq!(

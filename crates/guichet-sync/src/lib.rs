@@ -23,6 +23,7 @@ pub mod files;
 pub mod identity;
 pub mod outcome;
 pub mod probe;
+pub mod problem;
 pub mod runner;
 pub mod trust;
 
@@ -31,5 +32,6 @@ pub use client::{ClientError, PlatformClient};
 pub use cycle::{sync_once, CycleError, CycleReport};
 pub use identity::{enroll, split_ticket, Identity, IdentityError};
 pub use probe::{probe, Probe};
+pub use problem::SyncProblem;
 pub use runner::{Connection, RunnerSettings, SyncRunner, SyncStatus};
 pub use trust::{SetAside, TrustError, TrustStore};

@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use crate::backoff::{random_unit, Backoff};
 use crate::cycle::{sync_once, CycleError};
 use crate::identity::Identity;
+use crate::problem::SyncProblem;
 use crate::trust::TrustStore;
 
 /// What the status bar shows.
@@ -45,8 +46,10 @@ pub struct SyncStatus {
     pub connection: Connection,
     /// When a cycle last succeeded.
     pub last_success: Option<Timestamp>,
-    /// The last error, in words.
+    /// The last error, in words (English, for the logs and the English administration).
     pub last_error: Option<String>,
+    /// The last error as a code the window translates.
+    pub problem: Option<SyncProblem>,
     /// Entries still to deliver.
     pub pending: u64,
     /// Entries in conflict.
@@ -192,6 +195,7 @@ async fn cycle(
         Err(error) => {
             status.connection = Connection::NotEnrolled;
             status.last_error = Some(error.to_string());
+            status.problem = Some(SyncProblem::of_identity(&error));
             sender.send_replace(status.clone());
             return Err(false);
         }
@@ -215,6 +219,7 @@ async fn cycle(
             status.connection = Connection::UpToDate;
             status.last_success = Some(Timestamp::now());
             status.last_error = None;
+            status.problem = None;
             status.pending = report.pending;
             status.conflicts = report.conflicts;
             status.attention = report.conflicts + report.rejected + report.held;
@@ -230,6 +235,7 @@ async fn cycle(
                 Connection::Error
             };
             status.last_error = Some(error.to_string());
+            status.problem = Some(SyncProblem::of(&error));
             if let Ok(ledger) = Ledger::open(ledger_path, LedgerSettings::default()) {
                 if let Ok(counts) = ledger.sync_counts() {
                     status.pending = counts.to_deliver();

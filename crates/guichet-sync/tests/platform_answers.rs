@@ -23,7 +23,7 @@ fn write_format_1_ledger(path: &std::path::Path, center: &str, device: &str, cou
         .unwrap();
     let now = Timestamp::now();
     let occurred_at = now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let local_day = guichet_ledger::local_day(now).to_string();
+    let local_day = guichet_core::day::paris_day(now).to_string();
     let entry = Entry {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: occurred_at.clone(),
@@ -184,7 +184,7 @@ async fn rejected_and_held_answers_are_recorded_with_their_cause() {
 
     let counts = ledger.sync_counts().unwrap();
     assert_eq!(counts.needing_attention(), 2);
-    let today = guichet_ledger::local_day(Timestamp::now());
+    let today = guichet_core::day::paris_day(Timestamp::now());
     let review = ledger.review(today, today, &Filters::default()).unwrap();
     let causes: Vec<Option<CauseCode>> = review
         .lines

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use guichet_core::{Area, Coupon, Kid, Scope};
 use guichet_ledger::{Basket, InputMethod, Ledger, LedgerSettings, Station, Workshop};
-use guichet_sync::{Connection, RunnerSettings, SyncRunner, SyncStatus};
+use guichet_sync::{Connection, RunnerSettings, SyncProblem, SyncRunner, SyncStatus};
 
 fn settings() -> RunnerSettings {
     RunnerSettings {
@@ -58,6 +58,8 @@ async fn a_kiosk_not_enrolled_says_so() {
     let status = wait_for(&runner, |s| s.last_error.is_some()).await;
     assert_eq!(status.connection, Connection::NotEnrolled);
     assert!(status.last_error.unwrap().contains("not enrolled"));
+    // The window's code (issue 26: the English sentence reached a French screen).
+    assert_eq!(status.problem, Some(SyncProblem::NotEnrolled));
     runner.stop();
 }
 
@@ -100,6 +102,7 @@ async fn an_unreachable_platform_is_offline_with_the_pending_count_and_retries()
     let status = wait_for(&runner, |s| s.connection == Connection::Offline).await;
     assert_eq!(status.pending, 2);
     assert!(status.last_error.unwrap().contains("unreachable"));
+    assert_eq!(status.problem, Some(SyncProblem::Unreachable));
     assert_eq!(status.last_success, None);
     // It keeps retrying (with backoff, not at the hour-long interval): Syncing comes back.
     wait_for(&runner, |s| s.connection == Connection::Syncing).await;

@@ -11,16 +11,17 @@ use tauri::{AppHandle, Emitter, Manager};
 
 use super::state::Shell;
 
-/// `GUICHET_REPLAY_DIR` replays a folder of images as the camera (the demo and the
-/// end-to-end tests; this machine has no camera). It overrides the setting without saving it.
+/// The configuration's `replay_dir` (`GUICHET_REPLAY_DIR`) replays a folder of images as the
+/// camera (the demo and the end-to-end tests; this machine has no camera). It overrides the
+/// setting without saving it.
 pub fn effective_setting(settings: &Settings) -> CameraSetting {
-    match std::env::var("GUICHET_REPLAY_DIR") {
-        Ok(folder) if !folder.is_empty() => CameraSetting {
+    match &crate::cli::config().values.replay_dir {
+        Some(folder) => CameraSetting {
             kind: CameraKind::Replay,
             index: 0,
-            folder,
+            folder: folder.to_string_lossy().into_owned(),
         },
-        _ => settings.camera.clone(),
+        None => settings.camera.clone(),
     }
 }
 

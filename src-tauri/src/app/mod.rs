@@ -20,14 +20,15 @@ use state::Shell;
 /// Line printed on stdout once the page has loaded; end-to-end tests wait for it.
 pub const UI_READY_LINE: &str = "guichet: ui ready";
 
-/// Turns WebKit's accelerated compositing off unless `GUICHET_WEBKIT_COMPOSITING=1`.
+/// Turns WebKit's accelerated compositing off unless the configuration's `webkit_compositing`
+/// (`GUICHET_WEBKIT_COMPOSITING=1`) asks for it.
 ///
 /// Decision: the counter is a plain page (no 3D, no video); on the kiosks' integrated or
 /// missing GPUs compositing is done in software and costs memory: measured under Xvfb, the
 /// web process drops from 293 to 198 MiB without it (docs/benchmarks.md). Set before any
 /// thread exists (edition 2021: `set_var` is safe, and nothing else runs yet).
 fn choose_compositing() {
-    let wanted = std::env::var("GUICHET_WEBKIT_COMPOSITING").is_ok_and(|v| v == "1");
+    let wanted = crate::cli::config().values.webkit_compositing == Some(true);
     if !wanted && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
