@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make package-test` (issue 26, point 6): the kiosk's Debian package installed into a clean
-# Debian 12 root as the README says, then used there.
+# `make package-test` (issue 26, point 6; issue 23, point 1): the kiosk's and the platform's
+# Debian packages installed into a clean Debian 12 root as the README and docs/admin-guide.md
+# say, then used there (the platform's in step 7: its account, modes, unit, init, doctor, and
+# the unit's command run as the unit's user until /readyz answers).
 #
 #  1. packs the debug build (`cargo deb --no-build --profile dev`, as tests/tests/package.rs)
 #     and runs lintian on it (overrides: src-tauri/packaging/lintian-overrides, each explained);
@@ -79,6 +81,12 @@ step "packing $deb"
 step "lintian"
 lintian --fail-on error,warning "$deb" ||
     fail "lintian: see above (an override needs its reason in src-tauri/packaging/lintian-overrides)"
+platform_deb=$work/guichet-platform.deb
+step "packing $platform_deb, lintian"
+(cd "$repo" && "$cargo_deb" deb -p guichet-platform --no-build --profile dev --fast -o "$platform_deb" >/dev/null 2>&1) ||
+    fail "cargo deb -p guichet-platform"
+lintian --fail-on error,warning "$platform_deb" ||
+    fail "lintian: see above (an override needs its reason in crates/guichet-platform/packaging/lintian-overrides)"
 
 # --- 2. a clean Debian 12 root ----------------------------------------------------------------
 base=$work/bookworm-minbase.tgz
@@ -216,4 +224,58 @@ import -display "$display" -window root "$work/window.png"
 colours=$(convert "$work/window.png" -format %k info:)
 [ "$colours" -gt 50 ] || fail "the screenshot $work/window.png has $colours colours: nothing drawn"
 
-step "passed: installed with apt in a clean Debian 12 root, enrolled, synced, doctor clean, window drawn ($work/window.png, $colours colours)"
+# --- 7. the platform's package, as docs/admin-guide.md installs it ---------------------------
+step "apt-get install ./guichet-platform.deb in the root"
+cp "$platform_deb" "$root/root/guichet-platform.deb"
+in_root apt-get install -y -q --no-install-recommends /root/guichet-platform.deb >>"$work/apt.log" 2>&1 ||
+    fail "apt-get install ./guichet-platform.deb: $work/apt.log"
+in_root getent passwd guichet-platform >/dev/null || fail "no account guichet-platform"
+[ "$(in_root stat -c '%a %U' /var/lib/guichet-platform)" = "700 guichet-platform" ] ||
+    fail "/var/lib/guichet-platform is $(in_root stat -c '%a %U' /var/lib/guichet-platform), not 700 guichet-platform"
+[ "$(in_root stat -c '%a %U %G' /etc/guichet-platform/platform.toml)" = "640 root guichet-platform" ] ||
+    fail "platform.toml is $(in_root stat -c '%a %U %G' /etc/guichet-platform/platform.toml)"
+unit=$root/usr/lib/systemd/system/guichet-platform.service
+[ -f "$unit" ] || fail "no systemd unit in the package"
+if command -v systemd-analyze >/dev/null; then
+    systemd-analyze verify --root="$root" guichet-platform.service >"$work/unit.log" 2>&1 ||
+        fail "systemd-analyze verify: $(cat "$work/unit.log")"
+fi
+# The port the service listens on (the shipped file's listen line, on a free port here).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -i "s|^listen = .*|listen = \"127.0.0.1:$port\"|" "$root/etc/guichet-platform/platform.toml"
+grep -qx "listen = \"127.0.0.1:$port\"" "$root/etc/guichet-platform/platform.toml" ||
+    fail "the shipped platform.toml has no listen line"
+
+step "the platform initialised as the guide says, doctor as the service's account"
+C="guichet-platform --config /etc/guichet-platform/platform.toml"
+cp "$work/platform/bundle.json" "$root/root/liste-signee.json"
+in_root $C init --root-public-key "$(head -1 "$work/platform/platform-root-public-key.txt")" >"$work/platform-init.log" 2>&1 ||
+    fail "init: $(cat "$work/platform-init.log")"
+[ "$(in_root stat -c '%U' /etc/guichet-platform/root-public-key.txt)" = root ] ||
+    fail "the root's public half is not root's"
+in_root $C bundle import /root/liste-signee.json >>"$work/platform-init.log" 2>&1 ||
+    fail "bundle import: $(cat "$work/platform-init.log")"
+in_root chown -R guichet-platform: /var/lib/guichet-platform
+status=0
+in_root runuser -u guichet-platform -- $C doctor >"$work/platform-doctor.log" 2>&1 || status=$?
+cat "$work/platform-doctor.log"
+[ "$status" = 0 ] || fail "guichet-platform doctor exited $status in the clean root"
+
+step "the service's command, as its account (systemd-like: the unit's User= and ExecStart=)"
+user=$(sed -n 's/^User=//p' "$unit")
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+[ "$user" = guichet-platform ] && [ -n "$exec_start" ] || fail "the unit has no User= or ExecStart="
+# shellcheck disable=SC2086 # the unit's command line, split as systemd splits it (no quotes in it)
+in_root runuser -u "$user" -- $exec_start >"$work/service.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+    grep -q "listening on" "$work/service.log" && break
+    sleep 0.1
+done
+grep -q "listening on http://127.0.0.1:$port" "$work/service.log" ||
+    fail "the service did not listen on $port: $(cat "$work/service.log")"
+ready=$(curl -s -o "$work/readyz.json" -w '%{http_code}' "http://127.0.0.1:$port/readyz")
+[ "$ready" = 200 ] || fail "/readyz answered $ready: $(cat "$work/readyz.json")"
+grep -q '"bundle":\[1,' "$work/readyz.json" || fail "/readyz has no bundle 1: $(cat "$work/readyz.json")"
+
+step "passed: kiosk and platform installed with apt in a clean Debian 12 root; kiosk enrolled, synced, doctor clean, window drawn ($work/window.png, $colours colours); platform initialised, doctor clean, served by its account, ready"
