@@ -122,8 +122,9 @@ package: setup
 # The package installed with apt into a clean Debian 12 root (debootstrap, bubblewrap), then
 # enrolled against a demo platform on loopback, synced, `guichet doctor` and the window under
 # Xvfb there; lintian on the .deb (tests/clean-root/run.sh says each step). Part of `make test`:
-# 1 to 2 minutes once the base root and apt's downloads are cached in target/package-test/
-# (1 min idle, 1 min 44 s at a load of 4 on 2 cores), 2.5 to 3.5 minutes the first time.
+# once the base root and apt's downloads are cached in target/package-test/, 40 s on a quiet
+# machine, 1 min 44 s at a load of 4 and 2 min 40 s at a load of 7 on 2 cores (after the build);
+# about 2.5 minutes more the first time (downloads, debootstrap's second stage).
 package-test: setup
 	tests/clean-root/run.sh
 

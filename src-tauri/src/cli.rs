@@ -5,25 +5,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use guichet_core::message::Lang;
 use guichet_kiosk::config::{Key, KioskConfig, Layer};
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::Deserialize;
 
-/// The language of a command's output.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum Language {
-    /// Français.
-    Fr,
-    /// English.
-    En,
-}
-
-impl From<Language> for Lang {
-    fn from(language: Language) -> Lang {
-        match language {
-            Language::Fr => Lang::Fr,
-            Language::En => Lang::En,
-        }
-    }
+/// The `--lang` flags' parser: `fr` or `en` (listed by `--help`), read as the one language
+/// type, the core's [`Lang`] (its serde names).
+pub fn lang_parser() -> impl TypedValueParser<Value = Lang> {
+    PossibleValuesParser::new(["fr", "en"]).try_map(|text: String| {
+        Lang::deserialize(StrDeserializer::<ValueError>::new(&text)).map_err(|e| e.to_string())
+    })
 }
 
 /// The flags that override the configuration file and the `GUICHET_*` variables

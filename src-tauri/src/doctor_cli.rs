@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use guichet_kiosk::doctor::{examine, DeviceDirs, Setup};
 use guichet_kiosk::logs;
 use guichet_kiosk::prefs::Prefs;
-use guichet_kiosk::UiLang;
+use guichet_kiosk::Lang;
 use jiff::Timestamp;
 
-use crate::cli::{config, data_dir, Language};
+use crate::cli::{config, data_dir};
 
 /// Arguments of `guichet doctor`.
 #[derive(clap::Args, Debug)]
@@ -18,8 +18,8 @@ use crate::cli::{config, data_dir, Language};
 )]
 pub struct DoctorArgs {
     /// Language of the lines [default: the configured language, else fr].
-    #[arg(long, value_enum)]
-    lang: Option<Language>,
+    #[arg(long, value_parser = crate::cli::lang_parser())]
+    lang: Option<Lang>,
     /// One JSON object (checks with id, level and message in French and English; counts;
     /// summary) instead of lines.
     #[arg(long)]
@@ -41,11 +41,7 @@ pub fn run(args: DoctorArgs) -> ExitCode {
             .map(|prefs| prefs.settings.camera)
             .unwrap_or_default(),
     };
-    let lang = match args.lang {
-        Some(Language::Fr) => UiLang::Fr,
-        Some(Language::En) => UiLang::En,
-        None => values.language.unwrap_or_default(),
-    };
+    let lang = args.lang.or(values.language).unwrap_or_default();
     let setup = Setup {
         data_dir: dir.clone(),
         camera,

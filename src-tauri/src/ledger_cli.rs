@@ -9,7 +9,7 @@ use guichet_ledger::export::{self, Format};
 use guichet_ledger::{Filters, Ledger, LedgerSettings, SyncState};
 use jiff::civil::Date;
 
-use crate::cli::{data_dir, default_ledger_path, Language};
+use crate::cli::{data_dir, default_ledger_path};
 
 /// Arguments of `guichet ledger`.
 #[derive(clap::Args, Debug)]
@@ -54,8 +54,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// Language of headers and labels.
-    #[arg(long, value_enum, default_value_t = Language::Fr)]
-    lang: Language,
+    #[arg(long, value_parser = crate::cli::lang_parser(), default_value = "fr")]
+    lang: Lang,
     /// Only this mediator.
     #[arg(long)]
     mediator: Option<String>,
@@ -249,6 +249,6 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
         OutputFormat::Csv => Format::Csv,
         OutputFormat::Json => Format::Json,
     };
-    print!("{}", export::render(&review, format, Lang::from(args.lang)));
+    print!("{}", export::render(&review, format, args.lang));
     ExitCode::SUCCESS
 }

@@ -6,11 +6,11 @@
 use std::process::ExitCode;
 
 use guichet_kiosk::counter::ScanKind;
-use guichet_kiosk::{Kiosk, Problem, Text};
+use guichet_kiosk::{Kiosk, Lang, Problem, Text};
 use guichet_ledger::InputMethod;
 use jiff::Timestamp;
 
-use crate::cli::{data_dir, Language};
+use crate::cli::data_dir;
 
 /// Arguments of `guichet redeem`.
 #[derive(clap::Args, Debug)]
@@ -34,8 +34,8 @@ pub struct RedeemArgs {
     #[arg(long, default_value_t = 0)]
     paid_otherwise_cents: u32,
     /// Language of the messages.
-    #[arg(long, value_enum, default_value_t = Language::Fr)]
-    lang: Language,
+    #[arg(long, value_parser = crate::cli::lang_parser(), default_value = "fr")]
+    lang: Lang,
     /// The coupon codes of one learner.
     #[arg(value_name = "CODE", required = true)]
     codes: Vec<String>,
@@ -44,8 +44,8 @@ pub struct RedeemArgs {
 /// Runs `guichet redeem`.
 pub fn run(args: RedeemArgs) -> ExitCode {
     let say = |text: &Text| match args.lang {
-        Language::Fr => text.fr.clone(),
-        Language::En => text.en.clone(),
+        Lang::Fr => text.fr.clone(),
+        Lang::En => text.en.clone(),
     };
     let fail = |problem: Problem| {
         eprintln!("guichet: {}: {}", problem.code, say(&problem.message));

@@ -14,8 +14,6 @@ use guichet_core::message::{message, Lang, Report};
 use guichet_core::{verify_offline, Area, Context, TrustBundle, Verdict};
 use jiff::civil::Date;
 
-use crate::cli::Language;
-
 /// Arguments of `guichet verify`.
 #[derive(clap::Args, Debug)]
 #[command(
@@ -42,8 +40,8 @@ pub struct VerifyArgs {
     #[arg(long)]
     json: bool,
     /// Language of the text output.
-    #[arg(long, value_enum, default_value_t = Language::Fr)]
-    lang: Language,
+    #[arg(long, value_parser = crate::cli::lang_parser(), default_value = "fr")]
+    lang: Lang,
     /// The codes to check; `-` reads one code per line from standard input.
     #[arg(value_name = "CODE", required = true, value_parser = clap::value_parser!(OsString))]
     codes: Vec<OsString>,
@@ -80,7 +78,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         area: args.area,
         center_zone: args.zone,
     };
-    let lang = Lang::from(args.lang);
+    let lang = args.lang;
     let mut printer = Printer {
         out: io::stdout().lock(),
         json: args.json,

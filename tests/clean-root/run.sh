@@ -73,8 +73,9 @@ trap cleanup EXIT
 mkdir -p "$work" "$archives"
 
 # --- 1. the package ------------------------------------------------------------------------
-step "building guichet and guichet-platform (debug)"
-(cd "$repo" && $cargo build -q -p guichet -p guichet-platform)
+# The same build as `make test`'s (the same features, so nothing is built twice there).
+step "building the binaries (debug)"
+(cd "$repo" && $cargo build -q --workspace --bins)
 deb=$work/guichet.deb
 step "packing $deb"
 (cd "$repo" && "$cargo_deb" deb -p guichet --no-build --profile dev --fast -o "$deb" >/dev/null)

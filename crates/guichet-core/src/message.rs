@@ -2,7 +2,7 @@
 //! report of a verdict for the CLI, the UI and the test vectors.
 
 use jiff::civil::{Date, DateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::area::Area;
 use crate::bundle::TrustBundle;
@@ -11,10 +11,13 @@ use crate::day;
 use crate::money::Cents;
 use crate::verify::{Outcome, PriorRedemption, ScopeMismatch, Verdict};
 
-/// A UI language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A language of the kiosk: the window's, the CLI's output, the messages; `fr` and `en` in
+/// files, settings and the window API (the one language type, issue 27).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// French, the default.
+    #[default]
     Fr,
     /// English.
     En,

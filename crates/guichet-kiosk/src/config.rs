@@ -18,7 +18,7 @@ use tracing_subscriber::filter::LevelFilter;
 
 use crate::kiosk::Kiosk;
 use crate::prefs::{CameraKind, CameraSetting, ScannerLayout, MAX_LOCK_AFTER_MINUTES};
-use crate::text::UiLang;
+use guichet_core::message::Lang;
 
 /// The configuration file read when `GUICHET_CONFIG` names none; its absence is not an error.
 pub const DEFAULT_CONFIG_FILE: &str = "/etc/guichet/kiosk.toml";
@@ -194,7 +194,7 @@ pub struct Layer {
     /// `scanner_layout`.
     pub scanner_layout: Option<ScannerLayout>,
     /// `language`.
-    pub language: Option<UiLang>,
+    pub language: Option<Lang>,
     /// `kiosk_mode`.
     pub kiosk_mode: Option<bool>,
     /// `inactivity_lock_minutes`.
@@ -364,7 +364,7 @@ impl Layer {
                     Some(ScannerLayout::deserialize(word).map_err(|e| bad(e.to_string()))?);
             }
             Key::Language => {
-                self.language = Some(UiLang::deserialize(word).map_err(|e| bad(e.to_string()))?);
+                self.language = Some(Lang::deserialize(word).map_err(|e| bad(e.to_string()))?);
             }
             Key::InactivityLockMinutes => {
                 let minutes = value

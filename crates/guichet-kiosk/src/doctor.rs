@@ -18,7 +18,8 @@ use crate::ledger_check::{check_ledger, LedgerCheck};
 use crate::pin::Role;
 use crate::prefs::{CameraKind, CameraSetting};
 use crate::status::{freshness, BundleState};
-use crate::text::{Problem, Text, UiLang};
+use crate::text::{Problem, Text};
+use guichet_core::message::Lang;
 
 /// Below this much free space on the data directory's disk: a problem.
 const DISK_PROBLEM_BYTES: u64 = 100 * 1024 * 1024;
@@ -212,11 +213,11 @@ impl Report {
     }
 
     /// One line per check, then the summary, in `lang`.
-    pub fn render(&self, lang: UiLang) -> String {
+    pub fn render(&self, lang: Lang) -> String {
         let mut out = String::new();
         let pick = |text: &Text| match lang {
-            UiLang::Fr => text.fr.clone(),
-            UiLang::En => text.en.clone(),
+            Lang::Fr => text.fr.clone(),
+            Lang::En => text.en.clone(),
         };
         for c in &self.checks {
             let (mark, name, message) = (mark(c.level, lang), pick(&c.label), pick(&c.message));
@@ -228,13 +229,13 @@ impl Report {
     }
 }
 
-fn mark(level: Level, lang: UiLang) -> &'static str {
+fn mark(level: Level, lang: Lang) -> &'static str {
     match (level, lang) {
         (Level::Ok, _) => "[OK]",
-        (Level::Warning, UiLang::Fr) => "[ATTENTION]",
-        (Level::Warning, UiLang::En) => "[WARNING]",
-        (Level::Problem, UiLang::Fr) => "[PROBLÈME]",
-        (Level::Problem, UiLang::En) => "[PROBLEM]",
+        (Level::Warning, Lang::Fr) => "[ATTENTION]",
+        (Level::Warning, Lang::En) => "[WARNING]",
+        (Level::Problem, Lang::Fr) => "[PROBLÈME]",
+        (Level::Problem, Lang::En) => "[PROBLEM]",
         (Level::Skipped, _) => "[--]",
     }
 }

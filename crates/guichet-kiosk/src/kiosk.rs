@@ -19,7 +19,8 @@ use crate::pin::Role;
 use crate::prefs::{Prefs, Settings, WorkshopChoice};
 use crate::referential::ReferentialView;
 use crate::status::{CameraStatus, Status};
-use crate::text::{limit_problem, Problem, UiLang};
+use crate::text::{limit_problem, Problem};
+use guichet_core::message::Lang;
 
 /// The ledger file inside the data directory.
 pub const LEDGER_FILE: &str = guichet_ledger::LEDGER_FILE;
@@ -60,7 +61,7 @@ pub(crate) struct Session {
 #[derive(Clone, Debug, Serialize)]
 pub struct Snapshot {
     /// Window language.
-    pub lang: UiLang,
+    pub lang: Lang,
     /// Whether the kiosk is enrolled.
     pub enrolled: bool,
     /// Its center.
@@ -373,7 +374,7 @@ impl Kiosk {
     }
 
     /// Changes the window language.
-    pub fn set_lang(&mut self, lang: UiLang) -> Result<(), Problem> {
+    pub fn set_lang(&mut self, lang: Lang) -> Result<(), Problem> {
         self.prefs.settings.lang = lang;
         self.prefs.save(&self.data_dir)
     }

@@ -32,10 +32,11 @@ pub mod text;
 
 pub use admin::{default_update_roots, BundleFacts, IssuerKeyView, UpdateSummary};
 pub use counter::{BasketView, CommitResult, LastCheckout, ScanKind, ScanResult, Sound};
+pub use guichet_core::message::Lang;
 pub use kiosk::{Kiosk, Snapshot, WedgeRuns};
 pub use owner_only::owner_only_files;
 pub use pin::Role;
 pub use prefs::{CameraKind, CameraSetting, ScannerLayout, SerialKind, SerialSetting, Settings};
 pub use review::{Exported, ReviewQuery, ReviewView};
 pub use status::{CameraStatus, Status};
-pub use text::{Problem, Text, UiLang};
+pub use text::{Problem, Text};

@@ -18,7 +18,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
 use crate::doctor::Report;
-use crate::text::UiLang;
+use guichet_core::message::Lang;
 
 /// The folder of the log files, in the data directory.
 pub const LOG_DIR: &str = "logs";
@@ -127,8 +127,8 @@ pub fn bundle_logs(data_dir: &Path, report: &Report, out: &Path) -> std::io::Res
         entries.push(name);
         Ok(())
     };
-    add("doctor-fr.txt".into(), report.render(UiLang::Fr).as_bytes())?;
-    add("doctor-en.txt".into(), report.render(UiLang::En).as_bytes())?;
+    add("doctor-fr.txt".into(), report.render(Lang::Fr).as_bytes())?;
+    add("doctor-en.txt".into(), report.render(Lang::En).as_bytes())?;
     let json = serde_json::to_vec_pretty(report).map_err(std::io::Error::other)?;
     add("doctor.json".into(), &json)?;
     if let Ok(device) = std::fs::read(data_dir.join("device.json")) {

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use guichet_scan::wedge::Layout;
 use serde::{Deserialize, Serialize};
 
-use crate::text::{Problem, UiLang};
+use crate::text::Problem;
+use guichet_core::message::Lang;
 
 const PREFS_FILE: &str = "kiosk.json";
 
@@ -92,7 +93,7 @@ pub struct SerialSetting {
 #[serde(default)]
 pub struct Settings {
     /// Window language.
-    pub lang: UiLang,
+    pub lang: Lang,
     /// Verdict sounds on.
     pub sound: bool,
     /// The wedge scanner's layout.
@@ -119,7 +120,7 @@ pub const MAX_LOCK_AFTER_MINUTES: u32 = 240;
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            lang: UiLang::Fr,
+            lang: Lang::Fr,
             sound: true,
             scanner_layout: ScannerLayout::Auto,
             camera: CameraSetting::default(),
@@ -205,7 +206,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Prefs::load(dir.path()).unwrap(), Prefs::default());
         let mut prefs = Prefs::default();
-        prefs.settings.lang = UiLang::En;
+        prefs.settings.lang = Lang::En;
         prefs.settings.scanner_layout = ScannerLayout::FrAzerty;
         prefs.settings.serial_scanner = SerialSetting {
             kind: SerialKind::Port,
@@ -238,7 +239,7 @@ mod tests {
         std::fs::write(Prefs::path(dir.path()), br#"{"settings":{"sound":false}}"#).unwrap();
         let prefs = Prefs::load(dir.path()).unwrap();
         assert!(!prefs.settings.sound);
-        assert_eq!(prefs.settings.lang, UiLang::Fr);
+        assert_eq!(prefs.settings.lang, Lang::Fr);
         // A kiosk.json from before the serial setting finds a plugged serial scanner by itself.
         assert_eq!(prefs.settings.serial_scanner.kind, SerialKind::Auto);
     }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use guichet_core::message::Lang;
 use guichet_ledger::export::{self, Format};
 use guichet_ledger::{
     CancelError, Canceller, Filters, Review, ReviewLine, Role as LedgerRole, SyncState, Tally,
@@ -402,12 +401,7 @@ impl Kiosk {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
         let name = |id| self.provider_name(id);
-        let csv = export::render_named(
-            &review,
-            Format::Csv,
-            Lang::from(self.prefs.settings.lang),
-            &name,
-        );
+        let csv = export::render_named(&review, Format::Csv, self.prefs.settings.lang, &name);
         Kiosk::write_export(&self.export_path(from, to, "csv"), csv.as_bytes())
     }
 
@@ -415,7 +409,7 @@ impl Kiosk {
     pub fn export_pdf(&mut self, query: &ReviewQuery, now: Timestamp) -> Result<Exported, Problem> {
         self.require(Role::Manager)?;
         let (from, to, review) = self.ledger_review(query)?;
-        let lang = Lang::from(self.prefs.settings.lang);
+        let lang = self.prefs.settings.lang;
         let center = self
             .enrolled
             .as_ref()

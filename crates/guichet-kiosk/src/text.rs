@@ -4,7 +4,7 @@
 use guichet_core::message::{message, Lang};
 use guichet_core::Verdict;
 use guichet_protocol::limits::LimitError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A message in both languages; the window shows the one in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -101,25 +101,5 @@ pub fn limit_problem(error: &LimitError) -> Problem {
             format!("{fr_field} est trop long ({length} caractères, {limit} au plus) : rien n'a été enregistré."),
             format!("{en_field} is too long ({length} characters, at most {limit}): nothing was recorded."),
         ),
-    }
-}
-
-/// The two window languages.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UiLang {
-    /// French, the default.
-    #[default]
-    Fr,
-    /// English.
-    En,
-}
-
-impl From<UiLang> for Lang {
-    fn from(lang: UiLang) -> Lang {
-        match lang {
-            UiLang::Fr => Lang::Fr,
-            UiLang::En => Lang::En,
-        }
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use guichet_kiosk::config::{ConfigError, Key, KioskConfig, Layer};
-use guichet_kiosk::{CameraKind, Kiosk, ScannerLayout, UiLang};
+use guichet_kiosk::{CameraKind, Kiosk, Lang, ScannerLayout};
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
     let map: HashMap<String, OsString> = pairs
@@ -38,7 +38,7 @@ fn every_key_is_read_from_the_file() {
     let camera = layer.camera.unwrap().0;
     assert_eq!((camera.kind, camera.index), (CameraKind::Device, 1));
     assert_eq!(layer.scanner_layout, Some(ScannerLayout::Us));
-    assert_eq!(layer.language, Some(UiLang::En));
+    assert_eq!(layer.language, Some(Lang::En));
     assert_eq!(layer.kiosk_mode, Some(true));
     assert_eq!(layer.inactivity_lock_minutes.map(|m| m.0), Some(15));
 }
@@ -58,7 +58,7 @@ fn file_then_environment_then_flags() {
     )
     .unwrap();
     assert_eq!(config.file, file);
-    assert_eq!(config.values.language, Some(UiLang::En));
+    assert_eq!(config.values.language, Some(Lang::En));
     assert_eq!(config.data_dir(env(&[])), PathBuf::from("/var/lib/guichet"));
 
     // The environment overrides the file, key by key.
@@ -69,7 +69,7 @@ fn file_then_environment_then_flags() {
         ("GUICHET_CAMERA", "replay:/srv/frames"),
     ]);
     let config = KioskConfig::load(None, &variables, Layer::default()).unwrap();
-    assert_eq!(config.values.language, Some(UiLang::Fr));
+    assert_eq!(config.values.language, Some(Lang::Fr));
     assert_eq!(config.values.data_dir, Some(PathBuf::from("/srv/env")));
     let camera = config.values.camera.clone().unwrap().0;
     assert_eq!(
@@ -87,7 +87,7 @@ fn file_then_environment_then_flags() {
     assert_eq!(config.values.kiosk_mode, Some(false));
     assert_eq!(
         config.values.language,
-        Some(UiLang::Fr),
+        Some(Lang::Fr),
         "from the environment"
     );
 
@@ -244,7 +244,7 @@ fn a_bad_variable_or_flag_is_named() {
 fn the_configuration_wins_over_the_saved_settings() {
     let dir = tempfile::tempdir().unwrap();
     let mut kiosk = Kiosk::open(dir.path()).unwrap();
-    assert_eq!(kiosk.settings().lang, UiLang::Fr);
+    assert_eq!(kiosk.settings().lang, Lang::Fr);
     let layer = Layer::from_toml(
         Path::new("kiosk.toml"),
         "language = \"en\"\nkiosk_mode = true\ncamera = \"none\"\nscanner_layout = \"us\"\ninactivity_lock_minutes = 30\n",
@@ -252,14 +252,14 @@ fn the_configuration_wins_over_the_saved_settings() {
     .unwrap();
     kiosk.impose(&layer);
     let settings = kiosk.settings();
-    assert_eq!(settings.lang, UiLang::En);
+    assert_eq!(settings.lang, Lang::En);
     assert!(settings.fullscreen);
     assert_eq!(settings.camera.kind, CameraKind::None);
     assert_eq!(settings.scanner_layout, ScannerLayout::Us);
     assert_eq!(settings.lock_after_minutes, 30);
     // What the configuration leaves unset stays the saved setting.
     kiosk.impose(&Layer::default());
-    assert_eq!(kiosk.settings().lang, UiLang::En);
+    assert_eq!(kiosk.settings().lang, Lang::En);
     assert!(kiosk.settings().sound);
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use guichet_e2e::fixtures::{demo_codes, repo, write_enrolled_kiosk};
 use guichet_e2e::keys::us_scanner_on_azerty;
 use guichet_kiosk::counter::{ScanKind, Sound};
-use guichet_kiosk::{CameraStatus, Kiosk, ReviewQuery, Role, ScannerLayout, Settings, UiLang};
+use guichet_kiosk::{CameraStatus, Kiosk, Lang, ReviewQuery, Role, ScannerLayout, Settings};
 use guichet_ledger::InputMethod;
 use guichet_scan::wedge::KeyEvent;
 use guichet_sync::SyncStatus;
@@ -389,7 +389,7 @@ fn settings_need_the_admin_and_are_remembered_across_restarts() {
         "BAD_SETTING"
     );
     let settings = Settings {
-        lang: UiLang::En,
+        lang: Lang::En,
         lock_after_minutes: 15,
         ..Settings::default()
     };

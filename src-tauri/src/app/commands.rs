@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use guichet_kiosk::counter::{BasketView, CommitResult, ScanResult};
 use guichet_kiosk::{
-    Exported, IssuerKeyView, Problem, ReviewQuery, ReviewView, Role, Settings, Snapshot, Text,
-    UiLang, UpdateSummary,
+    Exported, IssuerKeyView, Lang, Problem, ReviewQuery, ReviewView, Role, Settings, Snapshot,
+    Text, UpdateSummary,
 };
 use guichet_ledger::InputMethod;
 use guichet_scan::wedge::KeyEvent;
@@ -85,7 +85,7 @@ fn snapshot(shell: State<'_, Shell>) -> Snapshot {
 }
 
 #[tauri::command(async)]
-fn set_lang(shell: State<'_, Shell>, lang: UiLang) -> Answer<Snapshot> {
+fn set_lang(shell: State<'_, Shell>, lang: Lang) -> Answer<Snapshot> {
     shell.kiosk().set_lang(lang)?;
     Ok(snapshot_of(&shell))
 }
