@@ -7,8 +7,8 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, ReviewDecision,
-    ReviewItem, Session,
+    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, Month,
+    MonthReport, ReviewDecision, ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -27,9 +27,7 @@ pub enum BackendError {
 pub type Answer<T> = Result<T, BackendError>;
 
 /// The platform, as the console sees it. Every state change that takes an [`AuditEntry`]
-/// writes it in the same transaction as the change (the platform's [`ConsoleBackend::decide`]
-/// is the exception for now: its review rules run their own transaction, and the entry is
-/// written right after it).
+/// writes it in the same transaction as the change.
 pub trait ConsoleBackend: Send + Sync + 'static {
     /// The account with this login name.
     fn account_named(&self, name: &str) -> impl Future<Output = Answer<Option<Account>>> + Send;
@@ -113,4 +111,17 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Answer<String>> + Send;
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send;
+    /// The day `at` falls on for the reports (the platform's time zone, Europe/Paris).
+    fn report_day(&self, at: Timestamp) -> jiff::civil::Date;
+    /// The report of `month`: payable per center and provider, and the redemptions that are
+    /// not, each in the month of its report day.
+    fn month_report(&self, month: Month) -> impl Future<Output = Answer<MonthReport>> + Send;
+    /// Closes `month` (and every month before it) as `by`, with the audit entry, in one
+    /// transaction; refused if it has not ended or is closed already.
+    fn close_month(
+        &self,
+        month: Month,
+        by: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
 }

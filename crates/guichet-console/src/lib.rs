@@ -12,6 +12,7 @@ mod guard;
 mod i18n;
 pub mod model;
 mod pages;
+mod report_csv;
 pub mod secrets;
 mod session;
 mod web;
@@ -61,6 +62,9 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/devices/{id}/{action}", post(pages::devices::act::<B>))
         .route("/review", get(pages::review::show::<B>))
         .route("/review/{id}", post(pages::review::decide::<B>))
+        .route("/reports", get(pages::reports::show::<B>))
+        .route("/reports/{month}/csv", get(pages::reports::download::<B>))
+        .route("/reports/{month}/close", post(pages::reports::close::<B>))
         .route("/audit", get(pages::audit::show::<B>))
         .route("/audit.csv", get(pages::audit::export::<B>))
         .fallback(pages::not_found)

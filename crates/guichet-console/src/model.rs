@@ -39,6 +39,10 @@ pub enum Permission {
     Decide,
     /// Read and export the audit log.
     ReadAudit,
+    /// Read and download the monthly reports.
+    ReadReports,
+    /// Close a month (privileged).
+    CloseMonth,
 }
 
 impl Role {
@@ -60,10 +64,13 @@ impl Role {
         match self {
             Role::Admin => matches!(
                 permission,
-                ReadDevices | ManageDevices | ReadReview | ReadAudit
+                ReadDevices | ManageDevices | ReadReview | ReadAudit | ReadReports | CloseMonth
             ),
-            Role::Reviewer => matches!(permission, ReadReview | Decide),
-            Role::Auditor => matches!(permission, ReadDevices | ReadReview | ReadAudit),
+            Role::Reviewer => matches!(permission, ReadReview | Decide | ReadReports),
+            Role::Auditor => matches!(
+                permission,
+                ReadDevices | ReadReview | ReadAudit | ReadReports
+            ),
         }
     }
 }
@@ -303,6 +310,199 @@ impl ReviewDecision {
             ReviewDecision::Accept => "review.accept",
             ReviewDecision::Transfer { .. } => "review.transfer",
             ReviewDecision::Reject => "review.reject",
+        }
+    }
+}
+
+/// What one center is owed for one provider's coupons in a month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayableLine {
+    /// Center id and name.
+    pub center: (String, String),
+    /// Provider id and name (empty if unknown).
+    pub provider: (u32, String),
+    /// Valid redemptions.
+    pub coupons: u64,
+    /// Their total face value, in cents.
+    pub amount_cents: i64,
+}
+
+/// Why a redemption of the month is listed apart, not paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Apart {
+    /// Another redemption holds its coupon.
+    Conflict,
+    /// Waiting for a reviewer.
+    Held,
+    /// Refused by the platform's checks or a reviewer.
+    Rejected,
+    /// Its coupon was never minted.
+    Unknown,
+}
+
+impl Apart {
+    /// Every kind, in the order the report lists them.
+    pub const ALL: [Apart; 4] = [
+        Apart::Conflict,
+        Apart::Held,
+        Apart::Rejected,
+        Apart::Unknown,
+    ];
+
+    /// The name in the CSV's `section` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Apart::Conflict => "conflict",
+            Apart::Held => "held",
+            Apart::Rejected => "rejected",
+            Apart::Unknown => "unknown",
+        }
+    }
+}
+
+/// A redemption of the month that is not paid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApartLine {
+    /// Why it is not paid.
+    pub kind: Apart,
+    /// Its id.
+    pub id: String,
+    /// Center id and name.
+    pub center: (String, String),
+    /// Device id.
+    pub device: String,
+    /// Coupon kid (hex) and serial.
+    pub coupon: (String, u64),
+    /// Provider id and name (empty if unknown).
+    pub provider: (u32, String),
+    /// When the kiosk dated it (RFC 3339).
+    pub redeemed_at: String,
+    /// The platform's reason, if it gives one.
+    pub detail: Option<String>,
+}
+
+/// Who closed a month, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closure {
+    /// When (RFC 3339).
+    pub at: String,
+    /// By whom (an account's name, or a command's `--by`).
+    pub by: String,
+}
+
+/// The report of one month, as the reports page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthReport {
+    /// The month.
+    pub month: Month,
+    /// Set once the month is closed (its payable lines are then frozen).
+    pub closed: Option<Closure>,
+    /// What is payable, per center and provider.
+    pub payable: Vec<PayableLine>,
+    /// What is not, one line per redemption.
+    pub apart: Vec<ApartLine>,
+}
+
+/// A calendar month (`YYYY-MM`), years 2000 to 9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    year: i16,
+    month: i8,
+}
+
+impl Month {
+    /// The month of `date`.
+    pub fn of(date: jiff::civil::Date) -> Month {
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> jiff::civil::Date {
+        jiff::civil::date(self.year, self.month, 1)
+    }
+
+    /// The month before.
+    pub fn previous(self) -> Month {
+        match self.month {
+            1 => Month {
+                year: self.year - 1,
+                month: 12,
+            },
+            m => Month {
+                year: self.year,
+                month: m - 1,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for Month {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Month, String> {
+        let wrong = || format!("{text:?} is not a month (YYYY-MM, 2000-01 to 9999-12)");
+        let (year, month) = text.split_once('-').ok_or_else(wrong)?;
+        let digits =
+            |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return Err(wrong());
+        }
+        let year: i16 = year.parse().map_err(|_| wrong())?;
+        let month: i8 = month.parse().map_err(|_| wrong())?;
+        if !(2000..=9999).contains(&year) || !(1..=12).contains(&month) {
+            return Err(wrong());
+        }
+        Ok(Month { year, month })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_read_strictly() {
+        let month: Month = "2026-03".parse().unwrap();
+        assert_eq!(month.to_string(), "2026-03");
+        assert_eq!(month.first_day(), jiff::civil::date(2026, 3, 1));
+        assert_eq!(
+            "2026-01".parse::<Month>().unwrap().previous().to_string(),
+            "2025-12"
+        );
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-3",
+            "26-03",
+            "+202-03",
+            "2026-+3",
+            "1999-12",
+            "",
+            "2026-03-01",
+            "２０２６-03",
+        ] {
+            assert!(bad.parse::<Month>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_admins_close_a_month_and_everyone_reads_reports() {
+        for role in Role::ALL {
+            assert!(role.may(Permission::ReadReports), "{role}");
+            assert_eq!(
+                role.may(Permission::CloseMonth),
+                role == Role::Admin,
+                "{role}"
+            );
         }
     }
 }

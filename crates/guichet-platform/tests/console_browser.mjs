@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -159,11 +159,26 @@ try {
   const logged = await page.evaluate(() => document.querySelector("#audit tbody tr")?.textContent ?? "");
   if (!logged.includes("device.disable")) failures.push(`the audit page's first row: ${logged}`);
 
+  // Reports: this month's, then last month's, closed from its page (privilege mode is open).
+  await tabTo("the Rapports link", () => document.activeElement?.textContent === "Rapports");
+  await enter();
+  await axe("report of this month");
+  await shot("8-report");
+  const total = await page.evaluate(() => document.getElementById("total-coupons")?.textContent);
+  if (total !== "1") failures.push(`the report's total of coupons: ${total}`);
+  await tabTo("the previous month", () => document.activeElement?.textContent === "Mois précédent");
+  await enter();
+  await tabTo("the closing button", () => document.activeElement?.textContent?.startsWith("Clore le mois"));
+  await enter();
+  const closed = await page.evaluate(() => document.getElementById("closed")?.textContent ?? "");
+  if (!closed.startsWith("Mois clos le")) failures.push(`after closing, the page says ${closed}`);
+  await axe("report of a closed month");
+
   // English, by the switch.
   await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");
   await enter();
   if ((await page.evaluate(() => document.documentElement.lang)) !== "en") failures.push("the switch did not give English");
-  await axe("audit log, English");
+  await axe("report, English");
   await tabTo("the Kiosks link", () => document.activeElement?.textContent === "Kiosks");
   await enter();
   await axe("kiosks, English");

@@ -2,8 +2,9 @@
 //! `console_browser.mjs` (puppeteer-core and axe-core from `tests/a11y`), against a real
 //! platform on loopback over a real SQLite file. By keyboard only, it logs in with the
 //! password and a TOTP code it computes, opens privilege mode, disables a kiosk from its row
-//! with a reason, visits every page in French and English with axe-core finding no violation,
-//! and logs out; this test then checks the kiosk in the database and the audit entry.
+//! with a reason, closes last month from the report page, visits every page in French and
+//! English with axe-core finding no violation, and logs out; this test then checks the kiosk
+//! and the closed month in the database, and the audit entries.
 //! Screenshots go to `$GUICHET_SCREENSHOTS_DIR` (`make screenshots`: docs/screenshots/), else
 //! the target's temporary directory.
 //!
@@ -164,6 +165,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("login", camille),
             ("privilege.open", camille),
             ("device.disable", camille),
+            ("month.close", camille),
             ("logout", camille),
             ("login", dominique),
             ("privilege.open", dominique),
@@ -177,6 +179,13 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .as_deref()
         .unwrap()
         .contains("Date impossible : 2099"));
+    // Last month is closed, by camille.
+    let last = guichet_platform::clock::paris_day(Timestamp::now())
+        .first_of_month()
+        .yesterday()
+        .unwrap();
+    let closed = store.month_closure(last).await.unwrap().unwrap();
+    assert_eq!(closed.1, "camille");
     // The decision itself is recorded under the reviewer's account.
     let store = platform.store.clone();
     let rejected = store.review_list(&[EntryState::Rejected]).await.unwrap();

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod login;
 pub mod privilege;
+pub mod reports;
 pub mod review;
 
 use axum::extract::{Path, Query};
@@ -87,7 +88,7 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 4] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 5] = [
     ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
@@ -100,6 +101,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 4] = [
         "Revue",
         "Review",
         Some(Permission::ReadReview),
+    ),
+    (
+        "/console/reports",
+        "Rapports",
+        "Reports",
+        Some(Permission::ReadReports),
     ),
     (
         "/console/audit",

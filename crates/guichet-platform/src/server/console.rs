@@ -9,8 +9,9 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use guichet_console::model::{
-    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, RedemptionView,
-    ReviewDecision, ReviewItem, Session,
+    Account, AccountId, Apart, ApartLine, AuditEntry, Closure, Dashboard, DeviceRow, Failures,
+    LoginAttempt, Month, MonthReport, PayableLine, RedemptionView, ReviewDecision, ReviewItem,
+    Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -19,7 +20,7 @@ use jiff::Timestamp;
 use super::Peer;
 use crate::clock::paris_day;
 use crate::error::Error;
-use crate::store::{Decision, Redemption, Store};
+use crate::store::{self, Decision, EntryLine, Redemption, Store};
 
 /// The console's backend: the platform's store.
 pub struct ConsoleStore {
@@ -77,6 +78,45 @@ fn view(r: Redemption) -> RedemptionView {
         received_at: r.received_at,
         has_code: r.has_code,
         signed: r.signed,
+    }
+}
+
+/// The store's report of `month` (closed by `closed`, if so) as the console shows it.
+fn month_view(
+    month: Month,
+    report: store::MonthReport,
+    closed: Option<(String, String)>,
+) -> MonthReport {
+    let apart = |kind: Apart, lines: Vec<EntryLine>| {
+        lines.into_iter().map(move |line| ApartLine {
+            kind,
+            id: line.id,
+            center: (line.center, line.center_name),
+            device: line.device,
+            coupon: (line.kid, line.serial),
+            provider: (line.provider, line.provider_name),
+            redeemed_at: line.redeemed_at,
+            detail: line.detail,
+        })
+    };
+    MonthReport {
+        month,
+        closed: closed.map(|(at, by)| Closure { at, by }),
+        payable: report
+            .reimbursements
+            .into_iter()
+            .map(|line| PayableLine {
+                center: (line.center, line.center_name),
+                provider: (line.provider, line.provider_name),
+                coupons: line.coupons,
+                amount_cents: line.amount_cents,
+            })
+            .collect(),
+        apart: apart(Apart::Conflict, report.conflicts)
+            .chain(apart(Apart::Held, report.held))
+            .chain(apart(Apart::Rejected, report.rejected))
+            .chain(apart(Apart::Unknown, report.unknown))
+            .collect(),
     }
 }
 
@@ -302,5 +342,39 @@ impl ConsoleBackend for ConsoleStore {
     fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send {
         let store = self.store.clone();
         async move { answer(store.audit_log(limit).await) }
+    }
+
+    fn report_day(&self, at: Timestamp) -> jiff::civil::Date {
+        paris_day(at)
+    }
+
+    fn month_report(&self, month: Month) -> impl Future<Output = Answer<MonthReport>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let report = store.month_report(month.first_day()).await?;
+                    let closed = store.month_closure(month.first_day()).await?;
+                    Ok(month_view(month, report, closed))
+                }
+                .await,
+            )
+        }
+    }
+
+    fn close_month(
+        &self,
+        month: Month,
+        by: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, by, audit) = (self.store.clone(), by.to_owned(), audit.clone());
+        async move {
+            answer(
+                store
+                    .close_month_audited(month.first_day(), &by, Timestamp::now(), Some(&audit))
+                    .await,
+            )
+        }
     }
 }
