@@ -7,8 +7,8 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, Month,
-    MonthReport, ReviewDecision, ReviewItem, Session,
+    Account, AccountId, AuditEntry, BookletQuery, BookletView, Dashboard, DeviceRow, Failures,
+    LoginAttempt, Month, MonthReport, ReviewDecision, ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -122,6 +122,20 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         &self,
         month: Month,
         by: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// The booklet `query` names, with its coupons' states, if one was minted.
+    fn booklet(
+        &self,
+        query: &BookletQuery,
+    ) -> impl Future<Output = Answer<Option<BookletView>>> + Send;
+    /// Revokes serials `first..=last` of the issuer key `kid` (hex) with `reason`, and writes
+    /// the audit entry, in one transaction; it reaches kiosks with the next published bundle.
+    fn revoke(
+        &self,
+        kid: &str,
+        range: (u64, u64),
+        reason: &str,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<()>> + Send;
 }

@@ -62,6 +62,8 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/devices/{id}/{action}", post(pages::devices::act::<B>))
         .route("/review", get(pages::review::show::<B>))
         .route("/review/{id}", post(pages::review::decide::<B>))
+        .route("/booklets", get(pages::booklets::show::<B>))
+        .route("/booklets/revoke", post(pages::booklets::revoke::<B>))
         .route("/reports", get(pages::reports::show::<B>))
         .route("/reports/{month}/csv", get(pages::reports::download::<B>))
         .route("/reports/{month}/close", post(pages::reports::close::<B>))

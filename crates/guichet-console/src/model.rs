@@ -43,6 +43,10 @@ pub enum Permission {
     ReadReports,
     /// Close a month (privileged).
     CloseMonth,
+    /// Look up booklets and the state of their coupons.
+    ReadBooklets,
+    /// Revoke a booklet or a range of serials (privileged).
+    Revoke,
 }
 
 impl Role {
@@ -64,12 +68,21 @@ impl Role {
         match self {
             Role::Admin => matches!(
                 permission,
-                ReadDevices | ManageDevices | ReadReview | ReadAudit | ReadReports | CloseMonth
+                ReadDevices
+                    | ManageDevices
+                    | ReadReview
+                    | ReadAudit
+                    | ReadReports
+                    | CloseMonth
+                    | ReadBooklets
+                    | Revoke
             ),
-            Role::Reviewer => matches!(permission, ReadReview | Decide | ReadReports),
+            Role::Reviewer => {
+                matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
+            }
             Role::Auditor => matches!(
                 permission,
-                ReadDevices | ReadReview | ReadAudit | ReadReports
+                ReadDevices | ReadReview | ReadAudit | ReadReports | ReadBooklets
             ),
         }
     }
@@ -465,6 +478,110 @@ impl FromStr for Month {
     }
 }
 
+/// What the booklet search looks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookletQuery {
+    /// A booklet by its printed number.
+    Number(u64),
+    /// The booklet holding this coupon: issuer key's kid (hex) and serial.
+    Coupon {
+        /// The kid, 16 hex digits.
+        kid: String,
+        /// The serial.
+        serial: u64,
+    },
+}
+
+impl FromStr for BookletQuery {
+    type Err = String;
+
+    /// `123` (a booklet number), or a kid and a serial: `0123456789abcdef 42`, or `…:42`,
+    /// `…/42`, `…#42`.
+    fn from_str(text: &str) -> Result<BookletQuery, String> {
+        let text = text.trim();
+        let wrong = || {
+            "a booklet number, or a key's kid (16 hex digits) and a serial (\"0123456789abcdef 42\")"
+                .to_owned()
+        };
+        if !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()) {
+            return text.parse().map(BookletQuery::Number).map_err(|_| wrong());
+        }
+        let (kid, serial) = text.split_once([' ', ':', '/', '#']).ok_or_else(wrong)?;
+        let serial = serial.trim();
+        if kid.len() != 16
+            || !kid.bytes().all(|b| b.is_ascii_hexdigit())
+            || serial.is_empty()
+            || !serial.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(wrong());
+        }
+        Ok(BookletQuery::Coupon {
+            kid: kid.to_ascii_lowercase(),
+            serial: serial.parse().map_err(|_| wrong())?,
+        })
+    }
+}
+
+/// What became of one coupon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CouponState {
+    /// No redemption of it (or only rejected ones).
+    Unused,
+    /// Redeemed and accepted: the platform pays it.
+    Redeemed,
+    /// Redeemed more than once: a reviewer decides.
+    Conflict,
+    /// A redemption waits for a reviewer.
+    Held,
+}
+
+/// One coupon of a booklet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CouponView {
+    /// Its serial.
+    pub serial: u64,
+    /// What became of it.
+    pub state: CouponState,
+    /// The revocations covering it: reason and when (RFC 3339); revoked if any.
+    pub revoked: Vec<(String, String)>,
+    /// Every redemption of it, first received first.
+    pub redemptions: Vec<RedemptionView>,
+}
+
+impl CouponView {
+    /// A coupon's state from its redemptions' states: one accepted is redeemed; else any in
+    /// conflict is a conflict, any held is held; rejected ones leave it unused.
+    pub fn state_of<'a>(states: impl IntoIterator<Item = &'a str>) -> CouponState {
+        let states: Vec<&str> = states.into_iter().collect();
+        if states.contains(&"accepted") {
+            CouponState::Redeemed
+        } else if states.contains(&"conflict") {
+            CouponState::Conflict
+        } else if states.contains(&"held") {
+            CouponState::Held
+        } else {
+            CouponState::Unused
+        }
+    }
+}
+
+/// A minted booklet and its coupons, as the booklet page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookletView {
+    /// Its printed number.
+    pub number: u64,
+    /// Its issuer key's kid (hex).
+    pub kid: String,
+    /// Face value of each coupon, in cents.
+    pub value_cents: i64,
+    /// Its provider's name.
+    pub provider: String,
+    /// Issue day and last valid day.
+    pub valid: (String, String),
+    /// Its coupons, in serial order.
+    pub coupons: Vec<CouponView>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,14 +612,62 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_close_a_month_and_everyone_reads_reports() {
+    fn only_admins_close_a_month_or_revoke_and_everyone_reads() {
         for role in Role::ALL {
             assert!(role.may(Permission::ReadReports), "{role}");
+            assert!(role.may(Permission::ReadBooklets), "{role}");
             assert_eq!(
                 role.may(Permission::CloseMonth),
                 role == Role::Admin,
                 "{role}"
             );
+            assert_eq!(role.may(Permission::Revoke), role == Role::Admin, "{role}");
         }
+    }
+
+    #[test]
+    fn booklet_searches_are_read_strictly() {
+        let kid = "0123456789ABCDEF";
+        assert_eq!("  42 ".parse(), Ok(BookletQuery::Number(42)));
+        for text in [format!("{kid} 7"), format!("{kid}:7"), format!("{kid}#7")] {
+            assert_eq!(
+                text.parse(),
+                Ok(BookletQuery::Coupon {
+                    kid: kid.to_ascii_lowercase(),
+                    serial: 7
+                }),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "-1",
+            "99999999999999999999999",
+            "0123 7",
+            "0123456789abcdeg 7",
+            "0123456789abcdef",
+            "0123456789abcdef +7",
+            "0123456789abcdef 1e3",
+        ] {
+            assert!(bad.parse::<BookletQuery>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_coupon_is_redeemed_once_accepted() {
+        assert_eq!(CouponView::state_of([]), CouponState::Unused);
+        assert_eq!(CouponView::state_of(["rejected"]), CouponState::Unused);
+        assert_eq!(
+            CouponView::state_of(["held", "rejected"]),
+            CouponState::Held
+        );
+        assert_eq!(
+            CouponView::state_of(["accepted", "conflict"]),
+            CouponState::Redeemed
+        );
+        assert_eq!(
+            CouponView::state_of(["conflict", "held"]),
+            CouponState::Conflict
+        );
     }
 }

@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, closes last month from the report, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, revokes a booklet, visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -21,6 +21,7 @@ const DEVICE = process.env.GUICHET_DEVICE;
 const REVIEWER = process.env.GUICHET_REVIEWER;
 const REVIEWER_SECRET = process.env.GUICHET_REVIEWER_SECRET;
 const SHOTS = process.env.GUICHET_SCREENSHOTS_DIR;
+const BOOKLET = process.env.GUICHET_BOOKLET;
 
 /** RFC 4648 base32 without padding, to bytes. */
 function base32(text) {
@@ -173,6 +174,27 @@ try {
   const closed = await page.evaluate(() => document.getElementById("closed")?.textContent ?? "");
   if (!closed.startsWith("Mois clos le")) failures.push(`after closing, the page says ${closed}`);
   await axe("report of a closed month");
+
+  // Booklets: the kiosk's booklet by its number, revoked whole with a reason.
+  await tabTo("the Carnets link", () => document.activeElement?.textContent === "Carnets");
+  await enter();
+  await focused("q");
+  await page.keyboard.type(BOOKLET);
+  await enter();
+  await axe("booklet");
+  await tabTo("the revocation's reason", () => document.activeElement?.id === "reason");
+  await page.keyboard.type("Carnet volé au centre");
+  await page.keyboard.press("Tab");
+  const revoke = await page.evaluate(focusedText);
+  if (revoke !== "Révoquer ces coupons") throw new Error(`Tab after the reason reached ${revoke}`);
+  await enter();
+  const [revoked, coupons] = await page.evaluate(() => {
+    const states = [...document.querySelectorAll("#coupons td.state")];
+    return [states.filter((td) => td.textContent.includes("révoqué")).length, states.length];
+  });
+  if (coupons < 5 || revoked !== coupons) failures.push(`${revoked} of ${coupons} coupon(s) shown revoked`);
+  await axe("booklet, revoked");
+  await shot("9-booklet");
 
   // English, by the switch.
   await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");

@@ -2,9 +2,10 @@
 //! `console_browser.mjs` (puppeteer-core and axe-core from `tests/a11y`), against a real
 //! platform on loopback over a real SQLite file. By keyboard only, it logs in with the
 //! password and a TOTP code it computes, opens privilege mode, disables a kiosk from its row
-//! with a reason, closes last month from the report page, visits every page in French and
-//! English with axe-core finding no violation, and logs out; this test then checks the kiosk
-//! and the closed month in the database, and the audit entries.
+//! with a reason, closes last month from the report page, revokes a booklet with a reason,
+//! visits every page in French and English with axe-core finding no violation, and logs out;
+//! this test then checks the kiosk, the closed month and the revocation in the database, and
+//! the audit entries.
 //! Screenshots go to `$GUICHET_SCREENSHOTS_DIR` (`make screenshots`: docs/screenshots/), else
 //! the target's temporary directory.
 //!
@@ -93,6 +94,12 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         )
     };
 
+    let booklet = store
+        .booklet_holding(platform.minter.coupon.kid, 1)
+        .await
+        .unwrap()
+        .expect("the booklet of the coupon redeemed");
+
     let work = tempfile::tempdir().unwrap();
     let shots = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
         .map(PathBuf::from)
@@ -115,6 +122,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             .env("GUICHET_REVIEWER", &reviewer.name)
             .env("GUICHET_REVIEWER_SECRET", &reviewer.secret)
             .env("GUICHET_SCREENSHOTS_DIR", &shots)
+            .env("GUICHET_BOOKLET", booklet.to_string())
             .output()
             .unwrap()
     };
@@ -166,6 +174,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("privilege.open", camille),
             ("device.disable", camille),
             ("month.close", camille),
+            ("coupons.revoke", camille),
             ("logout", camille),
             ("login", dominique),
             ("privilege.open", dominique),
@@ -186,6 +195,12 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .unwrap();
     let closed = store.month_closure(last).await.unwrap().unwrap();
     assert_eq!(closed.1, "camille");
+    // Its booklet is revoked whole, with camille's reason.
+    let revoked = store.booklet_detail(booklet).await.unwrap().unwrap();
+    assert!(revoked.coupons.iter().all(|c| c
+        .revoked
+        .iter()
+        .any(|(reason, _)| reason == "Carnet volé au centre")));
     // The decision itself is recorded under the reviewer's account.
     let store = platform.store.clone();
     let rejected = store.review_list(&[EntryState::Rejected]).await.unwrap();

@@ -2,6 +2,7 @@
 //! works without JavaScript and with the keyboard alone.
 
 pub mod audit;
+pub mod booklets;
 pub mod dashboard;
 pub mod devices;
 pub mod login;
@@ -88,7 +89,7 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 5] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 6] = [
     ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
@@ -101,6 +102,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 5] = [
         "Revue",
         "Review",
         Some(Permission::ReadReview),
+    ),
+    (
+        "/console/booklets",
+        "Carnets",
+        "Booklets",
+        Some(Permission::ReadBooklets),
     ),
     (
         "/console/reports",

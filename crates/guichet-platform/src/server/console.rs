@@ -9,9 +9,9 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use guichet_console::model::{
-    Account, AccountId, Apart, ApartLine, AuditEntry, Closure, Dashboard, DeviceRow, Failures,
-    LoginAttempt, Month, MonthReport, PayableLine, RedemptionView, ReviewDecision, ReviewItem,
-    Session,
+    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, Closure,
+    CouponView, Dashboard, DeviceRow, Failures, LoginAttempt, Month, MonthReport, PayableLine,
+    RedemptionView, ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -118,6 +118,37 @@ fn month_view(
             .chain(apart(Apart::Unknown, report.unknown))
             .collect(),
     }
+}
+
+/// A booklet of the store as the console shows it.
+fn booklet_view(booklet: store::BookletDetail) -> BookletView {
+    BookletView {
+        number: booklet.number,
+        kid: booklet.kid.to_hex(),
+        value_cents: booklet.value_cents,
+        provider: booklet.provider.1,
+        valid: booklet.valid,
+        coupons: booklet
+            .coupons
+            .into_iter()
+            .map(|coupon| {
+                let redemptions: Vec<RedemptionView> =
+                    coupon.redemptions.into_iter().map(view).collect();
+                CouponView {
+                    serial: coupon.serial,
+                    state: CouponView::state_of(redemptions.iter().map(|r| r.state.as_str())),
+                    revoked: coupon.revoked,
+                    redemptions,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The kid a form gives, or the console's refusal.
+fn kid_of(text: &str) -> Result<guichet_core::Kid, Error> {
+    text.parse()
+        .map_err(|_| Error::Invalid(format!("{text:?} is not an issuer key's kid")))
 }
 
 impl ConsoleBackend for ConsoleStore {
@@ -374,6 +405,55 @@ impl ConsoleBackend for ConsoleStore {
                 store
                     .close_month_audited(month.first_day(), &by, Timestamp::now(), Some(&audit))
                     .await,
+            )
+        }
+    }
+
+    fn booklet(
+        &self,
+        query: &BookletQuery,
+    ) -> impl Future<Output = Answer<Option<BookletView>>> + Send {
+        let (store, query) = (self.store.clone(), query.clone());
+        async move {
+            answer(
+                async {
+                    let number = match query {
+                        BookletQuery::Number(number) => Some(number),
+                        BookletQuery::Coupon { kid, serial } => {
+                            store.booklet_holding(kid_of(&kid)?, serial).await?
+                        }
+                    };
+                    Ok(match number {
+                        Some(number) => store.booklet_detail(number).await?.map(booklet_view),
+                        None => None,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn revoke(
+        &self,
+        kid: &str,
+        range: (u64, u64),
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, kid, reason, audit) = (
+            self.store.clone(),
+            kid.to_owned(),
+            reason.to_owned(),
+            audit.clone(),
+        );
+        async move {
+            answer(
+                async {
+                    store
+                        .revoke_audited(kid_of(&kid)?, range, &reason, Timestamp::now(), &audit)
+                        .await
+                }
+                .await,
             )
         }
     }

@@ -2,6 +2,7 @@
 //! revocations, and the minting of booklets.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_console::model::AuditEntry;
 use guichet_core::bundle::document::{KeyStatus, Referential, Rules};
 use guichet_core::{Kid, Scope};
 use jiff::civil::Date;
@@ -297,6 +298,19 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<(), Error> {
+        self.revoke_with(kid, first, last, reason, now, None).await
+    }
+
+    /// [`Store::revoke`], with `audit` (if any) written in the same transaction.
+    pub(super) async fn revoke_with(
+        &self,
+        kid: Kid,
+        first: u64,
+        last: u64,
+        reason: &str,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if first > last {
             return Err(invalid(format!("empty range {first}..={last}")));
         }
@@ -322,7 +336,10 @@ impl Store {
                 ],
             )
             .await?;
-            Ok(())
+            match audit {
+                Some(entry) => super::accounts::audit(tx, entry).await,
+                None => Ok(()),
+            }
         })
         .await
     }

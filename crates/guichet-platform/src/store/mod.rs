@@ -7,6 +7,8 @@
 mod accounts;
 pub use accounts::AccountSummary;
 mod admin;
+mod booklets;
+pub use booklets::{BookletDetail, CouponDetail};
 mod bundle;
 mod devices;
 mod facts;
