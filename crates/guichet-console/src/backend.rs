@@ -7,8 +7,9 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, BookletQuery, BookletView, Dashboard, DeviceRow, Failures,
-    LoginAttempt, Month, MonthReport, ReviewDecision, ReviewItem, Session,
+    Account, AccountId, AuditEntry, BookletQuery, BookletView, Dashboard, DeviceRow, Enrollment,
+    Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView, ReviewDecision, ReviewItem,
+    Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -138,4 +139,21 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         reason: &str,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<()>> + Send;
+    /// Every center, zone and provider.
+    fn places(&self) -> impl Future<Output = Answer<PlacesView>> + Send;
+    /// Adds a center, or adds or renames a zone or provider, with the audit entry, in one
+    /// transaction; refused if the center exists or its zone does not.
+    fn add_place(
+        &self,
+        place: &NewPlace,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// Makes a one-time enrollment code for `center`, valid `valid_hours`, with the audit
+    /// entry (which never holds the code), in one transaction; and its printable sheet.
+    fn enroll_code(
+        &self,
+        center: &str,
+        valid_hours: u32,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Enrollment>> + Send;
 }

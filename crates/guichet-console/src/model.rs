@@ -47,6 +47,10 @@ pub enum Permission {
     ReadBooklets,
     /// Revoke a booklet or a range of serials (privileged).
     Revoke,
+    /// See the centers, zones and providers.
+    ReadPlaces,
+    /// Create centers, zones and providers, and make enrollment codes (privileged).
+    ManagePlaces,
 }
 
 impl Role {
@@ -76,13 +80,15 @@ impl Role {
                     | CloseMonth
                     | ReadBooklets
                     | Revoke
+                    | ReadPlaces
+                    | ManagePlaces
             ),
             Role::Reviewer => {
                 matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
             }
             Role::Auditor => matches!(
                 permission,
-                ReadDevices | ReadReview | ReadAudit | ReadReports | ReadBooklets
+                ReadDevices | ReadReview | ReadAudit | ReadReports | ReadBooklets | ReadPlaces
             ),
         }
     }
@@ -582,6 +588,84 @@ pub struct BookletView {
     pub coupons: Vec<CouponView>,
 }
 
+/// A center as the centers page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CenterView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its zone (0: unknown) and the zone's name, if the zone exists.
+    pub zone: (u32, Option<String>),
+    /// Its enrolled kiosks, disabled ones included.
+    pub kiosks: u64,
+}
+
+/// Every center, zone and provider.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlacesView {
+    /// The centers, by id.
+    pub centers: Vec<CenterView>,
+    /// The zones: id and name.
+    pub zones: Vec<(u32, String)>,
+    /// The providers (funders): id and name.
+    pub providers: Vec<(u32, String)>,
+}
+
+/// A center, zone or provider to add (a zone or provider with a known id is renamed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewPlace {
+    /// A center: id, name, zone (0: unknown).
+    Center {
+        /// Its id (printable ASCII, no space, at most 64).
+        id: String,
+        /// Its name.
+        name: String,
+        /// Its zone.
+        zone: u32,
+    },
+    /// A zone (ids from 1).
+    Zone {
+        /// Its id.
+        id: u32,
+        /// Its name.
+        name: String,
+    },
+    /// A provider (funder).
+    Provider {
+        /// Its id.
+        id: u32,
+        /// Its name.
+        name: String,
+    },
+}
+
+impl NewPlace {
+    /// The audit log's action and object.
+    pub fn audit_names(&self) -> (&'static str, String) {
+        match self {
+            NewPlace::Center { id, .. } => ("center.add", format!("center:{id}")),
+            NewPlace::Zone { id, .. } => ("zone.set", format!("zone:{id}")),
+            NewPlace::Provider { id, .. } => ("provider.set", format!("provider:{id}")),
+        }
+    }
+}
+
+/// A one-time enrollment code just made for a center, with its printable sheet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enrollment {
+    /// The code (shown once; the platform keeps only its hash).
+    pub code: String,
+    /// The root fingerprint the kiosk checks before sending the code.
+    pub fingerprint: String,
+    /// The center's id and name.
+    pub center: (String, String),
+    /// Until when the code works (Europe/Paris, as an admin reads it).
+    pub valid_until: String,
+    /// The printable sheet (PDF): code, fingerprint and their QR code.
+    pub sheet_pdf: Vec<u8>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -622,6 +706,15 @@ mod tests {
                 "{role}"
             );
             assert_eq!(role.may(Permission::Revoke), role == Role::Admin, "{role}");
+            assert!(
+                role.may(Permission::ReadPlaces) != (role == Role::Reviewer),
+                "{role}"
+            );
+            assert_eq!(
+                role.may(Permission::ManagePlaces),
+                role == Role::Admin,
+                "{role}"
+            );
         }
     }
 

@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, closes last month from the report, revokes a booklet, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -195,6 +195,21 @@ try {
   if (coupons < 5 || revoked !== coupons) failures.push(`${revoked} of ${coupons} coupon(s) shown revoked`);
   await axe("booklet, revoked");
   await shot("9-booklet");
+
+  // Centers: the list, center C1's page, an enrollment code shown on screen.
+  await tabTo("the Centres link", () => document.activeElement?.textContent === "Centres");
+  await enter();
+  await axe("centers, zones, providers");
+  await shot("10-centers");
+  await tabTo("center C1's link", () => document.activeElement?.getAttribute("href") === "/console/centers/C1");
+  await enter();
+  await axe("center C1");
+  await tabTo("the code button", () => document.activeElement?.value === "page");
+  await enter();
+  const code = await page.evaluate(() => document.getElementById("code")?.textContent ?? "");
+  if (!/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(code)) failures.push(`the enrollment code shown: ${code}`);
+  await axe("enrollment code");
+  await shot("11-enrollment-code");
 
   // English, by the switch.
   await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");

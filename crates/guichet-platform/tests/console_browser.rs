@@ -3,6 +3,7 @@
 //! platform on loopback over a real SQLite file. By keyboard only, it logs in with the
 //! password and a TOTP code it computes, opens privilege mode, disables a kiosk from its row
 //! with a reason, closes last month from the report page, revokes a booklet with a reason,
+//! makes an enrollment code for a center,
 //! visits every page in French and English with axe-core finding no violation, and logs out;
 //! this test then checks the kiosk, the closed month and the revocation in the database, and
 //! the audit entries.
@@ -175,6 +176,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("device.disable", camille),
             ("month.close", camille),
             ("coupons.revoke", camille),
+            ("enroll.code", camille),
             ("logout", camille),
             ("login", dominique),
             ("privilege.open", dominique),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod booklets;
+pub mod centers;
 pub mod dashboard;
 pub mod devices;
 pub mod login;
@@ -89,13 +90,19 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 6] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 7] = [
     ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
         "Bornes",
         "Kiosks",
         Some(Permission::ReadDevices),
+    ),
+    (
+        "/console/centers",
+        "Centres",
+        "Centers",
+        Some(Permission::ReadPlaces),
     ),
     (
         "/console/review",

@@ -9,9 +9,10 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use guichet_console::model::{
-    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, Closure,
-    CouponView, Dashboard, DeviceRow, Failures, LoginAttempt, Month, MonthReport, PayableLine,
-    RedemptionView, ReviewDecision, ReviewItem, Session,
+    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, CenterView,
+    Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures, LoginAttempt, Month,
+    MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView, ReviewDecision, ReviewItem,
+    Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -25,12 +26,28 @@ use crate::store::{self, Decision, EntryLine, Redemption, Store};
 /// The console's backend: the platform's store.
 pub struct ConsoleStore {
     store: Store,
+    /// The root public keys kiosks pin (64 hex digits each), whose fingerprint is printed
+    /// beside enrollment codes.
+    roots: Vec<String>,
 }
 
 impl ConsoleStore {
-    /// The backend over `store`.
-    pub fn new(store: Store) -> Arc<ConsoleStore> {
-        Arc::new(ConsoleStore { store })
+    /// The backend over `store`, for a platform whose kiosks pin the root keys `roots`.
+    pub fn new(store: Store, roots: Vec<String>) -> Arc<ConsoleStore> {
+        Arc::new(ConsoleStore { store, roots })
+    }
+
+    /// The fingerprint of the root keys (as `enroll-code` prints it).
+    fn fingerprint(&self) -> Result<String, Error> {
+        let keys = self
+            .roots
+            .iter()
+            .map(|key| {
+                guichet_protocol::signing::parse_public_key(key)
+                    .map_err(|e| Error::Storage(format!("root key {key:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(guichet_protocol::fingerprint::root_fingerprint(&keys))
     }
 }
 
@@ -452,6 +469,93 @@ impl ConsoleBackend for ConsoleStore {
                     store
                         .revoke_audited(kid_of(&kid)?, range, &reason, Timestamp::now(), &audit)
                         .await
+                }
+                .await,
+            )
+        }
+    }
+
+    fn places(&self) -> impl Future<Output = Answer<PlacesView>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(store.places().await.map(|places| {
+                PlacesView {
+                    centers: places
+                        .centers
+                        .into_iter()
+                        .map(|c| CenterView {
+                            id: c.id,
+                            name: c.name,
+                            zone: c.zone,
+                            kiosks: c.kiosks,
+                        })
+                        .collect(),
+                    zones: places.zones,
+                    providers: places.providers,
+                }
+            }))
+        }
+    }
+
+    fn add_place(
+        &self,
+        place: &NewPlace,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, place, audit) = (self.store.clone(), place.clone(), audit.clone());
+        async move {
+            answer(match &place {
+                NewPlace::Center { id, name, zone } => {
+                    store.add_center_with(id, name, *zone, Some(&audit)).await
+                }
+                NewPlace::Zone { id, name } => store.add_zone_with(*id, name, Some(&audit)).await,
+                NewPlace::Provider { id, name } => {
+                    store.add_provider_with(*id, name, Some(&audit)).await
+                }
+            })
+        }
+    }
+
+    fn enroll_code(
+        &self,
+        center: &str,
+        valid_hours: u32,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Enrollment>> + Send {
+        let (store, center, audit, fingerprint) = (
+            self.store.clone(),
+            center.to_owned(),
+            audit.clone(),
+            self.fingerprint(),
+        );
+        async move {
+            answer(
+                async {
+                    let fingerprint = fingerprint?;
+                    let now = Timestamp::now();
+                    let expires = now + jiff::SignedDuration::from_hours(i64::from(valid_hours));
+                    let code = store
+                        .create_enroll_code_audited(&center, expires, now, &audit)
+                        .await?;
+                    let info = store.center(&center).await?;
+                    let valid_until = expires
+                        .in_tz("Europe/Paris")
+                        .map(|zoned| zoned.strftime("%d/%m/%Y %H:%M").to_string())
+                        .unwrap_or_else(|_| expires.to_string());
+                    let sheet_pdf = crate::sheet::render(&crate::sheet::Sheet {
+                        code: &code,
+                        fingerprint: &fingerprint,
+                        center: (&info.id, &info.name),
+                        valid_until: &valid_until,
+                        url: None,
+                    })?;
+                    Ok(Enrollment {
+                        code,
+                        fingerprint,
+                        center: (info.id, info.name),
+                        valid_until,
+                        sheet_pdf,
+                    })
                 }
                 .await,
             )

@@ -89,9 +89,27 @@ pub(super) async fn setting(tx: &mut Tx, key: &str) -> Result<Option<String>, Er
         .await
 }
 
+/// Writes `audit`, if any, in the transaction of the change it records.
+async fn audited(tx: &mut Tx, audit: Option<&AuditEntry>) -> Result<(), Error> {
+    match audit {
+        Some(entry) => super::accounts::audit(tx, entry).await,
+        None => Ok(()),
+    }
+}
+
 impl Store {
     /// Adds a provider (funder), or renames it.
     pub async fn add_provider(&self, id: u32, name: &str) -> Result<(), Error> {
+        self.add_provider_with(id, name, None).await
+    }
+
+    /// [`Store::add_provider`], with `audit` (if any) written in the same transaction.
+    pub async fn add_provider_with(
+        &self,
+        id: u32,
+        name: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         self.run(Mode::Write, async |tx| {
             tx.execute(
                 "INSERT INTO providers (id, name) VALUES ($1, $2) \
@@ -99,7 +117,7 @@ impl Store {
                 &[id.into(), name.into()],
             )
             .await?;
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }
@@ -115,6 +133,16 @@ impl Store {
 
     /// Adds a zone, or renames it. Zone ids start at 1.
     pub async fn add_zone(&self, id: u32, name: &str) -> Result<(), Error> {
+        self.add_zone_with(id, name, None).await
+    }
+
+    /// [`Store::add_zone`], with `audit` (if any) written in the same transaction.
+    pub async fn add_zone_with(
+        &self,
+        id: u32,
+        name: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if id == 0 {
             return Err(invalid("zone 0 means \"anywhere\"; zone ids start at 1"));
         }
@@ -125,7 +153,7 @@ impl Store {
                 &[id.into(), name.into()],
             )
             .await?;
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }
@@ -133,6 +161,17 @@ impl Store {
     /// Adds a center in a zone (0 = unknown; otherwise the zone must exist: a mistyped zone
     /// would silently refuse or accept the wrong coupons).
     pub async fn add_center(&self, id: &str, name: &str, zone: u32) -> Result<(), Error> {
+        self.add_center_with(id, name, zone, None).await
+    }
+
+    /// [`Store::add_center`], with `audit` (if any) written in the same transaction.
+    pub async fn add_center_with(
+        &self,
+        id: &str,
+        name: &str,
+        zone: u32,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if id.trim().is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid(
                 "a center id is 1 to 64 printable ASCII characters without spaces",
@@ -158,7 +197,7 @@ impl Store {
             if added == 0 {
                 return Err(invalid(format!("center {id} already exists")));
             }
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }
@@ -336,10 +375,7 @@ impl Store {
                 ],
             )
             .await?;
-            match audit {
-                Some(entry) => super::accounts::audit(tx, entry).await,
-                None => Ok(()),
-            }
+            audited(tx, audit).await
         })
         .await
     }
