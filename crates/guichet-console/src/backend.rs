@@ -7,9 +7,9 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, BookletQuery, BookletView, Dashboard, DeviceRow, Enrollment,
-    Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView, ReviewDecision, ReviewItem,
-    Session,
+    Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, Dashboard, DeviceRow,
+    Enrollment, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView, ReviewDecision,
+    ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -156,4 +156,21 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         valid_hours: u32,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<Enrollment>> + Send;
+    /// The published bundles and what the next draft (at `now`) changes.
+    fn bundles(&self, now: Timestamp) -> impl Future<Output = Answer<BundlesView>> + Send;
+    /// The next bundle's draft issued at `now`, valid `days`: its sequence and the file the
+    /// offline signer signs.
+    fn bundle_draft(
+        &self,
+        now: Timestamp,
+        days: u32,
+    ) -> impl Future<Output = Answer<(u64, String)>> + Send;
+    /// Publishes a bundle file the signer signed (checked against the platform's roots, the
+    /// next sequence), with the audit entry (completed with the sequence), in one
+    /// transaction; its sequence.
+    fn import_bundle(
+        &self,
+        file: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<u64>> + Send;
 }

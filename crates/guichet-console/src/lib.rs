@@ -29,6 +29,8 @@ pub use session::{
     MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_NAME, PRIVILEGE_SECS,
 };
 
+pub use pages::bundles::DRAFT_DAYS as BUNDLE_DRAFT_DAYS;
+
 /// Where the platform mounts the console.
 pub const MOUNT: &str = "/console";
 
@@ -68,6 +70,9 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/places/{kind}", post(pages::centers::add::<B>))
         .route("/booklets", get(pages::booklets::show::<B>))
         .route("/booklets/revoke", post(pages::booklets::revoke::<B>))
+        .route("/bundles", get(pages::bundles::show::<B>))
+        .route("/bundles/draft", get(pages::bundles::draft::<B>))
+        .route("/bundles/import", post(pages::bundles::import::<B>))
         .route("/reports", get(pages::reports::show::<B>))
         .route("/reports/{month}/csv", get(pages::reports::download::<B>))
         .route("/reports/{month}/close", post(pages::reports::close::<B>))

@@ -51,6 +51,10 @@ pub enum Permission {
     ReadPlaces,
     /// Create centers, zones and providers, and make enrollment codes (privileged).
     ManagePlaces,
+    /// See the published bundles and what the next one changes.
+    ReadBundles,
+    /// Download a bundle draft; import a signed bundle (privileged).
+    ManageBundles,
 }
 
 impl Role {
@@ -82,13 +86,21 @@ impl Role {
                     | Revoke
                     | ReadPlaces
                     | ManagePlaces
+                    | ReadBundles
+                    | ManageBundles
             ),
             Role::Reviewer => {
                 matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
             }
             Role::Auditor => matches!(
                 permission,
-                ReadDevices | ReadReview | ReadAudit | ReadReports | ReadBooklets | ReadPlaces
+                ReadDevices
+                    | ReadReview
+                    | ReadAudit
+                    | ReadReports
+                    | ReadBooklets
+                    | ReadPlaces
+                    | ReadBundles
             ),
         }
     }
@@ -664,6 +676,37 @@ pub struct Enrollment {
     pub valid_until: String,
     /// The printable sheet (PDF): code, fingerprint and their QR code.
     pub sheet_pdf: Vec<u8>,
+}
+
+/// A published trust bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleRow {
+    /// Its sequence.
+    pub sequence: u64,
+    /// When it was issued (RFC 3339).
+    pub issued_at: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+}
+
+/// One change the next bundle makes, for a person to read before it is signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleChange {
+    /// Whether it widens trust (more coupons payable, more answers believed).
+    pub widens: bool,
+    /// What changes.
+    pub text: String,
+}
+
+/// The bundles page: the published history and what the next draft changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundlesView {
+    /// The published bundles the platform's roots verify, newest first.
+    pub published: Vec<BundleRow>,
+    /// The next bundle's sequence.
+    pub next: u64,
+    /// What it changes against the newest published one, widening changes first.
+    pub changes: Vec<BundleChange>,
 }
 
 #[cfg(test)]

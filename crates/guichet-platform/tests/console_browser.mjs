@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, reads what the next bundle changes, visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -210,6 +210,14 @@ try {
   if (!/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(code)) failures.push(`the enrollment code shown: ${code}`);
   await axe("enrollment code");
   await shot("11-enrollment-code");
+
+  // Bundles: the history and what the next one changes (the revocation just made).
+  await tabTo("the Paquets link", () => document.activeElement?.textContent === "Paquets");
+  await enter();
+  const listed = await page.evaluate(() => document.getElementById("changes")?.textContent ?? "");
+  if (!listed.includes("revokes")) failures.push(`the next bundle's changes: ${listed}`);
+  await axe("keys and bundles");
+  await shot("12-bundles");
 
   // English, by the switch.
   await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");

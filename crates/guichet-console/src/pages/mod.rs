@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod booklets;
+pub mod bundles;
 pub mod centers;
 pub mod dashboard;
 pub mod devices;
@@ -90,7 +91,7 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 7] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 8] = [
     ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
@@ -115,6 +116,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 7] = [
         "Carnets",
         "Booklets",
         Some(Permission::ReadBooklets),
+    ),
+    (
+        "/console/bundles",
+        "Paquets",
+        "Bundles",
+        Some(Permission::ReadBundles),
     ),
     (
         "/console/reports",

@@ -9,10 +9,10 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use guichet_console::model::{
-    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, CenterView,
-    Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures, LoginAttempt, Month,
-    MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView, ReviewDecision, ReviewItem,
-    Session,
+    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleChange,
+    BundleRow, BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment,
+    Failures, LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
+    ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -37,17 +37,22 @@ impl ConsoleStore {
         Arc::new(ConsoleStore { store, roots })
     }
 
-    /// The fingerprint of the root keys (as `enroll-code` prints it).
-    fn fingerprint(&self) -> Result<String, Error> {
-        let keys = self
-            .roots
+    /// The root keys.
+    fn root_keys(&self) -> Result<Vec<ed25519_dalek::VerifyingKey>, Error> {
+        self.roots
             .iter()
             .map(|key| {
                 guichet_protocol::signing::parse_public_key(key)
                     .map_err(|e| Error::Storage(format!("root key {key:?}: {e}")))
             })
-            .collect::<Result<Vec<_>, Error>>()?;
-        Ok(guichet_protocol::fingerprint::root_fingerprint(&keys))
+            .collect()
+    }
+
+    /// The fingerprint of the root keys (as `enroll-code` prints it).
+    fn fingerprint(&self) -> Result<String, Error> {
+        Ok(guichet_protocol::fingerprint::root_fingerprint(
+            &self.root_keys()?,
+        ))
     }
 }
 
@@ -561,4 +566,103 @@ impl ConsoleBackend for ConsoleStore {
             )
         }
     }
+
+    fn bundles(&self, now: Timestamp) -> impl Future<Output = Answer<BundlesView>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let history = store.signed_history().await?;
+                    let draft = store.draft_bundle(now, now + draft_validity()).await?;
+                    let latest = history.bundles().last().map(|b| b.bundle.document());
+                    let changes = guichet_core::bundle::diff::changes(latest, &draft)
+                        .into_iter()
+                        .map(|c| BundleChange {
+                            widens: c.widens,
+                            text: c.text,
+                        })
+                        .collect();
+                    Ok(BundlesView {
+                        published: history
+                            .bundles()
+                            .iter()
+                            .rev()
+                            .map(|b| {
+                                let document = b.bundle.document();
+                                BundleRow {
+                                    sequence: document.sequence,
+                                    issued_at: document.issued_at.to_string(),
+                                    expires_at: document.expires_at.to_string(),
+                                }
+                            })
+                            .collect(),
+                        next: draft.sequence,
+                        changes,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn bundle_draft(
+        &self,
+        now: Timestamp,
+        days: u32,
+    ) -> impl Future<Output = Answer<(u64, String)>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let expires =
+                        now + jiff::SignedDuration::from_hours(24 * i64::from(days.max(1)));
+                    let document = store.draft_bundle(now, expires).await?;
+                    let file = serde_json::to_string_pretty(&document)
+                        .map_err(|e| Error::Storage(e.to_string()))?;
+                    Ok((document.sequence, file))
+                }
+                .await,
+            )
+        }
+    }
+
+    fn import_bundle(
+        &self,
+        file: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<u64>> + Send {
+        let (store, file, audit, roots) = (
+            self.store.clone(),
+            file.to_owned(),
+            audit.clone(),
+            self.root_keys(),
+        );
+        let with_sequence = move |sequence: u64| {
+            let mut audit = audit;
+            let mut after: serde_json::Value = audit
+                .after
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_else(|| serde_json::json!({}));
+            after["sequence"] = serde_json::Value::from(sequence);
+            audit.after = Some(after.to_string());
+            audit.object = format!("bundle:{sequence}");
+            Some(audit)
+        };
+        async move {
+            answer(
+                async {
+                    store
+                        .import_bundle_audited(file.as_bytes(), &roots?, with_sequence)
+                        .await
+                }
+                .await,
+            )
+        }
+    }
+}
+
+/// How long the draft the bundles page compares stays valid (as `bundle draft`'s default).
+fn draft_validity() -> jiff::SignedDuration {
+    jiff::SignedDuration::from_hours(24 * i64::from(guichet_console::BUNDLE_DRAFT_DAYS))
 }
