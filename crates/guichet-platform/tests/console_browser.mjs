@@ -224,6 +224,11 @@ try {
   await enter();
   if ((await page.evaluate(() => document.documentElement.lang)) !== "en") failures.push("the switch did not give English");
   await axe("report, English");
+  for (const [link, name] of [["Centers", "centers, English"], ["Booklets", "booklets, English"], ["Bundles", "bundles, English"]]) {
+    await tabTo(`the ${link} link`, (text) => document.activeElement?.textContent === text, link);
+    await enter();
+    await axe(name);
+  }
   await tabTo("the Kiosks link", () => document.activeElement?.textContent === "Kiosks");
   await enter();
   await axe("kiosks, English");

@@ -176,6 +176,12 @@ async fn closing_a_month_is_an_admins_privileged_audited_act(backend: Backend) {
     let page = admin.get(&format!("/console/reports?month={last}")).await;
     assert!(page.body.contains("Mois clos le"), "{}", page.body);
     assert!(!page.body.contains(&closing(&last)));
+    // The month before is closed with it, and says so.
+    let before = last_day.first_of_month().yesterday().unwrap();
+    let before = before.strftime("%Y-%m").to_string();
+    let page = admin.get(&format!("/console/reports?month={before}")).await;
+    assert!(page.body.contains("Mois clos le"), "{}", page.body);
+    assert!(!page.body.contains(&closing(&before)));
     let closes: Vec<_> = store
         .audit_log(100)
         .await

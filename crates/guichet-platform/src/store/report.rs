@@ -307,13 +307,15 @@ impl Store {
         .await
     }
 
-    /// When and by whom the month of `month` (any day of it) was closed, if it was.
+    /// When and by whom the month of `month` (any day of it) was closed, if it was: by its own
+    /// closure or by the closure of a later month (which closes every month before it).
     pub async fn month_closure(&self, month: Date) -> Result<Option<(String, String)>, Error> {
         let key = month.first_of_month().strftime("%Y-%m").to_string();
         self.run(Mode::Read, async |tx| {
             Ok(tx
                 .row::<ClosureRow>(
-                    "SELECT closed_at, closed_by FROM closed_months WHERE month = $1",
+                    "SELECT closed_at, closed_by FROM closed_months WHERE month >= $1 \
+                     ORDER BY month LIMIT 1",
                     &[key.clone().into()],
                 )
                 .await?
