@@ -1,6 +1,6 @@
 //! The console's keys and bundles page (issue 24, operator's screens), on a real server on
 //! loopback over a real database (SQLite file, and PostgreSQL where installed): the published
-//! history, what the next draft changes (the signer's own diff), the draft file, and the import
+//! history, what the next draft changes (the signer's own diff; counted on the dashboard), the draft file, and the import
 //! of what the root signed: an admin's, in privilege mode, audited; a file the roots did not
 //! sign, or not the next one, publishes nothing.
 
@@ -62,6 +62,15 @@ async fn the_page_shows_what_the_next_bundle_changes(backend: Backend) {
     assert!(
         !page.body.contains("/console/bundles/import"),
         "no form for an auditor"
+    );
+    // The dashboard counts them, and leads to them.
+    let dashboard = auditor.get("/console").await;
+    assert!(
+        dashboard
+            .body
+            .contains("1 changement(s), dont 0 élargissant la confiance"),
+        "{}",
+        dashboard.body
     );
     assert_eq!(auditor.get("/console/bundles/draft").await.status, 403);
 
