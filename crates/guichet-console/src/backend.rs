@@ -7,7 +7,8 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, ReviewDecision,
+    Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, Dashboard, DeviceRow,
+    Enrollment, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView, ReviewDecision,
     ReviewItem, Session,
 };
 
@@ -27,9 +28,7 @@ pub enum BackendError {
 pub type Answer<T> = Result<T, BackendError>;
 
 /// The platform, as the console sees it. Every state change that takes an [`AuditEntry`]
-/// writes it in the same transaction as the change (the platform's [`ConsoleBackend::decide`]
-/// is the exception for now: its review rules run their own transaction, and the entry is
-/// written right after it).
+/// writes it in the same transaction as the change.
 pub trait ConsoleBackend: Send + Sync + 'static {
     /// The account with this login name.
     fn account_named(&self, name: &str) -> impl Future<Output = Answer<Option<Account>>> + Send;
@@ -113,4 +112,65 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Answer<String>> + Send;
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send;
+    /// The day `at` falls on for the reports (the platform's time zone, Europe/Paris).
+    fn report_day(&self, at: Timestamp) -> jiff::civil::Date;
+    /// The report of `month`: payable per center and provider, and the redemptions that are
+    /// not, each in the month of its report day.
+    fn month_report(&self, month: Month) -> impl Future<Output = Answer<MonthReport>> + Send;
+    /// Closes `month` (and every month before it) as `by`, with the audit entry, in one
+    /// transaction; refused if it has not ended or is closed already.
+    fn close_month(
+        &self,
+        month: Month,
+        by: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// The booklet `query` names, with its coupons' states, if one was minted.
+    fn booklet(
+        &self,
+        query: &BookletQuery,
+    ) -> impl Future<Output = Answer<Option<BookletView>>> + Send;
+    /// Revokes serials `first..=last` of the issuer key `kid` (hex) with `reason`, and writes
+    /// the audit entry, in one transaction; it reaches kiosks with the next published bundle.
+    fn revoke(
+        &self,
+        kid: &str,
+        range: (u64, u64),
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// Every center, zone and provider.
+    fn places(&self) -> impl Future<Output = Answer<PlacesView>> + Send;
+    /// Adds a center, or adds or renames a zone or provider, with the audit entry, in one
+    /// transaction; refused if the center exists or its zone does not.
+    fn add_place(
+        &self,
+        place: &NewPlace,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// Makes a one-time enrollment code for `center`, valid `valid_hours`, with the audit
+    /// entry (which never holds the code), in one transaction; and its printable sheet.
+    fn enroll_code(
+        &self,
+        center: &str,
+        valid_hours: u32,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Enrollment>> + Send;
+    /// The published bundles and what the next draft (at `now`) changes.
+    fn bundles(&self, now: Timestamp) -> impl Future<Output = Answer<BundlesView>> + Send;
+    /// The next bundle's draft issued at `now`, valid `days`: its sequence and the file the
+    /// offline signer signs.
+    fn bundle_draft(
+        &self,
+        now: Timestamp,
+        days: u32,
+    ) -> impl Future<Output = Answer<(u64, String)>> + Send;
+    /// Publishes a bundle file the signer signed (checked against the platform's roots, the
+    /// next sequence), with the audit entry (completed with the sequence), in one
+    /// transaction; its sequence.
+    fn import_bundle(
+        &self,
+        file: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<u64>> + Send;
 }

@@ -12,6 +12,7 @@ mod guard;
 mod i18n;
 pub mod model;
 mod pages;
+mod report_csv;
 pub mod secrets;
 mod session;
 mod web;
@@ -27,6 +28,8 @@ pub use session::{
     ABSOLUTE_LIFETIME_SECS, COOKIE, IDLE_TIMEOUT_SECS, LOCKOUT_WINDOW_SECS,
     MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_NAME, PRIVILEGE_SECS,
 };
+
+pub use pages::bundles::DRAFT_DAYS as BUNDLE_DRAFT_DAYS;
 
 /// Where the platform mounts the console.
 pub const MOUNT: &str = "/console";
@@ -61,6 +64,18 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/devices/{id}/{action}", post(pages::devices::act::<B>))
         .route("/review", get(pages::review::show::<B>))
         .route("/review/{id}", post(pages::review::decide::<B>))
+        .route("/centers", get(pages::centers::show::<B>))
+        .route("/centers/{id}", get(pages::centers::center::<B>))
+        .route("/centers/{id}/enroll", post(pages::centers::enroll::<B>))
+        .route("/places/{kind}", post(pages::centers::add::<B>))
+        .route("/booklets", get(pages::booklets::show::<B>))
+        .route("/booklets/revoke", post(pages::booklets::revoke::<B>))
+        .route("/bundles", get(pages::bundles::show::<B>))
+        .route("/bundles/draft", get(pages::bundles::draft::<B>))
+        .route("/bundles/import", post(pages::bundles::import::<B>))
+        .route("/reports", get(pages::reports::show::<B>))
+        .route("/reports/{month}/csv", get(pages::reports::download::<B>))
+        .route("/reports/{month}/close", post(pages::reports::close::<B>))
         .route("/audit", get(pages::audit::show::<B>))
         .route("/audit.csv", get(pages::audit::export::<B>))
         .fallback(pages::not_found)

@@ -39,6 +39,22 @@ pub enum Permission {
     Decide,
     /// Read and export the audit log.
     ReadAudit,
+    /// Read and download the monthly reports.
+    ReadReports,
+    /// Close a month (privileged).
+    CloseMonth,
+    /// Look up booklets and the state of their coupons.
+    ReadBooklets,
+    /// Revoke a booklet or a range of serials (privileged).
+    Revoke,
+    /// See the centers, zones and providers.
+    ReadPlaces,
+    /// Create centers, zones and providers, and make enrollment codes (privileged).
+    ManagePlaces,
+    /// See the published bundles and what the next one changes.
+    ReadBundles,
+    /// Download a bundle draft; import a signed bundle (privileged).
+    ManageBundles,
 }
 
 impl Role {
@@ -60,10 +76,32 @@ impl Role {
         match self {
             Role::Admin => matches!(
                 permission,
-                ReadDevices | ManageDevices | ReadReview | ReadAudit
+                ReadDevices
+                    | ManageDevices
+                    | ReadReview
+                    | ReadAudit
+                    | ReadReports
+                    | CloseMonth
+                    | ReadBooklets
+                    | Revoke
+                    | ReadPlaces
+                    | ManagePlaces
+                    | ReadBundles
+                    | ManageBundles
             ),
-            Role::Reviewer => matches!(permission, ReadReview | Decide),
-            Role::Auditor => matches!(permission, ReadDevices | ReadReview | ReadAudit),
+            Role::Reviewer => {
+                matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
+            }
+            Role::Auditor => matches!(
+                permission,
+                ReadDevices
+                    | ReadReview
+                    | ReadAudit
+                    | ReadReports
+                    | ReadBooklets
+                    | ReadPlaces
+                    | ReadBundles
+            ),
         }
     }
 }
@@ -304,5 +342,468 @@ impl ReviewDecision {
             ReviewDecision::Transfer { .. } => "review.transfer",
             ReviewDecision::Reject => "review.reject",
         }
+    }
+}
+
+/// What one center is owed for one provider's coupons in a month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayableLine {
+    /// Center id and name.
+    pub center: (String, String),
+    /// Provider id and name (empty if unknown).
+    pub provider: (u32, String),
+    /// Valid redemptions.
+    pub coupons: u64,
+    /// Their total face value, in cents.
+    pub amount_cents: i64,
+}
+
+/// Why a redemption of the month is listed apart, not paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Apart {
+    /// Another redemption holds its coupon.
+    Conflict,
+    /// Waiting for a reviewer.
+    Held,
+    /// Refused by the platform's checks or a reviewer.
+    Rejected,
+    /// Its coupon was never minted.
+    Unknown,
+}
+
+impl Apart {
+    /// Every kind, in the order the report lists them.
+    pub const ALL: [Apart; 4] = [
+        Apart::Conflict,
+        Apart::Held,
+        Apart::Rejected,
+        Apart::Unknown,
+    ];
+
+    /// The name in the CSV's `section` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Apart::Conflict => "conflict",
+            Apart::Held => "held",
+            Apart::Rejected => "rejected",
+            Apart::Unknown => "unknown",
+        }
+    }
+}
+
+/// A redemption of the month that is not paid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApartLine {
+    /// Why it is not paid.
+    pub kind: Apart,
+    /// Its id.
+    pub id: String,
+    /// Center id and name.
+    pub center: (String, String),
+    /// Device id.
+    pub device: String,
+    /// Coupon kid (hex) and serial.
+    pub coupon: (String, u64),
+    /// Provider id and name (empty if unknown).
+    pub provider: (u32, String),
+    /// When the kiosk dated it (RFC 3339).
+    pub redeemed_at: String,
+    /// The platform's reason, if it gives one.
+    pub detail: Option<String>,
+}
+
+/// Who closed a month, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closure {
+    /// When (RFC 3339).
+    pub at: String,
+    /// By whom (an account's name, or a command's `--by`).
+    pub by: String,
+}
+
+/// The report of one month, as the reports page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthReport {
+    /// The month.
+    pub month: Month,
+    /// Set once the month is closed (its payable lines are then frozen).
+    pub closed: Option<Closure>,
+    /// What is payable, per center and provider.
+    pub payable: Vec<PayableLine>,
+    /// What is not, one line per redemption.
+    pub apart: Vec<ApartLine>,
+}
+
+/// A calendar month (`YYYY-MM`), years 2000 to 9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    year: i16,
+    month: i8,
+}
+
+impl Month {
+    /// The month of `date`.
+    pub fn of(date: jiff::civil::Date) -> Month {
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> jiff::civil::Date {
+        jiff::civil::date(self.year, self.month, 1)
+    }
+
+    /// The month before.
+    pub fn previous(self) -> Month {
+        match self.month {
+            1 => Month {
+                year: self.year - 1,
+                month: 12,
+            },
+            m => Month {
+                year: self.year,
+                month: m - 1,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl FromStr for Month {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Month, String> {
+        let wrong = || format!("{text:?} is not a month (YYYY-MM, 2000-01 to 9999-12)");
+        let (year, month) = text.split_once('-').ok_or_else(wrong)?;
+        let digits =
+            |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return Err(wrong());
+        }
+        let year: i16 = year.parse().map_err(|_| wrong())?;
+        let month: i8 = month.parse().map_err(|_| wrong())?;
+        if !(2000..=9999).contains(&year) || !(1..=12).contains(&month) {
+            return Err(wrong());
+        }
+        Ok(Month { year, month })
+    }
+}
+
+/// What the booklet search looks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookletQuery {
+    /// A booklet by its printed number.
+    Number(u64),
+    /// The booklet holding this coupon: issuer key's kid (hex) and serial.
+    Coupon {
+        /// The kid, 16 hex digits.
+        kid: String,
+        /// The serial.
+        serial: u64,
+    },
+}
+
+impl FromStr for BookletQuery {
+    type Err = String;
+
+    /// `123` (a booklet number), or a kid and a serial: `0123456789abcdef 42`, or `…:42`,
+    /// `…/42`, `…#42`.
+    fn from_str(text: &str) -> Result<BookletQuery, String> {
+        let text = text.trim();
+        let wrong = || {
+            "a booklet number, or a key's kid (16 hex digits) and a serial (\"0123456789abcdef 42\")"
+                .to_owned()
+        };
+        if !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()) {
+            return text.parse().map(BookletQuery::Number).map_err(|_| wrong());
+        }
+        let (kid, serial) = text.split_once([' ', ':', '/', '#']).ok_or_else(wrong)?;
+        let serial = serial.trim();
+        if kid.len() != 16
+            || !kid.bytes().all(|b| b.is_ascii_hexdigit())
+            || serial.is_empty()
+            || !serial.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(wrong());
+        }
+        Ok(BookletQuery::Coupon {
+            kid: kid.to_ascii_lowercase(),
+            serial: serial.parse().map_err(|_| wrong())?,
+        })
+    }
+}
+
+/// What became of one coupon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CouponState {
+    /// No redemption of it (or only rejected ones).
+    Unused,
+    /// Redeemed and accepted: the platform pays it.
+    Redeemed,
+    /// Redeemed more than once: a reviewer decides.
+    Conflict,
+    /// A redemption waits for a reviewer.
+    Held,
+}
+
+/// One coupon of a booklet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CouponView {
+    /// Its serial.
+    pub serial: u64,
+    /// What became of it.
+    pub state: CouponState,
+    /// The revocations covering it: reason and when (RFC 3339); revoked if any.
+    pub revoked: Vec<(String, String)>,
+    /// Every redemption of it, first received first.
+    pub redemptions: Vec<RedemptionView>,
+}
+
+impl CouponView {
+    /// A coupon's state from its redemptions' states: one accepted is redeemed; else any in
+    /// conflict is a conflict, any held is held; rejected ones leave it unused.
+    pub fn state_of<'a>(states: impl IntoIterator<Item = &'a str>) -> CouponState {
+        let states: Vec<&str> = states.into_iter().collect();
+        if states.contains(&"accepted") {
+            CouponState::Redeemed
+        } else if states.contains(&"conflict") {
+            CouponState::Conflict
+        } else if states.contains(&"held") {
+            CouponState::Held
+        } else {
+            CouponState::Unused
+        }
+    }
+}
+
+/// A minted booklet and its coupons, as the booklet page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookletView {
+    /// Its printed number.
+    pub number: u64,
+    /// Its issuer key's kid (hex).
+    pub kid: String,
+    /// Face value of each coupon, in cents.
+    pub value_cents: i64,
+    /// Its provider's name.
+    pub provider: String,
+    /// Issue day and last valid day.
+    pub valid: (String, String),
+    /// Its coupons, in serial order.
+    pub coupons: Vec<CouponView>,
+}
+
+/// A center as the centers page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CenterView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its zone (0: unknown) and the zone's name, if the zone exists.
+    pub zone: (u32, Option<String>),
+    /// Its enrolled kiosks, disabled ones included.
+    pub kiosks: u64,
+}
+
+/// Every center, zone and provider.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlacesView {
+    /// The centers, by id.
+    pub centers: Vec<CenterView>,
+    /// The zones: id and name.
+    pub zones: Vec<(u32, String)>,
+    /// The providers (funders): id and name.
+    pub providers: Vec<(u32, String)>,
+}
+
+/// A center, zone or provider to add (a zone or provider with a known id is renamed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewPlace {
+    /// A center: id, name, zone (0: unknown).
+    Center {
+        /// Its id (printable ASCII, no space, at most 64).
+        id: String,
+        /// Its name.
+        name: String,
+        /// Its zone.
+        zone: u32,
+    },
+    /// A zone (ids from 1).
+    Zone {
+        /// Its id.
+        id: u32,
+        /// Its name.
+        name: String,
+    },
+    /// A provider (funder).
+    Provider {
+        /// Its id.
+        id: u32,
+        /// Its name.
+        name: String,
+    },
+}
+
+impl NewPlace {
+    /// The audit log's action and object.
+    pub fn audit_names(&self) -> (&'static str, String) {
+        match self {
+            NewPlace::Center { id, .. } => ("center.add", format!("center:{id}")),
+            NewPlace::Zone { id, .. } => ("zone.set", format!("zone:{id}")),
+            NewPlace::Provider { id, .. } => ("provider.set", format!("provider:{id}")),
+        }
+    }
+}
+
+/// A one-time enrollment code just made for a center, with its printable sheet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enrollment {
+    /// The code (shown once; the platform keeps only its hash).
+    pub code: String,
+    /// The root fingerprint the kiosk checks before sending the code.
+    pub fingerprint: String,
+    /// The center's id and name.
+    pub center: (String, String),
+    /// Until when the code works (Europe/Paris, as an admin reads it).
+    pub valid_until: String,
+    /// The printable sheet (PDF): code, fingerprint and their QR code.
+    pub sheet_pdf: Vec<u8>,
+}
+
+/// A published trust bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleRow {
+    /// Its sequence.
+    pub sequence: u64,
+    /// When it was issued (RFC 3339).
+    pub issued_at: String,
+    /// When it expires (RFC 3339).
+    pub expires_at: String,
+}
+
+/// One change the next bundle makes, for a person to read before it is signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleChange {
+    /// Whether it widens trust (more coupons payable, more answers believed).
+    pub widens: bool,
+    /// What changes.
+    pub text: String,
+}
+
+/// The bundles page: the published history and what the next draft changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundlesView {
+    /// The published bundles the platform's roots verify, newest first.
+    pub published: Vec<BundleRow>,
+    /// The next bundle's sequence.
+    pub next: u64,
+    /// What it changes against the newest published one, widening changes first.
+    pub changes: Vec<BundleChange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_read_strictly() {
+        let month: Month = "2026-03".parse().unwrap();
+        assert_eq!(month.to_string(), "2026-03");
+        assert_eq!(month.first_day(), jiff::civil::date(2026, 3, 1));
+        assert_eq!(
+            "2026-01".parse::<Month>().unwrap().previous().to_string(),
+            "2025-12"
+        );
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-3",
+            "26-03",
+            "+202-03",
+            "2026-+3",
+            "1999-12",
+            "",
+            "2026-03-01",
+            "２０２６-03",
+        ] {
+            assert!(bad.parse::<Month>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_admins_close_a_month_or_revoke_and_everyone_reads() {
+        for role in Role::ALL {
+            assert!(role.may(Permission::ReadReports), "{role}");
+            assert!(role.may(Permission::ReadBooklets), "{role}");
+            assert_eq!(
+                role.may(Permission::CloseMonth),
+                role == Role::Admin,
+                "{role}"
+            );
+            assert_eq!(role.may(Permission::Revoke), role == Role::Admin, "{role}");
+            assert!(
+                role.may(Permission::ReadPlaces) != (role == Role::Reviewer),
+                "{role}"
+            );
+            assert_eq!(
+                role.may(Permission::ManagePlaces),
+                role == Role::Admin,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn booklet_searches_are_read_strictly() {
+        let kid = "0123456789ABCDEF";
+        assert_eq!("  42 ".parse(), Ok(BookletQuery::Number(42)));
+        for text in [format!("{kid} 7"), format!("{kid}:7"), format!("{kid}#7")] {
+            assert_eq!(
+                text.parse(),
+                Ok(BookletQuery::Coupon {
+                    kid: kid.to_ascii_lowercase(),
+                    serial: 7
+                }),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "-1",
+            "99999999999999999999999",
+            "0123 7",
+            "0123456789abcdeg 7",
+            "0123456789abcdef",
+            "0123456789abcdef +7",
+            "0123456789abcdef 1e3",
+        ] {
+            assert!(bad.parse::<BookletQuery>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_coupon_is_redeemed_once_accepted() {
+        assert_eq!(CouponView::state_of([]), CouponState::Unused);
+        assert_eq!(CouponView::state_of(["rejected"]), CouponState::Unused);
+        assert_eq!(
+            CouponView::state_of(["held", "rejected"]),
+            CouponState::Held
+        );
+        assert_eq!(
+            CouponView::state_of(["accepted", "conflict"]),
+            CouponState::Redeemed
+        );
+        assert_eq!(
+            CouponView::state_of(["conflict", "held"]),
+            CouponState::Conflict
+        );
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use guichet_console::model::{AuditEntry, NewAccount, Role};
+use guichet_console::model::{Account, AuditEntry, NewAccount, Permission, Role};
 use guichet_core::bundle::document::{KeyStatus, Rules};
 use guichet_core::{Area, Kid, Scope};
 use guichet_platform::admin::{self, Paths};
@@ -179,8 +179,9 @@ enum Command {
         /// The month, YYYY-MM.
         #[arg(long)]
         month: String,
-        /// The admin closing it (recorded).
-        #[arg(long)]
+        /// The console account closing it (an admin's: `account list`); recorded with the
+        /// closure and in the audit log.
+        #[arg(long, value_name = "ACCOUNT")]
         by: String,
     },
 }
@@ -293,6 +294,9 @@ struct RevokeArgs {
     booklet: Option<u64>,
     #[arg(long, default_value = "lost or stolen")]
     reason: String,
+    /// The console account acting (an admin's; recorded in the audit log).
+    #[arg(long, value_name = "ACCOUNT")]
+    by: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -378,8 +382,9 @@ enum ReviewCommand {
 struct DecisionArgs {
     /// The redemption's id.
     id: String,
-    /// The admin deciding (recorded).
-    #[arg(long)]
+    /// The console account deciding (a reviewer's: `account list`); recorded with the
+    /// decision and in the audit log.
+    #[arg(long, value_name = "ACCOUNT")]
     by: String,
     /// Why (recorded; a rejection's reason is shown to the kiosk).
     #[arg(long)]
@@ -420,9 +425,21 @@ enum DeviceCommand {
     /// List enrolled kiosks.
     List,
     /// Refuse a kiosk's requests from now on.
-    Disable(DeviceChoice),
+    Disable {
+        #[command(flatten)]
+        choice: DeviceChoice,
+        /// The console account acting (an admin's; recorded in the audit log).
+        #[arg(long, value_name = "ACCOUNT")]
+        by: Option<String>,
+    },
     /// Accept a disabled kiosk again.
-    Enable(DeviceChoice),
+    Enable {
+        #[command(flatten)]
+        choice: DeviceChoice,
+        /// The console account acting (an admin's; recorded in the audit log).
+        #[arg(long, value_name = "ACCOUNT")]
+        by: Option<String>,
+    },
 }
 
 /// Which kiosk: by its id, or by the label given at its enrollment (refused when several
@@ -575,6 +592,78 @@ fn read_new_password() -> Result<String, Error> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// The console account a command's `--by` names (None when not given): refused unless it
+/// exists, is enabled and its role has `permission`. The shell on the server is trusted: the
+/// name is who says they act, checked against the accounts, not a login.
+async fn acting(
+    store: &guichet_platform::Store,
+    by: Option<&str>,
+    permission: Permission,
+) -> Result<Option<Account>, Error> {
+    let Some(name) = by else {
+        return Ok(None);
+    };
+    let account = store.console_account_named(name).await?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "--by {name:?} names no console account (`account list`; `account create` first)"
+        ))
+    })?;
+    if account.disabled {
+        return Err(Error::Invalid(format!("the account {name:?} is disabled")));
+    }
+    if !account.role.may(permission) {
+        return Err(Error::Invalid(format!(
+            "the account {name:?} is a {}: its role does not allow this",
+            account.role
+        )));
+    }
+    Ok(Some(account))
+}
+
+/// An audit entry of a command run on the server (address `cli`) as `account`, if named.
+fn cli_audit_by(
+    account: Option<&Account>,
+    action: &str,
+    object: &str,
+    after: Option<serde_json::Value>,
+    now: Timestamp,
+) -> AuditEntry {
+    AuditEntry {
+        account: account.map(|a| a.name.clone()),
+        role: account.map(|a| a.role),
+        ..cli_audit(action, object, after, now)
+    }
+}
+
+/// Disables or enables a kiosk, as `by` if given, with the audit entry.
+async fn set_device(
+    store: &guichet_platform::Store,
+    choice: &DeviceChoice,
+    disabled: bool,
+    by: Option<&str>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let account = acting(store, by, Permission::ManageDevices).await?;
+    let id = choice.resolve(store).await?;
+    let (action, word) = if disabled {
+        ("device.disable", "disabled")
+    } else {
+        ("device.enable", "enabled")
+    };
+    let audit = cli_audit_by(
+        account.as_ref(),
+        action,
+        &format!("device:{id}"),
+        Some(serde_json::json!({ "disabled": disabled })),
+        now,
+    );
+    store
+        .set_device_disabled_audited(&id, disabled, &audit)
+        .await?;
+    println!("device {id} {word}");
+    Ok(())
+}
+
 /// An audit entry of a command run on the server (no console account: `cli`).
 fn cli_audit(
     action: &str,
@@ -684,8 +773,34 @@ async fn review(
         ReviewCommand::Transfer { decision, from } => (Decision::Transfer { from }, decision),
         ReviewCommand::Reject(args) => (Decision::Reject, args),
     };
+    let account = acting(store, Some(&args.by), Permission::Decide).await?;
+    let action = match &decision {
+        Decision::Accept => "review.accept",
+        Decision::Transfer { .. } => "review.transfer",
+        Decision::Reject => "review.reject",
+    };
+    let from = match &decision {
+        Decision::Transfer { from } => Some(from.clone()),
+        _ => None,
+    };
+    let audit = cli_audit_by(
+        account.as_ref(),
+        action,
+        &format!("redemption:{}", args.id),
+        None,
+        now,
+    );
+    let reason = args.reason.clone();
+    let with_state = move |result: &guichet_protocol::EntryResult| {
+        let mut audit = audit;
+        audit.after = Some(
+            serde_json::json!({ "reason": reason, "from": from, "state": result.state.as_str() })
+                .to_string(),
+        );
+        Some(audit)
+    };
     let result = store
-        .review_decide(&args.id, decision, &args.by, &args.reason, now)
+        .review_decide_audited(&args.id, decision, &args.by, &args.reason, now, with_state)
         .await?;
     println!("{}\t{}", result.id, result.state.as_str());
     Ok(())
@@ -976,7 +1091,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         .into(),
                 )),
             };
-            store.revoke(kid, first, last, &args.reason, now).await?;
+            let by = acting(&store, args.by.as_deref(), Permission::Revoke).await?;
+            let audit = cli_audit_by(
+                by.as_ref(),
+                "coupons.revoke",
+                &format!("coupons:{kid}:{first}-{last}"),
+                Some(serde_json::json!({
+                    "kid": kid.to_hex(), "first": first, "last": last, "reason": args.reason,
+                })),
+                now,
+            );
+            store
+                .revoke_audited(kid, (first, last), &args.reason, now, &audit)
+                .await?;
             println!("revoked {kid}:{first}..={last} (in the next published bundle)");
         }
         Command::Rules(RulesCommand::Set {
@@ -1125,15 +1252,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         );
                     }
                 }
-                DeviceCommand::Disable(choice) => {
-                    let id = choice.resolve(&store).await?;
-                    store.set_device_disabled(&id, true).await?;
-                    println!("device {id} disabled");
+                DeviceCommand::Disable { choice, by } => {
+                    set_device(&store, &choice, true, by.as_deref(), now).await?;
                 }
-                DeviceCommand::Enable(choice) => {
-                    let id = choice.resolve(&store).await?;
-                    store.set_device_disabled(&id, false).await?;
-                    println!("device {id} enabled");
+                DeviceCommand::Enable { choice, by } => {
+                    set_device(&store, &choice, false, by.as_deref(), now).await?;
                 }
             }
         }
@@ -1167,9 +1290,17 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
         }
         Command::CloseMonth { month, by } => {
-            store()
-                .await?
-                .close_month(parse_month(&month)?, &by, now)
+            let store = store().await?;
+            let account = acting(&store, Some(&by), Permission::CloseMonth).await?;
+            let audit = cli_audit_by(
+                account.as_ref(),
+                "month.close",
+                &format!("month:{month}"),
+                Some(serde_json::json!({ "closed": true })),
+                now,
+            );
+            store
+                .close_month_audited(parse_month(&month)?, &by, now, Some(&audit))
                 .await?;
             println!("{month} closed: its report is final");
         }

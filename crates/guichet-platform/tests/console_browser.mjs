@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, reads what the next bundle changes, visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -21,6 +21,7 @@ const DEVICE = process.env.GUICHET_DEVICE;
 const REVIEWER = process.env.GUICHET_REVIEWER;
 const REVIEWER_SECRET = process.env.GUICHET_REVIEWER_SECRET;
 const SHOTS = process.env.GUICHET_SCREENSHOTS_DIR;
+const BOOKLET = process.env.GUICHET_BOOKLET;
 
 /** RFC 4648 base32 without padding, to bytes. */
 function base32(text) {
@@ -159,11 +160,75 @@ try {
   const logged = await page.evaluate(() => document.querySelector("#audit tbody tr")?.textContent ?? "");
   if (!logged.includes("device.disable")) failures.push(`the audit page's first row: ${logged}`);
 
+  // Reports: this month's, then last month's, closed from its page (privilege mode is open).
+  await tabTo("the Rapports link", () => document.activeElement?.textContent === "Rapports");
+  await enter();
+  await axe("report of this month");
+  await shot("8-report");
+  const total = await page.evaluate(() => document.getElementById("total-coupons")?.textContent);
+  if (total !== "1") failures.push(`the report's total of coupons: ${total}`);
+  await tabTo("the previous month", () => document.activeElement?.textContent === "Mois précédent");
+  await enter();
+  await tabTo("the closing button", () => document.activeElement?.textContent?.startsWith("Clore le mois"));
+  await enter();
+  const closed = await page.evaluate(() => document.getElementById("closed")?.textContent ?? "");
+  if (!closed.startsWith("Mois clos le")) failures.push(`after closing, the page says ${closed}`);
+  await axe("report of a closed month");
+
+  // Booklets: the kiosk's booklet by its number, revoked whole with a reason.
+  await tabTo("the Carnets link", () => document.activeElement?.textContent === "Carnets");
+  await enter();
+  await focused("q");
+  await page.keyboard.type(BOOKLET);
+  await enter();
+  await axe("booklet");
+  await tabTo("the revocation's reason", () => document.activeElement?.id === "reason");
+  await page.keyboard.type("Carnet volé au centre");
+  await page.keyboard.press("Tab");
+  const revoke = await page.evaluate(focusedText);
+  if (revoke !== "Révoquer ces coupons") throw new Error(`Tab after the reason reached ${revoke}`);
+  await enter();
+  const [revoked, coupons] = await page.evaluate(() => {
+    const states = [...document.querySelectorAll("#coupons td.state")];
+    return [states.filter((td) => td.textContent.includes("révoqué")).length, states.length];
+  });
+  if (coupons < 5 || revoked !== coupons) failures.push(`${revoked} of ${coupons} coupon(s) shown revoked`);
+  await axe("booklet, revoked");
+  await shot("9-booklet");
+
+  // Centers: the list, center C1's page, an enrollment code shown on screen.
+  await tabTo("the Centres link", () => document.activeElement?.textContent === "Centres");
+  await enter();
+  await axe("centers, zones, providers");
+  await shot("10-centers");
+  await tabTo("center C1's link", () => document.activeElement?.getAttribute("href") === "/console/centers/C1");
+  await enter();
+  await axe("center C1");
+  await tabTo("the code button", () => document.activeElement?.value === "page");
+  await enter();
+  const code = await page.evaluate(() => document.getElementById("code")?.textContent ?? "");
+  if (!/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(code)) failures.push(`the enrollment code shown: ${code}`);
+  await axe("enrollment code");
+  await shot("11-enrollment-code");
+
+  // Bundles: the history and what the next one changes (the revocation just made).
+  await tabTo("the Paquets link", () => document.activeElement?.textContent === "Paquets");
+  await enter();
+  const listed = await page.evaluate(() => document.getElementById("changes")?.textContent ?? "");
+  if (!listed.includes("revokes")) failures.push(`the next bundle's changes: ${listed}`);
+  await axe("keys and bundles");
+  await shot("12-bundles");
+
   // English, by the switch.
   await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");
   await enter();
   if ((await page.evaluate(() => document.documentElement.lang)) !== "en") failures.push("the switch did not give English");
-  await axe("audit log, English");
+  await axe("report, English");
+  for (const [link, name] of [["Centers", "centers, English"], ["Booklets", "booklets, English"], ["Bundles", "bundles, English"]]) {
+    await tabTo(`the ${link} link`, (text) => document.activeElement?.textContent === text, link);
+    await enter();
+    await axe(name);
+  }
   await tabTo("the Kiosks link", () => document.activeElement?.textContent === "Kiosks");
   await enter();
   await axe("kiosks, English");

@@ -2,8 +2,11 @@
 //! `console_browser.mjs` (puppeteer-core and axe-core from `tests/a11y`), against a real
 //! platform on loopback over a real SQLite file. By keyboard only, it logs in with the
 //! password and a TOTP code it computes, opens privilege mode, disables a kiosk from its row
-//! with a reason, visits every page in French and English with axe-core finding no violation,
-//! and logs out; this test then checks the kiosk in the database and the audit entry.
+//! with a reason, closes last month from the report page, revokes a booklet with a reason,
+//! makes an enrollment code for a center,
+//! visits every page in French and English with axe-core finding no violation, and logs out;
+//! this test then checks the kiosk, the closed month and the revocation in the database, and
+//! the audit entries.
 //! Screenshots go to `$GUICHET_SCREENSHOTS_DIR` (`make screenshots`: docs/screenshots/), else
 //! the target's temporary directory.
 //!
@@ -92,6 +95,12 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         )
     };
 
+    let booklet = store
+        .booklet_holding(platform.minter.coupon.kid, 1)
+        .await
+        .unwrap()
+        .expect("the booklet of the coupon redeemed");
+
     let work = tempfile::tempdir().unwrap();
     let shots = std::env::var_os("GUICHET_SCREENSHOTS_DIR")
         .map(PathBuf::from)
@@ -114,6 +123,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             .env("GUICHET_REVIEWER", &reviewer.name)
             .env("GUICHET_REVIEWER_SECRET", &reviewer.secret)
             .env("GUICHET_SCREENSHOTS_DIR", &shots)
+            .env("GUICHET_BOOKLET", booklet.to_string())
             .output()
             .unwrap()
     };
@@ -164,6 +174,9 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("login", camille),
             ("privilege.open", camille),
             ("device.disable", camille),
+            ("month.close", camille),
+            ("coupons.revoke", camille),
+            ("enroll.code", camille),
             ("logout", camille),
             ("login", dominique),
             ("privilege.open", dominique),
@@ -177,6 +190,19 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .as_deref()
         .unwrap()
         .contains("Date impossible : 2099"));
+    // Last month is closed, by camille.
+    let last = guichet_platform::clock::paris_day(Timestamp::now())
+        .first_of_month()
+        .yesterday()
+        .unwrap();
+    let closed = store.month_closure(last).await.unwrap().unwrap();
+    assert_eq!(closed.1, "camille");
+    // Its booklet is revoked whole, with camille's reason.
+    let revoked = store.booklet_detail(booklet).await.unwrap().unwrap();
+    assert!(revoked.coupons.iter().all(|c| c
+        .revoked
+        .iter()
+        .any(|(reason, _)| reason == "Carnet volé au centre")));
     // The decision itself is recorded under the reviewer's account.
     let store = platform.store.clone();
     let rejected = store.review_list(&[EntryState::Rejected]).await.unwrap();

@@ -1,5 +1,6 @@
 //! The dashboard: redemptions today and this month, what waits for review, stale kiosks,
-//! the published bundle's age.
+//! the published bundle's age, and how many changes the next bundle makes (with a link to
+//! them).
 
 use std::sync::Arc;
 
@@ -46,6 +47,11 @@ pub async fn show<B: ConsoleBackend>(
     } else {
         Vec::new()
     };
+    let next_bundle = if current.account.role.may(Permission::ReadBundles) {
+        Some(backend.bundles(now).await.map_err(Fail::backend(lang))?)
+    } else {
+        None
+    };
     let days = |secs: i64| secs / 86_400;
     Ok(layout(
         lang,
@@ -68,6 +74,15 @@ pub async fn show<B: ConsoleBackend>(
                           Some((sequence, age)) => { "n° " (sequence) span.sub { " (" (days(age)) (lang.t(" j", " d")) ")" } }
                           None => { (lang.t("aucun", "none")) }
                       } } }
+            }
+            @if let Some(view) = &next_bundle {
+                h2 { (lang.t("Prochain paquet de confiance", "Next trust bundle")) " (n° " (view.next) ")" }
+                p #next-bundle {
+                    @let widening = view.changes.iter().filter(|c| c.widens).count();
+                    (view.changes.len()) (lang.t(" changement(s), dont ", " change(s), "))
+                    (widening) (lang.t(" élargissant la confiance — ", " widening trust — "))
+                    a href="/console/bundles" { (lang.t("voir ce qu'il change", "see what it changes")) }
+                }
             }
             @if current.account.role.may(Permission::ReadDevices) {
                 h2 { (lang.t("Bornes sans nouvelles depuis plus de 3 jours", "Kiosks not heard from for over 3 days")) }

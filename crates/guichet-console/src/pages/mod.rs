@@ -2,10 +2,14 @@
 //! works without JavaScript and with the keyboard alone.
 
 pub mod audit;
+pub mod booklets;
+pub mod bundles;
+pub mod centers;
 pub mod dashboard;
 pub mod devices;
 pub mod login;
 pub mod privilege;
+pub mod reports;
 pub mod review;
 
 use axum::extract::{Path, Query};
@@ -87,7 +91,7 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 4] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 8] = [
     ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
@@ -96,10 +100,34 @@ const NAV: [(&str, &str, &str, Option<Permission>); 4] = [
         Some(Permission::ReadDevices),
     ),
     (
+        "/console/centers",
+        "Centres",
+        "Centers",
+        Some(Permission::ReadPlaces),
+    ),
+    (
         "/console/review",
         "Revue",
         "Review",
         Some(Permission::ReadReview),
+    ),
+    (
+        "/console/booklets",
+        "Carnets",
+        "Booklets",
+        Some(Permission::ReadBooklets),
+    ),
+    (
+        "/console/bundles",
+        "Paquets",
+        "Bundles",
+        Some(Permission::ReadBundles),
+    ),
+    (
+        "/console/reports",
+        "Rapports",
+        "Reports",
+        Some(Permission::ReadReports),
     ),
     (
         "/console/audit",

@@ -9,7 +9,9 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use guichet_console::model::{
-    Account, AccountId, AuditEntry, Dashboard, DeviceRow, Failures, LoginAttempt, RedemptionView,
+    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleChange,
+    BundleRow, BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment,
+    Failures, LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
     ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
@@ -19,17 +21,38 @@ use jiff::Timestamp;
 use super::Peer;
 use crate::clock::paris_day;
 use crate::error::Error;
-use crate::store::{Decision, Redemption, Store};
+use crate::store::{self, Decision, EntryLine, Redemption, Store};
 
 /// The console's backend: the platform's store.
 pub struct ConsoleStore {
     store: Store,
+    /// The root public keys kiosks pin (64 hex digits each), whose fingerprint is printed
+    /// beside enrollment codes.
+    roots: Vec<String>,
 }
 
 impl ConsoleStore {
-    /// The backend over `store`.
-    pub fn new(store: Store) -> Arc<ConsoleStore> {
-        Arc::new(ConsoleStore { store })
+    /// The backend over `store`, for a platform whose kiosks pin the root keys `roots`.
+    pub fn new(store: Store, roots: Vec<String>) -> Arc<ConsoleStore> {
+        Arc::new(ConsoleStore { store, roots })
+    }
+
+    /// The root keys.
+    fn root_keys(&self) -> Result<Vec<ed25519_dalek::VerifyingKey>, Error> {
+        self.roots
+            .iter()
+            .map(|key| {
+                guichet_protocol::signing::parse_public_key(key)
+                    .map_err(|e| Error::Storage(format!("root key {key:?}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The fingerprint of the root keys (as `enroll-code` prints it).
+    fn fingerprint(&self) -> Result<String, Error> {
+        Ok(guichet_protocol::fingerprint::root_fingerprint(
+            &self.root_keys()?,
+        ))
     }
 }
 
@@ -78,6 +101,76 @@ fn view(r: Redemption) -> RedemptionView {
         has_code: r.has_code,
         signed: r.signed,
     }
+}
+
+/// The store's report of `month` (closed by `closed`, if so) as the console shows it.
+fn month_view(
+    month: Month,
+    report: store::MonthReport,
+    closed: Option<(String, String)>,
+) -> MonthReport {
+    let apart = |kind: Apart, lines: Vec<EntryLine>| {
+        lines.into_iter().map(move |line| ApartLine {
+            kind,
+            id: line.id,
+            center: (line.center, line.center_name),
+            device: line.device,
+            coupon: (line.kid, line.serial),
+            provider: (line.provider, line.provider_name),
+            redeemed_at: line.redeemed_at,
+            detail: line.detail,
+        })
+    };
+    MonthReport {
+        month,
+        closed: closed.map(|(at, by)| Closure { at, by }),
+        payable: report
+            .reimbursements
+            .into_iter()
+            .map(|line| PayableLine {
+                center: (line.center, line.center_name),
+                provider: (line.provider, line.provider_name),
+                coupons: line.coupons,
+                amount_cents: line.amount_cents,
+            })
+            .collect(),
+        apart: apart(Apart::Conflict, report.conflicts)
+            .chain(apart(Apart::Held, report.held))
+            .chain(apart(Apart::Rejected, report.rejected))
+            .chain(apart(Apart::Unknown, report.unknown))
+            .collect(),
+    }
+}
+
+/// A booklet of the store as the console shows it.
+fn booklet_view(booklet: store::BookletDetail) -> BookletView {
+    BookletView {
+        number: booklet.number,
+        kid: booklet.kid.to_hex(),
+        value_cents: booklet.value_cents,
+        provider: booklet.provider.1,
+        valid: booklet.valid,
+        coupons: booklet
+            .coupons
+            .into_iter()
+            .map(|coupon| {
+                let redemptions: Vec<RedemptionView> =
+                    coupon.redemptions.into_iter().map(view).collect();
+                CouponView {
+                    serial: coupon.serial,
+                    state: CouponView::state_of(redemptions.iter().map(|r| r.state.as_str())),
+                    revoked: coupon.revoked,
+                    redemptions,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The kid a form gives, or the console's refusal.
+fn kid_of(text: &str) -> Result<guichet_core::Kid, Error> {
+    text.parse()
+        .map_err(|_| Error::Invalid(format!("{text:?} is not an issuer key's kid")))
 }
 
 impl ConsoleBackend for ConsoleStore {
@@ -303,4 +396,273 @@ impl ConsoleBackend for ConsoleStore {
         let store = self.store.clone();
         async move { answer(store.audit_log(limit).await) }
     }
+
+    fn report_day(&self, at: Timestamp) -> jiff::civil::Date {
+        paris_day(at)
+    }
+
+    fn month_report(&self, month: Month) -> impl Future<Output = Answer<MonthReport>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let report = store.month_report(month.first_day()).await?;
+                    let closed = store.month_closure(month.first_day()).await?;
+                    Ok(month_view(month, report, closed))
+                }
+                .await,
+            )
+        }
+    }
+
+    fn close_month(
+        &self,
+        month: Month,
+        by: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, by, audit) = (self.store.clone(), by.to_owned(), audit.clone());
+        async move {
+            answer(
+                store
+                    .close_month_audited(month.first_day(), &by, Timestamp::now(), Some(&audit))
+                    .await,
+            )
+        }
+    }
+
+    fn booklet(
+        &self,
+        query: &BookletQuery,
+    ) -> impl Future<Output = Answer<Option<BookletView>>> + Send {
+        let (store, query) = (self.store.clone(), query.clone());
+        async move {
+            answer(
+                async {
+                    let number = match query {
+                        BookletQuery::Number(number) => Some(number),
+                        BookletQuery::Coupon { kid, serial } => {
+                            store.booklet_holding(kid_of(&kid)?, serial).await?
+                        }
+                    };
+                    Ok(match number {
+                        Some(number) => store.booklet_detail(number).await?.map(booklet_view),
+                        None => None,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn revoke(
+        &self,
+        kid: &str,
+        range: (u64, u64),
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, kid, reason, audit) = (
+            self.store.clone(),
+            kid.to_owned(),
+            reason.to_owned(),
+            audit.clone(),
+        );
+        async move {
+            answer(
+                async {
+                    store
+                        .revoke_audited(kid_of(&kid)?, range, &reason, Timestamp::now(), &audit)
+                        .await
+                }
+                .await,
+            )
+        }
+    }
+
+    fn places(&self) -> impl Future<Output = Answer<PlacesView>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(store.places().await.map(|places| {
+                PlacesView {
+                    centers: places
+                        .centers
+                        .into_iter()
+                        .map(|c| CenterView {
+                            id: c.id,
+                            name: c.name,
+                            zone: c.zone,
+                            kiosks: c.kiosks,
+                        })
+                        .collect(),
+                    zones: places.zones,
+                    providers: places.providers,
+                }
+            }))
+        }
+    }
+
+    fn add_place(
+        &self,
+        place: &NewPlace,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, place, audit) = (self.store.clone(), place.clone(), audit.clone());
+        async move {
+            answer(match &place {
+                NewPlace::Center { id, name, zone } => {
+                    store.add_center_with(id, name, *zone, Some(&audit)).await
+                }
+                NewPlace::Zone { id, name } => store.add_zone_with(*id, name, Some(&audit)).await,
+                NewPlace::Provider { id, name } => {
+                    store.add_provider_with(*id, name, Some(&audit)).await
+                }
+            })
+        }
+    }
+
+    fn enroll_code(
+        &self,
+        center: &str,
+        valid_hours: u32,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Enrollment>> + Send {
+        let (store, center, audit, fingerprint) = (
+            self.store.clone(),
+            center.to_owned(),
+            audit.clone(),
+            self.fingerprint(),
+        );
+        async move {
+            answer(
+                async {
+                    let fingerprint = fingerprint?;
+                    let now = Timestamp::now();
+                    let expires = now + jiff::SignedDuration::from_hours(i64::from(valid_hours));
+                    let code = store
+                        .create_enroll_code_audited(&center, expires, now, &audit)
+                        .await?;
+                    let info = store.center(&center).await?;
+                    let valid_until = expires
+                        .in_tz("Europe/Paris")
+                        .map(|zoned| zoned.strftime("%d/%m/%Y %H:%M").to_string())
+                        .unwrap_or_else(|_| expires.to_string());
+                    let sheet_pdf = crate::sheet::render(&crate::sheet::Sheet {
+                        code: &code,
+                        fingerprint: &fingerprint,
+                        center: (&info.id, &info.name),
+                        valid_until: &valid_until,
+                        url: None,
+                    })?;
+                    Ok(Enrollment {
+                        code,
+                        fingerprint,
+                        center: (info.id, info.name),
+                        valid_until,
+                        sheet_pdf,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn bundles(&self, now: Timestamp) -> impl Future<Output = Answer<BundlesView>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let history = store.signed_history().await?;
+                    let draft = store.draft_bundle(now, now + draft_validity()).await?;
+                    let latest = history.bundles().last().map(|b| b.bundle.document());
+                    let changes = guichet_core::bundle::diff::changes(latest, &draft)
+                        .into_iter()
+                        .map(|c| BundleChange {
+                            widens: c.widens,
+                            text: c.text,
+                        })
+                        .collect();
+                    Ok(BundlesView {
+                        published: history
+                            .bundles()
+                            .iter()
+                            .rev()
+                            .map(|b| {
+                                let document = b.bundle.document();
+                                BundleRow {
+                                    sequence: document.sequence,
+                                    issued_at: document.issued_at.to_string(),
+                                    expires_at: document.expires_at.to_string(),
+                                }
+                            })
+                            .collect(),
+                        next: draft.sequence,
+                        changes,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn bundle_draft(
+        &self,
+        now: Timestamp,
+        days: u32,
+    ) -> impl Future<Output = Answer<(u64, String)>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    let expires =
+                        now + jiff::SignedDuration::from_hours(24 * i64::from(days.max(1)));
+                    let document = store.draft_bundle(now, expires).await?;
+                    let file = serde_json::to_string_pretty(&document)
+                        .map_err(|e| Error::Storage(e.to_string()))?;
+                    Ok((document.sequence, file))
+                }
+                .await,
+            )
+        }
+    }
+
+    fn import_bundle(
+        &self,
+        file: &str,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<u64>> + Send {
+        let (store, file, audit, roots) = (
+            self.store.clone(),
+            file.to_owned(),
+            audit.clone(),
+            self.root_keys(),
+        );
+        let with_sequence = move |sequence: u64| {
+            let mut audit = audit;
+            let mut after: serde_json::Value = audit
+                .after
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_else(|| serde_json::json!({}));
+            after["sequence"] = serde_json::Value::from(sequence);
+            audit.after = Some(after.to_string());
+            audit.object = format!("bundle:{sequence}");
+            Some(audit)
+        };
+        async move {
+            answer(
+                async {
+                    store
+                        .import_bundle_audited(file.as_bytes(), &roots?, with_sequence)
+                        .await
+                }
+                .await,
+            )
+        }
+    }
+}
+
+/// How long the draft the bundles page compares stays valid (as `bundle draft`'s default).
+fn draft_validity() -> jiff::SignedDuration {
+    jiff::SignedDuration::from_hours(24 * i64::from(guichet_console::BUNDLE_DRAFT_DAYS))
 }

@@ -130,8 +130,11 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
         )
         .nest(
             guichet_console::MOUNT,
-            guichet_console::router(console::ConsoleStore::new(platform.store.clone()))
-                .layer(axum::middleware::from_fn(console::client_address)),
+            guichet_console::router(console::ConsoleStore::new(
+                platform.store.clone(),
+                platform.root_keys.clone(),
+            ))
+            .layer(axum::middleware::from_fn(console::client_address)),
         )
         .layer(axum::Extension(Arc::new(limits::EnrollBudget::new(
             settings.enroll_attempts_per_minute,

@@ -2,6 +2,7 @@
 //! revocations, and the minting of booklets.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_console::model::AuditEntry;
 use guichet_core::bundle::document::{KeyStatus, Referential, Rules};
 use guichet_core::{Kid, Scope};
 use jiff::civil::Date;
@@ -88,9 +89,27 @@ pub(super) async fn setting(tx: &mut Tx, key: &str) -> Result<Option<String>, Er
         .await
 }
 
+/// Writes `audit`, if any, in the transaction of the change it records.
+async fn audited(tx: &mut Tx, audit: Option<&AuditEntry>) -> Result<(), Error> {
+    match audit {
+        Some(entry) => super::accounts::audit(tx, entry).await,
+        None => Ok(()),
+    }
+}
+
 impl Store {
     /// Adds a provider (funder), or renames it.
     pub async fn add_provider(&self, id: u32, name: &str) -> Result<(), Error> {
+        self.add_provider_with(id, name, None).await
+    }
+
+    /// [`Store::add_provider`], with `audit` (if any) written in the same transaction.
+    pub async fn add_provider_with(
+        &self,
+        id: u32,
+        name: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         self.run(Mode::Write, async |tx| {
             tx.execute(
                 "INSERT INTO providers (id, name) VALUES ($1, $2) \
@@ -98,7 +117,7 @@ impl Store {
                 &[id.into(), name.into()],
             )
             .await?;
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }
@@ -114,6 +133,16 @@ impl Store {
 
     /// Adds a zone, or renames it. Zone ids start at 1.
     pub async fn add_zone(&self, id: u32, name: &str) -> Result<(), Error> {
+        self.add_zone_with(id, name, None).await
+    }
+
+    /// [`Store::add_zone`], with `audit` (if any) written in the same transaction.
+    pub async fn add_zone_with(
+        &self,
+        id: u32,
+        name: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if id == 0 {
             return Err(invalid("zone 0 means \"anywhere\"; zone ids start at 1"));
         }
@@ -124,7 +153,7 @@ impl Store {
                 &[id.into(), name.into()],
             )
             .await?;
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }
@@ -132,6 +161,17 @@ impl Store {
     /// Adds a center in a zone (0 = unknown; otherwise the zone must exist: a mistyped zone
     /// would silently refuse or accept the wrong coupons).
     pub async fn add_center(&self, id: &str, name: &str, zone: u32) -> Result<(), Error> {
+        self.add_center_with(id, name, zone, None).await
+    }
+
+    /// [`Store::add_center`], with `audit` (if any) written in the same transaction.
+    pub async fn add_center_with(
+        &self,
+        id: &str,
+        name: &str,
+        zone: u32,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if id.trim().is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid(
                 "a center id is 1 to 64 printable ASCII characters without spaces",
@@ -157,7 +197,7 @@ impl Store {
             if added == 0 {
                 return Err(invalid(format!("center {id} already exists")));
             }
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }
@@ -297,6 +337,19 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<(), Error> {
+        self.revoke_with(kid, first, last, reason, now, None).await
+    }
+
+    /// [`Store::revoke`], with `audit` (if any) written in the same transaction.
+    pub(super) async fn revoke_with(
+        &self,
+        kid: Kid,
+        first: u64,
+        last: u64,
+        reason: &str,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if first > last {
             return Err(invalid(format!("empty range {first}..={last}")));
         }
@@ -322,7 +375,7 @@ impl Store {
                 ],
             )
             .await?;
-            Ok(())
+            audited(tx, audit).await
         })
         .await
     }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use guichet_console::model::AuditEntry;
 use guichet_core::bundle::document::{
     BundleDocument, IssuerKeyEntry, Provider, Referential, Revocation, Rules, SerialRange, Zone,
 };
@@ -206,6 +207,17 @@ impl Store {
         file: &[u8],
         roots: &[ed25519_dalek::VerifyingKey],
     ) -> Result<u64, Error> {
+        self.import_bundle_audited(file, roots, |_| None).await
+    }
+
+    /// [`Store::import_bundle`], with the audit entry `audit` makes of the published sequence
+    /// written in the same transaction (the console's imports).
+    pub async fn import_bundle_audited(
+        &self,
+        file: &[u8],
+        roots: &[ed25519_dalek::VerifyingKey],
+        audit: impl FnOnce(u64) -> Option<AuditEntry>,
+    ) -> Result<u64, Error> {
         let bundle = guichet_core::TrustBundle::open(file, roots)
             .map_err(|e| invalid(format!("the bundle is refused: {e}")))?;
         let text = String::from_utf8(file.to_vec())
@@ -229,6 +241,9 @@ impl Store {
                 ],
             )
             .await?;
+            if let Some(entry) = audit(next) {
+                super::accounts::audit(tx, &entry).await?;
+            }
             Ok(next)
         })
         .await

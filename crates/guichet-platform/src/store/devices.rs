@@ -1,6 +1,7 @@
 //! Enrollment codes, devices and their nonces.
 
 use ed25519_dalek::VerifyingKey;
+use guichet_console::model::AuditEntry;
 use guichet_protocol::limits::MAX_LABEL_CHARS;
 use guichet_protocol::signing::parse_public_key;
 use guichet_protocol::{CenterInfo, ChainHash, DeviceStatus, ErrorCode};
@@ -134,6 +135,18 @@ impl Store {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<String, Error> {
+        self.create_enroll_code_with(center, expires_at, now, None)
+            .await
+    }
+
+    /// [`Store::create_enroll_code`], with `audit` (if any) written in the same transaction.
+    pub(super) async fn create_enroll_code_with(
+        &self,
+        center: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> Result<String, Error> {
         let code = new_code()?;
         self.run(Mode::Write, async |tx| {
             if !tx
@@ -153,7 +166,10 @@ impl Store {
                 ],
             )
             .await?;
-            Ok(())
+            match audit {
+                Some(entry) => super::accounts::audit(tx, entry).await,
+                None => Ok(()),
+            }
         })
         .await?;
         Ok(code)

@@ -7,6 +7,8 @@
 mod accounts;
 pub use accounts::AccountSummary;
 mod admin;
+mod booklets;
+pub use booklets::{BookletDetail, CouponDetail};
 mod bundle;
 mod devices;
 mod facts;
@@ -14,7 +16,9 @@ mod health;
 pub use health::Health;
 mod ingest;
 pub use ingest::check_entry_signatures;
+mod places;
 mod report;
+pub use places::{CenterLine, Places};
 mod review;
 mod settle;
 mod versions;

@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 use jiff::Timestamp;
 
+use guichet_console::model::AuditEntry;
 use guichet_protocol::EntryState;
 
 use super::ingest::{ResultRow, RESULT_COLUMNS};
@@ -249,6 +250,18 @@ impl Store {
     /// reimbursements are frozen as they are now (kept with the closure), and whatever is
     /// decided or received later is reported in the first open month. Only a month that has ended (in Europe/Paris, at `now`) can be closed.
     pub async fn close_month(&self, month: Date, by: &str, now: Timestamp) -> Result<(), Error> {
+        self.close_month_audited(month, by, now, None).await
+    }
+
+    /// [`Store::close_month`], with the audit entry of the console's account that closed it
+    /// written in the same transaction.
+    pub async fn close_month_audited(
+        &self,
+        month: Date,
+        by: &str,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         let first = month.first_of_month();
         let next = first
             .checked_add(jiff::Span::new().months(1))
@@ -286,8 +299,35 @@ impl Store {
                 ],
             )
             .await?;
-            Ok(())
+            match audit {
+                Some(entry) => super::accounts::audit(tx, entry).await,
+                None => Ok(()),
+            }
         })
         .await
     }
+
+    /// When and by whom the month of `month` (any day of it) was closed, if it was: by its own
+    /// closure or by the closure of a later month (which closes every month before it).
+    pub async fn month_closure(&self, month: Date) -> Result<Option<(String, String)>, Error> {
+        let key = month.first_of_month().strftime("%Y-%m").to_string();
+        self.run(Mode::Read, async |tx| {
+            Ok(tx
+                .row::<ClosureRow>(
+                    "SELECT closed_at, closed_by FROM closed_months WHERE month >= $1 \
+                     ORDER BY month LIMIT 1",
+                    &[key.clone().into()],
+                )
+                .await?
+                .map(|row| (row.closed_at, row.closed_by)))
+        })
+        .await
+    }
+}
+
+/// Who closed a month, and when.
+#[derive(sqlx::FromRow)]
+struct ClosureRow {
+    closed_at: String,
+    closed_by: String,
 }

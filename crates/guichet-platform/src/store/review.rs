@@ -156,7 +156,11 @@ impl RedemptionRow {
 }
 
 /// Every redemption of `coupon` except `except`, first received first.
-async fn contenders(tx: &mut Tx, coupon: &Coupon, except: &str) -> Result<Vec<Redemption>, Error> {
+pub(super) async fn contenders(
+    tx: &mut Tx,
+    coupon: &Coupon,
+    except: &str,
+) -> Result<Vec<Redemption>, Error> {
     tx.rows::<RedemptionRow>(
         &format!(
             "{} WHERE e.kind = 'redemption' AND e.kid = $1 AND e.serial = $2 AND e.id <> $3 \
