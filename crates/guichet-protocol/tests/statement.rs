@@ -171,10 +171,13 @@ fn a_bundle_without_the_sync_key_does_not_vouch_for_it() {
     );
 }
 
+/// A change made to a statement's document before it is signed.
+type Change = Box<dyn Fn(&mut StatementDocument)>;
+
 #[test]
 fn inconsistent_signed_content_is_refused() {
     let platform = Platform::new();
-    let cases: Vec<(&str, Box<dyn Fn(&mut StatementDocument)>)> = vec![
+    let cases: Vec<(&str, Change)> = vec![
         (
             "a line outside the month",
             Box::new(|d| d.lines[0].day = "2026-10-31".into()),
