@@ -1,7 +1,9 @@
 //! Each center's signed monthly statement (`schema/statement.md`): made when a month is
 //! closed, in the closing transaction, from the platform's own records (`paid_cents`,
 //! `paid_provider`: the minted coupon's value and provider, never what a kiosk declared),
-//! signed by the sync key with the current root-signed bundle, stored, and never changed.
+//! signed by the sync key with the current root-signed bundle (the chain checked once per
+//! closing, each document's rules and totals checked as a verifier would), stored, and never
+//! changed.
 
 use std::collections::BTreeMap;
 
@@ -43,9 +45,8 @@ struct LineRow {
 }
 
 /// Issues, in `tx`, the statement of every center with accepted redemptions reported in the
-/// month starting on `first` (ending before `next`); returns how many. Each is checked as a
-/// verifier would before it is stored: a statement that would not verify (no bundle, or one
-/// that does not list the sync key) stops the closing.
+/// month starting on `first` (ending before `next`); returns how many. Statements that would
+/// not verify (no bundle, or one that does not list the sync key) stop the closing.
 pub(super) async fn issue(
     tx: &mut Tx,
     first: Date,
@@ -102,7 +103,21 @@ pub(super) async fn issue(
         .iter()
         .map(|key| hex::encode(key.as_bytes()))
         .collect();
-    let fingerprint = root_fingerprint(&signer.roots);
+    // The chain a verifier will check, once for the month: without a bundle of these roots
+    // that lists the sync key, nobody could verify the statements.
+    let signer_hex = hex::encode(signer.key.verifying_key().as_bytes());
+    statement::check_chain(
+        &signer.roots,
+        &root_fingerprint(&signer.roots),
+        bundle.as_bytes(),
+        &signer_hex,
+    )
+    .map_err(|e| {
+        Error::Invalid(format!(
+            "the statements of {month} would not verify ({e}): publish a trust bundle that \
+             lists the current sync key, then close the month"
+        ))
+    })?;
     let issued = centers.len();
     for (center, (name, lines)) in centers {
         let previous = tx
@@ -140,12 +155,9 @@ pub(super) async fn issue(
                 key: &signer.key,
             },
         );
-        statement::verify(&file, &fingerprint).map_err(|e| {
-            Error::Invalid(format!(
-                "the statement of center {center} for {month} would not verify ({e}): publish a \
-                 trust bundle that lists the current sync key, then close the month"
-            ))
-        })?;
+        document
+            .check()
+            .map_err(|e| Error::Storage(format!("the statement of center {center}: {e}")))?;
         let file = String::from_utf8(file).map_err(|e| Error::Storage(e.to_string()))?;
         tx.execute(
             "INSERT INTO statements (center, month, sequence, replaces, issued_at, file) \

@@ -106,18 +106,7 @@ pub fn verify(bytes: &[u8], fingerprint: &str) -> Result<VerifiedStatement, Stat
                 .ok_or_else(|| malformed(format!("root key {hex:?} is not an Ed25519 public key")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if roots.is_empty() || !fingerprint_matches(fingerprint, &roots) {
-        return Err(StatementError::WrongRoot {
-            expected: fingerprint.trim().to_owned(),
-            carried: root_fingerprint(&roots),
-        });
-    }
-    let bundle = TrustBundle::open(file.bundle.as_bytes(), &roots)?;
-    let signer = public_key(&file.signer)
-        .filter(|key| bundle.sync_keys().contains(key))
-        .ok_or_else(|| StatementError::UnlistedSigner {
-            signer: file.signer.clone(),
-        })?;
+    let (bundle, signer) = check_chain(&roots, fingerprint, file.bundle.as_bytes(), &file.signer)?;
     let payload = STANDARD
         .decode(&file.payload)
         .map_err(|e| malformed(format!("payload is not base64: {e}")))?;
@@ -138,6 +127,31 @@ pub fn verify(bytes: &[u8], fingerprint: &str) -> Result<VerifiedStatement, Stat
         bundle_sequence: bundle.sequence(),
         signer: file.signer,
     })
+}
+
+/// Checks the chain a statement relies on, steps 2 to 4 of `schema/statement.md`: `roots` are
+/// the keys `fingerprint` names, `bundle` is a valid trust bundle signed by one of them, and
+/// it lists `signer` (64 hex digits) as a sync key. Returns the bundle and the signer's key.
+/// The platform runs it once before it signs a month's statements.
+pub fn check_chain(
+    roots: &[VerifyingKey],
+    fingerprint: &str,
+    bundle: &[u8],
+    signer: &str,
+) -> Result<(TrustBundle, VerifyingKey), StatementError> {
+    if roots.is_empty() || !fingerprint_matches(fingerprint, roots) {
+        return Err(StatementError::WrongRoot {
+            expected: fingerprint.trim().to_owned(),
+            carried: root_fingerprint(roots),
+        });
+    }
+    let bundle = TrustBundle::open(bundle, roots)?;
+    let key = public_key(signer)
+        .filter(|key| bundle.sync_keys().contains(key))
+        .ok_or_else(|| StatementError::UnlistedSigner {
+            signer: signer.to_owned(),
+        })?;
+    Ok((bundle, key))
 }
 
 /// The Ed25519 public key of 64 hex digits, if it is one.

@@ -12,7 +12,7 @@ pub mod file;
 pub mod reconcile;
 
 pub use document::{CenterRef, ProviderTotal, StatementDocument, StatementLine, Totals};
-pub use file::{seal, verify, StatementSeal, VerifiedStatement};
+pub use file::{check_chain, seal, verify, StatementSeal, VerifiedStatement};
 pub use reconcile::{reconcile, Discrepancy, LedgerLine};
 
 /// Why a statement was refused, in the order a verifier checks (`schema/statement.md`).
