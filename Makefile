@@ -93,6 +93,7 @@ test: setup
 	schema/check_json_schemas.py
 	schema/test-vectors/voucher_code_check.py
 	schema/test-vectors/entry_signature_vectors.py --check
+	schema/test-vectors/statement_vectors_check.py
 	$(CARGO) build --workspace --bins
 	tests/clean-root/run.sh
 	@# The fuzz crates live outside the workspace; they must keep compiling (stable is enough).

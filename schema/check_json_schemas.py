@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Checks the trust-bundle JSON Schemas against the fixtures and the test vectors.
+"""Checks the JSON Schemas (trust bundle, statement) against the fixtures and the test vectors.
 
 Every fixture bundle (envelope and decoded document) must validate; the bundle vectors whose
-fault a schema can see must not. Run by `make test` with Debian's python3-jsonschema.
+fault a schema can see must not. Every statement vector a verifier accepts must validate (file,
+document, carried bundle); its malformed one must not. Run by `make test` with Debian's python3-jsonschema.
 """
 import base64
 import json
@@ -66,7 +67,40 @@ for case in vectors["cases"]:
         failures.append(f"vector {case['name']}: the schemas refuse it: {errors[0]}")
 failures += [f"vector {name} is missing" for name in sorted(SCHEMA_VISIBLE - seen)]
 
+statement_file = validator("statement.schema.json")
+statement_document = validator("statement-document.schema.json")
+
+
+def statement_errors(raw: bytes):
+    try:
+        file = json.loads(raw)
+    except ValueError as error:
+        return [f"not JSON: {error}"]
+    errors = [e.message for e in statement_file.iter_errors(file)]
+    if errors:
+        return errors
+    try:
+        doc = json.loads(base64.b64decode(file["payload"], validate=True))
+    except ValueError as error:
+        return [f"payload is not base64 JSON: {error}"]
+    return [e.message for e in statement_document.iter_errors(doc)] + errors_of(
+        file["bundle"].encode()
+    )
+
+
+statements = json.loads((SCHEMA / "test-vectors" / "statement-v1.json").read_text())
+accepted = 0
+for case in statements["cases"]:
+    errors = statement_errors(case["file"].encode())
+    if case["expected"] == "ACCEPTED":
+        accepted += 1
+        failures += [f"statement vector {case['name']}: {error}" for error in errors]
+    elif case["expected"] == "MALFORMED" and not errors:
+        failures.append(f"statement vector {case['name']}: the schemas accept it")
+if accepted == 0:
+    failures.append("no accepted statement vector")
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)
-print(f"json schemas: {len(bundles)} fixture bundles valid, {len(seen)} bad vectors refused")
+print(f"json schemas: {len(bundles)} fixture bundles valid, {len(seen)} bad vectors refused, {accepted} statements valid")

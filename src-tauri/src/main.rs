@@ -3,7 +3,8 @@
 //! Without a subcommand it opens the counter window; `guichet verify` checks
 //! voucher codes offline, `guichet ledger verify` checks the ledger's hash chain and
 //! `guichet report` prints a day review; `guichet enroll` and `guichet sync` talk to the
-//! platform; `guichet pin` sets a PIN from the machine.
+//! platform; `guichet pin` sets a PIN from the machine; `guichet statement verify` checks a
+//! center's signed monthly statement offline.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -13,6 +14,7 @@ mod doctor_cli;
 mod ledger_cli;
 mod pin_cli;
 mod redeem_cli;
+mod statement_cli;
 mod supervise;
 mod sync_cli;
 mod verify;
@@ -56,6 +58,9 @@ enum Command {
     Kiosk,
     /// Set the manager's or admin's PIN from this machine (a forgotten admin PIN).
     Pin(pin_cli::PinArgs),
+    /// Check a center's signed monthly statement offline (chain, signature, totals), and match
+    /// it against the kiosk's ledger.
+    Statement(statement_cli::StatementArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,5 +85,6 @@ fn main() -> ExitCode {
         Some(Command::Doctor(args)) => doctor_cli::run(args),
         Some(Command::Kiosk) => supervise::run(),
         Some(Command::Pin(args)) => pin_cli::run(args),
+        Some(Command::Statement(args)) => statement_cli::run(args),
     }
 }

@@ -15,7 +15,7 @@ use crate::db::{Migrated, Schema};
 use crate::error::{io, Error};
 use crate::keys;
 use crate::server::Platform;
-use crate::store::Store;
+use crate::store::{StatementSigner, Store};
 
 /// Where the platform keeps its files. Two places, apart: the **data directory** (the
 /// database by default, the sync key, the root's public half), which the serving process reads
@@ -289,6 +289,15 @@ pub async fn add_issuer_key(
 ) -> Result<Kid, Error> {
     let (_, public) = paths.signer().new_issuer_key()?;
     store.add_issuer_key(provider, &public, now).await
+}
+
+/// What signs the statements made when a month is closed: the sync key (made if missing, as
+/// `serve` does) and the root public key its bundles are signed with.
+pub async fn statement_signer(paths: &Paths, store: &Store) -> Result<StatementSigner, Error> {
+    Ok(StatementSigner {
+        roots: vec![root_public_key(paths)?],
+        key: sync_key(paths, store).await?,
+    })
 }
 
 /// What the server needs, from an initialised platform: no key that signs a coupon or a

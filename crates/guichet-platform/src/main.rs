@@ -174,7 +174,8 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Close a past month, and every month before it: its reimbursements are frozen as they
-    /// are now; later receipts and decisions are reported in the first open month.
+    /// are now, and each center with accepted redemptions gets its signed statement; later
+    /// receipts and decisions are reported in the first open month.
     CloseMonth {
         /// The month, YYYY-MM.
         #[arg(long)]
@@ -183,6 +184,19 @@ enum Command {
         /// closure and in the audit log.
         #[arg(long, value_name = "ACCOUNT")]
         by: String,
+    },
+    /// Write a center's signed statement of a closed month (`schema/statement.md`), which
+    /// anyone with the root fingerprint checks offline (`guichet statement verify`).
+    Statement {
+        /// The center id.
+        #[arg(long)]
+        center: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -1299,10 +1313,28 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 Some(serde_json::json!({ "closed": true })),
                 now,
             );
-            store
-                .close_month_audited(parse_month(&month)?, &by, now, Some(&audit))
+            let signer = admin::statement_signer(&paths, &store).await?;
+            let issued = store
+                .close_month_audited(parse_month(&month)?, &by, now, &signer, Some(&audit))
                 .await?;
-            println!("{month} closed: its report is final");
+            println!("{month} closed: its report is final; {issued} center statements signed");
+        }
+        Command::Statement { center, month, out } => {
+            let Some(file) = store()
+                .await?
+                .statement(&center, parse_month(&month)?)
+                .await?
+            else {
+                return Err(Error::Invalid(format!(
+                    "center {center} has no statement for {month}: it is made when the month is \
+                     closed, for a center with accepted redemptions"
+                )));
+            };
+            match out {
+                Some(path) => std::fs::write(&path, file)
+                    .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?,
+                None => print!("{file}"),
+            }
         }
         Command::Report { month, out } => {
             let day = parse_month(&month)?;

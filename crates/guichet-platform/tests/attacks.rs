@@ -970,13 +970,13 @@ async fn a_closed_month_never_changes(backend: Backend) {
     let store = s.platform.store.clone();
     let (current_refused, report_now) = {
         let current_refused = store
-            .close_month(paris_day(now), "Inès", now)
+            .close_month(paris_day(now), "Inès", now, &s.platform.signer())
             .await
             .is_err();
         // The admin decides a month later, after closing this month.
         let later = now + SignedDuration::from_hours(24 * 31);
         store
-            .close_month(paris_day(now), "Inès", later)
+            .close_month(paris_day(now), "Inès", later, &s.platform.signer())
             .await
             .unwrap();
         let frozen = store.month_report(paris_day(now)).await.unwrap();

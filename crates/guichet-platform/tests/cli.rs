@@ -367,6 +367,56 @@ fn admin_commands_publish_serve_and_report() {
     let empty = platform(dir, &["report", "--month", &next]);
     assert_eq!(empty.lines().count(), 1);
     assert!(platform_fails(dir, &["report", "--month", "2026-3"]).contains("YYYY-MM"));
+
+    // A month later the month is closed (as `close-month` does, with the data directory's
+    // sync key and root): `statement` writes C1's signed statement, which verifies offline
+    // with the root fingerprint alone and pays the two genuine coupons only.
+    assert!(
+        platform_fails(dir, &["statement", "--center", "C1", "--month", &month])
+            .contains("no statement")
+    );
+    let paths = guichet_platform::admin::Paths::new(dir, None);
+    let issued = runtime.block_on(async {
+        let store = guichet_platform::admin::open_store(&paths).await.unwrap();
+        let signer = guichet_platform::admin::statement_signer(&paths, &store)
+            .await
+            .unwrap();
+        let later = at + jiff::SignedDuration::from_hours(24 * 31);
+        store
+            .close_month(
+                guichet_platform::clock::paris_day(at),
+                "cli",
+                later,
+                &signer,
+            )
+            .await
+            .unwrap()
+    });
+    assert_eq!(issued, 1);
+    let out = dir.join("statement.json");
+    platform(
+        dir,
+        &[
+            "statement",
+            "--center",
+            "C1",
+            "--month",
+            &month,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let fingerprint = guichet_protocol::fingerprint::root_fingerprint(&[root]);
+    let verified =
+        guichet_protocol::statement::verify(&std::fs::read(&out).unwrap(), &fingerprint).unwrap();
+    assert_eq!(verified.document.center.name, "Médiathèque Nord");
+    assert_eq!(verified.document.totals.coupons, 2);
+    assert_eq!(verified.document.totals.cents, 2000);
+    assert_eq!(verified.document.lines[0].device, kiosk.device_id);
+    assert_eq!(
+        platform(dir, &["statement", "--center", "C1", "--month", &month]),
+        std::fs::read_to_string(&out).unwrap()
+    );
 }
 
 #[test]

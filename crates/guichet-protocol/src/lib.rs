@@ -14,6 +14,7 @@
 //! - [`cause`]: why a redemption is rejected or held, with French and English messages;
 //! - [`limits`]: the field limits both sides enforce;
 //! - [`seal`]: the enrollment sealed to the platform's sync key.
+//! - [`statement`]: a center's monthly statement, signed by the sync key, checked offline.
 //!
 //! Nothing here reads the clock, a random source, a file or the network: callers pass the
 //! time and the nonce in.
@@ -28,6 +29,7 @@ pub mod limits;
 pub mod paths;
 pub mod seal;
 pub mod signing;
+pub mod statement;
 pub mod wire;
 
 pub use cause::{Cause, CauseCode};

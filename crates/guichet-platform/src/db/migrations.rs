@@ -46,10 +46,10 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: [(i64, &str, &str); 7] = migrations!("sqlite":
-    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007");
-const POSTGRES: [(i64, &str, &str); 7] = migrations!("postgres":
-    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007");
+const SQLITE: [(i64, &str, &str); 8] = migrations!("sqlite":
+    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008");
+const POSTGRES: [(i64, &str, &str); 8] = migrations!("postgres":
+    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008");
 
 fn migrator(backend: Backend) -> Migrator {
     let files = match backend {

@@ -29,12 +29,23 @@ pub struct ConsoleStore {
     /// The root public keys kiosks pin (64 hex digits each), whose fingerprint is printed
     /// beside enrollment codes.
     roots: Vec<String>,
+    /// The sync key, which signs the statements made when a month is closed.
+    sync_key: ed25519_dalek::SigningKey,
 }
 
 impl ConsoleStore {
-    /// The backend over `store`, for a platform whose kiosks pin the root keys `roots`.
-    pub fn new(store: Store, roots: Vec<String>) -> Arc<ConsoleStore> {
-        Arc::new(ConsoleStore { store, roots })
+    /// The backend over `store`, for a platform whose kiosks pin the root keys `roots` and
+    /// whose answers (and statements) `sync_key` signs.
+    pub fn new(
+        store: Store,
+        roots: Vec<String>,
+        sync_key: ed25519_dalek::SigningKey,
+    ) -> Arc<ConsoleStore> {
+        Arc::new(ConsoleStore {
+            store,
+            roots,
+            sync_key,
+        })
     }
 
     /// The root keys.
@@ -422,11 +433,25 @@ impl ConsoleBackend for ConsoleStore {
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<()>> + Send {
         let (store, by, audit) = (self.store.clone(), by.to_owned(), audit.clone());
+        let signer = self.root_keys().map(|roots| store::StatementSigner {
+            key: self.sync_key.clone(),
+            roots,
+        });
         async move {
             answer(
-                store
-                    .close_month_audited(month.first_day(), &by, Timestamp::now(), Some(&audit))
-                    .await,
+                async {
+                    store
+                        .close_month_audited(
+                            month.first_day(),
+                            &by,
+                            Timestamp::now(),
+                            &signer?,
+                            Some(&audit),
+                        )
+                        .await
+                        .map(|_| ())
+                }
+                .await,
             )
         }
     }

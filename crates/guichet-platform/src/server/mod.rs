@@ -133,6 +133,7 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
             guichet_console::router(console::ConsoleStore::new(
                 platform.store.clone(),
                 platform.root_keys.clone(),
+                platform.answer_key.clone(),
             ))
             .layer(axum::middleware::from_fn(console::client_address)),
         )

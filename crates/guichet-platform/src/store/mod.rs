@@ -21,6 +21,7 @@ mod report;
 pub use places::{CenterLine, Places};
 mod review;
 mod settle;
+mod statements;
 mod versions;
 
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,7 @@ pub use admin::{BookletRecord, IssuerKeyRecord, MintRequest};
 pub use devices::{DeviceRecord, DeviceSummary};
 pub use report::{EntryLine, MonthReport, ReimbursementLine};
 pub use review::{Decision, Redemption, ReviewLine};
+pub use statements::StatementSigner;
 
 /// The platform's storage, over either backend.
 #[derive(Clone)]

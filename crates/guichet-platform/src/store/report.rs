@@ -7,6 +7,7 @@ use guichet_console::model::AuditEntry;
 use guichet_protocol::EntryState;
 
 use super::ingest::{ResultRow, RESULT_COLUMNS};
+use super::statements::StatementSigner;
 use super::{invalid, serial_from_db, stamp, Store};
 use crate::clock::paris_day;
 use crate::db::{self, Mode, Tx, Value};
@@ -247,10 +248,19 @@ pub(super) async fn first_open_day(tx: &mut Tx) -> Result<Option<Date>, Error> {
 
 impl Store {
     /// Closes the month of `month` (any day of it) and every month before it: its
-    /// reimbursements are frozen as they are now (kept with the closure), and whatever is
-    /// decided or received later is reported in the first open month. Only a month that has ended (in Europe/Paris, at `now`) can be closed.
-    pub async fn close_month(&self, month: Date, by: &str, now: Timestamp) -> Result<(), Error> {
-        self.close_month_audited(month, by, now, None).await
+    /// reimbursements are frozen as they are now (kept with the closure), each center with
+    /// accepted redemptions in it gets its signed statement (`signer`; see
+    /// [`super::statements`]), and whatever is decided or received later is reported in the
+    /// first open month. Only a month that has ended (in Europe/Paris, at `now`) can be
+    /// closed. Returns how many statements were issued.
+    pub async fn close_month(
+        &self,
+        month: Date,
+        by: &str,
+        now: Timestamp,
+        signer: &StatementSigner,
+    ) -> Result<usize, Error> {
+        self.close_month_audited(month, by, now, signer, None).await
     }
 
     /// [`Store::close_month`], with the audit entry of the console's account that closed it
@@ -260,8 +270,9 @@ impl Store {
         month: Date,
         by: &str,
         now: Timestamp,
+        signer: &StatementSigner,
         audit: Option<&AuditEntry>,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         let first = month.first_of_month();
         let next = first
             .checked_add(jiff::Span::new().months(1))
@@ -299,10 +310,11 @@ impl Store {
                 ],
             )
             .await?;
-            match audit {
-                Some(entry) => super::accounts::audit(tx, entry).await,
-                None => Ok(()),
+            let issued = super::statements::issue(tx, first, next, now, signer).await?;
+            if let Some(entry) = audit {
+                super::accounts::audit(tx, entry).await?;
             }
+            Ok(issued)
         })
         .await
     }

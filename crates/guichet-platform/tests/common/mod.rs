@@ -195,6 +195,14 @@ pub async fn publish(store: &Store, root: &SigningKey) -> u64 {
 }
 
 impl TestPlatform {
+    /// What signs the statements of a closed month: this platform's sync key and root.
+    pub fn signer(&self) -> guichet_platform::store::StatementSigner {
+        guichet_platform::store::StatementSigner {
+            key: self.answer_key.clone(),
+            roots: vec![self.root.verifying_key()],
+        }
+    }
+
     /// None (the test then returns early) when PostgreSQL is asked for but not installed.
     pub async fn start(backend: Backend) -> Option<TestPlatform> {
         let dir = tempfile::tempdir().unwrap();
