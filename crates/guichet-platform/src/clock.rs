@@ -1,11 +1,5 @@
-//! Days as centers count them: calendar days in Europe/Paris.
+//! Days as centers count them: calendar days in Europe/Paris. The one definition is
+//! [`guichet_core::day`] (the zone compiled in, no lookup that could fall back to UTC); the
+//! platform's modules and tests name it through this module.
 
-use jiff::civil::Date;
-use jiff::Timestamp;
-
-/// The Europe/Paris calendar day of an instant (the time zone database is bundled).
-pub fn paris_day(at: Timestamp) -> Date {
-    at.in_tz("Europe/Paris")
-        .map(|zoned| zoned.date())
-        .unwrap_or_else(|_| at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
-}
+pub use guichet_core::day::paris_day;

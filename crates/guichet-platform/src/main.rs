@@ -1221,15 +1221,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             println!("{fingerprint}");
             if let Some(path) = &sheet {
                 let info = store.center(&center).await?;
-                let valid_until = expires
-                    .in_tz("Europe/Paris")
-                    .map(|zoned| zoned.strftime("%d/%m/%Y %H:%M").to_string())
-                    .unwrap_or_else(|_| expires.to_string());
                 let pdf = guichet_platform::sheet::render(&guichet_platform::sheet::Sheet {
                     code: &code,
                     fingerprint: &fingerprint,
                     center: (&info.id, &info.name),
-                    valid_until: &valid_until,
+                    valid_until: expires,
                     url: url.as_deref(),
                 })?;
                 std::fs::write(path, pdf)

@@ -23,10 +23,17 @@ pub struct Sheet<'a> {
     pub fingerprint: &'a str,
     /// The center's id and name.
     pub center: (&'a str, &'a str),
-    /// Until when the code works (as the admin reads it).
-    pub valid_until: &'a str,
+    /// Until when the code works ([`valid_until_text`] writes it).
+    pub valid_until: jiff::Timestamp,
     /// The platform's address, if the admin gave it.
     pub url: Option<&'a str>,
+}
+
+/// An enrollment code's end of validity as the admin reads it: Europe/Paris, `dd/mm/yyyy hh:mm`.
+pub fn valid_until_text(at: jiff::Timestamp) -> String {
+    guichet_core::day::paris_time(at)
+        .strftime("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// The sheet as a one-page A4 PDF.
@@ -61,7 +68,10 @@ pub fn render(sheet: &Sheet<'_>) -> Result<Vec<u8>, Error> {
         ),
         (
             10.0,
-            format!("Code valable jusqu'au / valid until {}", sheet.valid_until),
+            format!(
+                "Code valable jusqu'au / valid until {}",
+                valid_until_text(sheet.valid_until)
+            ),
         ),
     ];
     if let Some(url) = sheet.url {

@@ -568,22 +568,18 @@ impl ConsoleBackend for ConsoleStore {
                         .create_enroll_code_audited(&center, expires, now, &audit)
                         .await?;
                     let info = store.center(&center).await?;
-                    let valid_until = expires
-                        .in_tz("Europe/Paris")
-                        .map(|zoned| zoned.strftime("%d/%m/%Y %H:%M").to_string())
-                        .unwrap_or_else(|_| expires.to_string());
                     let sheet_pdf = crate::sheet::render(&crate::sheet::Sheet {
                         code: &code,
                         fingerprint: &fingerprint,
                         center: (&info.id, &info.name),
-                        valid_until: &valid_until,
+                        valid_until: expires,
                         url: None,
                     })?;
                     Ok(Enrollment {
                         code,
                         fingerprint,
                         center: (info.id, info.name),
-                        valid_until,
+                        valid_until: crate::sheet::valid_until_text(expires),
                         sheet_pdf,
                     })
                 }

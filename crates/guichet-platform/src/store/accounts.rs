@@ -137,6 +137,25 @@ pub(super) async fn audit(tx: &mut Tx, entry: &AuditEntry) -> Result<(), Error> 
     Ok(())
 }
 
+/// Moves one session a step on (`update`: `$1` the time, `$2` the token's hash, guarded by the
+/// stage it must be at), with the step's audit entry; refused with `over` if that session is
+/// not at that stage any more.
+async fn advance_session(
+    tx: &mut Tx,
+    update: &str,
+    (at, token_hash): (i64, &str),
+    over: &str,
+    entry: &AuditEntry,
+) -> Result<(), Error> {
+    let changed = tx
+        .execute(update, &[Value::Int(at), token_hash.into()])
+        .await?;
+    if changed != 1 {
+        return Err(invalid(over));
+    }
+    audit(tx, entry).await
+}
+
 impl Store {
     /// Creates an account (its secrets hashed by the caller) with its recovery codes and the
     /// audit entry; its id. Refused if the name is taken or malformed.
@@ -453,17 +472,15 @@ impl Store {
         entry: &AuditEntry,
     ) -> Result<(), Error> {
         self.run(Mode::Write, async |tx| {
-            let changed = tx
-                .execute(
-                    "UPDATE console_sessions SET stage = 'full', last_seen = $1 \
-                     WHERE token_hash = $2 AND stage = 'password'",
-                    &[Value::Int(at), token_hash.into()],
-                )
-                .await?;
-            if changed != 1 {
-                return Err(invalid("this login is over: log in again"));
-            }
-            audit(tx, entry).await
+            advance_session(
+                tx,
+                "UPDATE console_sessions SET stage = 'full', last_seen = $1 \
+                 WHERE token_hash = $2 AND stage = 'password'",
+                (at, token_hash),
+                "this login is over: log in again",
+                entry,
+            )
+            .await
         })
         .await
     }
@@ -476,17 +493,15 @@ impl Store {
         entry: &AuditEntry,
     ) -> Result<(), Error> {
         self.run(Mode::Write, async |tx| {
-            let changed = tx
-                .execute(
-                    "UPDATE console_sessions SET privileged_at = $1, last_seen = $1 \
-                     WHERE token_hash = $2 AND stage = 'full'",
-                    &[Value::Int(at), token_hash.into()],
-                )
-                .await?;
-            if changed != 1 {
-                return Err(invalid("this session is over: log in again"));
-            }
-            audit(tx, entry).await
+            advance_session(
+                tx,
+                "UPDATE console_sessions SET privileged_at = $1, last_seen = $1 \
+                 WHERE token_hash = $2 AND stage = 'full'",
+                (at, token_hash),
+                "this session is over: log in again",
+                entry,
+            )
+            .await
         })
         .await
     }
