@@ -175,6 +175,9 @@ pub fn run_sync() -> ExitCode {
             if let Some(refusal) = report.bundle_refused {
                 println!("sync: the offered bundle was refused: {refusal}");
             }
+            if let Some(refusal) = report.freshness_refused {
+                println!("sync: the platform's freshness statement was refused: {refusal}");
+            }
             if report.answers_unverifiable {
                 println!(
                     "sync: the trust bundle names no platform sync key, so no answer can be \

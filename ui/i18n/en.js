@@ -53,7 +53,7 @@ export default {
   "bundle.fresh": "Checks up to date",
   "bundle.stale": "List is old",
   "bundle.expired": "List expired",
-  "bundle.detail": { one: "List no. {sequence}, received {n} day ago", other: "List no. {sequence}, received {n} days ago" },
+  "bundle.detail": { one: "List no. {sequence}, current {n} day ago", other: "List no. {sequence}, current {n} days ago" },
   "bundle.setAside": "The key list was unusable ({code}) and set aside as {file}: sync or import an update",
 
   "camera.off": "Camera off",

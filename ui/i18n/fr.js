@@ -53,7 +53,7 @@ export default {
   "bundle.fresh": "Vérification à jour",
   "bundle.stale": "Liste ancienne",
   "bundle.expired": "Liste expirée",
-  "bundle.detail": { one: "Liste n° {sequence}, reçue il y a {n} jour", other: "Liste n° {sequence}, reçue il y a {n} jours" },
+  "bundle.detail": { one: "Liste n° {sequence}, à jour il y a {n} jour", other: "Liste n° {sequence}, à jour il y a {n} jours" },
   "bundle.setAside": "La liste de clés était inutilisable ({code}), mise de côté sous {file} : synchronisez ou importez une mise à jour",
 
   "camera.off": "Caméra arrêtée",

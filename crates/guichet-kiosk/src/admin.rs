@@ -139,7 +139,11 @@ fn refusal_text(error: &BundleError) -> Text {
             "Fichier refusé : sa signature n'est pas celle de la plateforme. Il a pu être modifié ; ne l'utilisez pas.",
             "File refused: it is not signed by the platform. It may have been altered; do not use it.",
         ),
-        BundleError::Malformed(_) => Text::new(
+        // A freshness statement is never imported from a stick (only bundles are); the
+        // refusal still says why.
+        BundleError::Malformed(_)
+        | BundleError::OtherBundle { .. }
+        | BundleError::OldStatement { .. } => Text::new(
             format!("Fichier refusé : ce n'est pas une mise à jour Guichet valable ({error})."),
             format!("File refused: not a valid Guichet update ({error})."),
         ),

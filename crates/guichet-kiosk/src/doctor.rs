@@ -438,26 +438,28 @@ fn bundle_check(
             )
         }
     };
-    let (state, days) = freshness(bundle.document(), now);
+    // The statements `freshness.json` keeps count too: staleness is from the latest.
+    let bundle = guichet_sync::trust::with_kept_statements(dir, bundle);
+    let (state, days) = freshness(&bundle, now);
     let sequence = bundle.sequence();
     let result = match state {
         BundleState::Expired => check(
             "bundle",
             Level::Problem,
-            format!("paquet n° {sequence} expiré (émis il y a {days} jours) : synchronisez"),
-            format!("bundle {sequence} expired (issued {days} days ago): sync"),
+            format!("paquet n° {sequence} expiré (à jour il y a {days} jours) : synchronisez"),
+            format!("bundle {sequence} expired (current {days} days ago): sync"),
         ),
         BundleState::Stale => check(
             "bundle",
             Level::Warning,
-            format!("paquet n° {sequence} ancien (émis il y a {days} jours) : synchronisez"),
-            format!("bundle {sequence} stale (issued {days} days ago): sync"),
+            format!("paquet n° {sequence} ancien (à jour il y a {days} jours) : synchronisez"),
+            format!("bundle {sequence} stale (current {days} days ago): sync"),
         ),
         BundleState::Fresh | BundleState::None => check(
             "bundle",
             Level::Ok,
-            format!("paquet n° {sequence}, émis il y a {days} jours"),
-            format!("bundle {sequence}, issued {days} days ago"),
+            format!("paquet n° {sequence}, à jour il y a {days} jours"),
+            format!("bundle {sequence}, current {days} days ago"),
         ),
     };
     (Some(bundle), result)

@@ -124,8 +124,8 @@ pub(crate) struct Enrolled {
     pub(crate) identity: Identity,
     pub(crate) roots: Vec<VerifyingKey>,
     pub(crate) trust: TrustStore,
-    /// `bundle.json`'s modification time when last read.
-    pub(crate) bundle_seen: Option<SystemTime>,
+    /// `bundle.json`'s and `freshness.json`'s modification times when last read.
+    pub(crate) bundle_seen: [Option<SystemTime>; 2],
 }
 
 /// The kiosk behind the window.
@@ -299,14 +299,17 @@ impl Kiosk {
         Ok(())
     }
 
-    fn bundle_modified(&self) -> Option<SystemTime> {
-        std::fs::metadata(self.data_dir.join("bundle.json"))
-            .and_then(|m| m.modified())
-            .ok()
+    /// When `bundle.json` and `freshness.json` were last written (the sync loop writes both).
+    fn bundle_modified(&self) -> [Option<SystemTime>; 2] {
+        ["bundle.json", guichet_sync::trust::FRESHNESS_FILE].map(|name| {
+            std::fs::metadata(self.data_dir.join(name))
+                .and_then(|m| m.modified())
+                .ok()
+        })
     }
 
-    /// Picks up a bundle the sync loop (or another process) wrote since the last look: one
-    /// `stat` when nothing changed.
+    /// Picks up a bundle or a freshness statement the sync loop (or another process) wrote
+    /// since the last look: two `stat`s when nothing changed.
     pub(crate) fn refresh_bundle(&mut self) {
         let modified = self.bundle_modified();
         let Some(enrolled) = self.enrolled.as_mut() else {

@@ -1,6 +1,6 @@
 //! The status bar: sync state, bundle age, clock, camera. Always visible.
 
-use guichet_core::bundle::BundleDocument;
+use guichet_core::TrustBundle;
 use guichet_ledger::ClockStatus;
 use guichet_sync::{Connection, SyncProblem, SyncStatus};
 use jiff::{SignedDuration, Timestamp};
@@ -14,7 +14,8 @@ use crate::kiosk::Kiosk;
 pub enum BundleState {
     /// No bundle yet.
     None,
-    /// Younger than the rules' `max_staleness_days`.
+    /// Known current (issued, or confirmed by a freshness statement) within the rules'
+    /// `max_staleness_days`.
     Fresh,
     /// Older than that: the kiosk should sync (amber).
     Stale,
@@ -22,10 +23,13 @@ pub enum BundleState {
     Expired,
 }
 
-/// How current a bundle is as of `now`, and its age in whole days: expired past its
-/// `expires_at`, stale past the rules' `max_staleness_days`.
-pub fn freshness(document: &BundleDocument, now: Timestamp) -> (BundleState, i64) {
-    let age = now.duration_since(document.issued_at);
+/// How current a bundle is as of `now`, and in whole days since it was last known current
+/// (`TrustBundle::fresh_as_of`: issued, or confirmed by the platform's latest freshness
+/// statement): expired past its `expires_at` (the root's), stale past the rules'
+/// `max_staleness_days`.
+pub fn freshness(bundle: &TrustBundle, now: Timestamp) -> (BundleState, i64) {
+    let document = bundle.document();
+    let age = now.duration_since(bundle.fresh_as_of());
     let stale_after = SignedDuration::from_hours(24 * i64::from(document.rules.max_staleness_days));
     let state = if now >= document.expires_at {
         BundleState::Expired
@@ -46,7 +50,8 @@ pub struct BundleStatus {
     pub sequence: Option<u64>,
     /// When it was issued.
     pub issued_at: Option<Timestamp>,
-    /// Whole days since then.
+    /// Whole days since it was last known current (issued, or confirmed by a freshness
+    /// statement).
     pub age_days: Option<i64>,
     /// The `bundle.json` found unusable at start and moved aside (file name), while no good
     /// bundle replaced it.
@@ -134,7 +139,7 @@ impl Kiosk {
                 set_aside_code: set_aside.map(|s| s.code),
             },
             Some(bundle) => {
-                let (state, age_days) = freshness(bundle.document(), now);
+                let (state, age_days) = freshness(bundle, now);
                 BundleStatus {
                     state,
                     sequence: Some(bundle.sequence()),

@@ -5,6 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use guichet_core::TrustBundle;
 use jiff::Timestamp;
 
 use crate::admin::{self, Paths};
@@ -52,8 +53,9 @@ fn check(name: &'static str, level: Level, message: impl Into<String>) -> Check 
     }
 }
 
-/// A bundle older than this makes kiosks that pull it warn (the rules' default staleness).
-const BUNDLE_WARN_AGE_SECONDS: i64 = 7 * 24 * 3600;
+/// A bundle that expires sooner than this needs a trip to the signer (kiosks stay fresh
+/// through the freshness statements until then, not after).
+const BUNDLE_WARN_BEFORE_EXPIRY: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
 
 /// Runs every check for the platform at `paths`; `tls` is serve's certificate and key, if
 /// configured.
@@ -178,6 +180,9 @@ async fn database(paths: &Paths, now: Timestamp) -> Vec<Check> {
         Err(e) => return vec![check("database", Level::Problem, e.to_string())],
     };
     let health = store.health(now).await;
+    // When the latest bundle expires: read from the bundle the root signed (checked against
+    // the root's public key file), not from the database's columns.
+    let latest = store.latest_bundle().await;
     store.close().await;
     let health = match health {
         Ok(health) => health,
@@ -189,26 +194,53 @@ async fn database(paths: &Paths, now: Timestamp) -> Vec<Check> {
         Level::Ok,
         format!("{} answers, schema {found} of {known}", store.backend()),
     )];
-    checks.push(match health.bundle {
-        None => check(
+    let expires = match (latest, crate::admin::root_public_key(paths)) {
+        (Ok(Some((_, file))), Ok(root)) => TrustBundle::open(file.as_bytes(), &[root])
+            .map(|bundle| bundle.document().expires_at)
+            .map_err(|e| e.to_string()),
+        (Ok(None), _) => Err("no bundle".into()),
+        (Err(e), _) => Err(e.to_string()),
+        (_, Err(e)) => Err(e.to_string()),
+    };
+    checks.push(match (health.bundle, expires) {
+        (None, _) => check(
             "bundle",
             Level::Problem,
             "no bundle published: kiosks cannot enroll; `bundle draft`, sign it with \
              guichet-signer, `bundle import`",
         ),
-        Some((sequence, age)) if age > BUNDLE_WARN_AGE_SECONDS => check(
+        (Some((sequence, _)), Err(why)) => check(
             "bundle",
-            Level::Warning,
+            Level::Problem,
+            format!("bundle {sequence} cannot be checked against the root: {why}"),
+        ),
+        (Some((sequence, _)), Ok(expires)) if expires <= now => check(
+            "bundle",
+            Level::Problem,
             format!(
-                "bundle {sequence} was published {} days ago: kiosks warn once it is stale; \
-                 publish a new one",
-                age / 86_400
+                "bundle {sequence} expired at {expires}: kiosks refuse nothing more but show it \
+                 expired; draft a bundle, sign it with guichet-signer, import it"
             ),
         ),
-        Some((sequence, age)) => check(
+        (Some((sequence, _)), Ok(expires))
+            if expires.duration_since(now) < BUNDLE_WARN_BEFORE_EXPIRY =>
+        {
+            check(
+                "bundle",
+                Level::Warning,
+                format!(
+                    "bundle {sequence} expires at {expires}: freshness statements keep kiosks \
+                     current only until then; sign and import a new bundle"
+                ),
+            )
+        }
+        (Some((sequence, age)), Ok(expires)) => check(
             "bundle",
             Level::Ok,
-            format!("bundle {sequence}, published {} h ago", age / 3600),
+            format!(
+                "bundle {sequence}, published {} h ago, expires at {expires}",
+                age / 3600
+            ),
         ),
     });
     checks

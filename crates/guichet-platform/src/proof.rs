@@ -262,8 +262,9 @@ fn date_cause(
     let compromised = facts
         .history
         .issuer(coupon.kid)
-        .and_then(|issuer| issuer.compromised);
-    if compromised.is_some_and(known) {
+        .map(|issuer| issuer.compromised)
+        .unwrap_or_default();
+    if compromised.into_iter().any(known) {
         return Some(CauseCode::IssuerRevoked);
     }
     let day = day_number(paris_day(when));
@@ -273,7 +274,8 @@ fn date_cause(
     if facts
         .history
         .revoked(coupon.kid, coupon.serial)
-        .is_some_and(known)
+        .into_iter()
+        .any(known)
     {
         return Some(CauseCode::Revoked);
     }

@@ -695,6 +695,111 @@ async fn a_kiosk_that_never_pulls_is_held_to_what_it_could_know(backend: Backend
     s.assert_nothing_paid(&[now]).await;
 }
 
+/// A revocation said online, in a freshness statement signed by the sync key (no new bundle):
+/// a kiosk that ignores statements is held to it once the first statement saying it is stale,
+/// never later, and a statement issued a minute ago does not yet bind a kiosk nothing tells us
+/// heard of it. The statements are the platform's own, checked against the bundle's sync keys.
+async fn a_revocation_said_online_binds_every_kiosk_once_its_statement_is_stale(backend: Backend) {
+    let Some(s) = scene(backend).await else {
+        return;
+    };
+    let (store, kid, key, root) = (
+        s.platform.store.clone(),
+        s.platform.kid,
+        s.platform.answer_key.clone(),
+        s.platform.root.clone(),
+    );
+    let now = Timestamp::now();
+    // The latest bundle, signed ten days ago, says nothing of serials 4 and 5.
+    store
+        .publish_bundle(
+            now - SignedDuration::from_hours(24 * 10),
+            now + SignedDuration::from_hours(24 * 30),
+            |document| guichet_platform::bundle::seal_checked(document, &root),
+        )
+        .await
+        .unwrap();
+    let mut silent = s.platform.kiosk("C2").await;
+    store.revoke(kid, 4, 4, "perdu", now).await.unwrap();
+    // Said online eight days ago (the platform's clock then), stale for a day.
+    let eight_days_ago = now - SignedDuration::from_hours(24 * 8);
+    let said = store
+        .freshness_statement(eight_days_ago, |document| document.seal(&key))
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    let latest = store.signed_history().await.unwrap();
+    let bundle = &latest.bundles().last().unwrap().bundle;
+    let (restricted, document) = bundle.with_freshness(said.as_bytes()).unwrap();
+    assert!(restricted.is_revoked(kid, 4), "{document:?}");
+    assert_eq!(
+        document.issued_at.as_microsecond(),
+        eight_days_ago.as_microsecond()
+    );
+    // Revoked online a minute ago: the new statement says both.
+    store.revoke(kid, 5, 5, "volé", now).await.unwrap();
+    let both = store
+        .freshness_statement(now, |document| document.seal(&key))
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    let (restricted, _) = bundle.with_freshness(both.as_bytes()).unwrap();
+    assert!(restricted.is_revoked(kid, 4) && restricted.is_revoked(kid, 5));
+    // Asked again at once: the same statement, not a new one.
+    let again = store
+        .freshness_statement(Timestamp::now(), |document| document.seal(&key))
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    assert_eq!(again, both);
+
+    let codes = [s.platform.minter.code(4), s.platform.minter.code(5)];
+    let entries: Vec<_> = codes
+        .iter()
+        .map(|code| silent.redemption_of(code, now, |_| {}))
+        .collect();
+    let results = silent
+        .push(&entries)
+        .await
+        .json::<PushResponse>()
+        .await
+        .unwrap()
+        .results;
+    assert_eq!(results[0].state, EntryState::Rejected, "{results:?}");
+    assert_eq!(
+        results[0].cause.as_ref().map(|c| c.code),
+        Some(CauseCode::Revoked)
+    );
+    assert_eq!(results[1].state, EntryState::Accepted, "{results:?}");
+
+    // Revoked online now, and another kiosk of the same center receives the statement: the
+    // whole center knows it from then on, stale or not.
+    store.revoke(kid, 6, 6, "volé", now).await.unwrap();
+    let response = s
+        .attacker
+        .signed(Method::GET, "/v1/freshness", vec![])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let received = response.bytes().await.unwrap();
+    let (restricted, _) = bundle.with_freshness(&received).unwrap();
+    assert!(restricted.is_revoked(kid, 6));
+    let later = Timestamp::now();
+    let entry = silent.redemption_of(&s.platform.minter.code(6), later, |_| {});
+    let results = silent
+        .push(&[entry])
+        .await
+        .json::<PushResponse>()
+        .await
+        .unwrap()
+        .results;
+    assert_refused(&results, EntryState::Rejected, CauseCode::Revoked);
+}
+
 /// The same kiosk that never pulls, with the clocks really 40 days on: the platform process
 /// runs under libfaketime, the kiosk dates its redemption and signs its request 40 days on.
 /// The bundle carrying the revocation and the compromise was published today with the usual
@@ -1009,6 +1114,7 @@ on_both_backends!(
     a_decision_never_creates_value,
     a_transfer_names_the_holder_and_adds_nothing,
     a_kiosk_that_never_pulls_is_held_to_what_it_could_know,
+    a_revocation_said_online_binds_every_kiosk_once_its_statement_is_stale,
     a_shifted_clock_does_not_outrun_staleness,
     a_device_cannot_date_before_its_enrollment,
     a_database_writers_own_issuer_key_pays_nothing,

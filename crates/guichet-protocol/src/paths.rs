@@ -11,6 +11,10 @@ pub const BUNDLE: &str = "/v1/bundle";
 pub const REDEMPTIONS: &str = "/v1/redemptions";
 /// `GET ?since=CURSOR`: state changes of this device's entries.
 pub const REDEMPTION_STATES: &str = "/v1/redemptions/states";
+/// `GET`: the platform's current freshness statement (`schema/trust-bundle.md`, "Freshness
+/// statements"): signed by its sync key, about the latest bundle; 404 `NO_BUNDLE` before a
+/// bundle listing a sync key is published.
+pub const FRESHNESS: &str = "/v1/freshness";
 /// `GET`: what the platform knows about the calling device (chain head, counts).
 pub const DEVICE: &str = "/v1/device";
 

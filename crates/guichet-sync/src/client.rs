@@ -265,6 +265,32 @@ impl PlatformClient {
         Ok(Dated { value, server_time })
     }
 
+    /// `GET /v1/freshness`: the platform's current freshness statement, `None` when it has
+    /// none yet (or is older than the endpoint). Like a bundle, the statement is believed for
+    /// its own signature (checked by the trust store against the bundle's sync keys); the
+    /// answer's signature only dates it.
+    pub async fn freshness(
+        &self,
+        signer: &Signer<'_>,
+    ) -> Result<Dated<Option<Vec<u8>>>, ClientError> {
+        let answer = self
+            .signed(signer, Method::GET, paths::FRESHNESS, Vec::new())
+            .await?;
+        let server_time = answer.signed.as_ref().ok().copied();
+        let value = match answer.status {
+            StatusCode::OK => Some(answer.body),
+            status => match refusal(status, &answer.body) {
+                ClientError::Refused(body)
+                    if matches!(body.error, ErrorCode::NoBundle | ErrorCode::NotFound) =>
+                {
+                    None
+                }
+                other => return Err(other),
+            },
+        };
+        Ok(Dated { value, server_time })
+    }
+
     /// `POST /v1/redemptions`: believed only if signed.
     pub async fn push(
         &self,

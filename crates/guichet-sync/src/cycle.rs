@@ -23,6 +23,10 @@ pub struct CycleReport {
     pub bundle_updated: bool,
     /// Why an offered bundle was refused, if one was.
     pub bundle_refused: Option<String>,
+    /// Whether a new freshness statement was accepted for the bundle in force.
+    pub freshened: bool,
+    /// Why the platform's freshness statement was refused, if it was.
+    pub freshness_refused: Option<String>,
     /// Entries pushed (including resends).
     pub pushed: u64,
     /// State changes pulled.
@@ -150,6 +154,16 @@ async fn cycle(
         answer_keys: &keys,
         ..signer
     };
+    // Freshness and the restrictions decided since the bundle, signed by a sync key that
+    // bundle lists: the bundle stays current without the offline root.
+    let answer = client.freshness(&signer).await?;
+    server_time = answer.server_time.or(server_time);
+    if let Some(bytes) = answer.value {
+        match trust.accept_freshness(&bytes, &identity.root_keys()?) {
+            Ok(new) => report.freshened = new,
+            Err(refusal) => report.freshness_refused = Some(refusal.to_string()),
+        }
+    }
 
     let mut gap_handled = false;
     loop {

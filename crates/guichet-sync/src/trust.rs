@@ -7,6 +7,12 @@
 //! loaded; a file that no longer verifies (edited, damaged, or older than the highest
 //! accepted) is moved aside, kept under a dated name, and the kiosk starts without a bundle
 //! until a sync or a USB import installs a good one.
+//!
+//! Beside it, `freshness.json` keeps the freshness statements accepted for that bundle
+//! (`schema/trust-bundle.md`, "Freshness statements"): signed by a sync key the bundle lists,
+//! each freshens the bundle and may add restrictions. They are applied in order at every
+//! load; a statement is dropped from the file only when a newer one restricts at least as
+//! much, so no restriction a kiosk learned is ever lifted by a sync key.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +24,17 @@ use jiff::Timestamp;
 use crate::files::write_atomically;
 
 const BUNDLE_FILE: &str = "bundle.json";
+/// The freshness statements accepted for the bundle in force, in the data directory.
+pub const FRESHNESS_FILE: &str = "freshness.json";
+
+/// `freshness.json`: the statements (each file as received) accepted for one bundle.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct StatementsFile {
+    /// The bundle they were accepted for.
+    bundle_sequence: u64,
+    /// Each statement's file as received, oldest first.
+    statements: Vec<String>,
+}
 
 /// Why a bundle was refused or could not be kept.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +56,44 @@ pub enum TrustError {
     Ledger(#[from] LedgerError),
 }
 
+/// `bundle` with the freshness statements `freshness.json` (in `data_dir`) keeps for it
+/// applied, as the kiosk holds it in force (`guichet doctor` reads it this way).
+pub fn with_kept_statements(data_dir: &Path, bundle: TrustBundle) -> TrustBundle {
+    kept_statements(data_dir, &bundle).0
+}
+
+/// Applies the statements `freshness.json` keeps for `bundle`, in order; returns the result
+/// and the statements applied. A statement that no longer applies (about another bundle, a
+/// file edited by hand) is left out: the kiosk then only looks staler, and the next sync
+/// brings a new one.
+fn kept_statements(data_dir: &Path, bundle: &TrustBundle) -> (TrustBundle, Vec<String>) {
+    let path = data_dir.join(FRESHNESS_FILE);
+    let kept: StatementsFile = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+            tracing::warn!(
+                "{}: {error}; its statements are not applied",
+                path.display()
+            );
+            StatementsFile::default()
+        }),
+        Err(_) => StatementsFile::default(),
+    };
+    let mut fresh = bundle.clone();
+    let mut statements = Vec::new();
+    if kept.bundle_sequence == bundle.sequence() {
+        for statement in kept.statements {
+            match fresh.with_freshness(statement.as_bytes()) {
+                Ok((next, _)) => {
+                    fresh = next;
+                    statements.push(statement);
+                }
+                Err(refusal) => tracing::warn!("a kept freshness statement: {refusal}"),
+            }
+        }
+    }
+    (fresh, statements)
+}
+
 /// A `bundle.json` found unusable at load, moved aside and kept for a person to look at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetAside {
@@ -55,7 +110,12 @@ pub struct SetAside {
 pub struct TrustStore {
     path: PathBuf,
     ledger_path: PathBuf,
+    /// The root-signed bundle as the file says.
     bundle: Option<TrustBundle>,
+    /// `bundle` with the freshness statements of `statements` applied: what is in force.
+    fresh: Option<TrustBundle>,
+    /// The statements accepted for `bundle`, as kept in `freshness.json`.
+    statements: Vec<String>,
     set_aside: Option<SetAside>,
 }
 
@@ -68,12 +128,7 @@ impl TrustStore {
     /// kiosk starts, refuses coupons with the reason, and a sync or an import recovers. Only
     /// a file that cannot be read or moved, or an unusable ledger, is an error.
     pub fn load(data_dir: &Path, roots: &[VerifyingKey]) -> Result<TrustStore, TrustError> {
-        let mut store = TrustStore {
-            path: data_dir.join(BUNDLE_FILE),
-            ledger_path: data_dir.join(LEDGER_FILE),
-            bundle: None,
-            set_aside: None,
-        };
+        let mut store = TrustStore::empty(data_dir);
         match store.reload(roots) {
             Ok(()) => {}
             Err(TrustError::Refused(_)) => {
@@ -101,14 +156,20 @@ impl TrustStore {
         bytes: &[u8],
         roots: &[VerifyingKey],
     ) -> Result<TrustStore, TrustError> {
-        let mut store = TrustStore {
+        let mut store = TrustStore::empty(data_dir);
+        store.accept(bytes, roots)?;
+        Ok(store)
+    }
+
+    fn empty(data_dir: &Path) -> TrustStore {
+        TrustStore {
             path: data_dir.join(BUNDLE_FILE),
             ledger_path: data_dir.join(LEDGER_FILE),
             bundle: None,
+            fresh: None,
+            statements: Vec::new(),
             set_aside: None,
-        };
-        store.accept(bytes, roots)?;
-        Ok(store)
+        }
     }
 
     /// Reads `bundle.json` again if another store (the sync loop, an import) replaced it.
@@ -134,11 +195,23 @@ impl TrustStore {
                     self.bundle = Some(on_disk);
                     self.set_aside = None;
                 }
+                self.apply_statements();
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.file_error(e)),
         }
+    }
+
+    /// Applies the statements `freshness.json` keeps for the bundle in force.
+    fn apply_statements(&mut self) {
+        let Some(bundle) = &self.bundle else {
+            return;
+        };
+        let data_dir = self.path.parent().unwrap_or(Path::new("."));
+        let (fresh, statements) = kept_statements(data_dir, bundle);
+        self.fresh = Some(fresh);
+        self.statements = statements;
     }
 
     /// Renames the unusable `bundle.json` to `bundle.json.refused-<UTC time>` (never over
@@ -157,6 +230,8 @@ impl TrustStore {
         let kept_as = (0..).map(name).find(|p| !p.exists()).expect("a free name");
         std::fs::rename(&self.path, &kept_as).map_err(|e| self.file_error(e))?;
         self.bundle = None;
+        self.fresh = None;
+        self.statements.clear();
         self.set_aside = Some(SetAside {
             kept_as,
             code: refusal.code(),
@@ -209,9 +284,66 @@ impl TrustStore {
         }
     }
 
-    /// The bundle in force, if any.
+    /// The bundle in force, if any, with the freshness statements accepted for it applied:
+    /// what the verifier asks and what staleness counts from.
     pub fn bundle(&self) -> Option<&TrustBundle> {
-        self.bundle.as_ref()
+        self.fresh.as_ref().or(self.bundle.as_ref())
+    }
+
+    /// Accepts a freshness statement (`bytes`, as received) for the bundle in force: signed
+    /// by a sync key that bundle lists, about that bundle, newer than the freshness in force
+    /// (`TrustBundle::with_freshness`). Keeps it in `freshness.json` (dropping the older ones
+    /// it covers) and returns whether it was new; a statement already in force, or older,
+    /// changes nothing and is not an error.
+    pub fn accept_freshness(
+        &mut self,
+        bytes: &[u8],
+        roots: &[VerifyingKey],
+    ) -> Result<bool, TrustError> {
+        let _lock = self.lock()?;
+        match self.reload(roots) {
+            Ok(()) | Err(TrustError::Refused(_)) => {}
+            Err(error) => return Err(error),
+        }
+        let (Some(bundle), Some(fresh)) = (&self.bundle, self.bundle()) else {
+            return Err(TrustError::Refused(BundleError::Malformed(
+                "a freshness statement, but no bundle in force".into(),
+            )));
+        };
+        let (next, _) = match fresh.with_freshness(bytes) {
+            Ok(accepted) => accepted,
+            Err(BundleError::OldStatement { .. }) => return Ok(false),
+            Err(refusal) => return Err(refusal.into()),
+        };
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            TrustError::Refused(BundleError::Malformed("a statement is UTF-8 JSON".into()))
+        })?;
+        // Older statements stay kept unless this one alone restricts at least as much.
+        let (alone, _) = bundle.with_freshness(bytes)?;
+        let covered = self.statements.iter().all(|older| {
+            bundle
+                .open_statement(older.as_bytes())
+                .is_ok_and(|older| alone.refuses_all_of(&older))
+        });
+        let mut statements = if covered {
+            Vec::new()
+        } else {
+            self.statements.clone()
+        };
+        statements.push(text);
+        let file = StatementsFile {
+            bundle_sequence: bundle.sequence(),
+            statements,
+        };
+        let bytes = serde_json::to_vec_pretty(&file).expect("statements always serialise");
+        let path = self.path.with_file_name(FRESHNESS_FILE);
+        write_atomically(&path, &bytes, false).map_err(|source| TrustError::File {
+            path: path.clone(),
+            source,
+        })?;
+        self.fresh = Some(next);
+        self.statements = file.statements;
+        Ok(true)
     }
 
     /// The `bundle.json` found unusable at load and moved aside, until a good bundle is
@@ -245,6 +377,8 @@ impl TrustStore {
         let sequence = offered.sequence();
         self.bundle = Some(offered);
         self.set_aside = None;
+        // The statements kept were about the previous bundle: none applies any more.
+        self.apply_statements();
         self.record(sequence)?;
         Ok(sequence)
     }

@@ -8,13 +8,16 @@
 pub mod diff;
 pub mod document;
 pub mod envelope;
+pub mod freshness;
 mod validate;
 
 use std::collections::HashMap;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use jiff::Timestamp;
 
 pub use document::{BundleDocument, KeyStatus, Rules};
+pub use freshness::FreshnessDocument;
 
 use crate::kid::Kid;
 
@@ -42,6 +45,23 @@ pub enum BundleError {
         /// The sequence offered.
         offered: u64,
     },
+    /// A freshness statement about another bundle than the one in force (the kiosk must
+    /// first install the bundle it names).
+    #[error("the freshness statement is about bundle {statement}, this kiosk holds bundle {held}")]
+    OtherBundle {
+        /// The sequence the statement names.
+        statement: u64,
+        /// The sequence in force.
+        held: u64,
+    },
+    /// A freshness statement not newer than the freshness in force (a replay).
+    #[error("the freshness statement of {issued_at} is not newer than the freshness in force ({fresh_as_of})")]
+    OldStatement {
+        /// When the statement was issued.
+        issued_at: Timestamp,
+        /// The freshness in force.
+        fresh_as_of: Timestamp,
+    },
 }
 
 impl BundleError {
@@ -52,6 +72,8 @@ impl BundleError {
             BundleError::WrongSigner { .. } => "WRONG_SIGNER",
             BundleError::BadSignature => "BAD_SIGNATURE",
             BundleError::NotNewer { .. } => "NOT_NEWER",
+            BundleError::OtherBundle { .. } => "OTHER_BUNDLE",
+            BundleError::OldStatement { .. } => "OLD_STATEMENT",
         }
     }
 }
@@ -76,6 +98,8 @@ pub struct TrustBundle {
     revoked: HashMap<Kid, Vec<(u64, u64)>>,
     /// The platform's sync keys (checked canonical and not of small order).
     sync_keys: Vec<VerifyingKey>,
+    /// `issued_at`, or the latest freshness statement applied ([`freshness`]).
+    fresh_as_of: Timestamp,
 }
 
 impl TrustBundle {

@@ -55,6 +55,7 @@ pub(super) fn validate(document: BundleDocument) -> Result<TrustBundle, BundleEr
         .map(|hex| strict_key(hex).map_err(|why| malformed(format!("sync key {hex}: {why}"))))
         .collect::<Result<_, _>>()?;
     Ok(TrustBundle {
+        fresh_as_of: document.issued_at,
         document,
         issuers,
         revoked,
@@ -155,9 +156,20 @@ fn check_referential(referential: &Referential) -> Result<(), BundleError> {
 fn revoked_ranges(
     revocations: &[Revocation],
 ) -> Result<HashMap<Kid, Vec<(u64, u64)>>, BundleError> {
-    let mut revoked: HashMap<Kid, Vec<(u64, u64)>> = HashMap::new();
+    let mut revoked = HashMap::new();
+    add_revocations(&mut revoked, revocations)?;
+    Ok(revoked)
+}
+
+/// Adds `revocations` to `revoked` (sorted, disjoint ranges per kid), keeping it sorted and
+/// disjoint. An empty range makes the whole list malformed and leaves `revoked` as it was.
+pub(super) fn add_revocations(
+    revoked: &mut HashMap<Kid, Vec<(u64, u64)>>,
+    revocations: &[Revocation],
+) -> Result<(), BundleError> {
+    let mut added: HashMap<Kid, Vec<(u64, u64)>> = HashMap::new();
     for revocation in revocations {
-        let ranges = revoked.entry(revocation.kid).or_default();
+        let ranges = added.entry(revocation.kid).or_default();
         ranges.extend(revocation.serials.iter().map(|&serial| (serial, serial)));
         for range in &revocation.ranges {
             if range.first > range.last {
@@ -169,7 +181,9 @@ fn revoked_ranges(
             ranges.push((range.first, range.last));
         }
     }
-    for ranges in revoked.values_mut() {
+    for (kid, new) in added {
+        let ranges = revoked.entry(kid).or_default();
+        ranges.extend(new);
         ranges.sort_unstable();
         let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
         for &(first, last) in ranges.iter() {
@@ -182,5 +196,5 @@ fn revoked_ranges(
         }
         *ranges = merged;
     }
-    Ok(revoked)
+    Ok(())
 }

@@ -179,6 +179,35 @@ pub async fn bundle(State(platform): Shared, request: Request) -> Result<Respons
         .into_response())
 }
 
+/// `GET /v1/freshness`: the current freshness statement (`store::freshness`), signed with the
+/// sync key; 404 `NO_BUNDLE` before a bundle is published.
+pub async fn freshness(State(platform): Shared, request: Request) -> Result<Response, Error> {
+    let (_, _, device) = signed(&platform, request).await?;
+    let key = &platform.answer_key;
+    let now = Timestamp::now();
+    let statement = platform
+        .store
+        .freshness_statement(now, |document| document.seal(key))
+        .await?;
+    let Some((sequence, file)) = statement else {
+        return Err(Error::refused(
+            ErrorCode::NoBundle,
+            "no trust bundle is published yet",
+        ));
+    };
+    // From now on the device's center could know what the statement says (`crate::proof`).
+    platform
+        .store
+        .record_statement_held(&device.id, sequence, now)
+        .await?;
+    Ok((
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json".to_owned())],
+        file,
+    )
+        .into_response())
+}
+
 /// `POST /v1/redemptions`.
 pub async fn push(State(platform): Shared, request: Request) -> Result<Response, Error> {
     let (_, bytes, device) = signed(&platform, request).await?;

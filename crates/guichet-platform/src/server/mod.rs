@@ -108,6 +108,7 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
         .route(paths::ENROLL_BUNDLE, get(handlers::enroll_bundle))
         .route(paths::ENROLL, post(handlers::enroll))
         .route(paths::BUNDLE, get(handlers::bundle))
+        .route(paths::FRESHNESS, get(handlers::freshness))
         .route(paths::REDEMPTIONS, post(handlers::push))
         .route(paths::REDEMPTION_STATES, get(handlers::states))
         .route(paths::DEVICE, get(handlers::device))

@@ -174,7 +174,22 @@ async fn knowledge_of(tx: &mut Tx, center: &str) -> Result<Knowledge, Error> {
             ))
         })
         .collect::<Result<_, Error>>()?;
-    Ok(Knowledge { held })
+    let statements = tx
+        .rows::<(i64, i64)>(
+            "SELECT f.statement, MIN(f.since_us) FROM device_freshness f \
+             JOIN devices d ON d.id = f.device WHERE d.center = $1 GROUP BY f.statement",
+            &[center.into()],
+        )
+        .await?
+        .into_iter()
+        .map(|(sequence, since_us)| {
+            Ok((
+                db::count(sequence)?,
+                Timestamp::from_microsecond(since_us).map_err(storage)?,
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Knowledge { held, statements })
 }
 
 impl super::Store {

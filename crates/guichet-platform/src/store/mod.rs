@@ -12,6 +12,7 @@ pub use booklets::{BookletDetail, CouponDetail};
 mod bundle;
 mod devices;
 mod facts;
+mod freshness;
 mod health;
 pub use health::Health;
 mod ingest;
@@ -50,9 +51,10 @@ pub struct Store {
 #[derive(Default)]
 struct Trust {
     roots: Vec<VerifyingKey>,
-    /// The history checked so far, and the highest stored sequence looked at (a stored bundle
-    /// that does not verify is looked at once, logged, and never believed).
-    checked: Mutex<(Arc<SignedHistory>, u64)>,
+    /// The history checked so far, and the highest stored sequences looked at, of bundles and
+    /// of freshness statements (one that does not verify is looked at once, logged, and never
+    /// believed).
+    checked: Mutex<(Arc<SignedHistory>, (u64, u64))>,
 }
 
 impl Store {
@@ -77,36 +79,48 @@ impl Store {
         }
     }
 
-    /// The published bundles that verify with the platform's roots, up to the latest stored:
+    /// The published bundles that verify with the platform's roots, up to the latest stored,
+    /// and the freshness statements issued about them that verify with their sync keys:
     /// what the platform believes of issuer keys and revocations when it pays.
     pub async fn signed_history(&self) -> Result<Arc<SignedHistory>, Error> {
         let poisoned = |_| Error::Storage("the bundle history lock is poisoned".into());
         let (history, looked_at) = self.trust.checked.lock().map_err(poisoned)?.clone();
-        let rows: Vec<(i64, String)> = self
-            .db
-            .begin(Mode::Read)
-            .await?
-            .rows(
-                "SELECT sequence, file FROM bundles WHERE sequence > $1 ORDER BY sequence",
-                &[Value::Int(i64::try_from(looked_at).unwrap_or(i64::MAX))],
-            )
+        let (bundles, statements) = self
+            .run(Mode::Read, async |tx| {
+                let bundles: Vec<(i64, String)> = tx
+                    .rows(
+                        "SELECT sequence, file FROM bundles WHERE sequence > $1 ORDER BY sequence",
+                        &[Value::Int(i64::try_from(looked_at.0).unwrap_or(i64::MAX))],
+                    )
+                    .await?;
+                let statements = Store::issued_statements(tx, looked_at.1).await?;
+                Ok((bundles, statements))
+            })
             .await?;
-        let Some(last) = rows.last() else {
+        if bundles.is_empty() && statements.is_empty() {
             return Ok(history);
-        };
-        let last = db::count(last.0)?;
+        }
+        let mut seen = looked_at;
         let mut extended = (*history).clone();
-        for (sequence, file) in &rows {
-            if let Err(refused) =
-                extended.push(db::count(*sequence)?, file.as_bytes(), &self.trust.roots)
-            {
+        for (sequence, file) in &bundles {
+            let sequence = db::count(*sequence)?;
+            seen.0 = sequence;
+            if let Err(refused) = extended.push(sequence, file.as_bytes(), &self.trust.roots) {
                 tracing::warn!("{refused}; it is not believed");
+            }
+        }
+        for (sequence, bundle_sequence, file) in &statements {
+            seen.1 = *sequence;
+            if let Err(refused) =
+                extended.push_statement(*sequence, *bundle_sequence, file.as_bytes())
+            {
+                tracing::warn!("freshness statement {sequence}: {refused}; it is not believed");
             }
         }
         let extended = Arc::new(extended);
         let mut checked = self.trust.checked.lock().map_err(poisoned)?;
-        if checked.1 < last {
-            *checked = (extended.clone(), last);
+        if checked.1 < seen {
+            *checked = (extended.clone(), seen);
         }
         Ok(extended)
     }
