@@ -86,6 +86,7 @@ async fn every_answer_of_the_server_matches_the_openapi_description() {
         .await
         .unwrap();
     let device: Value = get("/v1/device").await.unwrap().json().await.unwrap();
+    let freshness: Value = get("/v1/freshness").await.unwrap().json().await.unwrap();
     let forged = kiosk
         .signed_with(
             Method::GET,
@@ -107,11 +108,12 @@ async fn every_answer_of_the_server_matches_the_openapi_description() {
         {"schema": "PushResponse", "body": pushed},
         {"schema": "StatesResponse", "body": changes},
         {"schema": "DeviceStatus", "body": device},
+        {"schema": "FreshnessEnvelope", "body": freshness},
         {"schema": "ErrorBody", "body": error},
     ]);
     let (ok, output) = check(&answers);
     assert!(ok, "{output}");
-    assert!(output.contains("6 answers, 0 failures"), "{output}");
+    assert!(output.contains("7 answers, 0 failures"), "{output}");
 
     let mut wrong = pushed.clone();
     wrong["results"][0]["state"] = json!("paid");
