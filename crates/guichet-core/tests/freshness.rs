@@ -1,5 +1,6 @@
 //! Freshness statements (`schema/trust-bundle.md`, "Freshness statements"): a sync key may
-//! freshen and restrict the bundle in force, never widen it. Each attack is a test.
+//! freshen and restrict the bundle in force, never widen it; and the roots a bundle asks
+//! kiosks to pin ("Rotating the root"). Each attack is a test.
 
 mod common;
 
@@ -200,4 +201,34 @@ fn a_statement_with_an_empty_range_or_foreign_bytes_is_refused_whole() {
         .with_freshness(&statement(&plain, 1).seal(&sync_key()))
         .unwrap_err();
     assert_eq!(refused.code(), "WRONG_SIGNER");
+}
+
+#[test]
+fn a_bundle_must_list_its_own_signer_among_its_roots() {
+    let next = SigningKey::from_bytes(&[0x77; 32]).verifying_key();
+    let mut document = common::test_bundle("seq1").document().clone();
+    // A rotation's first link: the current root and the next, signed by the current.
+    document.roots = vec![
+        hex::encode(test_root().as_bytes()),
+        hex::encode(next.as_bytes()),
+    ];
+    let link = TrustBundle::open(&TrustBundle::seal(&document, &root()), &[test_root()]).unwrap();
+    assert_eq!(link.roots(), Some(&[test_root(), next][..]));
+    // Roots that leave out the key that signed: a kiosk pinning them could not check it.
+    document.roots = vec![hex::encode(next.as_bytes())];
+    let refused =
+        TrustBundle::open(&TrustBundle::seal(&document, &root()), &[test_root()]).unwrap_err();
+    assert_eq!(refused.code(), "MALFORMED", "{refused}");
+    // A root that is not a key, or listed twice: the whole bundle is refused.
+    for roots in [
+        vec!["zz".to_owned()],
+        vec![hex::encode(test_root().as_bytes()); 2],
+    ] {
+        document.roots = roots;
+        let refused =
+            TrustBundle::open(&TrustBundle::seal(&document, &root()), &[test_root()]).unwrap_err();
+        assert_eq!(refused.code(), "MALFORMED", "{refused}");
+    }
+    // No roots: the pinned ones stay.
+    assert_eq!(common::test_bundle("seq1").roots(), None);
 }

@@ -344,6 +344,10 @@ impl Kiosk {
         let before_facts = before.as_ref().map(BundleFacts::of);
         match enrolled.trust.accept(&bytes, &enrolled.roots) {
             Ok(_) => {
+                // A link of a root rotation: its roots are pinned for the next update.
+                if let Ok(Some(roots)) = enrolled.trust.follow_roots() {
+                    enrolled.roots = roots;
+                }
                 let after = enrolled.trust.bundle();
                 let revoked = |b: Option<&TrustBundle>| {
                     b.map_or(0, |b| BundleFacts::of(b).revoked_serials as i64)

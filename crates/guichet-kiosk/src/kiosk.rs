@@ -270,7 +270,7 @@ impl Kiosk {
                 ))
             }
         };
-        let roots = identity.root_keys().map_err(|e| {
+        let mut roots = identity.root_keys().map_err(|e| {
             Problem::local(
                 "IDENTITY",
                 "Clés racines illisibles",
@@ -288,6 +288,11 @@ impl Kiosk {
                 e,
             )
         })?;
+        // A bundle in force that lists roots `device.json` does not pin yet (a rotation, a
+        // crash between the two writes): pinned now.
+        if let Ok(Some(followed)) = trust.follow_roots() {
+            roots = followed;
+        }
         // Every entry recorded from now on carries the device key's signature.
         self.ledger.set_entry_signer(Some(identity.entry_signer()));
         self.enrolled = Some(Enrolled {
@@ -312,12 +317,23 @@ impl Kiosk {
     /// since the last look: two `stat`s when nothing changed.
     pub(crate) fn refresh_bundle(&mut self) {
         let modified = self.bundle_modified();
+        let data_dir = self.data_dir.clone();
         let Some(enrolled) = self.enrolled.as_mut() else {
             return;
         };
         if modified != enrolled.bundle_seen {
-            // A refused file (edited by hand) leaves the verified bundle in memory in force.
-            let _ = enrolled.trust.reload(&enrolled.roots);
+            if enrolled.trust.reload(&enrolled.roots).is_err() {
+                // The sync loop may have followed a root rotation: the roots it pinned are in
+                // `device.json`. A file still refused (edited by hand) leaves the verified
+                // bundle in memory in force.
+                if let Ok(roots) = Identity::load(&data_dir).and_then(|i| i.root_keys()) {
+                    enrolled.roots = roots;
+                    let _ = enrolled.trust.reload(&enrolled.roots);
+                }
+            }
+            if let Ok(Some(roots)) = enrolled.trust.follow_roots() {
+                enrolled.roots = roots;
+            }
             enrolled.bundle_seen = modified;
         }
     }

@@ -26,6 +26,7 @@ pub fn check_referential(referential: &Referential) -> Result<(), Error> {
         issuer_keys: Vec::new(),
         referential: referential.clone(),
         revocations: Vec::new(),
+        roots: Vec::new(),
         sync_keys: Vec::new(),
     };
     let throwaway = SigningKey::from_bytes(&[0x42; 32]);

@@ -1214,7 +1214,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let root = admin::root_public_key(&paths)?;
             let store = store().await?;
             let code = store.create_enroll_code(&center, expires, now).await?;
-            let fingerprint = root_fingerprint(&[root]);
+            // The roots in force after any rotation (the anchor followed through the bundles).
+            let fingerprint = root_fingerprint(&store.roots_in_force(&[root]).await?);
             // The code and the root fingerprint travel together, out of band (on paper, by
             // phone): the kiosk refuses an answer whose root keys have another fingerprint.
             println!("{code}");

@@ -115,6 +115,9 @@ impl SignedStatement {
 pub struct SignedHistory {
     bundles: Vec<SignedBundle>,
     statements: Vec<SignedStatement>,
+    /// The roots the latest bundle that lists roots names (a root rotation); `None`: the
+    /// anchors the platform was installed with are still the roots.
+    rotated: Option<Vec<VerifyingKey>>,
 }
 
 /// Why a stored bundle cannot be believed.
@@ -149,15 +152,17 @@ impl SignedHistory {
         &self.bundles
     }
 
-    /// Checks the stored bundle `sequence` (its `file`, as stored) against `roots` and appends
-    /// it. Sequences must increase; the document must say the sequence the database gives.
+    /// Checks the stored bundle `sequence` (its `file`, as stored) against the roots in force
+    /// (`anchors`, the root public key file, followed through every bundle that lists roots:
+    /// [`SignedHistory::roots`]) and appends it. Sequences must increase; the document must
+    /// say the sequence the database gives.
     pub fn push(
         &mut self,
         sequence: u64,
         file: &[u8],
-        roots: &[VerifyingKey],
+        anchors: &[VerifyingKey],
     ) -> Result<(), HistoryError> {
-        let bundle = TrustBundle::open(file, roots)
+        let bundle = TrustBundle::open(file, self.roots(anchors))
             .map_err(|source| HistoryError::NotSigned { sequence, source })?;
         if bundle.sequence() != sequence || sequence <= self.latest_sequence() {
             return Err(HistoryError::OutOfOrder {
@@ -165,8 +170,37 @@ impl SignedHistory {
                 signed: bundle.sequence(),
             });
         }
+        if let Some(roots) = bundle.roots() {
+            self.rotated = Some(roots.to_vec());
+        }
         self.bundles.push(SignedBundle::of(bundle));
         Ok(())
+    }
+
+    /// The root keys in force after the latest bundle: `anchors` (the root public key file
+    /// the platform was installed with), replaced by the roots of each bundle that lists
+    /// some, in order (`schema/trust-bundle.md`, "Rotating the root"). What enrollment
+    /// serves, what fingerprints are printed from and what statements carry.
+    pub fn roots<'a>(&'a self, anchors: &'a [VerifyingKey]) -> &'a [VerifyingKey] {
+        self.rotated.as_deref().unwrap_or(anchors)
+    }
+
+    /// The bundle a kiosk holding bundle `have` gets next: the first later bundle that lists
+    /// other roots than those in force at `have` (a link of a rotation, which it must accept
+    /// before it can check anything the new root signed), else the latest.
+    pub fn next_for(&self, have: u64, anchors: &[VerifyingKey]) -> Option<u64> {
+        let mut in_force = anchors;
+        for signed in &self.bundles {
+            let Some(roots) = signed.bundle.roots() else {
+                continue;
+            };
+            if signed.sequence() <= have {
+                in_force = roots;
+            } else if roots != in_force {
+                return Some(signed.sequence());
+            }
+        }
+        self.bundles.last().map(SignedBundle::sequence)
     }
 
     /// Appends a freshness statement the platform issued (`file`, as stored), about the
@@ -393,6 +427,7 @@ mod tests {
             } else {
                 vec![]
             },
+            roots: Vec::new(),
             sync_keys: vec![],
         }
     }

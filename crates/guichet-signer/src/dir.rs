@@ -1,5 +1,7 @@
 //! The signer directory: the root key, the issuer keys (mode 0600, in a 0700 directory) and
-//! the document of the last bundle signed, against which the next one is shown.
+//! the document of the last bundle signed, against which the next one is shown; during a root
+//! rotation (`schema/trust-bundle.md`, "Rotating the root"), the next root key, then a marker
+//! until the bundle that drops the old root is signed.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +43,46 @@ impl SignerDir {
 
     fn last_signed_file(&self) -> PathBuf {
         self.path.join("last-signed-bundle.json")
+    }
+
+    /// The next root key's file, between `root-rotate` and the next bundle signed.
+    fn next_root_key_file(&self) -> PathBuf {
+        self.path.join("platform-root-key-next.json")
+    }
+
+    /// Present from the bundle that lists both roots until the one that lists the new root
+    /// alone is signed.
+    fn rotation_pending_file(&self) -> PathBuf {
+        self.path.join("root-rotation-pending")
+    }
+
+    /// Starts a root rotation: makes the next root key (refused while one waits); its public
+    /// half. The next bundle signed lists both roots and is signed by the current one.
+    pub fn rotate_root(&self) -> Result<VerifyingKey, Error> {
+        self.root_key()?;
+        let next = self.next_root_key_file();
+        if next.exists() || self.rotation_pending_file().exists() {
+            return Err(Error::Invalid(
+                "a root rotation is already under way: sign the next bundles first".into(),
+            ));
+        }
+        keys::write_root_key(&next, &keys::generate_key()?)?;
+        Ok(keys::read_root_key(&next)?.verifying_key())
+    }
+
+    /// `document` with the roots this signer's rotation puts in it: the current and the next
+    /// root while a next one waits (signed by the current), then the new root alone (signed
+    /// by it); unchanged otherwise (kiosks keep the roots they pin).
+    pub fn prepare(&self, mut document: BundleDocument) -> Result<BundleDocument, Error> {
+        let current = self.root_key()?.verifying_key();
+        let hex = |key: &VerifyingKey| hex::encode(key.as_bytes());
+        if self.next_root_key_file().exists() {
+            let next = keys::read_root_key(&self.next_root_key_file())?.verifying_key();
+            document.roots = vec![hex(&current), hex(&next)];
+        } else if self.rotation_pending_file().exists() {
+            document.roots = vec![hex(&current)];
+        }
+        Ok(document)
     }
 
     /// Makes the directory (mode 0700) if it is not there.
@@ -108,10 +150,37 @@ impl SignerDir {
                 )));
             }
         }
-        let file = crate::seal::seal_checked(document, &self.root_key()?)?;
+        let root = self.root_key()?;
+        let file = crate::seal::seal_checked(document, &root)?;
         std::fs::write(out, &file).map_err(io(format!("cannot write {}", out.display())))?;
         let path = self.last_signed_file();
         let json = serde_json::to_vec_pretty(document).map_err(|e| Error::Io(e.to_string()))?;
-        std::fs::write(&path, json).map_err(io(format!("cannot write {}", path.display())))
+        std::fs::write(&path, json).map_err(io(format!("cannot write {}", path.display())))?;
+        self.advance_rotation(document, &root)
+    }
+
+    /// After a bundle is signed: the one listing both roots retires the current root (kept
+    /// under `platform-root-key-retired-KID.json`) and makes the next one current; the one
+    /// listing the new root alone ends the rotation.
+    fn advance_rotation(&self, document: &BundleDocument, root: &SigningKey) -> Result<(), Error> {
+        let pending = self.rotation_pending_file();
+        let next = self.next_root_key_file();
+        if next.exists() && document.roots.len() == 2 {
+            let kid = Kid::of_public_key(root.verifying_key().as_bytes());
+            let retired = self
+                .path
+                .join(format!("platform-root-key-retired-{kid}.json"));
+            let rename = |from: &Path, to: &Path| {
+                std::fs::rename(from, to).map_err(io(format!("cannot rename {}", from.display())))
+            };
+            std::fs::write(&pending, b"")
+                .map_err(io(format!("cannot write {}", pending.display())))?;
+            rename(&self.root_key_file(), &retired)?;
+            rename(&next, &self.root_key_file())?;
+        } else if pending.exists() && document.roots.len() == 1 {
+            std::fs::remove_file(&pending)
+                .map_err(io(format!("cannot remove {}", pending.display())))?;
+        }
+        Ok(())
     }
 }

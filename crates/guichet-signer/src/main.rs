@@ -40,6 +40,11 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Start a root rotation: make the next root key. The next bundle signed lists the
+    /// current and the next root (signed by the current), the one after lists the new root
+    /// alone (signed by it); kiosks follow without enrolling again. Prints the new root's
+    /// public half and the fingerprint kiosks and enrollment sheets will show once it is done.
+    RootRotate,
     /// Sign and print the coupons of a mint order (`mint --order-out` on the server).
     Print {
         #[arg(long)]
@@ -61,6 +66,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             println!("{}", public_key_hex(&root));
             println!("{}", root_fingerprint(&[root]));
         }
+        Command::RootRotate => {
+            let next = dir.rotate_root()?;
+            println!("{}", public_key_hex(&next));
+            println!("{}", root_fingerprint(&[next]));
+        }
         Command::IssuerKey => {
             let (kid, public) = dir.new_issuer_key()?;
             println!("{kid} {}", public_key_hex(&public));
@@ -68,6 +78,8 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::SignBundle { draft, out } => {
             let document: BundleDocument = serde_json::from_slice(&read(&draft)?)
                 .map_err(|e| Error::Invalid(format!("{}: {e}", draft.display())))?;
+            // The roots of a rotation under way are the signer's to set, not the server's.
+            let document = dir.prepare(document)?;
             show_changes(dir.last_signed_bundle()?.as_ref(), &document);
             confirm_signature(document.sequence)?;
             dir.sign_bundle(&document, &out)?;

@@ -131,13 +131,31 @@ async fn cycle(
     let mut report = CycleReport::default();
     let mut server_time = None;
 
-    let have = trust.bundle().map_or(0, |b| b.sequence());
-    let answer = client.bundle(&signer, have).await?;
-    server_time = answer.server_time.or(server_time);
-    if let BundleAnswer::Newer(bytes) = answer.value {
-        match trust.accept(&bytes, &identity.root_keys()?) {
+    // Roots the bundle in force lists but `device.json` does not pin yet (a crash between
+    // the two writes) are pinned first.
+    let mut roots = match trust.follow_roots()? {
+        Some(roots) => roots,
+        None => identity.root_keys()?,
+    };
+    loop {
+        let have = trust.bundle().map_or(0, |b| b.sequence());
+        let answer = client.bundle(&signer, have).await?;
+        server_time = answer.server_time.or(server_time);
+        let BundleAnswer::Newer(bytes) = answer.value else {
+            break;
+        };
+        match trust.accept(&bytes, &roots) {
             Ok(_) => report.bundle_updated = true,
-            Err(refusal) => report.bundle_refused = Some(refusal.to_string()),
+            Err(refusal) => {
+                report.bundle_refused = Some(refusal.to_string());
+                break;
+            }
+        }
+        // A link of a root rotation: pin its roots and pull again, so a kiosk that missed
+        // links climbs the chain in one cycle (the platform serves the next link first).
+        match trust.follow_roots()? {
+            Some(followed) => roots = followed,
+            None => break,
         }
     }
     report.bundle_sequence = trust.bundle().map(|b| b.sequence());
@@ -159,7 +177,7 @@ async fn cycle(
     let answer = client.freshness(&signer).await?;
     server_time = answer.server_time.or(server_time);
     if let Some(bytes) = answer.value {
-        match trust.accept_freshness(&bytes, &identity.root_keys()?) {
+        match trust.accept_freshness(&bytes, &roots) {
             Ok(new) => report.freshened = new,
             Err(refusal) => report.freshness_refused = Some(refusal.to_string()),
         }

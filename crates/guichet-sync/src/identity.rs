@@ -327,6 +327,32 @@ pub async fn enroll(
     Ok(identity)
 }
 
+/// Pins `roots` in place of the kiosk's pinned root keys (`device.json`): what a bundle the
+/// kiosk accepted from a root it pinned says (`schema/trust-bundle.md`, "Rotating the root").
+/// Returns whether the pinned keys changed.
+pub fn pin_roots(data_dir: &Path, roots: &[VerifyingKey]) -> Result<bool, IdentityError> {
+    let path = data_dir.join(DEVICE_FILE);
+    let bad = |detail: String| IdentityError::BadFile {
+        path: path.clone(),
+        detail,
+    };
+    let text = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
+    let mut enrollment: Enrollment =
+        serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
+    let pinned: Vec<String> = roots.iter().map(public_key_hex).collect();
+    if enrollment.pinned_root_keys == pinned {
+        return Ok(false);
+    }
+    enrollment.pinned_root_keys = pinned;
+    let json = serde_json::to_vec_pretty(&enrollment).unwrap_or_default();
+    write_atomically(&path, &json, false).map_err(|e| bad(e.to_string()))?;
+    tracing::info!(
+        "root keys pinned from the trust bundle: {}",
+        root_fingerprint(roots)
+    );
+    Ok(true)
+}
+
 /// What enrollment checked of the platform before sending anything secret.
 struct CheckedPlatform {
     roots: Vec<VerifyingKey>,

@@ -290,6 +290,18 @@ impl TrustStore {
         self.fresh.as_ref().or(self.bundle.as_ref())
     }
 
+    /// Pins the roots the bundle in force lists, if it lists any (a root rotation): from
+    /// then on bundles are checked against them. Returns them when the pinned keys changed.
+    /// Called after every load and update, so a crash between `bundle.json` and
+    /// `device.json` is mended at the next start.
+    pub fn follow_roots(&self) -> Result<Option<Vec<VerifyingKey>>, crate::IdentityError> {
+        let Some(roots) = self.bundle.as_ref().and_then(TrustBundle::roots) else {
+            return Ok(None);
+        };
+        let data_dir = self.path.parent().unwrap_or(Path::new("."));
+        Ok(crate::identity::pin_roots(data_dir, roots)?.then(|| roots.to_vec()))
+    }
+
     /// Accepts a freshness statement (`bytes`, as received) for the bundle in force: signed
     /// by a sync key that bundle lists, about that bundle, newer than the freshness in force
     /// (`TrustBundle::with_freshness`). Keeps it in `freshness.json` (dropping the older ones

@@ -117,6 +117,7 @@ impl World {
                 serials: vec![REVOKED_SERIAL],
                 ranges: vec![REVOKED_BOOKLET],
             }],
+            roots: Vec::new(),
             sync_keys: Vec::new(),
         }
     }

@@ -43,6 +43,7 @@ pub fn changes(previous: Option<&BundleDocument>, next: &BundleDocument) -> Vec<
                 zones: Vec::new(),
                 issuer_keys: Vec::new(),
                 revocations: Vec::new(),
+                roots: Vec::new(),
                 sync_keys: Vec::new(),
                 ..next.clone()
             };
@@ -60,6 +61,7 @@ pub fn changes(previous: Option<&BundleDocument>, next: &BundleDocument) -> Vec<
     );
     named("zone", &zone_names(previous), &zone_names(next), &mut out);
     sync_keys(previous, next, &mut out);
+    roots(previous, next, &mut out);
     rules(previous, next, &mut out);
     if previous.referential != next.referential {
         out.push(change(
@@ -196,6 +198,23 @@ fn sync_keys(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Cha
     for key in before.difference(&after) {
         out.push(change(false, format!("sync key {key} dropped")));
     }
+}
+
+/// A root rotation: the roots kiosks pin from `next` on. A key the previous bundle did not
+/// list counts as widening (the previous may list none: roots are listed only when they
+/// change).
+fn roots(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Change>) {
+    if next.roots.is_empty() || next.roots == previous.roots {
+        return;
+    }
+    let widens = next.roots.iter().any(|key| !previous.roots.contains(key));
+    out.push(change(
+        widens,
+        format!(
+            "kiosks pin the root keys {} from this bundle on",
+            next.roots.join(", ")
+        ),
+    ));
 }
 
 fn rules(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Change>) {

@@ -33,6 +33,11 @@ pub struct BundleDocument {
     /// Revoked coupons (lost or stolen booklets), per issuer key.
     #[serde(default)]
     pub revocations: Vec<Revocation>,
+    /// The platform root keys (Ed25519 public keys, 64 hex digits) a kiosk pins from this
+    /// bundle on, in place of the ones it pinned (a root rotation, `schema/trust-bundle.md`);
+    /// must list the key that signed this bundle. Empty: the pinned roots stay as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<String>,
     /// The platform's sync keys (Ed25519 public keys, 64 hex digits): the platform signs its
     /// answers to kiosks (push results, state changes, its clock) with one of them
     /// (`schema/sync-api.md`, "Signed answers"). Several during a rotation. A bundle without

@@ -55,15 +55,16 @@ pub(super) const BUNDLE: Kind = Kind {
 /// Checks the envelope and its signature by one of the pinned root keys; returns the
 /// authentic payload bytes.
 pub fn open(bytes: &[u8], pinned_roots: &[VerifyingKey]) -> Result<Vec<u8>, BundleError> {
-    open_as(BUNDLE, bytes, pinned_roots)
+    open_as(BUNDLE, bytes, pinned_roots).map(|(payload, _)| payload)
 }
 
-/// [`open`] for a document of `kind`, signed by one of `signers`.
+/// [`open`] for a document of `kind`, signed by one of `signers`; returns the authentic
+/// payload bytes and the key that signed them.
 pub(super) fn open_as(
     kind: Kind,
     bytes: &[u8],
     signers: &[VerifyingKey],
-) -> Result<Vec<u8>, BundleError> {
+) -> Result<(Vec<u8>, VerifyingKey), BundleError> {
     let Kind { format, max_bytes } = kind;
     if bytes.len() > max_bytes {
         return Err(BundleError::Malformed(format!(
@@ -97,7 +98,7 @@ pub(super) fn open_as(
             &Signature::from_bytes(&signature),
         )
         .map_err(|_| BundleError::BadSignature)?;
-    Ok(payload)
+    Ok((payload, *signer))
 }
 
 /// The issuer side: wraps payload bytes in an envelope signed by the platform root key.

@@ -91,7 +91,7 @@ impl TrustBundle {
 
     /// Checks a statement's envelope, signer and bundle sequence, without applying it.
     pub fn open_statement(&self, bytes: &[u8]) -> Result<FreshnessDocument, BundleError> {
-        let payload = envelope::open_as(STATEMENT, bytes, &self.sync_keys)?;
+        let (payload, _) = envelope::open_as(STATEMENT, bytes, &self.sync_keys)?;
         let statement: FreshnessDocument = serde_json::from_slice(&payload).map_err(|e| {
             BundleError::Malformed(format!("invalid freshness statement document: {e}"))
         })?;

@@ -98,6 +98,8 @@ pub struct TrustBundle {
     revoked: HashMap<Kid, Vec<(u64, u64)>>,
     /// The platform's sync keys (checked canonical and not of small order).
     sync_keys: Vec<VerifyingKey>,
+    /// The roots to pin from this bundle on, if it lists any (a rotation).
+    roots: Option<Vec<VerifyingKey>>,
     /// `issued_at`, or the latest freshness statement applied ([`freshness`]).
     fresh_as_of: Timestamp,
 }
@@ -106,10 +108,21 @@ impl TrustBundle {
     /// Opens a bundle file: checks the envelope, the signature by one of `pinned_roots`, and the
     /// document. No sequence check (use [`accept_update`](Self::accept_update) for updates).
     pub fn open(bytes: &[u8], pinned_roots: &[VerifyingKey]) -> Result<TrustBundle, BundleError> {
-        let payload = envelope::open(bytes, pinned_roots)?;
+        let (payload, signer) = envelope::open_as(envelope::BUNDLE, bytes, pinned_roots)?;
         let document: BundleDocument = serde_json::from_slice(&payload)
             .map_err(|e| BundleError::Malformed(format!("invalid bundle document: {e}")))?;
-        validate::validate(document)
+        let bundle = validate::validate(document)?;
+        if bundle
+            .roots
+            .as_ref()
+            .is_some_and(|roots| !roots.contains(&signer))
+        {
+            // A kiosk pinning these roots could not check this very bundle again.
+            return Err(BundleError::Malformed(
+                "the bundle's roots do not list the key that signed it".into(),
+            ));
+        }
+        Ok(bundle)
     }
 
     /// Opens a bundle offered as an update to `current` (the bundle the kiosk has, if any),
@@ -171,6 +184,12 @@ impl TrustBundle {
     /// The rules in force.
     pub fn rules(&self) -> &Rules {
         &self.document.rules
+    }
+
+    /// The root keys a kiosk pins from this bundle on, if it lists them (a root rotation,
+    /// `schema/trust-bundle.md`, "Rotating the root"); `None`: the pinned roots stay.
+    pub fn roots(&self) -> Option<&[VerifyingKey]> {
+        self.roots.as_deref()
     }
 
     /// The platform's sync keys: the keys whose signature makes a platform answer trusted.

@@ -54,7 +54,14 @@ pub(super) fn validate(document: BundleDocument) -> Result<TrustBundle, BundleEr
         .iter()
         .map(|hex| strict_key(hex).map_err(|why| malformed(format!("sync key {hex}: {why}"))))
         .collect::<Result<_, _>>()?;
+    unique("root key", document.roots.iter())?;
+    let roots = document
+        .roots
+        .iter()
+        .map(|hex| strict_key(hex).map_err(|why| malformed(format!("root key {hex}: {why}"))))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(TrustBundle {
+        roots: (!roots.is_empty()).then_some(roots),
         fresh_as_of: document.issued_at,
         document,
         issuers,

@@ -58,13 +58,6 @@ impl ConsoleStore {
             })
             .collect()
     }
-
-    /// The fingerprint of the root keys (as `enroll-code` prints it).
-    fn fingerprint(&self) -> Result<String, Error> {
-        Ok(guichet_protocol::fingerprint::root_fingerprint(
-            &self.root_keys()?,
-        ))
-    }
 }
 
 /// The store's answer as the console's: a refusal it shows, or a failure.
@@ -552,16 +545,18 @@ impl ConsoleBackend for ConsoleStore {
         valid_hours: u32,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<Enrollment>> + Send {
-        let (store, center, audit, fingerprint) = (
+        let (store, center, audit, anchors) = (
             self.store.clone(),
             center.to_owned(),
             audit.clone(),
-            self.fingerprint(),
+            self.root_keys(),
         );
         async move {
             answer(
                 async {
-                    let fingerprint = fingerprint?;
+                    // The roots in force after any rotation, as `enroll-code` prints them.
+                    let roots = store.roots_in_force(&anchors?).await?;
+                    let fingerprint = guichet_protocol::fingerprint::root_fingerprint(&roots);
                     let now = Timestamp::now();
                     let expires = now + jiff::SignedDuration::from_hours(i64::from(valid_hours));
                     let code = store

@@ -61,6 +61,19 @@ fn query_number(parts: &Parts, name: &str) -> Result<Option<u64>, Error> {
     Ok(None)
 }
 
+/// The root public keys the platform was installed with (its root public key file), from
+/// which every root rotation is followed.
+fn anchors(platform: &Platform) -> Result<Vec<ed25519_dalek::VerifyingKey>, Error> {
+    platform
+        .root_keys
+        .iter()
+        .map(|key| {
+            guichet_protocol::signing::parse_public_key(key)
+                .map_err(|e| Error::Storage(format!("root key {key:?}: {e}")))
+        })
+        .collect()
+}
+
 /// `GET /v1/enroll/bundle` (unsigned): the root keys and the current bundle, which a kiosk
 /// checks against the admin's fingerprint before it sends anything secret, and the sync key
 /// the platform answers with now.
@@ -71,8 +84,10 @@ pub async fn enroll_bundle(State(platform): Shared) -> Result<Response, Error> {
             "no trust bundle is published yet: kiosks cannot enroll before the first publish",
         ));
     };
+    // The roots in force after any rotation: the ones the latest bundle is signed by.
+    let roots = platform.store.roots_in_force(&anchors(&platform)?).await?;
     Ok(Json(EnrollBundle {
-        root_keys: platform.root_keys.clone(),
+        root_keys: roots.iter().map(public_key_hex).collect(),
         bundle,
         sync_key: public_key_hex(&platform.answer_key.verifying_key()),
     })
@@ -148,7 +163,11 @@ pub async fn bundle(State(platform): Shared, request: Request) -> Result<Respons
     let now = Timestamp::now();
     // What the kiosk holds from now on (what it says it has, or what it is sent) decides what
     // it could know of revocations (`crate::proof`).
-    let latest = platform.store.latest_bundle().await?;
+    // The newest bundle, or the next link of a root rotation the kiosk has not followed.
+    let latest = platform
+        .store
+        .bundle_for(have, &anchors(&platform)?)
+        .await?;
     if let Some((sequence, _)) = &latest {
         // Served now (200), or already held (304: `have` ≥ the latest).
         platform

@@ -110,6 +110,7 @@ async fn document(
         issuer_keys,
         referential,
         revocations: revoked.into_values().collect(),
+        roots: Vec::new(),
         sync_keys: match setting(tx, SYNC_KEYS).await? {
             Some(json) => serde_json::from_str(&json).map_err(storage)?,
             None => Vec::new(),
@@ -199,8 +200,9 @@ impl Store {
         .await
     }
 
-    /// Publishes a bundle the signer signed (`bundle import`): it must open with one of
-    /// `roots` and be the next sequence. The issuer keys it lists come into the database with
+    /// Publishes a bundle the signer signed (`bundle import`): it must open with one of the
+    /// roots in force (`roots`, the anchors, followed through the bundles that rotated them)
+    /// and be the next sequence. The issuer keys it lists come into the database with
     /// `issuer-key import`, not from here.
     pub async fn import_bundle(
         &self,
@@ -218,7 +220,10 @@ impl Store {
         roots: &[ed25519_dalek::VerifyingKey],
         audit: impl FnOnce(u64) -> Option<AuditEntry>,
     ) -> Result<u64, Error> {
-        let bundle = guichet_core::TrustBundle::open(file, roots)
+        // Checked against the roots in force: `roots` (the anchors) followed through the
+        // bundles that rotated them.
+        let history = self.history_from(roots).await?;
+        let bundle = guichet_core::TrustBundle::open(file, history.roots(roots))
             .map_err(|e| invalid(format!("the bundle is refused: {e}")))?;
         let text = String::from_utf8(file.to_vec())
             .map_err(|_| invalid("the bundle file is not UTF-8"))?;
@@ -247,6 +252,38 @@ impl Store {
             Ok(next)
         })
         .await
+    }
+
+    /// The root keys in force: `anchors` (the root public key file) followed through every
+    /// published bundle that lists roots ([`crate::trust::SignedHistory::roots`]).
+    pub async fn roots_in_force(
+        &self,
+        anchors: &[ed25519_dalek::VerifyingKey],
+    ) -> Result<Vec<ed25519_dalek::VerifyingKey>, Error> {
+        Ok(self.history_from(anchors).await?.roots(anchors).to_vec())
+    }
+
+    /// The bundle a kiosk holding `have` is sent: the next link of a root rotation it has not
+    /// followed, else the newest ([`crate::trust::SignedHistory::next_for`]); its sequence and
+    /// file.
+    pub async fn bundle_for(
+        &self,
+        have: u64,
+        anchors: &[ed25519_dalek::VerifyingKey],
+    ) -> Result<Option<(u64, String)>, Error> {
+        let Some(sequence) = self.history_from(anchors).await?.next_for(have, anchors) else {
+            return self.latest_bundle().await;
+        };
+        let file = self
+            .run(Mode::Read, async |tx| {
+                tx.value::<String>(
+                    "SELECT file FROM bundles WHERE sequence = $1",
+                    &[Value::Int(sequence_to_db(sequence)?)],
+                )
+                .await
+            })
+            .await?;
+        Ok(file.map(|file| (sequence, file)))
     }
 
     /// The newest published bundle: its sequence and file.

@@ -125,6 +125,22 @@ impl Store {
         Ok(extended)
     }
 
+    /// The bundles as [`Store::signed_history`] checks them, but from `anchors`: the cached
+    /// history when they are the roots this store trusts (the server's), else checked afresh
+    /// (an admin command's store, which trusts no root until told; rare).
+    pub(crate) async fn history_from(
+        &self,
+        anchors: &[VerifyingKey],
+    ) -> Result<Arc<SignedHistory>, Error> {
+        if anchors == self.trust.roots.as_slice() {
+            return self.signed_history().await;
+        }
+        Store::new(self.db.clone())
+            .trusting(anchors.to_vec())
+            .signed_history()
+            .await
+    }
+
     /// Opens the database at `location` (see [`db::open`]); refuses one whose schema is not
     /// this program's ([`db::Schema::Current`]).
     pub async fn open(location: &str) -> Result<Store, Error> {

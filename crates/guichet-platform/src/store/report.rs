@@ -273,6 +273,11 @@ impl Store {
         signer: &StatementSigner,
         audit: Option<&AuditEntry>,
     ) -> Result<usize, Error> {
+        // The statements carry the roots in force (after any rotation), as verifiers hold them.
+        let signer = &StatementSigner {
+            key: signer.key.clone(),
+            roots: self.roots_in_force(&signer.roots).await?,
+        };
         let first = month.first_of_month();
         let next = first
             .checked_add(jiff::Span::new().months(1))
