@@ -109,4 +109,35 @@ mod tests {
             db.close().await;
         }
     }
+
+    /// A nonce's write (`Mode::Unsynced`) does not wait for the disk, and the single writer
+    /// is durable again for the next transaction, also when the work failed.
+    #[tokio::test]
+    async fn an_unsynced_write_leaves_the_writer_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("platform.db");
+        let (db, _) = Db::open(path.to_str().unwrap(), None, Schema::Migrate)
+            .await
+            .unwrap();
+        let inside = db
+            .run(Mode::Unsynced, async |tx| {
+                tx.value::<i64>("PRAGMA synchronous", &[]).await
+            })
+            .await
+            .unwrap();
+        assert_eq!(inside, Some(1), "NORMAL inside");
+        let failed = db
+            .run(Mode::Unsynced, async |tx| {
+                tx.execute("INSERT INTO no_such_table VALUES (1)", &[])
+                    .await
+            })
+            .await;
+        assert!(failed.is_err());
+        for mode in [Mode::Write, Mode::Autocommit] {
+            let mut tx = db.begin(mode).await.unwrap();
+            let synchronous: Option<i64> = tx.value("PRAGMA synchronous", &[]).await.unwrap();
+            assert_eq!(synchronous, Some(2), "{mode:?}: FULL again");
+        }
+        db.close().await;
+    }
 }

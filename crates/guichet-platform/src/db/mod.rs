@@ -112,6 +112,12 @@ pub enum Mode {
     /// Each statement is its own transaction, for work that is one write statement (on
     /// PostgreSQL this saves the `BEGIN` and `COMMIT` round trips).
     Autocommit,
+    /// One write whose loss at a power cut harms nothing, committed without waiting for the
+    /// disk: a request's nonce (a request replayed after a crash is answered as the first
+    /// time: reads read, pushes are idempotent by entry id). SQLite commits it with
+    /// `synchronous = NORMAL` (the next durable commit flushes it too), PostgreSQL with
+    /// `synchronous_commit = off`; no commit of money waits for the disk less than before.
+    Unsynced,
 }
 
 /// An open database: sqlx pools over one backend.
@@ -172,10 +178,12 @@ impl Db {
                     .await
                     .map_err(storage)?,
             ),
-            (Backend::Sqlite, Mode::Autocommit) => {
+            (Backend::Sqlite, Mode::Autocommit | Mode::Unsynced) => {
                 Conn::Plain(self.writer.acquire().await.map_err(storage)?)
             }
-            (Backend::Postgres, Mode::Write) => Conn::Tx(self.pool.begin().await.map_err(storage)?),
+            (Backend::Postgres, Mode::Write | Mode::Unsynced) => {
+                Conn::Tx(self.pool.begin().await.map_err(storage)?)
+            }
             // Each statement is its own transaction: at READ COMMITTED it sees exactly what it
             // would see inside one, and saves two round trips.
             (Backend::Postgres, Mode::Read | Mode::Autocommit) => {
@@ -196,9 +204,31 @@ impl Db {
         work: impl AsyncFnOnce(&mut Tx) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let mut tx = self.begin(mode).await?;
-        let result = work(&mut tx).await?;
-        tx.commit().await?;
-        Ok(result)
+        if mode != Mode::Unsynced {
+            let result = work(&mut tx).await?;
+            tx.commit().await?;
+            return Ok(result);
+        }
+        match self.backend {
+            Backend::Postgres => {
+                tx.execute("SET LOCAL synchronous_commit = off", &[])
+                    .await?;
+                let result = work(&mut tx).await?;
+                tx.commit().await?;
+                Ok(result)
+            }
+            Backend::Sqlite => {
+                tx.execute("PRAGMA synchronous = NORMAL", &[]).await?;
+                let result = work(&mut tx).await;
+                // Durable again before the single writer serves anything else; a connection
+                // that cannot be set back is closed, never returned to the pool.
+                if let Err(error) = tx.execute("PRAGMA synchronous = FULL", &[]).await {
+                    tx.close_on_drop();
+                    return Err(error);
+                }
+                result
+            }
+        }
     }
 
     /// Closes the pools (their connections end cleanly).
@@ -274,6 +304,14 @@ impl Tx {
     /// Which backend runs it.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Closes the connection when this is dropped instead of returning it to the pool.
+    fn close_on_drop(&mut self) {
+        match &mut self.conn {
+            Conn::Tx(_) => {}
+            Conn::Plain(conn) => conn.close_on_drop(),
+        }
     }
 
     /// Commits (a no-op for a connection without a transaction).

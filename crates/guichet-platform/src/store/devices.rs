@@ -398,8 +398,10 @@ impl Store {
         nonce: &str,
         now: Timestamp,
     ) -> Result<bool, Error> {
-        // Every signed request writes one: a single statement, so no transaction round trips.
-        self.run(Mode::Autocommit, async |tx| {
+        // Every signed request writes one, without waiting for the disk (`Mode::Unsynced`):
+        // a nonce lost at a power cut only lets a request made just before it be replayed,
+        // and every request is harmless to replay (reads, idempotent pushes).
+        self.run(Mode::Unsynced, async |tx| {
             let added = tx
                 .execute(
                     "INSERT INTO nonces (device, nonce, seen_at) VALUES ($1, $2, $3) \
