@@ -17,6 +17,7 @@ pub mod demo;
 pub mod doctor;
 pub mod error;
 pub mod mint;
+mod parallel;
 pub mod proof;
 pub mod report;
 pub mod server;

@@ -217,30 +217,9 @@ impl super::Store {
 /// [`super::Store::verify_signatures`] on the calling thread and scoped helpers.
 fn verify_codes(history: &SignedHistory, codes: &[Option<String>]) -> Result<Vec<bool>, Error> {
     let keys = history.issuer_keys();
-    let verify = |code: &Option<String>| {
+    crate::parallel::map(codes, |code| {
         code.as_deref().is_some_and(|text| {
             crate::proof::signature_verifies(text, |kid| keys.get(&kid).copied())
         })
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    // Below a few dozen codes a thread costs more than it saves.
-    if threads == 1 || codes.len() < 64 {
-        return Ok(codes.iter().map(verify).collect());
-    }
-    let chunk = codes.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = codes
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(verify).collect::<Vec<bool>>()))
-            .collect();
-        let mut verified = Vec::with_capacity(codes.len());
-        for worker in workers {
-            verified.extend(
-                worker
-                    .join()
-                    .map_err(|_| storage("a signature check failed"))?,
-            );
-        }
-        Ok(verified)
     })
 }

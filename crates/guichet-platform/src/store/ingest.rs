@@ -79,15 +79,20 @@ fn check_batch(device: &str, center: &str, entries: &[LedgerEntry]) -> Result<()
 
 /// Checks each entry's own signature against the pushing device's key
 /// (`guichet_protocol::entry_signature`): a signed entry must be the device's, over this very
-/// content. An unsigned entry passes (kiosks before ledger schema 5 did not sign).
+/// content. An unsigned entry passes (kiosks before ledger schema 5 did not sign). The
+/// checks are spread over the cores ([`crate::parallel`]).
 pub fn check_entry_signatures(
     device_key: &ed25519_dalek::VerifyingKey,
     entries: &[LedgerEntry],
 ) -> Result<(), Error> {
     use guichet_protocol::entry_signature::{check, EntrySignature};
+    let bad = crate::parallel::map(entries, |entry| {
+        check(entry, device_key) == EntrySignature::Bad
+    })?;
     match entries
         .iter()
-        .find(|entry| check(entry, device_key) == EntrySignature::Bad)
+        .zip(bad)
+        .find_map(|(entry, bad)| bad.then_some(entry))
     {
         Some(entry) => Err(refused(
             ErrorCode::BadEntrySignature,
