@@ -21,11 +21,26 @@ impl Cents {
         }
     }
 
-    /// With the euro sign where each language puts it: `10,00 €`, `€10.00`.
+    /// With the euro sign where each language puts it and thousands grouped, as the page
+    /// writes them too (`ui/js/format.js`, `euros`; the e2e test `money_format.rs` runs
+    /// both): `1 234,50 €`, `€1,234.50`.
     pub fn text(self, lang: Lang) -> String {
+        let (units, cents) = (self.0 / 100, self.0 % 100);
+        let digits = units.to_string();
+        let separator = match lang {
+            Lang::Fr => ' ',
+            Lang::En => ',',
+        };
+        let mut grouped = String::with_capacity(digits.len() * 4 / 3);
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(separator);
+            }
+            grouped.push(digit);
+        }
         match lang {
-            Lang::Fr => format!("{} €", self.number(lang)),
-            Lang::En => format!("€{}", self.number(lang)),
+            Lang::Fr => format!("{grouped},{cents:02} €"),
+            Lang::En => format!("€{grouped}.{cents:02}"),
         }
     }
 }
@@ -51,6 +66,9 @@ mod tests {
         assert_eq!(Cents(1000).text(Lang::Fr), "10,00 €");
         assert_eq!(Cents(1005).text(Lang::En), "€10.05");
         assert_eq!(Cents(123_450).number(Lang::Fr), "1234,50");
+        assert_eq!(Cents(123_450).text(Lang::Fr), "1 234,50 €");
+        assert_eq!(Cents(100_000_000).text(Lang::En), "€1,000,000.00");
+        assert_eq!(Cents(99_999).text(Lang::En), "€999.99");
         assert_eq!(Cents(7).number(Lang::En), "0.07");
         assert_eq!(Cents::from(2550_u32).text(Lang::Fr), "25,50 €");
         assert_eq!(serde_json::to_string(&Cents(1000)).unwrap(), "1000");
