@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo bench -p guichet-scan --bench eval
+//! EVAL_PART=tuning cargo bench -p guichet-scan --bench eval   # one part (or held-out)
 //! ```
 //!
 //! Two parts (issue 28). **Tuning**: the sets every threshold of the cascade was chosen on:
@@ -129,7 +130,11 @@ const DECODERS: [&str; 8] = [
 
 /// Candidate stages, each measured alone after the primary attempt (what it reads that the
 /// primary attempt does not) and at the end of the cascade (what it adds to it).
-const CANDIDATES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingFlattened];
+const CANDIDATES: [Attempt; 3] = [
+    Attempt::RxingSharpened,
+    Attempt::RxingFlattened,
+    Attempt::RxingMidrange,
+];
 
 /// What the candidate stages read on one set.
 #[derive(Default)]
@@ -199,11 +204,14 @@ fn main() {
     std::panic::set_hook(Box::new(|_| {})); // rqrr panics are caught and counted, not printed
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut sets = load_sets(&repo);
-    // `EVAL_SETS=webcam,no code` (parts of names) runs only the matching sets.
-    let wanted = |name: &str| {
-        std::env::var("EVAL_SETS").map_or(true, |only| only.split(',').any(|p| name.contains(p)))
+    // `EVAL_SETS=webcam,no code` (parts of names) runs only the matching sets, `EVAL_PART=tuning`
+    // (or `held-out`) only those of one part.
+    let wanted = |name: &str, part: Part| {
+        part_wanted(part)
+            && std::env::var("EVAL_SETS")
+                .map_or(true, |only| only.split(',').any(|p| name.contains(p)))
     };
-    sets.retain(|set| wanted(&set.name));
+    sets.retain(|set| wanted(&set.name, set.part));
 
     let mut reference = ReferenceDecoders::start(&repo);
     let zbarimg_start_ms = zbarimg_start_cost();
@@ -255,7 +263,7 @@ fn main() {
             Part::Tuning => "webcam video".to_owned(),
             Part::HeldOut => format!("held-out webcam video seed {seed:#x}"),
         };
-        if !wanted(&name) {
+        if !wanted(&name, part) {
             continue;
         }
         let sequences: Vec<Vec<webcam::SynthFrame>> = (0..WEBCAM_SEQUENCES)
@@ -282,7 +290,15 @@ fn main() {
     print_summary(&summary);
 }
 
-/// Every set of both parts (generated ones included).
+/// Whether `EVAL_PART` (`tuning` or `held-out`; unset: both) asks for `part`.
+fn part_wanted(part: Part) -> bool {
+    std::env::var("EVAL_PART").map_or(true, |only| match part {
+        Part::Tuning => only == "tuning",
+        Part::HeldOut => only == "held-out",
+    })
+}
+
+/// Every set of the parts `EVAL_PART` asks for (generated ones included).
 fn load_sets(repo: &Path) -> Vec<Set> {
     let tuning = |name: String, samples| Set {
         name,
@@ -334,6 +350,9 @@ fn load_sets(repo: &Path) -> Vec<Set> {
         }
     };
     webcam_sets(Part::Tuning, webcam::SEED, "");
+    if !part_wanted(Part::HeldOut) {
+        return sets;
+    }
     for seed in HELD_OUT_SEEDS {
         webcam_sets(Part::HeldOut, seed, "held-out ");
     }

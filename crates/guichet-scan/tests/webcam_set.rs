@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use guichet_scan::decode::{decode_frame, Attempt, DecoderConfig};
+use guichet_scan::decode::{decode_frame, engines, Attempt, Decoder, DecoderConfig};
 
 #[path = "../benches/support/webcam.rs"]
 mod webcam;
@@ -59,4 +59,36 @@ fn sharpening_reads_blurred_frames_the_primary_attempt_does_not() {
         by_sharpening >= 1,
         "{by_sharpening} frames read by sharpening"
     );
+}
+
+#[test]
+fn the_midrange_retry_reads_motion_blurred_frames_the_primary_attempt_does_not() {
+    // Tuning sequence 3: the coupon comes to rest with motion blur; zxing-cpp 3.1.1 reads it
+    // from frame 9, rxing on its own binarization from frame 13, rxing on zxing-cpp's
+    // midrange binarization (every row searched) from frame 9, as zxing-cpp.
+    let codes = codes();
+    let frames = webcam::video_sequence(3, &codes);
+    for (index, frame) in frames.iter().enumerate().skip(8).take(4) {
+        let primary = engines::rxing_gray(&frame.image, false).unwrap();
+        assert!(primary.texts.is_empty(), "frame {}", index + 1);
+        let midrange = engines::rxing_gray_midrange(&frame.image, true).unwrap();
+        assert_eq!(
+            midrange.texts,
+            std::slice::from_ref(&frame.expected),
+            "frame {}",
+            index + 1
+        );
+    }
+    // A stream's decoder (no limit on the work, so that what runs depends on the frames alone)
+    // reads it at frame 9, by the midrange retry on a frame the finder gate stops.
+    let mut decoder = Decoder::new(DecoderConfig::default().unlimited());
+    let read = frames.iter().enumerate().find_map(|(index, frame)| {
+        let result = decoder.decode(&frame.image);
+        assert!(result.codes.iter().all(|c| c.text == frame.expected));
+        result
+            .codes
+            .first()
+            .map(|c| (index + 1, c.attempt, result.no_finder_patterns))
+    });
+    assert_eq!(read, Some((9, Attempt::RxingMidrange, true)));
 }

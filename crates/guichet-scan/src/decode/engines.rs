@@ -95,6 +95,20 @@ pub fn rxing_gray(image: &GrayImage, try_harder: bool) -> Result<RxingReading, E
     caught(|| black_matrix(image, |matrix| read_qr(matrix, try_harder)).unwrap_or_default())
 }
 
+/// [`rxing_gray`] on zxing-cpp's midrange binarization
+/// ([`binarize::midrange_black_matrix`]) instead of rxing's: with `try_harder`, how zxing-cpp
+/// 3.1.1 reads a frame by default (its QR reader is the one rxing ported).
+pub fn rxing_gray_midrange(
+    image: &GrayImage,
+    try_harder: bool,
+) -> Result<RxingReading, EnginePanicked> {
+    caught(|| {
+        binarize::midrange_black_matrix(image)
+            .map(|matrix| read_qr(&matrix, try_harder))
+            .unwrap_or_default()
+    })
+}
+
 /// How many finder-pattern sets rxing's detector (as in [`rxing_gray`]) finds in `image`,
 /// without sampling or decoding them, looking only for patterns whose modules are at least
 /// `min_module_size` pixels (0: any).

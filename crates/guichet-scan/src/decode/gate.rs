@@ -2,8 +2,8 @@
 //! retries?
 //!
 //! Every attempt of the cascade reads a code through its three finder patterns (the nested
-//! squares in three of its corners). On a stream, a frame gets only two retries (the sharpened
-//! one, and the next in turn of the others, so that a code the gate misses still meets every
+//! squares in three of its corners). On a stream, a frame gets only three retries (the
+//! sharpened one, the midrange one, and the next in turn of the others, so that a code the gate misses still meets every
 //! retry within a bounded number of frames) when rxing's finder-pattern detector finds no three
 //! of them placed as on a code ("a set") in any of:
 //!
@@ -18,8 +18,8 @@
 //! frame instead of up to 33 ms of retries, and lets through every qr-bench and voucher photo
 //! any attempt reads a code from, but not every blurred, moving or low-contrast webcam-like
 //! frame (11 of the 115 the cascade reads on the tuning part), most of which the sharpened
-//! retry reads: hence that retry and one in turn rather than none, and no gate for a still
-//! image.
+//! retry reads, and the motion-blurred ones zxing-cpp reads, which the midrange retry reads:
+//! hence those two retries and one in turn rather than none, and no gate for a still image.
 
 use image::GrayImage;
 

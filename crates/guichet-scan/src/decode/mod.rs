@@ -7,6 +7,8 @@
 //!
 //! - rxing on the inverted frame (light-on-dark codes, phone screens in dark mode);
 //! - rxing on the sharpened frame (unsharp mask: out-of-focus and moving coupons);
+//! - rxing on zxing-cpp's midrange binarization of the frame, every row searched, as zxing-cpp
+//!   3.1.1 reads it ([`binarize::midrange_black_matrix`]: motion-blurred coupons);
 //! - rxing on the contrast-stretched frame (dim and washed-out photos);
 //! - rxing on the frame with its light evened out (shadow bands, uneven light);
 //! - rqrr on a local-mean (adaptive) threshold at half size, then at full size (shadows, glare);
@@ -26,9 +28,10 @@
 //!
 //! On a stream, the **finder gate** ([`gate`]) keeps frames without a code cheap: when the
 //! primary attempt read nothing and rxing's detector sees no three finder patterns placed as on
-//! a code (in the frame, its negative or its half), the frame gets two retries only: the
-//! sharpened one (which reads most of the blurred, moving codes the gate does not see) and the
-//! next in turn of the others. The retries a frame had no time for are made on the next frames:
+//! a code (in the frame, its negative or its half), the frame gets three retries only: the
+//! sharpened one (which reads most of the blurred, moving codes the gate does not see), the
+//! midrange one (the motion-blurred frames zxing-cpp reads) and the next in turn of the
+//! others. The retries a frame had no time for are made on the next frames:
 //! each frame starts with the first retry the previous one skipped or did not reach (or with the
 //! one that last read a code), and the frames the gate stops take the others in turn on their
 //! own cursor, so a code held in view meets every retry that fits a frame within as many frames
@@ -81,8 +84,8 @@ pub struct DecoderConfig {
     /// retries ([`Attempt::CASCADE`] by default).
     pub attempts: Vec<Attempt>,
     /// On a frame the primary attempt read nothing from and that shows no finder-pattern set
-    /// ([`gate`]), make only the sharpened retry and the next in turn, instead of all that fit: on for a
-    /// stream (`Default`), off for a still image and for an engine alone
+    /// ([`gate`]), make only the sharpened and midrange retries and the next in turn, instead
+    /// of all that fit: on for a stream (`Default`), off for a still image and for an engine alone
     /// ([`DecoderConfig::only`]).
     pub finder_gate: bool,
 }
@@ -161,14 +164,18 @@ pub enum Attempt {
     RxingSharpened,
     /// rxing on the frame with its light evened out (shadow bands, uneven light).
     RxingFlattened,
+    /// rxing on zxing-cpp's midrange binarization of the frame, every row searched: how
+    /// zxing-cpp 3.1.1 reads a frame (motion-blurred coupons).
+    RxingMidrange,
 }
 
 impl Attempt {
     /// Every attempt, in cascade order.
-    pub const CASCADE: [Attempt; 11] = [
+    pub const CASCADE: [Attempt; 12] = [
         Attempt::RxingFrame,
         Attempt::RxingInverted,
         Attempt::RxingSharpened,
+        Attempt::RxingMidrange,
         Attempt::RxingStretched,
         Attempt::RxingFlattened,
         Attempt::RqrrAdaptiveHalf,
@@ -187,7 +194,8 @@ impl Attempt {
             | Attempt::RxingStretched
             | Attempt::RxingHarder
             | Attempt::RxingSharpened
-            | Attempt::RxingFlattened => Engine::Rxing,
+            | Attempt::RxingFlattened
+            | Attempt::RxingMidrange => Engine::Rxing,
             _ => Engine::Rqrr,
         }
     }
@@ -201,7 +209,7 @@ impl Attempt {
         match self {
             Attempt::RxingFrame | Attempt::RxingInverted | Attempt::RxingHarder => 1.0,
             Attempt::RxingStretched => 2.0,
-            Attempt::RxingSharpened => 3.0,
+            Attempt::RxingSharpened | Attempt::RxingMidrange => 3.0,
             Attempt::RxingFlattened => 4.0,
             Attempt::RqrrHalf | Attempt::RqrrAdaptiveHalf => 3.0,
             Attempt::RqrrAdaptive | Attempt::RqrrFrame | Attempt::RqrrStretched => 16.0,
@@ -230,7 +238,7 @@ pub struct FrameDecode {
     /// The budget ran out before every attempt had run.
     pub out_of_time: bool,
     /// The primary attempt read nothing and the finder gate found no finder-pattern set, so
-    /// only the sharpened retry and the next in turn ran ([`gate`]).
+    /// only the sharpened and midrange retries and the next in turn ran ([`gate`]).
     pub no_finder_patterns: bool,
     /// Time spent on the frame.
     pub elapsed: Duration,
@@ -348,7 +356,7 @@ impl Decoder {
         result
     }
 
-    /// A frame the finder gate stopped (most likely nothing to read): [`STOPPED_FRAME_RETRY`],
+    /// A frame the finder gate stopped (most likely nothing to read): [`STOPPED_FRAME_RETRIES`],
     /// then one retry in turn, each if it fits. The retries in turn have their own cursor
     /// (`stopped_next`), so that a code the gate misses meets every retry that fits a frame
     /// within as many frames as there are retries, and a frame the gate lets through still
@@ -360,14 +368,12 @@ impl Decoder {
         result: &mut FrameDecode,
     ) {
         let retries = self.config.attempts.len() - 1;
-        let always = self
-            .config
-            .attempts
+        let always: Vec<usize> = STOPPED_FRAME_RETRIES
             .iter()
-            .skip(1)
-            .position(|&a| a == STOPPED_FRAME_RETRY)
-            .map(|i| i + 1);
-        if let Some(index) = always {
+            .filter_map(|r| self.config.attempts.iter().skip(1).position(|a| a == r))
+            .map(|i| i + 1)
+            .collect();
+        for &index in &always {
             let attempt = self.config.attempts[index];
             let cost = meter.cost(
                 self.cost_ns_per_pixel[index],
@@ -391,7 +397,7 @@ impl Decoder {
                 self.cost_ns_per_pixel[index],
                 attempt.nominal_ns_per_pixel(),
             );
-            if Some(index) == always || !meter.fits_alone(cost) {
+            if always.contains(&index) || !meter.fits_alone(cost) {
                 // Made on every such frame, or never fits one.
                 continue;
             }
@@ -443,11 +449,12 @@ impl Decoder {
     }
 }
 
-/// The retry every frame the finder gate stops gets, besides the one in turn: on the tuning
-/// part of the evaluation (the webcam-like video sequences), it reads most of the frames that
-/// hold a code the gate does not see (blurred and moving coupons), often several frames before
-/// the primary attempt does (`docs/scanning.md`, issue 28).
-const STOPPED_FRAME_RETRY: Attempt = Attempt::RxingSharpened;
+/// The retries every frame the finder gate stops gets, in this order, besides the one in turn:
+/// on the tuning part of the evaluation (the webcam-like video sequences), the sharpened one
+/// reads most of the frames that hold a code the gate does not see (blurred and moving
+/// coupons), often several frames before the primary attempt does, and the midrange one the
+/// motion-blurred frames zxing-cpp reads that the others miss (`docs/scanning.md`, issue 28).
+const STOPPED_FRAME_RETRIES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingMidrange];
 
 /// The finder gate's nominal cost per pixel, in nanoseconds (the harness's 1280×720 frames
 /// without a code on one 2 GHz core, rounded up): what a [`Budget::Work`] charges for it, and
@@ -572,6 +579,9 @@ impl<'a> Prepared<'a> {
                 let sharpened = preprocess::sharpen(self.frame(), 3, 1.5);
                 rxing(&sharpened, false)
             }
+            Attempt::RxingMidrange => {
+                engines::rxing_gray_midrange(self.frame(), true).map(|reading| reading.texts)
+            }
             Attempt::RxingFlattened => {
                 let radius = (self.frame().width().min(self.frame().height()) / 24).max(4);
                 let flattened = preprocess::flatten_light(self.frame(), radius);
@@ -634,7 +644,7 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_without_finder_patterns_gets_the_sharpened_retry_and_one_in_turn() {
+    fn a_frame_without_finder_patterns_gets_the_midrange_and_sharpened_retries_and_one_in_turn() {
         let blank = GrayImage::from_pixel(320, 240, image::Luma([128]));
         let mut decoder = Decoder::new(unlimited(true));
         decoder.stopped_next = 3;
@@ -642,7 +652,7 @@ mod tests {
         let result = decoder.decode(&blank);
         assert!(result.codes.is_empty());
         assert!(result.no_finder_patterns && !result.out_of_time);
-        assert_eq!(result.attempts, 3);
+        assert_eq!(result.attempts, 4);
         // The next such frame goes on with the retry after it; a frame the gate lets
         // through still starts where it would have.
         assert_eq!(decoder.stopped_next, 4);
@@ -665,11 +675,11 @@ mod tests {
                 ..DecoderConfig::default()
             });
             let retries = Attempt::CASCADE.len() - 1;
-            let mut seen = vec![STOPPED_FRAME_RETRY];
-            for _ in 0..retries - 1 {
+            let mut seen = STOPPED_FRAME_RETRIES.to_vec();
+            for _ in 0..retries - STOPPED_FRAME_RETRIES.len() {
                 let result = decoder.decode(&blank);
                 assert!(result.no_finder_patterns);
-                assert_eq!(result.attempts, 3);
+                assert_eq!(result.attempts, 2 + STOPPED_FRAME_RETRIES.len());
                 // The cursor is now just after the retry in turn this frame made.
                 seen.push(Attempt::CASCADE[1 + (decoder.stopped_next + retries - 1) % retries]);
             }
