@@ -8,8 +8,8 @@ use jiff::Timestamp;
 
 use crate::model::{
     Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, Dashboard, DeviceRow,
-    Enrollment, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView, ReviewDecision,
-    ReviewItem, Session,
+    Enrollment, EntryState, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView,
+    ReviewDecision, ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -109,7 +109,7 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         by: &str,
         reason: &str,
         audit: &AuditEntry,
-    ) -> impl Future<Output = Answer<String>> + Send;
+    ) -> impl Future<Output = Answer<EntryState>> + Send;
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send;
     /// The day `at` falls on for the reports (the platform's time zone, Europe/Paris).

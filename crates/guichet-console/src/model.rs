@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use guichet_core::bundle::diff::Change;
+pub use guichet_protocol::EntryState;
 use serde::Serialize;
 
 /// An account's id (a UUID given by the backend when the account is created).
@@ -287,8 +289,8 @@ pub struct Dashboard {
 pub struct RedemptionView {
     /// Its id.
     pub id: String,
-    /// Its state (`held`, `conflict`, `accepted`…).
-    pub state: String,
+    /// Its state.
+    pub state: EntryState,
     /// Why it is in that state, if the platform says.
     pub detail: Option<String>,
     /// Center id and name.
@@ -569,13 +571,13 @@ pub struct CouponView {
 impl CouponView {
     /// A coupon's state from its redemptions' states: one accepted is redeemed; else any in
     /// conflict is a conflict, any held is held; rejected ones leave it unused.
-    pub fn state_of<'a>(states: impl IntoIterator<Item = &'a str>) -> CouponState {
-        let states: Vec<&str> = states.into_iter().collect();
-        if states.contains(&"accepted") {
+    pub fn state_of(states: impl IntoIterator<Item = EntryState>) -> CouponState {
+        let states: Vec<EntryState> = states.into_iter().collect();
+        if states.contains(&EntryState::Accepted) {
             CouponState::Redeemed
-        } else if states.contains(&"conflict") {
+        } else if states.contains(&EntryState::Conflict) {
             CouponState::Conflict
-        } else if states.contains(&"held") {
+        } else if states.contains(&EntryState::Held) {
             CouponState::Held
         } else {
             CouponState::Unused
@@ -689,15 +691,6 @@ pub struct BundleRow {
     pub expires_at: String,
 }
 
-/// One change the next bundle makes, for a person to read before it is signed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BundleChange {
-    /// Whether it widens trust (more coupons payable, more answers believed).
-    pub widens: bool,
-    /// What changes.
-    pub text: String,
-}
-
 /// The bundles page: the published history and what the next draft changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundlesView {
@@ -705,8 +698,9 @@ pub struct BundlesView {
     pub published: Vec<BundleRow>,
     /// The next bundle's sequence.
     pub next: u64,
-    /// What it changes against the newest published one, widening changes first.
-    pub changes: Vec<BundleChange>,
+    /// What it changes against the newest published one, widening changes first (the typed
+    /// items of `guichet_core::bundle::diff`, which the page words in its language).
+    pub changes: Vec<Change>,
 }
 
 #[cfg(test)]
@@ -791,18 +785,16 @@ mod tests {
 
     #[test]
     fn a_coupon_is_redeemed_once_accepted() {
+        use EntryState::{Accepted, Conflict, Held, Rejected};
         assert_eq!(CouponView::state_of([]), CouponState::Unused);
-        assert_eq!(CouponView::state_of(["rejected"]), CouponState::Unused);
+        assert_eq!(CouponView::state_of([Rejected]), CouponState::Unused);
+        assert_eq!(CouponView::state_of([Held, Rejected]), CouponState::Held);
         assert_eq!(
-            CouponView::state_of(["held", "rejected"]),
-            CouponState::Held
-        );
-        assert_eq!(
-            CouponView::state_of(["accepted", "conflict"]),
+            CouponView::state_of([Accepted, Conflict]),
             CouponState::Redeemed
         );
         assert_eq!(
-            CouponView::state_of(["conflict", "held"]),
+            CouponView::state_of([Conflict, Held]),
             CouponState::Conflict
         );
     }

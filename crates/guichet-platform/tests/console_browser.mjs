@@ -215,7 +215,7 @@ try {
   await tabTo("the Paquets link", () => document.activeElement?.textContent === "Paquets");
   await enter();
   const listed = await page.evaluate(() => document.getElementById("changes")?.textContent ?? "");
-  if (!listed.includes("revokes")) failures.push(`the next bundle's changes: ${listed}`);
+  if (!listed.includes("révoque")) failures.push(`the next bundle's changes, in French: ${listed}`);
   await axe("keys and bundles");
   await shot("12-bundles");
 

@@ -143,7 +143,7 @@ fn coupons(booklet: &BookletView, lang: Lang) -> Markup {
                                     li {
                                         (r.center.1) " " code { (r.center.0) } ", "
                                         (utc_instant(&r.occurred_at)) ", "
-                                        (r.state) " " code { (r.id) }
+                                        (lang.entry_state(r.state)) " " code { (r.id) }
                                     }
                                 }
                             }

@@ -9,9 +9,9 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use guichet_console::model::{
-    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleChange,
-    BundleRow, BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment,
-    Failures, LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
+    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleRow,
+    BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures,
+    LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
     ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
@@ -100,7 +100,7 @@ fn view(r: Redemption) -> RedemptionView {
     };
     RedemptionView {
         id: r.result.id.to_string(),
-        state: r.result.state.as_str().to_owned(),
+        state: r.result.state,
         detail,
         center: r.center,
         device: r.device,
@@ -169,7 +169,7 @@ fn booklet_view(booklet: store::BookletDetail) -> BookletView {
                     coupon.redemptions.into_iter().map(view).collect();
                 CouponView {
                     serial: coupon.serial,
-                    state: CouponView::state_of(redemptions.iter().map(|r| r.state.as_str())),
+                    state: CouponView::state_of(redemptions.iter().map(|r| r.state)),
                     revoked: coupon.revoked,
                     redemptions,
                 }
@@ -362,7 +362,7 @@ impl ConsoleBackend for ConsoleStore {
         by: &str,
         reason: &str,
         audit: &AuditEntry,
-    ) -> impl Future<Output = Answer<String>> + Send {
+    ) -> impl Future<Output = Answer<EntryState>> + Send {
         let (store, id, by, reason, audit) = (
             self.store.clone(),
             id.to_owned(),
@@ -398,7 +398,7 @@ impl ConsoleBackend for ConsoleStore {
                         with_state,
                     )
                     .await
-                    .map(|result| result.state.as_str().to_owned()),
+                    .map(|result| result.state),
             )
         }
     }
@@ -596,13 +596,7 @@ impl ConsoleBackend for ConsoleStore {
                     let history = store.signed_history().await?;
                     let draft = store.draft_bundle(now, now + draft_validity()).await?;
                     let latest = history.bundles().last().map(|b| b.bundle.document());
-                    let changes = guichet_core::bundle::diff::changes(latest, &draft)
-                        .into_iter()
-                        .map(|c| BundleChange {
-                            widens: c.widens,
-                            text: c.text,
-                        })
-                        .collect();
+                    let changes = guichet_core::bundle::diff::changes(latest, &draft);
                     Ok(BundlesView {
                         published: history
                             .bundles()
