@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::model::{
     Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, Dashboard, DeviceRow,
     Enrollment, EntryState, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView,
-    ReviewDecision, ReviewItem, Session,
+    Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -173,4 +173,18 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         file: &str,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<u64>> + Send;
+    /// The services referential in force, if one was imported, with its CSV.
+    fn referential(&self) -> impl Future<Output = Answer<Option<ReferentialView>>> + Send;
+    /// Reads `text` as `guichet-platform referential import` reads a file (JSON, or CSV
+    /// `type,code,fr,en` whose version is `version`; a `version` given also replaces a JSON
+    /// file's), checks it (3 levels, 9 areas, known areas, unique service codes), and replaces
+    /// the referential with it, with the audit entry (completed with what it replaces), in one
+    /// transaction; the referential stored. Refused, with the reason, if it does not read or
+    /// check.
+    fn set_referential(
+        &self,
+        text: &str,
+        version: Option<&str>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Referential>> + Send;
 }

@@ -68,6 +68,10 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/centers/{id}", get(pages::centers::center::<B>))
         .route("/centers/{id}/enroll", post(pages::centers::enroll::<B>))
         .route("/places/{kind}", post(pages::centers::add::<B>))
+        .route(
+            "/referential",
+            get(pages::referential::show::<B>).post(pages::referential::import::<B>),
+        )
         .route("/booklets", get(pages::booklets::show::<B>))
         .route("/booklets/revoke", post(pages::booklets::revoke::<B>))
         .route("/bundles", get(pages::bundles::show::<B>))

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use guichet_core::bundle::diff::Change;
+pub use guichet_core::bundle::document::Referential;
 pub use guichet_protocol::EntryState;
 use serde::Serialize;
 
@@ -57,6 +58,8 @@ pub enum Permission {
     ReadBundles,
     /// Download a bundle draft; import a signed bundle (privileged).
     ManageBundles,
+    /// Import or edit the services referential (privileged).
+    ManageReferential,
 }
 
 impl Role {
@@ -90,6 +93,7 @@ impl Role {
                     | ManagePlaces
                     | ReadBundles
                     | ManageBundles
+                    | ManageReferential
             ),
             Role::Reviewer => {
                 matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
@@ -703,6 +707,16 @@ pub struct BundlesView {
     pub changes: Vec<Change>,
 }
 
+/// The referential page: the referential in force, and its text as the CSV
+/// `guichet-platform referential import` reads (to edit and import back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferentialView {
+    /// The referential.
+    pub referential: Referential,
+    /// It as CSV (`type,code,fr,en`; its version apart).
+    pub csv: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -749,6 +763,11 @@ mod tests {
             );
             assert_eq!(
                 role.may(Permission::ManagePlaces),
+                role == Role::Admin,
+                "{role}"
+            );
+            assert_eq!(
+                role.may(Permission::ManageReferential),
                 role == Role::Admin,
                 "{role}"
             );

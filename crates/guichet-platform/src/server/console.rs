@@ -12,7 +12,7 @@ use guichet_console::model::{
     Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleRow,
     BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures,
     LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
-    ReviewDecision, ReviewItem, Session,
+    Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -670,6 +670,81 @@ impl ConsoleBackend for ConsoleStore {
                     store
                         .import_bundle_audited(file.as_bytes(), &roots?, with_sequence)
                         .await
+                }
+                .await,
+            )
+        }
+    }
+
+    fn referential(&self) -> impl Future<Output = Answer<Option<ReferentialView>>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    match store.referential().await? {
+                        None => Ok(None),
+                        Some(referential) => Ok(Some(ReferentialView {
+                            csv: crate::admin::referential_to_csv(&referential)?,
+                            referential,
+                        })),
+                    }
+                }
+                .await,
+            )
+        }
+    }
+
+    /// Read as the CLI reads a file (`admin::parse_referential`), then
+    /// `Store::set_referential_audited`: the audit entry gets the version and counts before
+    /// and after.
+    fn set_referential(
+        &self,
+        text: &str,
+        version: Option<&str>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Referential>> + Send {
+        let (store, text, version, audit) = (
+            self.store.clone(),
+            text.to_owned(),
+            version.map(str::to_owned),
+            audit.clone(),
+        );
+        async move {
+            answer(
+                async {
+                    let referential =
+                        crate::admin::parse_referential(&text, false, version.as_deref())?;
+                    let summary = |r: &Referential| {
+                        serde_json::json!({
+                            "version": r.version,
+                            "levels": r.levels.len(),
+                            "areas": r.areas.len(),
+                            "services": r.services.len(),
+                        })
+                    };
+                    let after = summary(&referential);
+                    let with_before = move |before: Option<&Referential>| {
+                        let mut audit = audit;
+                        let mut merged: serde_json::Value = audit
+                            .after
+                            .as_deref()
+                            .and_then(|text| serde_json::from_str(text).ok())
+                            .unwrap_or_else(|| serde_json::json!({}));
+                        if let (Some(merged), Some(after)) =
+                            (merged.as_object_mut(), after.as_object())
+                        {
+                            merged.extend(after.clone());
+                        }
+                        audit.after = Some(merged.to_string());
+                        audit.before = before.map(|b| summary(b).to_string());
+                        audit.object =
+                            format!("referential:{}", after["version"].as_str().unwrap_or(""));
+                        Some(audit)
+                    };
+                    store
+                        .set_referential_audited(&referential, with_before)
+                        .await?;
+                    Ok(referential)
                 }
                 .await,
             )

@@ -202,6 +202,62 @@ impl Browser {
         self.keep(response).await
     }
 
+    /// A `multipart/form-data` post as a browser sends a form with a file field from the
+    /// console's own page: each part is a name, a file name (a file field) or none, and its
+    /// content.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &str)],
+    ) -> Answer {
+        let origin = self.base.clone();
+        self.post_multipart_with(
+            path,
+            parts,
+            &[("origin", &origin), ("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+
+    /// [`Browser::post_multipart`] with exactly these extra headers (an attacker's page).
+    pub async fn post_multipart_with(
+        &mut self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let boundary = "----guichet-test-boundary-7d9a1c";
+        let mut body = String::new();
+        for (name, file, value) in parts {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+            ));
+            match file {
+                Some(file) => body.push_str(&format!(
+                    "; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )),
+                None => body.push_str("\r\n\r\n"),
+            }
+            body.push_str(value);
+            body.push_str("\r\n");
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        self.keep(response).await
+    }
+
     /// The password step; the answer.
     pub async fn password(&mut self, name: &str, password: &str) -> Answer {
         let page = self.get("/console/login").await;
