@@ -36,7 +36,7 @@ pub const MOUNT: &str = "/console";
 
 /// The client's address, put in each request's extensions by the server that mounts the
 /// console (the console records it in login attempts, sessions and the audit log). Behind a
-/// reverse proxy, it is the proxy's address.
+/// reverse proxy, the platform gives the client the proxy forwarded, if it trusts that proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
 

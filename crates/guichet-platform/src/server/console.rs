@@ -5,9 +5,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::Extension;
 use guichet_console::model::{
     Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleRow,
     BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures,
@@ -18,7 +19,7 @@ use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
 use jiff::Timestamp;
 
-use super::Peer;
+use super::client::ClientIp;
 use crate::clock::paris_day;
 use crate::error::Error;
 use crate::store::{self, Decision, EntryLine, Redemption, Store};
@@ -76,13 +77,14 @@ fn answer<R>(result: Result<R, Error>) -> Answer<R> {
     })
 }
 
-/// Puts the client's address ([`ClientAddress`]) in the request for the console.
+/// Puts the client's address ([`ClientAddress`]: the [`ClientIp`] the server resolved, the
+/// last untrusted hop behind a trusted reverse proxy) in the request for the console.
 pub async fn client_address(
-    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    request.extensions_mut().insert(ClientAddress(peer.ip()));
+    request.extensions_mut().insert(ClientAddress(client));
     next.run(request).await
 }
 

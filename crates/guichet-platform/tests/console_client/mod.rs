@@ -104,6 +104,8 @@ pub struct Browser {
     pub base: String,
     client: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
+    /// Headers sent with every request (such as an `X-Forwarded-For` of its own choosing).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Browser {
@@ -123,6 +125,7 @@ impl Browser {
             base: base.to_owned(),
             client,
             cookies: BTreeMap::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -161,13 +164,14 @@ impl Browser {
 
     /// `GET path`.
     pub async fn get(&mut self, path: &str) -> Answer {
-        let response = self
+        let mut request = self
             .client
             .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+            .header("cookie", self.cookie_header());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
         self.keep(response).await
     }
 
@@ -195,6 +199,9 @@ impl Browser {
             .header("cookie", self.cookie_header())
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form_body(fields));
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -251,6 +258,9 @@ impl Browser {
                 format!("multipart/form-data; boundary={boundary}"),
             )
             .body(body);
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
