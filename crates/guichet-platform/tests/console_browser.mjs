@@ -174,6 +174,7 @@ try {
   const closed = await page.evaluate(() => document.getElementById("closed")?.textContent ?? "");
   if (!closed.startsWith("Mois clos le")) failures.push(`after closing, the page says ${closed}`);
   await axe("report of a closed month");
+  await shot("8b-month-closed");
 
   // Booklets: the kiosk's booklet by its number, revoked whole with a reason.
   await tabTo("the Carnets link", () => document.activeElement?.textContent === "Carnets");
