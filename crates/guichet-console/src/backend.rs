@@ -8,8 +8,8 @@ use jiff::Timestamp;
 
 use crate::model::{
     Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, Dashboard, DeviceRow,
-    Enrollment, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView, ReviewDecision,
-    ReviewItem, Session,
+    Enrollment, EntryState, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView,
+    Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -109,7 +109,7 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         by: &str,
         reason: &str,
         audit: &AuditEntry,
-    ) -> impl Future<Output = Answer<String>> + Send;
+    ) -> impl Future<Output = Answer<EntryState>> + Send;
     /// The latest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> impl Future<Output = Answer<Vec<AuditEntry>>> + Send;
     /// The day `at` falls on for the reports (the platform's time zone, Europe/Paris).
@@ -131,7 +131,7 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         query: &BookletQuery,
     ) -> impl Future<Output = Answer<Option<BookletView>>> + Send;
     /// Revokes serials `first..=last` of the issuer key `kid` (hex) with `reason`, and writes
-    /// the audit entry, in one transaction; it reaches kiosks with the next published bundle.
+    /// the audit entry, in one transaction; it reaches kiosks at their next sync, in the platform's freshness statement.
     fn revoke(
         &self,
         kid: &str,
@@ -173,4 +173,18 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         file: &str,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<u64>> + Send;
+    /// The services referential in force, if one was imported, with its CSV.
+    fn referential(&self) -> impl Future<Output = Answer<Option<ReferentialView>>> + Send;
+    /// Reads `text` as `guichet-platform referential import` reads a file (JSON, or CSV
+    /// `type,code,fr,en` whose version is `version`; a `version` given also replaces a JSON
+    /// file's), checks it (3 levels, 9 areas, known areas, unique service codes), and replaces
+    /// the referential with it, with the audit entry (completed with what it replaces), in one
+    /// transaction; the referential stored. Refused, with the reason, if it does not read or
+    /// check.
+    fn set_referential(
+        &self,
+        text: &str,
+        version: Option<&str>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Referential>> + Send;
 }

@@ -1,6 +1,7 @@
 //! French first, English on request: the language is a cookie the switch link sets.
 
 use axum::http::HeaderMap;
+use guichet_protocol::EntryState;
 
 use crate::web::cookie;
 
@@ -56,5 +57,51 @@ impl Lang {
             Lang::Fr => fr,
             Lang::En => en,
         }
+    }
+
+    /// A redemption's state in words (a redemption, "passage", is masculine in French).
+    pub fn entry_state(self, state: EntryState) -> &'static str {
+        match state {
+            EntryState::Accepted => self.t("accepté", "accepted"),
+            EntryState::Conflict => self.t("en conflit", "in conflict"),
+            EntryState::Unknown => self.t("coupon inconnu", "unknown coupon"),
+            EntryState::Cancelled => self.t("annulé", "cancelled"),
+            EntryState::Rejected => self.t("rejeté", "rejected"),
+            EntryState::Held => self.t("en attente de revue", "waiting for review"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_redemption_state_has_french_words() {
+        let states = [
+            EntryState::Accepted,
+            EntryState::Conflict,
+            EntryState::Unknown,
+            EntryState::Cancelled,
+            EntryState::Rejected,
+            EntryState::Held,
+        ];
+        let french: Vec<&str> = states.iter().map(|s| Lang::Fr.entry_state(*s)).collect();
+        assert_eq!(
+            french,
+            [
+                "accepté",
+                "en conflit",
+                "coupon inconnu",
+                "annulé",
+                "rejeté",
+                "en attente de revue"
+            ]
+        );
+        for state in states {
+            // No French page shows the wire's English name.
+            assert_ne!(Lang::Fr.entry_state(state), state.as_str());
+        }
+        assert_eq!(Lang::En.entry_state(EntryState::Accepted), "accepted");
     }
 }

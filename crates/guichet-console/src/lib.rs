@@ -36,7 +36,7 @@ pub const MOUNT: &str = "/console";
 
 /// The client's address, put in each request's extensions by the server that mounts the
 /// console (the console records it in login attempts, sessions and the audit log). Behind a
-/// reverse proxy, it is the proxy's address.
+/// reverse proxy, the platform gives the client the proxy forwarded, if it trusts that proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
 
@@ -68,6 +68,10 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/centers/{id}", get(pages::centers::center::<B>))
         .route("/centers/{id}/enroll", post(pages::centers::enroll::<B>))
         .route("/places/{kind}", post(pages::centers::add::<B>))
+        .route(
+            "/referential",
+            get(pages::referential::show::<B>).post(pages::referential::import::<B>),
+        )
         .route("/booklets", get(pages::booklets::show::<B>))
         .route("/booklets/revoke", post(pages::booklets::revoke::<B>))
         .route("/bundles", get(pages::bundles::show::<B>))

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use guichet_core::bundle::diff::Change;
+pub use guichet_core::bundle::document::Referential;
+pub use guichet_protocol::EntryState;
 use serde::Serialize;
 
 /// An account's id (a UUID given by the backend when the account is created).
@@ -55,6 +58,8 @@ pub enum Permission {
     ReadBundles,
     /// Download a bundle draft; import a signed bundle (privileged).
     ManageBundles,
+    /// Import or edit the services referential (privileged).
+    ManageReferential,
 }
 
 impl Role {
@@ -88,6 +93,7 @@ impl Role {
                     | ManagePlaces
                     | ReadBundles
                     | ManageBundles
+                    | ManageReferential
             ),
             Role::Reviewer => {
                 matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
@@ -287,8 +293,8 @@ pub struct Dashboard {
 pub struct RedemptionView {
     /// Its id.
     pub id: String,
-    /// Its state (`held`, `conflict`, `accepted`…).
-    pub state: String,
+    /// Its state.
+    pub state: EntryState,
     /// Why it is in that state, if the platform says.
     pub detail: Option<String>,
     /// Center id and name.
@@ -569,13 +575,13 @@ pub struct CouponView {
 impl CouponView {
     /// A coupon's state from its redemptions' states: one accepted is redeemed; else any in
     /// conflict is a conflict, any held is held; rejected ones leave it unused.
-    pub fn state_of<'a>(states: impl IntoIterator<Item = &'a str>) -> CouponState {
-        let states: Vec<&str> = states.into_iter().collect();
-        if states.contains(&"accepted") {
+    pub fn state_of(states: impl IntoIterator<Item = EntryState>) -> CouponState {
+        let states: Vec<EntryState> = states.into_iter().collect();
+        if states.contains(&EntryState::Accepted) {
             CouponState::Redeemed
-        } else if states.contains(&"conflict") {
+        } else if states.contains(&EntryState::Conflict) {
             CouponState::Conflict
-        } else if states.contains(&"held") {
+        } else if states.contains(&EntryState::Held) {
             CouponState::Held
         } else {
             CouponState::Unused
@@ -689,15 +695,6 @@ pub struct BundleRow {
     pub expires_at: String,
 }
 
-/// One change the next bundle makes, for a person to read before it is signed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BundleChange {
-    /// Whether it widens trust (more coupons payable, more answers believed).
-    pub widens: bool,
-    /// What changes.
-    pub text: String,
-}
-
 /// The bundles page: the published history and what the next draft changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BundlesView {
@@ -705,8 +702,19 @@ pub struct BundlesView {
     pub published: Vec<BundleRow>,
     /// The next bundle's sequence.
     pub next: u64,
-    /// What it changes against the newest published one, widening changes first.
-    pub changes: Vec<BundleChange>,
+    /// What it changes against the newest published one, widening changes first (the typed
+    /// items of `guichet_core::bundle::diff`, which the page words in its language).
+    pub changes: Vec<Change>,
+}
+
+/// The referential page: the referential in force, and its text as the CSV
+/// `guichet-platform referential import` reads (to edit and import back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferentialView {
+    /// The referential.
+    pub referential: Referential,
+    /// It as CSV (`type,code,fr,en`; its version apart).
+    pub csv: String,
 }
 
 #[cfg(test)]
@@ -758,6 +766,11 @@ mod tests {
                 role == Role::Admin,
                 "{role}"
             );
+            assert_eq!(
+                role.may(Permission::ManageReferential),
+                role == Role::Admin,
+                "{role}"
+            );
         }
     }
 
@@ -791,18 +804,16 @@ mod tests {
 
     #[test]
     fn a_coupon_is_redeemed_once_accepted() {
+        use EntryState::{Accepted, Conflict, Held, Rejected};
         assert_eq!(CouponView::state_of([]), CouponState::Unused);
-        assert_eq!(CouponView::state_of(["rejected"]), CouponState::Unused);
+        assert_eq!(CouponView::state_of([Rejected]), CouponState::Unused);
+        assert_eq!(CouponView::state_of([Held, Rejected]), CouponState::Held);
         assert_eq!(
-            CouponView::state_of(["held", "rejected"]),
-            CouponState::Held
-        );
-        assert_eq!(
-            CouponView::state_of(["accepted", "conflict"]),
+            CouponView::state_of([Accepted, Conflict]),
             CouponState::Redeemed
         );
         assert_eq!(
-            CouponView::state_of(["conflict", "held"]),
+            CouponView::state_of([Conflict, Held]),
             CouponState::Conflict
         );
     }

@@ -243,15 +243,22 @@ pub async fn record_attempt<B: ConsoleBackend>(
 }
 
 /// Whether `password` is the account's (a decoy hash is checked when there is no account, so
-/// the time taken tells nothing).
-pub fn password_matches(account: Option<&Account>, password: &str) -> bool {
-    match account {
-        Some(account) => verify_password(&account.password_hash, password) && !account.disabled,
+/// the time taken tells nothing). The argon2id check (about 19 MiB and tens of milliseconds of
+/// CPU) runs on tokio's blocking pool, not on the async threads that serve the other requests.
+pub async fn password_matches(account: Option<&Account>, password: &str) -> Result<bool, Fail> {
+    let hash = account.map(|account| account.password_hash.clone());
+    let enabled = account.is_some_and(|account| !account.disabled);
+    let password = password.to_owned();
+    let verified = tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_password(&hash, &password),
         None => {
-            verify_password(crate::secrets::decoy_hash(), password);
+            verify_password(crate::secrets::decoy_hash(), &password);
             false
         }
-    }
+    })
+    .await
+    .map_err(|e| Fail::Internal(format!("the password check failed: {e}")))?;
+    Ok(verified && enabled)
 }
 
 /// Whether `code` is the account's second factor now: a TOTP code of a time step later than
@@ -279,4 +286,66 @@ pub async fn second_factor_matches<B: ConsoleBackend>(
         .use_recovery_code(&account.id, &recovery_hash(code), now)
         .await
         .map_err(Fail::backend(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{AccountId, Role};
+    use crate::secrets::hash_password;
+
+    fn account(password: &str, disabled: bool) -> Account {
+        Account {
+            id: AccountId("a1".into()),
+            name: "camille".into(),
+            role: Role::Admin,
+            password_hash: hash_password(password).unwrap(),
+            totp_secret: String::new(),
+            disabled,
+        }
+    }
+
+    /// On a runtime with one thread, other tasks keep running while a password is checked:
+    /// the argon2id work is not on the async thread.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_password_check_leaves_the_async_thread_free() {
+        let camille = account("correct horse battery", false);
+        let done = Arc::new(AtomicBool::new(false));
+        let ticker = tokio::spawn({
+            let done = done.clone();
+            async move {
+                let mut ticks = 0u32;
+                while !done.load(Ordering::SeqCst) {
+                    ticks += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+                ticks
+            }
+        });
+        // The ticker runs once before the check starts.
+        tokio::task::yield_now().await;
+        let right = password_matches(Some(&camille), "correct horse battery").await;
+        let wrong = password_matches(Some(&camille), "correct horse batterz").await;
+        let nobody = password_matches(None, "correct horse battery").await;
+        done.store(true, Ordering::SeqCst);
+        let ticks = ticker.await.unwrap();
+        assert!(matches!(right, Ok(true)));
+        assert!(matches!(wrong, Ok(false)));
+        assert!(matches!(nobody, Ok(false)));
+        // Three argon2id checks take tens of milliseconds at least; had they run on the one
+        // async thread, the ticker would have run once or twice.
+        assert!(ticks >= 5, "the ticker ran {ticks} times during the checks");
+    }
+
+    #[tokio::test]
+    async fn a_disabled_account_never_matches() {
+        let camille = account("correct horse battery", true);
+        assert!(matches!(
+            password_matches(Some(&camille), "correct horse battery").await,
+            Ok(false)
+        ));
+    }
 }

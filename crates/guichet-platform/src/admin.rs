@@ -347,15 +347,26 @@ pub fn read_referential(path: &Path, version: Option<&str>) -> Result<Referentia
         std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
     let is_json = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        || text.trim_start().starts_with('{');
-    let mut referential = if is_json {
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Invalid(format!("{}: not a referential: {e}", path.display())))?
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    parse_referential(&text, is_json, version)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// Reads a referential from the text of a file as [`read_referential`] takes it (JSON if
+/// `is_json` or if it starts with `{`, else CSV), `version` replacing the file's; the console
+/// imports with this too. Only read, not yet checked (`bundle::check_referential` is).
+pub fn parse_referential(
+    text: &str,
+    is_json: bool,
+    version: Option<&str>,
+) -> Result<Referential, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut referential = if is_json || text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| Error::Invalid(format!("not a referential: {e}")))?
     } else {
-        referential_from_csv(&text, version.unwrap_or(""))?
+        referential_from_csv(text, version.unwrap_or(""))?
     };
-    if let Some(version) = version {
+    if let Some(version) = version.map(str::trim).filter(|v| !v.is_empty()) {
         referential.version = version.to_owned();
     }
     if referential.version.trim().is_empty() {
@@ -364,6 +375,38 @@ pub fn read_referential(path: &Path, version: Option<&str>) -> Result<Referentia
         ));
     }
     Ok(referential)
+}
+
+/// A referential as the CSV [`read_referential`] reads (`type,code,fr,en`; its version and
+/// example flag are not in it): levels, then areas, then services.
+pub fn referential_to_csv(referential: &Referential) -> Result<String, Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut row = |kind: &str, code: &str, name: &LocalizedText| {
+        writer
+            .write_record([kind, code, name.fr.as_str(), name.en.as_str()])
+            .map_err(|e| Error::Invalid(format!("referential CSV: {e}")))
+    };
+    row(
+        "type",
+        "code",
+        &LocalizedText {
+            fr: "fr".into(),
+            en: "en".into(),
+        },
+    )?;
+    for level in &referential.levels {
+        row("level", &level.level.to_string(), &level.name)?;
+    }
+    for area in &referential.areas {
+        row("area", area.code.code(), &area.name)?;
+    }
+    for service in &referential.services {
+        row("service", &service.code, &service.name)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::Invalid(format!("referential CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Invalid(format!("referential CSV: {e}")))
 }
 
 fn referential_from_csv(text: &str, version: &str) -> Result<Referential, Error> {
@@ -432,4 +475,45 @@ pub async fn publish(
         std::fs::write(out, &file).map_err(io(format!("cannot write {}", out.display())))?;
     }
     Ok((sequence, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../fixtures/referential/example-referential.json");
+
+    /// The CSV the console offers for editing reads back as the same referential.
+    #[test]
+    fn a_referential_written_as_csv_reads_back_the_same() {
+        let example = parse_referential(EXAMPLE, true, None).unwrap();
+        crate::bundle::check_referential(&example).unwrap();
+        let csv = referential_to_csv(&example).unwrap();
+        assert!(csv.starts_with("type,code,fr,en\nlevel,1,"), "{csv}");
+        let back = parse_referential(&csv, false, Some(&example.version)).unwrap();
+        assert_eq!(
+            back,
+            Referential {
+                example: false,
+                ..example.clone()
+            }
+        );
+        // A version typed beside the text wins; none for a CSV is refused.
+        let renamed = parse_referential(&csv, false, Some(" v2 ")).unwrap();
+        assert_eq!(renamed.version, "v2");
+        assert!(parse_referential(&csv, false, None).is_err());
+        assert!(parse_referential(&csv, false, Some("  ")).is_err());
+        // A spreadsheet's byte-order mark is not part of the header.
+        let marked = format!("\u{feff}{csv}");
+        assert_eq!(
+            parse_referential(&marked, false, Some(&example.version)).unwrap(),
+            back
+        );
+        let bad = csv.replace("service,", "servise,");
+        let error = parse_referential(&bad, false, Some("v3")).unwrap_err();
+        assert!(
+            error.to_string().contains("is not level, area or service"),
+            "{error}"
+        );
+    }
 }

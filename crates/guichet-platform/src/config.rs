@@ -45,6 +45,13 @@ pub struct ServeConfig {
     pub tls_key: Option<PathBuf>,
     /// `enroll_attempts_per_minute` (`--enroll-attempts-per-minute`).
     pub enroll_attempts_per_minute: Option<u32>,
+    /// `trusted_proxies`: the addresses of the reverse proxies in front of the platform
+    /// (`["127.0.0.1"]` for nginx on the same host). Only a request from one of them has its
+    /// `X-Forwarded-For` read: its last hop that is not a trusted proxy is the client's address
+    /// (audit log, login limits per address, enrollment budget). None by default: the TCP
+    /// peer is the client, and a forwarded header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Reads and checks the configuration file at `path`.
@@ -80,9 +87,26 @@ mod tests {
              root_public_key_file = \"/etc/guichet-platform/root-public-key.txt\"\n\
              [serve]\n\
              listen = \"0.0.0.0:8440\"\n\
-             enroll_attempts_per_minute = 30\n",
+             enroll_attempts_per_minute = 30\n\
+             trusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
         )
         .unwrap();
+        assert_eq!(
+            config.serve.trusted_proxies,
+            [
+                "127.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        let error = toml::from_str::<PlatformConfig>("[serve]\ntrusted_proxies = [\"proxy\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("trusted_proxies"), "{error}");
+        assert!(toml::from_str::<PlatformConfig>("[serve]\n")
+            .unwrap()
+            .serve
+            .trusted_proxies
+            .is_empty());
         assert_eq!(
             config.data_dir.as_deref(),
             Some(Path::new("/var/lib/guichet-platform"))

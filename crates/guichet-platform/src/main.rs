@@ -24,7 +24,8 @@ use jiff::{SignedDuration, Timestamp};
 )]
 struct Cli {
     /// The configuration file (TOML: data_dir, signer_dir, database, database_password_file,
-    /// root_public_key_file, [serve] listen, tls_cert, tls_key, enroll_attempts_per_minute);
+    /// root_public_key_file, [serve] listen, tls_cert, tls_key, enroll_attempts_per_minute,
+    /// trusted_proxies);
     /// in production /etc/guichet-platform/platform.toml. Options given here win over it.
     #[arg(
         long,
@@ -97,7 +98,7 @@ enum Command {
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
         /// Enrollment attempts allowed per client address and minute (behind a reverse proxy,
-        /// every kiosk has the proxy's address).
+        /// every kiosk has the proxy's address unless `[serve] trusted_proxies` names it).
         /// Default: 10.
         #[arg(long)]
         enroll_attempts_per_minute: Option<u32>,
@@ -998,6 +999,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 enroll_attempts_per_minute: enroll_attempts_per_minute
                     .or(file.enroll_attempts_per_minute)
                     .unwrap_or(server::limits::ENROLL_ATTEMPTS),
+                trusted_proxies: server::client::TrustedProxies::new(&file.trusted_proxies),
             };
             let tls = match (tls_cert.or(file.tls_cert), tls_key.or(file.tls_key)) {
                 (Some(cert), Some(key)) => Some(server::tls::server_config(&cert, &key)?),

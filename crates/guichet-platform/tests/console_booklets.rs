@@ -88,14 +88,39 @@ async fn a_booklet_shows_what_became_of_each_coupon(backend: Backend) {
     assert!(by_coupon.body.contains(&format!("Carnet n° {}", s.number)));
     let first = row(&page.body, s.first);
     assert!(first.contains("encaissé"), "{first}");
+    // Each redemption's state in French words, never the wire's English names.
     assert!(
-        first.contains(&s.accepted) && first.contains("conflict"),
+        first.contains(&format!("accepté <code>{}</code>", s.accepted))
+            && first.contains("en conflit <code>"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("accepted") && !first.contains(", conflict"),
         "{first}"
     );
     assert!(row(&page.body, s.first + 1).contains("en attente de revue"));
     assert!(row(&page.body, s.first + 2).contains("non utilisé"));
     // A reviewer reads but is not offered the revocation.
     assert!(!page.body.contains("/console/booklets/revoke"));
+    // In English, English words.
+    assert_eq!(
+        browser.get("/console/lang/en?back=/console").await.status,
+        303
+    );
+    let english = browser
+        .get(&format!("/console/booklets?q={}", s.number))
+        .await;
+    let first = row(&english.body, s.first);
+    assert!(
+        first.contains(&format!("accepted <code>{}</code>", s.accepted))
+            && first.contains("in conflict <code>"),
+        "{first}"
+    );
+    assert!(row(&english.body, s.first + 1).contains("waiting for review"));
+    assert_eq!(
+        browser.get("/console/lang/fr?back=/console").await.status,
+        303
+    );
 
     // Nothing minted: said so; not a search: 400, never a panic.
     let none = browser.get("/console/booklets?q=999999").await;

@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, reads what the next bundle changes, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, reads what the next bundle changes, edits the referential, visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -174,6 +174,7 @@ try {
   const closed = await page.evaluate(() => document.getElementById("closed")?.textContent ?? "");
   if (!closed.startsWith("Mois clos le")) failures.push(`after closing, the page says ${closed}`);
   await axe("report of a closed month");
+  await shot("8b-month-closed");
 
   // Booklets: the kiosk's booklet by its number, revoked whole with a reason.
   await tabTo("the Carnets link", () => document.activeElement?.textContent === "Carnets");
@@ -215,16 +216,51 @@ try {
   await tabTo("the Paquets link", () => document.activeElement?.textContent === "Paquets");
   await enter();
   const listed = await page.evaluate(() => document.getElementById("changes")?.textContent ?? "");
-  if (!listed.includes("revokes")) failures.push(`the next bundle's changes: ${listed}`);
+  if (!listed.includes("révoque")) failures.push(`the next bundle's changes, in French: ${listed}`);
   await axe("keys and bundles");
   await shot("12-bundles");
+
+  // The referential: its areas and services; an edit by keyboard in its CSV text (privilege
+  // mode is open). A service in no area is refused, nothing changed; a good one is saved.
+  await tabTo("the Référentiel link", () => document.activeElement?.textContent === "Référentiel");
+  await enter();
+  await axe("referential");
+  await shot("13-referential");
+  async function editReferential(version, line) {
+    await tabTo("the referential's version", () => document.activeElement?.id === "ref-version");
+    await page.keyboard.down("Control");
+    await page.keyboard.press("KeyA");
+    await page.keyboard.up("Control");
+    await page.keyboard.type(version);
+    await page.keyboard.press("Tab");
+    if ((await page.evaluate(() => document.activeElement?.id)) !== "ref-text") throw new Error("Tab after the version did not reach the text");
+    await page.keyboard.down("Control");
+    await page.keyboard.press("End");
+    await page.keyboard.up("Control");
+    await page.keyboard.type(`${line}\n`);
+    await tabTo("the save button", () => document.activeElement?.textContent === "Vérifier et enregistrer");
+    await enter();
+  }
+  await editReferential("console-essai-1", "service,9.9.01,Hors domaine,Out of any area");
+  const refused = await page.evaluate(() => document.getElementById("refused")?.textContent ?? "");
+  if (!refused.startsWith("Référentiel refusé, rien n'a changé")) failures.push(`a bad referential: ${refused}`);
+  const kept = await page.evaluate(() => document.getElementById("ref-text")?.value ?? "");
+  if (!kept.includes("service,9.9.01,Hors domaine")) failures.push("the refused text was not kept for correction");
+  await axe("referential, refused");
+  await tabTo("the Référentiel link", () => document.activeElement?.textContent === "Référentiel");
+  await enter();
+  await editReferential("console-essai-2", "service,2.2.99,Déclarer ses impôts en ligne,Filing taxes online");
+  if (!page.url().endsWith("/console/referential")) throw new Error(`after saving the referential: ${page.url()} ${await heading()}`);
+  const saved = await page.evaluate(() => [document.getElementById("version")?.textContent.trim(), document.getElementById("area-2.2")?.textContent ?? ""]);
+  if (saved[0] !== "console-essai-2" || !saved[1].includes("Déclarer ses impôts en ligne")) failures.push(`the referential saved: ${saved}`);
+  await axe("referential, edited");
 
   // English, by the switch.
   await tabTo("the English switch", () => document.activeElement?.getAttribute("hreflang") === "en");
   await enter();
   if ((await page.evaluate(() => document.documentElement.lang)) !== "en") failures.push("the switch did not give English");
-  await axe("report, English");
-  for (const [link, name] of [["Centers", "centers, English"], ["Booklets", "booklets, English"], ["Bundles", "bundles, English"]]) {
+  await axe("referential, English, by the switch");
+  for (const [link, name] of [["Centers", "centers, English"], ["Referential", "referential, English"], ["Booklets", "booklets, English"], ["Bundles", "bundles, English"]]) {
     await tabTo(`the ${link} link`, (text) => document.activeElement?.textContent === text, link);
     await enter();
     await axe(name);

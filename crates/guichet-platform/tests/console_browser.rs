@@ -3,10 +3,10 @@
 //! platform on loopback over a real SQLite file. By keyboard only, it logs in with the
 //! password and a TOTP code it computes, opens privilege mode, disables a kiosk from its row
 //! with a reason, closes last month from the report page, revokes a booklet with a reason,
-//! makes an enrollment code for a center,
+//! makes an enrollment code for a center, edits the referential (a refused edit first),
 //! visits every page in French and English with axe-core finding no violation, and logs out;
-//! this test then checks the kiosk, the closed month and the revocation in the database, and
-//! the audit entries.
+//! this test then checks the kiosk, the closed month, the revocation and the referential in
+//! the database, and the audit entries.
 //! Screenshots go to `$GUICHET_SCREENSHOTS_DIR` (`make screenshots`: docs/screenshots/), else
 //! the target's temporary directory.
 //!
@@ -177,6 +177,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("month.close", camille),
             ("coupons.revoke", camille),
             ("enroll.code", camille),
+            ("referential.import", camille),
             ("logout", camille),
             ("login", dominique),
             ("privilege.open", dominique),
@@ -203,6 +204,36 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .revoked
         .iter()
         .any(|(reason, _)| reason == "Carnet volé au centre")));
+    // The referential is camille's edit: one service more, its version; the refused one
+    // changed nothing and left no entry.
+    let referential = store.referential().await.unwrap().unwrap();
+    assert_eq!(referential.version, "console-essai-2");
+    let added = referential
+        .services
+        .iter()
+        .find(|s| s.code == "2.2.99")
+        .expect("the service added in the browser");
+    assert_eq!(added.name.fr, "Déclarer ses impôts en ligne");
+    assert_eq!(added.area.code(), "2.2");
+    assert_eq!(
+        referential.services.len(),
+        common::referential().services.len() + 1
+    );
+    let import = audit
+        .iter()
+        .find(|e| e.action == "referential.import")
+        .unwrap();
+    assert_eq!(import.object, "referential:console-essai-2");
+    assert!(
+        import.before.as_deref().unwrap().contains(&format!(
+            "\"version\":\"{}\"",
+            common::referential().version
+        )),
+        "{import:?}"
+    );
+    let after: serde_json::Value = serde_json::from_str(import.after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["services"], referential.services.len());
+    assert_eq!(after["source"], "text");
     // The decision itself is recorded under the reviewer's account.
     let store = platform.store.clone();
     let rejected = store.review_list(&[EntryState::Rejected]).await.unwrap();

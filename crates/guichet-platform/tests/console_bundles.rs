@@ -49,12 +49,34 @@ async fn the_page_shows_what_the_next_bundle_changes(backend: Backend) {
     auditor.login(&s.auditor).await;
     let page = auditor.get("/console/bundles").await;
     assert_eq!(page.status, 200, "{}", page.body);
+    // French words on the French page (the typed change, worded by the console)…
+    let revoked = format!(
+        "révoque {}, coupon n° {}",
+        s.platform.kid,
+        s.platform.minter.coupon.serial + 3
+    );
+    assert!(page.body.contains(&revoked), "{revoked} in {}", page.body);
+    assert!(!page.body.contains("revokes "), "{}", page.body);
+    // …and the signer's own line on the English one.
+    assert_eq!(
+        auditor.get("/console/lang/en?back=/console").await.status,
+        303
+    );
+    let english = auditor.get("/console/bundles").await;
     let revoked = format!(
         "revokes {} serial {}",
         s.platform.kid,
         s.platform.minter.coupon.serial + 3
     );
-    assert!(page.body.contains(&revoked), "{revoked} in {}", page.body);
+    assert!(
+        english.body.contains(&revoked),
+        "{revoked} in {}",
+        english.body
+    );
+    assert_eq!(
+        auditor.get("/console/lang/fr?back=/console").await.status,
+        303
+    );
     assert!(page.body.contains(&format!("(n° {})", latest + 1)));
     assert!(page
         .body

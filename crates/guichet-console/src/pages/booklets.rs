@@ -1,7 +1,8 @@
 //! Booklets (every role): find one by its number or by a coupon (kid and serial), see what
 //! became of each coupon (unused, redeemed where and when, conflict, held, revoked); revoke a
 //! lost or stolen booklet or a range of serials with a reason (admin, privilege mode,
-//! audited). A revocation reaches the kiosks with the next published bundle.
+//! audited). A revocation reaches the kiosks at their next sync, in the platform's freshness
+//! statement (signed online; no trip to the signer).
 
 use std::sync::Arc;
 
@@ -143,7 +144,7 @@ fn coupons(booklet: &BookletView, lang: Lang) -> Markup {
                                     li {
                                         (r.center.1) " " code { (r.center.0) } ", "
                                         (utc_instant(&r.occurred_at)) ", "
-                                        (r.state) " " code { (r.id) }
+                                        (lang.entry_state(r.state)) " " code { (r.id) }
                                     }
                                 }
                             }

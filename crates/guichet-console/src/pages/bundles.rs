@@ -10,6 +10,8 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use guichet_core::bundle::diff::{Named, Rule, What};
+use guichet_core::bundle::document::KeyStatus;
 use jiff::Timestamp;
 use maud::{html, Markup};
 use serde_json::json;
@@ -94,11 +96,115 @@ fn changes(view: &BundlesView, lang: Lang) -> Markup {
                         @if change.widens {
                             strong.off { (lang.t("ÉLARGIT LA CONFIANCE", "WIDENS TRUST")) } " "
                         }
-                        (change.text)
+                        (change_words(&change.what, lang))
                     }
                 }
             }
         }
+    }
+}
+
+/// An issuer key's status, in French (a key, "clé", is feminine).
+fn status_fr(status: KeyStatus) -> &'static str {
+    match status {
+        KeyStatus::Active => "active",
+        KeyStatus::Retired => "retirée",
+        KeyStatus::Compromised => "compromise",
+    }
+}
+
+/// Serials of a key, in French: `KID coupon n° 5` or `KID coupons n° 1 à 10`.
+fn serials_fr(kid: &impl std::fmt::Display, first: u64, last: u64) -> String {
+    if first == last {
+        format!("{kid}, coupon n° {first}")
+    } else {
+        format!("{kid}, coupons n° {first} à {last}")
+    }
+}
+
+/// One change of the next bundle, in `lang`: in English the signer's own line, in French the
+/// same facts in French words (from the typed item, never from the English text).
+pub fn change_words(what: &What, lang: Lang) -> String {
+    if lang == Lang::En {
+        return what.to_string();
+    }
+    let list = |list: Named, masculine: &'static str, feminine: &'static str| match list {
+        Named::Provider => masculine,
+        Named::Zone => feminine,
+    };
+    match what {
+        What::NewIssuerKey {
+            kid,
+            provider,
+            status,
+            public_key,
+        } => format!(
+            "nouvelle clé d'émission {kid} du financeur {provider} ({}), clé publique {public_key}",
+            status_fr(*status)
+        ),
+        What::IssuerKeyChanged { kid, before, after } => format!(
+            "clé d'émission {kid} : {} pour le financeur {} → {} pour le financeur {}",
+            status_fr(before.0),
+            before.1,
+            status_fr(after.0),
+            after.1
+        ),
+        What::IssuerKeyRemoved { kid } => format!("clé d'émission {kid} retirée du paquet"),
+        What::Revokes { kid, first, last } => {
+            format!("révoque {}", serials_fr(kid, *first, *last))
+        }
+        What::LiftsRevocation { kid, first, last } => {
+            format!("lève la révocation de {}", serials_fr(kid, *first, *last))
+        }
+        What::Added {
+            list: named,
+            id,
+            name,
+        } => format!(
+            "{} {id} « {name} »",
+            list(*named, "nouveau financeur", "nouvelle zone")
+        ),
+        What::Renamed {
+            list: named,
+            id,
+            before,
+            after,
+        } => format!(
+            "{} {id} {} « {before} » → « {after} »",
+            list(*named, "financeur", "zone"),
+            list(*named, "renommé", "renommée")
+        ),
+        What::Removed {
+            list: named,
+            id,
+            name,
+        } => format!(
+            "{} {id} « {name} » {}",
+            list(*named, "financeur", "zone"),
+            list(*named, "retiré", "retirée")
+        ),
+        What::NewSyncKey { key } => format!("nouvelle clé de synchronisation {key}"),
+        What::SyncKeyDropped { key } => format!("clé de synchronisation {key} retirée"),
+        What::Roots { keys } => format!(
+            "les postes épinglent les clés racines {} à partir de cette liste",
+            keys.join(", ")
+        ),
+        What::RuleChanged {
+            rule,
+            before,
+            after,
+        } => {
+            let name = match rule {
+                Rule::GraceDays => "jours de grâce après la fin de validité",
+                Rule::MaxStalenessDays => "jours au plus sans nouvelles de la plateforme",
+                Rule::MinutesPerCoupon => "minutes par coupon",
+            };
+            format!("règle « {name} » ({}) : {before} → {after}", rule.as_str())
+        }
+        What::Referential { version, services } => format!(
+            "référentiel {} → {} ({} → {} services)",
+            version.0, version.1, services.0, services.1
+        ),
     }
 }
 

@@ -118,7 +118,7 @@ pub async fn password<B: ConsoleBackend>(
         .await
         .map_err(Fail::backend(lang))?;
     let matches = form.password.len() <= MAX_PASSWORD_BYTES
-        && password_matches(account.as_ref(), &form.password);
+        && password_matches(account.as_ref(), &form.password).await?;
     let Some(account) = account.filter(|_| matches) else {
         record_attempt(backend.as_ref(), &name, address, now, false, lang).await?;
         return Err(wrong(lang));

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod login;
 pub mod privilege;
+pub mod referential;
 pub mod reports;
 pub mod review;
 
@@ -91,7 +92,7 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 8] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 9] = [
     ("/console", "Tableau de bord", "Dashboard", None),
     (
         "/console/devices",
@@ -103,6 +104,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 8] = [
         "/console/centers",
         "Centres",
         "Centers",
+        Some(Permission::ReadPlaces),
+    ),
+    (
+        "/console/referential",
+        "Référentiel",
+        "Referential",
         Some(Permission::ReadPlaces),
     ),
     (

@@ -101,7 +101,7 @@ pub async fn elevate<B: ConsoleBackend>(
     let now = Timestamp::now();
     let seconds = now.as_second();
     check_lockout(backend.as_ref(), &name, address, seconds, lang).await?;
-    let ok = password_matches(Some(&current.account), &form.password)
+    let ok = password_matches(Some(&current.account), &form.password).await?
         && second_factor_matches(backend.as_ref(), &current.account, &form.code, now, lang).await?;
     record_attempt(backend.as_ref(), &name, address, seconds, ok, lang).await?;
     if !ok {

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::backend::ConsoleBackend;
 use crate::i18n::Lang;
-use crate::model::{Permission, RedemptionView, ReviewDecision};
+use crate::model::{EntryState, Permission, RedemptionView, ReviewDecision};
 use crate::pages::{euros, layout, privilege_status, utc_instant};
 use crate::session::{current, posting};
 use crate::web::{see_other, Fail};
@@ -34,7 +34,7 @@ fn evidence_row(lang: Lang, r: &RedemptionView) -> Markup {
     html! {
         tr {
             th scope="row" { code { (r.id) } }
-            td { (r.state) @if let Some(detail) = &r.detail { br; span.sub { (detail) } } }
+            td { (lang.entry_state(r.state)) @if let Some(detail) = &r.detail { br; span.sub { (detail) } } }
             td { (r.center.1) " (" (r.center.0) ")" }
             td { (r.device.1.as_deref().unwrap_or("—")) br; code.id { (r.device.0) } }
             td { code { (r.coupon.0) } " n° " (r.coupon.1) }
@@ -90,7 +90,7 @@ pub async fn show<B: ConsoleBackend>(
             @for item in &queue {
                 @let r = &item.redemption;
                 section.review aria-labelledby=(format!("r-{}", r.id)) {
-                    h2 id=(format!("r-{}", r.id)) { (lang.t("Passage ", "Redemption ")) code { (r.id) } " — " (r.state) }
+                    h2 id=(format!("r-{}", r.id)) { (lang.t("Passage ", "Redemption ")) code { (r.id) } " — " (lang.entry_state(r.state)) }
                     table {
                         caption { (lang.t("Le passage et les autres passages du même coupon", "The redemption and the other redemptions of its coupon")) }
                         (evidence_head(lang))
@@ -100,7 +100,7 @@ pub async fn show<B: ConsoleBackend>(
                         }
                     }
                     @if decide {
-                        @let holder = item.contenders.iter().find(|c| c.state == "accepted");
+                        @let holder = item.contenders.iter().find(|c| c.state == EntryState::Accepted);
                         form.stack method="post" action=(format!("/console/review/{}", r.id)) {
                             input type="hidden" name="csrf" value=(current.session.csrf);
                             fieldset {

@@ -3,7 +3,9 @@
 //!
 //! Each change says whether it **widens** trust (a new issuer key, a key back from
 //! compromised, a revocation lifted, a new sync key, a longer grace or staleness) or only
-//! restricts or renames; widening changes are listed first.
+//! restricts or renames; widening changes are listed first. A change is a typed item
+//! ([`What`]): its [`fmt::Display`] is the signer's English line, and a console words it in its
+//! own language from the same fields.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -16,19 +18,246 @@ use crate::kid::Kid;
 pub struct Change {
     /// Whether it makes more coupons payable or more answers believed.
     pub widens: bool,
-    /// What changes, for a person.
-    pub text: String,
+    /// What changes.
+    pub what: What,
+}
+
+/// A named list of the bundle: its providers or its zones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// A provider (funder).
+    Provider,
+    /// A zone.
+    Zone,
+}
+
+impl Named {
+    fn as_str(self) -> &'static str {
+        match self {
+            Named::Provider => "provider",
+            Named::Zone => "zone",
+        }
+    }
+}
+
+/// A rule of the bundle that a change can touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// `grace_days`: days a coupon is still taken after its last valid day.
+    GraceDays,
+    /// `max_staleness_days`: days a kiosk works offline with its bundle.
+    MaxStalenessDays,
+    /// `minutes_per_coupon`: the minutes of service one coupon pays.
+    MinutesPerCoupon,
+}
+
+impl Rule {
+    /// Its name in the bundle document (`grace_days`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::GraceDays => "grace_days",
+            Rule::MaxStalenessDays => "max_staleness_days",
+            Rule::MinutesPerCoupon => "minutes_per_coupon",
+        }
+    }
+}
+
+/// What one change is, with what a person needs to read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum What {
+    /// An issuer key not in the previous bundle.
+    NewIssuerKey {
+        /// The key's id.
+        kid: Kid,
+        /// Its provider's id.
+        provider: u32,
+        /// Its status.
+        status: KeyStatus,
+        /// Its public half (hex).
+        public_key: String,
+    },
+    /// An issuer key whose status or provider changes.
+    IssuerKeyChanged {
+        /// The key's id.
+        kid: Kid,
+        /// Status and provider before.
+        before: (KeyStatus, u32),
+        /// Status and provider after.
+        after: (KeyStatus, u32),
+    },
+    /// An issuer key no longer listed.
+    IssuerKeyRemoved {
+        /// The key's id.
+        kid: Kid,
+    },
+    /// Serials `first..=last` of key `kid` become revoked.
+    Revokes {
+        /// The key's id.
+        kid: Kid,
+        /// The first serial revoked.
+        first: u64,
+        /// The last one (the same for a single serial).
+        last: u64,
+    },
+    /// The revocation of serials `first..=last` of key `kid` is lifted.
+    LiftsRevocation {
+        /// The key's id.
+        kid: Kid,
+        /// The first serial.
+        first: u64,
+        /// The last one (the same for a single serial).
+        last: u64,
+    },
+    /// A provider or zone not in the previous bundle.
+    Added {
+        /// Which list.
+        list: Named,
+        /// Its id.
+        id: u32,
+        /// Its name.
+        name: String,
+    },
+    /// A provider or zone renamed.
+    Renamed {
+        /// Which list.
+        list: Named,
+        /// Its id.
+        id: u32,
+        /// Its name before.
+        before: String,
+        /// Its name after.
+        after: String,
+    },
+    /// A provider or zone no longer listed.
+    Removed {
+        /// Which list.
+        list: Named,
+        /// Its id.
+        id: u32,
+        /// Its name.
+        name: String,
+    },
+    /// A sync key not in the previous bundle (kiosks believe its answers).
+    NewSyncKey {
+        /// The key (as the bundle holds it).
+        key: String,
+    },
+    /// A sync key no longer listed.
+    SyncKeyDropped {
+        /// The key.
+        key: String,
+    },
+    /// A root rotation: the root keys kiosks pin from this bundle on (hex, as the bundle
+    /// lists them).
+    Roots {
+        /// The keys.
+        keys: Vec<String>,
+    },
+    /// A rule's value changes.
+    RuleChanged {
+        /// Which rule.
+        rule: Rule,
+        /// Its value before.
+        before: u16,
+        /// Its value after.
+        after: u16,
+    },
+    /// The services referential changes.
+    Referential {
+        /// Version before and after.
+        version: (String, String),
+        /// How many services before and after.
+        services: (usize, usize),
+    },
 }
 
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mark = if self.widens { "WIDENS" } else { "" };
-        write!(f, "{mark:>6}  {}", self.text)
+        write!(f, "{mark:>6}  {}", self.what)
     }
 }
 
-fn change(widens: bool, text: String) -> Change {
-    Change { widens, text }
+/// A key status's name in the bundle document (`active`, `retired`, `compromised`).
+fn status_name(status: KeyStatus) -> &'static str {
+    match status {
+        KeyStatus::Active => "active",
+        KeyStatus::Retired => "retired",
+        KeyStatus::Compromised => "compromised",
+    }
+}
+
+/// `{kid} serial {first}` or `{kid} serials {first}..={last}`.
+fn serials(kid: &Kid, first: u64, last: u64) -> String {
+    if first == last {
+        format!("{kid} serial {first}")
+    } else {
+        format!("{kid} serials {first}..={last}")
+    }
+}
+
+/// The signer's English line.
+impl fmt::Display for What {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            What::NewIssuerKey {
+                kid,
+                provider,
+                status,
+                public_key,
+            } => write!(
+                f,
+                "new issuer key {kid} for provider {provider} ({}), public key {public_key}",
+                status_name(*status)
+            ),
+            What::IssuerKeyChanged { kid, before, after } => write!(
+                f,
+                "issuer key {kid}: {} for provider {} -> {} for provider {}",
+                status_name(before.0),
+                before.1,
+                status_name(after.0),
+                after.1
+            ),
+            What::IssuerKeyRemoved { kid } => write!(f, "issuer key {kid} removed"),
+            What::Revokes { kid, first, last } => {
+                write!(f, "revokes {}", serials(kid, *first, *last))
+            }
+            What::LiftsRevocation { kid, first, last } => {
+                write!(f, "lifts the revocation of {}", serials(kid, *first, *last))
+            }
+            What::Added { list, id, name } => write!(f, "new {} {id} {name:?}", list.as_str()),
+            What::Renamed {
+                list,
+                id,
+                before,
+                after,
+            } => write!(f, "{} {id} renamed {before:?} -> {after:?}", list.as_str()),
+            What::Removed { list, id, name } => {
+                write!(f, "{} {id} {name:?} removed", list.as_str())
+            }
+            What::NewSyncKey { key } => write!(f, "new sync key {key}"),
+            What::SyncKeyDropped { key } => write!(f, "sync key {key} dropped"),
+            What::Roots { keys } => write!(
+                f,
+                "kiosks pin the root keys {} from this bundle on",
+                keys.join(", ")
+            ),
+            What::RuleChanged {
+                rule,
+                before,
+                after,
+            } => write!(f, "rule {}: {before} -> {after}", rule.as_str()),
+            What::Referential { version, services } => write!(
+                f,
+                "referential {} -> {} ({} -> {} services)",
+                version.0, version.1, services.0, services.1
+            ),
+        }
+    }
+}
+
+fn change(widens: bool, what: What) -> Change {
+    Change { widens, what }
 }
 
 /// What `next` changes against `previous` (None: the first bundle, where everything is new),
@@ -54,37 +283,37 @@ pub fn changes(previous: Option<&BundleDocument>, next: &BundleDocument) -> Vec<
     issuer_keys(previous, next, &mut out);
     revocations(previous, next, &mut out);
     named(
-        "provider",
+        Named::Provider,
         &names(&previous.providers),
         &names(&next.providers),
         &mut out,
     );
-    named("zone", &zone_names(previous), &zone_names(next), &mut out);
+    named(
+        Named::Zone,
+        &zone_names(previous),
+        &zone_names(next),
+        &mut out,
+    );
     sync_keys(previous, next, &mut out);
     roots(previous, next, &mut out);
     rules(previous, next, &mut out);
     if previous.referential != next.referential {
         out.push(change(
             false,
-            format!(
-                "referential {} -> {} ({} -> {} services)",
-                previous.referential.version,
-                next.referential.version,
-                previous.referential.services.len(),
-                next.referential.services.len()
-            ),
+            What::Referential {
+                version: (
+                    previous.referential.version.clone(),
+                    next.referential.version.clone(),
+                ),
+                services: (
+                    previous.referential.services.len(),
+                    next.referential.services.len(),
+                ),
+            },
         ));
     }
     out.sort_by_key(|c| !c.widens);
     out
-}
-
-fn status_name(status: KeyStatus) -> &'static str {
-    match status {
-        KeyStatus::Active => "active",
-        KeyStatus::Retired => "retired",
-        KeyStatus::Compromised => "compromised",
-    }
 }
 
 fn issuer_keys(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Change>) {
@@ -94,30 +323,28 @@ fn issuer_keys(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<C
         match before.get(kid) {
             None => out.push(change(
                 true,
-                format!(
-                    "new issuer key {kid} for provider {} ({}), public key {}",
-                    key.provider,
-                    status_name(key.status),
-                    key.public_key
-                ),
+                What::NewIssuerKey {
+                    kid: *kid,
+                    provider: key.provider,
+                    status: key.status,
+                    public_key: key.public_key.clone(),
+                },
             )),
             Some(old) if old.status != key.status || old.provider != key.provider => {
                 out.push(change(
                     old.status == KeyStatus::Compromised || old.provider != key.provider,
-                    format!(
-                        "issuer key {kid}: {} for provider {} -> {} for provider {}",
-                        status_name(old.status),
-                        old.provider,
-                        status_name(key.status),
-                        key.provider
-                    ),
+                    What::IssuerKeyChanged {
+                        kid: *kid,
+                        before: (old.status, old.provider),
+                        after: (key.status, key.provider),
+                    },
                 ))
             }
             Some(_) => {}
         }
     }
     for kid in before.keys().filter(|kid| !after.contains_key(kid)) {
-        out.push(change(false, format!("issuer key {kid} removed")));
+        out.push(change(false, What::IssuerKeyRemoved { kid: *kid }));
     }
 }
 
@@ -138,21 +365,11 @@ fn revoked(document: &BundleDocument) -> BTreeSet<(Kid, u64, u64)> {
 
 fn revocations(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Change>) {
     let (before, after) = (revoked(previous), revoked(next));
-    let serials = |&(kid, first, last): &(Kid, u64, u64)| {
-        if first == last {
-            format!("{kid} serial {first}")
-        } else {
-            format!("{kid} serials {first}..={last}")
-        }
-    };
-    for range in after.difference(&before) {
-        out.push(change(false, format!("revokes {}", serials(range))));
+    for &(kid, first, last) in after.difference(&before) {
+        out.push(change(false, What::Revokes { kid, first, last }));
     }
-    for range in before.difference(&after) {
-        out.push(change(
-            true,
-            format!("lifts the revocation of {}", serials(range)),
-        ));
+    for &(kid, first, last) in before.difference(&after) {
+        out.push(change(true, What::LiftsRevocation { kid, first, last }));
     }
 }
 
@@ -169,23 +386,42 @@ fn zone_names(document: &BundleDocument) -> BTreeMap<u32, String> {
 }
 
 fn named(
-    what: &str,
+    list: Named,
     before: &BTreeMap<u32, String>,
     after: &BTreeMap<u32, String>,
     out: &mut Vec<Change>,
 ) {
-    for (id, name) in after {
-        match before.get(id) {
-            None => out.push(change(false, format!("new {what} {id} {name:?}"))),
+    for (&id, name) in after {
+        match before.get(&id) {
+            None => out.push(change(
+                false,
+                What::Added {
+                    list,
+                    id,
+                    name: name.clone(),
+                },
+            )),
             Some(old) if old != name => out.push(change(
                 false,
-                format!("{what} {id} renamed {old:?} -> {name:?}"),
+                What::Renamed {
+                    list,
+                    id,
+                    before: old.clone(),
+                    after: name.clone(),
+                },
             )),
             Some(_) => {}
         }
     }
-    for (id, name) in before.iter().filter(|(id, _)| !after.contains_key(id)) {
-        out.push(change(false, format!("{what} {id} {name:?} removed")));
+    for (&id, name) in before.iter().filter(|(id, _)| !after.contains_key(id)) {
+        out.push(change(
+            false,
+            What::Removed {
+                list,
+                id,
+                name: name.clone(),
+            },
+        ));
     }
 }
 
@@ -193,10 +429,20 @@ fn sync_keys(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Cha
     let before: BTreeSet<&String> = previous.sync_keys.iter().collect();
     let after: BTreeSet<&String> = next.sync_keys.iter().collect();
     for key in after.difference(&before) {
-        out.push(change(true, format!("new sync key {key}")));
+        out.push(change(
+            true,
+            What::NewSyncKey {
+                key: (*key).clone(),
+            },
+        ));
     }
     for key in before.difference(&after) {
-        out.push(change(false, format!("sync key {key} dropped")));
+        out.push(change(
+            false,
+            What::SyncKeyDropped {
+                key: (*key).clone(),
+            },
+        ));
     }
 }
 
@@ -210,34 +456,37 @@ fn roots(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Change>
     let widens = next.roots.iter().any(|key| !previous.roots.contains(key));
     out.push(change(
         widens,
-        format!(
-            "kiosks pin the root keys {} from this bundle on",
-            next.roots.join(", ")
-        ),
+        What::Roots {
+            keys: next.roots.clone(),
+        },
     ));
 }
 
 fn rules(previous: &BundleDocument, next: &BundleDocument, out: &mut Vec<Change>) {
     let (a, b) = (&previous.rules, &next.rules);
-    for (name, old, new, wider_when_larger) in [
-        ("grace_days", a.grace_days, b.grace_days, true),
+    for (rule, before, after, wider_when_larger) in [
+        (Rule::GraceDays, a.grace_days, b.grace_days, true),
         (
-            "max_staleness_days",
+            Rule::MaxStalenessDays,
             a.max_staleness_days,
             b.max_staleness_days,
             true,
         ),
         (
-            "minutes_per_coupon",
+            Rule::MinutesPerCoupon,
             a.minutes_per_coupon,
             b.minutes_per_coupon,
             false,
         ),
     ] {
-        if old != new {
+        if before != after {
             out.push(change(
-                wider_when_larger && new > old,
-                format!("rule {name}: {old} -> {new}"),
+                wider_when_larger && after > before,
+                What::RuleChanged {
+                    rule,
+                    before,
+                    after,
+                },
             ));
         }
     }
@@ -301,6 +550,6 @@ mod tests {
         let back = changes(Some(&after), &before);
         assert!(back
             .iter()
-            .any(|c| c.widens && c.text.starts_with("lifts the revocation")));
+            .any(|c| c.widens && c.what.to_string().starts_with("lifts the revocation")));
     }
 }

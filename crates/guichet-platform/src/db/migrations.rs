@@ -46,11 +46,12 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: [(i64, &str, &str); 9] = migrations!("sqlite":
-    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008", 9 "0009");
-const POSTGRES: [(i64, &str, &str); 9] = migrations!("postgres":
-    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008",
-    9 "0009");
+const SQLITE: [(i64, &str, &str); 10] = migrations!("sqlite":
+    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008", 9 "0009",
+    10 "0010");
+const POSTGRES: [(i64, &str, &str); 10] = migrations!("postgres":
+    1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008", 9 "0009",
+    10 "0010");
 
 fn migrator(backend: Backend) -> Migrator {
     let files = match backend {

@@ -5,20 +5,21 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::Extension;
 use guichet_console::model::{
-    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleChange,
-    BundleRow, BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment,
-    Failures, LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
-    ReviewDecision, ReviewItem, Session,
+    Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleRow,
+    BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures,
+    LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
+    Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
 use jiff::Timestamp;
 
-use super::Peer;
+use super::client::ClientIp;
 use crate::clock::paris_day;
 use crate::error::Error;
 use crate::store::{self, Decision, EntryLine, Redemption, Store};
@@ -69,13 +70,14 @@ fn answer<R>(result: Result<R, Error>) -> Answer<R> {
     })
 }
 
-/// Puts the client's address ([`ClientAddress`]) in the request for the console.
+/// Puts the client's address ([`ClientAddress`]: the [`ClientIp`] the server resolved, the
+/// last untrusted hop behind a trusted reverse proxy) in the request for the console.
 pub async fn client_address(
-    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    request.extensions_mut().insert(ClientAddress(peer.ip()));
+    request.extensions_mut().insert(ClientAddress(client));
     next.run(request).await
 }
 
@@ -93,7 +95,7 @@ fn view(r: Redemption) -> RedemptionView {
     };
     RedemptionView {
         id: r.result.id.to_string(),
-        state: r.result.state.as_str().to_owned(),
+        state: r.result.state,
         detail,
         center: r.center,
         device: r.device,
@@ -162,7 +164,7 @@ fn booklet_view(booklet: store::BookletDetail) -> BookletView {
                     coupon.redemptions.into_iter().map(view).collect();
                 CouponView {
                     serial: coupon.serial,
-                    state: CouponView::state_of(redemptions.iter().map(|r| r.state.as_str())),
+                    state: CouponView::state_of(redemptions.iter().map(|r| r.state)),
                     revoked: coupon.revoked,
                     redemptions,
                 }
@@ -355,7 +357,7 @@ impl ConsoleBackend for ConsoleStore {
         by: &str,
         reason: &str,
         audit: &AuditEntry,
-    ) -> impl Future<Output = Answer<String>> + Send {
+    ) -> impl Future<Output = Answer<EntryState>> + Send {
         let (store, id, by, reason, audit) = (
             self.store.clone(),
             id.to_owned(),
@@ -391,7 +393,7 @@ impl ConsoleBackend for ConsoleStore {
                         with_state,
                     )
                     .await
-                    .map(|result| result.state.as_str().to_owned()),
+                    .map(|result| result.state),
             )
         }
     }
@@ -591,13 +593,7 @@ impl ConsoleBackend for ConsoleStore {
                     let history = store.signed_history().await?;
                     let draft = store.draft_bundle(now, now + draft_validity()).await?;
                     let latest = history.bundles().last().map(|b| b.bundle.document());
-                    let changes = guichet_core::bundle::diff::changes(latest, &draft)
-                        .into_iter()
-                        .map(|c| BundleChange {
-                            widens: c.widens,
-                            text: c.text,
-                        })
-                        .collect();
+                    let changes = guichet_core::bundle::diff::changes(latest, &draft);
                     Ok(BundlesView {
                         published: history
                             .bundles()
@@ -671,6 +667,81 @@ impl ConsoleBackend for ConsoleStore {
                     store
                         .import_bundle_audited(file.as_bytes(), &roots?, with_sequence)
                         .await
+                }
+                .await,
+            )
+        }
+    }
+
+    fn referential(&self) -> impl Future<Output = Answer<Option<ReferentialView>>> + Send {
+        let store = self.store.clone();
+        async move {
+            answer(
+                async {
+                    match store.referential().await? {
+                        None => Ok(None),
+                        Some(referential) => Ok(Some(ReferentialView {
+                            csv: crate::admin::referential_to_csv(&referential)?,
+                            referential,
+                        })),
+                    }
+                }
+                .await,
+            )
+        }
+    }
+
+    /// Read as the CLI reads a file (`admin::parse_referential`), then
+    /// `Store::set_referential_audited`: the audit entry gets the version and counts before
+    /// and after.
+    fn set_referential(
+        &self,
+        text: &str,
+        version: Option<&str>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<Referential>> + Send {
+        let (store, text, version, audit) = (
+            self.store.clone(),
+            text.to_owned(),
+            version.map(str::to_owned),
+            audit.clone(),
+        );
+        async move {
+            answer(
+                async {
+                    let referential =
+                        crate::admin::parse_referential(&text, false, version.as_deref())?;
+                    let summary = |r: &Referential| {
+                        serde_json::json!({
+                            "version": r.version,
+                            "levels": r.levels.len(),
+                            "areas": r.areas.len(),
+                            "services": r.services.len(),
+                        })
+                    };
+                    let after = summary(&referential);
+                    let with_before = move |before: Option<&Referential>| {
+                        let mut audit = audit;
+                        let mut merged: serde_json::Value = audit
+                            .after
+                            .as_deref()
+                            .and_then(|text| serde_json::from_str(text).ok())
+                            .unwrap_or_else(|| serde_json::json!({}));
+                        if let (Some(merged), Some(after)) =
+                            (merged.as_object_mut(), after.as_object())
+                        {
+                            merged.extend(after.clone());
+                        }
+                        audit.after = Some(merged.to_string());
+                        audit.before = before.map(|b| summary(b).to_string());
+                        audit.object =
+                            format!("referential:{}", after["version"].as_str().unwrap_or(""));
+                        Some(audit)
+                    };
+                    store
+                        .set_referential_audited(&referential, with_before)
+                        .await?;
+                    Ok(referential)
                 }
                 .await,
             )

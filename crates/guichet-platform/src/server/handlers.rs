@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,8 +17,9 @@ use jiff::Timestamp;
 use super::answers::{sign_response, Binding};
 use super::auth::{authenticate, check_headers};
 use super::body::{json, read_limited};
+use super::client::ClientIp;
 use super::limits::EnrollBudget;
-use super::{blocking, Peer, Platform};
+use super::{blocking, Platform};
 use crate::error::Error;
 use crate::store::DeviceRecord;
 
@@ -100,10 +101,10 @@ pub async fn enroll_bundle(State(platform): Shared) -> Result<Response, Error> {
 pub async fn enroll(
     State(platform): Shared,
     Extension(budget): Extension<Arc<EnrollBudget>>,
-    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     request: Request,
 ) -> Result<Response, Error> {
-    budget.spend(peer.ip(), std::time::Instant::now())?;
+    budget.spend(client, std::time::Instant::now())?;
     let (_, bytes) = split(request).await?;
     let sealed: SealedEnroll = json(&bytes)?;
     let payload = seal::open(&sealed, &platform.answer_key)

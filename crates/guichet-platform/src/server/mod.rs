@@ -3,6 +3,7 @@
 mod answers;
 mod auth;
 mod body;
+pub mod client;
 pub mod console;
 mod handlers;
 pub mod limits;
@@ -37,17 +38,21 @@ pub struct Platform {
     pub answer_key: ed25519_dalek::SigningKey,
 }
 
-/// Limits an admin may set when serving (see [`limits`]).
-#[derive(Clone, Copy, Debug)]
+/// Limits an admin may set when serving (see [`limits`]), and the reverse proxies it trusts.
+#[derive(Clone, Debug)]
 pub struct ServeLimits {
     /// Enrollment attempts per client address and minute.
     pub enroll_attempts_per_minute: u32,
+    /// The reverse proxies whose `X-Forwarded-For` gives the client's address ([`client`]);
+    /// none by default: the TCP peer is the client.
+    pub trusted_proxies: client::TrustedProxies,
 }
 
 impl Default for ServeLimits {
     fn default() -> ServeLimits {
         ServeLimits {
             enroll_attempts_per_minute: limits::ENROLL_ATTEMPTS,
+            trusted_proxies: client::TrustedProxies::default(),
         }
     }
 }
@@ -100,8 +105,9 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 
 /// The router of the sync API and the operator's console (under `/console`), with its limits (`limits`): a deadline per request, a bound
-/// on requests in progress, a budget of enrollment attempts per address; and what an operator
-/// watches (`observe`): health, metrics, one log line per request.
+/// on requests in progress, a budget of enrollment attempts per address (the client's, as
+/// `client` resolves it); and what an operator watches (`observe`): health, metrics, one log
+/// line per request.
 pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
     use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
     Router::new()
@@ -141,6 +147,10 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
         .layer(axum::Extension(Arc::new(limits::EnrollBudget::new(
             settings.enroll_attempts_per_minute,
         ))))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.trusted_proxies,
+            client::resolve,
+        ))
         .layer(axum::middleware::from_fn(limits::deadline))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits::MAX_IN_PROGRESS,
@@ -231,10 +241,19 @@ impl Drop for RunningServer {
 
 /// Binds `listen` (such as `127.0.0.1:0` for a free port) and serves in the background.
 pub async fn start(platform: Platform, listen: &str) -> std::io::Result<RunningServer> {
+    start_with(platform, listen, ServeLimits::default()).await
+}
+
+/// [`start`] with these limits and trusted proxies.
+pub async fn start_with(
+    platform: Platform,
+    listen: &str,
+    settings: ServeLimits,
+) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, platform, ServeLimits::default(), async {
+    let task = tokio::spawn(serve(listener, platform, settings, async {
         let _ = stopped.await;
     }));
     Ok(RunningServer {

@@ -89,6 +89,17 @@ pub(super) async fn setting(tx: &mut Tx, key: &str) -> Result<Option<String>, Er
         .await
 }
 
+/// The referential stored in `tx`, if any.
+async fn stored_referential(tx: &mut Tx) -> Result<Option<Referential>, Error> {
+    setting(tx, "referential")
+        .await?
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| Error::Storage(format!("the stored referential: {e}")))
+        })
+        .transpose()
+}
+
 /// Writes `audit`, if any, in the transaction of the change it records.
 async fn audited(tx: &mut Tx, audit: Option<&AuditEntry>) -> Result<(), Error> {
     match audit {
@@ -298,12 +309,30 @@ impl Store {
 
     /// Replaces the referential (checked: 3 levels, 9 areas, unique service codes).
     pub async fn set_referential(&self, referential: &Referential) -> Result<(), Error> {
+        self.set_referential_audited(referential, |_| None).await
+    }
+
+    /// [`Store::set_referential`], with the audit entry `audit` makes of the referential it
+    /// replaces (None: the first) written in the same transaction (the console's imports).
+    pub async fn set_referential_audited(
+        &self,
+        referential: &Referential,
+        audit: impl FnOnce(Option<&Referential>) -> Option<AuditEntry>,
+    ) -> Result<(), Error> {
         crate::bundle::check_referential(referential)?;
         let json = serde_json::to_string(referential).map_err(|e| invalid(e.to_string()))?;
         self.run(Mode::Write, async |tx| {
-            put_setting(tx, "referential", json).await
+            let before = stored_referential(tx).await?;
+            put_setting(tx, "referential", json).await?;
+            audited(tx, audit(before.as_ref()).as_ref()).await
         })
         .await
+    }
+
+    /// The referential in force, if one was imported.
+    pub async fn referential(&self) -> Result<Option<Referential>, Error> {
+        self.run(Mode::Read, async |tx| stored_referential(tx).await)
+            .await
     }
 
     /// Replaces the rules.

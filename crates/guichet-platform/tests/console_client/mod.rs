@@ -104,6 +104,8 @@ pub struct Browser {
     pub base: String,
     client: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
+    /// Headers sent with every request (such as an `X-Forwarded-For` of its own choosing).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Browser {
@@ -123,6 +125,7 @@ impl Browser {
             base: base.to_owned(),
             client,
             cookies: BTreeMap::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -161,13 +164,14 @@ impl Browser {
 
     /// `GET path`.
     pub async fn get(&mut self, path: &str) -> Answer {
-        let response = self
+        let mut request = self
             .client
             .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+            .header("cookie", self.cookie_header());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
         self.keep(response).await
     }
 
@@ -195,6 +199,68 @@ impl Browser {
             .header("cookie", self.cookie_header())
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form_body(fields));
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        self.keep(response).await
+    }
+
+    /// A `multipart/form-data` post as a browser sends a form with a file field from the
+    /// console's own page: each part is a name, a file name (a file field) or none, and its
+    /// content.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &str)],
+    ) -> Answer {
+        let origin = self.base.clone();
+        self.post_multipart_with(
+            path,
+            parts,
+            &[("origin", &origin), ("sec-fetch-site", "same-origin")],
+        )
+        .await
+    }
+
+    /// [`Browser::post_multipart`] with exactly these extra headers (an attacker's page).
+    pub async fn post_multipart_with(
+        &mut self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let boundary = "----guichet-test-boundary-7d9a1c";
+        let mut body = String::new();
+        for (name, file, value) in parts {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+            ));
+            match file {
+                Some(file) => body.push_str(&format!(
+                    "; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )),
+                None => body.push_str("\r\n\r\n"),
+            }
+            body.push_str(value);
+            body.push_str("\r\n");
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
