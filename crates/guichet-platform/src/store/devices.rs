@@ -14,6 +14,15 @@ use super::{invalid, stamp, Store};
 use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
 
+/// What a device can be recorded as holding: a bundle or a freshness statement.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Held {
+    /// A published bundle (`device_bundles`).
+    Bundle,
+    /// A freshness statement (`device_freshness`).
+    Statement,
+}
+
 /// An enrolled device, as the request checks need it.
 #[derive(Clone, Debug)]
 pub struct DeviceRecord {
@@ -293,12 +302,29 @@ impl Store {
         sequence: u64,
         now: Timestamp,
     ) -> Result<(), Error> {
-        // Most pulls find the kiosk current and already recorded: a read, not a write (a
-        // write transaction waits for its fsync).
+        self.record_first_held(Held::Bundle, device, sequence, now)
+            .await
+    }
+
+    /// Records that `device` holds the bundle or statement `sequence` from `now` on, the first
+    /// time only (`device_bundles`, `device_freshness`); one never issued is ignored.
+    pub(super) async fn record_first_held(
+        &self,
+        held: Held,
+        device: &str,
+        sequence: u64,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let (table, column, issued) = match held {
+            Held::Bundle => ("device_bundles", "sequence", "bundles"),
+            Held::Statement => ("device_freshness", "statement", "freshness_statements"),
+        };
+        // Most requests find it recorded: a read, not a write (a write transaction waits for
+        // its fsync).
         let known = self
             .run(Mode::Read, async |tx| {
                 tx.exists(
-                    "SELECT 1 FROM device_bundles WHERE device = $1 AND sequence = $2",
+                    &format!("SELECT 1 FROM {table} WHERE device = $1 AND {column} = $2"),
                     &[device.into(), sequence_value(sequence)],
                 )
                 .await
@@ -309,9 +335,11 @@ impl Store {
         }
         self.run(Mode::Write, async |tx| {
             tx.execute(
-                "INSERT INTO device_bundles (device, sequence, since_us) \
-                 SELECT $1, sequence, $3 FROM bundles WHERE sequence = $2 \
-                 ON CONFLICT (device, sequence) DO NOTHING",
+                &format!(
+                    "INSERT INTO {table} (device, {column}, since_us) \
+                     SELECT $1, sequence, $3 FROM {issued} WHERE sequence = $2 \
+                     ON CONFLICT (device, {column}) DO NOTHING"
+                ),
                 &[
                     device.into(),
                     sequence_value(sequence),

@@ -159,37 +159,36 @@ async fn booklets_of(
 }
 
 async fn knowledge_of(tx: &mut Tx, center: &str) -> Result<Knowledge, Error> {
-    let held = tx
-        .rows::<(i64, i64)>(
-            "SELECT b.sequence, MIN(b.since_us) FROM device_bundles b \
-             JOIN devices d ON d.id = b.device WHERE d.center = $1 GROUP BY b.sequence",
-            &[center.into()],
-        )
-        .await?
-        .into_iter()
-        .map(|(sequence, since_us)| {
-            Ok((
-                db::count(sequence)?,
-                Timestamp::from_microsecond(since_us).map_err(storage)?,
-            ))
-        })
-        .collect::<Result<_, Error>>()?;
-    let statements = tx
-        .rows::<(i64, i64)>(
-            "SELECT f.statement, MIN(f.since_us) FROM device_freshness f \
-             JOIN devices d ON d.id = f.device WHERE d.center = $1 GROUP BY f.statement",
-            &[center.into()],
-        )
-        .await?
-        .into_iter()
-        .map(|(sequence, since_us)| {
-            Ok((
-                db::count(sequence)?,
-                Timestamp::from_microsecond(since_us).map_err(storage)?,
-            ))
-        })
-        .collect::<Result<_, Error>>()?;
-    Ok(Knowledge { held, statements })
+    Ok(Knowledge {
+        held: first_held(tx, "device_bundles", "sequence", center).await?,
+        statements: first_held(tx, "device_freshness", "statement", center).await?,
+    })
+}
+
+/// Since when any device of `center` first held each bundle or statement, from `table`
+/// (`device_bundles` or `device_freshness`), keyed by `column`.
+async fn first_held(
+    tx: &mut Tx,
+    table: &str,
+    column: &str,
+    center: &str,
+) -> Result<Vec<(u64, Timestamp)>, Error> {
+    tx.rows::<(i64, i64)>(
+        &format!(
+            "SELECT h.{column}, MIN(h.since_us) FROM {table} h \
+             JOIN devices d ON d.id = h.device WHERE d.center = $1 GROUP BY h.{column}"
+        ),
+        &[center.into()],
+    )
+    .await?
+    .into_iter()
+    .map(|(sequence, since_us)| {
+        Ok((
+            db::count(sequence)?,
+            Timestamp::from_microsecond(since_us).map_err(storage)?,
+        ))
+    })
+    .collect()
 }
 
 impl super::Store {

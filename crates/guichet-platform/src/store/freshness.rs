@@ -185,33 +185,8 @@ impl Store {
         sequence: u64,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let sequence = Value::Int(i64::try_from(sequence).map_err(storage)?);
-        let known = self
-            .run(Mode::Read, async |tx| {
-                tx.exists(
-                    "SELECT 1 FROM device_freshness WHERE device = $1 AND statement = $2",
-                    &[device.into(), sequence.clone()],
-                )
-                .await
-            })
-            .await?;
-        if known {
-            return Ok(());
-        }
-        self.run(Mode::Write, async |tx| {
-            tx.execute(
-                "INSERT INTO device_freshness (device, statement, since_us) VALUES ($1, $2, $3) \
-                 ON CONFLICT (device, statement) DO NOTHING",
-                &[
-                    device.into(),
-                    sequence.clone(),
-                    Value::Int(now.as_microsecond()),
-                ],
-            )
-            .await?;
-            Ok(())
-        })
-        .await
+        self.record_first_held(super::devices::Held::Statement, device, sequence, now)
+            .await
     }
 
     /// Every freshness statement issued, in order: `(bundle sequence, file)`.
