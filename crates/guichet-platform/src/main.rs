@@ -1120,7 +1120,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             store
                 .revoke_audited(kid, (first, last), &args.reason, now, &audit)
                 .await?;
-            println!("revoked {kid}:{first}..={last} (in the next published bundle)");
+            println!("revoked {kid}:{first}..={last} (kiosks learn it at their next sync; the next published bundle carries it)");
         }
         Command::Rules(RulesCommand::Set {
             grace_days,

@@ -357,7 +357,8 @@ impl Store {
     }
 
     /// Revokes the inclusive serial range `first..=last` of an issuer key (a single serial
-    /// when equal); it goes into the next published bundle.
+    /// when equal); kiosks learn it from the next freshness statement (`store::freshness`),
+    /// and it goes into the next published bundle.
     pub async fn revoke(
         &self,
         kid: Kid,
