@@ -115,21 +115,15 @@ impl TrustBundle {
                 .get(kid)
                 .is_none_or(|issuer| issuer.status == KeyStatus::Compromised)
         });
-        let covered = |kid: Kid, first: u64, last: u64| {
-            self.revoked.get(&kid).is_some_and(|ranges| {
-                let after = ranges.partition_point(|&(start, _)| start <= first);
-                after > 0 && ranges[after - 1].1 >= last
-            })
-        };
         keys && statement.revocations.iter().all(|revocation| {
             revocation
                 .serials
                 .iter()
-                .all(|&serial| covered(revocation.kid, serial, serial))
+                .all(|&serial| self.revokes_all(revocation.kid, serial, serial))
                 && revocation
                     .ranges
                     .iter()
-                    .all(|range| covered(revocation.kid, range.first, range.last))
+                    .all(|range| self.revokes_all(revocation.kid, range.first, range.last))
         })
     }
 }

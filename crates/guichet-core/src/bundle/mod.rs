@@ -204,9 +204,15 @@ impl TrustBundle {
 
     /// Whether the coupon (kid, serial) is revoked, one by one or within a range.
     pub fn is_revoked(&self, kid: Kid, serial: u64) -> bool {
+        self.revokes_all(kid, serial, serial)
+    }
+
+    /// Whether every serial of `first..=last` of key `kid` is revoked, one by one or within
+    /// ranges (by the bundle, or a freshness statement applied to it).
+    pub fn revokes_all(&self, kid: Kid, first: u64, last: u64) -> bool {
         self.revoked.get(&kid).is_some_and(|ranges| {
-            let after = ranges.partition_point(|&(first, _)| first <= serial);
-            after > 0 && ranges[after - 1].1 >= serial
+            let after = ranges.partition_point(|&(start, _)| start <= first);
+            after > 0 && ranges[after - 1].1 >= last
         })
     }
 

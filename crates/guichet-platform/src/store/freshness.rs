@@ -52,17 +52,7 @@ async fn restrictions(
             first: serial_from_db(first),
             last: serial_from_db(last),
         };
-        let alone = FreshnessDocument {
-            bundle_sequence: bundle.sequence(),
-            issued_at: Timestamp::UNIX_EPOCH,
-            revocations: vec![Revocation {
-                kid,
-                serials: Vec::new(),
-                ranges: vec![range],
-            }],
-            compromised_keys: Vec::new(),
-        };
-        if bundle.refuses_all_of(&alone) {
+        if bundle.revokes_all(kid, range.first, range.last) {
             continue;
         }
         match revocations.last_mut() {
