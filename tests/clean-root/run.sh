@@ -254,7 +254,10 @@ in_root $C init --root-public-key "$(head -1 "$work/platform/platform-root-publi
     fail "init: $(cat "$work/platform-init.log")"
 [ "$(in_root stat -c '%U' /etc/guichet-platform/root-public-key.txt)" = root ] ||
     fail "the root's public half is not root's"
-in_root $C bundle import /root/liste-signee.json >>"$work/platform-init.log" 2>&1 ||
+printf '%s\n' "un mot de passe assez long" |
+    in_root $C account create --role admin --name ines >>"$work/platform-init.log" 2>&1 ||
+    fail "account create: $(cat "$work/platform-init.log")"
+in_root $C bundle import /root/liste-signee.json --by ines >>"$work/platform-init.log" 2>&1 ||
     fail "bundle import: $(cat "$work/platform-init.log")"
 in_root chown -R guichet-platform: /var/lib/guichet-platform
 status=0

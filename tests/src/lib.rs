@@ -11,7 +11,7 @@ pub mod webdriver;
 
 use std::collections::VecDeque;
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -45,6 +45,45 @@ pub fn guichet_bin() -> PathBuf {
 /// (override: `GUICHET_PLATFORM_BIN`).
 pub fn platform_bin() -> PathBuf {
     workspace_bin("guichet-platform", "GUICHET_PLATFORM_BIN")
+}
+
+/// The console account the e2e tests' platform admin commands act as (`GUICHET_ACCOUNT`).
+pub const PLATFORM_ADMIN: &str = "admin";
+
+/// Makes the platform's first admin account, [`PLATFORM_ADMIN`], with `command` (the
+/// platform binary with its location options): admin commands that change the platform act
+/// as an account.
+///
+/// # Panics
+///
+/// When the account cannot be made.
+pub fn create_first_platform_admin(mut command: Command) {
+    let mut child = command
+        .args([
+            "account",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            PLATFORM_ADMIN,
+        ])
+        .env_remove("GUICHET_ACCOUNT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the platform binary starts");
+    let mut stdin = child.stdin.take().expect("a piped stdin");
+    stdin
+        .write_all(b"an e2e admin's password\n")
+        .expect("the password is written");
+    drop(stdin);
+    let output = child.wait_with_output().expect("account create ends");
+    assert!(
+        output.status.success(),
+        "account create: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn workspace_bin(name: &str, override_env: &str) -> PathBuf {

@@ -234,11 +234,18 @@ fn doctor_reports_a_sync_that_keeps_failing_as_a_problem_with_what_to_do() {
     let device: Value =
         serde_json::from_slice(&std::fs::read(kiosk.join("device.json")).unwrap()).unwrap();
     let id = device["device_id"].as_str().unwrap().to_owned();
-    let platform = |args: &[&str]| {
-        let output = std::process::Command::new(platform_bin())
+    let binary = || {
+        let mut command = std::process::Command::new(platform_bin());
+        command
             .arg("--data-dir")
-            .arg(demo.dir.path().join("platform"))
+            .arg(demo.dir.path().join("platform"));
+        command
+    };
+    guichet_e2e::create_first_platform_admin(binary());
+    let platform = |args: &[&str]| {
+        let output = binary()
             .args(args)
+            .env("GUICHET_ACCOUNT", guichet_e2e::PLATFORM_ADMIN)
             .output()
             .unwrap();
         assert!(output.status.success(), "{args:?}: {output:?}");

@@ -13,7 +13,9 @@ use guichet_e2e::proxy::{FaultyProxy, Forgery};
 #[allow(dead_code)]
 mod pg;
 use guichet_e2e::fixtures::repo;
-use guichet_e2e::{guichet, platform_bin, ProcessGroup};
+use guichet_e2e::{
+    create_first_platform_admin, guichet, platform_bin, ProcessGroup, PLATFORM_ADMIN,
+};
 use pg::PgCluster;
 use serde_json::Value;
 
@@ -37,8 +39,13 @@ fn platform_command(dir: &Path, database: Option<&str>) -> Command {
     command
 }
 
+/// An admin command, as the platform's first admin account.
 fn platform(dir: &Path, database: Option<&str>, args: &[&str]) -> String {
-    let output = platform_command(dir, database).args(args).output().unwrap();
+    let output = platform_command(dir, database)
+        .args(args)
+        .env("GUICHET_ACCOUNT", PLATFORM_ADMIN)
+        .output()
+        .unwrap();
     checked(output, &format!("guichet-platform {args:?}"))
 }
 
@@ -115,6 +122,7 @@ impl World {
         let p = dir.path().join("platform");
         let platform = |p: &Path, args: &[&str]| platform(p, database.as_deref(), args);
         platform(&p, &["init"]);
+        create_first_platform_admin(platform_command(&p, database.as_deref()));
         platform(
             &p,
             &["provider", "add", "--id", "1", "--name", "Région test"],

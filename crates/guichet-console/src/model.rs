@@ -60,6 +60,15 @@ pub enum Permission {
     ManageBundles,
     /// Import or edit the services referential (privileged).
     ManageReferential,
+    /// Add, import, retire or mark compromised an issuer key; rotate the sync key; publish a
+    /// bundle with a root key on this machine (server commands only).
+    ManageKeys,
+    /// Record new booklets and write their mint order (server commands only).
+    Mint,
+    /// Change the rules kiosks and settlement apply (server commands only).
+    ManageRules,
+    /// Create, disable or enable a console account (server commands only).
+    ManageAccounts,
 }
 
 impl Role {
@@ -94,6 +103,10 @@ impl Role {
                     | ReadBundles
                     | ManageBundles
                     | ManageReferential
+                    | ManageKeys
+                    | Mint
+                    | ManageRules
+                    | ManageAccounts
             ),
             Role::Reviewer => {
                 matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
@@ -667,6 +680,18 @@ impl NewPlace {
             NewPlace::Provider { id, .. } => ("provider.set", format!("provider:{id}")),
         }
     }
+
+    /// The audit log's state after (what was set).
+    pub fn audit_after(&self) -> serde_json::Value {
+        match self {
+            NewPlace::Center { id, name, zone } => {
+                serde_json::json!({ "id": id, "name": name, "zone": zone })
+            }
+            NewPlace::Zone { id, name } | NewPlace::Provider { id, name } => {
+                serde_json::json!({ "id": id, "name": name })
+            }
+        }
+    }
 }
 
 /// A one-time enrollment code just made for a center, with its printable sheet.
@@ -766,11 +791,19 @@ mod tests {
                 role == Role::Admin,
                 "{role}"
             );
-            assert_eq!(
-                role.may(Permission::ManageReferential),
-                role == Role::Admin,
-                "{role}"
-            );
+            for admins_only in [
+                Permission::ManageReferential,
+                Permission::ManageKeys,
+                Permission::Mint,
+                Permission::ManageRules,
+                Permission::ManageAccounts,
+            ] {
+                assert_eq!(
+                    role.may(admins_only),
+                    role == Role::Admin,
+                    "{role} {admins_only:?}"
+                );
+            }
         }
     }
 

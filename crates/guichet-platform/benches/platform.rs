@@ -163,7 +163,9 @@ fn seed(store: &Store, root: &SigningKey, booklets: u32) -> Arc<Minter> {
             .unwrap();
         left -= now_booklets;
     }
-    admin::publish(store, root, 30, None, now).wait().unwrap();
+    admin::publish(store, root, 30, None, now, None)
+        .wait()
+        .unwrap();
     let day = |date| guichet_core::day::to_day(date).unwrap();
     Arc::new(Minter {
         issuer: issuer_key,

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use guichet_console::model::AuditEntry;
 use guichet_core::bundle::document::{AreaEntry, Level, LocalizedText, Referential, Service};
 use guichet_core::Kid;
 use guichet_protocol::signing::public_key_hex;
@@ -10,6 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use guichet_signer::SignerDir;
 
+use crate::acting::Acting;
 use crate::db::pg_tls::Password;
 use crate::db::{Migrated, Schema};
 use crate::error::{io, Error};
@@ -132,23 +134,46 @@ fn private_dir(dir: &Path) -> Result<(), Error> {
 /// none yet; either way listed for the next bundles. Kiosks trust its answers once they hold a
 /// bundle published after it was made.
 pub async fn sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
-    if !paths.sync_key().exists() {
-        keys::write_root_key(&paths.sync_key(), &keys::generate_key()?)?;
-    }
-    let key = keys::read_root_key(&paths.sync_key())?;
+    let key = sync_key_file(paths)?;
     store.add_sync_key(&key.verifying_key()).await?;
     Ok(key)
 }
 
+/// The sync key's file, made if missing.
+fn sync_key_file(paths: &Paths) -> Result<SigningKey, Error> {
+    if !paths.sync_key().exists() {
+        keys::write_root_key(&paths.sync_key(), &keys::generate_key()?)?;
+    }
+    Ok(keys::read_root_key(&paths.sync_key())?)
+}
+
 /// Replaces the sync key with a new one (the old file is kept as `platform-sync-key.old.json`);
 /// bundles list both until the next rotation. Publish a bundle next, then restart the server.
-pub async fn rotate_sync_key(paths: &Paths, store: &Store) -> Result<SigningKey, Error> {
+/// The audit entry (`sync_key.rotate`, with the new public half) is written with the key's
+/// listing, when `by` is given.
+pub async fn rotate_sync_key(
+    paths: &Paths,
+    store: &Store,
+    by: Option<&Acting>,
+    now: Timestamp,
+) -> Result<SigningKey, Error> {
     let old = paths.data_dir.join("platform-sync-key.old.json");
     if paths.sync_key().exists() {
         std::fs::rename(paths.sync_key(), &old)
             .map_err(io(format!("cannot move {}", paths.sync_key().display())))?;
     }
-    sync_key(paths, store).await
+    let key = sync_key_file(paths)?;
+    let public = key.verifying_key();
+    let audit = by.map(|by| {
+        by.audit(
+            "sync_key.rotate",
+            "sync_key",
+            Some(serde_json::json!({ "public_key": hex::encode(public.as_bytes()) })),
+            now,
+        )
+    });
+    store.add_sync_key_with(&public, audit.as_ref()).await?;
+    Ok(key)
 }
 
 /// Creates the data and signer directories, the root key (if none: in the signer directory,
@@ -286,9 +311,33 @@ pub async fn add_issuer_key(
     store: &Store,
     provider: u32,
     now: Timestamp,
+    by: Option<&Acting>,
 ) -> Result<Kid, Error> {
     let (_, public) = paths.signer().new_issuer_key()?;
-    store.add_issuer_key(provider, &public, now).await
+    let audit = by.map(|by| issuer_key_audit(by, "issuer_key.add", provider, &public, now));
+    store
+        .add_issuer_key_with(provider, &public, now, audit.as_ref())
+        .await
+}
+
+/// The audit entry of an issuer key added (`issuer_key.add`: made here) or imported
+/// (`issuer_key.import`: made by the offline signer) for `provider`.
+pub fn issuer_key_audit(
+    by: &Acting,
+    action: &str,
+    provider: u32,
+    public: &VerifyingKey,
+    now: Timestamp,
+) -> AuditEntry {
+    by.audit(
+        action,
+        &format!("issuer_key:{}", Kid::of_public_key(public.as_bytes())),
+        Some(serde_json::json!({
+            "provider": provider,
+            "public_key": hex::encode(public.as_bytes()),
+        })),
+        now,
+    )
 }
 
 /// What signs the statements made when a month is closed: the sync key (made if missing, as
@@ -456,20 +505,48 @@ fn referential_from_csv(text: &str, version: &str) -> Result<Referential, Error>
     Ok(referential)
 }
 
+/// What an audit entry says of a referential: its version and how many levels, areas and
+/// services it has.
+pub fn referential_summary(referential: &Referential) -> serde_json::Value {
+    serde_json::json!({
+        "version": referential.version,
+        "levels": referential.levels.len(),
+        "areas": referential.areas.len(),
+        "services": referential.services.len(),
+    })
+}
+
 /// Publishes the next trust bundle (sequence + 1), valid `valid_days`; writes it to `out`
 /// if given. Returns its sequence and the file.
+/// The audit entry (`bundle.publish`) is written with the bundle, when `by` is given.
 pub async fn publish(
     store: &Store,
     root: &SigningKey,
     valid_days: u32,
     out: Option<&Path>,
     now: Timestamp,
+    by: Option<&Acting>,
 ) -> Result<(u64, String), Error> {
     let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
-    let (sequence, file) = store
-        .publish_bundle(now, expires, |document| {
-            crate::bundle::seal_checked(document, root)
+    let audit = |sequence: u64| {
+        by.map(|by| {
+            by.audit(
+                "bundle.publish",
+                &format!("bundle:{sequence}"),
+                Some(
+                    serde_json::json!({ "sequence": sequence, "expires_at": expires.to_string() }),
+                ),
+                now,
+            )
         })
+    };
+    let (sequence, file) = store
+        .publish_bundle_with(
+            now,
+            expires,
+            |document| crate::bundle::seal_checked(document, root),
+            audit,
+        )
         .await?;
     if let Some(out) = out {
         std::fs::write(out, &file).map_err(io(format!("cannot write {}", out.display())))?;

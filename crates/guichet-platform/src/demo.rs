@@ -65,7 +65,7 @@ async fn seed(
     store
         .add_center(DEMO_CENTER, "Lieu de médiation (démo)", DEMO_ZONE)
         .await?;
-    admin::add_issuer_key(paths, store, DEMO_PROVIDER, now).await?;
+    admin::add_issuer_key(paths, store, DEMO_PROVIDER, now, None).await?;
     let referential: Referential = serde_json::from_str(EXAMPLE_REFERENTIAL)
         .map_err(|e| Error::Invalid(format!("example referential: {e}")))?;
     store.set_referential(&referential).await?;
@@ -87,6 +87,7 @@ async fn seed(
         &dir.join("print"),
         |kid| paths.signer().issuer_key(kid),
         now,
+        None,
     )
     .await?;
     std::fs::copy(&minted.pdf, dir.join("demo-booklets.pdf"))
@@ -94,7 +95,7 @@ async fn seed(
     let codes: Vec<String> = minted.coupons.into_iter().map(|c| c.code).collect();
     std::fs::write(dir.join("demo-codes.txt"), codes.join("\n") + "\n")
         .map_err(io("cannot write the demo codes"))?;
-    admin::publish(store, root, 30, None, now).await?;
+    admin::publish(store, root, 30, None, now, None).await?;
     Ok(codes)
 }
 

@@ -5,9 +5,11 @@
 //! - [`server`]: the sync API of `schema/sync-api.md` (axum);
 //! - [`trust`]: what the platform believes when it pays: root-signed bundles only;
 //! - [`mint`]: coupons, their printable PDF and PNG files;
-//! - [`admin`]: what the `guichet-platform` subcommands do;
+//! - [`admin`]: what the `guichet-platform` subcommands do, [`acting`]: the console account
+//!   each of them that changes something acts as;
 //! - [`demo`]: an embedded demo platform for `make run`.
 
+pub mod acting;
 pub mod admin;
 pub mod bundle;
 pub mod clock;

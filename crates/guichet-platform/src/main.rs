@@ -4,9 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use guichet_console::model::{Account, AuditEntry, NewAccount, Permission, Role};
+use guichet_console::model::{
+    AuditEntry as Audit, NewAccount, NewPlace, Permission, Referential, Role,
+};
 use guichet_core::bundle::document::{KeyStatus, Rules};
 use guichet_core::{Area, Kid, Scope};
+use guichet_platform::acting::Acting;
 use guichet_platform::admin::{self, Paths};
 use guichet_platform::clock::paris_day;
 use guichet_platform::store::{Decision, MintRequest};
@@ -15,6 +18,7 @@ use guichet_protocol::fingerprint::root_fingerprint;
 use guichet_protocol::EntryState;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
+use sha2::Digest;
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +63,12 @@ struct Cli {
     /// bundles signed by this root.
     #[arg(long, global = true, value_name = "FILE")]
     root_public_key_file: Option<PathBuf>,
+    /// The console account a command that changes the platform acts as (`account list`):
+    /// its role must allow the command, and the change is written to the audit log under its
+    /// name. Not needed to read, nor for the first admin account (`account create --role
+    /// admin` while no enabled admin exists).
+    #[arg(long, global = true, value_name = "ACCOUNT", env = "GUICHET_ACCOUNT")]
+    by: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -181,10 +191,6 @@ enum Command {
         /// The month, YYYY-MM.
         #[arg(long)]
         month: String,
-        /// The console account closing it (an admin's: `account list`); recorded with the
-        /// closure and in the audit log.
-        #[arg(long, value_name = "ACCOUNT")]
-        by: String,
     },
     /// Write a center's signed statement of a closed month (`schema/statement.md`), which
     /// anyone with the root fingerprint checks offline (`guichet statement verify`).
@@ -309,9 +315,6 @@ struct RevokeArgs {
     booklet: Option<u64>,
     #[arg(long, default_value = "lost or stolen")]
     reason: String,
-    /// The console account acting (an admin's; recorded in the audit log).
-    #[arg(long, value_name = "ACCOUNT")]
-    by: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -397,10 +400,6 @@ enum ReviewCommand {
 struct DecisionArgs {
     /// The redemption's id.
     id: String,
-    /// The console account deciding (a reviewer's: `account list`); recorded with the
-    /// decision and in the audit log.
-    #[arg(long, value_name = "ACCOUNT")]
-    by: String,
     /// Why (recorded; a rejection's reason is shown to the kiosk).
     #[arg(long)]
     reason: String,
@@ -443,17 +442,11 @@ enum DeviceCommand {
     Disable {
         #[command(flatten)]
         choice: DeviceChoice,
-        /// The console account acting (an admin's; recorded in the audit log).
-        #[arg(long, value_name = "ACCOUNT")]
-        by: Option<String>,
     },
     /// Accept a disabled kiosk again.
     Enable {
         #[command(flatten)]
         choice: DeviceChoice,
-        /// The console account acting (an admin's; recorded in the audit log).
-        #[arg(long, value_name = "ACCOUNT")]
-        by: Option<String>,
     },
 }
 
@@ -607,66 +600,60 @@ fn read_new_password() -> Result<String, Error> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// The console account a command's `--by` names (None when not given): refused unless it
-/// exists, is enabled and its role has `permission`. The shell on the server is trusted: the
-/// name is who says they act, checked against the accounts, not a login.
-async fn acting(
+/// Retires or marks compromised an issuer key as the account `by` names, with the audit
+/// entry.
+async fn set_issuer_status(
     store: &guichet_platform::Store,
+    kid: Kid,
+    status: KeyStatus,
     by: Option<&str>,
-    permission: Permission,
-) -> Result<Option<Account>, Error> {
-    let Some(name) = by else {
-        return Ok(None);
-    };
-    let account = store.console_account_named(name).await?.ok_or_else(|| {
-        Error::Invalid(format!(
-            "--by {name:?} names no console account (`account list`; `account create` first)"
-        ))
-    })?;
-    if account.disabled {
-        return Err(Error::Invalid(format!("the account {name:?} is disabled")));
-    }
-    if !account.role.may(permission) {
-        return Err(Error::Invalid(format!(
-            "the account {name:?} is a {}: its role does not allow this",
-            account.role
-        )));
-    }
-    Ok(Some(account))
-}
-
-/// An audit entry of a command run on the server (address `cli`) as `account`, if named.
-fn cli_audit_by(
-    account: Option<&Account>,
-    action: &str,
-    object: &str,
-    after: Option<serde_json::Value>,
     now: Timestamp,
-) -> AuditEntry {
-    AuditEntry {
-        account: account.map(|a| a.name.clone()),
-        role: account.map(|a| a.role),
-        ..cli_audit(action, object, after, now)
-    }
+) -> Result<(), Error> {
+    let by = Acting::named(store, by, Permission::ManageKeys).await?;
+    let action = match status {
+        KeyStatus::Compromised => "issuer_key.compromise",
+        _ => "issuer_key.retire",
+    };
+    let audit = by.audit(action, &format!("issuer_key:{kid}"), None, now);
+    store
+        .set_issuer_status_with(kid, status, now, Some(&audit))
+        .await
 }
 
-/// Disables or enables a kiosk, as `by` if given, with the audit entry.
+/// Adds a center, zone or provider as the account `by` names, with the audit entry.
+async fn add_place(
+    store: &guichet_platform::Store,
+    place: &NewPlace,
+    by: Option<&str>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let by = Acting::named(store, by, Permission::ManagePlaces).await?;
+    let (action, object) = place.audit_names();
+    let audit = by.audit(action, &object, Some(place.audit_after()), now);
+    store.add_place(place, Some(&audit)).await?;
+    match place {
+        NewPlace::Provider { id, name } => println!("provider {id}: {name}"),
+        NewPlace::Zone { id, name } => println!("zone {id}: {name}"),
+        NewPlace::Center { id, name, zone } => println!("center {id}: {name} (zone {zone})"),
+    }
+    Ok(())
+}
+
+/// Disables or enables a kiosk, as `by`, with the audit entry.
 async fn set_device(
     store: &guichet_platform::Store,
     choice: &DeviceChoice,
     disabled: bool,
-    by: Option<&str>,
+    by: &Acting,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let account = acting(store, by, Permission::ManageDevices).await?;
     let id = choice.resolve(store).await?;
     let (action, word) = if disabled {
         ("device.disable", "disabled")
     } else {
         ("device.enable", "enabled")
     };
-    let audit = cli_audit_by(
-        account.as_ref(),
+    let audit = by.audit(
         action,
         &format!("device:{id}"),
         Some(serde_json::json!({ "disabled": disabled })),
@@ -679,28 +666,11 @@ async fn set_device(
     Ok(())
 }
 
-/// An audit entry of a command run on the server (no console account: `cli`).
-fn cli_audit(
-    action: &str,
-    object: &str,
-    after: Option<serde_json::Value>,
-    now: Timestamp,
-) -> AuditEntry {
-    AuditEntry {
-        at: now.to_string(),
-        account: None,
-        role: None,
-        address: "cli".into(),
-        action: action.into(),
-        object: object.into(),
-        before: None,
-        after: after.map(|v| v.to_string()),
-    }
-}
-
+/// The `account` commands, as the account `by` names (none for the first admin account).
 async fn account(
     store: &guichet_platform::Store,
     command: AccountCommand,
+    by: Option<&str>,
     now: Timestamp,
 ) -> Result<(), Error> {
     use guichet_console::secrets;
@@ -708,6 +678,7 @@ async fn account(
     match command {
         AccountCommand::Create { role, name } => {
             let role: Role = role.parse().map_err(Error::Invalid)?;
+            let by = Acting::creating_account(store, by, &name, role).await?;
             let password = read_new_password()?;
             let totp_secret = secrets::new_totp_secret().map_err(secret)?;
             let codes = secrets::new_recovery_codes().map_err(secret)?;
@@ -718,7 +689,7 @@ async fn account(
                 totp_secret: totp_secret.clone(),
                 recovery_hashes: codes.iter().map(|c| secrets::recovery_hash(c)).collect(),
             };
-            let audit = cli_audit(
+            let audit = by.audit(
                 "account.create",
                 &format!("account:{name}"),
                 Some(serde_json::json!({ "role": role.as_str() })),
@@ -746,12 +717,14 @@ async fn account(
             }
         }
         AccountCommand::Disable { name } => {
-            let audit = cli_audit("account.disable", &format!("account:{name}"), None, now);
+            let by = Acting::named(store, by, Permission::ManageAccounts).await?;
+            let audit = by.audit("account.disable", &format!("account:{name}"), None, now);
             store.set_account_disabled(&name, true, &audit).await?;
             println!("account {name} disabled; its sessions ended");
         }
         AccountCommand::Enable { name } => {
-            let audit = cli_audit("account.enable", &format!("account:{name}"), None, now);
+            let by = Acting::named(store, by, Permission::ManageAccounts).await?;
+            let audit = by.audit("account.enable", &format!("account:{name}"), None, now);
             store.set_account_disabled(&name, false, &audit).await?;
             println!("account {name} enabled");
         }
@@ -759,9 +732,11 @@ async fn account(
     Ok(())
 }
 
+/// The `review` commands; a decision is taken as the account `by` names.
 async fn review(
     store: &guichet_platform::Store,
     command: ReviewCommand,
+    by: Option<&str>,
     now: Timestamp,
 ) -> Result<(), Error> {
     let (decision, args) = match command {
@@ -788,7 +763,7 @@ async fn review(
         ReviewCommand::Transfer { decision, from } => (Decision::Transfer { from }, decision),
         ReviewCommand::Reject(args) => (Decision::Reject, args),
     };
-    let account = acting(store, Some(&args.by), Permission::Decide).await?;
+    let by = Acting::named(store, by, Permission::Decide).await?;
     let action = match &decision {
         Decision::Accept => "review.accept",
         Decision::Transfer { .. } => "review.transfer",
@@ -798,13 +773,7 @@ async fn review(
         Decision::Transfer { from } => Some(from.clone()),
         _ => None,
     };
-    let audit = cli_audit_by(
-        account.as_ref(),
-        action,
-        &format!("redemption:{}", args.id),
-        None,
-        now,
-    );
+    let audit = by.audit(action, &format!("redemption:{}", args.id), None, now);
     let reason = args.reason.clone();
     let with_state = move |result: &guichet_protocol::EntryResult| {
         let mut audit = audit;
@@ -815,7 +784,7 @@ async fn review(
         Some(audit)
     };
     let result = store
-        .review_decide_audited(&args.id, decision, &args.by, &args.reason, now, with_state)
+        .review_decide_audited(&args.id, decision, by.name(), &args.reason, now, with_state)
         .await?;
     println!("{}\t{}", result.id, result.state.as_str());
     Ok(())
@@ -923,6 +892,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
         paths = paths.with_database_password(password);
     }
     let now = Timestamp::now();
+    let by = cli.by;
+    // The account a command that changes the platform acts as, checked for `permission`.
+    let acting = async |store: &guichet_platform::Store, permission| {
+        Acting::named(store, by.as_deref(), permission).await
+    };
     let opened = Opened::default();
     let store = async || Ok::<_, Error>(opened.keep(admin::open_store(&paths).await?));
     let signing = async || {
@@ -1014,42 +988,46 @@ async fn run(cli: Cli) -> Result<(), Error> {
             serve(platform, &listen, tls, limits).await?;
         }
         Command::Provider(ProviderCommand::Add { id, name }) => {
-            store().await?.add_provider(id, &name).await?;
-            println!("provider {id}: {name}");
+            let place = NewPlace::Provider { id, name };
+            add_place(&store().await?, &place, by.as_deref(), now).await?;
         }
         Command::Zone(ZoneCommand::Add { id, name }) => {
-            store().await?.add_zone(id, &name).await?;
-            println!("zone {id}: {name}");
+            let place = NewPlace::Zone { id, name };
+            add_place(&store().await?, &place, by.as_deref(), now).await?;
         }
         Command::Center(CenterCommand::Add { id, name, zone }) => {
-            store().await?.add_center(&id, &name, zone).await?;
-            println!("center {id}: {name} (zone {zone})");
+            let place = NewPlace::Center { id, name, zone };
+            add_place(&store().await?, &place, by.as_deref(), now).await?;
         }
         Command::IssuerKey(command) => {
             let store = store().await?;
             match command {
                 IssuerKeyCommand::Add { provider } => {
+                    let by = acting(&store, Permission::ManageKeys).await?;
                     let (store, _) = signing().await?;
-                    let kid = admin::add_issuer_key(&paths, &store, provider, now).await?;
+                    let kid = admin::add_issuer_key(&paths, &store, provider, now, Some(&by)).await?;
                     println!("{kid}");
                 }
                 IssuerKeyCommand::Retire { kid } => {
-                    store
-                        .set_issuer_status(kid, KeyStatus::Retired, now)
-                        .await?
+                    set_issuer_status(&store, kid, KeyStatus::Retired, by.as_deref(), now).await?
                 }
                 IssuerKeyCommand::Compromise { kid } => {
-                    store
-                        .set_issuer_status(kid, KeyStatus::Compromised, now)
+                    set_issuer_status(&store, kid, KeyStatus::Compromised, by.as_deref(), now)
                         .await?
                 }
                 IssuerKeyCommand::Import {
                     provider,
                     public_key,
                 } => {
+                    let by = acting(&store, Permission::ManageKeys).await?;
                     let key = guichet_protocol::signing::parse_public_key(&public_key)
                         .map_err(|e| Error::Invalid(format!("--public-key: {e}")))?;
-                    println!("{}", store.add_issuer_key(provider, &key, now).await?);
+                    let audit =
+                        admin::issuer_key_audit(&by, "issuer_key.import", provider, &key, now);
+                    let kid = store
+                        .add_issuer_key_with(provider, &key, now, Some(&audit))
+                        .await?;
+                    println!("{kid}");
                 }
                 IssuerKeyCommand::List => {
                     for key in store.issuer_keys().await? {
@@ -1059,8 +1037,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Referential(ReferentialCommand::Import { file, version }) => {
+            let store = store().await?;
+            let by = acting(&store, Permission::ManageReferential).await?;
             let referential = admin::read_referential(&file, version.as_deref())?;
-            store().await?.set_referential(&referential).await?;
+            let audit = |before: Option<&Referential>| {
+                let mut audit = by.audit(
+                    "referential.import",
+                    &format!("referential:{}", referential.version),
+                    Some(admin::referential_summary(&referential)),
+                    now,
+                );
+                audit.before = before.map(|b| admin::referential_summary(b).to_string());
+                Some(audit)
+            };
+            store.set_referential_audited(&referential, audit).await?;
             println!(
                 "referential {}: {} areas, {} services",
                 referential.version,
@@ -1070,6 +1060,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Revoke(args) => {
             let store = store().await?;
+            let by = acting(&store, Permission::Revoke).await?;
             let (kid, first, last) = match args {
                 RevokeArgs {
                     booklet: Some(number),
@@ -1107,9 +1098,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         .into(),
                 )),
             };
-            let by = acting(&store, args.by.as_deref(), Permission::Revoke).await?;
-            let audit = cli_audit_by(
-                by.as_ref(),
+            let audit = by.audit(
                 "coupons.revoke",
                 &format!("coupons:{kid}:{first}-{last}"),
                 Some(serde_json::json!({
@@ -1128,17 +1117,29 @@ async fn run(cli: Cli) -> Result<(), Error> {
             minutes_per_coupon,
         }) => {
             let store = store().await?;
+            let by = acting(&store, Permission::ManageRules).await?;
             let current = store.rules().await?;
             let rules = Rules {
                 grace_days: grace_days.unwrap_or(current.grace_days),
                 max_staleness_days: max_staleness_days.unwrap_or(current.max_staleness_days),
                 minutes_per_coupon: minutes_per_coupon.unwrap_or(current.minutes_per_coupon),
             };
-            store.set_rules(&rules).await?;
+            let audit = by.audit(
+                "rules.set",
+                "rules",
+                serde_json::to_value(&rules).ok(),
+                now,
+            );
+            let audit = Some(Audit {
+                before: serde_json::to_string(&current).ok(),
+                ..audit
+            });
+            store.set_rules_with(&rules, audit.as_ref()).await?;
             println!("{}", serde_json::to_string(&rules).unwrap_or_default());
         }
         Command::Mint(args) => {
             let store = store().await?;
+            let by = acting(&store, Permission::Mint).await?;
             let issued_on = args.issued_on.unwrap_or_else(|| paris_day(now));
             let valid_until = match args.valid_until {
                 Some(day) => day,
@@ -1160,7 +1161,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 .await?
                 .ok_or_else(|| Error::Invalid(format!("no provider {}", args.provider)))?;
             if let Some(order_out) = &args.order_out {
-                let order = mint::order(&store, &request, &provider_name, now).await?;
+                let order = mint::order(&store, &request, &provider_name, now, Some(&by)).await?;
                 let json =
                     serde_json::to_string_pretty(&order).map_err(|e| Error::Io(e.to_string()))?;
                 std::fs::write(order_out, json)
@@ -1182,6 +1183,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 &out,
                 |kid| paths.signer().issuer_key(kid),
                 now,
+                Some(&by),
             )
             .await?;
             for booklet in &output.booklets {
@@ -1199,8 +1201,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Publish { out, valid_days } => {
             let (store, root) = signing().await?;
+            let by = acting(&store, Permission::ManageBundles).await?;
             let (sequence, _) =
-                admin::publish(&store, &root, valid_days, out.as_deref(), now).await?;
+                admin::publish(&store, &root, valid_days, out.as_deref(), now, Some(&by)).await?;
             println!("published trust bundle {sequence}");
             if let Some(out) = out {
                 println!("written to {}", out.display());
@@ -1215,7 +1218,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let expires = now + SignedDuration::from_hours(i64::from(valid_hours.max(1)));
             let root = admin::root_public_key(&paths)?;
             let store = store().await?;
-            let code = store.create_enroll_code(&center, expires, now).await?;
+            let by = acting(&store, Permission::ManagePlaces).await?;
+            let audit = by.audit(
+                "enroll.code",
+                &format!("center:{center}"),
+                Some(serde_json::json!({ "valid_hours": valid_hours.max(1) })),
+                now,
+            );
+            let code = store
+                .create_enroll_code_audited(&center, expires, now, &audit)
+                .await?;
             // The roots in force after any rotation (the anchor followed through the bundles).
             let fingerprint = root_fingerprint(&store.roots_in_force(&[root]).await?);
             // The code and the root fingerprint travel together, out of band (on paper, by
@@ -1265,16 +1277,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         );
                     }
                 }
-                DeviceCommand::Disable { choice, by } => {
-                    set_device(&store, &choice, true, by.as_deref(), now).await?;
+                DeviceCommand::Disable { choice } => {
+                    let by = acting(&store, Permission::ManageDevices).await?;
+                    set_device(&store, &choice, true, &by, now).await?;
                 }
-                DeviceCommand::Enable { choice, by } => {
-                    set_device(&store, &choice, false, by.as_deref(), now).await?;
+                DeviceCommand::Enable { choice } => {
+                    let by = acting(&store, Permission::ManageDevices).await?;
+                    set_device(&store, &choice, false, &by, now).await?;
                 }
             }
         }
-        Command::Review(command) => review(&store().await?, command, now).await?,
-        Command::Account(command) => account(&store().await?, command, now).await?,
+        Command::Review(command) => review(&store().await?, command, by.as_deref(), now).await?,
+        Command::Account(command) => {
+            account(&store().await?, command, by.as_deref(), now).await?
+        }
         Command::Bundle(BundleCommand::Draft { out, valid_days }) => {
             let expires = now + SignedDuration::from_hours(24 * i64::from(valid_days.max(1)));
             let document = store().await?.draft_bundle(now, expires).await?;
@@ -1289,24 +1305,38 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
         }
         Command::Bundle(BundleCommand::Import { file }) => {
+            let store = store().await?;
+            let by = acting(&store, Permission::ManageBundles).await?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| Error::Io(format!("cannot read {}: {e}", file.display())))?;
             let root = admin::root_public_key(&paths)?;
-            let sequence = store().await?.import_bundle(&bytes, &[root]).await?;
+            let audit = |sequence: u64| {
+                Some(by.audit(
+                    "bundle.import",
+                    &format!("bundle:{sequence}"),
+                    Some(serde_json::json!({
+                        "sequence": sequence,
+                        "sha256": hex::encode(sha2::Sha256::digest(&bytes)),
+                    })),
+                    now,
+                ))
+            };
+            let sequence = store.import_bundle_audited(&bytes, &[root], audit).await?;
             println!("published trust bundle {sequence}");
         }
         Command::SyncKey(SyncKeyCommand::Rotate) => {
-            let key = admin::rotate_sync_key(&paths, &store().await?).await?;
+            let store = store().await?;
+            let by = acting(&store, Permission::ManageKeys).await?;
+            let key = admin::rotate_sync_key(&paths, &store, Some(&by), now).await?;
             println!(
                 "sync key {}: publish a bundle, then restart the server",
                 guichet_protocol::signing::public_key_hex(&key.verifying_key())
             );
         }
-        Command::CloseMonth { month, by } => {
+        Command::CloseMonth { month } => {
             let store = store().await?;
-            let account = acting(&store, Some(&by), Permission::CloseMonth).await?;
-            let audit = cli_audit_by(
-                account.as_ref(),
+            let by = acting(&store, Permission::CloseMonth).await?;
+            let audit = by.audit(
                 "month.close",
                 &format!("month:{month}"),
                 Some(serde_json::json!({ "closed": true })),
@@ -1314,7 +1344,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
             let signer = admin::statement_signer(&paths, &store).await?;
             let issued = store
-                .close_month_audited(parse_month(&month)?, &by, now, &signer, Some(&audit))
+                .close_month_audited(parse_month(&month)?, by.name(), now, &signer, Some(&audit))
                 .await?;
             println!("{month} closed: its report is final; {issued} center statements signed");
         }

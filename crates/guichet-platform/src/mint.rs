@@ -10,18 +10,44 @@ pub use guichet_signer::print::{
     euros, print, qr_code, write_png, MintOrder, MintOutput, MintedCoupon, OrderedBooklet,
 };
 
+use crate::acting::Acting;
 use crate::error::Error;
-use crate::store::{MintRequest, Store};
+use crate::store::{BookletRecord, MintRequest, Store};
 
 /// Records the booklets of `request` (the platform's part of minting) and answers the order
 /// the signer signs and prints.
+///
+/// The audit entry (`booklets.mint`: the booklets' numbers and what they are worth) is written
+/// with the booklets, when `by` is given.
 pub async fn order(
     store: &Store,
     request: &MintRequest,
     provider_name: &str,
     now: Timestamp,
+    by: Option<&Acting>,
 ) -> Result<MintOrder, Error> {
-    let booklets = store.record_mint(request, now).await?;
+    let audit = |booklets: &[BookletRecord]| {
+        let (first, last) = (booklets.first()?.number, booklets.last()?.number);
+        by.map(|by| {
+            by.audit(
+                "booklets.mint",
+                &format!("booklets:{first}-{last}"),
+                Some(serde_json::json!({
+                    "first": first,
+                    "last": last,
+                    "coupons_per_booklet": request.coupons_per_booklet,
+                    "value_cents": request.value_cents,
+                    "provider": request.provider,
+                    "issued_on": request.issued_on.to_string(),
+                    "valid_until": request.valid_until.to_string(),
+                    "zone": request.zone,
+                    "scope": request.scope.0,
+                })),
+                now,
+            )
+        })
+    };
+    let booklets = store.record_mint_with(request, now, audit).await?;
     Ok(MintOrder {
         provider_name: provider_name.to_owned(),
         provider: request.provider,
@@ -44,7 +70,7 @@ pub async fn order(
 
 /// Mints booklets: records them, signs their coupons with the provider's active issuer key
 /// (its private half from `issuer_key`: the signer directory), writes
-/// `booklets-FIRST-LAST.pdf` and one PNG per coupon into `out_dir`.
+/// `booklets-FIRST-LAST.pdf` and one PNG per coupon into `out_dir`; audited as [`order`].
 pub async fn mint(
     store: &Store,
     request: &MintRequest,
@@ -52,9 +78,10 @@ pub async fn mint(
     out_dir: &Path,
     issuer_key: impl Fn(guichet_core::Kid) -> Result<ed25519_dalek::SigningKey, guichet_signer::Error>,
     now: Timestamp,
+    by: Option<&Acting>,
 ) -> Result<MintOutput, Error> {
     Ok(print(
-        &order(store, request, provider_name, now).await?,
+        &order(store, request, provider_name, now, by).await?,
         issuer_key,
         out_dir,
     )?)

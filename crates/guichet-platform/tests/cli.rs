@@ -20,6 +20,7 @@ fn platform(dir: &Path, args: &[&str]) -> String {
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env("GUICHET_ACCOUNT", common::ADMIN)
         .output()
         .unwrap();
     assert!(
@@ -35,6 +36,7 @@ fn platform_fails(dir: &Path, args: &[&str]) -> String {
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env("GUICHET_ACCOUNT", common::ADMIN)
         .output()
         .unwrap();
     assert!(
@@ -132,6 +134,7 @@ fn set_up(dir: &Path) -> (String, String) {
     .permissions()
     .mode();
     assert_eq!(mode & 0o777, 0o600, "the root key file is private");
+    common::create_first_admin(Command::new(BIN).arg("--data-dir").arg(dir));
     platform(
         dir,
         &["provider", "add", "--id", "7", "--name", "Département test"],
@@ -689,18 +692,10 @@ fn migrations_run_only_when_asked() {
             .unwrap();
         store.close().await;
     });
-    let add = [
-        "--database",
-        location,
-        "provider",
-        "add",
-        "--id",
-        "7",
-        "--name",
-        "Ville",
-    ];
+    // Any command that opens the database, reading only.
+    let list = ["--database", location, "device", "list"];
 
-    let refused = platform_fails(dir.path(), &add);
+    let refused = platform_fails(dir.path(), &list);
     assert!(
         refused.contains(&format!("schema version {behind}"))
             && refused.contains("guichet-platform migrate"),
@@ -716,7 +711,7 @@ fn migrations_run_only_when_asked() {
     assert_eq!(user_version(&db), known);
     let again = platform(dir.path(), &["--database", location, "migrate"]);
     assert!(again.contains("nothing to migrate"), "{again}");
-    platform(dir.path(), &add);
+    platform(dir.path(), &list);
 
     let Some((url, _cluster)) = common::fresh_location(common::Backend::Postgres, dir.path())
     else {
@@ -837,16 +832,7 @@ fn the_database_password_comes_from_a_file() {
     let output = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.path())
-        .args([
-            "--database",
-            &url,
-            "provider",
-            "add",
-            "--id",
-            "7",
-            "--name",
-            "Ville",
-        ])
+        .args(["--database", &url, "device", "list"])
         .env("CREDENTIALS_DIRECTORY", &credentials)
         .output()
         .unwrap();
@@ -890,7 +876,7 @@ fn a_configuration_file_says_where_everything_is() {
     assert!(ok, "{err}");
     assert!(out.contains("base.db"), "{out}");
     assert!(data.join("platform-root-public-key.txt").exists());
-    let (ok, _, err) = with_config(&["provider", "add", "--id", "7", "--name", "Ville"]);
+    let (ok, _, err) = with_config(&["device", "list"]);
     assert!(ok, "{err}");
 
     // serve listens where the file says (a free port), on the file's database.
@@ -908,12 +894,8 @@ fn a_configuration_file_says_where_everything_is() {
     let (ok, _, err) = with_config(&[
         "--database",
         dir.path().join("other.db").to_str().unwrap(),
-        "provider",
-        "add",
-        "--id",
-        "8",
-        "--name",
-        "Autre",
+        "device",
+        "list",
     ]);
     assert!(!ok && err.contains("run `guichet-platform init`"), "{err}");
 
@@ -921,13 +903,13 @@ fn a_configuration_file_says_where_everything_is() {
         "data_dir = \"/srv\"\n[serve]\nlisten_on = \"0.0.0.0:8440\"\n".into(),
         0o640,
     );
-    let (ok, _, err) = with_config(&["provider", "add", "--id", "9", "--name", "X"]);
+    let (ok, _, err) = with_config(&["device", "list"]);
     assert!(
         !ok && err.contains("platform.toml") && err.contains("line 3") && err.contains("listen_on"),
         "{err}"
     );
     write(format!("data_dir = \"{}\"\n", data.display()), 0o666);
-    let (ok, _, err) = with_config(&["provider", "add", "--id", "9", "--name", "X"]);
+    let (ok, _, err) = with_config(&["device", "list"]);
     assert!(!ok && err.contains("every account may write"), "{err}");
 }
 
@@ -971,6 +953,7 @@ fn doctor_says_what_an_operator_must_fix() {
     assert!(!dir.exists(), "doctor made nothing");
 
     platform(&dir, &["init"]);
+    common::create_first_admin(Command::new(BIN).arg("--data-dir").arg(&dir));
     let (status, out) = doctor();
     assert_eq!(status, Some(1), "{out}");
     assert!(line(&out, "data directory").starts_with("ok"), "{out}");

@@ -1,20 +1,32 @@
 //! The real `guichet-platform` binary's state-changing commands act as a console account
-//! (issue 24): `--by` must name an existing, enabled account whose role allows the act, and
-//! the change is in the audit log (address `cli`) under that account; a refused command
-//! writes nothing.
+//! (issue 24): `--by` (or `GUICHET_ACCOUNT`) must name an existing, enabled account whose role
+//! allows the act, and the change is in the audit log (address `cli`) under that account; a
+//! refused command changes nothing and writes nothing. Only the first admin account is made
+//! without one.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_guichet-platform");
+use guichet_console::model::AuditEntry;
 
-/// Runs the binary on `dir` with `args` (and `stdin`); its status, standard output and error.
-fn run(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+const BIN: &str = env!("CARGO_BIN_EXE_guichet-platform");
+const PASSWORD: &str = "un mot de passe assez long\n";
+
+/// Runs the binary on `dir` with `args`, `stdin` and the environment `env`; its status,
+/// standard output and error.
+fn run_with(
+    dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir)
         .args(args)
+        .env_remove("GUICHET_ACCOUNT")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -34,83 +46,394 @@ fn run(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
     )
 }
 
+fn run(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    run_with(dir, args, stdin, &[])
+}
+
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let (success, out, err) = run(dir, args, "");
+    let (success, out, err) = run(dir, args, PASSWORD);
     assert!(success, "{args:?}: {err}");
     out
 }
 
 fn refused(dir: &Path, args: &[&str]) -> String {
-    let (success, _, err) = run(dir, args, "");
+    let (success, _, err) = run(dir, args, PASSWORD);
     assert!(!success, "{args:?} should be refused");
     err
 }
 
+fn audit_log(dir: &Path) -> Vec<AuditEntry> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = guichet_platform::Store::open(dir.join("platform.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let entries = store.audit_log(1000).await.unwrap();
+        store.close().await;
+        entries
+    })
+}
+
 #[test]
-fn commands_act_as_a_named_account_and_are_audited() {
+fn only_the_first_admin_account_is_made_without_naming_who_acts() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let dir = dir.as_path();
     ok(dir, &["init"]);
-    ok(dir, &["zone", "add", "--id", "33", "--name", "Gironde"]);
+    // The first reviewer is no bootstrap: an admin comes first.
+    let no_admin = [
+        "account",
+        "create",
+        "--role",
+        "reviewer",
+        "--name",
+        "dominique",
+    ];
+    assert!(refused(dir, &no_admin).contains("name the console account"));
+    // The first admin may name itself (GUICHET_ACCOUNT already set in the shell).
+    let (success, _, err) = run_with(
+        dir,
+        &["account", "create", "--role", "admin", "--name", "ines"],
+        PASSWORD,
+        &[("GUICHET_ACCOUNT", "ines")],
+    );
+    assert!(success, "{err}");
+    // Now an admin exists: a second admin, or anyone, needs one to act.
+    let second = ["account", "create", "--role", "admin", "--name", "eve"];
+    assert!(refused(dir, &second).contains("name the console account"));
+    assert!(refused(dir, &[&second[..], &["--by", "eve"]].concat())
+        .contains("names no console account"));
+    ok(dir, &[&second[..], &["--by", "ines"]].concat());
+    // Disabled, an admin acts no more; with every admin disabled, the next first admin may
+    // be made from the server's shell again (whoever has it holds the database too).
     ok(
         dir,
-        &["provider", "add", "--id", "7", "--name", "Département"],
+        &["account", "disable", "--name", "eve", "--by", "ines"],
     );
-    for (role, name) in [("admin", "ines"), ("reviewer", "dominique")] {
-        let (success, _, err) = run(
-            dir,
-            &["account", "create", "--role", role, "--name", name],
-            "un mot de passe assez long\n",
-        );
-        assert!(success, "{err}");
-    }
-
-    // close-month: an unknown name, a role that may not, then the admin.
-    let month = ["close-month", "--month", "2001-01", "--by"];
-    let with = |by: &'static str| [&month[..], &[by]].concat();
-    assert!(refused(dir, &with("Inès")).contains("names no console account"));
-    assert!(refused(dir, &with("dominique")).contains("does not allow"));
-    ok(dir, &with("ines"));
-
-    // review: the same check before anything is looked up.
-    let review = ["review", "reject", "some-id", "--reason", "x", "--by"];
-    assert!(refused(dir, &[&review[..], &["nobody"]].concat()).contains("names no console account"));
-    assert!(refused(dir, &[&review[..], &["ines"]].concat()).contains("does not allow"));
-
-    // revoke, device: the same check when --by is given.
-    assert!(
-        refused(dir, &["device", "disable", "--id", "x", "--by", "nobody"])
-            .contains("names no console account")
-    );
-    let kid = "00000000000000aa";
-    assert!(refused(
+    let as_eve = ["zone", "add", "--id", "1", "--name", "Z", "--by", "eve"];
+    assert!(refused(dir, &as_eve).contains("is disabled"));
+    ok(
         dir,
-        &["revoke", "--kid", kid, "--serial", "1", "--by", "dominique"]
-    )
-    .contains("does not allow"));
-
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let entries = runtime.block_on(async {
-        let store = guichet_platform::Store::open(dir.join("platform.db").to_str().unwrap())
-            .await
-            .unwrap();
-        let entries = store.audit_log(100).await.unwrap();
-        store.close().await;
-        entries
-    });
-    let close: Vec<_> = entries
-        .iter()
-        .filter(|e| e.action == "month.close")
-        .collect();
-    assert_eq!(close.len(), 1, "{entries:?}");
-    assert_eq!(close[0].account.as_deref(), Some("ines"));
-    assert_eq!(close[0].address, "cli");
-    assert_eq!(close[0].object, "month:2001-01");
-    assert!(
-        !entries
-            .iter()
-            .any(|e| e.action.starts_with("review.") || e.action == "coupons.revoke"),
-        "refused commands write nothing: {entries:?}"
+        &["account", "disable", "--name", "ines", "--by", "ines"],
     );
+    ok(
+        dir,
+        &["account", "create", "--role", "admin", "--name", "zoe"],
+    );
+
+    let created: Vec<_> = audit_log(dir)
+        .into_iter()
+        .filter(|e| e.action == "account.create")
+        .map(|e| (e.account, e.object))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            (Some("zoe".to_owned()), "account:zoe".to_owned()),
+            (Some("ines".to_owned()), "account:eve".to_owned()),
+            (Some("ines".to_owned()), "account:ines".to_owned()),
+        ],
+        "newest first; a first admin is recorded as made by itself"
+    );
+}
+
+/// One command that changes the platform: its arguments (without `--by`), the audit action
+/// it writes, and the role that may run it (`admin` or `reviewer`).
+struct Changing {
+    args: Vec<String>,
+    action: &'static str,
+    role: &'static str,
+    /// Whether the set-up here lets it succeed (else it is only checked to be refused).
+    succeeds: bool,
+}
+
+fn changing(args: &[&str], action: &'static str, role: &'static str, succeeds: bool) -> Changing {
+    Changing {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        action,
+        role,
+        succeeds,
+    }
+}
+
+#[test]
+fn every_command_that_changes_the_platform_acts_as_an_account_whose_role_allows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let dir = dir.as_path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &["account", "create", "--role", "admin", "--name", "ines"],
+    );
+    for (role, name) in [("reviewer", "dominique"), ("auditor", "ana")] {
+        ok(
+            dir,
+            &[
+                "account", "create", "--role", role, "--name", name, "--by", "ines",
+            ],
+        );
+    }
+    let referential = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/referential/example-referential.json"
+    );
+    let other_key = guichet_protocol::signing::public_key_hex(
+        &guichet_platform::keys::generate_key()
+            .unwrap()
+            .verifying_key(),
+    );
+    let other_kid = guichet_core::Kid::of_public_key(
+        &guichet_protocol::signing::parse_public_key(&other_key)
+            .unwrap()
+            .to_bytes(),
+    )
+    .to_string();
+    let order = dir.with_file_name("order.json");
+    let draft = dir.with_file_name("draft.json");
+    let commands = [
+        changing(
+            &["zone", "add", "--id", "33", "--name", "Gironde"],
+            "zone.set",
+            "admin",
+            true,
+        ),
+        changing(
+            &["provider", "add", "--id", "7", "--name", "Département"],
+            "provider.set",
+            "admin",
+            true,
+        ),
+        changing(
+            &[
+                "center",
+                "add",
+                "--id",
+                "C1",
+                "--name",
+                "Médiathèque",
+                "--zone",
+                "33",
+            ],
+            "center.add",
+            "admin",
+            true,
+        ),
+        changing(
+            &["referential", "import", referential],
+            "referential.import",
+            "admin",
+            true,
+        ),
+        changing(
+            &["rules", "set", "--grace-days", "31"],
+            "rules.set",
+            "admin",
+            true,
+        ),
+        changing(
+            &["issuer-key", "add", "--provider", "7"],
+            "issuer_key.add",
+            "admin",
+            true,
+        ),
+        changing(
+            &[
+                "issuer-key",
+                "import",
+                "--provider",
+                "7",
+                "--public-key",
+                &other_key,
+            ],
+            "issuer_key.import",
+            "admin",
+            true,
+        ),
+        changing(
+            &[
+                "mint",
+                "--booklets",
+                "1",
+                "--coupons",
+                "5",
+                "--provider",
+                "7",
+                "--order-out",
+                order.to_str().unwrap(),
+            ],
+            "booklets.mint",
+            "admin",
+            true,
+        ),
+        changing(&["publish"], "bundle.publish", "admin", true),
+        changing(
+            &["enroll-code", "--center", "C1"],
+            "enroll.code",
+            "admin",
+            true,
+        ),
+        changing(
+            &["revoke", "--booklet", "1"],
+            "coupons.revoke",
+            "admin",
+            true,
+        ),
+        changing(
+            &["issuer-key", "retire", "--kid", &other_kid],
+            "issuer_key.retire",
+            "admin",
+            true,
+        ),
+        changing(
+            &["issuer-key", "compromise", "--kid", &other_kid],
+            "issuer_key.compromise",
+            "admin",
+            true,
+        ),
+        changing(&["sync-key", "rotate"], "sync_key.rotate", "admin", true),
+        changing(
+            &["close-month", "--month", "2001-01"],
+            "month.close",
+            "admin",
+            true,
+        ),
+        changing(
+            &["account", "disable", "--name", "dominique"],
+            "account.disable",
+            "admin",
+            true,
+        ),
+        changing(
+            &["account", "enable", "--name", "dominique"],
+            "account.enable",
+            "admin",
+            true,
+        ),
+        // Refused whoever acts, in this set-up (no signed draft, kiosk or redemption): checked
+        // to be refused for who acts before anything is looked up.
+        changing(
+            &["bundle", "import", draft.to_str().unwrap()],
+            "bundle.import",
+            "admin",
+            false,
+        ),
+        changing(
+            &["device", "disable", "--id", "no-such-kiosk"],
+            "device.disable",
+            "admin",
+            false,
+        ),
+        changing(
+            &["device", "enable", "--id", "no-such-kiosk"],
+            "device.enable",
+            "admin",
+            false,
+        ),
+        changing(
+            &["review", "accept", "no-such-id", "--reason", "x"],
+            "review.accept",
+            "reviewer",
+            false,
+        ),
+        changing(
+            &["review", "reject", "no-such-id", "--reason", "x"],
+            "review.reject",
+            "reviewer",
+            false,
+        ),
+        changing(
+            &[
+                "review",
+                "transfer",
+                "no-such-id",
+                "--from",
+                "y",
+                "--reason",
+                "x",
+            ],
+            "review.transfer",
+            "reviewer",
+            false,
+        ),
+    ];
+    let before = audit_log(dir).len();
+    for command in &commands {
+        let args: Vec<&str> = command.args.iter().map(String::as_str).collect();
+        let with = |by: &'static str| [&args[..], &["--by", by]].concat();
+        assert!(
+            refused(dir, &args).contains("name the console account"),
+            "{args:?}"
+        );
+        assert!(
+            refused(dir, &with("nobody")).contains("names no console account"),
+            "{args:?}"
+        );
+        assert!(
+            refused(dir, &with("ana")).contains("does not allow"),
+            "{args:?}"
+        );
+        let other = if command.role == "admin" {
+            "dominique"
+        } else {
+            "ines"
+        };
+        assert!(
+            refused(dir, &with(other)).contains("does not allow"),
+            "{args:?} as {other}"
+        );
+        assert_eq!(
+            audit_log(dir).len(),
+            before,
+            "{args:?}: a refusal writes nothing"
+        );
+    }
+    for command in commands.iter().filter(|c| c.succeeds) {
+        let args: Vec<&str> = command.args.iter().map(String::as_str).collect();
+        ok(dir, &[&args[..], &["--by", "ines"]].concat());
+    }
+    // The environment names the account as --by does.
+    let (success, _, err) = run_with(
+        dir,
+        &["zone", "add", "--id", "34", "--name", "Landes"],
+        "",
+        &[("GUICHET_ACCOUNT", "ines")],
+    );
+    assert!(success, "{err}");
+
+    let log = audit_log(dir);
+    for command in commands.iter().filter(|c| c.succeeds) {
+        let entries: Vec<_> = log.iter().filter(|e| e.action == command.action).collect();
+        // Zone 33, then zone 34 named by the environment.
+        let expected = if command.action == "zone.set" { 2 } else { 1 };
+        assert_eq!(entries.len(), expected, "{}: {entries:?}", command.action);
+        for entry in entries {
+            assert_eq!(entry.account.as_deref(), Some("ines"), "{entry:?}");
+            assert_eq!(entry.address, "cli", "{entry:?}");
+        }
+    }
+    let mint = log.iter().find(|e| e.action == "booklets.mint").unwrap();
+    assert_eq!(mint.object, "booklets:1-1");
+    assert!(
+        mint.after
+            .as_deref()
+            .unwrap()
+            .contains("\"value_cents\":1000"),
+        "{mint:?}"
+    );
+    let rules = log.iter().find(|e| e.action == "rules.set").unwrap();
+    assert!(
+        rules
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("\"grace_days\":31"),
+        "{rules:?}"
+    );
+    assert!(rules.before.is_some(), "{rules:?}");
+    let compromised = log
+        .iter()
+        .find(|e| e.action == "issuer_key.compromise")
+        .unwrap();
+    assert_eq!(compromised.object, format!("issuer_key:{other_kid}"));
 }

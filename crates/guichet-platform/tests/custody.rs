@@ -22,12 +22,28 @@ struct Platform {
 
 impl Platform {
     fn run(&self, args: &[&str]) -> std::process::Output {
+        self.command()
+            .args(args)
+            .env("GUICHET_ACCOUNT", common::ADMIN)
+            .output()
+            .unwrap()
+    }
+
+    /// The binary on this platform's data directory and database.
+    fn command(&self) -> Command {
         let mut command = Command::new(BIN);
         command.arg("--data-dir").arg(&self.data);
         if let Some(database) = &self.database {
             command.args(["--database", database]);
         }
-        command.args(args).output().unwrap()
+        command
+    }
+
+    /// `init` (with `more`), then the first admin account the other commands act as.
+    fn init(&self, more: &[&str]) -> String {
+        let out = self.ok(&[&["init"][..], more].concat());
+        common::create_first_admin(&mut self.command());
+        out
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -164,7 +180,7 @@ fn set_up(backend: Backend) -> Option<SetUp> {
         data: tmp.path().join("data"),
         database,
     };
-    platform.ok(&["init"]);
+    platform.init(&[]);
     platform.add_provider_center_and_referential();
     platform.ok(&["issuer-key", "add", "--provider", "7"]);
     let print = tmp.path().join("print");
@@ -321,7 +337,7 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
     };
     let root = signer(&["init"]);
     let root: Vec<&str> = root.lines().collect();
-    let out = platform.ok(&["init", "--root-public-key", root[0]]);
+    let out = platform.init(&["--root-public-key", root[0]]);
     assert!(out.contains(root[1]), "the fingerprint is shown: {out}");
     assert!(
         !platform.signer().exists(),
@@ -416,6 +432,36 @@ fn an_offline_signer_signs_what_the_platform_drafts_through_files() {
         .contains("bundle 1"));
     let again = platform.run(&["bundle", "import", bundle.to_str().unwrap()]);
     assert!(!again.status.success(), "the same sequence twice");
+    // Each file step was taken as the admin account, and only the import that published is
+    // in the audit log.
+    let log = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store =
+            guichet_platform::Store::open(platform.data.join("platform.db").to_str().unwrap())
+                .await
+                .unwrap();
+        let log = store.audit_log(100).await.unwrap();
+        store.close().await;
+        log
+    });
+    let actions: Vec<_> = log
+        .iter()
+        .filter(|e| e.account.as_deref() == Some(common::ADMIN) && e.address == "cli")
+        .map(|e| (e.action.as_str(), e.object.as_str()))
+        .collect();
+    for done in [
+        (
+            "issuer_key.import",
+            format!("issuer_key:{}", public_key_kid(public)),
+        ),
+        ("booklets.mint", "booklets:1-1".to_owned()),
+        ("bundle.import", "bundle:1".to_owned()),
+    ] {
+        let count = actions
+            .iter()
+            .filter(|a| (a.0, a.1) == (done.0, done.1.as_str()))
+            .count();
+        assert_eq!(count, 1, "{done:?} in {actions:?}");
+    }
 
     // The printed coupons verify against the published bundle, as a kiosk checks them.
     let root_key = guichet_protocol::signing::parse_public_key(root[0]).unwrap();

@@ -59,6 +59,7 @@ async fn every_printed_coupon_decodes_from_the_pdf_and_the_pngs_and_verifies() {
         &out,
         |_| Ok(minter.issuer.clone()),
         Timestamp::now(),
+        None,
     )
     .await
     .unwrap();

@@ -642,10 +642,16 @@ async fn kiosks_are_listed_with_last_seen_and_disabled_by_label(backend: Backend
     };
     let first = platform.kiosk("C1").await;
     let second = platform.kiosk("C1").await;
+    let binary = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_guichet-platform"));
+        command.args(["--database", &platform.location]);
+        command
+    };
+    common::create_first_admin(&mut binary());
     let admin = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_guichet-platform"))
-            .args(["--database", &platform.location])
+        let output = binary()
             .args(args)
+            .env("GUICHET_ACCOUNT", common::ADMIN)
             .output()
             .unwrap();
         (
@@ -703,6 +709,14 @@ async fn kiosks_are_listed_with_last_seen_and_disabled_by_label(backend: Backend
     let (_, list, _) = admin(&["device", "list"]);
     assert_eq!(row(&list, &second.device_id)[3], "disabled");
     assert_eq!(row(&list, &first.device_id)[3], "enabled");
+    let log = platform.store.audit_log(10).await.unwrap();
+    let disabled: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "device.disable")
+        .map(|e| (e.account.as_deref(), e.object.as_str()))
+        .collect();
+    let object = format!("device:{}", second.device_id);
+    assert_eq!(disabled, [(Some(common::ADMIN), object.as_str())]);
 }
 
 on_both_backends!(

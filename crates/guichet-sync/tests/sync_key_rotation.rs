@@ -69,7 +69,9 @@ async fn after_a_sync_key_rotation_kiosks_recover_by_themselves_once_a_bundle_na
     demo.server.stop().await;
     let paths = Paths::new(&platform_dir, None);
     let store = admin::open_store(&paths).await.unwrap();
-    admin::rotate_sync_key(&paths, &store).await.unwrap();
+    admin::rotate_sync_key(&paths, &store, None, Timestamp::now())
+        .await
+        .unwrap();
     store.close().await;
     let demo = guichet_platform::demo::start(&platform_dir).await.unwrap();
     let identity = moved_to(&kiosk, &identity, &demo.url);
@@ -89,7 +91,7 @@ async fn after_a_sync_key_rotation_kiosks_recover_by_themselves_once_a_bundle_na
 
     // A bundle naming the new key is published: the next cycle recovers with no one's help.
     let (store, root) = admin::open(&paths).await.unwrap();
-    admin::publish(&store, &root, 30, None, Timestamp::now())
+    admin::publish(&store, &root, 30, None, Timestamp::now(), None)
         .await
         .unwrap();
     store.close().await;

@@ -245,13 +245,7 @@ pub async fn add<B: ConsoleBackend>(
         }
     };
     let (action, object) = place.audit_names();
-    let after = match &place {
-        NewPlace::Center { id, name, zone } => json!({ "id": id, "name": name, "zone": zone }),
-        NewPlace::Zone { id, name } | NewPlace::Provider { id, name } => {
-            json!({ "id": id, "name": name })
-        }
-    };
-    let audit = current.audit(address, action, &object, None, Some(after));
+    let audit = current.audit(address, action, &object, None, Some(place.audit_after()));
     backend
         .add_place(&place, &audit)
         .await

@@ -528,17 +528,7 @@ impl ConsoleBackend for ConsoleStore {
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<()>> + Send {
         let (store, place, audit) = (self.store.clone(), place.clone(), audit.clone());
-        async move {
-            answer(match &place {
-                NewPlace::Center { id, name, zone } => {
-                    store.add_center_with(id, name, *zone, Some(&audit)).await
-                }
-                NewPlace::Zone { id, name } => store.add_zone_with(*id, name, Some(&audit)).await,
-                NewPlace::Provider { id, name } => {
-                    store.add_provider_with(*id, name, Some(&audit)).await
-                }
-            })
-        }
+        async move { answer(store.add_place(&place, Some(&audit)).await) }
     }
 
     fn enroll_code(
@@ -711,14 +701,7 @@ impl ConsoleBackend for ConsoleStore {
                 async {
                     let referential =
                         crate::admin::parse_referential(&text, false, version.as_deref())?;
-                    let summary = |r: &Referential| {
-                        serde_json::json!({
-                            "version": r.version,
-                            "levels": r.levels.len(),
-                            "areas": r.areas.len(),
-                            "services": r.services.len(),
-                        })
-                    };
+                    let summary = crate::admin::referential_summary;
                     let after = summary(&referential);
                     let with_before = move |before: Option<&Referential>| {
                         let mut audit = audit;

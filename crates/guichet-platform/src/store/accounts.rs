@@ -137,6 +137,14 @@ pub(super) async fn audit(tx: &mut Tx, entry: &AuditEntry) -> Result<(), Error> 
     Ok(())
 }
 
+/// Writes `entry`, if any, in the transaction of the change it records.
+pub(super) async fn audit_if(tx: &mut Tx, entry: Option<&AuditEntry>) -> Result<(), Error> {
+    match entry {
+        Some(entry) => audit(tx, entry).await,
+        None => Ok(()),
+    }
+}
+
 /// Moves one session a step on (`update`: `$1` the time, `$2` the token's hash, guarded by the
 /// stage it must be at), with the step's audit entry; refused with `over` if that session is
 /// not at that stage any more.
@@ -227,6 +235,19 @@ impl Store {
                 })
             })
             .collect()
+        })
+        .await
+    }
+
+    /// Whether an enabled admin account exists (until one does, the first is made on the
+    /// server without naming who acts: `acting::Acting::creating_account`).
+    pub async fn has_enabled_admin(&self) -> Result<bool, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.exists(
+                "SELECT 1 FROM console_accounts WHERE role = $1 AND disabled = 0",
+                &[Role::Admin.as_str().into()],
+            )
+            .await
         })
         .await
     }
@@ -518,10 +539,7 @@ impl Store {
                 &[token_hash.into()],
             )
             .await?;
-            match entry {
-                Some(entry) => audit(tx, entry).await,
-                None => Ok(()),
-            }
+            audit_if(tx, entry).await
         })
         .await
     }

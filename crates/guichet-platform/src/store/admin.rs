@@ -2,12 +2,13 @@
 //! revocations, and the minting of booklets.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use guichet_console::model::AuditEntry;
+use guichet_console::model::{AuditEntry, NewPlace};
 use guichet_core::bundle::document::{KeyStatus, Referential, Rules};
 use guichet_core::{Kid, Scope};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
+use super::accounts::audit_if;
 use super::{invalid, serial_to_db, stamp, Store};
 use crate::db::{self, Mode, Tx, Value};
 use crate::error::Error;
@@ -100,15 +101,24 @@ async fn stored_referential(tx: &mut Tx) -> Result<Option<Referential>, Error> {
         .transpose()
 }
 
-/// Writes `audit`, if any, in the transaction of the change it records.
-async fn audited(tx: &mut Tx, audit: Option<&AuditEntry>) -> Result<(), Error> {
-    match audit {
-        Some(entry) => super::accounts::audit(tx, entry).await,
-        None => Ok(()),
-    }
-}
-
 impl Store {
+    /// Adds a center, zone or provider (renames a zone or provider), with `audit` (if any)
+    /// written in the same transaction: the console's form and the `center`, `zone` and
+    /// `provider add` commands.
+    pub async fn add_place(
+        &self,
+        place: &NewPlace,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
+        match place {
+            NewPlace::Center { id, name, zone } => {
+                self.add_center_with(id, name, *zone, audit).await
+            }
+            NewPlace::Zone { id, name } => self.add_zone_with(*id, name, audit).await,
+            NewPlace::Provider { id, name } => self.add_provider_with(*id, name, audit).await,
+        }
+    }
+
     /// Adds a provider (funder), or renames it.
     pub async fn add_provider(&self, id: u32, name: &str) -> Result<(), Error> {
         self.add_provider_with(id, name, None).await
@@ -128,7 +138,7 @@ impl Store {
                 &[id.into(), name.into()],
             )
             .await?;
-            audited(tx, audit).await
+            audit_if(tx, audit).await
         })
         .await
     }
@@ -164,7 +174,7 @@ impl Store {
                 &[id.into(), name.into()],
             )
             .await?;
-            audited(tx, audit).await
+            audit_if(tx, audit).await
         })
         .await
     }
@@ -208,7 +218,7 @@ impl Store {
             if added == 0 {
                 return Err(invalid(format!("center {id} already exists")));
             }
-            audited(tx, audit).await
+            audit_if(tx, audit).await
         })
         .await
     }
@@ -220,6 +230,17 @@ impl Store {
         provider: u32,
         public: &VerifyingKey,
         now: Timestamp,
+    ) -> Result<Kid, Error> {
+        self.add_issuer_key_with(provider, public, now, None).await
+    }
+
+    /// [`Store::add_issuer_key`], with `audit` (if any) written in the same transaction.
+    pub async fn add_issuer_key_with(
+        &self,
+        provider: u32,
+        public: &VerifyingKey,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> Result<Kid, Error> {
         let kid = Kid::of_public_key(public.as_bytes());
         self.run(Mode::Write, async |tx| {
@@ -245,6 +266,7 @@ impl Store {
                 ],
             )
             .await?;
+            audit_if(tx, audit).await?;
             Ok(kid)
         })
         .await
@@ -257,6 +279,17 @@ impl Store {
         kid: Kid,
         status: KeyStatus,
         now: Timestamp,
+    ) -> Result<(), Error> {
+        self.set_issuer_status_with(kid, status, now, None).await
+    }
+
+    /// [`Store::set_issuer_status`], with `audit` (if any) written in the same transaction.
+    pub async fn set_issuer_status_with(
+        &self,
+        kid: Kid,
+        status: KeyStatus,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
     ) -> Result<(), Error> {
         self.run(Mode::Write, async |tx| {
             let held: String = tx
@@ -281,7 +314,7 @@ impl Store {
                 ],
             )
             .await?;
-            Ok(())
+            audit_if(tx, audit).await
         })
         .await
     }
@@ -324,7 +357,7 @@ impl Store {
         self.run(Mode::Write, async |tx| {
             let before = stored_referential(tx).await?;
             put_setting(tx, "referential", json).await?;
-            audited(tx, audit(before.as_ref()).as_ref()).await
+            audit_if(tx, audit(before.as_ref()).as_ref()).await
         })
         .await
     }
@@ -337,14 +370,26 @@ impl Store {
 
     /// Replaces the rules.
     pub async fn set_rules(&self, rules: &Rules) -> Result<(), Error> {
+        self.set_rules_with(rules, None).await
+    }
+
+    /// [`Store::set_rules`], with `audit` (if any) written in the same transaction.
+    pub async fn set_rules_with(
+        &self,
+        rules: &Rules,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         if rules.minutes_per_coupon == 0 || rules.max_staleness_days == 0 {
             return Err(invalid(
                 "minutes per coupon and max staleness days must be positive",
             ));
         }
         let json = serde_json::to_string(rules).map_err(|e| invalid(e.to_string()))?;
-        self.run(Mode::Write, async |tx| put_setting(tx, "rules", json).await)
-            .await
+        self.run(Mode::Write, async |tx| {
+            put_setting(tx, "rules", json).await?;
+            audit_if(tx, audit).await
+        })
+        .await
     }
 
     /// The rules in force (the defaults until set).
@@ -405,7 +450,7 @@ impl Store {
                 ],
             )
             .await?;
-            audited(tx, audit).await
+            audit_if(tx, audit).await
         })
         .await
     }
@@ -430,6 +475,17 @@ impl Store {
         &self,
         request: &MintRequest,
         now: Timestamp,
+    ) -> Result<Vec<BookletRecord>, Error> {
+        self.record_mint_with(request, now, |_| None).await
+    }
+
+    /// [`Store::record_mint`], with the audit entry `audit` makes of the booklets recorded
+    /// (if any) written in the same transaction.
+    pub async fn record_mint_with(
+        &self,
+        request: &MintRequest,
+        now: Timestamp,
+        audit: impl FnOnce(&[BookletRecord]) -> Option<AuditEntry>,
     ) -> Result<Vec<BookletRecord>, Error> {
         if request.value_cents == 0 {
             return Err(invalid("a coupon is worth more than 0 cents"));
@@ -521,6 +577,7 @@ impl Store {
                     coupons: request.coupons_per_booklet,
                 });
             }
+            audit_if(tx, audit(&booklets).as_ref()).await?;
             Ok(booklets)
         })
         .await

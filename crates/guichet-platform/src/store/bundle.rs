@@ -140,6 +140,19 @@ impl Store {
         expires_at: Timestamp,
         seal: impl FnOnce(&BundleDocument) -> Result<Vec<u8>, Error>,
     ) -> Result<(u64, String), Error> {
+        self.publish_bundle_with(issued_at, expires_at, seal, |_| None)
+            .await
+    }
+
+    /// [`Store::publish_bundle`], with the audit entry `audit` makes of the published
+    /// sequence (if any) written in the same transaction.
+    pub async fn publish_bundle_with(
+        &self,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+        seal: impl FnOnce(&BundleDocument) -> Result<Vec<u8>, Error>,
+        audit: impl FnOnce(u64) -> Option<AuditEntry>,
+    ) -> Result<(u64, String), Error> {
         self.run(Mode::Write, async |tx| {
             // Two publishers would otherwise both take the same next sequence.
             tx.lock(&["bundle".to_owned()]).await?;
@@ -156,6 +169,7 @@ impl Store {
                 ],
             )
             .await?;
+            super::accounts::audit_if(tx, audit(sequence).as_ref()).await?;
             Ok((sequence, file))
         })
         .await
@@ -165,6 +179,15 @@ impl Store {
     /// answers with it), keeping the one before it so that kiosks holding an older bundle
     /// still trust answers until they pull the next one; older keys are dropped.
     pub async fn add_sync_key(&self, public: &ed25519_dalek::VerifyingKey) -> Result<(), Error> {
+        self.add_sync_key_with(public, None).await
+    }
+
+    /// [`Store::add_sync_key`], with `audit` (if any) written in the same transaction.
+    pub async fn add_sync_key_with(
+        &self,
+        public: &ed25519_dalek::VerifyingKey,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), Error> {
         let hex = hex::encode(public.as_bytes());
         self.run(Mode::Write, async |tx| {
             let mut keys: Vec<String> = match setting(tx, SYNC_KEYS).await? {
@@ -182,7 +205,8 @@ impl Store {
                 SYNC_KEYS,
                 serde_json::to_string(&keys).map_err(storage)?,
             )
-            .await
+            .await?;
+            super::accounts::audit_if(tx, audit).await
         })
         .await
     }
@@ -246,9 +270,7 @@ impl Store {
                 ],
             )
             .await?;
-            if let Some(entry) = audit(next) {
-                super::accounts::audit(tx, &entry).await?;
-            }
+            super::accounts::audit_if(tx, audit(next).as_ref()).await?;
             Ok(next)
         })
         .await

@@ -175,10 +175,7 @@ impl Store {
                 ],
             )
             .await?;
-            match audit {
-                Some(entry) => super::accounts::audit(tx, entry).await,
-                None => Ok(()),
-            }
+            super::accounts::audit_if(tx, audit).await
         })
         .await?;
         Ok(code)

@@ -316,9 +316,7 @@ impl Store {
             )
             .await?;
             let issued = super::statements::issue(tx, first, next, now, signer).await?;
-            if let Some(entry) = audit {
-                super::accounts::audit(tx, entry).await?;
-            }
+            super::accounts::audit_if(tx, audit).await?;
             Ok(issued)
         })
         .await

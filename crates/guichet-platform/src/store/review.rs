@@ -273,9 +273,7 @@ impl Store {
         check_text("reason", reason, MAX_REASON_CHARS).map_err(|e| invalid(e.to_string()))?;
         self.run(Mode::Write, async |tx| {
             let result = decide(tx, id, &decision, by, reason, now).await?;
-            if let Some(entry) = audit(&result) {
-                super::accounts::audit(tx, &entry).await?;
-            }
+            super::accounts::audit_if(tx, audit(&result).as_ref()).await?;
             Ok(result)
         })
         .await

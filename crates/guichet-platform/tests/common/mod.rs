@@ -26,6 +26,33 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// The console account the tests' admin commands act as (`GUICHET_ACCOUNT`), made by
+/// [`create_first_admin`].
+pub const ADMIN: &str = "admin";
+
+/// Makes the first admin account, [`ADMIN`], with `command` (the platform binary with its
+/// location options, if any): a platform's admin commands act as an account.
+pub fn create_first_admin(command: &mut std::process::Command) {
+    use std::io::Write;
+    let mut child = command
+        .args(["account", "create", "--role", "admin", "--name", ADMIN])
+        .env_remove("GUICHET_ACCOUNT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"a test admin's password\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "account create: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Which backend a test runs on.
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
