@@ -7,9 +7,9 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, Dashboard, DeviceRow,
-    Enrollment, EntryState, Failures, LoginAttempt, Month, MonthReport, NewPlace, PlacesView,
-    Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
+    Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, CenterHome, Dashboard,
+    DeviceRow, Enrollment, EntryState, Failures, LoginAttempt, Month, MonthReport, NewPlace,
+    PlacesView, Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
 };
 
 /// Why the backend did not do what was asked.
@@ -90,6 +90,18 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Answer<()>> + Send;
     /// The dashboard's figures at `now`.
     fn dashboard(&self, now: Timestamp) -> impl Future<Output = Answer<Dashboard>> + Send;
+    /// The page of `center`'s members for `month`: that center's data only.
+    fn center_home(
+        &self,
+        center: &str,
+        month: Month,
+    ) -> impl Future<Output = Answer<CenterHome>> + Send;
+    /// `center`'s signed statement of `month` (the file as issued), if there is one.
+    fn center_statement(
+        &self,
+        center: &str,
+        month: Month,
+    ) -> impl Future<Output = Answer<Option<String>>> + Send;
     /// Every enrolled kiosk.
     fn devices(&self) -> impl Future<Output = Answer<Vec<DeviceRow>>> + Send;
     /// Disables or enables the kiosk `id`; refused if it is unknown or already so.

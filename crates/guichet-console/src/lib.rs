@@ -60,6 +60,11 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
             "/privilege",
             get(pages::privilege::form::<B>).post(pages::privilege::elevate::<B>),
         )
+        .route("/center", get(pages::my_center::show::<B>))
+        .route(
+            "/center/statements/{month}",
+            get(pages::my_center::statement::<B>),
+        )
         .route("/devices", get(pages::devices::show::<B>))
         .route("/devices/{id}/{action}", post(pages::devices::act::<B>))
         .route("/review", get(pages::review::show::<B>))

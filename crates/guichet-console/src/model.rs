@@ -27,6 +27,9 @@ pub enum Role {
     Reviewer,
     /// Reads everything, changes nothing; exports the audit log.
     Auditor,
+    /// A member of one center (the account's [`Account::center`]): sees that center's kiosks,
+    /// redemptions and statements, and nothing of the operator's or another center's.
+    Center,
 }
 
 /// One thing a page or an action needs.
@@ -69,11 +72,15 @@ pub enum Permission {
     ManageRules,
     /// Create, disable or enable a console account (server commands only).
     ManageAccounts,
+    /// The operator's dashboard: the whole platform's figures.
+    ReadDashboard,
+    /// One's own center: its kiosks, redemptions and statements (a center's members).
+    ReadOwnCenter,
 }
 
 impl Role {
     /// Every role, in the order pages list them.
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Reviewer, Role::Auditor];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Reviewer, Role::Auditor, Role::Center];
 
     /// The name stored and typed (`account create --role NAME`).
     pub fn as_str(self) -> &'static str {
@@ -81,6 +88,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Reviewer => "reviewer",
             Role::Auditor => "auditor",
+            Role::Center => "center",
         }
     }
 
@@ -90,7 +98,8 @@ impl Role {
         match self {
             Role::Admin => matches!(
                 permission,
-                ReadDevices
+                ReadDashboard
+                    | ReadDevices
                     | ManageDevices
                     | ReadReview
                     | ReadAudit
@@ -109,11 +118,15 @@ impl Role {
                     | ManageAccounts
             ),
             Role::Reviewer => {
-                matches!(permission, ReadReview | Decide | ReadReports | ReadBooklets)
+                matches!(
+                    permission,
+                    ReadDashboard | ReadReview | Decide | ReadReports | ReadBooklets
+                )
             }
             Role::Auditor => matches!(
                 permission,
-                ReadDevices
+                ReadDashboard
+                    | ReadDevices
                     | ReadReview
                     | ReadAudit
                     | ReadReports
@@ -121,6 +134,7 @@ impl Role {
                     | ReadPlaces
                     | ReadBundles
             ),
+            Role::Center => matches!(permission, ReadOwnCenter),
         }
     }
 }
@@ -138,7 +152,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == text)
-            .ok_or_else(|| format!("unknown role {text:?}: admin, reviewer or auditor"))
+            .ok_or_else(|| format!("unknown role {text:?}: admin, reviewer, auditor or center"))
     }
 }
 
@@ -157,6 +171,9 @@ pub struct Account {
     pub totp_secret: String,
     /// Whether an admin disabled it (no login, its sessions end).
     pub disabled: bool,
+    /// The center it belongs to: set for [`Role::Center`] only (the database refuses any
+    /// other combination).
+    pub center: Option<String>,
 }
 
 /// An account to create: its secrets already hashed ([`crate::secrets`]).
@@ -172,6 +189,8 @@ pub struct NewAccount {
     pub totp_secret: String,
     /// The hashes of its one-time recovery codes.
     pub recovery_hashes: Vec<String>,
+    /// Its center: required for [`Role::Center`], refused for any other role.
+    pub center: Option<String>,
 }
 
 /// How far a login went.
@@ -632,6 +651,45 @@ pub struct CenterView {
     pub kiosks: u64,
 }
 
+/// A redemption of a center's month, as its members see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CenterLine {
+    /// Its id.
+    pub id: String,
+    /// When the kiosk dated it (RFC 3339).
+    pub redeemed_at: String,
+    /// The kiosk that recorded it.
+    pub device: String,
+    /// Coupon kid (hex) and serial.
+    pub coupon: (String, u64),
+    /// What it pays, from the minted booklet, where the platform verified the code.
+    pub value_cents: Option<i64>,
+    /// Provider id and name (empty if unknown).
+    pub provider: (u32, String),
+    /// Its state on the platform.
+    pub state: EntryState,
+    /// For a conflict: the center (id, name) whose redemption holds the coupon.
+    pub held_by: Option<(String, String)>,
+    /// The platform's reason otherwise, if it gives one.
+    pub detail: Option<String>,
+}
+
+/// What a center's members see: their center, its kiosks, its redemptions of a month and the
+/// months it has a signed statement of. Nothing of another center.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CenterHome {
+    /// The center's id and name.
+    pub center: (String, String),
+    /// Its enrolled kiosks.
+    pub kiosks: Vec<DeviceRow>,
+    /// The month shown.
+    pub month: Month,
+    /// Its redemptions of that month, in every state, oldest first.
+    pub lines: Vec<CenterLine>,
+    /// The months it has a statement of, newest first.
+    pub statements: Vec<Month>,
+}
+
 /// Every center, zone and provider.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PlacesView {
@@ -772,8 +830,48 @@ mod tests {
     }
 
     #[test]
+    fn a_center_account_may_read_its_own_center_and_nothing_else() {
+        use Permission::*;
+        let every = [
+            ReadDevices,
+            ManageDevices,
+            ReadReview,
+            Decide,
+            ReadAudit,
+            ReadReports,
+            CloseMonth,
+            ReadBooklets,
+            Revoke,
+            ReadPlaces,
+            ManagePlaces,
+            ReadBundles,
+            ManageBundles,
+            ManageReferential,
+            ManageKeys,
+            Mint,
+            ManageRules,
+            ManageAccounts,
+            ReadDashboard,
+            ReadOwnCenter,
+        ];
+        for permission in every {
+            assert_eq!(
+                Role::Center.may(permission),
+                permission == ReadOwnCenter,
+                "{permission:?}"
+            );
+            if permission == ReadOwnCenter {
+                for operator in [Role::Admin, Role::Reviewer, Role::Auditor] {
+                    assert!(!operator.may(permission), "{operator}");
+                }
+            }
+        }
+        assert_eq!("center".parse::<Role>(), Ok(Role::Center));
+    }
+
+    #[test]
     fn only_admins_close_a_month_or_revoke_and_everyone_reads() {
-        for role in Role::ALL {
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Center) {
             assert!(role.may(Permission::ReadReports), "{role}");
             assert!(role.may(Permission::ReadBooklets), "{role}");
             assert_eq!(

@@ -305,6 +305,7 @@ mod tests {
             password_hash: hash_password(password).unwrap(),
             totp_secret: String::new(),
             disabled,
+            center: None,
         }
     }
 

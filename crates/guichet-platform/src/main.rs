@@ -411,12 +411,16 @@ enum AccountCommand {
     /// terminal, else its first line), never from the command line; prints the TOTP secret
     /// (and its otpauth:// URI) and ten one-time recovery codes, once.
     Create {
-        /// admin, reviewer or auditor.
+        /// admin, reviewer, auditor, or center (a member of one center, who sees that center
+        /// only: give --center).
         #[arg(long)]
         role: String,
         /// The login name (letters, digits, '.', '_', '-', '@').
         #[arg(long)]
         name: String,
+        /// The center a center account belongs to (its id).
+        #[arg(long)]
+        center: Option<String>,
     },
     /// List the accounts.
     List,
@@ -676,7 +680,7 @@ async fn account(
     use guichet_console::secrets;
     let secret = |e: secrets::SecretError| Error::Invalid(e.to_string());
     match command {
-        AccountCommand::Create { role, name } => {
+        AccountCommand::Create { role, name, center } => {
             let role: Role = role.parse().map_err(Error::Invalid)?;
             let by = Acting::creating_account(store, by, &name, role).await?;
             let password = read_new_password()?;
@@ -688,11 +692,12 @@ async fn account(
                 password_hash: secrets::hash_password(&password).map_err(secret)?,
                 totp_secret: totp_secret.clone(),
                 recovery_hashes: codes.iter().map(|c| secrets::recovery_hash(c)).collect(),
+                center: center.clone(),
             };
             let audit = by.audit(
                 "account.create",
                 &format!("account:{name}"),
-                Some(serde_json::json!({ "role": role.as_str() })),
+                Some(serde_json::json!({ "role": role.as_str(), "center": center })),
                 now,
             );
             store.create_account(&account, &audit).await?;
@@ -707,12 +712,16 @@ async fn account(
             }
         }
         AccountCommand::List => {
-            println!("name\trole\tstate\trecovery codes left\tcreated");
+            println!("name\trole\tcenter\tstate\trecovery codes left\tcreated");
             for a in store.accounts().await? {
                 let state = if a.disabled { "disabled" } else { "enabled" };
                 println!(
-                    "{}\t{}\t{state}\t{}\t{}",
-                    a.name, a.role, a.recovery_codes_left, a.created_at
+                    "{}\t{}\t{}\t{state}\t{}\t{}",
+                    a.name,
+                    a.role,
+                    a.center.as_deref().unwrap_or(""),
+                    a.recovery_codes_left,
+                    a.created_at
                 );
             }
         }

@@ -22,6 +22,8 @@ const REVIEWER = process.env.GUICHET_REVIEWER;
 const REVIEWER_SECRET = process.env.GUICHET_REVIEWER_SECRET;
 const SHOTS = process.env.GUICHET_SCREENSHOTS_DIR;
 const BOOKLET = process.env.GUICHET_BOOKLET;
+const MEMBER = process.env.GUICHET_CENTER_MEMBER;
+const MEMBER_SECRET = process.env.GUICHET_CENTER_MEMBER_SECRET;
 
 /** RFC 4648 base32 without padding, to bytes. */
 function base32(text) {
@@ -319,6 +321,39 @@ try {
   const left = await page.evaluate(() => document.querySelectorAll("section.review").length);
   if (left !== 0) failures.push(`${left} redemption(s) still waiting after the decision`);
   await axe("review, nothing waiting");
+
+  // A member of center C1, in a browser of their own: they land on their center's page, see
+  // its kiosk and today's pass, no operator page in the navigation, and are refused one typed.
+  const context = await browser.createBrowserContext();
+  page = await context.newPage();
+  page.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
+  await page.goto(`${BASE}/console/login`, { waitUntil: "load" });
+  await focused("name");
+  await page.keyboard.type(MEMBER);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await enter();
+  await focused("code");
+  await page.keyboard.type(totp(0, MEMBER_SECRET));
+  await enter();
+  if (!page.url().endsWith("/console/center")) throw new Error(`a center member landed on ${page.url()} ${await heading()}`);
+  await axe("my center");
+  await shot("14-center");
+  const links = await page.evaluate(() => [...document.querySelectorAll("nav a")].map((a) => a.textContent.trim()));
+  if (links.join(",") !== "Mon centre") failures.push(`a center member's navigation: ${links}`);
+  const rows = await page.evaluate(() => [...document.querySelectorAll("#redemptions tbody tr")].map((tr) => tr.textContent.replace(/\s+/g, " ").trim()));
+  if (rows.length !== 1 || !rows[0].includes("n° 1") || !rows[0].includes("accepté")) failures.push(`a center member's redemptions: ${JSON.stringify(rows)}`);
+  const kiosks = await page.evaluate(() => document.querySelectorAll("#kiosks tbody tr").length);
+  if (kiosks !== 1) failures.push(`a center member's kiosks: ${kiosks}`);
+  // Last month, by the keyboard: its link, then the month field and Enter.
+  await tabTo("the previous month link", () => document.activeElement?.textContent === "Mois précédent");
+  await enter();
+  await axe("my center, last month");
+  const operator = await page.goto(`${BASE}/console/devices`, { waitUntil: "load" });
+  if (operator.status() !== 403) failures.push(`a center member got the kiosks page: ${operator.status()}`);
+  await axe("an operator page, refused to a center member");
+  await page.goto(`${BASE}/console/lang/en?back=/console/center`, { waitUntil: "load" });
+  await axe("my center, English");
 } catch (error) {
   failures.push(`the walk stopped: ${error.stack ?? error}`);
   const where = await page?.evaluate(() => `${location.href}: ${document.querySelector("main")?.textContent}`).catch(() => "");

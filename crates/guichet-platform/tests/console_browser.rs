@@ -5,6 +5,8 @@
 //! with a reason, closes last month from the report page, revokes a booklet with a reason,
 //! makes an enrollment code for a center, edits the referential (a refused edit first),
 //! visits every page in French and English with axe-core finding no violation, and logs out;
+//! a reviewer rejects a held redemption; a member of center C1 lands on its center's page,
+//! sees its kiosk and pass and no operator page;
 //! this test then checks the kiosk, the closed month, the revocation and the referential in
 //! the database, and the audit entries.
 //! Screenshots go to `$GUICHET_SCREENSHOTS_DIR` (`make screenshots`: docs/screenshots/), else
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Backend, TestPlatform};
-use console_client::{create_account, PASSWORD};
+use console_client::{create_account, create_account_of, PASSWORD};
 use guichet_console::model::Role;
 use guichet_protocol::{EntryState, PushResponse};
 use jiff::Timestamp;
@@ -88,10 +90,11 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
     assert_eq!(pushed.results[0].state, EntryState::Held);
     let held = pushed.results[0].id.to_string();
     let store = platform.store.clone();
-    let (admin, reviewer) = {
+    let (admin, reviewer, member) = {
         (
             create_account(&store, "camille", Role::Admin).await,
             create_account(&store, "dominique", Role::Reviewer).await,
+            create_account_of(&store, "claude", Role::Center, Some("C1")).await,
         )
     };
 
@@ -122,6 +125,8 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             .env("GUICHET_DEVICE", device)
             .env("GUICHET_REVIEWER", &reviewer.name)
             .env("GUICHET_REVIEWER_SECRET", &reviewer.secret)
+            .env("GUICHET_CENTER_MEMBER", &member.name)
+            .env("GUICHET_CENTER_MEMBER_SECRET", &member.secret)
             .env("GUICHET_SCREENSHOTS_DIR", &shots)
             .env("GUICHET_BOOKLET", booklet.to_string())
             .output()
@@ -171,6 +176,7 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         [
             ("account.create", None),
             ("account.create", None),
+            ("account.create", None),
             ("login", camille),
             ("privilege.open", camille),
             ("device.disable", camille),
@@ -182,9 +188,10 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("login", dominique),
             ("privilege.open", dominique),
             ("review.reject", dominique),
+            ("login", Some("claude")),
         ]
     );
-    let decision = audit.first().unwrap();
+    let decision = audit.iter().find(|e| e.action == "review.reject").unwrap();
     assert_eq!(decision.object, format!("redemption:{held}"));
     assert!(decision
         .after

@@ -437,3 +437,52 @@ fn every_command_that_changes_the_platform_acts_as_an_account_whose_role_allows_
         .unwrap();
     assert_eq!(compromised.object, format!("issuer_key:{other_kid}"));
 }
+
+/// A center account (issue 25) is made by an admin for an existing center, and `account list`
+/// shows its center.
+#[test]
+fn a_center_account_is_made_by_an_admin_for_an_existing_center() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let dir = dir.as_path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &["account", "create", "--role", "admin", "--name", "ines"],
+    );
+    let by = ["--by", "ines"];
+    ok(
+        dir,
+        &[&["zone", "add", "--id", "33", "--name", "Gironde"][..], &by].concat(),
+    );
+    ok(
+        dir,
+        &[
+            &[
+                "center",
+                "add",
+                "--id",
+                "C1",
+                "--name",
+                "Médiathèque",
+                "--zone",
+                "33",
+            ][..],
+            &by,
+        ]
+        .concat(),
+    );
+    let member = ["account", "create", "--role", "center", "--name", "claude"];
+    assert!(refused(dir, &member).contains("name the console account"));
+    assert!(refused(dir, &[&member[..], &by].concat()).contains("names its center"));
+    assert!(
+        refused(dir, &[&member[..], &by, &["--center", "C9"]].concat()).contains("no center C9")
+    );
+    ok(dir, &[&member[..], &by, &["--center", "C1"]].concat());
+    let list = ok(dir, &["account", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("claude\tcenter\tC1\tenabled\t10\t")),
+        "{list}"
+    );
+}

@@ -14,7 +14,7 @@ use crate::backend::ConsoleBackend;
 use crate::model::{DeviceRow, Permission};
 use crate::pages::{layout, utc_time};
 use crate::session::current;
-use crate::web::Fail;
+use crate::web::{see_other, Fail};
 
 /// A kiosk not seen for this long is stale (3 days).
 pub const STALE_AFTER_SECS: i64 = 3 * 24 * 60 * 60;
@@ -33,6 +33,12 @@ pub async fn show<B: ConsoleBackend>(
     headers: HeaderMap,
 ) -> Result<Response, Fail> {
     let current = current(backend.as_ref(), &headers).await?;
+    // A center's members land on their center's page; nobody else sees the platform's
+    // figures without the operator's roles.
+    if current.account.role.may(Permission::ReadOwnCenter) {
+        return Ok(see_other(super::my_center::PATH, Vec::new()));
+    }
+    current.require(Permission::ReadDashboard)?;
     let lang = current.lang;
     let now = Timestamp::now();
     let figures = backend.dashboard(now).await.map_err(Fail::backend(lang))?;

@@ -8,6 +8,7 @@ pub mod centers;
 pub mod dashboard;
 pub mod devices;
 pub mod login;
+pub mod my_center;
 pub mod privilege;
 pub mod referential;
 pub mod reports;
@@ -92,8 +93,19 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 9] = [
-    ("/console", "Tableau de bord", "Dashboard", None),
+const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
+    (
+        "/console",
+        "Tableau de bord",
+        "Dashboard",
+        Some(Permission::ReadDashboard),
+    ),
+    (
+        my_center::PATH,
+        "Mon centre",
+        "My center",
+        Some(Permission::ReadOwnCenter),
+    ),
     (
         "/console/devices",
         "Bornes",
@@ -165,7 +177,13 @@ pub fn layout(
             body {
                 a.skip href="#main" { (lang.t("Aller au contenu", "Skip to content")) }
                 header.top {
-                    p.brand { "Guichet — " (lang.t("console de l'opérateur", "operator's console")) }
+                    p.brand { "Guichet — " (
+                        if current.is_some_and(|c| c.account.role.may(Permission::ReadOwnCenter)) {
+                            lang.t("espace du centre", "center's space")
+                        } else {
+                            lang.t("console de l'opérateur", "operator's console")
+                        }
+                    ) }
                     @if let Some(current) = current {
                         nav aria-label=(lang.t("Navigation principale", "Main navigation")) {
                             ul {

@@ -23,7 +23,7 @@ use crate::web::{see_other, Fail};
 use crate::ClientAddress;
 
 /// The month a query or a path names, or a 400 page.
-fn month_of(text: &str, lang: Lang) -> Result<Month, Fail> {
+pub(crate) fn month_of(text: &str, lang: Lang) -> Result<Month, Fail> {
     text.parse().map_err(|_| {
         Fail::page(
             StatusCode::BAD_REQUEST,
@@ -40,6 +40,13 @@ fn month_of(text: &str, lang: Lang) -> Result<Month, Fail> {
 #[derive(serde::Deserialize)]
 pub struct MonthQuery {
     month: Option<String>,
+}
+
+impl MonthQuery {
+    /// The month typed, if any (an empty field is none).
+    pub fn month(&self) -> Option<&str> {
+        self.month.as_deref().filter(|text| !text.is_empty())
+    }
 }
 
 /// The title of a section of lines listed apart.
@@ -63,8 +70,8 @@ pub async fn show<B: ConsoleBackend>(
     let lang = current.lang;
     let now = Timestamp::now();
     let this_month = Month::of(backend.report_day(now));
-    let month = match query.month.as_deref() {
-        None | Some("") => this_month,
+    let month = match query.month() {
+        None => this_month,
         Some(text) => month_of(text, lang)?,
     };
     let report = backend

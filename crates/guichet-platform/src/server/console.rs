@@ -11,9 +11,9 @@ use axum::response::Response;
 use axum::Extension;
 use guichet_console::model::{
     Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleRow,
-    BundlesView, CenterView, Closure, CouponView, Dashboard, DeviceRow, Enrollment, Failures,
-    LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView, RedemptionView,
-    Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
+    BundlesView, CenterHome, CenterLine, CenterView, Closure, CouponView, Dashboard, DeviceRow,
+    Enrollment, Failures, LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView,
+    RedemptionView, Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -145,6 +145,27 @@ fn month_view(
             .chain(apart(Apart::Rejected, report.rejected))
             .chain(apart(Apart::Unknown, report.unknown))
             .collect(),
+    }
+}
+
+/// A redemption of a center's month as its members see it (a conflict's holder read back
+/// from the report line's JSON).
+fn center_line(line: EntryLine) -> CenterLine {
+    let holder = line
+        .detail
+        .as_deref()
+        .filter(|_| line.state == EntryState::Conflict)
+        .and_then(|json| serde_json::from_str::<guichet_protocol::ConflictDetails>(json).ok());
+    CenterLine {
+        held_by: holder.map(|h| (h.center, h.center_name)),
+        id: line.id,
+        redeemed_at: line.redeemed_at,
+        device: line.device,
+        coupon: (line.kid, line.serial),
+        value_cents: line.value_cents,
+        provider: (line.provider, line.provider_name),
+        state: line.state,
+        detail: line.detail.filter(|_| line.state != EntryState::Conflict),
     }
 }
 
@@ -310,6 +331,49 @@ impl ConsoleBackend for ConsoleStore {
                     .collect()
             }))
         }
+    }
+
+    fn center_home(
+        &self,
+        center: &str,
+        month: Month,
+    ) -> impl Future<Output = Answer<CenterHome>> + Send {
+        let (store, center, devices) = (self.store.clone(), center.to_owned(), self.devices());
+        async move {
+            let kiosks = devices.await?;
+            answer(
+                async {
+                    let info = store.center(&center).await?;
+                    let lines = store.center_month(&center, month.first_day()).await?;
+                    let statements = store
+                        .statement_months(&center)
+                        .await?
+                        .iter()
+                        .map(|text| {
+                            text.parse::<Month>()
+                                .map_err(|e| Error::Storage(format!("statement month: {e}")))
+                        })
+                        .collect::<Result<_, _>>()?;
+                    Ok(CenterHome {
+                        kiosks: kiosks.into_iter().filter(|d| d.center == info.id).collect(),
+                        center: (info.id, info.name),
+                        month,
+                        lines: lines.into_iter().map(center_line).collect(),
+                        statements,
+                    })
+                }
+                .await,
+            )
+        }
+    }
+
+    fn center_statement(
+        &self,
+        center: &str,
+        month: Month,
+    ) -> impl Future<Output = Answer<Option<String>>> + Send {
+        let (store, center) = (self.store.clone(), center.to_owned());
+        async move { answer(store.statement(&center, month.first_day()).await) }
     }
 
     fn set_device_disabled(

@@ -28,6 +28,8 @@ pub struct AccountSummary {
     pub created_at: String,
     /// Recovery codes not used yet.
     pub recovery_codes_left: u64,
+    /// Its center (a center account's).
+    pub center: Option<String>,
 }
 
 /// The longest account name.
@@ -52,7 +54,7 @@ fn role_of(text: &str) -> Result<Role, Error> {
     text.parse().map_err(Error::Storage)
 }
 
-const ACCOUNT_COLUMNS: &str = "id, name, role, password_hash, totp_secret, disabled";
+const ACCOUNT_COLUMNS: &str = "id, name, role, password_hash, totp_secret, disabled, center";
 
 /// An account as stored ([`ACCOUNT_COLUMNS`]).
 #[derive(sqlx::FromRow)]
@@ -63,6 +65,7 @@ struct AccountRow {
     password_hash: String,
     totp_secret: String,
     disabled: i64,
+    center: Option<String>,
 }
 
 impl AccountRow {
@@ -74,6 +77,7 @@ impl AccountRow {
             password_hash: self.password_hash,
             totp_secret: self.totp_secret,
             disabled: self.disabled != 0,
+            center: self.center,
         })
     }
 }
@@ -86,6 +90,7 @@ struct AccountListRow {
     disabled: i64,
     created_at: String,
     recovery_codes_left: i64,
+    center: Option<String>,
 }
 
 /// A session as stored.
@@ -173,8 +178,24 @@ impl Store {
         entry: &AuditEntry,
     ) -> Result<AccountId, Error> {
         check_name(&account.name)?;
+        if (account.role == Role::Center) != account.center.is_some() {
+            return Err(invalid(
+                "a center account names its center (--center ID); no other role has one",
+            ));
+        }
         let id = Uuid::now_v7().to_string();
         self.run(Mode::Write, async |tx| {
+            if let Some(center) = &account.center {
+                if !tx
+                    .exists(
+                        "SELECT 1 FROM centers WHERE id = $1",
+                        &[center.as_str().into()],
+                    )
+                    .await?
+                {
+                    return Err(invalid(format!("no center {center} (center add first)")));
+                }
+            }
             if tx
                 .exists(
                     "SELECT 1 FROM console_accounts WHERE name = $1",
@@ -189,7 +210,8 @@ impl Store {
             }
             tx.execute(
                 "INSERT INTO console_accounts (id, name, role, password_hash, totp_secret, \
-                 totp_last_step, disabled, created_at) VALUES ($1, $2, $3, $4, $5, 0, 0, $6)",
+                 totp_last_step, disabled, created_at, center) \
+                 VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7)",
                 &[
                     id.as_str().into(),
                     account.name.as_str().into(),
@@ -197,6 +219,7 @@ impl Store {
                     account.password_hash.as_str().into(),
                     account.totp_secret.as_str().into(),
                     entry.at.as_str().into(),
+                    account.center.clone().into(),
                 ],
             )
             .await?;
@@ -217,7 +240,7 @@ impl Store {
     pub async fn accounts(&self) -> Result<Vec<AccountSummary>, Error> {
         self.run(Mode::Read, async |tx| {
             tx.rows::<AccountListRow>(
-                "SELECT a.name, a.role, a.disabled, a.created_at, \
+                "SELECT a.name, a.role, a.disabled, a.created_at, a.center, \
                  (SELECT COUNT(*) FROM console_recovery_codes r \
                   WHERE r.account = a.id AND r.used_at IS NULL) AS recovery_codes_left \
                  FROM console_accounts a ORDER BY a.name",
@@ -232,6 +255,7 @@ impl Store {
                     disabled: row.disabled != 0,
                     created_at: row.created_at,
                     recovery_codes_left: db::count(row.recovery_codes_left)?,
+                    center: row.center,
                 })
             })
             .collect()

@@ -83,10 +83,7 @@ impl Store {
     /// the redemptions that are not, each in the month of its report day.
     pub async fn month_report(&self, month: Date) -> Result<MonthReport, Error> {
         let start = month.first_of_month();
-        let end = start
-            .checked_add(jiff::Span::new().months(1))
-            .map_err(|e| Error::Invalid(e.to_string()))?;
-        let range = [Value::Text(start.to_string()), Value::Text(end.to_string())];
+        let range = month_range(month)?;
         self.run(Mode::Read, async |tx| {
             let reimbursements = match frozen(tx, start).await? {
                 Some(lines) => lines,
@@ -94,14 +91,42 @@ impl Store {
             };
             Ok(MonthReport {
                 reimbursements,
-                conflicts: listed(tx, EntryState::Conflict, &range).await?,
-                unknown: listed(tx, EntryState::Unknown, &range).await?,
-                rejected: listed(tx, EntryState::Rejected, &range).await?,
-                held: listed(tx, EntryState::Held, &range).await?,
+                conflicts: listed(tx, Listed::InState(EntryState::Conflict), &range).await?,
+                unknown: listed(tx, Listed::InState(EntryState::Unknown), &range).await?,
+                rejected: listed(tx, Listed::InState(EntryState::Rejected), &range).await?,
+                held: listed(tx, Listed::InState(EntryState::Held), &range).await?,
             })
         })
         .await
     }
+
+    /// Every redemption of `center` reported in the month of `month` (any day of it), in
+    /// every state, oldest first: what a center's members see of their month.
+    pub async fn center_month(&self, center: &str, month: Date) -> Result<Vec<EntryLine>, Error> {
+        let range = month_range(month)?;
+        self.run(Mode::Read, async |tx| {
+            listed(tx, Listed::OfCenter(center), &range).await
+        })
+        .await
+    }
+}
+
+/// The report days of the month of `month`: its first day, and the next month's.
+fn month_range(month: Date) -> Result<[Value; 2], Error> {
+    let start = month.first_of_month();
+    let end = start
+        .checked_add(jiff::Span::new().months(1))
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok([Value::Text(start.to_string()), Value::Text(end.to_string())])
+}
+
+/// Which redemptions a list holds.
+#[derive(Clone, Copy)]
+enum Listed<'a> {
+    /// Those in one state, of every center (the report).
+    InState(EntryState),
+    /// Those of one center, in every state (its members' page).
+    OfCenter(&'a str),
 }
 
 /// A redemption as the report lists it.
@@ -121,12 +146,16 @@ struct ListedRow {
     verdict: String,
 }
 
-/// The redemptions in `state` reported in `range`.
+/// The redemptions `which` names reported in `range`.
 async fn listed(
     tx: &mut Tx,
-    state: EntryState,
+    which: Listed<'_>,
     range: &[Value; 2],
 ) -> Result<Vec<EntryLine>, Error> {
+    let (column, value) = match which {
+        Listed::InState(state) => ("e.state", Value::from(state.as_str())),
+        Listed::OfCenter(center) => ("e.center", Value::from(center)),
+    };
     let results = RESULT_COLUMNS
         .split(", ")
         .map(|column| format!("e.{column}"))
@@ -140,11 +169,11 @@ async fn listed(
                  p.name AS provider_name, e.occurred_at, e.verdict \
                  FROM entries e JOIN centers c ON c.id = e.center \
                  LEFT JOIN providers p ON p.id = COALESCE(e.paid_provider, e.provider) \
-                 WHERE e.kind = 'redemption' AND e.state = $1 \
+                 WHERE e.kind = 'redemption' AND {column} = $1 \
                  AND e.report_day >= $2 AND e.report_day < $3 \
                  ORDER BY e.occurred_us, e.id"
             ),
-            &[state.as_str().into(), range[0].clone(), range[1].clone()],
+            &[value, range[0].clone(), range[1].clone()],
         )
         .await?;
     rows.into_iter()
@@ -161,7 +190,7 @@ async fn listed(
             };
             Ok(EntryLine {
                 id: result.id.to_string(),
-                state,
+                state: result.state,
                 center: row.center,
                 center_name: row.center_name,
                 device: row.device,

@@ -177,6 +177,19 @@ pub(super) async fn issue(
 }
 
 impl Store {
+    /// The months (`YYYY-MM`, newest first) `center` has a statement of.
+    pub async fn statement_months(&self, center: &str) -> Result<Vec<String>, Error> {
+        self.run(Mode::Read, async |tx| {
+            tx.rows::<(String,)>(
+                "SELECT DISTINCT month FROM statements WHERE center = $1 ORDER BY month DESC",
+                &[center.into()],
+            )
+            .await
+            .map(|rows| rows.into_iter().map(|(month,)| month).collect())
+        })
+        .await
+    }
+
     /// The latest statement file of `center` for the month of `month` (any day of it), as
     /// issued, if there is one.
     pub async fn statement(&self, center: &str, month: Date) -> Result<Option<String>, Error> {

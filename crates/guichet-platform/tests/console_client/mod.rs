@@ -34,6 +34,16 @@ impl TestAccount {
 
 /// Creates an account.
 pub async fn create_account(store: &Store, name: &str, role: Role) -> TestAccount {
+    create_account_of(store, name, role, None).await
+}
+
+/// Creates an account belonging to `center` (a center account's).
+pub async fn create_account_of(
+    store: &Store,
+    name: &str,
+    role: Role,
+    center: Option<&str>,
+) -> TestAccount {
     let secret = secrets::new_totp_secret().unwrap();
     let recovery = secrets::new_recovery_codes().unwrap();
     let account = NewAccount {
@@ -42,6 +52,7 @@ pub async fn create_account(store: &Store, name: &str, role: Role) -> TestAccoun
         password_hash: secrets::hash_password(PASSWORD).unwrap(),
         totp_secret: secret.clone(),
         recovery_hashes: recovery.iter().map(|c| secrets::recovery_hash(c)).collect(),
+        center: center.map(str::to_owned),
     };
     let audit = AuditEntry {
         at: Timestamp::now().to_string(),

@@ -1,0 +1,214 @@
+//! A center's own page (its members, role `center`): the center's kiosks, its redemptions of
+//! a month with their state on the platform (a conflict says who holds the coupon), what the
+//! month pays so far, and its signed statements to download. The center comes from the
+//! logged-in account, never from the request: no address shows another center.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use maud::html;
+
+use crate::backend::ConsoleBackend;
+use crate::model::{EntryState, Month, Permission};
+use crate::pages::dashboard::is_stale;
+use crate::pages::reports::{month_of, MonthQuery};
+use crate::pages::{euros, layout, utc_instant, utc_time};
+use crate::session::{current, Current};
+use crate::web::Fail;
+
+/// Where a center's members land.
+pub const PATH: &str = "/console/center";
+
+/// The logged-in account's center, if its role may read one.
+fn own_center(current: &Current) -> Result<&str, Fail> {
+    current.require(Permission::ReadOwnCenter)?;
+    current.account.center.as_deref().ok_or_else(|| {
+        Fail::page(
+            StatusCode::FORBIDDEN,
+            current.lang,
+            current.lang.t(
+                "Ce compte n'appartient à aucun centre.",
+                "This account belongs to no center.",
+            ),
+        )
+    })
+}
+
+/// `GET /console/center?month=YYYY-MM` (this month by default).
+pub async fn show<B: ConsoleBackend>(
+    State(backend): State<Arc<B>>,
+    headers: HeaderMap,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, Fail> {
+    let current = current(backend.as_ref(), &headers).await?;
+    let center = own_center(&current)?;
+    let lang = current.lang;
+    let now = Timestamp::now();
+    let month = match query.month() {
+        None => Month::of(backend.report_day(now)),
+        Some(text) => month_of(text, lang)?,
+    };
+    let home = backend
+        .center_home(center, month)
+        .await
+        .map_err(Fail::backend(lang))?;
+    let accepted: Vec<_> = home
+        .lines
+        .iter()
+        .filter(|line| line.state == EntryState::Accepted)
+        .collect();
+    let paid: i64 = accepted.iter().filter_map(|line| line.value_cents).sum();
+    let seconds = now.as_second();
+    let body = html! {
+        h2 #kiosks-title { (lang.t("Vos bornes", "Your kiosks")) }
+        table #kiosks aria-labelledby="kiosks-title" {
+            thead { tr {
+                th scope="col" { (lang.t("Borne", "Kiosk")) }
+                th scope="col" { (lang.t("Dernière requête", "Last request")) }
+                th scope="col" { (lang.t("État", "State")) }
+            } }
+            tbody {
+                @for device in &home.kiosks {
+                    tr {
+                        th scope="row" { (device.label.as_deref().unwrap_or("—")) }
+                        td {
+                            @match device.last_seen {
+                                Some(at) => { (utc_time(at)) }
+                                None => { (lang.t("jamais", "never")) }
+                            }
+                            @if is_stale(device, seconds) { " " strong.stale { (lang.t("en retard", "stale")) } }
+                        }
+                        td {
+                            @if device.disabled { strong.off { (lang.t("désactivée", "disabled")) } }
+                            @else { (lang.t("active", "enabled")) }
+                        }
+                    }
+                }
+            }
+        }
+        h2 #month-title { (lang.t("Passages du mois ", "Redemptions of ")) (month) }
+        form.inline method="get" action=(PATH) {
+            label for="month" { (lang.t("Mois (AAAA-MM)", "Month (YYYY-MM)")) }
+            input #month type="text" name="month" value=(month) required
+                pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric" size="8";
+            button type="submit" { (lang.t("Afficher", "Show")) }
+        }
+        p { a href=(format!("{PATH}?month={}", month.previous())) { (lang.t("Mois précédent", "Previous month")) } }
+        p #month-total {
+            (accepted.len())
+            (if accepted.len() == 1 { lang.t(" passage accepté, ", " accepted redemption, ") }
+             else { lang.t(" passages acceptés, ", " accepted redemptions, ") })
+            (euros(lang, paid))
+            (lang.t(" à payer (le relevé signé fait foi, à la clôture du mois)",
+                    " payable (the signed statement, issued when the month closes, is what counts)"))
+        }
+        table #redemptions aria-labelledby="month-title" {
+            thead { tr {
+                th scope="col" { (lang.t("Date (UTC)", "Date (UTC)")) }
+                th scope="col" { (lang.t("Coupon", "Coupon")) }
+                th scope="col" { (lang.t("Valeur", "Value")) }
+                th scope="col" { (lang.t("Financeur", "Funder")) }
+                th scope="col" { (lang.t("État", "State")) }
+                th scope="col" { (lang.t("Détail", "Detail")) }
+            } }
+            tbody {
+                @for line in &home.lines {
+                    tr.(line.state.as_str()) {
+                        td { (utc_instant(&line.redeemed_at)) }
+                        th scope="row" { "n° " (line.coupon.1) }
+                        td { @match line.value_cents { Some(cents) => { (euros(lang, cents)) } None => { "—" } } }
+                        td { (line.provider.1) }
+                        td { (lang.entry_state(line.state)) }
+                        td {
+                            @if let Some((id, name)) = &line.held_by {
+                                (lang.t("pass déjà tenu par ", "pass already held by ")) (name) " (" (id) ")"
+                            } @else {
+                                (line.detail.as_deref().unwrap_or(""))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 #statements-title { (lang.t("Relevés signés", "Signed statements")) }
+        p { (lang.t(
+            "Un relevé est émis à la clôture de chaque mois : chaque passage payé et les totaux par financeur, signés par la plateforme. Quiconque le vérifie hors ligne avec l'empreinte racine (guichet statement verify), et la borne le compare à son propre journal.",
+            "A statement is issued when each month closes: every paid redemption and the totals per funder, signed by the platform. Anyone checks it offline with the root fingerprint (guichet statement verify), and the kiosk compares it with its own ledger.")) }
+        @if home.statements.is_empty() {
+            p #no-statement { (lang.t("Aucun relevé pour l'instant.", "No statement yet.")) }
+        } @else {
+            ul #statements aria-labelledby="statements-title" {
+                @for month in &home.statements {
+                    li { a href=(format!("{PATH}/statements/{month}")) download=(statement_file(center, *month)) {
+                        (lang.t("Relevé ", "Statement ")) (month) " (JSON)"
+                    } }
+                }
+            }
+        }
+    };
+    Ok(layout(
+        lang,
+        &format!(
+            "{} {} ({})",
+            lang.t("Centre", "Center"),
+            home.center.1,
+            home.center.0
+        ),
+        Some(&current),
+        PATH,
+        body,
+    )
+    .into_response())
+}
+
+/// The file name a statement downloads as.
+fn statement_file(center: &str, month: Month) -> String {
+    let center: String = center
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("releve-{center}-{month}.json")
+}
+
+/// `GET /console/center/statements/{month}`: the center's signed statement, as issued.
+pub async fn statement<B: ConsoleBackend>(
+    State(backend): State<Arc<B>>,
+    headers: HeaderMap,
+    Path(month): Path<String>,
+) -> Result<Response, Fail> {
+    let current = current(backend.as_ref(), &headers).await?;
+    let center = own_center(&current)?;
+    let lang = current.lang;
+    let month = month_of(&month, lang)?;
+    let file = backend
+        .center_statement(center, month)
+        .await
+        .map_err(Fail::backend(lang))?
+        .ok_or_else(|| {
+            Fail::page(
+                StatusCode::NOT_FOUND,
+                lang,
+                lang.t(
+                    "Pas de relevé pour ce mois.",
+                    "No statement for this month.",
+                ),
+            )
+        })?;
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        statement_file(center, month)
+    ))
+    .map_err(|e| Fail::Internal(e.to_string()))?;
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (CONTENT_DISPOSITION, disposition),
+        ],
+        file,
+    )
+        .into_response())
+}
