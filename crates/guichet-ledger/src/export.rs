@@ -66,12 +66,8 @@ pub fn sync_state_words(state: SyncState, lang: Lang) -> &'static str {
 /// The platform's explanation of a line in words: the cause's message for a rejected or held
 /// redemption, else the detail as the platform sent it.
 pub fn sync_detail_words(line: &ReviewLine, lang: Lang) -> String {
-    let code = match lang {
-        Lang::Fr => "fr",
-        Lang::En => "en",
-    };
     match (&line.cause, &line.sync_detail) {
-        (Some(cause), _) => cause.message(code),
+        (Some(cause), _) => cause.message(lang.into()),
         (None, Some(detail)) => match serde_json::from_str::<ConflictDetails>(detail) {
             Ok(other) if line.sync_state == SyncState::Conflict => match lang {
                 Lang::Fr => format!(
