@@ -244,7 +244,7 @@ impl Ledger {
 fn line_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ReviewLine, String>> {
     let id: String = row.get(0)?;
     let input: String = row.get(10)?;
-    let Some(input_method) = InputMethod::parse(&input) else {
+    let Ok(input_method) = input.parse::<InputMethod>() else {
         return Ok(Err(format!("entry {id}: input method {input:?}")));
     };
     let state: Option<String> = row.get(15)?;
