@@ -198,7 +198,7 @@ impl Ledger {
                     filters.mediator,
                     filters.area,
                     filters.provider,
-                    filters.sync_state.map(SyncState::as_str),
+                    filters.sync_state.map(<&str>::from),
                 ],
                 line_from_row,
             )
@@ -248,7 +248,7 @@ fn line_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ReviewLine, String>> 
         return Ok(Err(format!("entry {id}: input method {input:?}")));
     };
     let state: Option<String> = row.get(15)?;
-    let Some(sync_state) = state.as_deref().and_then(SyncState::parse) else {
+    let Some(sync_state) = state.as_deref().and_then(|s| s.parse::<SyncState>().ok()) else {
         return Ok(Err(format!("entry {id}: sync state {state:?}")));
     };
     let cancelled = match row.get::<_, Option<String>>(12)? {
