@@ -8,15 +8,12 @@ use std::sync::OnceLock;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use guichet_core::message::Lang;
 use guichet_kiosk::config::{Key, KioskConfig, Layer};
-use serde::de::value::{Error as ValueError, StrDeserializer};
-use serde::Deserialize;
+use strum::VariantNames;
 
 /// The `--lang` flags' parser: `fr` or `en` (listed by `--help`), read as the one language
-/// type, the core's [`Lang`] (its serde names).
+/// type, the core's [`Lang`] (its names, from strum).
 pub fn lang_parser() -> impl TypedValueParser<Value = Lang> {
-    PossibleValuesParser::new(["fr", "en"]).try_map(|text: String| {
-        Lang::deserialize(StrDeserializer::<ValueError>::new(&text)).map_err(|e| e.to_string())
-    })
+    PossibleValuesParser::new(Lang::VARIANTS).try_map(|text: String| text.parse::<Lang>())
 }
 
 /// The flags that override the configuration file and the `GUICHET_*` variables

@@ -51,8 +51,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     to: Option<Date>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Language of headers and labels.
     #[arg(long, value_parser = crate::cli::lang_parser(), default_value = "fr")]
     lang: Lang,
@@ -67,57 +67,10 @@ pub struct ReportArgs {
     provider: Option<u32>,
     /// Only entries in this sync state.
     #[arg(long, value_enum)]
-    sync_state: Option<SyncStateArg>,
+    sync_state: Option<SyncState>,
     /// The ledger file (default: the kiosk's).
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
-}
-
-/// `--format`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum OutputFormat {
-    /// Aligned text.
-    Table,
-    /// CSV (`;` and decimal comma in French).
-    Csv,
-    /// JSON.
-    Json,
-}
-
-/// `--sync-state`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum SyncStateArg {
-    /// Not sent yet.
-    Pending,
-    /// Sent, awaiting an answer.
-    Sent,
-    /// Accepted by the platform.
-    Accepted,
-    /// In conflict.
-    Conflict,
-    /// Unknown to the platform.
-    Unknown,
-    /// Cancelled, as the platform knows.
-    Cancelled,
-    /// Rejected by the platform (never reimbursed; the cause is in the detail column).
-    Rejected,
-    /// Held by the platform for an admin's review (the cause is in the detail column).
-    Held,
-}
-
-impl From<SyncStateArg> for SyncState {
-    fn from(arg: SyncStateArg) -> SyncState {
-        match arg {
-            SyncStateArg::Pending => SyncState::Pending,
-            SyncStateArg::Sent => SyncState::Sent,
-            SyncStateArg::Accepted => SyncState::Accepted,
-            SyncStateArg::Conflict => SyncState::Conflict,
-            SyncStateArg::Unknown => SyncState::Unknown,
-            SyncStateArg::Cancelled => SyncState::Cancelled,
-            SyncStateArg::Rejected => SyncState::Rejected,
-            SyncStateArg::Held => SyncState::Held,
-        }
-    }
 }
 
 /// Opens an existing ledger: these commands never create one.
@@ -238,17 +191,12 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
         mediator: args.mediator,
         area: args.area.map(|a| a.code().to_string()),
         provider: args.provider,
-        sync_state: args.sync_state.map(SyncState::from),
+        sync_state: args.sync_state,
     };
     let review = match ledger.review(args.day, to, &filters) {
         Ok(review) => review,
         Err(error) => return fail(error.to_string()),
     };
-    let format = match args.format {
-        OutputFormat::Table => Format::Table,
-        OutputFormat::Csv => Format::Csv,
-        OutputFormat::Json => Format::Json,
-    };
-    print!("{}", export::render(&review, format, args.lang));
+    print!("{}", export::render(&review, args.format, args.lang));
     ExitCode::SUCCESS
 }

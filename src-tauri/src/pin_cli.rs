@@ -10,30 +10,12 @@ use jiff::Timestamp;
 
 use crate::cli::data_dir;
 
-/// The roles whose PIN the command line sets.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum PinRoleArg {
-    /// The center manager (day review, cancellations).
-    Manager,
-    /// The admin (enrollment, updates, settings).
-    Admin,
-}
-
-impl From<PinRoleArg> for Role {
-    fn from(role: PinRoleArg) -> Role {
-        match role {
-            PinRoleArg::Manager => Role::Manager,
-            PinRoleArg::Admin => Role::Admin,
-        }
-    }
-}
-
 /// Arguments of `guichet pin`.
 #[derive(clap::Args, Debug)]
 pub struct PinArgs {
     /// Whose PIN.
     #[arg(long, value_enum)]
-    role: PinRoleArg,
+    role: Role,
     /// A file whose first line is the PIN; without it, the PIN is typed twice.
     #[arg(long, value_name = "FILE")]
     pin_file: Option<PathBuf>,
@@ -67,7 +49,7 @@ pub fn read_pin(file: Option<&Path>, what: &str) -> Result<String, String> {
 /// Runs `guichet pin`: sets a role's PIN from this machine (a forgotten admin PIN, or a kiosk
 /// enrolled before PINs were chosen at enrollment).
 pub fn run(args: PinArgs) -> ExitCode {
-    let role = Role::from(args.role);
+    let role = args.role;
     let result = read_pin(args.pin_file.as_deref(), "PIN").and_then(|pin| {
         let mut kiosk = Kiosk::open(&data_dir()).map_err(|p| p.to_string())?;
         kiosk
@@ -76,21 +58,12 @@ pub fn run(args: PinArgs) -> ExitCode {
     });
     match result {
         Ok(()) => {
-            println!("PIN set: {}", args.role.as_word());
+            println!("PIN set: {role}");
             ExitCode::SUCCESS
         }
         Err(message) => {
             eprintln!("guichet: {message}");
             ExitCode::from(2)
-        }
-    }
-}
-
-impl PinRoleArg {
-    fn as_word(self) -> &'static str {
-        match self {
-            PinRoleArg::Manager => "manager",
-            PinRoleArg::Admin => "admin",
         }
     }
 }

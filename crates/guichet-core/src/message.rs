@@ -12,9 +12,24 @@ use crate::money::Cents;
 use crate::verify::{Outcome, PriorRedemption, ScopeMismatch, Verdict};
 
 /// A language of the kiosk: the window's, the CLI's output, the messages; `fr` and `en` in
-/// files, settings and the window API (the one language type, issue 27).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// files, settings and the window API (the one language type, issue 27). Those words come
+/// from serde and from strum (`<&str>::from`, `str::parse`, [`strum::VariantNames`]), alike.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Lang {
     /// French, the default.
     #[default]
@@ -274,5 +289,22 @@ mod tests {
         assert_eq!(date(d, Lang::En), "2027-01-31");
         let t = d.at(14, 5, 0, 0);
         assert_eq!(date_time(t, Lang::Fr), "le 31/01/2027 à 14:05");
+    }
+
+    #[test]
+    fn each_language_has_one_word() {
+        use strum::VariantNames;
+        let words = [(Lang::Fr, "fr"), (Lang::En, "en")];
+        for (lang, word) in words {
+            assert_eq!(<&str>::from(lang), word);
+            assert_eq!(word.parse::<Lang>(), Ok(lang));
+            assert_eq!(serde_json::to_string(&lang).unwrap(), format!("\"{word}\""));
+            assert_eq!(
+                serde_json::from_str::<Lang>(&format!("\"{word}\"")).unwrap(),
+                lang
+            );
+        }
+        assert_eq!(Lang::VARIANTS, words.map(|(_, word)| word));
+        assert!("FR".parse::<Lang>().is_err());
     }
 }

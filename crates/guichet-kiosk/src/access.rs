@@ -10,7 +10,6 @@
 //!   restart nor deleting `kiosk.json` resets them;
 //! - a session ends with [`Kiosk::lock`] or after `lock_after_minutes` without a command.
 
-use guichet_ledger::PinRole;
 use guichet_protocol::limits::{self, LimitError};
 use std::time::{Duration, Instant};
 
@@ -23,10 +22,10 @@ use crate::text::{limit_problem, Problem};
 impl Kiosk {
     /// Which PINs the ledger holds (a ledger that cannot be read counts as none).
     pub(crate) fn pins_set(&self) -> PinsSet {
-        let has = |role: PinRole| self.ledger.pin(role).ok().flatten().is_some();
+        let has = |role: Role| self.ledger.pin(role).ok().flatten().is_some();
         PinsSet {
-            manager: has(PinRole::Manager),
-            admin: has(PinRole::Admin),
+            manager: has(Role::Manager),
+            admin: has(Role::Admin),
         }
     }
 
@@ -50,21 +49,17 @@ impl Kiosk {
                 "A PIN has digits only: nothing was counted, type it again.",
             ));
         }
-        let ledger_role = role.ledger();
-        let failures = self
-            .ledger
-            .pin_failures(ledger_role)
-            .map_err(ledger_problem)?;
+        let failures = self.ledger.pin_failures(role).map_err(ledger_problem)?;
         if let Some(until) = failures.and_then(|f| pin::shut_until(f.count, f.last, now)) {
             return Err(pin::shut_problem(until, now));
         }
-        let Some(record) = self.ledger.pin(ledger_role).map_err(ledger_problem)? else {
+        let Some(record) = self.ledger.pin(role).map_err(ledger_problem)? else {
             return Err(no_pin(role));
         };
         if pin::pin_matches(&record.phc, pin) {
             if failures.is_some() {
                 self.ledger
-                    .clear_pin_failures(ledger_role)
+                    .clear_pin_failures(role)
                     .map_err(ledger_problem)?;
             }
             self.session = Some(Session {
@@ -76,7 +71,7 @@ impl Kiosk {
         } else {
             let failures = self
                 .ledger
-                .record_pin_failure(ledger_role, now)
+                .record_pin_failure(role, now)
                 .map_err(ledger_problem)?;
             Err(pin::wrong_pin_problem(failures.count))
         }
@@ -160,7 +155,7 @@ impl Kiosk {
     ) -> Result<(), Problem> {
         let phc = pin::hash_pin(role, pin)?;
         self.ledger
-            .set_pin(role.ledger(), &phc, by, now)
+            .set_pin(role, &phc, by, now)
             .map_err(ledger_problem)
     }
 

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use guichet_core::bundle::document::KeyStatus;
 use guichet_core::{BundleError, TrustBundle};
-use guichet_ledger::PinRole;
 use guichet_scan::wedge::{WedgeConfig, WedgeDecoder};
 use guichet_sync::TrustError;
 use serde::Serialize;
@@ -294,7 +293,7 @@ impl Kiosk {
                 "the admin PIN set before is kept",
             );
         }
-        match self.ledger.remove_pin(PinRole::Admin) {
+        match self.ledger.remove_pin(Role::Admin) {
             Ok(()) => Text::new(
                 "le code PIN administrateur choisi n'est pas gardé",
                 "the admin PIN chosen was not kept",

@@ -14,45 +14,13 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use guichet_ledger::PinRole;
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 
 use crate::text::Problem;
 
-/// Who a PIN is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The center manager: day review, cancellations at any time.
-    Manager,
-    /// The admin: enrollment, updates, settings (and everything a manager may do).
-    Admin,
-}
-
-impl Role {
-    /// Whether this role may do what `needed` may.
-    pub fn covers(self, needed: Role) -> bool {
-        self == Role::Admin || self == needed
-    }
-
-    /// The ledger's name for the role.
-    pub(crate) fn ledger(self) -> PinRole {
-        match self {
-            Role::Manager => PinRole::Manager,
-            Role::Admin => PinRole::Admin,
-        }
-    }
-
-    /// The fewest digits a PIN of this role has: 6 for the admin, who can enroll, import
-    /// keys and change every setting; 4 for the manager.
-    pub fn min_digits(self) -> usize {
-        match self {
-            Role::Manager => 4,
-            Role::Admin => 6,
-        }
-    }
-}
+/// Who a PIN is for: the ledger's [`PinRole`](guichet_ledger::PinRole), the one role type of
+/// the doors, the PIN records, the window API and `guichet pin`.
+pub use guichet_ledger::PinRole as Role;
 
 /// The most digits a PIN has.
 pub const MAX_DIGITS: usize = 12;

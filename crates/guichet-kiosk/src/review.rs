@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use guichet_core::message::Lang;
 use guichet_ledger::export::{self, Format};
 use guichet_ledger::{
     CancelError, Canceller, Filters, Review, ReviewLine, Role as LedgerRole, SyncState, Tally,
@@ -219,10 +220,12 @@ impl Kiosk {
                 .map(|line| LineView {
                     local_time: local_hhmm(&line.occurred_at),
                     provider_name: self.provider_name(line.provider),
-                    cause_message: line
-                        .cause
-                        .as_ref()
-                        .map(|cause| Text::new(cause.message("fr"), cause.message("en"))),
+                    cause_message: line.cause.as_ref().map(|cause| {
+                        Text::new(
+                            cause.message(Lang::Fr.into()),
+                            cause.message(Lang::En.into()),
+                        )
+                    }),
                     service_name: self.service_name(&line.service),
                     line,
                 })

@@ -10,7 +10,7 @@
 //! `hash = SHA-256(prev_hash || canonical bytes)`; the first entry's `prev_hash` is 32 zero
 //! bytes (schema/ledger.md).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use guichet_protocol::limits;
@@ -25,67 +25,14 @@ const CANONICAL_TAG_V1: &[u8] = b"guichet-ledger-entry-v1\n";
 /// The tag that starts the canonical bytes of a redemption with its code.
 const CANONICAL_TAG_V2: &[u8] = b"guichet-ledger-entry-v2\n";
 
-/// How a coupon reached the kiosk (read back from the kiosk's saved basket too).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InputMethod {
-    /// The webcam.
-    Camera,
-    /// A USB or serial barcode scanner.
-    Scanner,
-    /// Typed or pasted by hand.
-    Pasted,
-}
+/// How a coupon reached the kiosk: the protocol's type, stored by its lowercase name (the
+/// `input_method` column, the canonical bytes, the kiosk's saved basket).
+pub use guichet_protocol::InputMethod;
 
-impl InputMethod {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputMethod::Camera => "camera",
-            InputMethod::Scanner => "scanner",
-            InputMethod::Pasted => "pasted",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<InputMethod> {
-        match text {
-            "camera" => Some(InputMethod::Camera),
-            "scanner" => Some(InputMethod::Scanner),
-            "pasted" => Some(InputMethod::Pasted),
-            _ => None,
-        }
-    }
-}
-
-/// Who records a cancellation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// A mediator at the counter: only within the cancellation window.
-    Mediator,
-    /// A center manager: at any time.
-    Manager,
-}
-
-impl Role {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Mediator => "mediator",
-            Role::Manager => "manager",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "mediator" => Some(Role::Mediator),
-            "manager" => Some(Role::Manager),
-            _ => None,
-        }
-    }
-}
+/// Who records a cancellation (a mediator only within the cancellation window, a manager at
+/// any time): the protocol's [`ActorRole`](guichet_protocol::ActorRole), stored by its
+/// lowercase name (the `actor_role` column, the canonical bytes).
+pub use guichet_protocol::ActorRole as Role;
 
 /// A coupon accepted at the counter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -214,14 +161,14 @@ impl Entry {
                 field("provider", &r.provider.to_string());
                 field("area", &r.area);
                 field("service", &r.service);
-                field("input_method", r.input_method.as_str());
+                field("input_method", r.input_method.into());
                 if let Some(code) = &r.code {
                     field("code", code);
                 }
             }
             EntryBody::Cancellation(c) => {
                 field("cancels", &c.cancels);
-                field("actor_role", c.actor_role.as_str());
+                field("actor_role", c.actor_role.into());
                 field("reason", &c.reason);
             }
         }

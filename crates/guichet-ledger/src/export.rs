@@ -14,14 +14,16 @@ use crate::entry::InputMethod;
 use crate::outbox::SyncState;
 use crate::report::{Review, ReviewLine, Tally};
 
-/// An output format of `guichet report`.
+/// An output format of `guichet report` (`--format table|csv|json`) and of the day review's
+/// CSV file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
-    /// Aligned text for a terminal.
+    /// Aligned text, for a terminal.
     Table,
-    /// One line per redemption.
+    /// CSV, one line per redemption (`;` and decimal comma in French).
     Csv,
-    /// The summary and the lines.
+    /// JSON: the summary and the lines.
     Json,
 }
 
@@ -66,12 +68,8 @@ pub fn sync_state_words(state: SyncState, lang: Lang) -> &'static str {
 /// The platform's explanation of a line in words: the cause's message for a rejected or held
 /// redemption, else the detail as the platform sent it.
 pub fn sync_detail_words(line: &ReviewLine, lang: Lang) -> String {
-    let code = match lang {
-        Lang::Fr => "fr",
-        Lang::En => "en",
-    };
     match (&line.cause, &line.sync_detail) {
-        (Some(cause), _) => cause.message(code),
+        (Some(cause), _) => cause.message(lang.into()),
         (None, Some(detail)) => match serde_json::from_str::<ConflictDetails>(detail) {
             Ok(other) if line.sync_state == SyncState::Conflict => match lang {
                 Lang::Fr => format!(
@@ -366,4 +364,25 @@ fn table(review: &Review, lang: Lang, provider_name: &dyn Fn(u32) -> String) -> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// `guichet report --format` keeps its words.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn each_format_keeps_its_command_line_word() {
+        use super::Format;
+        use clap::ValueEnum;
+        let words = [
+            (Format::Table, "table"),
+            (Format::Csv, "csv"),
+            (Format::Json, "json"),
+        ];
+        for (format, word) in words {
+            assert_eq!(format.to_possible_value().unwrap().get_name(), word);
+            assert_eq!(Format::from_str(word, false), Ok(format));
+        }
+        assert_eq!(Format::value_variants().len(), words.len());
+    }
 }

@@ -15,67 +15,53 @@ const CURSOR_KEY: &str = "state_cursor";
 use crate::store::{entry_from_row, ENTRY_COLUMNS};
 use crate::time;
 
-/// Where an entry stands with the platform.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Where an entry stands with the platform: stored in the `state` column, and read by
+/// `guichet report --sync-state`, by the lowercase names serde and strum give (`<&str>::from`,
+/// `str::parse`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum SyncState {
     /// Not sent yet.
     Pending,
-    /// Sent, no answer yet (it will be sent again: the platform is idempotent by id).
+    /// Sent, awaiting an answer (it will be sent again: the platform is idempotent by id).
     Sent,
-    /// Recorded by the platform.
+    /// Accepted by the platform.
     Accepted,
-    /// The platform holds an earlier redemption of the same coupon.
+    /// In conflict: the platform holds an earlier redemption of the same coupon.
     Conflict,
-    /// The platform never minted this coupon.
+    /// Unknown to the platform: it never minted this coupon.
     Unknown,
-    /// The platform recorded that a later entry cancelled this redemption.
+    /// Cancelled, as the platform knows: a later entry cancelled this redemption.
     Cancelled,
-    /// The platform's checks (or an admin) refused this redemption: never reimbursed. The
-    /// cause is in the detail.
+    /// Rejected by the platform's checks (or an admin): never reimbursed; the cause is in the
+    /// detail column.
     Rejected,
-    /// The platform holds this redemption for an admin's review (the cause is in the detail).
+    /// Held by the platform for an admin's review (the cause is in the detail column).
     Held,
 }
 
 impl SyncState {
-    /// All states, in display order.
-    pub const ALL: [SyncState; 8] = [
-        SyncState::Pending,
-        SyncState::Sent,
-        SyncState::Accepted,
-        SyncState::Conflict,
-        SyncState::Rejected,
-        SyncState::Held,
-        SyncState::Unknown,
-        SyncState::Cancelled,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SyncState::Pending => "pending",
-            SyncState::Sent => "sent",
-            SyncState::Accepted => "accepted",
-            SyncState::Conflict => "conflict",
-            SyncState::Unknown => "unknown",
-            SyncState::Cancelled => "cancelled",
-            SyncState::Rejected => "rejected",
-            SyncState::Held => "held",
-        }
-    }
-
     /// Whether a person must look at an entry in this state (conflict, rejected, held).
     pub fn needs_attention(self) -> bool {
         matches!(
             self,
             SyncState::Conflict | SyncState::Rejected | SyncState::Held
         )
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<SyncState> {
-        SyncState::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 
@@ -286,12 +272,12 @@ impl Ledger {
                 if matches!(result.state, SyncState::Pending | SyncState::Sent) {
                     return Err(LedgerError::Invalid {
                         field: "sync state",
-                        reason: format!("{} is not a platform answer", result.state.as_str()),
+                        reason: format!("{} is not a platform answer", <&str>::from(result.state)),
                     });
                 }
                 stmt.execute(params![
                     result.entry_id,
-                    result.state.as_str(),
+                    <&str>::from(result.state),
                     result.detail,
                     at
                 ])
@@ -320,9 +306,10 @@ impl Ledger {
             .map_err(|e| self.sqlite(e))?;
         match row {
             None => Ok(None),
-            Some((state, detail)) => SyncState::parse(&state)
+            Some((state, detail)) => state
+                .parse::<SyncState>()
                 .map(|s| Some((s, detail)))
-                .ok_or_else(|| LedgerError::BadRow(format!("sync state {state:?}"))),
+                .map_err(|_| LedgerError::BadRow(format!("sync state {state:?}"))),
         }
     }
 
@@ -339,7 +326,7 @@ impl Ledger {
         for row in rows {
             let (state, n) = row.map_err(|e| self.sqlite(e))?;
             let n = n as u64;
-            match SyncState::parse(&state) {
+            match state.parse::<SyncState>().ok() {
                 Some(SyncState::Pending) => counts.pending = n,
                 Some(SyncState::Sent) => counts.sent = n,
                 Some(SyncState::Accepted) => counts.accepted = n,
@@ -406,5 +393,46 @@ impl Ledger {
             .map_err(&sqlite)?;
         tx.commit().map_err(&sqlite)?;
         Ok(removed as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_sync_state_keeps_its_stored_name() {
+        let names = [
+            (SyncState::Pending, "pending"),
+            (SyncState::Sent, "sent"),
+            (SyncState::Accepted, "accepted"),
+            (SyncState::Conflict, "conflict"),
+            (SyncState::Unknown, "unknown"),
+            (SyncState::Cancelled, "cancelled"),
+            (SyncState::Rejected, "rejected"),
+            (SyncState::Held, "held"),
+        ];
+        for (state, name) in names {
+            assert_eq!(<&str>::from(state), name);
+            assert_eq!(name.parse::<SyncState>(), Ok(state));
+            assert_eq!(serde_json::to_value(state).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<SyncState>(name.into()).unwrap(),
+                state
+            );
+        }
+        assert!("Pending".parse::<SyncState>().is_err());
+        assert!("synced".parse::<SyncState>().is_err());
+    }
+
+    /// `guichet report --sync-state` takes the stored names.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn the_command_line_takes_the_stored_names() {
+        use clap::ValueEnum;
+        for state in SyncState::value_variants() {
+            let word = state.to_possible_value().unwrap();
+            assert_eq!(word.get_name(), <&str>::from(*state));
+        }
     }
 }

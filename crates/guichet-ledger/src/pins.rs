@@ -7,26 +7,50 @@
 
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
 use crate::error::LedgerError;
 use crate::ledger::Ledger;
 use crate::time::{parse_utc, utc_text};
 
-/// Whose PIN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Whose PIN: the one role type of the PIN records, the kiosk's doors (`guichet_kiosk::Role`),
+/// the window API and `guichet pin --role`, by the lowercase names serde and strum give (the
+/// `role` column; `<&str>::from`, `str::parse`, `Display`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum PinRole {
-    /// The center manager.
+    /// The center manager: day review, cancellations at any time.
     Manager,
-    /// The admin.
+    /// The admin: enrollment, updates, settings (and everything a manager may do).
     Admin,
 }
 
 impl PinRole {
-    /// The word stored in the `role` column.
-    pub fn as_str(self) -> &'static str {
+    /// Whether this role may do what `needed` may.
+    pub fn covers(self, needed: PinRole) -> bool {
+        self == PinRole::Admin || self == needed
+    }
+
+    /// The fewest digits a PIN of this role has: 6 for the admin, who can enroll, import
+    /// keys and change every setting; 4 for the manager.
+    pub fn min_digits(self) -> usize {
         match self {
-            PinRole::Manager => "manager",
-            PinRole::Admin => "admin",
+            PinRole::Manager => 4,
+            PinRole::Admin => 6,
         }
     }
 }
@@ -59,7 +83,7 @@ impl Ledger {
             .prepare_cached("SELECT phc, set_at, set_by FROM pins WHERE role = ?1")
             .and_then(|mut statement| {
                 statement
-                    .query_row([role.as_str()], |row| {
+                    .query_row([<&str>::from(role)], |row| {
                         Ok((
                             row.get::<_, String>(0)?,
                             row.get::<_, String>(1)?,
@@ -93,11 +117,14 @@ impl Ledger {
         tx.execute(
             "INSERT INTO pins (role, phc, set_at, set_by) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (role) DO UPDATE SET phc = ?2, set_at = ?3, set_by = ?4",
-            params![role.as_str(), phc, utc_text(now), set_by],
+            params![<&str>::from(role), phc, utc_text(now), set_by],
         )
         .map_err(sqlite)?;
-        tx.execute("DELETE FROM pin_failures WHERE role = ?1", [role.as_str()])
-            .map_err(sqlite)?;
+        tx.execute(
+            "DELETE FROM pin_failures WHERE role = ?1",
+            [<&str>::from(role)],
+        )
+        .map_err(sqlite)?;
         tx.commit().map_err(sqlite)
     }
 
@@ -107,10 +134,13 @@ impl Ledger {
         let path = self.path.clone();
         let sqlite = |e| LedgerError::from_sqlite(&path, e);
         let tx = self.write()?;
-        tx.execute("DELETE FROM pins WHERE role = ?1", [role.as_str()])
+        tx.execute("DELETE FROM pins WHERE role = ?1", [<&str>::from(role)])
             .map_err(sqlite)?;
-        tx.execute("DELETE FROM pin_failures WHERE role = ?1", [role.as_str()])
-            .map_err(sqlite)?;
+        tx.execute(
+            "DELETE FROM pin_failures WHERE role = ?1",
+            [<&str>::from(role)],
+        )
+        .map_err(sqlite)?;
         tx.commit().map_err(sqlite)
     }
 
@@ -121,7 +151,7 @@ impl Ledger {
             .prepare_cached("SELECT failures, last_failed FROM pin_failures WHERE role = ?1")
             .and_then(|mut statement| {
                 statement
-                    .query_row([role.as_str()], |row| {
+                    .query_row([<&str>::from(role)], |row| {
                         Ok((row.get::<_, u32>(0)?, row.get::<_, String>(1)?))
                     })
                     .optional()
@@ -150,7 +180,7 @@ impl Ledger {
                 "INSERT INTO pin_failures (role, failures, last_failed) VALUES (?1, 1, ?2)
                  ON CONFLICT (role) DO UPDATE SET failures = failures + 1, last_failed = ?2
                  RETURNING failures",
-                params![role.as_str(), utc_text(now)],
+                params![<&str>::from(role), utc_text(now)],
                 |row| row.get(0),
             )
             .map_err(sqlite)?;
@@ -165,7 +195,10 @@ impl Ledger {
     pub fn clear_pin_failures(&mut self, role: PinRole) -> Result<(), LedgerError> {
         let path = self.path.clone();
         self.conn
-            .execute("DELETE FROM pin_failures WHERE role = ?1", [role.as_str()])
+            .execute(
+                "DELETE FROM pin_failures WHERE role = ?1",
+                [<&str>::from(role)],
+            )
             .map_err(|e| LedgerError::from_sqlite(&path, e))?;
         Ok(())
     }
@@ -177,6 +210,32 @@ mod tests {
     use crate::LedgerSettings;
 
     const PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+
+    #[test]
+    fn each_role_keeps_its_stored_name() {
+        for (role, name) in [(PinRole::Manager, "manager"), (PinRole::Admin, "admin")] {
+            assert_eq!(<&str>::from(role), name);
+            assert_eq!(role.to_string(), name);
+            assert_eq!(name.parse::<PinRole>(), Ok(role));
+            assert_eq!(serde_json::to_value(role).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<PinRole>(name.into()).unwrap(),
+                role
+            );
+        }
+        assert!("mediator".parse::<PinRole>().is_err());
+    }
+
+    /// `guichet pin --role` takes the stored names.
+    #[cfg(feature = "clap")]
+    #[test]
+    fn the_command_line_takes_the_stored_names() {
+        use clap::ValueEnum;
+        for role in PinRole::value_variants() {
+            let word = role.to_possible_value().unwrap();
+            assert_eq!(word.get_name(), <&str>::from(*role));
+        }
+    }
 
     #[test]
     fn pins_and_failures_survive_a_reopen_and_a_new_pin_clears_failures() {

@@ -198,7 +198,7 @@ impl Ledger {
                     filters.mediator,
                     filters.area,
                     filters.provider,
-                    filters.sync_state.map(SyncState::as_str),
+                    filters.sync_state.map(<&str>::from),
                 ],
                 line_from_row,
             )
@@ -244,11 +244,11 @@ impl Ledger {
 fn line_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ReviewLine, String>> {
     let id: String = row.get(0)?;
     let input: String = row.get(10)?;
-    let Some(input_method) = InputMethod::parse(&input) else {
+    let Ok(input_method) = input.parse::<InputMethod>() else {
         return Ok(Err(format!("entry {id}: input method {input:?}")));
     };
     let state: Option<String> = row.get(15)?;
-    let Some(sync_state) = state.as_deref().and_then(SyncState::parse) else {
+    let Some(sync_state) = state.as_deref().and_then(|s| s.parse::<SyncState>().ok()) else {
         return Ok(Err(format!("entry {id}: sync state {state:?}")));
     };
     let cancelled = match row.get::<_, Option<String>>(12)? {

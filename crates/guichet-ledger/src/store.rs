@@ -77,9 +77,9 @@ pub(crate) fn append(
         redemption.map(|r| r.provider),
         redemption.map(|r| &r.area),
         redemption.map(|r| &r.service),
-        redemption.map(|r| r.input_method.as_str()),
+        redemption.map(|r| <&str>::from(r.input_method)),
         cancellation.map(|c| &c.cancels),
-        cancellation.map(|c| c.actor_role.as_str()),
+        cancellation.map(|c| <&str>::from(c.actor_role)),
         cancellation.map(|c| &c.reason),
         &head.hash[..],
         &hash[..],
@@ -128,7 +128,7 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ChainedEn
     let body = match kind.as_str() {
         "redemption" => {
             let input: String = row.get::<_, Option<String>>(15)?.unwrap_or_default();
-            let Some(input_method) = InputMethod::parse(&input) else {
+            let Ok(input_method) = input.parse::<InputMethod>() else {
                 return bad("unknown input method");
             };
             let (Some(checkout_id), Some(kid), Some(serial), Some(value_cents), Some(provider)) = (
@@ -157,7 +157,7 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ChainedEn
         }
         "cancellation" => {
             let role: String = row.get::<_, Option<String>>(17)?.unwrap_or_default();
-            let Some(actor_role) = Role::parse(&role) else {
+            let Ok(actor_role) = role.parse::<Role>() else {
                 return bad("unknown role");
             };
             let (Some(cancels), Some(reason)) = (row.get(16)?, row.get(18)?) else {

@@ -3,9 +3,7 @@
 //! (`guichet_protocol::entry_signature`).
 
 use guichet_core::{Area, Kid};
-use guichet_protocol::{
-    ActorRole, CancellationEvent, ChainHash, EntryEvent, InputMethod, LedgerEntry, RedemptionEvent,
-};
+use guichet_protocol::{CancellationEvent, ChainHash, EntryEvent, LedgerEntry, RedemptionEvent};
 
 use crate::entry::{ChainedEntry, EntryBody};
 
@@ -31,20 +29,13 @@ pub fn to_wire(chained: &ChainedEntry) -> Result<LedgerEntry, String> {
                 .parse::<Area>()
                 .map_err(|e| unsendable(e.to_string()))?,
             service: r.service.clone(),
-            input_method: match r.input_method {
-                crate::entry::InputMethod::Camera => InputMethod::Camera,
-                crate::entry::InputMethod::Scanner => InputMethod::Scanner,
-                crate::entry::InputMethod::Pasted => InputMethod::Pasted,
-            },
+            input_method: r.input_method,
             // None for an entry recorded before kiosks kept codes (ledger format 1).
             code: r.code.clone(),
         }),
         EntryBody::Cancellation(c) => EntryEvent::Cancellation(CancellationEvent {
             cancels: uuid(&c.cancels)?,
-            actor_role: match c.actor_role {
-                crate::entry::Role::Mediator => ActorRole::Mediator,
-                crate::entry::Role::Manager => ActorRole::Manager,
-            },
+            actor_role: c.actor_role,
             reason: c.reason.clone(),
         }),
     };

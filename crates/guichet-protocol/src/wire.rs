@@ -52,9 +52,23 @@ pub struct EnrollResponse {
     pub server_time: Timestamp,
 }
 
-/// How a coupon's code reached the kiosk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How a coupon's code reached the kiosk: the one type of the wire, the kiosk's ledger (its
+/// `input_method` column and canonical bytes) and its saved basket, by the same lowercase
+/// names from serde and strum (`<&str>::from`, `str::parse`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum InputMethod {
     /// A webcam.
     Camera,
@@ -64,13 +78,26 @@ pub enum InputMethod {
     Pasted,
 }
 
-/// Who recorded a cancellation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Who recorded a cancellation: the one type of the wire and the kiosk's ledger (its
+/// `actor_role` column and canonical bytes), by the same lowercase names from serde and strum.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum ActorRole {
-    /// The mediator at the counter.
+    /// The mediator at the counter: only within the cancellation window.
     Mediator,
-    /// The center manager.
+    /// The center manager: at any time.
     Manager,
 }
 
@@ -304,4 +331,39 @@ pub struct DeviceStatus {
     pub bundle_sequence: Option<u64>,
     /// The platform's clock.
     pub server_time: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each value's one name, as serde and strum write and read it.
+    fn same_name_everywhere<T>(value: T, name: &str)
+    where
+        T: Copy + std::fmt::Debug + PartialEq + Serialize + serde::de::DeserializeOwned,
+        T: std::str::FromStr + Into<&'static str>,
+        <T as std::str::FromStr>::Err: std::fmt::Debug,
+    {
+        assert_eq!(value.into(), name);
+        assert_eq!(name.parse::<T>().unwrap(), value);
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            format!("\"{name}\"")
+        );
+        assert_eq!(
+            serde_json::from_str::<T>(&format!("\"{name}\"")).unwrap(),
+            value
+        );
+    }
+
+    #[test]
+    fn input_methods_and_actor_roles_keep_their_names() {
+        same_name_everywhere(InputMethod::Camera, "camera");
+        same_name_everywhere(InputMethod::Scanner, "scanner");
+        same_name_everywhere(InputMethod::Pasted, "pasted");
+        same_name_everywhere(ActorRole::Mediator, "mediator");
+        same_name_everywhere(ActorRole::Manager, "manager");
+        assert!("Camera".parse::<InputMethod>().is_err());
+        assert!("admin".parse::<ActorRole>().is_err());
+    }
 }
