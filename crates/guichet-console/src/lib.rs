@@ -15,6 +15,7 @@ mod pages;
 mod report_csv;
 pub mod secrets;
 mod session;
+mod statement_csv;
 mod web;
 
 use std::net::IpAddr;
@@ -64,6 +65,10 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route(
             "/center/statements/{month}",
             get(pages::my_center::statement::<B>),
+        )
+        .route(
+            "/center/statements/{month}/csv",
+            get(pages::my_center::statement_csv::<B>),
         )
         .route("/devices", get(pages::devices::show::<B>))
         .route("/devices/{id}/{action}", post(pages::devices::act::<B>))

@@ -7,7 +7,7 @@
 use crate::model::{Apart, MonthReport};
 
 /// The byte order mark that tells spreadsheets the file is UTF-8.
-const BOM: &[u8] = "\u{feff}".as_bytes();
+pub(crate) const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// The header line.
 const HEADER: [&str; 14] = [
@@ -35,7 +35,7 @@ pub fn decimal_comma(cents: i64) -> String {
 }
 
 /// A text cell a spreadsheet will not evaluate.
-fn text(cell: &str) -> String {
+pub(crate) fn text(cell: &str) -> String {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
         _ => cell.to_owned(),

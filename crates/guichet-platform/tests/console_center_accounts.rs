@@ -133,6 +133,37 @@ async fn a_center_member_sees_their_center_and_nothing_else(backend: Backend) {
         "C2's member gets C2's statement"
     );
     assert_ne!(theirs_file.body, issued);
+    // The same statement for public accounting: its lines' amounts sum to its signed total.
+    let csv = browser
+        .get(&format!("/console/center/statements/{key}/csv"))
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = csv
+        .body
+        .strip_prefix('\u{feff}')
+        .expect("a byte order mark");
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .map(|line| line.split(';').map(str::to_owned).collect())
+        .collect();
+    let document = guichet_protocol::statement::file::issued_document(issued.as_bytes()).unwrap();
+    assert_eq!(
+        rows.len(),
+        1 + document.lines.len() + document.totals.providers.len() + 1
+    );
+    let cents = |cell: &str| cell.replace(',', "").parse::<u64>().unwrap_or(0);
+    let summed: u64 = rows[1..].iter().map(|row| cents(&row[11])).sum();
+    assert_eq!(summed, document.totals.cents);
+    assert_eq!(summed, 1000);
+    let last = rows.last().unwrap();
+    assert_eq!((last[0].as_str(), last[12].as_str()), ("total", "10,00"));
+    assert_eq!(
+        browser
+            .get("/console/center/statements/2001-01/csv")
+            .await
+            .status,
+        404
+    );
     assert_eq!(
         browser
             .get("/console/center/statements/2001-01")

@@ -143,9 +143,15 @@ pub async fn show<B: ConsoleBackend>(
         } @else {
             ul #statements aria-labelledby="statements-title" {
                 @for month in &home.statements {
-                    li { a href=(format!("{PATH}/statements/{month}")) download=(statement_file(center, *month)) {
-                        (lang.t("Relevé ", "Statement ")) (month) " (JSON)"
-                    } }
+                    li {
+                        a href=(format!("{PATH}/statements/{month}")) download=(statement_file(center, *month, "json")) {
+                            (lang.t("Relevé ", "Statement ")) (month) (lang.t(" signé (JSON)", " signed (JSON)"))
+                        }
+                        " · "
+                        a href=(format!("{PATH}/statements/{month}/csv")) download=(statement_file(center, *month, "csv")) {
+                            (lang.t("pour tableur (CSV)", "for spreadsheets (CSV)"))
+                        }
+                    }
                 }
             }
         }
@@ -165,27 +171,27 @@ pub async fn show<B: ConsoleBackend>(
     .into_response())
 }
 
-/// The file name a statement downloads as.
-fn statement_file(center: &str, month: Month) -> String {
+/// The file name a statement downloads as, with extension `extension`.
+fn statement_file(center: &str, month: Month, extension: &str) -> String {
     let center: String = center
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    format!("releve-{center}-{month}.json")
+    format!("releve-{center}-{month}.{extension}")
 }
 
-/// `GET /console/center/statements/{month}`: the center's signed statement, as issued.
-pub async fn statement<B: ConsoleBackend>(
-    State(backend): State<Arc<B>>,
-    headers: HeaderMap,
-    Path(month): Path<String>,
-) -> Result<Response, Fail> {
-    let current = current(backend.as_ref(), &headers).await?;
-    let center = own_center(&current)?;
+/// The logged-in member's center, month and statement file, for a download.
+async fn own_statement<B: ConsoleBackend>(
+    backend: &B,
+    headers: &HeaderMap,
+    month: &str,
+) -> Result<(String, Month, String), Fail> {
+    let current = current(backend, headers).await?;
+    let center = own_center(&current)?.to_owned();
     let lang = current.lang;
-    let month = month_of(&month, lang)?;
+    let month = month_of(month, lang)?;
     let file = backend
-        .center_statement(center, month)
+        .center_statement(&center, month)
         .await
         .map_err(Fail::backend(lang))?
         .ok_or_else(|| {
@@ -198,17 +204,52 @@ pub async fn statement<B: ConsoleBackend>(
                 ),
             )
         })?;
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}\"",
-        statement_file(center, month)
-    ))
-    .map_err(|e| Fail::Internal(e.to_string()))?;
+    Ok((center, month, file))
+}
+
+/// A download of `body` as `name`, of type `content_type`.
+fn download(content_type: &'static str, name: &str, body: Vec<u8>) -> Result<Response, Fail> {
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .map_err(|e| Fail::Internal(e.to_string()))?;
     Ok((
         [
-            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (CONTENT_DISPOSITION, disposition),
         ],
-        file,
+        body,
     )
         .into_response())
+}
+
+/// `GET /console/center/statements/{month}`: the center's signed statement, as issued.
+pub async fn statement<B: ConsoleBackend>(
+    State(backend): State<Arc<B>>,
+    headers: HeaderMap,
+    Path(month): Path<String>,
+) -> Result<Response, Fail> {
+    let (center, month, file) = own_statement(backend.as_ref(), &headers, &month).await?;
+    download(
+        "application/json",
+        &statement_file(&center, month, "json"),
+        file.into_bytes(),
+    )
+}
+
+/// `GET /console/center/statements/{month}/csv`: the same statement for public accounting
+/// (`statement_csv`), made from the document the platform signed.
+pub async fn statement_csv<B: ConsoleBackend>(
+    State(backend): State<Arc<B>>,
+    headers: HeaderMap,
+    Path(month): Path<String>,
+) -> Result<Response, Fail> {
+    let (center, month, file) = own_statement(backend.as_ref(), &headers, &month).await?;
+    let document = guichet_protocol::statement::file::issued_document(file.as_bytes())
+        .map_err(|e| Fail::Internal(format!("a stored statement: {e}")))?;
+    let bytes = crate::statement_csv::write(&document)
+        .map_err(|e| Fail::Internal(format!("the statement's CSV: {e}")))?;
+    download(
+        "text/csv; charset=utf-8",
+        &statement_file(&center, month, "csv"),
+        bytes,
+    )
 }

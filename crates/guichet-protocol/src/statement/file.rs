@@ -79,10 +79,19 @@ pub fn seal(document: &StatementDocument, seal: &StatementSeal<'_>) -> Vec<u8> {
     bytes
 }
 
-/// Verifies a statement file against the platform root `fingerprint`, in the order of
-/// `schema/statement.md`: the file, the roots against the fingerprint, the bundle against the
-/// roots, the signer against the bundle's sync keys, the signature, the document, its totals.
-pub fn verify(bytes: &[u8], fingerprint: &str) -> Result<VerifiedStatement, StatementError> {
+/// The document a statement file carries, checked for consistency and totals but **not** for
+/// its signature: for the platform reading back a file it issued and keeps in its own store
+/// (its center page's spreadsheet export). Anyone else uses [`verify`].
+pub fn issued_document(bytes: &[u8]) -> Result<StatementDocument, StatementError> {
+    let file = parse_file(bytes)?;
+    let payload = STANDARD
+        .decode(&file.payload)
+        .map_err(|e| StatementError::Malformed(format!("payload is not base64: {e}")))?;
+    parse_document(&payload)
+}
+
+/// The file's envelope, of the supported format and size.
+fn parse_file(bytes: &[u8]) -> Result<StatementFile, StatementError> {
     let malformed = |text: String| StatementError::Malformed(text);
     if bytes.len() > MAX_STATEMENT_BYTES {
         return Err(malformed(format!(
@@ -98,6 +107,23 @@ pub fn verify(bytes: &[u8], fingerprint: &str) -> Result<VerifiedStatement, Stat
             file.format
         )));
     }
+    Ok(file)
+}
+
+/// The signed payload's document, checked.
+fn parse_document(payload: &[u8]) -> Result<StatementDocument, StatementError> {
+    let document: StatementDocument = serde_json::from_slice(payload)
+        .map_err(|e| StatementError::Invalid(format!("not a statement document: {e}")))?;
+    document.check()?;
+    Ok(document)
+}
+
+/// Verifies a statement file against the platform root `fingerprint`, in the order of
+/// `schema/statement.md`: the file, the roots against the fingerprint, the bundle against the
+/// roots, the signer against the bundle's sync keys, the signature, the document, its totals.
+pub fn verify(bytes: &[u8], fingerprint: &str) -> Result<VerifiedStatement, StatementError> {
+    let malformed = |text: String| StatementError::Malformed(text);
+    let file = parse_file(bytes)?;
     let roots = file
         .roots
         .iter()
@@ -119,9 +145,7 @@ pub fn verify(bytes: &[u8], fingerprint: &str) -> Result<VerifiedStatement, Stat
             &Signature::from_bytes(&signature),
         )
         .map_err(|_| StatementError::BadSignature)?;
-    let document: StatementDocument = serde_json::from_slice(&payload)
-        .map_err(|e| StatementError::Invalid(format!("not a statement document: {e}")))?;
-    document.check()?;
+    let document = parse_document(&payload)?;
     Ok(VerifiedStatement {
         document,
         bundle_sequence: bundle.sequence(),
