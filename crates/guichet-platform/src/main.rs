@@ -20,6 +20,40 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use sha2::Digest;
 
+/// Writes a line for the user to standard output, as `println!` does, except that a closed
+/// output (a list piped into `head` or `grep -q`) ends the program quietly, with success,
+/// instead of a panic: the reader took what it wanted. Any other write error ends it with a
+/// message and status 1.
+macro_rules! say {
+    ($($arg:tt)*) => { write_out(format_args!($($arg)*), true) };
+}
+
+/// [`say!`] without the line end.
+macro_rules! say_part {
+    ($($arg:tt)*) => { write_out(format_args!($($arg)*), false) };
+}
+
+/// What [`say!`] and [`say_part!`] do.
+fn write_out(args: std::fmt::Arguments<'_>, line_end: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| {
+        if line_end {
+            out.write_all(b"\n")
+        } else {
+            out.flush()
+        }
+    });
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("guichet-platform: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "guichet-platform",
@@ -532,7 +566,7 @@ async fn serve(
         .local_addr()
         .map_err(|e| Error::Io(e.to_string()))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    println!(
+    say!(
         "guichet-platform listening on {scheme}://{addr} ({})",
         platform.store.backend()
     );
@@ -560,18 +594,18 @@ async fn serve(
 
 async fn demo(dir: &std::path::Path) -> Result<(), Error> {
     let demo = guichet_platform::demo::start(dir).await?;
-    println!("demo booklets (PDF): {}", demo.pdf_path.display());
-    println!("demo codes: {}", dir.join("demo-codes.txt").display());
-    println!("demo center: {}", demo.center_id);
-    println!("enroll code: {}", demo.enroll_code);
-    println!("root fingerprint: {}", demo.root_fingerprint);
-    println!(
+    say!("demo booklets (PDF): {}", demo.pdf_path.display());
+    say!("demo codes: {}", dir.join("demo-codes.txt").display());
+    say!("demo center: {}", demo.center_id);
+    say!("enroll code: {}", demo.enroll_code);
+    say!("root fingerprint: {}", demo.root_fingerprint);
+    say!(
         "demo signer (throwaway, TEST ONLY: the demo's root and issuer keys): {}",
         guichet_platform::admin::Paths::new(dir, None)
             .signer_dir
             .display()
     );
-    println!("guichet-platform listening on {} (demo)", demo.url);
+    say!("guichet-platform listening on {} (demo)", demo.url);
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -636,9 +670,9 @@ async fn add_place(
     let audit = by.audit(action, &object, Some(place.audit_after()), now);
     store.add_place(place, Some(&audit)).await?;
     match place {
-        NewPlace::Provider { id, name } => println!("provider {id}: {name}"),
-        NewPlace::Zone { id, name } => println!("zone {id}: {name}"),
-        NewPlace::Center { id, name, zone } => println!("center {id}: {name} (zone {zone})"),
+        NewPlace::Provider { id, name } => say!("provider {id}: {name}"),
+        NewPlace::Zone { id, name } => say!("zone {id}: {name}"),
+        NewPlace::Center { id, name, zone } => say!("center {id}: {name} (zone {zone})"),
     }
     Ok(())
 }
@@ -666,7 +700,7 @@ async fn set_device(
     store
         .set_device_disabled_audited(&id, disabled, &audit)
         .await?;
-    println!("device {id} {word}");
+    say!("device {id} {word}");
     Ok(())
 }
 
@@ -701,21 +735,19 @@ async fn account(
                 now,
             );
             store.create_account(&account, &audit).await?;
-            println!("account {name} ({role}) created");
-            println!("TOTP secret (type it in an authenticator app): {totp_secret}");
-            println!("otpauth URI: {}", secrets::totp_uri(&totp_secret, &name));
-            println!(
-                "recovery codes (each works once; keep them offline, they are not shown again):"
-            );
+            say!("account {name} ({role}) created");
+            say!("TOTP secret (type it in an authenticator app): {totp_secret}");
+            say!("otpauth URI: {}", secrets::totp_uri(&totp_secret, &name));
+            say!("recovery codes (each works once; keep them offline, they are not shown again):");
             for code in codes {
-                println!("  {code}");
+                say!("  {code}");
             }
         }
         AccountCommand::List => {
-            println!("name\trole\tcenter\tstate\trecovery codes left\tcreated");
+            say!("name\trole\tcenter\tstate\trecovery codes left\tcreated");
             for a in store.accounts().await? {
                 let state = if a.disabled { "disabled" } else { "enabled" };
-                println!(
+                say!(
                     "{}\t{}\t{}\t{state}\t{}\t{}",
                     a.name,
                     a.role,
@@ -729,13 +761,13 @@ async fn account(
             let by = Acting::named(store, by, Permission::ManageAccounts).await?;
             let audit = by.audit("account.disable", &format!("account:{name}"), None, now);
             store.set_account_disabled(&name, true, &audit).await?;
-            println!("account {name} disabled; its sessions ended");
+            say!("account {name} disabled; its sessions ended");
         }
         AccountCommand::Enable { name } => {
             let by = Acting::named(store, by, Permission::ManageAccounts).await?;
             let audit = by.audit("account.enable", &format!("account:{name}"), None, now);
             store.set_account_disabled(&name, false, &audit).await?;
-            println!("account {name} enabled");
+            say!("account {name} enabled");
         }
     }
     Ok(())
@@ -795,7 +827,7 @@ async fn review(
     let result = store
         .review_decide_audited(&args.id, decision, by.name(), &args.reason, now, with_state)
         .await?;
-    println!("{}\t{}", result.id, result.state.as_str());
+    say!("{}\t{}", result.id, result.state.as_str());
     Ok(())
 }
 
@@ -812,13 +844,13 @@ fn print_review_line(line: &guichet_platform::store::ReviewLine) {
         (None, Some(cause)) => format!("{}: {}", cause.code.as_str(), cause.message("fr")),
         (None, None) => String::new(),
     };
-    println!("{} {}: {why}", r.result.id, r.result.state.as_str());
+    say!("{} {}: {why}", r.result.id, r.result.state.as_str());
     print_redemption("  ", r);
     if line.contenders.is_empty() {
-        println!("  no other redemption of this coupon");
+        say!("  no other redemption of this coupon");
     }
     for other in &line.contenders {
-        println!(
+        say!(
             "  other redemption {} {}",
             other.result.id,
             other.result.state.as_str()
@@ -833,27 +865,29 @@ fn print_redemption(indent: &str, r: &guichet_platform::store::Redemption) {
         || "nothing (no minted booklet holds this serial)".to_owned(),
         |cents| format!("{}.{:02} EUR", cents / 100, cents % 100),
     );
-    println!(
+    say!(
         "{indent}value: {value}, provider {} {}",
-        r.provider.0, r.provider.1
+        r.provider.0,
+        r.provider.1
     );
-    println!(
+    say!(
         "{indent}coupon: {} serial {}; code present: {}; entry signed by the device: {}",
         r.coupon.0,
         r.coupon.1,
         yes_no(r.has_code),
         yes_no(r.signed)
     );
-    println!(
+    say!(
         "{indent}center {} {}; device {} {}",
         r.center.0,
         r.center.1,
         r.device.0,
         r.device.1.as_deref().unwrap_or("")
     );
-    println!(
+    say!(
         "{indent}dated {} by the kiosk; received {}",
-        r.occurred_at, r.received_at
+        r.occurred_at,
+        r.received_at
     );
 }
 
@@ -925,24 +959,24 @@ async fn run(cli: Cli) -> Result<(), Error> {
             root_public_key: Some(hex),
         } => {
             let root = admin::init_with_root_public_key(&paths, &hex).await?;
-            println!(
+            say!(
                 "platform root {} (public half only, from the signer; fingerprint {})",
                 Kid::of_public_key(root.as_bytes()),
                 root_fingerprint(&[root])
             );
-            println!("database ready: {}", paths.database);
+            say!("database ready: {}", paths.database);
         }
         Command::Init {
             root_public_key: None,
         } => {
             let (kid, created) = admin::init(&paths).await?;
             let what = if created { "created" } else { "kept" };
-            println!(
+            say!(
                 "platform root key {kid} ({what}: {}; public half in {})",
                 paths.root_key().display(),
                 paths.root_public_key().display()
             );
-            println!("database ready: {}", paths.database);
+            say!("database ready: {}", paths.database);
         }
         Command::Migrate => {
             let (migrated_store, migrated) = paths
@@ -950,9 +984,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 .await?;
             opened.keep(migrated_store);
             if migrated.from == migrated.to {
-                println!("schema version {}: nothing to migrate", migrated.to);
+                say!("schema version {}: nothing to migrate", migrated.to);
             } else {
-                println!(
+                say!(
                     "schema version {} -> {} ({} migration(s) applied)",
                     migrated.from,
                     migrated.to,
@@ -1015,7 +1049,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     let by = acting(&store, Permission::ManageKeys).await?;
                     let (store, _) = signing().await?;
                     let kid = admin::add_issuer_key(&paths, &store, provider, now, Some(&by)).await?;
-                    println!("{kid}");
+                    say!("{kid}");
                 }
                 IssuerKeyCommand::Retire { kid } => {
                     set_issuer_status(&store, kid, KeyStatus::Retired, by.as_deref(), now).await?
@@ -1036,11 +1070,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     let kid = store
                         .add_issuer_key_with(provider, &key, now, Some(&audit))
                         .await?;
-                    println!("{kid}");
+                    say!("{kid}");
                 }
                 IssuerKeyCommand::List => {
                     for key in store.issuer_keys().await? {
-                        println!("{}\tprovider {}\t{:?}", key.kid, key.provider, key.status);
+                        say!("{}\tprovider {}\t{:?}", key.kid, key.provider, key.status);
                     }
                 }
             }
@@ -1060,7 +1094,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 Some(audit)
             };
             store.set_referential_audited(&referential, audit).await?;
-            println!(
+            say!(
                 "referential {}: {} areas, {} services",
                 referential.version,
                 referential.areas.len(),
@@ -1118,7 +1152,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             store
                 .revoke_audited(kid, (first, last), &args.reason, now, &audit)
                 .await?;
-            println!("revoked {kid}:{first}..={last} (kiosks learn it at their next sync; the next published bundle carries it)");
+            say!("revoked {kid}:{first}..={last} (kiosks learn it at their next sync; the next published bundle carries it)");
         }
         Command::Rules(RulesCommand::Set {
             grace_days,
@@ -1144,7 +1178,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 ..audit
             });
             store.set_rules_with(&rules, audit.as_ref()).await?;
-            println!("{}", serde_json::to_string(&rules).unwrap_or_default());
+            say!("{}", serde_json::to_string(&rules).unwrap_or_default());
         }
         Command::Mint(args) => {
             let store = store().await?;
@@ -1175,7 +1209,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     serde_json::to_string_pretty(&order).map_err(|e| Error::Io(e.to_string()))?;
                 std::fs::write(order_out, json)
                     .map_err(|e| Error::Io(format!("cannot write {}: {e}", order_out.display())))?;
-                println!(
+                say!(
                     "mint order for booklets {}..={}: {}; sign and print it with `guichet-signer print`",
                     order.booklets[0].number,
                     order.booklets[order.booklets.len() - 1].number,
@@ -1196,7 +1230,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             )
             .await?;
             for booklet in &output.booklets {
-                println!(
+                say!(
                     "booklet {}: {} serials {}..={}",
                     booklet.number,
                     booklet.kid,
@@ -1204,18 +1238,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     booklet.first_serial + u64::from(booklet.coupons) - 1
                 );
             }
-            println!("PDF: {}", output.pdf.display());
-            println!("codes: {}", output.codes.display());
-            println!("PNG: {} files in {}", output.coupons.len(), out.display());
+            say!("PDF: {}", output.pdf.display());
+            say!("codes: {}", output.codes.display());
+            say!("PNG: {} files in {}", output.coupons.len(), out.display());
         }
         Command::Publish { out, valid_days } => {
             let (store, root) = signing().await?;
             let by = acting(&store, Permission::ManageBundles).await?;
             let (sequence, _) =
                 admin::publish(&store, &root, valid_days, out.as_deref(), now, Some(&by)).await?;
-            println!("published trust bundle {sequence}");
+            say!("published trust bundle {sequence}");
             if let Some(out) = out {
-                println!("written to {}", out.display());
+                say!("written to {}", out.display());
             }
         }
         Command::EnrollCode {
@@ -1241,8 +1275,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let fingerprint = root_fingerprint(&store.roots_in_force(&[root]).await?);
             // The code and the root fingerprint travel together, out of band (on paper, by
             // phone): the kiosk refuses an answer whose root keys have another fingerprint.
-            println!("{code}");
-            println!("{fingerprint}");
+            say!("{code}");
+            say!("{fingerprint}");
             if let Some(path) = &sheet {
                 let info = store.center(&center).await?;
                 let pdf = guichet_platform::sheet::render(&guichet_platform::sheet::Sheet {
@@ -1265,7 +1299,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let store = store().await?;
             match command {
                 DeviceCommand::List => {
-                    println!("id\tcenter\tlabel\tstate\tentries\tenrolled\tlast seen");
+                    say!("id\tcenter\tlabel\tstate\tentries\tenrolled\tlast seen");
                     for device in store.devices().await? {
                         let state = if device.disabled {
                             "disabled"
@@ -1276,7 +1310,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                             .last_seen
                             .and_then(|at| Timestamp::from_second(at).ok())
                             .map_or_else(|| "never".to_owned(), |at| at.to_string());
-                        println!(
+                        say!(
                             "{}\t{}\t{}\t{state}\t{} entries\t{}\t{last_seen}",
                             device.id,
                             device.center,
@@ -1307,7 +1341,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 serde_json::to_string_pretty(&document).map_err(|e| Error::Io(e.to_string()))?;
             std::fs::write(&out, json)
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", out.display())))?;
-            println!(
+            say!(
                 "bundle {} drafted: {}; sign it with `guichet-signer sign-bundle`",
                 document.sequence,
                 out.display()
@@ -1331,13 +1365,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 ))
             };
             let sequence = store.import_bundle_audited(&bytes, &[root], audit).await?;
-            println!("published trust bundle {sequence}");
+            say!("published trust bundle {sequence}");
         }
         Command::SyncKey(SyncKeyCommand::Rotate) => {
             let store = store().await?;
             let by = acting(&store, Permission::ManageKeys).await?;
             let key = admin::rotate_sync_key(&paths, &store, Some(&by), now).await?;
-            println!(
+            say!(
                 "sync key {}: publish a bundle, then restart the server",
                 guichet_protocol::signing::public_key_hex(&key.verifying_key())
             );
@@ -1355,7 +1389,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let issued = store
                 .close_month_audited(parse_month(&month)?, by.name(), now, &signer, Some(&audit))
                 .await?;
-            println!("{month} closed: its report is final; {issued} center statements signed");
+            say!("{month} closed: its report is final; {issued} center statements signed");
         }
         Command::Statement { center, month, out } => {
             let Some(file) = store()
@@ -1371,7 +1405,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             match out {
                 Some(path) => std::fs::write(&path, file)
                     .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?,
-                None => print!("{file}"),
+                None => say_part!("{file}"),
             }
         }
         Command::Report { month, out } => {

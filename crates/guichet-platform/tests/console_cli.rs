@@ -486,3 +486,41 @@ fn a_center_account_is_made_by_an_admin_for_an_existing_center() {
         "{list}"
     );
 }
+
+/// A list whose reader is gone (`account list | head -0`, `grep -q` done early) ends quietly
+/// with success, not with a panic on the closed pipe (regression: the guide's
+/// `account list | grep -q` failed now and then).
+#[test]
+fn a_list_whose_reader_is_gone_ends_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let dir = dir.as_path();
+    ok(dir, &["init"]);
+    ok(
+        dir,
+        &["account", "create", "--role", "admin", "--name", "ines"],
+    );
+    for command in [
+        &["account", "list"][..],
+        &["device", "list"],
+        &["issuer-key", "list"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(command)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{command:?}: {:?} {stderr}",
+            output.status
+        );
+        assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
+    }
+}
