@@ -52,71 +52,82 @@ fn section(kind: Apart) -> &'static str {
     }
 }
 
-/// The report as CSV bytes.
-pub fn write(report: &MonthReport) -> Result<Vec<u8>, csv::Error> {
+/// A CSV as French spreadsheets open it: the byte order mark, then what `records` writes,
+/// fields separated by `;`.
+pub(crate) fn french_csv(
+    records: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> Result<(), csv::Error>,
+) -> Result<Vec<u8>, csv::Error> {
     let mut out = BOM.to_vec();
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(&mut out);
-    let month = report.month.to_string();
-    writer.write_record(HEADER)?;
-    for line in &report.payable {
-        writer.write_record([
-            "à payer",
-            &month,
-            &text(&line.center.0),
-            &text(&line.center.1),
-            &line.provider.0.to_string(),
-            &text(&line.provider.1),
-            &line.coupons.to_string(),
-            &decimal_comma(line.amount_cents),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ])?;
-    }
-    for line in &report.apart {
-        writer.write_record([
-            section(line.kind),
-            &month,
-            &text(&line.center.0),
-            &text(&line.center.1),
-            &line.provider.0.to_string(),
-            &text(&line.provider.1),
-            "",
-            "",
-            &text(&line.id),
-            &text(&line.device),
-            &text(&line.coupon.0),
-            &line.coupon.1.to_string(),
-            &text(&line.redeemed_at),
-            &text(line.detail.as_deref().unwrap_or("")),
-        ])?;
-    }
-    let coupons: u64 = report.payable.iter().map(|l| l.coupons).sum();
-    let cents: i64 = report.payable.iter().map(|l| l.amount_cents).sum();
-    writer.write_record([
-        "total",
-        &month,
-        "",
-        "",
-        "",
-        "",
-        &coupons.to_string(),
-        &decimal_comma(cents),
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-    ])?;
+    records(&mut writer)?;
     writer.flush()?;
     drop(writer);
     Ok(out)
+}
+
+/// The report as CSV bytes.
+pub fn write(report: &MonthReport) -> Result<Vec<u8>, csv::Error> {
+    french_csv(|writer| {
+        let month = report.month.to_string();
+        writer.write_record(HEADER)?;
+        for line in &report.payable {
+            writer.write_record([
+                "à payer",
+                &month,
+                &text(&line.center.0),
+                &text(&line.center.1),
+                &line.provider.0.to_string(),
+                &text(&line.provider.1),
+                &line.coupons.to_string(),
+                &decimal_comma(line.amount_cents),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])?;
+        }
+        for line in &report.apart {
+            writer.write_record([
+                section(line.kind),
+                &month,
+                &text(&line.center.0),
+                &text(&line.center.1),
+                &line.provider.0.to_string(),
+                &text(&line.provider.1),
+                "",
+                "",
+                &text(&line.id),
+                &text(&line.device),
+                &text(&line.coupon.0),
+                &line.coupon.1.to_string(),
+                &text(&line.redeemed_at),
+                &text(line.detail.as_deref().unwrap_or("")),
+            ])?;
+        }
+        let coupons: u64 = report.payable.iter().map(|l| l.coupons).sum();
+        let cents: i64 = report.payable.iter().map(|l| l.amount_cents).sum();
+        writer.write_record([
+            "total",
+            &month,
+            "",
+            "",
+            "",
+            "",
+            &coupons.to_string(),
+            &decimal_comma(cents),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ])?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use guichet_protocol::statement::document::StatementDocument;
 
-use crate::report_csv::{decimal_comma, text, BOM};
+use crate::report_csv::{decimal_comma, french_csv, text};
 
 /// The header line.
 const HEADER: [&str; 13] = [
@@ -34,65 +34,61 @@ fn euros(cents: u64) -> String {
 
 /// The statement as CSV bytes.
 pub fn write(document: &StatementDocument) -> Result<Vec<u8>, csv::Error> {
-    let mut out = BOM.to_vec();
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(&mut out);
-    writer.write_record(HEADER)?;
-    let center = (text(&document.center.id), text(&document.center.name));
-    let sequence = document.sequence.to_string();
-    for line in &document.lines {
+    french_csv(|writer| {
+        writer.write_record(HEADER)?;
+        let center = (text(&document.center.id), text(&document.center.name));
+        let sequence = document.sequence.to_string();
+        for line in &document.lines {
+            writer.write_record([
+                "passage",
+                &center.0,
+                &center.1,
+                &document.month,
+                &sequence,
+                &line.day,
+                &line.kid.to_hex(),
+                &line.serial.to_string(),
+                &line.provider.to_string(),
+                &text(&line.provider_name),
+                "1",
+                &euros(line.value_cents),
+                "",
+            ])?;
+        }
+        for total in &document.totals.providers {
+            writer.write_record([
+                "total financeur",
+                &center.0,
+                &center.1,
+                &document.month,
+                &sequence,
+                "",
+                "",
+                "",
+                &total.provider.to_string(),
+                &text(&total.provider_name),
+                &total.coupons.to_string(),
+                "",
+                &euros(total.cents),
+            ])?;
+        }
         writer.write_record([
-            "passage",
+            "total",
             &center.0,
             &center.1,
             &document.month,
             &sequence,
-            &line.day,
-            &line.kid.to_hex(),
-            &line.serial.to_string(),
-            &line.provider.to_string(),
-            &text(&line.provider_name),
-            "1",
-            &euros(line.value_cents),
             "",
+            "",
+            "",
+            "",
+            "",
+            &document.totals.coupons.to_string(),
+            "",
+            &euros(document.totals.cents),
         ])?;
-    }
-    for total in &document.totals.providers {
-        writer.write_record([
-            "total financeur",
-            &center.0,
-            &center.1,
-            &document.month,
-            &sequence,
-            "",
-            "",
-            "",
-            &total.provider.to_string(),
-            &text(&total.provider_name),
-            &total.coupons.to_string(),
-            "",
-            &euros(total.cents),
-        ])?;
-    }
-    writer.write_record([
-        "total",
-        &center.0,
-        &center.1,
-        &document.month,
-        &sequence,
-        "",
-        "",
-        "",
-        "",
-        "",
-        &document.totals.coupons.to_string(),
-        "",
-        &euros(document.totals.cents),
-    ])?;
-    writer.flush()?;
-    drop(writer);
-    Ok(out)
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -100,6 +96,7 @@ mod tests {
     use guichet_protocol::statement::document::{CenterRef, StatementLine, Totals};
 
     use super::*;
+    use crate::report_csv::BOM;
 
     fn line(serial: u64, provider: u32, name: &str, cents: u64) -> StatementLine {
         StatementLine {

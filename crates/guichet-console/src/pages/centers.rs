@@ -17,8 +17,7 @@ use serde_json::json;
 use crate::backend::ConsoleBackend;
 use crate::i18n::Lang;
 use crate::model::{NewPlace, Permission, PlacesView};
-use crate::pages::dashboard::is_stale;
-use crate::pages::{layout, privilege_status, utc_time};
+use crate::pages::{kiosk_rows, layout, privilege_status};
 use crate::session::{current, posting, Current};
 use crate::web::{see_other, Fail};
 use crate::ClientAddress;
@@ -282,29 +281,7 @@ pub async fn center<B: ConsoleBackend>(
     let body = html! {
         table #kiosks {
             caption { (kiosks.len()) (lang.t(" bornes inscrites", " enrolled kiosks")) }
-            thead { tr {
-                th scope="col" { (lang.t("Borne", "Kiosk")) }
-                th scope="col" { (lang.t("Dernière requête", "Last request")) }
-                th scope="col" { (lang.t("État", "State")) }
-            } }
-            tbody {
-                @for device in &kiosks {
-                    tr {
-                        th scope="row" { (device.label.as_deref().unwrap_or("—")) br; code.id { (device.id) } }
-                        td {
-                            @match device.last_seen {
-                                Some(at) => { (utc_time(at)) }
-                                None => { (lang.t("jamais", "never")) }
-                            }
-                            @if is_stale(device, now) { " " strong.stale { (lang.t("en retard", "stale")) } }
-                        }
-                        td {
-                            @if device.disabled { strong.off { (lang.t("désactivée", "disabled")) } }
-                            @else { (lang.t("active", "enabled")) }
-                        }
-                    }
-                }
-            }
+            (kiosk_rows(lang, &kiosks, now))
         }
         @if current.account.role.may(Permission::ManagePlaces) {
             h2 #enroll-title { (lang.t("Inscrire une borne", "Enroll a kiosk")) }

@@ -21,7 +21,7 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 
 use crate::i18n::{Lang, LANG_COOKIE};
-use crate::model::Permission;
+use crate::model::{DeviceRow, Month, Permission};
 use crate::session::Current;
 use crate::web::{local_path, see_other};
 
@@ -240,6 +240,48 @@ pub fn privilege_status(current: &Current, now: i64, back: &str) -> Markup {
                     (lang.t("confirmer mon identité", "confirm my identity"))
                 }
             }
+        }
+    }
+}
+
+/// The head and rows of a table of kiosks: label and id, last request (stale ones marked at
+/// `now`), state.
+pub fn kiosk_rows(lang: Lang, kiosks: &[DeviceRow], now: i64) -> Markup {
+    html! {
+        thead { tr {
+            th scope="col" { (lang.t("Borne", "Kiosk")) }
+            th scope="col" { (lang.t("Dernière requête", "Last request")) }
+            th scope="col" { (lang.t("État", "State")) }
+        } }
+        tbody {
+            @for device in kiosks {
+                tr {
+                    th scope="row" { (device.label.as_deref().unwrap_or("—")) br; code.id { (device.id) } }
+                    td {
+                        @match device.last_seen {
+                            Some(at) => { (utc_time(at)) }
+                            None => { (lang.t("jamais", "never")) }
+                        }
+                        @if dashboard::is_stale(device, now) { " " strong.stale { (lang.t("en retard", "stale")) } }
+                    }
+                    td {
+                        @if device.disabled { strong.off { (lang.t("désactivée", "disabled")) } }
+                        @else { (lang.t("active", "enabled")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The form that asks for a month (`YYYY-MM`) of the page at `action`.
+pub fn month_form(lang: Lang, action: &str, month: Month) -> Markup {
+    html! {
+        form.inline method="get" action=(action) {
+            label for="month" { (lang.t("Mois (AAAA-MM)", "Month (YYYY-MM)")) }
+            input #month type="text" name="month" value=(month) required
+                pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric" size="8";
+            button type="submit" { (lang.t("Afficher", "Show")) }
         }
     }
 }

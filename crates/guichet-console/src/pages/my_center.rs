@@ -14,9 +14,8 @@ use maud::html;
 
 use crate::backend::ConsoleBackend;
 use crate::model::{EntryState, Month, Permission};
-use crate::pages::dashboard::is_stale;
 use crate::pages::reports::{month_of, MonthQuery};
-use crate::pages::{euros, layout, utc_instant, utc_time};
+use crate::pages::{euros, kiosk_rows, layout, month_form, utc_instant};
 use crate::session::{current, Current};
 use crate::web::Fail;
 
@@ -65,38 +64,9 @@ pub async fn show<B: ConsoleBackend>(
     let seconds = now.as_second();
     let body = html! {
         h2 #kiosks-title { (lang.t("Vos bornes", "Your kiosks")) }
-        table #kiosks aria-labelledby="kiosks-title" {
-            thead { tr {
-                th scope="col" { (lang.t("Borne", "Kiosk")) }
-                th scope="col" { (lang.t("Dernière requête", "Last request")) }
-                th scope="col" { (lang.t("État", "State")) }
-            } }
-            tbody {
-                @for device in &home.kiosks {
-                    tr {
-                        th scope="row" { (device.label.as_deref().unwrap_or("—")) }
-                        td {
-                            @match device.last_seen {
-                                Some(at) => { (utc_time(at)) }
-                                None => { (lang.t("jamais", "never")) }
-                            }
-                            @if is_stale(device, seconds) { " " strong.stale { (lang.t("en retard", "stale")) } }
-                        }
-                        td {
-                            @if device.disabled { strong.off { (lang.t("désactivée", "disabled")) } }
-                            @else { (lang.t("active", "enabled")) }
-                        }
-                    }
-                }
-            }
-        }
+        table #kiosks aria-labelledby="kiosks-title" { (kiosk_rows(lang, &home.kiosks, seconds)) }
         h2 #month-title { (lang.t("Passages du mois ", "Redemptions of ")) (month) }
-        form.inline method="get" action=(PATH) {
-            label for="month" { (lang.t("Mois (AAAA-MM)", "Month (YYYY-MM)")) }
-            input #month type="text" name="month" value=(month) required
-                pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric" size="8";
-            button type="submit" { (lang.t("Afficher", "Show")) }
-        }
+        (month_form(lang, PATH, month))
         p { a href=(format!("{PATH}?month={}", month.previous())) { (lang.t("Mois précédent", "Previous month")) } }
         p #month-total {
             (accepted.len())

@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::backend::ConsoleBackend;
 use crate::i18n::Lang;
 use crate::model::{Apart, Month, MonthReport, Permission};
-use crate::pages::{euros, layout, privilege_status, utc_instant};
+use crate::pages::{euros, layout, month_form, privilege_status, utc_instant};
 use crate::report_csv;
 use crate::session::{current, posting, Current};
 use crate::web::{see_other, Fail};
@@ -80,12 +80,7 @@ pub async fn show<B: ConsoleBackend>(
         .map_err(Fail::backend(lang))?;
     let path = format!("/console/reports?month={month}");
     let body = html! {
-        form.inline method="get" action="/console/reports" {
-            label for="month" { (lang.t("Mois (AAAA-MM)", "Month (YYYY-MM)")) }
-            input #month type="text" name="month" value=(month) required
-                pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric" size="8";
-            button type="submit" { (lang.t("Afficher", "Show")) }
-        }
+        (month_form(lang, "/console/reports", month))
         p {
             a href=(format!("/console/reports?month={}", month.previous())) {
                 (lang.t("Mois précédent", "Previous month"))

@@ -148,16 +148,10 @@ fn month_view(
     }
 }
 
-/// A redemption of a center's month as its members see it (a conflict's holder read back
-/// from the report line's JSON).
+/// A redemption of a center's month as its members see it.
 fn center_line(line: EntryLine) -> CenterLine {
-    let holder = line
-        .detail
-        .as_deref()
-        .filter(|_| line.state == EntryState::Conflict)
-        .and_then(|json| serde_json::from_str::<guichet_protocol::ConflictDetails>(json).ok());
     CenterLine {
-        held_by: holder.map(|h| (h.center, h.center_name)),
+        held_by: line.conflict.map(|h| (h.center, h.center_name)),
         id: line.id,
         redeemed_at: line.redeemed_at,
         device: line.device,

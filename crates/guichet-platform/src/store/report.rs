@@ -59,6 +59,8 @@ pub struct EntryLine {
     /// Why it is not reimbursed: the redemption holding the coupon (conflict, JSON) or the
     /// cause (rejected, held) in French.
     pub detail: Option<String>,
+    /// For a conflict: the redemption holding the coupon (what `detail` says as JSON).
+    pub conflict: Option<guichet_protocol::ConflictDetails>,
 }
 
 /// The report of one month (by the entries' report day: the platform's Europe/Paris reading of
@@ -201,6 +203,7 @@ async fn listed(
                 provider_name: row.provider_name.unwrap_or_default(),
                 redeemed_at: row.occurred_at,
                 detail,
+                conflict: result.conflict,
             })
         })
         .collect()
