@@ -7,9 +7,10 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::model::{
-    Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, CenterHome, Dashboard,
-    DeviceRow, Enrollment, EntryState, Failures, LoginAttempt, Month, MonthReport, NewPlace,
-    PlacesView, Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
+    Account, AccountId, AuditEntry, BookletQuery, BookletView, BundlesView, CenterHome,
+    CenterProfile, Dashboard, DeviceRow, Enrollment, EntryState, Failures, FinderCenter,
+    FinderQuery, LoginAttempt, Month, MonthReport, NewPlace, NewProfile, NewWorkshop, PlacesView,
+    Referential, ReferentialView, ReviewDecision, ReviewItem, Session, Workshop,
 };
 
 /// Why the backend did not do what was asked.
@@ -199,4 +200,54 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         version: Option<&str>,
         audit: &AuditEntry,
     ) -> impl Future<Output = Answer<Referential>> + Send;
+    /// `center`'s qualification data, if it declared any.
+    fn center_profile(
+        &self,
+        center: &str,
+    ) -> impl Future<Output = Answer<Option<CenterProfile>>> + Send;
+    /// Records `center`'s qualification data at `at` (unix seconds), with the audit entry
+    /// (completed with what it replaces), in one transaction. A change of legal name, SIRET
+    /// or IBAN withdraws the center's qualification.
+    fn set_center_profile(
+        &self,
+        center: &str,
+        profile: &NewProfile,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// Qualifies `center` as `by` at `at` (unix seconds), with the audit entry, in one
+    /// transaction; refused if it declared no qualification data or is qualified already.
+    fn qualify_center(
+        &self,
+        center: &str,
+        by: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// `center`'s workshops, retired ones apart, by name.
+    fn center_workshops(&self, center: &str) -> impl Future<Output = Answer<Vec<Workshop>>> + Send;
+    /// Adds a workshop to `center` at `at`, with the audit entry (completed with its number),
+    /// in one transaction; refused if its service is not one of its area's in the referential
+    /// in force. Its number.
+    fn add_workshop(
+        &self,
+        center: &str,
+        workshop: &NewWorkshop,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<i64>> + Send;
+    /// Retires `center`'s workshop `id` at `at`, with the audit entry, in one transaction;
+    /// refused if `center` has no such workshop (another center's included).
+    fn retire_workshop(
+        &self,
+        center: &str,
+        id: i64,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send;
+    /// The qualified centers `query` asks for, by postcode then name, with their workshops.
+    fn find_centers(
+        &self,
+        query: &FinderQuery,
+    ) -> impl Future<Output = Answer<Vec<FinderCenter>>> + Send;
 }

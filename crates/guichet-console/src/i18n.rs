@@ -1,6 +1,7 @@
 //! French first, English on request: the language is a cookie the switch link sets.
 
 use axum::http::HeaderMap;
+use guichet_core::bundle::document::LocalizedText;
 use guichet_protocol::EntryState;
 
 use crate::web::cookie;
@@ -56,6 +57,14 @@ impl Lang {
         match self {
             Lang::Fr => fr,
             Lang::En => en,
+        }
+    }
+
+    /// The text of `localized` in this language.
+    pub fn pick(self, localized: &LocalizedText) -> &str {
+        match self {
+            Lang::Fr => &localized.fr,
+            Lang::En => &localized.en,
         }
     }
 

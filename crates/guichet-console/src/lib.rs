@@ -12,6 +12,7 @@ mod guard;
 mod i18n;
 pub mod model;
 mod pages;
+pub mod qualification;
 mod report_csv;
 pub mod secrets;
 mod session;
@@ -40,6 +41,18 @@ pub const MOUNT: &str = "/console";
 /// reverse proxy, the platform gives the client the proxy forwarded, if it trusts that proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
+
+/// Where the platform mounts the public finder (no account needed).
+pub const FINDER: &str = pages::finder::PATH;
+
+/// The public pages over `backend`, to be merged at the platform's root: the finder of
+/// qualified centers ([`FINDER`]), with the console's security headers.
+pub fn public_router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
+    Router::new()
+        .route(FINDER, get(pages::finder::show::<B>))
+        .with_state(backend)
+        .layer(axum::middleware::from_fn(guard::security_headers))
+}
 
 /// The console's pages and forms over `backend`, to be nested under [`MOUNT`]; every answer
 /// carries the security headers ([`guard::security_headers`]).
@@ -70,6 +83,18 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
             "/center/statements/{month}/csv",
             get(pages::my_center::statement_csv::<B>),
         )
+        .route(
+            "/center/workshops",
+            get(pages::center_workshops::show::<B>).post(pages::center_workshops::add::<B>),
+        )
+        .route(
+            "/center/workshops/{id}/retire",
+            post(pages::center_workshops::retire::<B>),
+        )
+        .route(
+            "/center/profile",
+            get(pages::center_profile::show::<B>).post(pages::center_profile::save::<B>),
+        )
         .route("/devices", get(pages::devices::show::<B>))
         .route("/devices/{id}/{action}", post(pages::devices::act::<B>))
         .route("/review", get(pages::review::show::<B>))
@@ -77,6 +102,7 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route("/centers", get(pages::centers::show::<B>))
         .route("/centers/{id}", get(pages::centers::center::<B>))
         .route("/centers/{id}/enroll", post(pages::centers::enroll::<B>))
+        .route("/centers/{id}/qualify", post(pages::centers::qualify::<B>))
         .route("/places/{kind}", post(pages::centers::add::<B>))
         .route(
             "/referential",

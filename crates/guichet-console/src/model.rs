@@ -8,6 +8,10 @@ pub use guichet_core::bundle::document::Referential;
 pub use guichet_protocol::EntryState;
 use serde::Serialize;
 
+pub use guichet_core::Area;
+
+pub use crate::qualification::{Iban, Postcode, Siret, WorkshopMinutes};
+
 /// An account's id (a UUID given by the backend when the account is created).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct AccountId(pub String);
@@ -76,6 +80,12 @@ pub enum Permission {
     ReadDashboard,
     /// One's own center: its kiosks, redemptions and statements (a center's members).
     ReadOwnCenter,
+    /// Declare one's own center's workshops and qualification data (a center's members; the
+    /// banking data in privilege mode).
+    ManageOwnCenter,
+    /// Qualify a center whose qualification data the operator checked (privileged): it is
+    /// then listed by the public finder.
+    QualifyCenters,
 }
 
 impl Role {
@@ -109,6 +119,7 @@ impl Role {
                     | Revoke
                     | ReadPlaces
                     | ManagePlaces
+                    | QualifyCenters
                     | ReadBundles
                     | ManageBundles
                     | ManageReferential
@@ -134,7 +145,7 @@ impl Role {
                     | ReadPlaces
                     | ReadBundles
             ),
-            Role::Center => matches!(permission, ReadOwnCenter),
+            Role::Center => matches!(permission, ReadOwnCenter | ManageOwnCenter),
         }
     }
 }
@@ -690,6 +701,112 @@ pub struct CenterHome {
     pub statements: Vec<Month>,
 }
 
+/// A center's qualification data as its members declared it (issue 25, point 3): seen only by
+/// them and by the operator's accounts that read the centers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CenterProfile {
+    /// What it declared.
+    pub declared: NewProfile,
+    /// When it last changed (unix seconds).
+    pub updated_at: i64,
+    /// When the operator qualified it and who (unix seconds, account name); None until then,
+    /// and again once its legal name, SIRET or IBAN changes.
+    pub qualified: Option<(i64, String)>,
+}
+
+/// A center's qualification data, each value checked ([`crate::qualification`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProfile {
+    /// Its legal name (raison sociale).
+    pub legal_name: String,
+    /// Its SIRET.
+    pub siret: Siret,
+    /// The IBAN it is paid on.
+    pub iban: Iban,
+    /// Its street address (one line).
+    pub address: String,
+    /// Its postcode.
+    pub postcode: Postcode,
+    /// Its town.
+    pub town: String,
+}
+
+impl NewProfile {
+    /// The profile as the audit log records it: the IBAN masked (the log is read by auditors
+    /// who need to see that it changed, not the account number).
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "legal_name": self.legal_name,
+            "siret": self.siret.as_str(),
+            "iban": self.iban.masked(),
+            "address": self.address,
+            "postcode": self.postcode.as_str(),
+            "town": self.town,
+        })
+    }
+
+    /// Whether going from `self` to `next` changes who is paid (legal name, SIRET or IBAN):
+    /// such a change withdraws the center's qualification until the operator checks again.
+    pub fn changes_payee(&self, next: &NewProfile) -> bool {
+        self.legal_name != next.legal_name || self.siret != next.siret || self.iban != next.iban
+    }
+}
+
+/// A workshop a center declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Workshop {
+    /// Its number (given by the platform).
+    pub id: i64,
+    /// What it is declared as.
+    #[serde(flatten)]
+    pub declared: NewWorkshop,
+}
+
+/// A workshop as a center declares it: its name, its area of the referential, optionally one
+/// of that area's services, and its length.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewWorkshop {
+    /// Its name (one line).
+    pub name: String,
+    /// Its area.
+    pub area: Area,
+    /// A service of that area, by code.
+    pub service: Option<String>,
+    /// How long it lasts.
+    pub minutes: WorkshopMinutes,
+}
+
+/// What the public finder was asked: a postcode (or its first digits, a département), a zone,
+/// an area; each narrows the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FinderQuery {
+    /// The start of a postcode: 2 to 5 digits.
+    pub postcode: Option<String>,
+    /// A zone.
+    pub zone: Option<u32>,
+    /// An area a workshop covers.
+    pub area: Option<Area>,
+}
+
+/// A qualified center as the public finder shows it: nothing of its banking or legal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinderCenter {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its street address.
+    pub address: String,
+    /// Its postcode.
+    pub postcode: String,
+    /// Its town.
+    pub town: String,
+    /// Its zone's name, if it has one.
+    pub zone: Option<String>,
+    /// Its workshops (those of the area asked for, if one was).
+    pub workshops: Vec<Workshop>,
+}
+
 /// Every center, zone and provider.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PlacesView {
@@ -853,14 +970,18 @@ mod tests {
             ManageAccounts,
             ReadDashboard,
             ReadOwnCenter,
+            ManageOwnCenter,
+            QualifyCenters,
         ];
         for permission in every {
+            let own = matches!(permission, ReadOwnCenter | ManageOwnCenter);
+            assert_eq!(Role::Center.may(permission), own, "{permission:?}");
             assert_eq!(
-                Role::Center.may(permission),
-                permission == ReadOwnCenter,
-                "{permission:?}"
+                Role::Admin.may(permission) && !own,
+                permission != Decide && !own,
+                "an admin may do all but decide and a center's own: {permission:?}"
             );
-            if permission == ReadOwnCenter {
+            if own {
                 for operator in [Role::Admin, Role::Reviewer, Role::Auditor] {
                     assert!(!operator.may(permission), "{operator}");
                 }

@@ -1,7 +1,7 @@
 // console_browser.mjs — the operator's console in headless Debian Chromium, run by
 // console_browser.rs against a real platform on loopback: logs in by keyboard with the
 // password and a TOTP code computed here (RFC 6238), opens privilege mode, disables a kiosk by
-// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, reads what the next bundle changes, edits the referential, visits every page (and the English ones), runs axe-core on
+// its row's form with a reason, closes last month from the report, revokes a booklet, makes an enrollment code, reads what the next bundle changes, edits the referential; as a center's member, declares a workshop and the center's qualification data; searches the public finder on a phone-sized screen; visits every page (and the English ones), runs axe-core on
 // each, and saves a screenshot of each. Uses the npm packages of tests/a11y
 // ($GUICHET_A11Y). Exit status 1 on any axe violation or a step that fails.
 
@@ -340,7 +340,7 @@ try {
   await axe("my center");
   await shot("14-center");
   const links = await page.evaluate(() => [...document.querySelectorAll("nav a")].map((a) => a.textContent.trim()));
-  if (links.join(",") !== "Mon centre") failures.push(`a center member's navigation: ${links}`);
+  if (links.join(",") !== "Mon centre,Ateliers,Qualification") failures.push(`a center member's navigation: ${links}`);
   const rows = await page.evaluate(() => [...document.querySelectorAll("#redemptions tbody tr")].map((tr) => tr.textContent.replace(/\s+/g, " ").trim()));
   if (rows.length !== 1 || !rows[0].includes("n° 1") || !rows[0].includes("accepté")) failures.push(`a center member's redemptions: ${JSON.stringify(rows)}`);
   const kiosks = await page.evaluate(() => document.querySelectorAll("#kiosks tbody tr").length);
@@ -349,11 +349,80 @@ try {
   await tabTo("the previous month link", () => document.activeElement?.textContent === "Mois précédent");
   await enter();
   await axe("my center, last month");
+
+  // Their workshops: one declared by keyboard (name, area by the arrow keys, length, Enter).
+  await tabTo("the Ateliers link", () => document.activeElement?.textContent === "Ateliers");
+  await enter();
+  await axe("workshops, none declared");
+  await tabTo("the workshop's name", () => document.activeElement?.id === "workshop-name");
+  await page.keyboard.type("Découvrir sa messagerie");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  const area = await page.evaluate(() => document.activeElement?.value);
+  if (area !== "2.1") failures.push(`the area chosen by the arrow keys: ${area}`);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  if ((await page.evaluate(() => document.activeElement?.id)) !== "workshop-minutes") throw new Error("Tab did not reach the workshop's length");
+  await page.keyboard.down("Control");
+  await page.keyboard.press("KeyA");
+  await page.keyboard.up("Control");
+  await page.keyboard.type("90");
+  await enter();
+  const workshops = await page.evaluate(() => [...document.querySelectorAll("#workshops tbody tr")].map((tr) => tr.textContent.replace(/\s+/g, " ").trim()));
+  if (workshops.length !== 1 || !workshops[0].includes("Découvrir sa messagerie") || !workshops[0].includes("90")) failures.push(`the workshops listed: ${JSON.stringify(workshops)}`);
+  await axe("workshops");
+  await shot("15-workshops");
+
+  // Their qualification data: privilege mode from the page's link, then the form by keyboard.
+  await tabTo("the Qualification link", () => document.activeElement?.textContent === "Qualification");
+  await enter();
+  await axe("qualification, nothing declared");
+  await tabTo("the identity link", () => document.activeElement?.getAttribute("href")?.startsWith("/console/privilege"));
+  await enter();
+  await focused("password");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(totp(1, MEMBER_SECRET));
+  await enter();
+  if (!page.url().endsWith("/console/center/profile")) throw new Error(`after privilege: ${page.url()} ${await heading()}`);
+  await tabTo("the legal name", () => document.activeElement?.id === "legal-name");
+  for (const value of ["Association Médiathèque Nord", "120 001 011 00010", "FR76 3000 6000 0112 3456 7890 189", "12 rue des Lilas", "33800", "Bordeaux"]) {
+    await page.keyboard.type(value);
+    await page.keyboard.press("Tab");
+  }
+  if ((await page.evaluate(() => document.activeElement?.textContent)) !== "Enregistrer") throw new Error("Tab after the town did not reach the save button");
+  await enter();
+  const status = await page.evaluate(() => document.getElementById("qualification")?.textContent ?? "");
+  if (!status.includes("en attente de vérification")) failures.push(`the qualification after saving: ${status}`);
+  await axe("qualification, declared");
+  await shot("16-qualification");
   const operator = await page.goto(`${BASE}/console/devices`, { waitUntil: "load" });
   if (operator.status() !== 403) failures.push(`a center member got the kiosks page: ${operator.status()}`);
   await axe("an operator page, refused to a center member");
   await page.goto(`${BASE}/console/lang/en?back=/console/center`, { waitUntil: "load" });
   await axe("my center, English");
+
+  // The public finder, without an account, on a phone-sized screen: a search by keyboard.
+  const visitor = await browser.createBrowserContext();
+  page = await visitor.newPage();
+  page.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
+  await page.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
+  await page.goto(`${BASE}/trouver`, { waitUntil: "load" });
+  await axe("public finder, phone");
+  await tabTo("the postcode field", () => document.activeElement?.id === "code_postal");
+  await page.keyboard.type("33");
+  await enter();
+  const places = await page.evaluate(() => [...document.querySelectorAll("li.place")].map((li) => li.id));
+  if (places.join(",") !== "place-C2") failures.push(`the places found for 33: ${places}`);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 375) failures.push(`the finder is ${wide} px wide on a 375 px screen`);
+  await axe("public finder, searched, phone");
+  await shot("17-finder-phone");
+  await tabTo("the English link", () => document.activeElement?.textContent === "English");
+  await enter();
+  if (!page.url().includes("code_postal=33") || !page.url().includes("lang=en")) failures.push(`the English finder lost the search: ${page.url()}`);
+  await axe("public finder, English, phone");
 } catch (error) {
   failures.push(`the walk stopped: ${error.stack ?? error}`);
   const where = await page?.evaluate(() => `${location.href}: ${document.querySelector("main")?.textContent}`).catch(() => "");

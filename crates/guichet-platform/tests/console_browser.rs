@@ -23,7 +23,7 @@ use std::process::Command;
 
 use common::{Backend, TestPlatform};
 use console_client::{create_account, create_account_of, PASSWORD};
-use guichet_console::model::Role;
+use guichet_console::model::{Area, AuditEntry, NewProfile, NewWorkshop, Role, WorkshopMinutes};
 use guichet_protocol::{EntryState, PushResponse};
 use jiff::Timestamp;
 
@@ -97,6 +97,45 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             create_account_of(&store, "claude", Role::Center, Some("C1")).await,
         )
     };
+
+    // C2 declared itself, a workshop, and the operator qualified it: the public finder lists it.
+    let by_cli = |action: &str| AuditEntry {
+        at: Timestamp::now().to_string(),
+        account: None,
+        role: None,
+        address: "cli".into(),
+        action: action.into(),
+        object: "center:C2".into(),
+        before: None,
+        after: None,
+    };
+    let now = Timestamp::now().as_second();
+    let profile = NewProfile {
+        legal_name: "Centre social Sud".into(),
+        siret: "35600000000048".parse().unwrap(),
+        iban: "FR1420041010050500013M02606".parse().unwrap(),
+        address: "4 allée des Pins".into(),
+        postcode: "33400".parse().unwrap(),
+        town: "Talence".into(),
+    };
+    store
+        .set_center_profile("C2", &profile, now, &by_cli("center.profile"))
+        .await
+        .unwrap();
+    let workshop = NewWorkshop {
+        name: "Premiers pas sur ordinateur".into(),
+        area: Area::A1_1,
+        service: None,
+        minutes: WorkshopMinutes::new(120).unwrap(),
+    };
+    store
+        .add_workshop("C2", &workshop, now, &by_cli("workshop.add"))
+        .await
+        .unwrap();
+    store
+        .qualify_center("C2", "camille", now, &by_cli("center.qualify"))
+        .await
+        .unwrap();
 
     let booklet = store
         .booklet_holding(platform.minter.coupon.kid, 1)
@@ -177,6 +216,9 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("account.create", None),
             ("account.create", None),
             ("account.create", None),
+            ("center.profile", None),
+            ("workshop.add", None),
+            ("center.qualify", None),
             ("login", camille),
             ("privilege.open", camille),
             ("device.disable", camille),
@@ -189,6 +231,9 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
             ("privilege.open", dominique),
             ("review.reject", dominique),
             ("login", Some("claude")),
+            ("workshop.add", Some("claude")),
+            ("privilege.open", Some("claude")),
+            ("center.profile", Some("claude")),
         ]
     );
     let decision = audit.iter().find(|e| e.action == "review.reject").unwrap();
@@ -198,6 +243,23 @@ async fn an_admin_disables_a_kiosk_by_keyboard_and_every_page_passes_axe() {
         .as_deref()
         .unwrap()
         .contains("Date impossible : 2099"));
+    // The member's workshop and qualification data, typed by keyboard, are C1's.
+    let workshops = store.center_workshops("C1").await.unwrap();
+    assert_eq!(workshops.len(), 1);
+    assert_eq!(workshops[0].declared.name, "Découvrir sa messagerie");
+    assert_eq!(
+        (
+            workshops[0].declared.area,
+            workshops[0].declared.minutes.get()
+        ),
+        (Area::A2_1, 90)
+    );
+    let declared = store.center_profile("C1").await.unwrap().unwrap();
+    assert_eq!(
+        declared.declared.iban.as_str(),
+        "FR7630006000011234567890189"
+    );
+    assert_eq!(declared.qualified, None);
     // Last month is closed, by camille.
     let last = guichet_platform::clock::paris_day(Timestamp::now())
         .first_of_month()

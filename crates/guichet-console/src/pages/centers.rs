@@ -17,6 +17,9 @@ use serde_json::json;
 use crate::backend::ConsoleBackend;
 use crate::i18n::Lang;
 use crate::model::{NewPlace, Permission, PlacesView};
+use crate::pages::center_profile::{profile_facts, qualification_status};
+use crate::pages::center_workshops::workshop_table;
+use crate::pages::TokenForm;
 use crate::pages::{kiosk_rows, layout, privilege_status};
 use crate::session::{current, posting, Current};
 use crate::web::{see_other, Fail};
@@ -276,13 +279,42 @@ pub async fn center<B: ConsoleBackend>(
         .into_iter()
         .filter(|d| d.center == center.id)
         .collect();
+    let profile = backend
+        .center_profile(&center.id)
+        .await
+        .map_err(Fail::backend(lang))?;
+    let workshops = backend
+        .center_workshops(&center.id)
+        .await
+        .map_err(Fail::backend(lang))?;
+    let referential = backend
+        .referential()
+        .await
+        .map_err(Fail::backend(lang))?
+        .map(|view| view.referential);
     let now = Timestamp::now().as_second();
     let path = center_path(&center.id);
+    let qualify = current.account.role.may(Permission::QualifyCenters)
+        && profile.as_ref().is_some_and(|p| p.qualified.is_none());
     let body = html! {
         table #kiosks {
             caption { (kiosks.len()) (lang.t(" bornes inscrites", " enrolled kiosks")) }
             (kiosk_rows(lang, &kiosks, now))
         }
+        h2 #qualification-title { (lang.t("Qualification", "Qualification")) }
+        (qualification_status(lang, profile.as_ref()))
+        @if let Some(profile) = &profile { (profile_facts(lang, profile)) }
+        @if qualify {
+            p { (lang.t(
+                "Qualifiez le centre après avoir vérifié sa raison sociale, son SIRET et son IBAN (relevé d'identité bancaire) : il apparaît alors dans l'annuaire public.",
+                "Qualify the center once you have checked its legal name, SIRET and IBAN (bank details): it then appears in the public finder.")) }
+            (privilege_status(&current, now, &path))
+            form method="post" action=(format!("{path}/qualify")) {
+                input type="hidden" name="csrf" value=(current.session.csrf);
+                button type="submit" { (lang.t("Qualifier ce centre", "Qualify this center")) }
+            }
+        }
+        (workshop_table(lang, &workshops, referential.as_ref(), None))
         @if current.account.role.may(Permission::ManagePlaces) {
             h2 #enroll-title { (lang.t("Inscrire une borne", "Enroll a kiosk")) }
             p { (lang.t(
@@ -404,4 +436,33 @@ pub async fn enroll<B: ConsoleBackend>(
         body,
     )
     .into_response())
+}
+
+/// `POST /console/centers/{id}/qualify`: the operator checked the center's qualification data
+/// (privilege mode, audited); the public finder lists it from now on.
+pub async fn qualify<B: ConsoleBackend>(
+    State(backend): State<Arc<B>>,
+    Extension(address): Extension<ClientAddress>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, Fail> {
+    let current = posting(backend.as_ref(), &headers, &form.csrf).await?;
+    current.require(Permission::QualifyCenters)?;
+    let lang = current.lang;
+    let path = center_path(&id);
+    let now = Timestamp::now().as_second();
+    current.require_privilege(now, &path)?;
+    let audit = current.audit(
+        address,
+        "center.qualify",
+        &format!("center:{id}"),
+        None,
+        None,
+    );
+    backend
+        .qualify_center(&id, &current.account.name, now, &audit)
+        .await
+        .map_err(Fail::backend(lang))?;
+    Ok(see_other(&path, Vec::new()))
 }

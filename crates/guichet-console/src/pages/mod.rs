@@ -4,9 +4,12 @@
 pub mod audit;
 pub mod booklets;
 pub mod bundles;
+pub mod center_profile;
+pub mod center_workshops;
 pub mod centers;
 pub mod dashboard;
 pub mod devices;
+pub mod finder;
 pub mod login;
 pub mod my_center;
 pub mod privilege;
@@ -38,6 +41,13 @@ pub async fn stylesheet() -> Response {
         STYLESHEET,
     )
         .into_response()
+}
+
+/// A form that only carries its token (a button that acts on what its path names).
+#[derive(serde::Deserialize)]
+pub struct TokenForm {
+    /// The session's form token.
+    pub csrf: String,
 }
 
 /// Where the language switch returns to.
@@ -93,7 +103,7 @@ pub fn message_page(lang: Lang, status: StatusCode, message: &str) -> Html<Strin
 }
 
 /// The navigation entries: path, French, English, what is needed to see it.
-const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
     (
         "/console",
         "Tableau de bord",
@@ -104,6 +114,18 @@ const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
         my_center::PATH,
         "Mon centre",
         "My center",
+        Some(Permission::ReadOwnCenter),
+    ),
+    (
+        center_workshops::PATH,
+        "Ateliers",
+        "Workshops",
+        Some(Permission::ReadOwnCenter),
+    ),
+    (
+        center_profile::PATH,
+        "Qualification",
+        "Qualification",
         Some(Permission::ReadOwnCenter),
     ),
     (

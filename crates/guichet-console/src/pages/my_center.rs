@@ -23,7 +23,7 @@ use crate::web::Fail;
 pub const PATH: &str = "/console/center";
 
 /// The logged-in account's center, if its role may read one.
-fn own_center(current: &Current) -> Result<&str, Fail> {
+pub fn own_center(current: &Current) -> Result<&str, Fail> {
     current.require(Permission::ReadOwnCenter)?;
     current.account.center.as_deref().ok_or_else(|| {
         Fail::page(

@@ -46,12 +46,12 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: [(i64, &str, &str); 11] = migrations!("sqlite":
+const SQLITE: [(i64, &str, &str); 12] = migrations!("sqlite":
     1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008", 9 "0009",
-    10 "0010", 11 "0011");
-const POSTGRES: [(i64, &str, &str); 11] = migrations!("postgres":
+    10 "0010", 11 "0011", 12 "0012");
+const POSTGRES: [(i64, &str, &str); 12] = migrations!("postgres":
     1 "0001", 2 "0002", 3 "0003", 4 "0004", 5 "0005", 6 "0006", 7 "0007", 8 "0008", 9 "0009",
-    10 "0010", 11 "0011");
+    10 "0010", 11 "0011", 12 "0012");
 
 fn migrator(backend: Backend) -> Migrator {
     let files = match backend {

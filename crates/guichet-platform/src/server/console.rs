@@ -11,9 +11,10 @@ use axum::response::Response;
 use axum::Extension;
 use guichet_console::model::{
     Account, AccountId, Apart, ApartLine, AuditEntry, BookletQuery, BookletView, BundleRow,
-    BundlesView, CenterHome, CenterLine, CenterView, Closure, CouponView, Dashboard, DeviceRow,
-    Enrollment, Failures, LoginAttempt, Month, MonthReport, NewPlace, PayableLine, PlacesView,
-    RedemptionView, Referential, ReferentialView, ReviewDecision, ReviewItem, Session,
+    BundlesView, CenterHome, CenterLine, CenterProfile, CenterView, Closure, CouponView, Dashboard,
+    DeviceRow, Enrollment, Failures, FinderCenter, FinderQuery, LoginAttempt, Month, MonthReport,
+    NewPlace, NewProfile, NewWorkshop, PayableLine, PlacesView, RedemptionView, Referential,
+    ReferentialView, ReviewDecision, ReviewItem, Session, Workshop,
 };
 use guichet_console::{Answer, BackendError, ClientAddress, ConsoleBackend};
 use guichet_protocol::EntryState;
@@ -787,6 +788,92 @@ impl ConsoleBackend for ConsoleStore {
                 .await,
             )
         }
+    }
+
+    fn center_profile(
+        &self,
+        center: &str,
+    ) -> impl Future<Output = Answer<Option<CenterProfile>>> + Send {
+        let (store, center) = (self.store.clone(), center.to_owned());
+        async move { answer(store.center_profile(&center).await) }
+    }
+
+    fn set_center_profile(
+        &self,
+        center: &str,
+        profile: &NewProfile,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, center, profile, audit) = (
+            self.store.clone(),
+            center.to_owned(),
+            profile.clone(),
+            audit.clone(),
+        );
+        async move {
+            answer(
+                store
+                    .set_center_profile(&center, &profile, at, &audit)
+                    .await,
+            )
+        }
+    }
+
+    fn qualify_center(
+        &self,
+        center: &str,
+        by: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, center, by, audit) = (
+            self.store.clone(),
+            center.to_owned(),
+            by.to_owned(),
+            audit.clone(),
+        );
+        async move { answer(store.qualify_center(&center, &by, at, &audit).await) }
+    }
+
+    fn center_workshops(&self, center: &str) -> impl Future<Output = Answer<Vec<Workshop>>> + Send {
+        let (store, center) = (self.store.clone(), center.to_owned());
+        async move { answer(store.center_workshops(&center).await) }
+    }
+
+    fn add_workshop(
+        &self,
+        center: &str,
+        workshop: &NewWorkshop,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<i64>> + Send {
+        let (store, center, workshop, audit) = (
+            self.store.clone(),
+            center.to_owned(),
+            workshop.clone(),
+            audit.clone(),
+        );
+        async move { answer(store.add_workshop(&center, &workshop, at, &audit).await) }
+    }
+
+    fn retire_workshop(
+        &self,
+        center: &str,
+        id: i64,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Answer<()>> + Send {
+        let (store, center, audit) = (self.store.clone(), center.to_owned(), audit.clone());
+        async move { answer(store.retire_workshop(&center, id, at, &audit).await) }
+    }
+
+    fn find_centers(
+        &self,
+        query: &FinderQuery,
+    ) -> impl Future<Output = Answer<Vec<FinderCenter>>> + Send {
+        let (store, query) = (self.store.clone(), query.clone());
+        async move { answer(store.find_centers(&query).await) }
     }
 }
 

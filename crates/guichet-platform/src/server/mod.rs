@@ -110,6 +110,11 @@ pub const METRICS: &str = "/metrics";
 /// line per request.
 pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
     use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+    let console_store = console::ConsoleStore::new(
+        platform.store.clone(),
+        platform.root_keys.clone(),
+        platform.answer_key.clone(),
+    );
     Router::new()
         .route(paths::ENROLL_BUNDLE, get(handlers::enroll_bundle))
         .route(paths::ENROLL, post(handlers::enroll))
@@ -137,13 +142,11 @@ pub fn router(platform: Arc<Platform>, settings: ServeLimits) -> Router {
         )
         .nest(
             guichet_console::MOUNT,
-            guichet_console::router(console::ConsoleStore::new(
-                platform.store.clone(),
-                platform.root_keys.clone(),
-                platform.answer_key.clone(),
-            ))
-            .layer(axum::middleware::from_fn(console::client_address)),
+            guichet_console::router(console_store.clone())
+                .layer(axum::middleware::from_fn(console::client_address)),
         )
+        // The public finder of qualified centers (no account).
+        .merge(guichet_console::public_router(console_store))
         .layer(axum::Extension(Arc::new(limits::EnrollBudget::new(
             settings.enroll_attempts_per_minute,
         ))))

@@ -91,7 +91,7 @@ pub(super) async fn setting(tx: &mut Tx, key: &str) -> Result<Option<String>, Er
 }
 
 /// The referential stored in `tx`, if any.
-async fn stored_referential(tx: &mut Tx) -> Result<Option<Referential>, Error> {
+pub(super) async fn stored_referential(tx: &mut Tx) -> Result<Option<Referential>, Error> {
     setting(tx, "referential")
         .await?
         .map(|json| {

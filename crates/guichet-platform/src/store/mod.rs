@@ -10,6 +10,7 @@ mod admin;
 mod booklets;
 pub use booklets::{BookletDetail, CouponDetail};
 mod bundle;
+mod center_profile;
 mod devices;
 mod facts;
 mod freshness;
