@@ -17,6 +17,7 @@ mod report_csv;
 pub mod secrets;
 mod session;
 mod statement_csv;
+mod statement_pdf;
 mod web;
 
 use std::net::IpAddr;
@@ -82,6 +83,10 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>) -> Router {
         .route(
             "/center/statements/{month}/csv",
             get(pages::my_center::statement_csv::<B>),
+        )
+        .route(
+            "/center/statements/{month}/pdf",
+            get(pages::my_center::statement_pdf::<B>),
         )
         .route(
             "/center/workshops",

@@ -63,7 +63,8 @@ impl FromStr for Siret {
                 (false, _) => d,
             })
             .sum();
-        let la_poste = digits.starts_with("356000000") && values.iter().sum::<u32>().is_multiple_of(5);
+        let la_poste =
+            digits.starts_with("356000000") && values.iter().sum::<u32>().is_multiple_of(5);
         if luhn.is_multiple_of(10) || la_poste {
             Ok(Siret(digits))
         } else {

@@ -157,6 +157,26 @@ async fn a_center_member_sees_their_center_and_nothing_else(backend: Backend) {
     assert_eq!(summed, 1000);
     let last = rows.last().unwrap();
     assert_eq!((last[0].as_str(), last[12].as_str()), ("total", "10,00"));
+    // And printable: the PDF holds the paid line as the signed document has it.
+    let pdf = browser
+        .get(&format!("/console/center/statements/{key}/pdf"))
+        .await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+    let paid = &document.lines[0];
+    assert!(
+        guichet_print::shows(
+            pdf.body.as_bytes(),
+            &format!(
+                "{:<12}{:<20}{:>10}       10,00 €",
+                paid.day,
+                paid.kid.to_hex(),
+                paid.serial
+            )
+        ),
+        "the paid line in the PDF"
+    );
     assert_eq!(
         browser
             .get("/console/center/statements/2001-01/csv")

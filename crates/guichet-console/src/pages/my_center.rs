@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use maud::html;
 
+use guichet_protocol::statement::document::StatementDocument;
+
 use crate::backend::ConsoleBackend;
 use crate::model::{EntryState, Month, Permission};
 use crate::pages::reports::{month_of, MonthQuery};
@@ -121,6 +123,10 @@ pub async fn show<B: ConsoleBackend>(
                         a href=(format!("{PATH}/statements/{month}/csv")) download=(statement_file(center, *month, "csv")) {
                             (lang.t("pour tableur (CSV)", "for spreadsheets (CSV)"))
                         }
+                        " · "
+                        a href=(format!("{PATH}/statements/{month}/pdf")) download=(statement_file(center, *month, "pdf")) {
+                            (lang.t("à imprimer (PDF)", "to print (PDF)"))
+                        }
                     }
                 }
             }
@@ -205,6 +211,18 @@ pub async fn statement<B: ConsoleBackend>(
     )
 }
 
+/// The logged-in member's center, month and statement document as the platform signed it.
+async fn own_document<B: ConsoleBackend>(
+    backend: &B,
+    headers: &HeaderMap,
+    month: &str,
+) -> Result<(String, Month, StatementDocument), Fail> {
+    let (center, month, file) = own_statement(backend, headers, month).await?;
+    let document = guichet_protocol::statement::file::issued_document(file.as_bytes())
+        .map_err(|e| Fail::Internal(format!("a stored statement: {e}")))?;
+    Ok((center, month, document))
+}
+
 /// `GET /console/center/statements/{month}/csv`: the same statement for public accounting
 /// (`statement_csv`), made from the document the platform signed.
 pub async fn statement_csv<B: ConsoleBackend>(
@@ -212,14 +230,27 @@ pub async fn statement_csv<B: ConsoleBackend>(
     headers: HeaderMap,
     Path(month): Path<String>,
 ) -> Result<Response, Fail> {
-    let (center, month, file) = own_statement(backend.as_ref(), &headers, &month).await?;
-    let document = guichet_protocol::statement::file::issued_document(file.as_bytes())
-        .map_err(|e| Fail::Internal(format!("a stored statement: {e}")))?;
+    let (center, month, document) = own_document(backend.as_ref(), &headers, &month).await?;
     let bytes = crate::statement_csv::write(&document)
         .map_err(|e| Fail::Internal(format!("the statement's CSV: {e}")))?;
     download(
         "text/csv; charset=utf-8",
         &statement_file(&center, month, "csv"),
         bytes,
+    )
+}
+
+/// `GET /console/center/statements/{month}/pdf`: the same statement, printable
+/// (`statement_pdf`), made from the document the platform signed.
+pub async fn statement_pdf<B: ConsoleBackend>(
+    State(backend): State<Arc<B>>,
+    headers: HeaderMap,
+    Path(month): Path<String>,
+) -> Result<Response, Fail> {
+    let (center, month, document) = own_document(backend.as_ref(), &headers, &month).await?;
+    download(
+        "application/pdf",
+        &statement_file(&center, month, "pdf"),
+        crate::statement_pdf::render(&document),
     )
 }
