@@ -81,21 +81,6 @@ pub fn write_png(qr: &QrCode, scale: u32, path: &Path) -> Result<(), Error> {
         .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Text for the PDF's standard Helvetica (WinAnsiEncoding): Latin-1 as is, a few
-/// typographic characters mapped, anything else as `?`.
-fn win_ansi(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            '€' => 0x80,
-            '’' => 0x92,
-            '–' => 0x96,
-            '—' => 0x97,
-            c if (c as u32) < 0x80 || (0xA0..=0xFF).contains(&(c as u32)) => c as u32 as u8,
-            _ => b'?',
-        })
-        .collect()
-}
-
 /// Euro amount in French style: `10,00 €`.
 pub fn euros(cents: i64) -> String {
     format!("{},{:02} €", cents / 100, (cents % 100).abs())
@@ -123,7 +108,7 @@ pub fn draw_text(content: &mut Content, x: f32, y: f32, text: &CouponText) {
         content.begin_text();
         content.set_font(Name(b"F1"), *size);
         content.next_line(x, y);
-        content.show(Str(&win_ansi(line)));
+        content.show(Str(&guichet_print::win_ansi(line)));
         content.end_text();
         y -= size * 1.45;
     }

@@ -21,6 +21,7 @@ use crate::pages::center_profile::{profile_facts, qualification_status};
 use crate::pages::center_workshops::workshop_table;
 use crate::pages::TokenForm;
 use crate::pages::{kiosk_rows, layout, privilege_status};
+use crate::qualification::one_line;
 use crate::session::{current, posting, Current};
 use crate::web::{see_other, Fail};
 use crate::ClientAddress;
@@ -167,15 +168,6 @@ pub struct PlaceForm {
     zone: Option<String>,
 }
 
-/// A name given in a form, trimmed; None if empty, too long or not one line.
-fn name_of(text: &str) -> Option<String> {
-    let name = text.trim();
-    (!name.is_empty()
-        && name.chars().count() <= MAX_NAME_CHARS
-        && !name.chars().any(char::is_control))
-    .then(|| name.to_owned())
-}
-
 /// A number given in a form (digits only).
 fn number_of(text: &str) -> Option<u32> {
     let text = text.trim();
@@ -200,7 +192,7 @@ pub async fn add<B: ConsoleBackend>(
     let bad = |fr: &'static str, en: &'static str| {
         Fail::page(StatusCode::BAD_REQUEST, lang, lang.t(fr, en))
     };
-    let name = name_of(&form.name).ok_or_else(|| {
+    let name = one_line(&form.name, MAX_NAME_CHARS).ok_or_else(|| {
         bad(
             "Un nom (une ligne, 100 caractères au plus) est demandé.",
             "A name (one line, at most 100 characters) is needed.",
