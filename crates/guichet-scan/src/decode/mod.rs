@@ -306,19 +306,28 @@ impl Decoder {
             // much.
             overrun: overrun(expected, took),
             work_ns: self.config.attempts[0].nominal_ns_per_pixel() * pixels,
+            stream_retries_due: self.config.finder_gate && images.frame_shows_patterns,
         };
         let retries = self.config.attempts.len() - 1;
         if result.codes.is_empty() && retries > 0 && self.config.finder_gate {
             let cost = meter.cost(self.gate_ns_per_pixel, NOMINAL_GATE_NS_PER_PIXEL);
-            if !meter.fits(cost) {
-                // No time for the gate, so none for a retry: the next frame goes on.
+            let stopped = if meter.fits(cost) {
+                meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
+                let stopped = !self.gate(&mut images, &mut result);
+                result.no_finder_patterns = stopped;
+                stopped
+            } else {
                 result.out_of_time = true;
-                result.elapsed = started.elapsed();
-                return result;
-            }
-            meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
-            if !self.gate(&mut images, &mut result) {
-                result.no_finder_patterns = true;
+                if !meter.stream_retries_due {
+                    // No time for the gate, so none for a retry: the next frame goes on.
+                    result.elapsed = started.elapsed();
+                    return result;
+                }
+                // The stream retries are due whatever the budget: the frame gets them, as a
+                // stopped one.
+                true
+            };
+            if stopped {
                 self.stopped_frame(&mut images, &mut meter, &mut result);
                 result.elapsed = started.elapsed();
                 return result;
@@ -335,7 +344,7 @@ impl Decoder {
                 self.cost_ns_per_pixel[index],
                 attempt.nominal_ns_per_pixel(),
             );
-            if !meter.fits(cost) {
+            if !meter.fits(cost) && !meter.due(attempt) {
                 // No time left for this one on this frame: the next frame starts with it, if
                 // it fits a frame at all (otherwise it only runs with a larger budget).
                 result.out_of_time = true;
@@ -356,7 +365,7 @@ impl Decoder {
         result
     }
 
-    /// A frame the finder gate stopped (most likely nothing to read): [`STOPPED_FRAME_RETRIES`],
+    /// A frame the finder gate stopped (most likely nothing to read): [`STREAM_RETRIES`],
     /// then one retry in turn, each if it fits. The retries in turn have their own cursor
     /// (`stopped_next`), so that a code the gate misses meets every retry that fits a frame
     /// within as many frames as there are retries, and a frame the gate lets through still
@@ -368,7 +377,7 @@ impl Decoder {
         result: &mut FrameDecode,
     ) {
         let retries = self.config.attempts.len() - 1;
-        let always: Vec<usize> = STOPPED_FRAME_RETRIES
+        let always: Vec<usize> = STREAM_RETRIES
             .iter()
             .filter_map(|r| self.config.attempts.iter().skip(1).position(|a| a == r))
             .map(|i| i + 1)
@@ -379,15 +388,17 @@ impl Decoder {
                 self.cost_ns_per_pixel[index],
                 attempt.nominal_ns_per_pixel(),
             );
-            if meter.fits(cost) {
-                meter.charge(attempt.nominal_ns_per_pixel());
-                self.attempt(index, images, result);
-                if !result.codes.is_empty() {
-                    self.next_retry = index - 1;
-                    return;
-                }
-            } else {
+            if !meter.fits(cost) {
                 result.out_of_time = true;
+                if !meter.due(attempt) {
+                    continue;
+                }
+            }
+            meter.charge(attempt.nominal_ns_per_pixel());
+            self.attempt(index, images, result);
+            if !result.codes.is_empty() {
+                self.next_retry = index - 1;
+                return;
             }
         }
         for k in 0..retries {
@@ -454,7 +465,14 @@ impl Decoder {
 /// reads most of the frames that hold a code the gate does not see (blurred and moving
 /// coupons), often several frames before the primary attempt does, and the midrange one the
 /// motion-blurred frames zxing-cpp reads that the others miss (`docs/scanning.md`, issue 28).
-const STOPPED_FRAME_RETRIES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingMidrange];
+const STREAM_RETRIES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingMidrange];
+
+/// A binarized frame with at least this share of changes along its rows
+/// ([`engines::RxingReading::row_changes`]) is taken for sensor noise: its finder patterns do
+/// not make the [`STREAM_RETRIES`] due, since every finder search is slow on it (about 0.5 on
+/// the code-free noise fixture, where each of them takes 6–10 ms under load; at most 0.14 on
+/// the tuning part's webcam-like video frames).
+const NOISE_ROW_CHANGES: f64 = 0.25;
 
 /// The finder gate's nominal cost per pixel, in nanoseconds (the harness's 1280×720 frames
 /// without a code on one 2 GHz core, rounded up): what a [`Budget::Work`] charges for it, and
@@ -471,6 +489,9 @@ struct Meter {
     overrun: Duration,
     /// Nominal work charged so far, in nanoseconds ([`Budget::Work`]).
     work_ns: f64,
+    /// On a stream, the primary attempt read nothing but found finder patterns in a frame
+    /// that is not sensor noise: the [`STREAM_RETRIES`] are made whatever the budget.
+    stream_retries_due: bool,
 }
 
 impl Meter {
@@ -498,6 +519,11 @@ impl Meter {
         match self.budget {
             Budget::Time(budget) | Budget::Work(budget) => cost <= budget,
         }
+    }
+
+    /// Whether `attempt` is made whatever the budget says (see `stream_retries_due`).
+    fn due(&self, attempt: Attempt) -> bool {
+        self.stream_retries_due && STREAM_RETRIES.contains(&attempt)
     }
 
     /// Counts a step's nominal work.
@@ -533,6 +559,9 @@ struct Prepared<'a> {
     inverted: Option<GrayImage>,
     /// The finder-pattern sets rxing found in the frame, once [`Attempt::RxingFrame`] ran.
     frame_finder_sets: Option<usize>,
+    /// [`Attempt::RxingFrame`] found at least one finder pattern, in a frame that is not
+    /// sensor noise (fewer row changes than [`NOISE_ROW_CHANGES`]).
+    frame_shows_patterns: bool,
 }
 
 impl<'a> Prepared<'a> {
@@ -544,6 +573,7 @@ impl<'a> Prepared<'a> {
             stretched: None,
             inverted: None,
             frame_finder_sets: None,
+            frame_shows_patterns: false,
         }
     }
 
@@ -565,6 +595,8 @@ impl<'a> Prepared<'a> {
             Attempt::RxingFrame => {
                 let reading = engines::rxing_gray(self.frame(), false)?;
                 self.frame_finder_sets = Some(reading.finder_sets);
+                self.frame_shows_patterns =
+                    reading.finder_patterns > 0 && reading.row_changes < NOISE_ROW_CHANGES;
                 Ok(reading.texts)
             }
             Attempt::RxingInverted => rxing(self.inverted(), false),
@@ -675,11 +707,11 @@ mod tests {
                 ..DecoderConfig::default()
             });
             let retries = Attempt::CASCADE.len() - 1;
-            let mut seen = STOPPED_FRAME_RETRIES.to_vec();
-            for _ in 0..retries - STOPPED_FRAME_RETRIES.len() {
+            let mut seen = STREAM_RETRIES.to_vec();
+            for _ in 0..retries - STREAM_RETRIES.len() {
                 let result = decoder.decode(&blank);
                 assert!(result.no_finder_patterns);
-                assert_eq!(result.attempts, 2 + STOPPED_FRAME_RETRIES.len());
+                assert_eq!(result.attempts, 2 + STREAM_RETRIES.len());
                 // The cursor is now just after the retry in turn this frame made.
                 seen.push(Attempt::CASCADE[1 + (decoder.stopped_next + retries - 1) % retries]);
             }
