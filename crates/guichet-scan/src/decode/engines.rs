@@ -266,4 +266,22 @@ mod tests {
         assert_eq!(rxing_finder_sets(noise, 0), Ok(0));
         assert_eq!(rxing_finder_sets(&images[1], 0), Ok(1));
     }
+
+    #[test]
+    fn row_changes_tell_sensor_noise_from_codes_on_paper() {
+        // Stripes one pixel wide: every neighbouring pair differs.
+        let stripes = GrayImage::from_fn(100, 48, |x, _| image::Luma([255 * (x % 2) as u8]));
+        let reading = rxing_gray(&stripes, false).unwrap();
+        assert!(reading.row_changes > 0.95, "{}", reading.row_changes);
+        let flat = GrayImage::from_pixel(100, 48, image::Luma([200]));
+        assert_eq!(rxing_gray(&flat, false).unwrap().row_changes, 0.0);
+        // Two codes on white: few changes, six finder patterns.
+        let two = rxing_gray(&two_codes(), false).unwrap();
+        assert!(two.row_changes < 0.1, "{}", two.row_changes);
+        assert!(two.finder_patterns >= 6, "{}", two.finder_patterns);
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan");
+        let noise = image::open(fixtures.join("no-code/002-noise.jpg")).unwrap();
+        let noise = rxing_gray(&noise.to_luma8(), false).unwrap();
+        assert!(noise.row_changes > 0.4, "{}", noise.row_changes);
+    }
 }

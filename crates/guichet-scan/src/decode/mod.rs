@@ -40,6 +40,14 @@
 //! budget, as for still images. [`decode_frame`] decodes a still image with the whole cascade
 //! (a fresh decoder, retries from the first, no gate).
 //!
+//! One exception to the budget, on a stream only: when the primary attempt read nothing but
+//! its detector found at least one finder pattern, in a frame that is not sensor noise (its
+//! binarized rows change colour between fewer than a quarter of neighbouring pixels), the sharpened and
+//! midrange retries are **due**: they are made on that frame whatever their estimated cost
+//! (gate or not), so that a blurred or moving coupon meets them on every frame however loaded
+//! the machine is. Both tests read the frame's pixels only, never the clock. A frame without a
+//! finder pattern (nearly every code-free frame) keeps the budget alone.
+//!
 //! Every decoder call is inside `catch_unwind` ([`engines`]); rxing binarizes through
 //! [`binarize`], a faster port of its own binarizer. The order and the costs come from the
 //! evaluation harness (`docs/scanning.md`).
@@ -62,7 +70,8 @@ pub enum Budget {
     /// Wall-clock time per frame, for a live stream, where the next frame is coming: no step
     /// starts that its running cost estimate (learnt from the frames decoded, with a margin,
     /// plus this frame's overrun of the primary attempt) says would end past it. What runs
-    /// depends on the machine's load.
+    /// depends on the machine's load, but for the retries a stream's frame is due whatever the
+    /// budget (module documentation).
     Time(Duration),
     /// Work per frame, for a still image, counted in nominal time: each step is charged its
     /// fixed cost per pixel on the reference machine ([`Attempt::nominal_ns_per_pixel`], the
@@ -85,8 +94,10 @@ pub struct DecoderConfig {
     pub attempts: Vec<Attempt>,
     /// On a frame the primary attempt read nothing from and that shows no finder-pattern set
     /// ([`gate`]), make only the sharpened and midrange retries and the next in turn, instead
-    /// of all that fit: on for a stream (`Default`), off for a still image and for an engine alone
-    /// ([`DecoderConfig::only`]).
+    /// of all that fit; and when the primary attempt found finder patterns (not in sensor
+    /// noise), make the sharpened and midrange retries whatever the budget (module
+    /// documentation): on for a stream (`Default`), off for a still image and for an engine
+    /// alone ([`DecoderConfig::only`]).
     pub finder_gate: bool,
 }
 
@@ -365,8 +376,9 @@ impl Decoder {
         result
     }
 
-    /// A frame the finder gate stopped (most likely nothing to read): [`STREAM_RETRIES`],
-    /// then one retry in turn, each if it fits. The retries in turn have their own cursor
+    /// A frame the finder gate stopped (most likely nothing to read), or that had no time for
+    /// the gate while the stream retries were due: [`STREAM_RETRIES`] (if they fit or are due),
+    /// then one retry in turn, if it fits. The retries in turn have their own cursor
     /// (`stopped_next`), so that a code the gate misses meets every retry that fits a frame
     /// within as many frames as there are retries, and a frame the gate lets through still
     /// starts where the last such frame left off.
@@ -460,11 +472,13 @@ impl Decoder {
     }
 }
 
-/// The retries every frame the finder gate stops gets, in this order, besides the one in turn:
-/// on the tuning part of the evaluation (the webcam-like video sequences), the sharpened one
-/// reads most of the frames that hold a code the gate does not see (blurred and moving
-/// coupons), often several frames before the primary attempt does, and the midrange one the
-/// motion-blurred frames zxing-cpp reads that the others miss (`docs/scanning.md`, issue 28).
+/// The retries every frame the finder gate stops gets, in this order, besides the one in turn,
+/// and the ones a stream's frame gets whatever the budget when its primary attempt found
+/// finder patterns (see the module documentation): on the tuning part of the evaluation (the
+/// webcam-like video sequences), the sharpened one reads most of the frames that hold a code
+/// the gate does not see (blurred and moving coupons), often several frames before the primary
+/// attempt does, and the midrange one the motion-blurred frames zxing-cpp reads that the
+/// others miss (`docs/scanning.md`, issue 28).
 const STREAM_RETRIES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingMidrange];
 
 /// A binarized frame with at least this share of changes along its rows
@@ -740,6 +754,71 @@ mod tests {
         let result = decode_frame(&frame, &config);
         assert_eq!(result.attempts, 3);
         assert!(result.out_of_time);
+    }
+
+    /// A code of `text` whose middle is wiped out (nothing can read it) but whose three finder
+    /// patterns are intact, 5 pixels per module, at (40, 40) on `background`.
+    fn unreadable_code_on(mut background: GrayImage, text: &str) -> GrayImage {
+        let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+        let side = code.width() as u32;
+        for (i, color) in code.to_colors().into_iter().enumerate() {
+            let (mx, my) = (i as u32 % side, i as u32 / side);
+            let wiped = (8..side - 8).contains(&mx) || (8..side - 8).contains(&my);
+            let level = if color == qrcode::Color::Dark && !wiped {
+                0
+            } else {
+                255
+            };
+            for (dx, dy) in (0..25).map(|d| (d % 5, d / 5)) {
+                background.put_pixel(40 + 5 * mx + dx, 40 + 5 * my + dy, image::Luma([level]));
+            }
+        }
+        // Its quiet zone.
+        for y in 20..60 + 5 * side {
+            for x in 20..60 + 5 * side {
+                let inside = (40..40 + 5 * side).contains(&x) && (40..40 + 5 * side).contains(&y);
+                if !inside {
+                    background.put_pixel(x, y, image::Luma([255]));
+                }
+            }
+        }
+        background
+    }
+
+    #[test]
+    fn on_a_stream_finder_patterns_make_the_stream_retries_due_whatever_the_budget() {
+        // No time at all: before, the primary attempt alone; now a frame whose primary attempt
+        // finds finder patterns also gets the sharpened and midrange retries (and only them).
+        let no_time = DecoderConfig {
+            budget: Budget::Time(Duration::ZERO),
+            ..DecoderConfig::default()
+        };
+        let paper = GrayImage::from_pixel(400, 300, image::Luma([230]));
+        let patterns = unreadable_code_on(paper.clone(), "PN1:WIPED");
+        let result = decode_frame(&patterns, &no_time);
+        assert!(result.codes.is_empty());
+        assert_eq!(result.attempts, 1 + STREAM_RETRIES.len());
+        assert!(result.out_of_time);
+        // Without finder patterns, nothing is due: the primary attempt only.
+        assert_eq!(decode_frame(&paper, &no_time).attempts, 1);
+        // Finder patterns in sensor noise do not make them due (every search is slow there).
+        let mut state = 12345u32;
+        let noise = GrayImage::from_fn(400, 300, |_, _| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            image::Luma([(state % 256) as u8])
+        });
+        let in_noise = unreadable_code_on(noise, "PN1:WIPED");
+        let reading = engines::rxing_gray(&in_noise, false).unwrap();
+        assert!(reading.finder_patterns > 0 && reading.row_changes >= NOISE_ROW_CHANGES);
+        assert_eq!(decode_frame(&in_noise, &no_time).attempts, 1);
+        // A still image has no stream retries: its work budget decides alone.
+        let still = DecoderConfig {
+            budget: Budget::Work(Duration::ZERO),
+            ..DecoderConfig::still_image()
+        };
+        assert_eq!(decode_frame(&patterns, &still).attempts, 1);
     }
 
     #[test]
