@@ -20,6 +20,8 @@
 //! frame (11 of the 115 the cascade reads on the tuning part), most of which the sharpened
 //! retry reads, and the motion-blurred ones zxing-cpp reads, which the midrange retry reads:
 //! hence those two retries and one in turn rather than none, and no gate for a still image.
+//! (Those two are also made whatever the budget when the primary attempt found finder patterns
+//! outside sensor noise, gate or not: see [`super`].)
 
 use image::GrayImage;
 

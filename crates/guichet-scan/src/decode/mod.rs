@@ -40,6 +40,14 @@
 //! budget, as for still images. [`decode_frame`] decodes a still image with the whole cascade
 //! (a fresh decoder, retries from the first, no gate).
 //!
+//! One exception to the budget, on a stream only: when the primary attempt read nothing but
+//! its detector found at least one finder pattern, in a frame that is not sensor noise (its
+//! binarized rows change colour between fewer than a quarter of neighbouring pixels), the sharpened and
+//! midrange retries are **due**: they are made on that frame whatever their estimated cost
+//! (gate or not), so that a blurred or moving coupon meets them on every frame however loaded
+//! the machine is. Both tests read the frame's pixels only, never the clock. A frame without a
+//! finder pattern (nearly every code-free frame) keeps the budget alone.
+//!
 //! Every decoder call is inside `catch_unwind` ([`engines`]); rxing binarizes through
 //! [`binarize`], a faster port of its own binarizer. The order and the costs come from the
 //! evaluation harness (`docs/scanning.md`).
@@ -62,7 +70,8 @@ pub enum Budget {
     /// Wall-clock time per frame, for a live stream, where the next frame is coming: no step
     /// starts that its running cost estimate (learnt from the frames decoded, with a margin,
     /// plus this frame's overrun of the primary attempt) says would end past it. What runs
-    /// depends on the machine's load.
+    /// depends on the machine's load, but for the retries a stream's frame is due whatever the
+    /// budget (module documentation).
     Time(Duration),
     /// Work per frame, for a still image, counted in nominal time: each step is charged its
     /// fixed cost per pixel on the reference machine ([`Attempt::nominal_ns_per_pixel`], the
@@ -85,8 +94,10 @@ pub struct DecoderConfig {
     pub attempts: Vec<Attempt>,
     /// On a frame the primary attempt read nothing from and that shows no finder-pattern set
     /// ([`gate`]), make only the sharpened and midrange retries and the next in turn, instead
-    /// of all that fit: on for a stream (`Default`), off for a still image and for an engine alone
-    /// ([`DecoderConfig::only`]).
+    /// of all that fit; and when the primary attempt found finder patterns (not in sensor
+    /// noise), make the sharpened and midrange retries whatever the budget (module
+    /// documentation): on for a stream (`Default`), off for a still image and for an engine
+    /// alone ([`DecoderConfig::only`]).
     pub finder_gate: bool,
 }
 
@@ -306,19 +317,28 @@ impl Decoder {
             // much.
             overrun: overrun(expected, took),
             work_ns: self.config.attempts[0].nominal_ns_per_pixel() * pixels,
+            stream_retries_due: self.config.finder_gate && images.frame_shows_patterns,
         };
         let retries = self.config.attempts.len() - 1;
         if result.codes.is_empty() && retries > 0 && self.config.finder_gate {
             let cost = meter.cost(self.gate_ns_per_pixel, NOMINAL_GATE_NS_PER_PIXEL);
-            if !meter.fits(cost) {
-                // No time for the gate, so none for a retry: the next frame goes on.
+            let stopped = if meter.fits(cost) {
+                meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
+                let stopped = !self.gate(&mut images, &mut result);
+                result.no_finder_patterns = stopped;
+                stopped
+            } else {
                 result.out_of_time = true;
-                result.elapsed = started.elapsed();
-                return result;
-            }
-            meter.charge(NOMINAL_GATE_NS_PER_PIXEL);
-            if !self.gate(&mut images, &mut result) {
-                result.no_finder_patterns = true;
+                if !meter.stream_retries_due {
+                    // No time for the gate, so none for a retry: the next frame goes on.
+                    result.elapsed = started.elapsed();
+                    return result;
+                }
+                // The stream retries are due whatever the budget: the frame gets them, as a
+                // stopped one.
+                true
+            };
+            if stopped {
                 self.stopped_frame(&mut images, &mut meter, &mut result);
                 result.elapsed = started.elapsed();
                 return result;
@@ -335,7 +355,7 @@ impl Decoder {
                 self.cost_ns_per_pixel[index],
                 attempt.nominal_ns_per_pixel(),
             );
-            if !meter.fits(cost) {
+            if !meter.fits(cost) && !meter.due(attempt) {
                 // No time left for this one on this frame: the next frame starts with it, if
                 // it fits a frame at all (otherwise it only runs with a larger budget).
                 result.out_of_time = true;
@@ -356,8 +376,9 @@ impl Decoder {
         result
     }
 
-    /// A frame the finder gate stopped (most likely nothing to read): [`STOPPED_FRAME_RETRIES`],
-    /// then one retry in turn, each if it fits. The retries in turn have their own cursor
+    /// A frame the finder gate stopped (most likely nothing to read), or that had no time for
+    /// the gate while the stream retries were due: [`STREAM_RETRIES`] (if they fit or are due),
+    /// then one retry in turn, if it fits. The retries in turn have their own cursor
     /// (`stopped_next`), so that a code the gate misses meets every retry that fits a frame
     /// within as many frames as there are retries, and a frame the gate lets through still
     /// starts where the last such frame left off.
@@ -368,7 +389,7 @@ impl Decoder {
         result: &mut FrameDecode,
     ) {
         let retries = self.config.attempts.len() - 1;
-        let always: Vec<usize> = STOPPED_FRAME_RETRIES
+        let always: Vec<usize> = STREAM_RETRIES
             .iter()
             .filter_map(|r| self.config.attempts.iter().skip(1).position(|a| a == r))
             .map(|i| i + 1)
@@ -379,15 +400,17 @@ impl Decoder {
                 self.cost_ns_per_pixel[index],
                 attempt.nominal_ns_per_pixel(),
             );
-            if meter.fits(cost) {
-                meter.charge(attempt.nominal_ns_per_pixel());
-                self.attempt(index, images, result);
-                if !result.codes.is_empty() {
-                    self.next_retry = index - 1;
-                    return;
-                }
-            } else {
+            if !meter.fits(cost) {
                 result.out_of_time = true;
+                if !meter.due(attempt) {
+                    continue;
+                }
+            }
+            meter.charge(attempt.nominal_ns_per_pixel());
+            self.attempt(index, images, result);
+            if !result.codes.is_empty() {
+                self.next_retry = index - 1;
+                return;
             }
         }
         for k in 0..retries {
@@ -449,12 +472,21 @@ impl Decoder {
     }
 }
 
-/// The retries every frame the finder gate stops gets, in this order, besides the one in turn:
-/// on the tuning part of the evaluation (the webcam-like video sequences), the sharpened one
-/// reads most of the frames that hold a code the gate does not see (blurred and moving
-/// coupons), often several frames before the primary attempt does, and the midrange one the
-/// motion-blurred frames zxing-cpp reads that the others miss (`docs/scanning.md`, issue 28).
-const STOPPED_FRAME_RETRIES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingMidrange];
+/// The retries every frame the finder gate stops gets, in this order, besides the one in turn,
+/// and the ones a stream's frame gets whatever the budget when its primary attempt found
+/// finder patterns (see the module documentation): on the tuning part of the evaluation (the
+/// webcam-like video sequences), the sharpened one reads most of the frames that hold a code
+/// the gate does not see (blurred and moving coupons), often several frames before the primary
+/// attempt does, and the midrange one the motion-blurred frames zxing-cpp reads that the
+/// others miss (`docs/scanning.md`, issue 28).
+const STREAM_RETRIES: [Attempt; 2] = [Attempt::RxingSharpened, Attempt::RxingMidrange];
+
+/// A binarized frame with at least this share of changes along its rows
+/// ([`engines::RxingReading::row_changes`]) is taken for sensor noise: its finder patterns do
+/// not make the [`STREAM_RETRIES`] due, since every finder search is slow on it (about 0.5 on
+/// the code-free noise fixture, where each of them takes 6–10 ms under load; at most 0.14 on
+/// the tuning part's webcam-like video frames).
+const NOISE_ROW_CHANGES: f64 = 0.25;
 
 /// The finder gate's nominal cost per pixel, in nanoseconds (the harness's 1280×720 frames
 /// without a code on one 2 GHz core, rounded up): what a [`Budget::Work`] charges for it, and
@@ -471,6 +503,9 @@ struct Meter {
     overrun: Duration,
     /// Nominal work charged so far, in nanoseconds ([`Budget::Work`]).
     work_ns: f64,
+    /// On a stream, the primary attempt read nothing but found finder patterns in a frame
+    /// that is not sensor noise: the [`STREAM_RETRIES`] are made whatever the budget.
+    stream_retries_due: bool,
 }
 
 impl Meter {
@@ -498,6 +533,11 @@ impl Meter {
         match self.budget {
             Budget::Time(budget) | Budget::Work(budget) => cost <= budget,
         }
+    }
+
+    /// Whether `attempt` is made whatever the budget says (see `stream_retries_due`).
+    fn due(&self, attempt: Attempt) -> bool {
+        self.stream_retries_due && STREAM_RETRIES.contains(&attempt)
     }
 
     /// Counts a step's nominal work.
@@ -533,6 +573,9 @@ struct Prepared<'a> {
     inverted: Option<GrayImage>,
     /// The finder-pattern sets rxing found in the frame, once [`Attempt::RxingFrame`] ran.
     frame_finder_sets: Option<usize>,
+    /// [`Attempt::RxingFrame`] found at least one finder pattern, in a frame that is not
+    /// sensor noise (fewer row changes than [`NOISE_ROW_CHANGES`]).
+    frame_shows_patterns: bool,
 }
 
 impl<'a> Prepared<'a> {
@@ -544,6 +587,7 @@ impl<'a> Prepared<'a> {
             stretched: None,
             inverted: None,
             frame_finder_sets: None,
+            frame_shows_patterns: false,
         }
     }
 
@@ -565,6 +609,8 @@ impl<'a> Prepared<'a> {
             Attempt::RxingFrame => {
                 let reading = engines::rxing_gray(self.frame(), false)?;
                 self.frame_finder_sets = Some(reading.finder_sets);
+                self.frame_shows_patterns =
+                    reading.finder_patterns > 0 && reading.row_changes < NOISE_ROW_CHANGES;
                 Ok(reading.texts)
             }
             Attempt::RxingInverted => rxing(self.inverted(), false),
@@ -675,11 +721,11 @@ mod tests {
                 ..DecoderConfig::default()
             });
             let retries = Attempt::CASCADE.len() - 1;
-            let mut seen = STOPPED_FRAME_RETRIES.to_vec();
-            for _ in 0..retries - STOPPED_FRAME_RETRIES.len() {
+            let mut seen = STREAM_RETRIES.to_vec();
+            for _ in 0..retries - STREAM_RETRIES.len() {
                 let result = decoder.decode(&blank);
                 assert!(result.no_finder_patterns);
-                assert_eq!(result.attempts, 2 + STOPPED_FRAME_RETRIES.len());
+                assert_eq!(result.attempts, 2 + STREAM_RETRIES.len());
                 // The cursor is now just after the retry in turn this frame made.
                 seen.push(Attempt::CASCADE[1 + (decoder.stopped_next + retries - 1) % retries]);
             }
@@ -708,6 +754,71 @@ mod tests {
         let result = decode_frame(&frame, &config);
         assert_eq!(result.attempts, 3);
         assert!(result.out_of_time);
+    }
+
+    /// A code of `text` whose middle is wiped out (nothing can read it) but whose three finder
+    /// patterns are intact, 5 pixels per module, at (40, 40) on `background`.
+    fn unreadable_code_on(mut background: GrayImage, text: &str) -> GrayImage {
+        let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+        let side = code.width() as u32;
+        for (i, color) in code.to_colors().into_iter().enumerate() {
+            let (mx, my) = (i as u32 % side, i as u32 / side);
+            let wiped = (8..side - 8).contains(&mx) || (8..side - 8).contains(&my);
+            let level = if color == qrcode::Color::Dark && !wiped {
+                0
+            } else {
+                255
+            };
+            for (dx, dy) in (0..25).map(|d| (d % 5, d / 5)) {
+                background.put_pixel(40 + 5 * mx + dx, 40 + 5 * my + dy, image::Luma([level]));
+            }
+        }
+        // Its quiet zone.
+        for y in 20..60 + 5 * side {
+            for x in 20..60 + 5 * side {
+                let inside = (40..40 + 5 * side).contains(&x) && (40..40 + 5 * side).contains(&y);
+                if !inside {
+                    background.put_pixel(x, y, image::Luma([255]));
+                }
+            }
+        }
+        background
+    }
+
+    #[test]
+    fn on_a_stream_finder_patterns_make_the_stream_retries_due_whatever_the_budget() {
+        // No time at all: before, the primary attempt alone; now a frame whose primary attempt
+        // finds finder patterns also gets the sharpened and midrange retries (and only them).
+        let no_time = DecoderConfig {
+            budget: Budget::Time(Duration::ZERO),
+            ..DecoderConfig::default()
+        };
+        let paper = GrayImage::from_pixel(400, 300, image::Luma([230]));
+        let patterns = unreadable_code_on(paper.clone(), "PN1:WIPED");
+        let result = decode_frame(&patterns, &no_time);
+        assert!(result.codes.is_empty());
+        assert_eq!(result.attempts, 1 + STREAM_RETRIES.len());
+        assert!(result.out_of_time);
+        // Without finder patterns, nothing is due: the primary attempt only.
+        assert_eq!(decode_frame(&paper, &no_time).attempts, 1);
+        // Finder patterns in sensor noise do not make them due (every search is slow there).
+        let mut state = 12345u32;
+        let noise = GrayImage::from_fn(400, 300, |_, _| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            image::Luma([(state % 256) as u8])
+        });
+        let in_noise = unreadable_code_on(noise, "PN1:WIPED");
+        let reading = engines::rxing_gray(&in_noise, false).unwrap();
+        assert!(reading.finder_patterns > 0 && reading.row_changes >= NOISE_ROW_CHANGES);
+        assert_eq!(decode_frame(&in_noise, &no_time).attempts, 1);
+        // A still image has no stream retries: its work budget decides alone.
+        let still = DecoderConfig {
+            budget: Budget::Work(Duration::ZERO),
+            ..DecoderConfig::still_image()
+        };
+        assert_eq!(decode_frame(&patterns, &still).attempts, 1);
     }
 
     #[test]
